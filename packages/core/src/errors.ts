@@ -46,7 +46,10 @@ export class RxtradeError extends Error {
   readonly [brand] = true;
 
   constructor(options: RxtradeErrorOptions) {
-    super(options.message ?? options.code, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      options.message ?? options.code,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.code = options.code;
     this.details = options.details;
   }

@@ -1,0 +1,160 @@
+import { RxtradeError } from '../errors';
+import { formatUnits, fromUnits, toUnitsExact } from '../model/decimal';
+import { type Instrument, priceToUnits } from '../model/instrument';
+import type { Fill } from '../model/order-events';
+import type { AccountState, ClosedTrade } from '../model/position';
+import { feeToMinorUnits, PositionBook } from './position-book';
+
+/** How an account starts. */
+export interface AccountConfig {
+  readonly id: string;
+  /** Starting cash in `currency`. */
+  readonly initialCash: number;
+  /** Default `USD`. */
+  readonly currency?: string;
+  /** Decimals of the currency's minor unit. Default 2. */
+  readonly currencyPrecision?: number;
+}
+
+/** The result of applying a fill to an account. */
+export interface FillOutcome {
+  readonly book: PositionBook;
+  readonly closed: ClosedTrade | undefined;
+}
+
+/**
+ * One cash account: exact cash, fees and PnL in integer minor units, and a netting position per
+ * instrument. Synchronous and allocation-light: the backtest loop calls it on every bar.
+ */
+export class AccountBook {
+  readonly id: string;
+  readonly currency: string;
+  readonly currencyPrecision: number;
+  readonly initialCashUnits: number;
+  cashUnits: number;
+  feeUnits = 0;
+  realizedUnits = 0;
+  /** Σ market value of open positions, minor units; kept incrementally. */
+  valueUnits = 0;
+  tsLast = 0;
+  readonly positions = new Map<string, PositionBook>();
+  /** Per-strategy virtual books: strategyId → instrumentId → book. */
+  readonly strategyPositions = new Map<string, Map<string, PositionBook>>();
+
+  constructor(config: AccountConfig) {
+    const precision = config.currencyPrecision ?? 2;
+    const cash = toUnitsExact(config.initialCash, precision);
+    if (!Number.isFinite(cash) || cash < 0) {
+      throw new RxtradeError({
+        code: 'INVALID_CONFIG',
+        message: `account ${config.id}: initialCash ${config.initialCash} must be ≥ 0 with at most ${precision} decimals`,
+      });
+    }
+    this.id = config.id;
+    this.currency = config.currency ?? 'USD';
+    this.currencyPrecision = precision;
+    this.initialCashUnits = cash;
+    this.cashUnits = cash;
+  }
+
+  /** The account's net position book for an instrument (created flat on first use). */
+  book(instrument: Instrument): PositionBook {
+    let book = this.positions.get(instrument.id);
+    if (!book) {
+      book = new PositionBook({ instrument, accountId: this.id, currencyPrecision: this.currencyPrecision });
+      this.positions.set(instrument.id, book);
+    }
+    return book;
+  }
+
+  /** A strategy's virtual position book on this account. */
+  strategyBook(strategyId: string, instrument: Instrument): PositionBook {
+    let books = this.strategyPositions.get(strategyId);
+    if (!books) {
+      books = new Map();
+      this.strategyPositions.set(strategyId, books);
+    }
+    let book = books.get(instrument.id);
+    if (!book) {
+      book = new PositionBook({
+        instrument,
+        accountId: this.id,
+        strategyId,
+        currencyPrecision: this.currencyPrecision,
+      });
+      books.set(instrument.id, book);
+    }
+    return book;
+  }
+
+  /** Applies a fill to the account's net book and to the strategy's virtual book. */
+  applyFill(fill: Fill, instrument: Instrument): FillOutcome {
+    if (instrument.quoteCurrency !== this.currency) {
+      throw new RxtradeError({
+        code: 'INVALID_ARGUMENT',
+        message: `account ${this.id} holds ${this.currency}; ${instrument.id} is quoted in ${instrument.quoteCurrency}`,
+      });
+    }
+    const qtyUnits = toUnitsExact(fill.lastQty, instrument.quantityPrecision);
+    const input = {
+      signedQtyUnits: fill.side === 'buy' ? qtyUnits : -qtyUnits,
+      pxUnits: priceToUnits(instrument, fill.lastPx),
+      feeUnits: feeToMinorUnits(fill.fee, this.currencyPrecision),
+      ts: fill.tsEvent,
+    };
+    const book = this.book(instrument);
+    const valueBefore = book.valueUnits;
+    const { cashDelta, realizedDelta, closed } = book.applyFill(input);
+    this.cashUnits += cashDelta;
+    this.realizedUnits += realizedDelta;
+    this.feeUnits += input.feeUnits;
+    this.valueUnits += book.valueUnits - valueBefore;
+    this.tsLast = fill.tsEvent;
+    if (fill.strategyId) {
+      const virtual = this.strategyBook(fill.strategyId, instrument);
+      virtual.applyFill(input);
+      virtual.mark(book.markPxUnits, fill.tsEvent);
+    }
+    return { book, closed };
+  }
+
+  /** Marks an instrument at `price` (snapped to tick). Cheap when nothing is held. */
+  mark(instrument: Instrument, price: number, ts: number): void {
+    const book = this.positions.get(instrument.id);
+    this.tsLast = ts;
+    if (!book) return;
+    const px = priceToUnits(instrument, price);
+    this.valueUnits += book.mark(px, ts);
+    for (const books of this.strategyPositions.values()) books.get(instrument.id)?.mark(px, ts);
+  }
+
+  get equityUnits(): number {
+    return this.cashUnits + this.valueUnits;
+  }
+
+  get unrealizedUnits(): number {
+    let total = 0;
+    for (const book of this.positions.values()) total += book.unrealizedUnits;
+    return total;
+  }
+
+  snapshot(): AccountState {
+    const p = this.currencyPrecision;
+    return {
+      accountId: this.id,
+      currency: this.currency,
+      initialCash: fromUnits(this.initialCashUnits, p),
+      cash: fromUnits(this.cashUnits, p),
+      equity: fromUnits(this.equityUnits, p),
+      realizedPnl: fromUnits(this.realizedUnits, p),
+      unrealizedPnl: fromUnits(this.unrealizedUnits, p),
+      feesPaid: fromUnits(this.feeUnits, p),
+      tsLast: this.tsLast,
+    };
+  }
+
+  /** Cash as an exact decimal string (for reports and stores). */
+  cashString(): string {
+    return formatUnits(this.cashUnits, this.currencyPrecision);
+  }
+}

@@ -1,0 +1,436 @@
+import { Subject } from 'rxjs';
+import { RxtradeError } from '../errors';
+import { fromUnits, pow10, toUnitsExact } from '../model/decimal';
+import { type Instrument, priceToUnits } from '../model/instrument';
+import type { Bar, Tick } from '../model/market-data';
+import { feeMinorUnits } from '../model/money';
+import type { LiquiditySide, Order } from '../model/order';
+import type { OrderEventBase } from '../model/order-events';
+import type { Clock } from '../ports/clock';
+import type { BarDrivenExecutionClient, OrderStatusReport, VenueEvent } from '../ports/execution-client';
+
+/** Slippage applied against the trader on market and stop fills (limit fills never slip past their price). */
+export type SlippageModel =
+  | { readonly type: 'none' }
+  | { readonly type: 'ticks'; readonly ticks: number }
+  | { readonly type: 'bps'; readonly bps: number };
+
+export interface SimulatedVenueOptions {
+  readonly instruments: Iterable<Instrument>;
+  readonly clock: Clock;
+  /** Venue name, used in ids. Default `SIM`. */
+  readonly venue?: string;
+  /** Default none. */
+  readonly slippage?: SlippageModel;
+  /**
+   * Largest share of a bar's volume that orders on that bar may fill, 0 < share ≤ 1. Unset: volume
+   * is ignored and orders fill whole. Set: the rest stays working for later bars (partial fills).
+   */
+  readonly maxVolumeShare?: number;
+  /** Decimals of the quote currency's minor unit, for fees. Default 2. */
+  readonly currencyPrecision?: number;
+}
+
+interface Working {
+  order: Order;
+  instrument: Instrument;
+  remaining: number; // quantity units
+  triggered: boolean;
+  evaluated: boolean;
+  day: number; // UTC day of first evaluation, for DAY orders
+  venueOrderId: string;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A simulated venue (paper broker). The fill model, applied per bar in submission order:
+ *
+ * - Orders submitted while bar N is processed are first matched against bar N+1 (no look-ahead).
+ * - Intrabar path: open → low → high → close when close ≥ open, else open → high → low → close.
+ * - Market: fills at the open (taker), plus slippage.
+ * - Limit: fills at the open if the open is at or through the limit (taker on its first bar, maker
+ *   after), else at the limit if the path reaches it (maker). Post-only limits that would fill at
+ *   their first open are rejected (`POST_ONLY_WOULD_TAKE`).
+ * - Stop: triggers when the path reaches the trigger; fills at the trigger, or at the open when
+ *   the bar gaps through it (taker), plus slippage.
+ * - Stop-limit: triggers like a stop, then works as a limit on the rest of the path.
+ * - Partial fills: with `maxVolumeShare`, all orders on a bar share at most that part of its volume.
+ * - IOC fills what it can on its first bar and cancels the rest; FOK fills whole on its first bar or
+ *   is canceled; DAY expires at the first bar of a later UTC day than its first bar; GTC works until
+ *   canceled. Reduce-only fills never increase the position at this venue; the excess is canceled.
+ * - Fees: maker/taker rate of the instrument × notional, rounded half-even to the minor unit once.
+ *
+ * On ticks (`processTick`), market orders fill at the ask (buy) or bid (sell), else the last price.
+ */
+export class SimulatedVenue implements BarDrivenExecutionClient {
+  readonly venue: string;
+  readonly #events = new Subject<VenueEvent>();
+  /** Hot, no replay: venue events, emitted synchronously while the venue is called. */
+  readonly events$ = this.#events.asObservable();
+  readonly #instruments = new Map<string, Instrument>();
+  readonly #clock: Clock;
+  readonly #slippage: SlippageModel;
+  readonly #maxVolumeShare: number | undefined;
+  readonly #currencyPrecision: number;
+  readonly #working = new Map<string, Working[]>();
+  readonly #byId = new Map<string, Working>();
+  readonly #positions = new Map<string, number>();
+  readonly #reports = new Map<string, OrderStatusReport>();
+  #orderSeq = 0;
+  #tradeSeq = 0;
+
+  constructor(options: SimulatedVenueOptions) {
+    this.venue = options.venue ?? 'SIM';
+    for (const instrument of options.instruments) this.#instruments.set(instrument.id, instrument);
+    this.#clock = options.clock;
+    this.#slippage = options.slippage ?? { type: 'none' };
+    const share = options.maxVolumeShare;
+    if (share !== undefined && !(share > 0 && share <= 1)) {
+      throw new RxtradeError({ code: 'INVALID_CONFIG', message: `maxVolumeShare must be in (0, 1], got ${share}` });
+    }
+    this.#maxVolumeShare = share;
+    this.#currencyPrecision = options.currencyPrecision ?? 2;
+  }
+
+  async connect(): Promise<void> {}
+
+  async disconnect(): Promise<void> {}
+
+  /** Adds an instrument after construction (paper trading discovers them from a connector). */
+  addInstrument(instrument: Instrument): void {
+    this.#instruments.set(instrument.id, instrument);
+  }
+
+  async submitOrder(order: Order): Promise<void> {
+    this.submitOrderSync(order);
+  }
+
+  /** The synchronous form the backtest engine calls. */
+  submitOrderSync(order: Order): void {
+    const instrument = this.#instruments.get(order.instrumentId);
+    if (!instrument) {
+      this.#emitRejected(order, 'UNKNOWN_INSTRUMENT', `${order.instrumentId} is not traded at ${this.venue}`);
+      return;
+    }
+    if (this.#byId.has(order.clientOrderId) || this.#reports.has(order.clientOrderId)) {
+      // Idempotent on clientOrderId: a resend of a known order is ignored, not duplicated.
+      return;
+    }
+    const remaining = toUnitsExact(order.leavesQty, instrument.quantityPrecision);
+    const venueOrderId = `${this.venue}-${++this.#orderSeq}`;
+    const working: Working = {
+      order,
+      instrument,
+      remaining,
+      triggered: false,
+      evaluated: false,
+      day: 0,
+      venueOrderId,
+    };
+    this.#byId.set(order.clientOrderId, working);
+    let list = this.#working.get(order.instrumentId);
+    if (!list) {
+      list = [];
+      this.#working.set(order.instrumentId, list);
+    }
+    list.push(working);
+    this.#report(working, 'accepted');
+    this.#events.next({ type: 'OrderAccepted', ...this.#base(order), venueOrderId });
+  }
+
+  async cancelOrder(order: Order): Promise<void> {
+    this.cancelOrderSync(order);
+  }
+
+  cancelOrderSync(order: Order): void {
+    const working = this.#byId.get(order.clientOrderId);
+    if (!working) {
+      this.#events.next({ type: 'OrderCancelRejected', ...this.#base(order), reason: 'ORDER_NOT_WORKING' });
+      return;
+    }
+    this.#remove(working);
+    this.#report(working, 'canceled');
+    this.#events.next({ type: 'OrderCanceled', ...this.#base(order) });
+  }
+
+  async queryOrder(clientOrderId: string): Promise<OrderStatusReport | undefined> {
+    return this.#reports.get(clientOrderId);
+  }
+
+  async openOrders(): Promise<readonly OrderStatusReport[]> {
+    return [...this.#byId.values()].map((w) => this.#reports.get(w.order.clientOrderId) as OrderStatusReport);
+  }
+
+  /** Orders still working at this venue. */
+  get workingCount(): number {
+    return this.#byId.size;
+  }
+
+  processBar(bar: Bar): void {
+    const list = this.#working.get(bar.symbol);
+    if (list === undefined || list.length === 0) return;
+    const day = Math.floor(bar.ts / DAY_MS);
+    let volumeLeft = this.#volumeCap((list[0] as Working).instrument, bar.volume);
+    // Snapshot: orders submitted by reactions to these fills wait for the next bar.
+    for (const w of list.slice()) {
+      if (!this.#byId.has(w.order.clientOrderId)) continue;
+      const first = !w.evaluated;
+      if (first) {
+        w.evaluated = true;
+        w.day = day;
+      } else if (w.order.timeInForce === 'DAY' && day > w.day) {
+        this.#expire(w);
+        continue;
+      }
+      const price = this.#matchBar(w, bar, first);
+      if (price === undefined) {
+        if (first && (w.order.timeInForce === 'IOC' || w.order.timeInForce === 'FOK')) this.#cancelRest(w);
+        continue;
+      }
+      volumeLeft -= this.#fill(w, price, volumeLeft, first);
+    }
+  }
+
+  /** Matches working orders against one trade/quote. */
+  processTick(tick: Tick): void {
+    const list = this.#working.get(tick.symbol);
+    if (list === undefined || list.length === 0) return;
+    for (const w of list.slice()) {
+      if (!this.#byId.has(w.order.clientOrderId)) continue;
+      const first = !w.evaluated;
+      w.evaluated = true;
+      const o = w.order;
+      const buy = o.side === 'buy';
+      const px = buy ? (tick.ask ?? tick.price) : (tick.bid ?? tick.price);
+      const bar = { symbol: tick.symbol, ts: tick.ts, open: px, high: px, low: px, close: px, volume: tick.size };
+      const price = this.#matchBar(w, bar, first);
+      if (price === undefined) {
+        if (first && (o.timeInForce === 'IOC' || o.timeInForce === 'FOK')) this.#cancelRest(w);
+        continue;
+      }
+      this.#fill(w, price, this.#volumeCap(w.instrument, tick.size), first);
+    }
+  }
+
+  #volumeCap(instrument: Instrument, volume: number): number {
+    if (this.#maxVolumeShare === undefined) return Number.POSITIVE_INFINITY;
+    const units = Math.floor(volume * this.#maxVolumeShare * pow10(instrument.quantityPrecision));
+    return units - (units % instrument.lotUnits);
+  }
+
+  /** Liquidity side of the price #matchBar returned last (avoids allocating a result object per match). */
+  #liquidity: LiquiditySide = 'taker';
+
+  /** The fill price in price units, or undefined when the order does not trade on this bar. */
+  #matchBar(w: Working, bar: Bar, first: boolean): { px: number } | undefined {
+    const o = w.order;
+    const buy = o.side === 'buy';
+    const instrument = w.instrument;
+    const snap = (p: number): number => priceToUnits(instrument, p);
+    switch (o.type) {
+      case 'market':
+        this.#liquidity = 'taker';
+        return { px: this.#slip(snap(bar.open), buy, instrument) };
+      case 'limit': {
+        const limit = snap(o.price as number);
+        const open = snap(bar.open);
+        if (buy ? open <= limit : open >= limit) {
+          if (first && o.postOnly) {
+            this.#rejectPostOnly(w);
+            return undefined;
+          }
+          this.#liquidity = first ? 'taker' : 'maker';
+          return { px: open };
+        }
+        const reached = buy ? snap(bar.low) <= limit : snap(bar.high) >= limit;
+        this.#liquidity = 'maker';
+        return reached ? { px: limit } : undefined;
+      }
+      case 'stop': {
+        const trigger = snap(o.triggerPrice as number);
+        const open = snap(bar.open);
+        this.#liquidity = 'taker';
+        if (buy ? open >= trigger : open <= trigger) return { px: this.#slip(open, buy, instrument) };
+        const reached = buy ? snap(bar.high) >= trigger : snap(bar.low) <= trigger;
+        return reached ? { px: this.#slip(trigger, buy, instrument) } : undefined;
+      }
+      case 'stopLimit':
+        return this.#matchStopLimit(w, bar);
+    }
+  }
+
+  #matchStopLimit(w: Working, bar: Bar): { px: number } | undefined {
+    const o = w.order;
+    const buy = o.side === 'buy';
+    const instrument = w.instrument;
+    const snap = (p: number): number => priceToUnits(instrument, p);
+    const limit = snap(o.price as number);
+    const trigger = snap(o.triggerPrice as number);
+    const path =
+      bar.close >= bar.open
+        ? [bar.open, bar.low, bar.high, bar.close]
+        : [bar.open, bar.high, bar.low, bar.close];
+    let start = 0;
+    let from = snap(path[0] as number);
+    if (!w.triggered) {
+      // Walk the path until the trigger is reached.
+      let triggeredAt: number | undefined;
+      if (buy ? from >= trigger : from <= trigger) triggeredAt = from;
+      for (let i = 1; triggeredAt === undefined && i < path.length; i++) {
+        const to = snap(path[i] as number);
+        if (buy ? to >= trigger && from < trigger : to <= trigger && from > trigger) {
+          triggeredAt = trigger;
+          start = i;
+        }
+        from = to;
+      }
+      if (triggeredAt === undefined) return undefined;
+      w.triggered = true;
+      this.#events.next({ type: 'OrderTriggered', ...this.#base(o) });
+      if (buy ? triggeredAt <= limit : triggeredAt >= limit) {
+        this.#liquidity = 'taker';
+        return { px: triggeredAt };
+      }
+      from = triggeredAt;
+    } else {
+      // Already triggered on an earlier bar: a resting limit.
+      if (buy ? from <= limit : from >= limit) {
+        this.#liquidity = 'maker';
+        return { px: from };
+      }
+    }
+    for (let i = start + 1; i < path.length; i++) {
+      const to = snap(path[i] as number);
+      if (buy ? Math.min(from, to) <= limit : Math.max(from, to) >= limit) {
+        this.#liquidity = 'maker';
+        return { px: limit };
+      }
+      from = to;
+    }
+    return undefined;
+  }
+
+  #slip(pxUnits: number, buy: boolean, instrument: Instrument): number {
+    const s = this.#slippage;
+    switch (s.type) {
+      case 'none':
+        return pxUnits;
+      case 'ticks':
+        return pxUnits + (buy ? 1 : -1) * s.ticks * instrument.tickUnits;
+      case 'bps': {
+        const raw = (pxUnits * (buy ? 10_000 + s.bps : 10_000 - s.bps)) / 10_000;
+        const ticks = buy ? Math.ceil(raw / instrument.tickUnits - 1e-9) : Math.floor(raw / instrument.tickUnits + 1e-9);
+        return Math.max(instrument.tickUnits, ticks * instrument.tickUnits);
+      }
+    }
+  }
+
+  /** Fills as much as volume, FOK and reduce-only allow; returns the quantity units used. */
+  #fill(w: Working, price: { px: number }, volumeLeft: number, first: boolean): number {
+    const o = w.order;
+    const tif = o.timeInForce;
+    let qty = Math.min(w.remaining, volumeLeft);
+    const posKey = `${o.accountId}|${o.instrumentId}`;
+    const position = this.#positions.get(posKey) ?? 0;
+    const sign = o.side === 'buy' ? 1 : -1;
+    if (o.reduceOnly) {
+      const reducible = Math.sign(position) === -sign ? Math.abs(position) : 0;
+      qty = Math.min(qty, reducible);
+    }
+    if (tif === 'FOK' && qty < w.remaining) {
+      this.#cancelRest(w);
+      return 0;
+    }
+    if (qty <= 0) {
+      if (o.reduceOnly || (first && tif === 'IOC')) this.#cancelRest(w);
+      return 0;
+    }
+    const instrument = w.instrument;
+    const liquiditySide = this.#liquidity;
+    const feeUnits = feeMinorUnits(
+      instrument,
+      {
+        pxUnits: price.px,
+        qtyUnits: qty,
+        rateUnits: liquiditySide === 'maker' ? instrument.makerFeeUnits : instrument.takerFeeUnits,
+      },
+      this.#currencyPrecision,
+    );
+    w.remaining -= qty;
+    this.#positions.set(posKey, position + sign * qty);
+    const done = w.remaining === 0;
+    if (done) this.#remove(w);
+    this.#report(w, done ? 'filled' : 'partiallyFilled');
+    this.#events.next({
+      type: 'OrderFilled',
+      ...this.#base(o),
+      venueOrderId: w.venueOrderId,
+      tradeId: `${this.venue}-T${++this.#tradeSeq}`,
+      side: o.side,
+      lastQty: fromUnits(qty, instrument.quantityPrecision),
+      lastPx: fromUnits(price.px, instrument.pricePrecision),
+      fee: fromUnits(feeUnits, this.#currencyPrecision),
+      feeCurrency: instrument.quoteCurrency,
+      liquiditySide,
+    });
+    // IOC never rests; a reduce-only order has nothing left to reduce once the position is flat.
+    if (!done && (tif === 'IOC' || (o.reduceOnly && position + sign * qty === 0))) this.#cancelRest(w);
+    return qty;
+  }
+
+  #cancelRest(w: Working): void {
+    if (!this.#byId.has(w.order.clientOrderId)) return;
+    this.#remove(w);
+    this.#report(w, 'canceled');
+    this.#events.next({ type: 'OrderCanceled', ...this.#base(w.order) });
+  }
+
+  #expire(w: Working): void {
+    this.#remove(w);
+    this.#report(w, 'expired');
+    this.#events.next({ type: 'OrderExpired', ...this.#base(w.order) });
+  }
+
+  #rejectPostOnly(w: Working): void {
+    this.#remove(w);
+    this.#report(w, 'rejected');
+    this.#emitRejected(w.order, 'POST_ONLY_WOULD_TAKE', 'post-only limit order would have taken liquidity');
+  }
+
+  #emitRejected(order: Order, reason: string, message: string): void {
+    this.#events.next({ type: 'OrderRejected', ...this.#base(order), reason, message });
+  }
+
+  #remove(w: Working): void {
+    this.#byId.delete(w.order.clientOrderId);
+    const list = this.#working.get(w.order.instrumentId);
+    const index = list?.indexOf(w) ?? -1;
+    if (list && index >= 0) list.splice(index, 1);
+  }
+
+  #report(w: Working, status: OrderStatusReport['status']): OrderStatusReport {
+    const qp = w.instrument.quantityPrecision;
+    const quantityUnits = toUnitsExact(w.order.quantity, qp);
+    const report: OrderStatusReport = {
+      clientOrderId: w.order.clientOrderId,
+      venueOrderId: w.venueOrderId,
+      instrumentId: w.order.instrumentId,
+      status,
+      quantity: w.order.quantity,
+      filledQty: fromUnits(quantityUnits - w.remaining, qp),
+    };
+    this.#reports.set(w.order.clientOrderId, report);
+    return report;
+  }
+
+  #base(order: Order): OrderEventBase {
+    return {
+      clientOrderId: order.clientOrderId,
+      accountId: order.accountId,
+      strategyId: order.strategyId,
+      instrumentId: order.instrumentId,
+      tsEvent: this.#clock.now(),
+    };
+  }
+}

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import type { LiquiditySide, OrderSide } from './order';
+
+/** Fields every order event carries, so any consumer can route it without the order at hand. */
+export interface OrderEventBase {
+  readonly clientOrderId: string;
+  readonly accountId: string;
+  readonly strategyId: string;
+  readonly instrumentId: string;
+  /** When it happened, epoch ms (by the engine's clock). */
+  readonly tsEvent: number;
+}
+
+/** The engine sent the order to the venue. */
+export interface OrderSubmitted extends OrderEventBase {
+  readonly type: 'OrderSubmitted';
+}
+/** The risk engine refused the order before it left the process. `reason` is a SCREAMING_SNAKE code. */
+export interface OrderDenied extends OrderEventBase {
+  readonly type: 'OrderDenied';
+  readonly reason: string;
+  readonly message: string;
+}
+/** The venue acknowledged the order. */
+export interface OrderAccepted extends OrderEventBase {
+  readonly type: 'OrderAccepted';
+  readonly venueOrderId: string;
+}
+/** The venue refused the order. */
+export interface OrderRejected extends OrderEventBase {
+  readonly type: 'OrderRejected';
+  readonly reason: string;
+  readonly message: string;
+}
+/** A stop or stop-limit order's trigger price was reached. */
+export interface OrderTriggered extends OrderEventBase {
+  readonly type: 'OrderTriggered';
+}
+/** A cancel was requested and is waiting for the venue. */
+export interface OrderPendingCancel extends OrderEventBase {
+  readonly type: 'OrderPendingCancel';
+}
+/** The venue refused the cancel (usually: already filled or unknown); the order goes back to its prior status. */
+export interface OrderCancelRejected extends OrderEventBase {
+  readonly type: 'OrderCancelRejected';
+  readonly reason: string;
+}
+export interface OrderCanceled extends OrderEventBase {
+  readonly type: 'OrderCanceled';
+}
+/** Time in force ran out (DAY at session end, IOC/FOK remainder). */
+export interface OrderExpired extends OrderEventBase {
+  readonly type: 'OrderExpired';
+}
+/** One execution. `tradeId` is unique per venue and makes the fill idempotent. `fee` is in the quote currency. */
+export interface OrderFilled extends OrderEventBase {
+  readonly type: 'OrderFilled';
+  readonly venueOrderId: string;
+  readonly tradeId: string;
+  readonly side: OrderSide;
+  readonly lastQty: number;
+  readonly lastPx: number;
+  readonly fee: number;
+  readonly feeCurrency: string;
+  readonly liquiditySide: LiquiditySide;
+}
+
+/** Every event of an order's life. The `type` field is the discriminant. */
+export type OrderEvent =
+  | OrderSubmitted
+  | OrderDenied
+  | OrderAccepted
+  | OrderRejected
+  | OrderTriggered
+  | OrderPendingCancel
+  | OrderCancelRejected
+  | OrderCanceled
+  | OrderExpired
+  | OrderFilled;
+
+/** A fill is the `OrderFilled` event. */
+export type Fill = OrderFilled;
+
+const id = z.string().min(1).max(128);
+const base = {
+  clientOrderId: id,
+  accountId: id,
+  strategyId: id,
+  instrumentId: id,
+  tsEvent: z.number().int().nonnegative(),
+};
+const positiveFinite = z.number().refine((n) => Number.isFinite(n) && n > 0, 'must be a finite number > 0');
+
+/** Validates an order event from another process (bus, store, venue adapter). */
+export const OrderEventSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('OrderSubmitted'), ...base }),
+  z.strictObject({ type: z.literal('OrderDenied'), ...base, reason: z.string().min(1), message: z.string() }),
+  z.strictObject({ type: z.literal('OrderAccepted'), ...base, venueOrderId: id }),
+  z.strictObject({ type: z.literal('OrderRejected'), ...base, reason: z.string().min(1), message: z.string() }),
+  z.strictObject({ type: z.literal('OrderTriggered'), ...base }),
+  z.strictObject({ type: z.literal('OrderPendingCancel'), ...base }),
+  z.strictObject({ type: z.literal('OrderCancelRejected'), ...base, reason: z.string().min(1) }),
+  z.strictObject({ type: z.literal('OrderCanceled'), ...base }),
+  z.strictObject({ type: z.literal('OrderExpired'), ...base }),
+  z.strictObject({
+    type: z.literal('OrderFilled'),
+    ...base,
+    venueOrderId: id,
+    tradeId: id,
+    side: z.enum(['buy', 'sell']),
+    lastQty: positiveFinite,
+    lastPx: positiveFinite,
+    fee: z.number().refine(Number.isFinite, 'must be finite'),
+    feeCurrency: z.string().min(1).max(16),
+    liquiditySide: z.enum(['maker', 'taker']),
+  }),
+]);

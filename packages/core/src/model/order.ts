@@ -1,0 +1,281 @@
+import { z } from 'zod';
+import { RxtradeError } from '../errors';
+import { fromUnits, toUnitsExact } from './decimal';
+import type { OrderEvent, OrderFilled } from './order-events';
+
+export type OrderSide = 'buy' | 'sell';
+export type OrderType = 'market' | 'limit' | 'stop' | 'stopLimit';
+/** GTC: until canceled. IOC: fill what you can now, cancel the rest. FOK: all now or nothing. DAY: until the session (UTC day) ends. */
+export type TimeInForce = 'GTC' | 'IOC' | 'FOK' | 'DAY';
+export type LiquiditySide = 'maker' | 'taker';
+
+export type OrderStatus =
+  | 'initialized'
+  | 'denied'
+  | 'submitted'
+  | 'accepted'
+  | 'rejected'
+  | 'triggered'
+  | 'pendingCancel'
+  | 'partiallyFilled'
+  | 'filled'
+  | 'canceled'
+  | 'expired';
+
+const finitePositive = z.number().refine((n) => Number.isFinite(n) && n > 0, 'must be a finite number > 0');
+
+/**
+ * What a strategy or API client asks for. `price` is required for limit and stop-limit orders,
+ * `triggerPrice` for stop and stop-limit orders. Validated at the boundary by {@link OrderRequestSchema};
+ * the grid (tick, lot, min notional) is checked by the risk engine against the instrument.
+ */
+export const OrderRequestSchema = z
+  .strictObject({
+    clientOrderId: z.string().min(1).max(64).optional(),
+    accountId: z.string().min(1).max(64).optional(),
+    strategyId: z.string().min(1).max(64).optional(),
+    instrumentId: z.string().min(1).max(64),
+    side: z.enum(['buy', 'sell']),
+    type: z.enum(['market', 'limit', 'stop', 'stopLimit']),
+    quantity: finitePositive,
+    price: finitePositive.optional(),
+    triggerPrice: finitePositive.optional(),
+    timeInForce: z.enum(['GTC', 'IOC', 'FOK', 'DAY']).optional(),
+    reduceOnly: z.boolean().optional(),
+    postOnly: z.boolean().optional(),
+  })
+  .superRefine((o, ctx) => {
+    const needsPrice = o.type === 'limit' || o.type === 'stopLimit';
+    const needsTrigger = o.type === 'stop' || o.type === 'stopLimit';
+    if (needsPrice !== (o.price !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['price'], message: needsPrice ? `required for ${o.type}` : `not allowed for ${o.type}` });
+    }
+    if (needsTrigger !== (o.triggerPrice !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['triggerPrice'],
+        message: needsTrigger ? `required for ${o.type}` : `not allowed for ${o.type}`,
+      });
+    }
+    if (o.postOnly && o.type !== 'limit') {
+      ctx.addIssue({ code: 'custom', path: ['postOnly'], message: 'only limit orders can be post-only' });
+    }
+  });
+
+export type OrderRequest = z.input<typeof OrderRequestSchema>;
+
+/**
+ * An order's state: an immutable snapshot, replaced by {@link applyOrderEvent} on every event.
+ * `leavesQty` is what has not been filled (`filledQty + leavesQty === quantity` always); whether
+ * it is still working is told by `status`.
+ */
+export interface Order {
+  readonly clientOrderId: string;
+  readonly venueOrderId: string | undefined;
+  readonly accountId: string;
+  readonly strategyId: string;
+  readonly instrumentId: string;
+  readonly side: OrderSide;
+  readonly type: OrderType;
+  readonly quantity: number;
+  readonly price: number | undefined;
+  readonly triggerPrice: number | undefined;
+  readonly timeInForce: TimeInForce;
+  readonly reduceOnly: boolean;
+  readonly postOnly: boolean;
+  readonly status: OrderStatus;
+  /** The status before a pending cancel, restored if the cancel is rejected. */
+  readonly previousStatus: OrderStatus | undefined;
+  readonly filledQty: number;
+  readonly leavesQty: number;
+  /** Volume-weighted fill price; NaN before the first fill. */
+  readonly avgPx: number;
+  /** Decimals of quantities, from the instrument: lets the order do exact quantity arithmetic. */
+  readonly quantityPrecision: number;
+  /** Every applied fill's trade id, oldest first. */
+  readonly tradeIds: readonly string[];
+  readonly tsInit: number;
+  readonly tsLast: number;
+}
+
+/** Statuses after which nothing but a late fill can happen. */
+export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['denied', 'rejected', 'filled', 'canceled', 'expired']);
+
+/** True while the order can still trade (it is at, or on its way to, the venue). */
+export function isOpen(order: Order): boolean {
+  return !TERMINAL_STATUSES.has(order.status) && order.status !== 'initialized';
+}
+
+/**
+ * The order life cycle as one table: status × event type → next status. A pair not in the table is
+ * an illegal transition. `OrderFilled` goes to a placeholder that {@link applyOrderEvent} refines into
+ * `partiallyFilled` or `filled` by quantity. `OrderCancelRejected` goes back to `previousStatus`.
+ */
+export const ORDER_TRANSITIONS = {
+  initialized: {
+    OrderDenied: 'denied',
+    OrderSubmitted: 'submitted',
+    // Adopting an order found at the venue during reconciliation.
+    OrderAccepted: 'accepted',
+    OrderRejected: 'rejected',
+  },
+  submitted: {
+    OrderAccepted: 'accepted',
+    OrderRejected: 'rejected',
+    OrderPendingCancel: 'pendingCancel',
+    OrderCanceled: 'canceled',
+    OrderExpired: 'expired',
+    OrderFilled: 'partiallyFilled',
+  },
+  accepted: {
+    OrderTriggered: 'triggered',
+    OrderPendingCancel: 'pendingCancel',
+    OrderCanceled: 'canceled',
+    OrderExpired: 'expired',
+    OrderFilled: 'partiallyFilled',
+  },
+  triggered: {
+    OrderPendingCancel: 'pendingCancel',
+    OrderCanceled: 'canceled',
+    OrderExpired: 'expired',
+    OrderFilled: 'partiallyFilled',
+  },
+  partiallyFilled: {
+    OrderPendingCancel: 'pendingCancel',
+    OrderCanceled: 'canceled',
+    OrderExpired: 'expired',
+    OrderFilled: 'partiallyFilled',
+  },
+  pendingCancel: {
+    OrderCanceled: 'canceled',
+    OrderCancelRejected: 'pendingCancel',
+    OrderExpired: 'expired',
+    OrderFilled: 'pendingCancel',
+  },
+  // A fill that happened at the venue before the cancel took effect still counts.
+  canceled: { OrderFilled: 'canceled' },
+  expired: { OrderFilled: 'expired' },
+  filled: {},
+  denied: {},
+  rejected: {},
+} as const satisfies Record<OrderStatus, Partial<Record<OrderEvent['type'], OrderStatus>>>;
+
+/** The status an event moves an order to, or undefined when the transition is illegal. */
+export function nextStatus(status: OrderStatus, eventType: OrderEvent['type']): OrderStatus | undefined {
+  return (ORDER_TRANSITIONS[status] as Partial<Record<OrderEvent['type'], OrderStatus>>)[eventType];
+}
+
+/** Creates the `initialized` order for a validated request. */
+export function createOrder(
+  request: OrderRequest & { clientOrderId: string; accountId: string; strategyId: string },
+  options: { quantityPrecision: number; ts: number },
+): Order {
+  return {
+    clientOrderId: request.clientOrderId,
+    venueOrderId: undefined,
+    accountId: request.accountId,
+    strategyId: request.strategyId,
+    instrumentId: request.instrumentId,
+    side: request.side,
+    type: request.type,
+    quantity: request.quantity,
+    price: request.price,
+    triggerPrice: request.triggerPrice,
+    timeInForce: request.timeInForce ?? 'GTC',
+    reduceOnly: request.reduceOnly ?? false,
+    postOnly: request.postOnly ?? false,
+    status: 'initialized',
+    previousStatus: undefined,
+    filledQty: 0,
+    leavesQty: request.quantity,
+    avgPx: Number.NaN,
+    quantityPrecision: options.quantityPrecision,
+    tradeIds: [],
+    tsInit: options.ts,
+    tsLast: options.ts,
+  };
+}
+
+function applyFill(order: Order, fill: OrderFilled, placeholder: OrderStatus): Order {
+  if (order.tradeIds.includes(fill.tradeId)) {
+    throw new RxtradeError({
+      code: 'DUPLICATE_FILL',
+      message: `trade ${fill.tradeId} was already applied to order ${order.clientOrderId}`,
+      details: { clientOrderId: order.clientOrderId, tradeId: fill.tradeId },
+    });
+  }
+  const p = order.quantityPrecision;
+  const lastUnits = toUnitsExact(fill.lastQty, p);
+  if (!(lastUnits > 0) || !(Number.isFinite(fill.lastPx) && fill.lastPx > 0)) {
+    throw new RxtradeError({
+      code: 'INVALID_ARGUMENT',
+      message: `fill ${fill.tradeId} has an invalid quantity or price (${fill.lastQty} @ ${fill.lastPx})`,
+    });
+  }
+  const filledUnits = toUnitsExact(order.filledQty, p) + lastUnits;
+  const totalUnits = toUnitsExact(order.quantity, p);
+  if (filledUnits > totalUnits) {
+    throw new RxtradeError({
+      code: 'OVERFILL',
+      message: `fill ${fill.tradeId} of ${fill.lastQty} would overfill order ${order.clientOrderId} (${order.filledQty} of ${order.quantity} filled)`,
+      details: { clientOrderId: order.clientOrderId, tradeId: fill.tradeId },
+    });
+  }
+  const previousFilled = order.filledQty;
+  const filledQty = fromUnits(filledUnits, p);
+  const avgPx =
+    previousFilled === 0 ? fill.lastPx : (order.avgPx * previousFilled + fill.lastPx * fill.lastQty) / filledQty;
+  return {
+    ...order,
+    status: filledUnits === totalUnits ? 'filled' : placeholder,
+    venueOrderId: order.venueOrderId ?? fill.venueOrderId,
+    filledQty,
+    leavesQty: fromUnits(totalUnits - filledUnits, p),
+    avgPx,
+    tradeIds: [...order.tradeIds, fill.tradeId],
+    tsLast: fill.tsEvent,
+  };
+}
+
+/**
+ * The order reducer: returns the order after `event`, or throws `INVALID_STATE_TRANSITION`,
+ * `DUPLICATE_FILL` or `OVERFILL` and leaves the order as it was (it is immutable).
+ */
+export function applyOrderEvent(order: Order, event: OrderEvent): Order {
+  if (event.clientOrderId !== order.clientOrderId) {
+    throw new RxtradeError({
+      code: 'INVALID_ARGUMENT',
+      message: `event for ${event.clientOrderId} applied to order ${order.clientOrderId}`,
+    });
+  }
+  const next = nextStatus(order.status, event.type);
+  if (next === undefined) {
+    throw new RxtradeError({
+      code: 'INVALID_STATE_TRANSITION',
+      message: `order ${order.clientOrderId}: ${event.type} is not allowed in status ${order.status}`,
+      details: { clientOrderId: order.clientOrderId, status: order.status, event: event.type },
+    });
+  }
+  switch (event.type) {
+    case 'OrderFilled':
+      return applyFill(order, event, next);
+    case 'OrderAccepted':
+      return { ...order, status: next, venueOrderId: event.venueOrderId, tsLast: event.tsEvent };
+    case 'OrderPendingCancel':
+      return { ...order, status: next, previousStatus: order.status, tsLast: event.tsEvent };
+    case 'OrderCancelRejected':
+      return {
+        ...order,
+        status: order.previousStatus ?? 'accepted',
+        previousStatus: undefined,
+        tsLast: event.tsEvent,
+      };
+    case 'OrderSubmitted':
+    case 'OrderDenied':
+    case 'OrderRejected':
+    case 'OrderTriggered':
+    case 'OrderCanceled':
+    case 'OrderExpired':
+      return { ...order, status: next, tsLast: event.tsEvent };
+  }
+}

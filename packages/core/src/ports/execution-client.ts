@@ -1,0 +1,73 @@
+import type { Observable } from 'rxjs';
+import type { Bar } from '../model/market-data';
+import type { Order, OrderStatus } from '../model/order';
+import type {
+  OrderAccepted,
+  OrderCanceled,
+  OrderCancelRejected,
+  OrderExpired,
+  OrderFilled,
+  OrderRejected,
+  OrderTriggered,
+} from '../model/order-events';
+
+/** What a venue reports about an order. */
+export type VenueEvent =
+  | OrderAccepted
+  | OrderRejected
+  | OrderTriggered
+  | OrderCanceled
+  | OrderCancelRejected
+  | OrderExpired
+  | OrderFilled;
+
+/** A venue's view of one order, for reconciliation. */
+export interface OrderStatusReport {
+  readonly clientOrderId: string;
+  readonly venueOrderId: string;
+  readonly instrumentId: string;
+  readonly status: OrderStatus;
+  readonly filledQty: number;
+  readonly quantity: number;
+}
+
+/**
+ * Sends orders to a venue and reports what happens to them. `submitOrder` resolves when the
+ * request was handed over, not when the order is accepted: the outcome arrives on `events$`.
+ * A submit that times out has an unknown outcome and must not be sent again blindly; the engine
+ * settles it by reconciliation (`queryOrder`, `openOrders`).
+ *
+ * Implementations: {@link SimulatedVenue} (backtest and paper), broker connectors such as `@rxtrade/ccxt`.
+ */
+export interface ExecutionClient {
+  readonly venue: string;
+  /** Hot, no replay: venue events for orders sent through this client. */
+  readonly events$: Observable<VenueEvent>;
+  connect(): Promise<void>;
+  /** Idempotent. */
+  disconnect(): Promise<void>;
+  submitOrder(order: Order): Promise<void>;
+  cancelOrder(order: Order): Promise<void>;
+  queryOrder?(clientOrderId: string): Promise<OrderStatusReport | undefined>;
+  openOrders?(): Promise<readonly OrderStatusReport[]>;
+}
+
+/** An execution client that is driven by the engine's bars (simulated venues). */
+export interface BarDrivenExecutionClient extends ExecutionClient {
+  /** Matches resting orders against a new bar. Called before strategies see the bar. */
+  processBar(bar: Bar): void;
+}
+
+/** True for clients the engine must feed bars to. */
+export function isBarDriven(client: ExecutionClient): client is BarDrivenExecutionClient {
+  return typeof (client as Partial<BarDrivenExecutionClient>).processBar === 'function';
+}
+
+/** Live market data. */
+export interface MarketDataClient {
+  readonly venue: string;
+  /** Cold: subscribing opens the feed, unsubscribing closes it. */
+  bars$(symbol: string, timeframe: string): Observable<Bar>;
+  /** Historical bars, oldest first. */
+  history?(symbol: string, options: { timeframe: string; from: number; to?: number }): Promise<readonly Bar[]>;
+}

@@ -1,6 +1,153 @@
+// The public API of @rxtrade/core. Everything a user may import is named here; nothing else is reachable.
+
+// Accounts
+export { AccountBook, type AccountConfig, type FillOutcome } from './account/account-book';
+export { PositionBook } from './account/position-book';
+// Data: indicators
+export * from './data/indicators/index';
+// Data: resampling and bar sources
+export {
+  BarAggregator,
+  bucketStart,
+  type ParsedTimeframe,
+  parseTimeframe,
+  type ResampleOptions,
+  resampleBars,
+  type Timeframe,
+} from './data/resample';
+export { type ArrayBarSource, type ArrayBarSourceOptions, fromArray } from './data/sources/array-source';
+export {
+  type AsyncBarIterableInput,
+  type AsyncIterableBarSource,
+  fromAsyncIterable,
+} from './data/sources/async-iterable-source';
+export type {
+  BadRowPolicy,
+  BarCheckOptions,
+  BarReadStats,
+  OrderPolicy,
+  SkippedRow,
+} from './data/sources/bar-checks';
+export {
+  type BarInput,
+  type BarSource,
+  barChunks,
+  barSourceFromChunks,
+  type SyncBarSource,
+  toObservable,
+} from './data/sources/bar-source';
+export { type CsvBarSource, type CsvBarSourceOptions, fromCsvFile } from './data/sources/csv-source';
+export { fromJsonFile, type JsonBarSource, type JsonBarSourceOptions } from './data/sources/json-source';
+// Engine
+export {
+  type BacktestData,
+  type BacktestOptions,
+  type BacktestProgress,
+  type BacktestResult,
+  type PriceSeries,
+  runBacktest,
+} from './engine/backtest';
+export {
+  type HtmlReportFill,
+  type HtmlReportInput,
+  type HtmlReportPrices,
+  renderHtmlReport,
+} from './engine/html-report';
+export {
+  createProgressReporter,
+  type ProgressReporter,
+  type ProgressReporterOptions,
+  type ProgressStream,
+} from './engine/progress';
+export {
+  type BacktestStatistics,
+  computeStatistics,
+  inferPeriodsPerYear,
+  type StatisticsInput,
+} from './engine/statistics';
+export { createEngine, type EngineOptions, TradingEngine } from './engine/trading-engine';
+export type {
+  EngineCommands,
+  EngineStreams,
+  RiskStateChanged,
+  StrategyEvent,
+  TradingState,
+} from './engine/types';
+export { validateOrderRequest } from './engine/validate-order';
+// Errors
 export { isRxtradeError, RxtradeError, type RxtradeErrorCode, type RxtradeErrorOptions } from './errors';
+// Execution
+export { SimulatedVenue, type SimulatedVenueOptions, type SlippageModel } from './execution/simulated-venue';
+// Model
+export {
+  divRound,
+  formatUnits,
+  fromUnits,
+  mulDivRound,
+  parseUnits,
+  pow10,
+  RATE_SCALE,
+  rateToUnits,
+  toUnitsExact,
+} from './model/decimal';
+export {
+  defineInstrument,
+  type Instrument,
+  type InstrumentSpec,
+  InstrumentSpecSchema,
+  type PriceRounding,
+  priceToUnits,
+  priceToUnitsExact,
+  quantityToUnits,
+  roundPrice,
+  roundQuantity,
+} from './model/instrument';
 export { type Bar, BarSchema, type Tick, TickSchema } from './model/market-data';
+export { feeMinorUnits, notionalMinorUnits } from './model/money';
+export {
+  applyOrderEvent,
+  createOrder,
+  isOpen,
+  type LiquiditySide,
+  nextStatus,
+  ORDER_TRANSITIONS,
+  type Order,
+  type OrderRequest,
+  OrderRequestSchema,
+  type OrderSide,
+  type OrderStatus,
+  type OrderType,
+  TERMINAL_STATUSES,
+  type TimeInForce,
+} from './model/order';
+export type {
+  Fill,
+  OrderAccepted,
+  OrderCanceled,
+  OrderCancelRejected,
+  OrderDenied,
+  OrderEvent,
+  OrderEventBase,
+  OrderExpired,
+  OrderFilled,
+  OrderPendingCancel,
+  OrderRejected,
+  OrderSubmitted,
+  OrderTriggered,
+} from './model/order-events';
+export { OrderEventSchema } from './model/order-events';
+export type { AccountState, ClosedTrade, Position } from './model/position';
+export type { Signal } from './model/signal';
+// Ports
 export { type Clock, ManualClock, systemClock } from './ports/clock';
+export {
+  type BarDrivenExecutionClient,
+  type ExecutionClient,
+  isBarDriven,
+  type MarketDataClient,
+  type OrderStatusReport,
+  type VenueEvent,
+} from './ports/execution-client';
 export {
   type AcquireOptions,
   assertValidAcquire,
@@ -46,3 +193,18 @@ export {
   type StateRecord,
   type StateStore,
 } from './ports/state-store';
+// Risk
+export {
+  type Denial,
+  instrumentGridRule,
+  type PreTradeContext,
+  type PreTradeRule,
+  reducesPosition,
+} from './risk/pre-trade';
+// Strategy
+export {
+  BaseStrategy,
+  type PriceSource,
+  type StrategyContext,
+  type StrategyOptions,
+} from './strategy/base-strategy';

@@ -40,6 +40,10 @@ export class AccountBook {
   readonly positions = new Map<string, PositionBook>();
   /** Per-strategy virtual books: strategyId → instrumentId → book. */
   readonly strategyPositions = new Map<string, Map<string, PositionBook>>();
+  /** Every strategy book of an instrument, for marking without iterator allocation on each bar. */
+  readonly #strategyBooksByInstrument = new Map<string, PositionBook[]>();
+  /** Instruments with a non-zero net position. */
+  openPositions = 0;
 
   constructor(config: AccountConfig) {
     const precision = config.currencyPrecision ?? 2;
@@ -83,6 +87,9 @@ export class AccountBook {
         currencyPrecision: this.currencyPrecision,
       });
       books.set(instrument.id, book);
+      const list = this.#strategyBooksByInstrument.get(instrument.id) ?? [];
+      list.push(book);
+      this.#strategyBooksByInstrument.set(instrument.id, list);
     }
     return book;
   }
@@ -104,11 +111,13 @@ export class AccountBook {
     };
     const book = this.book(instrument);
     const valueBefore = book.valueUnits;
+    const wasOpen = book.qtyUnits !== 0;
     const { cashDelta, realizedDelta, closed } = book.applyFill(input);
     this.cashUnits += cashDelta;
     this.realizedUnits += realizedDelta;
     this.feeUnits += input.feeUnits;
     this.valueUnits += book.valueUnits - valueBefore;
+    this.openPositions += (book.qtyUnits !== 0 ? 1 : 0) - (wasOpen ? 1 : 0);
     this.tsLast = fill.tsEvent;
     if (fill.strategyId) {
       const virtual = this.strategyBook(fill.strategyId, instrument);
@@ -125,7 +134,9 @@ export class AccountBook {
     if (!book) return;
     const px = priceToUnits(instrument, price);
     this.valueUnits += book.mark(px, ts);
-    for (const books of this.strategyPositions.values()) books.get(instrument.id)?.mark(px, ts);
+    const strategyBooks = this.#strategyBooksByInstrument.get(instrument.id);
+    if (strategyBooks !== undefined)
+      for (let i = 0; i < strategyBooks.length; i++) strategyBooks[i]?.mark(px, ts);
   }
 
   get equityUnits(): number {

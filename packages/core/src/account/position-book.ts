@@ -37,12 +37,18 @@ export class PositionBook {
   #tradeRealized = 0;
   #tradeFees = 0;
 
-  constructor(options: { instrument: Instrument; accountId: string; strategyId?: string; currencyPrecision: number }) {
+  constructor(options: {
+    instrument: Instrument;
+    accountId: string;
+    strategyId?: string;
+    currencyPrecision: number;
+  }) {
     this.instrument = options.instrument;
     this.accountId = options.accountId;
     this.strategyId = options.strategyId;
     this.#currencyPrecision = options.currencyPrecision;
-    const shift = options.instrument.pricePrecision + options.instrument.quantityPrecision - options.currencyPrecision;
+    const shift =
+      options.instrument.pricePrecision + options.instrument.quantityPrecision - options.currencyPrecision;
     this.#divisor = shift >= 0 ? pow10(shift) : 1;
     this.#multiplier = shift >= 0 ? 1 : pow10(-shift);
   }
@@ -58,12 +64,11 @@ export class PositionBook {
    * Applies one fill (signed quantity: + buy, − sell). Returns the change in cash, minor units,
    * and the closed trade if this fill ended a round trip.
    */
-  applyFill(fill: {
-    signedQtyUnits: number;
-    pxUnits: number;
-    feeUnits: number;
-    ts: number;
-  }): { cashDelta: number; realizedDelta: number; closed: ClosedTrade | undefined } {
+  applyFill(fill: { signedQtyUnits: number; pxUnits: number; feeUnits: number; ts: number }): {
+    cashDelta: number;
+    realizedDelta: number;
+    closed: ClosedTrade | undefined;
+  } {
     const { signedQtyUnits: f, pxUnits, feeUnits, ts } = fill;
     const q = this.qtyUnits;
     const absF = Math.abs(f);

@@ -1,4 +1,5 @@
 import { Subject } from 'rxjs';
+import { BoundedFifo } from '../engine/bounded-fifo';
 import { RxtradeError } from '../errors';
 import { fromUnits, pow10, toUnitsExact } from '../model/decimal';
 import { type Instrument, priceToUnits } from '../model/instrument';
@@ -29,6 +30,11 @@ export interface SimulatedVenueOptions {
   readonly maxVolumeShare?: number;
   /** Decimals of the quote currency's minor unit, for fees. Default 2. */
   readonly currencyPrecision?: number;
+  /**
+   * Finished orders remembered for `queryOrder` and for ignoring a resent clientOrderId.
+   * Default 100,000 (oldest forgotten first), which bounds memory over long backtests.
+   */
+  readonly rememberFinishedOrders?: number;
 }
 
 interface Working {
@@ -39,6 +45,7 @@ interface Working {
   evaluated: boolean;
   day: number; // UTC day of first evaluation, for DAY orders
   venueOrderId: string;
+  status: OrderStatusReport['status'];
 }
 
 const DAY_MS = 86_400_000;
@@ -76,7 +83,9 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
   readonly #working = new Map<string, Working[]>();
   readonly #byId = new Map<string, Working>();
   readonly #positions = new Map<string, number>();
-  readonly #reports = new Map<string, OrderStatusReport>();
+  /** Finished orders, most recent last, for queries and resend detection (bounded). */
+  readonly #finished = new Map<string, Working>();
+  readonly #finishedOrder: BoundedFifo<string>;
   #orderSeq = 0;
   #tradeSeq = 0;
 
@@ -87,10 +96,14 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
     this.#slippage = options.slippage ?? { type: 'none' };
     const share = options.maxVolumeShare;
     if (share !== undefined && !(share > 0 && share <= 1)) {
-      throw new RxtradeError({ code: 'INVALID_CONFIG', message: `maxVolumeShare must be in (0, 1], got ${share}` });
+      throw new RxtradeError({
+        code: 'INVALID_CONFIG',
+        message: `maxVolumeShare must be in (0, 1], got ${share}`,
+      });
     }
     this.#maxVolumeShare = share;
     this.#currencyPrecision = options.currencyPrecision ?? 2;
+    this.#finishedOrder = new BoundedFifo(options.rememberFinishedOrders ?? 100_000);
   }
 
   async connect(): Promise<void> {}
@@ -113,7 +126,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
       this.#emitRejected(order, 'UNKNOWN_INSTRUMENT', `${order.instrumentId} is not traded at ${this.venue}`);
       return;
     }
-    if (this.#byId.has(order.clientOrderId) || this.#reports.has(order.clientOrderId)) {
+    if (this.#byId.has(order.clientOrderId) || this.#finished.has(order.clientOrderId)) {
       // Idempotent on clientOrderId: a resend of a known order is ignored, not duplicated.
       return;
     }
@@ -127,6 +140,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
       evaluated: false,
       day: 0,
       venueOrderId,
+      status: 'accepted',
     };
     this.#byId.set(order.clientOrderId, working);
     let list = this.#working.get(order.instrumentId);
@@ -135,7 +149,6 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
       this.#working.set(order.instrumentId, list);
     }
     list.push(working);
-    this.#report(working, 'accepted');
     this.#events.next({ type: 'OrderAccepted', ...this.#base(order), venueOrderId });
   }
 
@@ -155,11 +168,12 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
   }
 
   async queryOrder(clientOrderId: string): Promise<OrderStatusReport | undefined> {
-    return this.#reports.get(clientOrderId);
+    const w = this.#byId.get(clientOrderId) ?? this.#finished.get(clientOrderId);
+    return w && this.#toReport(w);
   }
 
   async openOrders(): Promise<readonly OrderStatusReport[]> {
-    return [...this.#byId.values()].map((w) => this.#reports.get(w.order.clientOrderId) as OrderStatusReport);
+    return [...this.#byId.values()].map((w) => this.#toReport(w));
   }
 
   /** Orders still working at this venue. */
@@ -188,7 +202,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
         if (first && (w.order.timeInForce === 'IOC' || w.order.timeInForce === 'FOK')) this.#cancelRest(w);
         continue;
       }
-      volumeLeft -= this.#fill(w, price, volumeLeft, first);
+      volumeLeft -= this.#fill(w, { px: price.px, volumeLeft, first });
     }
   }
 
@@ -203,13 +217,21 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
       const o = w.order;
       const buy = o.side === 'buy';
       const px = buy ? (tick.ask ?? tick.price) : (tick.bid ?? tick.price);
-      const bar = { symbol: tick.symbol, ts: tick.ts, open: px, high: px, low: px, close: px, volume: tick.size };
+      const bar = {
+        symbol: tick.symbol,
+        ts: tick.ts,
+        open: px,
+        high: px,
+        low: px,
+        close: px,
+        volume: tick.size,
+      };
       const price = this.#matchBar(w, bar, first);
       if (price === undefined) {
         if (first && (o.timeInForce === 'IOC' || o.timeInForce === 'FOK')) this.#cancelRest(w);
         continue;
       }
-      this.#fill(w, price, this.#volumeCap(w.instrument, tick.size), first);
+      this.#fill(w, { px: price.px, volumeLeft: this.#volumeCap(w.instrument, tick.size), first });
     }
   }
 
@@ -320,14 +342,17 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
         return pxUnits + (buy ? 1 : -1) * s.ticks * instrument.tickUnits;
       case 'bps': {
         const raw = (pxUnits * (buy ? 10_000 + s.bps : 10_000 - s.bps)) / 10_000;
-        const ticks = buy ? Math.ceil(raw / instrument.tickUnits - 1e-9) : Math.floor(raw / instrument.tickUnits + 1e-9);
+        const ticks = buy
+          ? Math.ceil(raw / instrument.tickUnits - 1e-9)
+          : Math.floor(raw / instrument.tickUnits + 1e-9);
         return Math.max(instrument.tickUnits, ticks * instrument.tickUnits);
       }
     }
   }
 
   /** Fills as much as volume, FOK and reduce-only allow; returns the quantity units used. */
-  #fill(w: Working, price: { px: number }, volumeLeft: number, first: boolean): number {
+  #fill(w: Working, at: { px: number; volumeLeft: number; first: boolean }): number {
+    const { volumeLeft, first } = at;
     const o = w.order;
     const tif = o.timeInForce;
     let qty = Math.min(w.remaining, volumeLeft);
@@ -351,7 +376,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
     const feeUnits = feeMinorUnits(
       instrument,
       {
-        pxUnits: price.px,
+        pxUnits: at.px,
         qtyUnits: qty,
         rateUnits: liquiditySide === 'maker' ? instrument.makerFeeUnits : instrument.takerFeeUnits,
       },
@@ -362,18 +387,16 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
     const done = w.remaining === 0;
     if (done) this.#remove(w);
     this.#report(w, done ? 'filled' : 'partiallyFilled');
-    this.#events.next({
-      type: 'OrderFilled',
-      ...this.#base(o),
-      venueOrderId: w.venueOrderId,
-      tradeId: `${this.venue}-T${++this.#tradeSeq}`,
-      side: o.side,
-      lastQty: fromUnits(qty, instrument.quantityPrecision),
-      lastPx: fromUnits(price.px, instrument.pricePrecision),
-      fee: fromUnits(feeUnits, this.#currencyPrecision),
-      feeCurrency: instrument.quoteCurrency,
-      liquiditySide,
-    });
+    this.#events.next(
+      this.#filled(o, {
+        venueOrderId: w.venueOrderId,
+        qty,
+        px: at.px,
+        fee: feeUnits,
+        liquiditySide,
+        instrument,
+      }),
+    );
     // IOC never rests; a reduce-only order has nothing left to reduce once the position is flat.
     if (!done && (tif === 'IOC' || (o.reduceOnly && position + sign * qty === 0))) this.#cancelRest(w);
     return qty;
@@ -409,19 +432,24 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
     if (list && index >= 0) list.splice(index, 1);
   }
 
-  #report(w: Working, status: OrderStatusReport['status']): OrderStatusReport {
+  #report(w: Working, status: OrderStatusReport['status']): void {
+    w.status = status;
+    if (status === 'partiallyFilled') return;
+    this.#finished.set(w.order.clientOrderId, w);
+    const forgotten = this.#finishedOrder.push(w.order.clientOrderId);
+    if (forgotten !== undefined) this.#finished.delete(forgotten);
+  }
+
+  #toReport(w: Working): OrderStatusReport {
     const qp = w.instrument.quantityPrecision;
-    const quantityUnits = toUnitsExact(w.order.quantity, qp);
-    const report: OrderStatusReport = {
+    return {
       clientOrderId: w.order.clientOrderId,
       venueOrderId: w.venueOrderId,
       instrumentId: w.order.instrumentId,
-      status,
+      status: w.status,
       quantity: w.order.quantity,
-      filledQty: fromUnits(quantityUnits - w.remaining, qp),
+      filledQty: fromUnits(toUnitsExact(w.order.quantity, qp) - w.remaining, qp),
     };
-    this.#reports.set(w.order.clientOrderId, report);
-    return report;
   }
 
   #base(order: Order): OrderEventBase {
@@ -431,6 +459,36 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
       strategyId: order.strategyId,
       instrumentId: order.instrumentId,
       tsEvent: this.#clock.now(),
+    };
+  }
+
+  #filled(
+    o: Order,
+    fill: {
+      venueOrderId: string;
+      qty: number;
+      px: number;
+      fee: number;
+      liquiditySide: LiquiditySide;
+      instrument: Instrument;
+    },
+  ): VenueEvent {
+    const { instrument } = fill;
+    return {
+      type: 'OrderFilled',
+      clientOrderId: o.clientOrderId,
+      accountId: o.accountId,
+      strategyId: o.strategyId,
+      instrumentId: o.instrumentId,
+      tsEvent: this.#clock.now(),
+      venueOrderId: fill.venueOrderId,
+      tradeId: `${this.venue}-T${++this.#tradeSeq}`,
+      side: o.side,
+      lastQty: fromUnits(fill.qty, instrument.quantityPrecision),
+      lastPx: fromUnits(fill.px, instrument.pricePrecision),
+      fee: fromUnits(fill.fee, this.#currencyPrecision),
+      feeCurrency: instrument.quoteCurrency,
+      liquiditySide: fill.liquiditySide,
     };
   }
 }

@@ -28,8 +28,9 @@ export function pow10(n: number): number {
 export function toUnitsExact(value: number, precision: number): number {
   const scaled = value * pow10(precision);
   const units = Math.round(scaled);
-  // A value on the grid is within a few ulps of an integer after scaling.
-  return Math.abs(scaled - units) <= Math.abs(scaled) * 1e-12 + 1e-9 ? units : Number.NaN;
+  // A value on the grid is within a few ulps of an integer after scaling. (A relative tolerance of
+  // 1e-12, thousands of ulps, accepted anything beyond ~5·10^11 units: 123456.123456785 at 8 decimals.)
+  return Math.abs(scaled - units) <= Math.abs(scaled) * 8 * Number.EPSILON + 1e-9 ? units : Number.NaN;
 }
 
 /** Converts integer units back to a number (the closest double to the decimal value). */
@@ -100,15 +101,24 @@ export function mulDivRound(a: number, b: number, divisor: number): number {
   if (Number.isSafeInteger(product) && Number.isSafeInteger(divisor)) return divRound(product, divisor);
   const result = Number(divRoundBig(BigInt(a) * BigInt(b), BigInt(divisor)));
   if (!Number.isSafeInteger(result)) {
-    throw new RxtradeError({ code: 'INVALID_ARGUMENT', message: `amount overflows exact integer range: ${a} * ${b}` });
+    throw new RxtradeError({
+      code: 'INVALID_ARGUMENT',
+      message: `amount overflows exact integer range: ${a} * ${b}`,
+    });
   }
   return result;
 }
 
-/** round_half_even(a * b * c / divisor), exact (for notional × fee rate). */
-export function mulMulDivRound(a: number, b: number, c: number, divisor: number): number {
+/**
+ * round_half_even(a * b * c / divisor), exact (for notional × fee rate). Pass a divisor beyond 2^53
+ * as a bigint: 10^23 and larger powers of ten are not exact as doubles.
+ */
+export function mulMulDivRound(factors: readonly [number, number, number], divisor: number | bigint): number {
+  const [a, b, c] = factors;
   const product = a * b * c;
-  if (Number.isSafeInteger(product) && Number.isSafeInteger(divisor)) return divRound(product, divisor);
+  if (typeof divisor === 'number' && Number.isSafeInteger(product) && Number.isSafeInteger(divisor)) {
+    return divRound(product, divisor);
+  }
   const result = Number(divRoundBig(BigInt(a) * BigInt(b) * BigInt(c), BigInt(divisor)));
   if (!Number.isSafeInteger(result)) {
     throw new RxtradeError({ code: 'INVALID_ARGUMENT', message: 'amount overflows exact integer range' });

@@ -113,7 +113,11 @@ export function defineInstrument(spec: InstrumentSpec): Instrument {
 export type PriceRounding = 'nearest' | 'down' | 'up';
 
 /** Snaps a price to the instrument's tick grid and returns it in price units. */
-export function priceToUnits(instrument: Instrument, price: number, rounding: PriceRounding = 'nearest'): number {
+export function priceToUnits(
+  instrument: Instrument,
+  price: number,
+  rounding: PriceRounding = 'nearest',
+): number {
   const ticks = (price * pow10(instrument.pricePrecision)) / instrument.tickUnits;
   // Shave float noise before floor/ceil so 1402.55 never snaps to 1402.54.
   const nearest = Math.round(ticks);
@@ -124,7 +128,11 @@ export function priceToUnits(instrument: Instrument, price: number, rounding: Pr
 }
 
 /** Snaps a price to the tick grid: `roundPrice(spx, 1402.554) === 1402.55`. */
-export function roundPrice(instrument: Instrument, price: number, rounding: PriceRounding = 'nearest'): number {
+export function roundPrice(
+  instrument: Instrument,
+  price: number,
+  rounding: PriceRounding = 'nearest',
+): number {
   return priceToUnits(instrument, price, rounding) / pow10(instrument.pricePrecision);
 }
 

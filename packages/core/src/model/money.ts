@@ -25,7 +25,10 @@ export function feeMinorUnits(
   if (amounts.rateUnits === 0) return 0;
   const shift = instrument.pricePrecision + instrument.quantityPrecision - currencyPrecision;
   if (shift >= 0) {
-    return mulMulDivRound(amounts.pxUnits, amounts.qtyUnits, amounts.rateUnits, pow10(shift) * RATE_SCALE);
+    // pow10(shift) × 10^8 as a double is exact only up to 10^22: beyond, divide by the exact bigint.
+    const divisor = pow10(shift) * RATE_SCALE;
+    const exact = Number.isSafeInteger(divisor) ? divisor : 10n ** BigInt(shift + 8);
+    return mulMulDivRound([amounts.pxUnits, amounts.qtyUnits, amounts.rateUnits], exact);
   }
   return mulDivRound(amounts.pxUnits * amounts.qtyUnits * pow10(-shift), amounts.rateUnits, RATE_SCALE);
 }

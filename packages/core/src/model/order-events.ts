@@ -96,7 +96,12 @@ export const OrderEventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('OrderSubmitted'), ...base }),
   z.strictObject({ type: z.literal('OrderDenied'), ...base, reason: z.string().min(1), message: z.string() }),
   z.strictObject({ type: z.literal('OrderAccepted'), ...base, venueOrderId: id }),
-  z.strictObject({ type: z.literal('OrderRejected'), ...base, reason: z.string().min(1), message: z.string() }),
+  z.strictObject({
+    type: z.literal('OrderRejected'),
+    ...base,
+    reason: z.string().min(1),
+    message: z.string(),
+  }),
   z.strictObject({ type: z.literal('OrderTriggered'), ...base }),
   z.strictObject({ type: z.literal('OrderPendingCancel'), ...base }),
   z.strictObject({ type: z.literal('OrderCancelRejected'), ...base, reason: z.string().min(1) }),

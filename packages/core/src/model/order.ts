@@ -48,7 +48,11 @@ export const OrderRequestSchema = z
     const needsPrice = o.type === 'limit' || o.type === 'stopLimit';
     const needsTrigger = o.type === 'stop' || o.type === 'stopLimit';
     if (needsPrice !== (o.price !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['price'], message: needsPrice ? `required for ${o.type}` : `not allowed for ${o.type}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['price'],
+        message: needsPrice ? `required for ${o.type}` : `not allowed for ${o.type}`,
+      });
     }
     if (needsTrigger !== (o.triggerPrice !== undefined)) {
       ctx.addIssue({
@@ -99,7 +103,13 @@ export interface Order {
 }
 
 /** Statuses after which nothing but a late fill can happen. */
-export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['denied', 'rejected', 'filled', 'canceled', 'expired']);
+export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set([
+  'denied',
+  'rejected',
+  'filled',
+  'canceled',
+  'expired',
+]);
 
 /** True while the order can still trade (it is at, or on its way to, the venue). */
 export function isOpen(order: Order): boolean {
@@ -109,7 +119,8 @@ export function isOpen(order: Order): boolean {
 /**
  * The order life cycle as one table: status × event type → next status. A pair not in the table is
  * an illegal transition. `OrderFilled` goes to a placeholder that {@link applyOrderEvent} refines into
- * `partiallyFilled` or `filled` by quantity. `OrderCancelRejected` goes back to `previousStatus`.
+ * `partiallyFilled` or `filled` by quantity. `OrderCancelRejected` goes back to `previousStatus`
+ * (`partiallyFilled` if the order filled while the cancel was pending).
  */
 export const ORDER_TRANSITIONS = {
   initialized: {
@@ -167,14 +178,21 @@ export function nextStatus(status: OrderStatus, eventType: OrderEvent['type']): 
 
 /** Creates the `initialized` order for a validated request. */
 export function createOrder(
-  request: OrderRequest & { clientOrderId: string; accountId: string; strategyId: string },
-  options: { quantityPrecision: number; ts: number },
+  request: OrderRequest,
+  identity: {
+    clientOrderId: string;
+    accountId: string;
+    strategyId: string;
+    quantityPrecision: number;
+    ts: number;
+  },
 ): Order {
+  // Fields are copied one by one: spreading requests of varying shapes is a slow path in V8.
   return {
-    clientOrderId: request.clientOrderId,
+    clientOrderId: identity.clientOrderId,
     venueOrderId: undefined,
-    accountId: request.accountId,
-    strategyId: request.strategyId,
+    accountId: identity.accountId,
+    strategyId: identity.strategyId,
     instrumentId: request.instrumentId,
     side: request.side,
     type: request.type,
@@ -189,10 +207,10 @@ export function createOrder(
     filledQty: 0,
     leavesQty: request.quantity,
     avgPx: Number.NaN,
-    quantityPrecision: options.quantityPrecision,
+    quantityPrecision: identity.quantityPrecision,
     tradeIds: [],
-    tsInit: options.ts,
-    tsLast: options.ts,
+    tsInit: identity.ts,
+    tsLast: identity.ts,
   };
 }
 
@@ -224,7 +242,9 @@ function applyFill(order: Order, fill: OrderFilled, placeholder: OrderStatus): O
   const previousFilled = order.filledQty;
   const filledQty = fromUnits(filledUnits, p);
   const avgPx =
-    previousFilled === 0 ? fill.lastPx : (order.avgPx * previousFilled + fill.lastPx * fill.lastQty) / filledQty;
+    previousFilled === 0
+      ? fill.lastPx
+      : (order.avgPx * previousFilled + fill.lastPx * fill.lastQty) / filledQty;
   return {
     ...order,
     status: filledUnits === totalUnits ? 'filled' : placeholder,
@@ -266,7 +286,8 @@ export function applyOrderEvent(order: Order, event: OrderEvent): Order {
     case 'OrderCancelRejected':
       return {
         ...order,
-        status: order.previousStatus ?? 'accepted',
+        // A fill while the cancel was pending makes a working order partially filled.
+        status: order.filledQty > 0 ? 'partiallyFilled' : (order.previousStatus ?? 'accepted'),
         previousStatus: undefined,
         tsLast: event.tsEvent,
       };

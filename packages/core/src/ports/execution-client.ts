@@ -69,5 +69,8 @@ export interface MarketDataClient {
   /** Cold: subscribing opens the feed, unsubscribing closes it. */
   bars$(symbol: string, timeframe: string): Observable<Bar>;
   /** Historical bars, oldest first. */
-  history?(symbol: string, options: { timeframe: string; from: number; to?: number }): Promise<readonly Bar[]>;
+  history?(
+    symbol: string,
+    options: { timeframe: string; from: number; to?: number },
+  ): Promise<readonly Bar[]>;
 }

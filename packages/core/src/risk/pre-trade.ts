@@ -76,5 +76,7 @@ export function reducesPosition(order: Order, positionQty: number, quantityPreci
   const scale = pow10(quantityPrecision);
   const position = toUnitsExact(positionQty, quantityPrecision);
   const signed = Math.round((order.side === 'buy' ? order.quantity : -order.quantity) * scale);
-  return position !== 0 && Math.sign(signed) !== Math.sign(position) && Math.abs(signed) <= Math.abs(position);
+  return (
+    position !== 0 && Math.sign(signed) !== Math.sign(position) && Math.abs(signed) <= Math.abs(position)
+  );
 }

@@ -1,0 +1,74 @@
+import { badInput, checkPeriod, checkValues } from './internal';
+import type { StreamingIndicator } from './types';
+
+/**
+ * Exponential moving average with `alpha = 2 / (period + 1)`, seeded with the simple mean of the first
+ * `period` inputs (the TA-Lib / technicalindicators convention), then `ema += alpha * (x - ema)`.
+ *
+ * Warm-up: `period - 1`.
+ *
+ * Convention note: trading-signals' `EMA` seeds with the first input instead of an SMA, so its early values
+ * differ (the difference decays by `1 - alpha` per input); this class is tested against technicalindicators.
+ * Non-finite inputs throw INVALID_ARGUMENT and leave the state unchanged.
+ */
+export class Ema implements StreamingIndicator<number> {
+  readonly period: number;
+  readonly warmup: number;
+  /** Smoothing factor `2 / (period + 1)`. */
+  readonly alpha: number;
+  private count = 0;
+  private seed = 0;
+  private ema = Number.NaN;
+
+  constructor(period: number) {
+    this.period = checkPeriod('Ema', 'period', period);
+    this.warmup = period - 1;
+    this.alpha = 2 / (period + 1);
+  }
+
+  /** True once `period` inputs have been seen. */
+  get isReady(): boolean {
+    return this.count >= this.period;
+  }
+
+  /** Latest average, NaN before {@link Ema.isReady}. */
+  get value(): number {
+    return this.ema;
+  }
+
+  /** Adds one input; returns the new average, or NaN while warming up. */
+  update(value: number): number {
+    if (!Number.isFinite(value)) throw badInput('Ema', 'value', value);
+    if (this.count >= this.period) {
+      const prev = this.ema;
+      const next = (value - prev) * this.alpha + prev;
+      this.ema = next;
+      return next;
+    }
+    return this.warm(value);
+  }
+
+  private warm(value: number): number {
+    this.seed += value;
+    if (++this.count < this.period) return Number.NaN;
+    this.ema = this.seed / this.period;
+    return this.ema;
+  }
+
+  /** Forgets all inputs. */
+  reset(): void {
+    this.count = 0;
+    this.seed = 0;
+    this.ema = Number.NaN;
+  }
+}
+
+/** Batch {@link Ema}: one output per input, NaN for the first `period - 1`. */
+export function ema(values: ArrayLike<number>, period: number): Float64Array {
+  checkValues('ema', values);
+  const ind = new Ema(period);
+  const n = values.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ind.update(values[i] as number);
+  return out;
+}

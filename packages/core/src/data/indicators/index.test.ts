@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import * as indicators from './index';
+import type { StreamingIndicator } from './types';
+
+const bar = { high: 11, low: 9, close: 10, volume: 100 };
+
+/** Every streaming class with default-ish constructor arguments and a sample input. */
+const classes: [string, () => StreamingIndicator<never>, unknown][] = [
+  ['Sma', () => new indicators.Sma(3), 10],
+  ['Ema', () => new indicators.Ema(3), 10],
+  ['Wma', () => new indicators.Wma(3), 10],
+  ['Rsi', () => new indicators.Rsi(), 10],
+  ['Macd', () => new indicators.Macd(), 10],
+  ['BollingerBands', () => new indicators.BollingerBands(), 10],
+  ['Atr', () => new indicators.Atr(), bar],
+  ['Stochastic', () => new indicators.Stochastic(), bar],
+  ['Adx', () => new indicators.Adx(), bar],
+  ['Obv', () => new indicators.Obv(), bar],
+  ['Vwap', () => new indicators.Vwap(), bar],
+  ['DonchianChannel', () => new indicators.DonchianChannel(), bar],
+  ['Roc', () => new indicators.Roc(3), 10],
+  ['RollingStdDev', () => new indicators.RollingStdDev(3), 10],
+];
+
+describe('indicators barrel', () => {
+  it('exports a streaming class and a batch function per indicator', () => {
+    const batch = [
+      'sma',
+      'ema',
+      'wma',
+      'rsi',
+      'macd',
+      'bollingerBands',
+      'atr',
+      'stochastic',
+      'adx',
+      'obv',
+      'vwap',
+      'donchianChannel',
+      'roc',
+      'rollingStdDev',
+    ];
+    for (const name of batch)
+      expect(typeof (indicators as Record<string, unknown>)[name], name).toBe('function');
+    expect(classes.map(([name]) => name).every((name) => name in indicators)).toBe(true);
+  });
+
+  it.each(classes)(
+    '%s has the uniform shape and reaches isReady after warmup + 1 inputs',
+    (_, make, input) => {
+      const ind = make();
+      expect(Number.isInteger(ind.warmup)).toBe(true);
+      expect(ind.period >= 1).toBe(true);
+      expect(ind.isReady).toBe(false);
+      expect(ind.value).toBeNaN();
+      for (let i = 0; i <= ind.warmup; i++) {
+        expect(ind.isReady).toBe(false);
+        (ind.update as (x: unknown) => number)(input);
+      }
+      expect(ind.isReady).toBe(true);
+      expect(Number.isFinite(ind.value)).toBe(true);
+      ind.reset();
+      expect(ind.isReady).toBe(false);
+    },
+  );
+});

@@ -1,0 +1,31 @@
+/**
+ * Technical indicators, each as an O(1) streaming class (`update` per input, NaN while warming up) and a batch
+ * function over arrays that runs that same class. See docs/concepts/indicators.md for conventions and warm-ups.
+ */
+export { Adx, type AdxSeries, adx } from './adx';
+export { Atr, atr } from './atr';
+export {
+  BollingerBands,
+  type BollingerBandsOptions,
+  type BollingerBandsSeries,
+  bollingerBands,
+} from './bollinger-bands';
+export { DonchianChannel, type DonchianChannelSeries, donchianChannel } from './donchian-channel';
+export { Ema, ema } from './ema';
+export { MAX_PERIOD } from './internal';
+export { Macd, type MacdOptions, type MacdSeries, macd } from './macd';
+export { Obv, type ObvColumns, type ObvInput, obv } from './obv';
+export { Roc, roc } from './roc';
+export { RollingStdDev, rollingStdDev } from './rolling-std-dev';
+export { Rsi, rsi } from './rsi';
+export { Sma, sma } from './sma';
+export { Stochastic, type StochasticOptions, type StochasticSeries, stochastic } from './stochastic';
+export type {
+  IndicatorBar,
+  IndicatorBarColumns,
+  IndicatorBarSeries,
+  IndicatorVolumeBar,
+  StreamingIndicator,
+} from './types';
+export { Vwap, type VwapOptions, vwap } from './vwap';
+export { Wma, wma } from './wma';

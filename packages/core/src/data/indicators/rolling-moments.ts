@@ -1,0 +1,177 @@
+/**
+ * Ratio (squared distance of the window mean from the shift) / variance above which the shift is re-centred.
+ * The variance is computed as E[d²] - E[d]² on shifted values d = x - shift, whose relative rounding error is
+ * about eps * (1 + 2 * ratio); 1e4 keeps it below ~5e-12, far inside the 1e-9 contract.
+ */
+const MAX_SHIFT_RATIO = 1e4;
+
+/**
+ * Rolling mean and population variance of the last `period` values, the engine of {@link RollingStdDev} and
+ * {@link BollingerBands}. Internal: not exported from the barrel.
+ *
+ * Numerics, because the textbook `sum(x²)/n - mean²` is catastrophically wrong when the spread is small next
+ * to the level (a calm window at price 5000), and running sums drift:
+ * - values are shifted by a constant `shift` (a value of the window), so the sums are of `d = x - shift`;
+ * - `sum(d)` and `sum(d²)` are compensated (TwoSum): every rounding error of every add and subtract is carried
+ *   exactly in a second accumulator, folded back into the sum once per pass of the ring, so the sums stay equal
+ *   to a fresh summation of the window however long the stream (a value leaves the sums bit-for-bit as it
+ *   entered, because `shift` is unchanged while it is in the window);
+ * - when the mean wanders too far from `shift` relative to the spread (`MAX_SHIFT_RATIO`), the shift is moved
+ *   to the window value nearest the mean and both sums are rebuilt from the ring: O(period), but only on a
+ *   regime change (on daily index data: a handful of times per million updates). Amortised O(1).
+ */
+export class RollingMoments {
+  readonly period: number;
+  /** Population variance of the window (NaN until full). */
+  variance = Number.NaN;
+  /** Mean of the window (NaN until full). */
+  mean = Number.NaN;
+  private readonly ring: Float64Array;
+  private idx = 0;
+  private count = 0;
+  private shift = 0;
+  private s1 = 0;
+  private c1 = 0;
+  private s2 = 0;
+  private c2 = 0;
+
+  constructor(period: number) {
+    this.period = period;
+    this.ring = new Float64Array(period);
+  }
+
+  /** True once `period` values have been pushed. */
+  get isFull(): boolean {
+    return this.count === this.period;
+  }
+
+  /** Adds `x` (finite, checked by the caller); returns true when the window is full and mean/variance are valid. */
+  push(x: number): boolean {
+    const ring = this.ring;
+    const i = this.idx;
+    const p = this.period;
+    const shift = this.shift;
+    const dNew = x - shift;
+    let dOld = 0;
+    if (this.count === p) dOld = (ring[i] as number) - shift;
+    else if (this.count++ === 0) {
+      // First value of the window: use it as the shift, so sums start at exactly zero.
+      this.shift = x;
+      ring[i] = x;
+      this.idx = i + 1 === p ? 0 : i + 1;
+      if (p === 1) {
+        this.mean = x;
+        this.variance = 0;
+        return true;
+      }
+      return false;
+    }
+    ring[i] = x;
+    const wrap = i + 1 === p;
+    this.idx = wrap ? 0 : i + 1;
+
+    // s1 += dNew - dOld, exactly (two TwoSums; rounding errors go to c1).
+    let a = dNew - dOld;
+    let z = a - dNew;
+    let e = dNew - (a - z) + (-dOld - z);
+    let s = this.s1;
+    let t = s + a;
+    z = t - s;
+    let c1 = this.c1 + (s - (t - z) + (a - z) + e);
+    if (wrap) {
+      // Once per pass of the ring, fold the compensation into the sum so it stays a few ulps of it.
+      s = t + c1;
+      z = s - t;
+      c1 = t - (s - z) + (c1 - z);
+      t = s;
+    }
+    this.s1 = t;
+    this.c1 = c1;
+    const sum1 = t + c1;
+
+    // s2 += dNew² - dOld², exactly in the same sense.
+    const qNew = dNew * dNew;
+    const qOld = dOld * dOld;
+    a = qNew - qOld;
+    z = a - qNew;
+    e = qNew - (a - z) + (-qOld - z);
+    s = this.s2;
+    t = s + a;
+    z = t - s;
+    let c2 = this.c2 + (s - (t - z) + (a - z) + e);
+    if (wrap) {
+      s = t + c2;
+      z = s - t;
+      c2 = t - (s - z) + (c2 - z);
+      t = s;
+    }
+    this.s2 = t;
+    this.c2 = c2;
+
+    if (this.count < p) return false;
+    const m = sum1 / p;
+    let v = (t + c2) / p - m * m;
+    if (m * m > MAX_SHIFT_RATIO * v) {
+      this.recenter();
+      return true;
+    }
+    if (v < 0) v = 0;
+    this.mean = shift + m;
+    this.variance = v;
+    return true;
+  }
+
+  /** Moves the shift to the window value nearest the mean and rebuilds both sums from the ring. */
+  private recenter(): void {
+    const ring = this.ring;
+    const p = this.period;
+    let mean = 0;
+    for (let j = 0; j < p; j++) mean += ring[j] as number;
+    mean /= p;
+    let shift = ring[0] as number;
+    for (let j = 1; j < p; j++) {
+      const x = ring[j] as number;
+      if (Math.abs(x - mean) < Math.abs(shift - mean)) shift = x;
+    }
+    // Compensated rebuild, so that when these values later leave the window the sums return exactly to zero.
+    let s1 = 0;
+    let c1 = 0;
+    let s2 = 0;
+    let c2 = 0;
+    for (let j = 0; j < p; j++) {
+      const d = (ring[j] as number) - shift;
+      let t = s1 + d;
+      let z = t - s1;
+      c1 += s1 - (t - z) + (d - z);
+      s1 = t;
+      const q = d * d;
+      t = s2 + q;
+      z = t - s2;
+      c2 += s2 - (t - z) + (q - z);
+      s2 = t;
+    }
+    this.shift = shift;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.c1 = c1;
+    this.c2 = c2;
+    const m = (s1 + c1) / p;
+    const v = (s2 + c2) / p - m * m;
+    this.mean = shift + m;
+    this.variance = Math.max(v, 0);
+  }
+
+  /** Forgets every value. */
+  reset(): void {
+    this.ring.fill(0);
+    this.idx = 0;
+    this.count = 0;
+    this.shift = 0;
+    this.s1 = 0;
+    this.c1 = 0;
+    this.s2 = 0;
+    this.c2 = 0;
+    this.mean = Number.NaN;
+    this.variance = Number.NaN;
+  }
+}

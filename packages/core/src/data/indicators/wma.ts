@@ -1,0 +1,102 @@
+import { badInput, checkPeriod, checkValues } from './internal';
+import type { StreamingIndicator } from './types';
+
+/**
+ * Linearly weighted moving average: the newest input has weight `period`, the oldest weight 1, divided by
+ * `period * (period + 1) / 2`.
+ *
+ * Warm-up: `period - 1`.
+ *
+ * O(1) per update: the weighted sum is updated as `N += period * x - S` (every weight drops by one) with
+ * `S` the plain window sum. To stop those running sums drifting, a second pair of accumulators rebuilds
+ * `N` and `S` from scratch over each pass of the ring buffer and replaces them when the ring wraps, so
+ * rounding error never spans more than two windows (still O(1) per update, no re-scan of the window).
+ * Non-finite inputs throw INVALID_ARGUMENT and leave the state unchanged.
+ */
+export class Wma implements StreamingIndicator<number> {
+  readonly period: number;
+  readonly warmup: number;
+  private readonly ring: Float64Array;
+  private readonly denom: number;
+  private idx = 0;
+  private count = 0;
+  private sum = 0;
+  private weighted = 0;
+  private freshSum = 0;
+  private freshWeighted = 0;
+  private out = Number.NaN;
+
+  constructor(period: number) {
+    this.period = checkPeriod('Wma', 'period', period);
+    this.warmup = period - 1;
+    this.ring = new Float64Array(period);
+    this.denom = (period * (period + 1)) / 2;
+  }
+
+  /** True once `period` inputs have been seen. */
+  get isReady(): boolean {
+    return this.count === this.period;
+  }
+
+  /** Latest average, NaN before {@link Wma.isReady}. */
+  get value(): number {
+    return this.out;
+  }
+
+  /** Adds one input; returns the new weighted average, or NaN while warming up. */
+  update(value: number): number {
+    if (!Number.isFinite(value)) throw badInput('Wma', 'value', value);
+    const p = this.period;
+    const ring = this.ring;
+    const i = this.idx;
+    const old = ring[i] as number;
+    ring[i] = value;
+    let weighted = this.weighted - this.sum + p * value;
+    let sum = this.sum - old + value;
+    // Fresh accumulators: the slot index is the weight minus one within the current pass of the ring.
+    const freshSum = this.freshSum + value;
+    const freshWeighted = this.freshWeighted + (i + 1) * value;
+    if (i + 1 === p) {
+      this.idx = 0;
+      weighted = freshWeighted;
+      sum = freshSum;
+      this.freshSum = 0;
+      this.freshWeighted = 0;
+    } else {
+      this.idx = i + 1;
+      this.freshSum = freshSum;
+      this.freshWeighted = freshWeighted;
+    }
+    this.weighted = weighted;
+    this.sum = sum;
+    if (this.count < p) {
+      this.count++;
+      if (this.count < p) return Number.NaN;
+    }
+    const out = weighted / this.denom;
+    this.out = out;
+    return out;
+  }
+
+  /** Forgets all inputs. */
+  reset(): void {
+    this.ring.fill(0);
+    this.idx = 0;
+    this.count = 0;
+    this.sum = 0;
+    this.weighted = 0;
+    this.freshSum = 0;
+    this.freshWeighted = 0;
+    this.out = Number.NaN;
+  }
+}
+
+/** Batch {@link Wma}: one output per input, NaN for the first `period - 1`. */
+export function wma(values: ArrayLike<number>, period: number): Float64Array {
+  checkValues('wma', values);
+  const ind = new Wma(period);
+  const n = values.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ind.update(values[i] as number);
+  return out;
+}

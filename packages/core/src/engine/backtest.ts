@@ -1,0 +1,305 @@
+import type { AccountConfig } from '../account/account-book';
+import { RxtradeError } from '../errors';
+import type { SimulatedVenue, SlippageModel } from '../execution/simulated-venue';
+import { fromUnits } from '../model/decimal';
+import type { Instrument, InstrumentSpec } from '../model/instrument';
+import type { Bar } from '../model/market-data';
+import type { Fill } from '../model/order-events';
+import type { AccountState, ClosedTrade, Position } from '../model/position';
+import { ManualClock } from '../ports/clock';
+import type { Logger } from '../ports/logger';
+import type { MetricsSink } from '../ports/metrics-sink';
+import type { PreTradeRule } from '../risk/pre-trade';
+import type { BaseStrategy } from '../strategy/base-strategy';
+import { type BacktestStatistics, computeStatistics } from './statistics';
+import { TradingEngine } from './trading-engine';
+import type { StrategyEvent } from './types';
+
+/** Bars for a backtest: an array or iterable, an async iterable, or a chunked source (CSV reader). */
+export type BacktestData = Iterable<Bar> | AsyncIterable<Bar> | { chunks(): AsyncIterable<readonly Bar[]> };
+
+/** Progress of a running backtest. */
+export interface BacktestProgress {
+  readonly bars: number;
+  /** Expected bar count when known (array input, or `total`). */
+  readonly total: number | undefined;
+  readonly ts: number;
+}
+
+export interface BacktestOptions {
+  readonly strategies: BaseStrategy<object> | readonly BaseStrategy<object>[];
+  readonly data: BacktestData;
+  readonly instruments: readonly (Instrument | InstrumentSpec)[];
+  /** Starting cash of the default account. Default 100,000. Ignored when `accounts` is given. */
+  readonly initialCash?: number;
+  readonly accounts?: readonly AccountConfig[];
+  readonly slippage?: SlippageModel;
+  /** See SimulatedVenueOptions.maxVolumeShare: partial fills by a share of bar volume. */
+  readonly maxVolumeShare?: number;
+  readonly rules?: readonly PreTradeRule[];
+  readonly onStrategyError?: 'stop' | 'continue';
+  /** Close every open position at the last bar's close. Default false: positions are valued at the last close. */
+  readonly closeAtEnd?: boolean;
+  /** Called about every 10,000 bars and at the end. */
+  readonly onProgress?: (progress: BacktestProgress) => void;
+  /** Expected number of bars, for progress percentages. */
+  readonly total?: number;
+  /** Aborting rejects the run with a `CANCELED` error. */
+  readonly signal?: AbortSignal;
+  /**
+   * Most equity points kept. Beyond it the curve is thinned by half (every other point kept) as
+   * often as needed, and the statistics are computed on the thinned curve. Default 2,000,000.
+   */
+  readonly maxEquityPoints?: number;
+  /** Keep every fill in the result. Default true; turn off for very long runs to bound memory. */
+  readonly recordFills?: boolean;
+  /** Keep each symbol's closes for charts. Default true. */
+  readonly recordPrices?: boolean;
+  readonly logger?: Logger;
+  readonly metrics?: MetricsSink;
+}
+
+/** Close prices of one symbol over the run (thinned like the equity curve). */
+export interface PriceSeries {
+  readonly symbol: string;
+  readonly timestamps: readonly number[];
+  readonly close: readonly number[];
+}
+
+export interface BacktestResult {
+  readonly bars: number;
+  readonly fills: readonly Fill[];
+  readonly closedTrades: readonly ClosedTrade[];
+  /** Equity after each timestamp (see `maxEquityPoints`). */
+  readonly equity: { readonly timestamps: readonly number[]; readonly values: readonly number[] };
+  /** Close of every symbol, for charts (see `maxEquityPoints`; off with `recordPrices: false`). */
+  readonly prices: readonly PriceSeries[];
+  readonly statistics: BacktestStatistics;
+  /** Final state of the default account. */
+  readonly account: AccountState;
+  readonly accounts: readonly AccountState[];
+  readonly positions: readonly Position[];
+  readonly strategyEvents: readonly StrategyEvent[];
+}
+
+/** Growable equity series that halves itself when full. */
+class EquityRecorder {
+  #ts: Float64Array;
+  #values: Float64Array;
+  #length = 0;
+  #stride = 1;
+  #skip = 0;
+  readonly #max: number;
+
+  constructor(max: number) {
+    this.#max = Math.max(2, max);
+    const initial = Math.min(this.#max, 4096);
+    this.#ts = new Float64Array(initial);
+    this.#values = new Float64Array(initial);
+  }
+
+  push(ts: number, value: number, force = false): void {
+    if (!force && ++this.#skip < this.#stride) return;
+    this.#skip = 0;
+    if (this.#length === this.#ts.length) {
+      if (this.#length < this.#max) {
+        const size = Math.min(this.#max, this.#length * 2);
+        const grownTs = new Float64Array(size);
+        const grownValues = new Float64Array(size);
+        grownTs.set(this.#ts);
+        grownValues.set(this.#values);
+        this.#ts = grownTs;
+        this.#values = grownValues;
+      } else {
+        let j = 0;
+        for (let i = 0; i < this.#length; i += 2, j++) {
+          this.#ts[j] = this.#ts[i] as number;
+          this.#values[j] = this.#values[i] as number;
+        }
+        this.#length = j;
+        this.#stride *= 2;
+      }
+    }
+    this.#ts[this.#length] = ts;
+    this.#values[this.#length] = value;
+    this.#length++;
+  }
+
+  /** Replaces the last point (used to make the final point exact after closing at the end). */
+  setLast(ts: number, value: number): void {
+    if (this.#length === 0) this.push(ts, value, true);
+    else if (this.#ts[this.#length - 1] === ts) this.#values[this.#length - 1] = value;
+    else this.push(ts, value, true);
+  }
+
+  result(): { timestamps: number[]; values: number[] } {
+    const timestamps: number[] = new Array(this.#length);
+    const values: number[] = new Array(this.#length);
+    for (let i = 0; i < this.#length; i++) {
+      timestamps[i] = this.#ts[i] as number;
+      values[i] = this.#values[i] as number;
+    }
+    return { timestamps, values };
+  }
+}
+
+function isChunked(data: BacktestData): data is { chunks(): AsyncIterable<readonly Bar[]> } {
+  return typeof (data as { chunks?: unknown }).chunks === 'function';
+}
+
+/**
+ * Runs strategies over historical bars through the full live path (strategy → risk → simulated
+ * venue → order state machine → accounts), on a clock that reads each bar's time. Deterministic:
+ * the same inputs give the same result, field for field.
+ *
+ * @example
+ * const result = await runBacktest({ strategies: new SmaCross(), data: bars, instruments: [spx] });
+ * console.log(result.statistics.totalReturn);
+ */
+export async function runBacktest(options: BacktestOptions): Promise<BacktestResult> {
+  const clock = new ManualClock(0);
+  const strategies = Array.isArray(options.strategies)
+    ? (options.strategies as readonly BaseStrategy<object>[])
+    : [options.strategies as BaseStrategy<object>];
+  const engine = new TradingEngine({
+    instruments: options.instruments,
+    accounts: options.accounts ?? [{ id: 'default', initialCash: options.initialCash ?? 100_000 }],
+    strategies,
+    clock,
+    venue: {
+      ...(options.slippage ? { slippage: options.slippage } : {}),
+      ...(options.maxVolumeShare !== undefined ? { maxVolumeShare: options.maxVolumeShare } : {}),
+    },
+    ...(options.rules ? { rules: options.rules } : {}),
+    ...(options.onStrategyError ? { onStrategyError: options.onStrategyError } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+  });
+  const account = engine.accountBook();
+  const precision = account.currencyPrecision;
+  const fills: Fill[] = [];
+  const closedTrades: ClosedTrade[] = [];
+  const strategyEvents: StrategyEvent[] = [];
+  const recordFills = options.recordFills ?? true;
+  const subscriptions = [
+    engine.fills$.subscribe((fill) => {
+      if (recordFills) fills.push(fill);
+    }),
+    engine.closedTrades$.subscribe((trade) => closedTrades.push(trade)),
+    engine.strategyEvents$.subscribe((event) => {
+      if (event.type === 'StrategyFailed') strategyEvents.push(event);
+    }),
+  ];
+  const maxPoints = options.maxEquityPoints ?? 2_000_000;
+  const equity = new EquityRecorder(maxPoints);
+  const recordPrices = options.recordPrices ?? true;
+  const prices = new Map<string, EquityRecorder>();
+  const total =
+    options.total ?? (Array.isArray(options.data) ? (options.data as readonly Bar[]).length : undefined);
+  let bars = 0;
+  let lastTs = Number.NEGATIVE_INFINITY;
+  let exposedTimestamps = 0;
+  let timestamps = 0;
+  const lastBars = new Map<string, Bar>();
+
+  const step = (bar: Bar): void => {
+    if (bar.ts !== lastTs) {
+      if (!(bar.ts > lastTs)) {
+        throw new RxtradeError({
+          code: 'INVALID_MESSAGE',
+          message: `bar ${bars + 1} (${bar.symbol}) at ${bar.ts} is earlier than the previous bar at ${lastTs}`,
+          details: { index: bars, ts: bar.ts, previousTs: lastTs },
+        });
+      }
+      if (bars > 0) {
+        equity.push(lastTs, fromUnits(account.equityUnits, precision));
+        timestamps++;
+        if (account.openPositions > 0) exposedTimestamps++;
+      }
+      lastTs = bar.ts;
+      clock.set(bar.ts);
+    }
+    engine.processBar(bar);
+    lastBars.set(bar.symbol, bar);
+    if (recordPrices) {
+      let series = prices.get(bar.symbol);
+      if (series === undefined) {
+        series = new EquityRecorder(maxPoints);
+        prices.set(bar.symbol, series);
+      }
+      series.push(bar.ts, bar.close);
+    }
+    bars++;
+    if ((bars & 0x1fff) === 0) {
+      if (options.signal?.aborted) {
+        throw new RxtradeError({ code: 'CANCELED', message: `backtest canceled after ${bars} bars` });
+      }
+      options.onProgress?.({ bars, total, ts: bar.ts });
+    }
+  };
+
+  await engine.start();
+  try {
+    const data = options.data;
+    if (isChunked(data)) {
+      for await (const chunk of data.chunks()) for (let i = 0; i < chunk.length; i++) step(chunk[i] as Bar);
+    } else if (Symbol.iterator in data) {
+      for (const bar of data as Iterable<Bar>) step(bar);
+    } else {
+      for await (const bar of data as AsyncIterable<Bar>) step(bar);
+    }
+    if (bars > 0) {
+      if (options.closeAtEnd) closeAll(engine, lastBars);
+      equity.setLast(lastTs, fromUnits(account.equityUnits, precision));
+      timestamps++;
+      if (account.openPositions > 0) exposedTimestamps++;
+    }
+    options.onProgress?.({ bars, total, ts: lastTs });
+  } finally {
+    await engine.stop();
+    for (const s of subscriptions) s.unsubscribe();
+  }
+
+  const curve = equity.result();
+  const finalAccount = engine.account();
+  const statistics = computeStatistics({
+    timestamps: curve.timestamps,
+    equity: curve.values,
+    trades: closedTrades,
+    feesPaid: finalAccount.feesPaid,
+    exposure: timestamps === 0 ? 0 : exposedTimestamps / timestamps,
+  });
+  return {
+    bars,
+    fills,
+    closedTrades,
+    equity: curve,
+    prices: [...prices].map(([symbol, series]) => {
+      const { timestamps, values } = series.result();
+      return { symbol, timestamps, close: values };
+    }),
+    statistics,
+    account: finalAccount,
+    accounts: engine.accounts(),
+    positions: engine.positions(),
+    strategyEvents,
+  };
+}
+
+/**
+ * Flattens every position at the last close: market orders go through the normal path (risk,
+ * venue, fees, accounts) and fill on a closing print at each symbol's last close.
+ */
+function closeAll(engine: TradingEngine, lastBars: ReadonlyMap<string, Bar>): void {
+  engine.flattenAll('close at end of backtest');
+  const venue = engine.execution as SimulatedVenue;
+  for (const bar of lastBars.values()) {
+    venue.processBar({
+      ...bar,
+      open: bar.close,
+      high: bar.close,
+      low: bar.close,
+      volume: Number.MAX_SAFE_INTEGER,
+    });
+  }
+}

@@ -1,0 +1,772 @@
+import { type Observable, Subject, type Subscription } from 'rxjs';
+import { AccountBook, type AccountConfig } from '../account/account-book';
+import { isRxtradeError, RxtradeError } from '../errors';
+import { SimulatedVenue, type SimulatedVenueOptions } from '../execution/simulated-venue';
+import { fromUnits } from '../model/decimal';
+import { defineInstrument, type Instrument, type InstrumentSpec } from '../model/instrument';
+import type { Bar } from '../model/market-data';
+import {
+  applyOrderEvent,
+  createOrder,
+  isOpen,
+  type Order,
+  type OrderRequest,
+  OrderRequestSchema,
+} from '../model/order';
+import type { Fill, OrderEvent } from '../model/order-events';
+import type { AccountState, ClosedTrade, Position } from '../model/position';
+import type { Signal } from '../model/signal';
+import { type Clock, systemClock } from '../ports/clock';
+import { type ExecutionClient, isBarDriven, type VenueEvent } from '../ports/execution-client';
+import { type Logger, noopLogger } from '../ports/logger';
+import { type MetricsSink, noopMetrics } from '../ports/metrics-sink';
+import {
+  type Denial,
+  instrumentGridRule,
+  type PreTradeContext,
+  type PreTradeRule,
+  reducesPosition,
+} from '../risk/pre-trade';
+import type { BaseStrategy, StrategyContext } from '../strategy/base-strategy';
+import { BoundedFifo } from './bounded-fifo';
+import { KeyedState } from './keyed-state';
+import type { EngineCommands, EngineStreams, RiskStateChanged, StrategyEvent, TradingState } from './types';
+import { validateOrderRequest } from './validate-order';
+
+/** Options of {@link createEngine}. Every port is optional; the defaults are in-memory. */
+export interface EngineOptions {
+  readonly instruments: readonly (Instrument | InstrumentSpec)[];
+  /** Default: one account `default` with 100,000 USD. */
+  readonly accounts?: readonly AccountConfig[];
+  readonly strategies?: readonly BaseStrategy<object>[];
+  /** Default: a {@link SimulatedVenue} over the instruments, on the engine's clock. */
+  readonly execution?: ExecutionClient;
+  /** Options for the default simulated venue. */
+  readonly venue?: Omit<SimulatedVenueOptions, 'instruments' | 'clock'>;
+  /** Default: the system clock. Backtests pass a ManualClock. */
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly metrics?: MetricsSink;
+  /** Pre-trade rules run after the instrument grid check, in order. */
+  readonly rules?: readonly PreTradeRule[];
+  /**
+   * What happens when a strategy hook throws: `stop` (default) stops that strategy and cancels its
+   * open orders; `continue` reports the error and keeps calling it. The engine never stops.
+   */
+  readonly onStrategyError?: 'stop' | 'continue';
+  /** Prefix of generated client order ids, e.g. a run id, so ids stay unique across restarts. */
+  readonly orderIdPrefix?: string;
+  /** Terminal orders kept for lookup (oldest dropped first). Default 10,000. */
+  readonly retainClosedOrders?: number;
+}
+
+const STATE_RANK = { ACTIVE: 0, REDUCING: 1, HALTED: 2 } as const;
+
+interface SymbolState {
+  readonly instrument: Instrument;
+  lastPrice: number;
+  readonly runners: StrategyRunner[];
+}
+
+interface StrategyRunner {
+  readonly strategy: BaseStrategy<object>;
+  readonly accountId: string;
+  active: boolean;
+  seq: number;
+  readonly open: Map<string, Order>;
+}
+
+/**
+ * The trading engine: strategies → pre-trade risk → execution client → order state machine →
+ * accounts → streams. One engine runs a backtest, paper trading or live trading; only the clock,
+ * the bar source and the execution client differ.
+ *
+ * The hot path (`processBar`, order events) is synchronous plain code; Subjects emit only when
+ * observed. State is always updated before the event that reports it is emitted.
+ */
+export class TradingEngine implements EngineStreams, EngineCommands {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: MetricsSink;
+  readonly execution: ExecutionClient;
+
+  readonly #instruments = new Map<string, Instrument>();
+  readonly #accounts = new Map<string, AccountBook>();
+  readonly #accountList: AccountBook[] = [];
+  readonly #defaultAccount: string;
+  readonly #runners: StrategyRunner[] = [];
+  readonly #runnersAllSymbols: StrategyRunner[] = [];
+  readonly #runnerById = new Map<string, StrategyRunner>();
+  readonly #orders = new Map<string, Order>();
+  /** Ids of terminal orders still kept for lookup, oldest first. */
+  readonly #closedOrderIds: BoundedFifo<string>;
+  /** Per-instrument hot state, one lookup per bar; a double in an object field is not boxed (in a Map it is). */
+  readonly #symbols = new Map<string, SymbolState>();
+  readonly #rules: readonly PreTradeRule[];
+  readonly #errorPolicy: 'stop' | 'continue';
+  readonly #idPrefix: string;
+  readonly #barDriven: boolean;
+  #state: 'new' | 'running' | 'stopped' = 'new';
+  #tradingState: TradingState = 'ACTIVE';
+  #tradingReason = 'initial';
+  readonly #accountStates = new Map<string, { state: TradingState; reason: string; ts: number }>();
+  #venueSubscription: Subscription | undefined;
+  #manualSeq = 0;
+
+  readonly #bars = new Subject<Bar>();
+  readonly #orderEvents = new Subject<OrderEvent>();
+  readonly #fills = new Subject<Fill>();
+  readonly #closedTrades = new Subject<ClosedTrade>();
+  readonly #strategyEvents = new Subject<StrategyEvent>();
+  readonly #signals = new Subject<Signal>();
+  readonly #positions: KeyedState<Position>;
+  readonly #accountStream: KeyedState<AccountState>;
+  readonly #riskState: KeyedState<RiskStateChanged>;
+
+  readonly bars$: Observable<Bar> = this.#bars.asObservable();
+  readonly orderEvents$: Observable<OrderEvent> = this.#orderEvents.asObservable();
+  readonly fills$: Observable<Fill> = this.#fills.asObservable();
+  readonly closedTrades$: Observable<ClosedTrade> = this.#closedTrades.asObservable();
+  readonly strategyEvents$: Observable<StrategyEvent> = this.#strategyEvents.asObservable();
+  /** Hot, no replay: every signal strategies publish. */
+  readonly signals$: Observable<Signal> = this.#signals.asObservable();
+  readonly positions$: Observable<Position>;
+  readonly account$: Observable<AccountState>;
+  readonly riskState$: Observable<RiskStateChanged>;
+
+  constructor(options: EngineOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? noopLogger;
+    this.metrics = options.metrics ?? noopMetrics;
+    this.#rules = [instrumentGridRule, ...(options.rules ?? [])];
+    this.#errorPolicy = options.onStrategyError ?? 'stop';
+    this.#idPrefix = options.orderIdPrefix ?? '';
+    this.#closedOrderIds = new BoundedFifo(options.retainClosedOrders ?? 10_000);
+    for (const spec of options.instruments) {
+      const instrument = 'tickUnits' in spec ? spec : defineInstrument(spec);
+      if (this.#instruments.has(instrument.id)) {
+        throw new RxtradeError({
+          code: 'INVALID_CONFIG',
+          message: `instrument ${instrument.id} is defined twice`,
+        });
+      }
+      this.#instruments.set(instrument.id, instrument);
+      this.#symbols.set(instrument.id, { instrument, lastPrice: Number.NaN, runners: [] });
+    }
+    const accounts = options.accounts ?? [{ id: 'default', initialCash: 100_000 }];
+    if (accounts.length === 0)
+      throw new RxtradeError({ code: 'INVALID_CONFIG', message: 'at least one account is needed' });
+    for (const config of accounts) {
+      if (this.#accounts.has(config.id)) {
+        throw new RxtradeError({ code: 'INVALID_CONFIG', message: `account ${config.id} is defined twice` });
+      }
+      const book = new AccountBook(config);
+      this.#accounts.set(config.id, book);
+      this.#accountList.push(book);
+    }
+    this.#defaultAccount = (accounts[0] as AccountConfig).id;
+    this.execution =
+      options.execution ??
+      new SimulatedVenue({
+        ...options.venue,
+        instruments: this.#instruments.values(),
+        clock: this.clock,
+        currencyPrecision: (this.#accounts.get(this.#defaultAccount) as AccountBook).currencyPrecision,
+      });
+    this.#barDriven = isBarDriven(this.execution);
+    this.#positions = new KeyedState(() => this.positions());
+    this.#accountStream = new KeyedState(() => this.accounts());
+    this.#riskState = new KeyedState(() => this.#riskSnapshots());
+    this.positions$ = this.#positions.stream$;
+    this.account$ = this.#accountStream.stream$;
+    this.riskState$ = this.#riskState.stream$;
+    for (const strategy of options.strategies ?? []) this.addStrategy(strategy);
+  }
+
+  /** Adds a strategy before start. */
+  addStrategy(strategy: BaseStrategy<object>): void {
+    if (this.#state !== 'new') {
+      throw new RxtradeError({ code: 'INVALID_ARGUMENT', message: 'strategies are added before start()' });
+    }
+    if (this.#runnerById.has(strategy.id)) {
+      throw new RxtradeError({
+        code: 'INVALID_CONFIG',
+        message: `two strategies have the id ${strategy.id}`,
+      });
+    }
+    const accountId = strategy.accountId ?? this.#defaultAccount;
+    this.#account(accountId);
+    for (const symbol of strategy.symbols ?? []) this.instrument(symbol);
+    const runner: StrategyRunner = { strategy, accountId, active: false, seq: 0, open: new Map() };
+    this.#runners.push(runner);
+    this.#runnerById.set(strategy.id, runner);
+    if (strategy.symbols === undefined) this.#runnersAllSymbols.push(runner);
+    for (const symbol of strategy.symbols ?? [])
+      (this.#symbols.get(symbol) as SymbolState).runners.push(runner);
+    strategy.attach(this.#contextFor(runner));
+  }
+
+  /** Connects the execution client and starts every strategy. Idempotent. */
+  async start(): Promise<void> {
+    if (this.#state === 'running') return;
+    if (this.#state === 'stopped') {
+      throw new RxtradeError({
+        code: 'CLOSED',
+        message: 'a stopped engine cannot be started again; create a new one',
+      });
+    }
+    await this.execution.connect();
+    this.#venueSubscription = this.execution.events$.subscribe((event) => this.#onVenueEvent(event));
+    this.#state = 'running';
+    for (const runner of this.#runners) {
+      runner.active = true;
+      this.#strategyEvents.next({
+        type: 'StrategyStarted',
+        strategyId: runner.strategy.id,
+        tsEvent: this.clock.now(),
+      });
+      try {
+        runner.strategy.onStart();
+      } catch (error) {
+        this.#strategyFailed(runner, 'onStart', error);
+      }
+    }
+  }
+
+  /** Stops every strategy, disconnects, completes every stream. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.#state !== 'running') {
+      this.#state = 'stopped';
+      return;
+    }
+    for (const runner of this.#runners) {
+      if (!runner.active) continue;
+      try {
+        runner.strategy.onStop();
+      } catch (error) {
+        this.#strategyFailed(runner, 'onStop', error);
+      }
+      runner.active = false;
+      this.#strategyEvents.next({
+        type: 'StrategyStopped',
+        strategyId: runner.strategy.id,
+        tsEvent: this.clock.now(),
+      });
+    }
+    this.#state = 'stopped';
+    this.#venueSubscription?.unsubscribe();
+    this.#venueSubscription = undefined;
+    await this.execution.disconnect();
+    for (const subject of [
+      this.#bars,
+      this.#orderEvents,
+      this.#fills,
+      this.#closedTrades,
+      this.#strategyEvents,
+      this.#signals,
+    ]) {
+      (subject as Subject<unknown>).complete();
+    }
+    this.#positions.complete();
+    this.#accountStream.complete();
+    this.#riskState.complete();
+  }
+
+  get running(): boolean {
+    return this.#state === 'running';
+  }
+
+  /**
+   * Processes one bar: the venue matches working orders, accounts are marked at the close,
+   * tracked indicators update, strategies see the bar. The caller sets the clock first (backtests)
+   * or the clock is real time (live).
+   */
+  processBar(bar: Bar): void {
+    if (this.#state !== 'running') {
+      throw new RxtradeError({
+        code: 'NOT_STARTED',
+        message: 'engine.start() must be awaited before bars are processed',
+      });
+    }
+    const symbol = this.#symbols.get(bar.symbol);
+    if (symbol === undefined) {
+      throw new RxtradeError({
+        code: 'UNKNOWN_INSTRUMENT',
+        message: `bar for unknown instrument ${bar.symbol}`,
+      });
+    }
+    const instrument = symbol.instrument;
+    symbol.lastPrice = bar.close;
+    if (this.#barDriven) (this.execution as SimulatedVenue).processBar(bar);
+    const observed = this.#positions.observed || this.#accountStream.observed;
+    const accounts = this.#accountList;
+    for (let i = 0; i < accounts.length; i++) {
+      const account = accounts[i] as AccountBook;
+      account.mark(instrument, bar.close, bar.ts);
+      if (observed && account.positions.has(bar.symbol)) this.#publishAccount(account, bar.symbol);
+    }
+    if (this.#bars.observed) this.#bars.next(bar);
+    const runners = symbol.runners;
+    for (let i = 0; i < runners.length; i++) this.#runBar(runners[i] as StrategyRunner, bar);
+    const all = this.#runnersAllSymbols;
+    for (let i = 0; i < all.length; i++) this.#runBar(all[i] as StrategyRunner, bar);
+  }
+
+  #runBar(runner: StrategyRunner, bar: Bar): void {
+    if (!runner.active) return;
+    const strategy = runner.strategy;
+    try {
+      const tracked = strategy.tracked;
+      for (let i = 0; i < tracked.length; i++) {
+        const t = tracked[i] as (typeof tracked)[number];
+        if (t.symbol === undefined || t.symbol === bar.symbol) t.update(bar);
+      }
+      strategy.setCurrentSymbol(bar.symbol);
+      strategy.onBar(bar);
+    } catch (error) {
+      this.#strategyFailed(runner, 'onBar', error);
+    }
+  }
+
+  /** Submits an order from outside any strategy (an API client, a script). Validated with zod. */
+  submit(request: OrderRequest): Order {
+    const parsed = OrderRequestSchema.safeParse(request);
+    if (!parsed.success) {
+      throw new RxtradeError({
+        code: 'INVALID_ARGUMENT',
+        message: `invalid order: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        cause: parsed.error,
+      });
+    }
+    const strategyId = parsed.data.strategyId ?? 'manual';
+    const runner = this.#runnerById.get(strategyId);
+    return this.#submit(
+      parsed.data,
+      runner,
+      runner ? undefined : `${this.#idPrefix}${strategyId}-${++this.#manualSeq}`,
+    );
+  }
+
+  #submit(request: OrderRequest, runner: StrategyRunner | undefined, generatedId?: string): Order {
+    this.#assertRunning();
+    const instrument = this.instrument(request.instrumentId);
+    const accountId = request.accountId ?? runner?.accountId ?? this.#defaultAccount;
+    const account = this.#account(accountId);
+    const strategyId = runner?.strategy.id ?? request.strategyId ?? 'manual';
+    const clientOrderId =
+      request.clientOrderId ??
+      generatedId ??
+      `${this.#idPrefix}${strategyId}-${runner ? ++runner.seq : ++this.#manualSeq}`;
+    if (this.#orders.has(clientOrderId)) {
+      throw new RxtradeError({
+        code: 'DUPLICATE_ORDER',
+        message: `client order id ${clientOrderId} is already in use`,
+      });
+    }
+    let order = createOrder(request, {
+      clientOrderId,
+      accountId,
+      strategyId,
+      quantityPrecision: instrument.quantityPrecision,
+      ts: this.clock.now(),
+    });
+    this.#orders.set(clientOrderId, order);
+    const tsEvent = order.tsInit;
+    const instrumentId = instrument.id;
+    const denial = this.#preTrade(order, instrument, account);
+    if (denial) {
+      const denied: OrderEvent = {
+        type: 'OrderDenied',
+        clientOrderId,
+        accountId,
+        strategyId,
+        instrumentId,
+        tsEvent,
+        reason: denial.reason,
+        message: denial.message,
+      };
+      order = this.#apply(order, denied);
+      this.#retire(order);
+      this.metrics
+        .counter('order_denied_total', { help: 'Orders refused by pre-trade risk', labelNames: ['reason'] })
+        .add(1, {
+          reason: denial.reason,
+        });
+      this.#publishOrderEvent(order, denied);
+      return order;
+    }
+    const submitted: OrderEvent = {
+      type: 'OrderSubmitted',
+      clientOrderId,
+      accountId,
+      strategyId,
+      instrumentId,
+      tsEvent,
+    };
+    order = this.#apply(order, submitted);
+    runner?.open.set(clientOrderId, order);
+    this.#publishOrderEvent(order, submitted);
+    if (this.#barDriven) (this.execution as SimulatedVenue).submitOrderSync(order);
+    else {
+      this.execution.submitOrder(order).catch((error: unknown) => {
+        // The outcome is unknown: the order stays in flight until the venue's events or
+        // reconciliation settle it. It is never resent blindly.
+        this.logger.error(
+          { err: error, clientOrderId },
+          'order submission failed; outcome unknown until reconciled',
+        );
+      });
+    }
+    return this.#orders.get(clientOrderId) ?? order;
+  }
+
+  #preTrade(order: Order, instrument: Instrument, account: AccountBook): Denial | undefined {
+    const positionQty = fromUnits(
+      account.positions.get(instrument.id)?.qtyUnits ?? 0,
+      instrument.quantityPrecision,
+    );
+    const state = this.tradingState(account.id);
+    if (state === 'HALTED') {
+      return { reason: 'TRADING_HALTED', message: `TRADING_HALTED: ${this.#tradingReasonFor(account.id)}` };
+    }
+    if (state === 'REDUCING' && !reducesPosition(order, positionQty, instrument.quantityPrecision)) {
+      return {
+        reason: 'REDUCING_ONLY',
+        message: 'REDUCING_ONLY: only orders that reduce the position are allowed',
+      };
+    }
+    const context: PreTradeContext = {
+      order,
+      instrument,
+      positionQty,
+      lastPrice: this.#symbols.get(instrument.id)?.lastPrice ?? Number.NaN,
+    };
+    const rules = this.#rules;
+    for (let i = 0; i < rules.length; i++) {
+      const denial = (rules[i] as PreTradeRule)(context);
+      if (denial) return denial;
+    }
+    return undefined;
+  }
+
+  /**
+   * Sends a market order against every non-zero strategy position (each strategy's own virtual
+   * position, so the account nets to flat). Orders pass pre-trade risk like any other; in the
+   * REDUCING state they pass because they reduce. Returns the orders sent.
+   */
+  flattenAll(reason: string): Order[] {
+    this.#assertRunning();
+    const sent: Order[] = [];
+    for (const account of this.#accounts.values()) {
+      for (const [strategyId, books] of account.strategyPositions) {
+        for (const book of books.values()) {
+          if (book.qtyUnits === 0) continue;
+          const quantity = fromUnits(Math.abs(book.qtyUnits), book.instrument.quantityPrecision);
+          const runner = this.#runnerById.get(strategyId);
+          this.logger.info(
+            { strategyId, instrumentId: book.instrument.id, quantity, reason },
+            'flattening position',
+          );
+          sent.push(
+            this.#submit(
+              {
+                instrumentId: book.instrument.id,
+                accountId: account.id,
+                strategyId,
+                side: book.qtyUnits > 0 ? 'sell' : 'buy',
+                quantity,
+                type: 'market',
+              },
+              runner,
+              runner ? undefined : `${this.#idPrefix}${strategyId}-flat-${++this.#manualSeq}`,
+            ),
+          );
+        }
+      }
+    }
+    return sent;
+  }
+
+  /** Requests a cancel. False if the order is unknown or not open. */
+  cancel(clientOrderId: string): boolean {
+    this.#assertRunning();
+    const order = this.#orders.get(clientOrderId);
+    if (!order || !isOpen(order)) return false;
+    if (this.#barDriven) (this.execution as SimulatedVenue).cancelOrderSync(order);
+    else {
+      const pending: OrderEvent = {
+        type: 'OrderPendingCancel',
+        clientOrderId,
+        accountId: order.accountId,
+        strategyId: order.strategyId,
+        instrumentId: order.instrumentId,
+        tsEvent: this.clock.now(),
+      };
+      this.#publishOrderEvent(this.#apply(order, pending), pending);
+      this.execution.cancelOrder(order).catch((error: unknown) => {
+        this.logger.error({ err: error, clientOrderId }, 'cancel request failed');
+      });
+    }
+    return true;
+  }
+
+  #onVenueEvent(event: VenueEvent): void {
+    const current = this.#orders.get(event.clientOrderId);
+    if (!current) {
+      this.logger.warn({ event }, 'event for an unknown order ignored');
+      this.metrics
+        .counter('unknown_order_events_total', { help: 'Venue events for orders this engine does not know' })
+        .add();
+      return;
+    }
+    let order: Order;
+    try {
+      order = this.#apply(current, event);
+    } catch (error) {
+      if (isRxtradeError(error) && error.code === 'DUPLICATE_FILL') {
+        this.logger.debug({ tradeId: (event as Fill).tradeId }, 'duplicate fill ignored');
+        return;
+      }
+      this.logger.error({ err: error, event }, 'venue event could not be applied');
+      return;
+    }
+    const runner = this.#runnerById.get(order.strategyId);
+    if (!isOpen(order)) {
+      runner?.open.delete(order.clientOrderId);
+      this.#retire(order);
+    } else if (runner?.open.has(order.clientOrderId)) {
+      runner.open.set(order.clientOrderId, order);
+    }
+    if (event.type === 'OrderFilled') {
+      const instrument = this.instrument(event.instrumentId);
+      const account = this.#account(event.accountId);
+      const { closed } = account.applyFill(event, instrument);
+      this.#publishOrderEvent(order, event);
+      this.#fills.next(event);
+      this.#publishAccount(account, event.instrumentId);
+      if (closed) this.#closedTrades.next(closed);
+      if (runner?.active) {
+        try {
+          runner.strategy.onFill(event);
+        } catch (error) {
+          this.#strategyFailed(runner, 'onFill', error);
+        }
+      }
+      return;
+    }
+    this.#publishOrderEvent(order, event);
+  }
+
+  #apply(order: Order, event: OrderEvent): Order {
+    const next = applyOrderEvent(order, event);
+    this.#orders.set(next.clientOrderId, next);
+    return next;
+  }
+
+  #publishOrderEvent(order: Order, event: OrderEvent): void {
+    this.#orderEvents.next(event);
+    const runner = this.#runnerById.get(order.strategyId);
+    if (runner?.active) {
+      try {
+        runner.strategy.onOrderEvent(event);
+      } catch (error) {
+        this.#strategyFailed(runner, 'onOrderEvent', error);
+      }
+    }
+  }
+
+  #publishAccount(account: AccountBook, symbol: string): void {
+    if (this.#positions.observed) {
+      const book = account.positions.get(symbol);
+      if (book) this.#positions.emit(book.snapshot());
+    }
+    if (this.#accountStream.observed) this.#accountStream.emit(account.snapshot());
+  }
+
+  /** Keeps a bounded number of terminal orders for lookup. */
+  #retire(order: Order): void {
+    const dropped = this.#closedOrderIds.push(order.clientOrderId);
+    if (dropped === undefined) return;
+    const oldest = this.#orders.get(dropped);
+    if (oldest && !isOpen(oldest)) this.#orders.delete(dropped);
+  }
+
+  #strategyFailed(runner: StrategyRunner, hook: string, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.logger.error({ err: error, strategyId: runner.strategy.id, hook }, 'strategy failed');
+    this.metrics
+      .counter('strategy_errors_total', { help: 'Errors thrown by strategy hooks', labelNames: ['strategy'] })
+      .add(1, {
+        strategy: runner.strategy.id,
+      });
+    this.#strategyEvents.next({
+      type: 'StrategyFailed',
+      strategyId: runner.strategy.id,
+      error,
+      message,
+      hook,
+      tsEvent: this.clock.now(),
+    });
+    if (this.#errorPolicy === 'stop' && runner.active) {
+      runner.active = false;
+      for (const order of [...runner.open.values()]) this.cancel(order.clientOrderId);
+      this.#strategyEvents.next({
+        type: 'StrategyStopped',
+        strategyId: runner.strategy.id,
+        tsEvent: this.clock.now(),
+      });
+    }
+  }
+
+  #contextFor(runner: StrategyRunner): StrategyContext {
+    const engine = this;
+    return {
+      strategyId: runner.strategy.id,
+      accountId: runner.accountId,
+      clock: this.clock,
+      logger: this.logger.child({ strategyId: runner.strategy.id }),
+      submit(request) {
+        const problem = validateOrderRequest(request);
+        if (problem)
+          throw new RxtradeError({ code: 'INVALID_ARGUMENT', message: `invalid order: ${problem}` });
+        return engine.#submit(request, runner);
+      },
+      cancel: (id) => (runner.open.has(id) ? this.cancel(id) : false),
+      positionQty(symbol) {
+        const instrument = engine.instrument(symbol);
+        const book = engine.#account(runner.accountId).strategyPositions.get(runner.strategy.id)?.get(symbol);
+        return book ? fromUnits(book.qtyUnits, instrument.quantityPrecision) : 0;
+      },
+      accountPositionQty(symbol) {
+        const instrument = engine.instrument(symbol);
+        const book = engine.#account(runner.accountId).positions.get(symbol);
+        return book ? fromUnits(book.qtyUnits, instrument.quantityPrecision) : 0;
+      },
+      account: () => this.#account(runner.accountId).snapshot(),
+      instrument: (symbol) => this.instrument(symbol),
+      openOrders: (symbol) =>
+        [...runner.open.values()].filter((o) => symbol === undefined || o.instrumentId === symbol),
+      signal(partial) {
+        engine.#signals.next({
+          strategyId: runner.strategy.id,
+          strength: 1,
+          stopDistance: undefined,
+          ...partial,
+          tsEvent: engine.clock.now(),
+        });
+      },
+    };
+  }
+
+  instrument(id: string): Instrument {
+    const instrument = this.#instruments.get(id);
+    if (!instrument)
+      throw new RxtradeError({ code: 'UNKNOWN_INSTRUMENT', message: `unknown instrument ${id}` });
+    return instrument;
+  }
+
+  get instruments(): readonly Instrument[] {
+    return [...this.#instruments.values()];
+  }
+
+  #account(id: string): AccountBook {
+    const account = this.#accounts.get(id);
+    if (!account) throw new RxtradeError({ code: 'UNKNOWN_ACCOUNT', message: `unknown account ${id}` });
+    return account;
+  }
+
+  /** @internal The exact account book (integer units), for runners and reports. */
+  accountBook(id: string = this.#defaultAccount): AccountBook {
+    return this.#account(id);
+  }
+
+  account(id: string = this.#defaultAccount): AccountState {
+    return this.#account(id).snapshot();
+  }
+
+  accounts(): AccountState[] {
+    return [...this.#accounts.values()].map((a) => a.snapshot());
+  }
+
+  /** Every non-flat position (and flat ones that have traded), across accounts. */
+  positions(accountId?: string): Position[] {
+    const out: Position[] = [];
+    for (const account of this.#accounts.values()) {
+      if (accountId !== undefined && account.id !== accountId) continue;
+      for (const book of account.positions.values()) out.push(book.snapshot());
+    }
+    return out;
+  }
+
+  order(clientOrderId: string): Order | undefined {
+    return this.#orders.get(clientOrderId);
+  }
+
+  openOrders(): Order[] {
+    return [...this.#orders.values()].filter(isOpen);
+  }
+
+  /** The trading state in force for an account (the stricter of the engine's and the account's). */
+  tradingState(accountId?: string): TradingState {
+    if (this.#accountStates.size === 0 || accountId === undefined) return this.#tradingState;
+    const own = this.#accountStates.get(accountId)?.state;
+    return own !== undefined && STATE_RANK[own] > STATE_RANK[this.#tradingState] ? own : this.#tradingState;
+  }
+
+  #tradingReasonFor(accountId: string): string {
+    const own = this.#accountStates.get(accountId);
+    return own && own.state === this.tradingState(accountId) ? own.reason : this.#tradingReason;
+  }
+
+  /** Sets the engine-wide trading state, or one account's. */
+  setTradingState(state: TradingState, options: { reason: string; accountId?: string }): void {
+    const ts = this.clock.now();
+    if (options.accountId === undefined) {
+      this.#tradingState = state;
+      this.#tradingReason = options.reason;
+    } else {
+      this.#account(options.accountId);
+      this.#accountStates.set(options.accountId, { state, reason: options.reason, ts });
+    }
+    this.#riskState.emit({
+      type: 'RiskStateChanged',
+      accountId: options.accountId,
+      state,
+      reason: options.reason,
+      tsEvent: ts,
+    });
+  }
+
+  *#riskSnapshots(): Iterable<RiskStateChanged> {
+    yield {
+      type: 'RiskStateChanged',
+      accountId: undefined,
+      state: this.#tradingState,
+      reason: this.#tradingReason,
+      tsEvent: this.clock.now(),
+    };
+    for (const [accountId, s] of this.#accountStates) {
+      yield { type: 'RiskStateChanged', accountId, state: s.state, reason: s.reason, tsEvent: s.ts };
+    }
+  }
+
+  #assertRunning(): void {
+    if (this.#state !== 'running') {
+      throw new RxtradeError({ code: 'NOT_STARTED', message: 'the engine is not running' });
+    }
+  }
+}
+
+/**
+ * Creates an engine. Nothing runs until `await engine.start()`.
+ *
+ * @example
+ * const engine = createEngine({ instruments: [{ id: 'SPX', pricePrecision: 2, quantityPrecision: 0 }], strategies: [new SmaCross()] });
+ * engine.fills$.subscribe(console.log);
+ * await engine.start();
+ * for (const bar of bars) engine.processBar(bar);
+ * await engine.stop();
+ */
+export function createEngine(options: EngineOptions): TradingEngine {
+  return new TradingEngine(options);
+}

@@ -1,0 +1,127 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type OrderRequest, OrderRequestSchema } from '../model/order';
+import { validateOrderRequest } from './validate-order';
+
+// Values chosen around every boundary the two validators check, plus arbitrary junk.
+const junk = fc.oneof(
+  fc.constantFrom(
+    undefined,
+    null,
+    true,
+    false,
+    0,
+    -0,
+    1,
+    -1,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    '',
+    '1',
+    [],
+    {},
+  ),
+  fc.anything(),
+);
+const id = fc.oneof(
+  { weight: 6, arbitrary: fc.string({ minLength: 1, maxLength: 64 }) },
+  { weight: 1, arbitrary: fc.constantFrom('', 'x'.repeat(64), 'x'.repeat(65)) },
+  { weight: 1, arbitrary: junk },
+);
+const num = fc.oneof(
+  { weight: 6, arbitrary: fc.double({ min: 1e-9, max: 1e9, noNaN: true }) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      0,
+      -0,
+      -1,
+      Number.MIN_VALUE,
+      Number.MAX_VALUE,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+    ),
+  },
+  { weight: 1, arbitrary: fc.double() },
+  { weight: 1, arbitrary: junk },
+);
+const oneOfOrJunk = <T>(...values: T[]): fc.Arbitrary<unknown> =>
+  fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...values) }, { weight: 1, arbitrary: junk });
+
+/** Only keys the schema knows: the strict object's refusal of unknown keys is not part of the comparison. */
+const requestArb = fc.record(
+  {
+    clientOrderId: id,
+    accountId: id,
+    strategyId: id,
+    instrumentId: id,
+    side: oneOfOrJunk('buy', 'sell', 'BUY'),
+    type: oneOfOrJunk('market', 'limit', 'stop', 'stopLimit', 'stop_limit'),
+    quantity: num,
+    price: num,
+    triggerPrice: num,
+    timeInForce: oneOfOrJunk('GTC', 'IOC', 'FOK', 'DAY', 'GTD'),
+    reduceOnly: oneOfOrJunk(true, false),
+    postOnly: oneOfOrJunk(true, false),
+  },
+  { requiredKeys: [] },
+);
+
+/** Mostly well-formed requests: the price fields follow the type, so acceptance is common and the edges are near. */
+const coherentArb = fc
+  .tuple(
+    requestArb,
+    fc.constantFrom('market', 'limit', 'stop', 'stopLimit'),
+    fc.double({ min: 0.01, max: 1e6, noNaN: true }),
+    fc.double({ min: 0.01, max: 1e6, noNaN: true }),
+    fc.boolean(),
+  )
+  .map(([request, type, price, triggerPrice, keepJunk]) => {
+    const r: Record<string, unknown> = { ...request, type, instrumentId: 'SPX', side: 'sell', quantity: 5 };
+    if (type === 'limit' || type === 'stopLimit') r['price'] = keepJunk ? (request.price ?? price) : price;
+    else if (!keepJunk) delete r['price'];
+    if (type === 'stop' || type === 'stopLimit')
+      r['triggerPrice'] = keepJunk ? (request.triggerPrice ?? triggerPrice) : triggerPrice;
+    else if (!keepJunk) delete r['triggerPrice'];
+    return r;
+  });
+
+describe('validateOrderRequest', () => {
+  it('accepts and refuses exactly what OrderRequestSchema accepts and refuses', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.oneof(requestArb, coherentArb), (request) => {
+        const byHand = validateOrderRequest(request as OrderRequest);
+        const byZod = OrderRequestSchema.safeParse(request);
+        expect(byHand === undefined, `hand: ${byHand}; zod: ${byZod.error?.message}`).toBe(byZod.success);
+        if (byZod.success) accepted++;
+      }),
+      { numRuns: 10_000 },
+    );
+    // Both outcomes were exercised.
+    expect(accepted).toBeGreaterThan(500);
+  });
+
+  it('refuses non-objects and explains the first problem', () => {
+    for (const bad of [null, undefined, 1, 'order']) {
+      expect(validateOrderRequest(bad as unknown as OrderRequest)).toBe('request must be an object');
+      expect(OrderRequestSchema.safeParse(bad).success).toBe(false);
+    }
+    expect(validateOrderRequest({ instrumentId: 'SPX', side: 'buy', type: 'limit', quantity: 1 })).toMatch(
+      /price/,
+    );
+    expect(
+      validateOrderRequest({ instrumentId: 'SPX', side: 'buy', type: 'market', quantity: 1, postOnly: true }),
+    ).toMatch(/post-only/);
+    expect(
+      validateOrderRequest({
+        instrumentId: 'SPX',
+        side: 'buy',
+        type: 'stopLimit',
+        quantity: 1,
+        price: 2,
+        triggerPrice: 2,
+      }),
+    ).toBeUndefined();
+  });
+});

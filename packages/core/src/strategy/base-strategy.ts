@@ -1,0 +1,297 @@
+import { z } from 'zod';
+import { RxtradeError } from '../errors';
+import type { Instrument } from '../model/instrument';
+import type { Bar } from '../model/market-data';
+import type { Order, OrderRequest } from '../model/order';
+import type { Fill, OrderEvent } from '../model/order-events';
+import type { AccountState } from '../model/position';
+import type { Signal } from '../model/signal';
+import type { Clock } from '../ports/clock';
+import type { Logger } from '../ports/logger';
+
+/** What a running strategy can reach. The engine provides it; tests may provide their own. */
+export interface StrategyContext {
+  readonly strategyId: string;
+  readonly accountId: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  submit(request: OrderRequest): Order;
+  cancel(clientOrderId: string): boolean;
+  /** This strategy's own (virtual) position in a symbol, signed. */
+  positionQty(symbol: string): number;
+  /** The account's net position in a symbol, across strategies. */
+  accountPositionQty(symbol: string): number;
+  account(): AccountState;
+  instrument(symbol: string): Instrument;
+  /** This strategy's open orders, optionally for one symbol. */
+  openOrders(symbol?: string): readonly Order[];
+  signal(
+    signal: Omit<Signal, 'strategyId' | 'tsEvent' | 'strength' | 'stopDistance'> & Partial<Signal>,
+  ): void;
+}
+
+/** Options every strategy accepts. */
+export interface StrategyOptions<TParams> {
+  /** Unique within an engine. Default: the class name. */
+  readonly id?: string;
+  /** Symbols whose bars reach `onBar`. Default: every symbol. */
+  readonly symbols?: readonly string[];
+  /** Account the strategy's orders go to. Default: the engine's first account. */
+  readonly accountId?: string;
+  /** Parameters, validated by the class's `paramsSchema` (defaults applied). */
+  readonly params?: Partial<TParams>;
+}
+
+/** Which number of a bar a tracked indicator is fed. */
+export type PriceSource = 'open' | 'high' | 'low' | 'close' | 'volume' | 'hl2' | 'hlc3' | 'ohlc4';
+
+interface ValueIndicator {
+  update(value: number): number;
+}
+interface BarIndicator {
+  update(bar: Bar): number;
+}
+
+/** @internal An indicator the runner updates before onBar. */
+export interface TrackedIndicator {
+  readonly symbol: string | undefined;
+  readonly update: (bar: Bar) => void;
+}
+
+const pick = (source: PriceSource): ((bar: Bar) => number) => {
+  switch (source) {
+    case 'open':
+      return (b) => b.open;
+    case 'high':
+      return (b) => b.high;
+    case 'low':
+      return (b) => b.low;
+    case 'close':
+      return (b) => b.close;
+    case 'volume':
+      return (b) => b.volume;
+    case 'hl2':
+      return (b) => (b.high + b.low) / 2;
+    case 'hlc3':
+      return (b) => (b.high + b.low + b.close) / 3;
+    case 'ohlc4':
+      return (b) => (b.open + b.high + b.low + b.close) / 4;
+  }
+};
+
+type OrderOptions = Omit<OrderRequest, 'instrumentId' | 'side' | 'quantity' | 'type'> & {
+  readonly symbol?: string;
+  readonly type?: OrderRequest['type'];
+};
+
+const NO_OPTIONS: OrderOptions = Object.freeze({});
+
+/**
+ * Subclass this to write a strategy. Override `onBar` (and any other hook); call `buy`, `sell`,
+ * `submit`, `cancel`, `close`; read `position()`, `account`. Declare typed parameters with a zod
+ * schema in `static paramsSchema`.
+ *
+ * @example
+ * const params = z.object({ fast: z.number().int().default(10), slow: z.number().int().default(30) });
+ * class SmaCross extends BaseStrategy<z.output<typeof params>> {
+ *   static override paramsSchema = params;
+ *   fast = this.track(new Sma(this.params.fast));
+ *   slow = this.track(new Sma(this.params.slow));
+ *   override onBar() {
+ *     if (this.fast.value > this.slow.value && this.position() === 0) this.buy(10);
+ *     else if (this.fast.value < this.slow.value && this.position() > 0) this.close();
+ *   }
+ * }
+ */
+export abstract class BaseStrategy<TParams extends object = Record<string, never>> {
+  /** Zod schema of the parameters; `params` is its parsed output. */
+  static paramsSchema: z.ZodType | undefined = undefined;
+
+  readonly id: string;
+  readonly symbols: readonly string[] | undefined;
+  readonly accountId: string | undefined;
+  readonly params: TParams;
+  /** @internal */
+  readonly tracked: TrackedIndicator[] = [];
+  #context: StrategyContext | undefined;
+  #symbol: string | undefined;
+
+  constructor(options: StrategyOptions<TParams> = {}) {
+    const schema = (new.target as unknown as { paramsSchema: z.ZodType | undefined }).paramsSchema;
+    this.id = options.id ?? new.target.name;
+    this.symbols = options.symbols;
+    this.accountId = options.accountId;
+    this.#symbol = options.symbols?.length === 1 ? options.symbols[0] : undefined;
+    if (schema) {
+      const parsed = schema.safeParse(options.params ?? {});
+      if (!parsed.success) {
+        throw new RxtradeError({
+          code: 'INVALID_CONFIG',
+          message: `invalid parameters for strategy ${this.id}: ${z.prettifyError(parsed.error)}`,
+          cause: parsed.error,
+        });
+      }
+      this.params = parsed.data as TParams;
+    } else {
+      this.params = (options.params ?? {}) as TParams;
+    }
+  }
+
+  /** Called once when the engine starts, before the first bar. */
+  onStart(): void {}
+  /** Called for every bar of the strategy's symbols, after tracked indicators were updated. */
+  abstract onBar(bar: Bar): void;
+  /** Called for each of this strategy's fills, after the account was updated. */
+  onFill(_fill: Fill): void {}
+  /** Called for every event of this strategy's orders (fills included). */
+  onOrderEvent(_event: OrderEvent): void {}
+  /** Called once when the engine stops (not when the strategy failed). */
+  onStop(): void {}
+
+  /** @internal Called by the engine. */
+  attach(context: StrategyContext): void {
+    this.#context = context;
+  }
+
+  /** @internal The runner sets the symbol of the bar being processed. */
+  setCurrentSymbol(symbol: string): void {
+    this.#symbol = symbol;
+  }
+
+  protected get context(): StrategyContext {
+    if (!this.#context) {
+      throw new RxtradeError({
+        code: 'NOT_STARTED',
+        message: `strategy ${this.id} is not attached to an engine`,
+      });
+    }
+    return this.#context;
+  }
+
+  /** Time now, by the engine's clock (the bar's time in a backtest). */
+  protected now(): number {
+    return this.context.clock.now();
+  }
+
+  /**
+   * Registers an indicator that the engine updates with each bar before `onBar`. Value indicators
+   * get `source` of the bar (default close); pass `{ bar: true }` for indicators that take a bar.
+   */
+  protected track<TIndicator extends ValueIndicator>(
+    indicator: TIndicator,
+    options?: { source?: PriceSource; symbol?: string },
+  ): TIndicator {
+    const get = pick(options?.source ?? 'close');
+    this.tracked.push({ symbol: options?.symbol, update: (bar) => void indicator.update(get(bar)) });
+    return indicator;
+  }
+
+  /** Registers a bar-based indicator (ATR, Stochastic, VWAP, …) updated before `onBar`. */
+  protected trackBar<TIndicator extends BarIndicator>(
+    indicator: TIndicator,
+    options?: { symbol?: string },
+  ): TIndicator {
+    this.tracked.push({ symbol: options?.symbol, update: (bar) => void indicator.update(bar) });
+    return indicator;
+  }
+
+  #resolveSymbol(symbol: string | undefined): string {
+    const resolved = symbol ?? this.#symbol;
+    if (resolved === undefined) {
+      throw new RxtradeError({
+        code: 'INVALID_ARGUMENT',
+        message: `strategy ${this.id}: say which symbol (it trades several)`,
+      });
+    }
+    return resolved;
+  }
+
+  /** Buys `quantity` (a market order unless `price`/`triggerPrice`/`type` say otherwise). */
+  protected buy(quantity: number, options: OrderOptions = NO_OPTIONS): Order {
+    return this.#order('buy', quantity, options);
+  }
+
+  /** Sells `quantity`. */
+  protected sell(quantity: number, options: OrderOptions = NO_OPTIONS): Order {
+    return this.#order('sell', quantity, options);
+  }
+
+  #order(side: 'buy' | 'sell', quantity: number, o: OrderOptions): Order {
+    const type: OrderRequest['type'] =
+      o.type ??
+      (o.price !== undefined && o.triggerPrice !== undefined
+        ? 'stopLimit'
+        : o.price !== undefined
+          ? 'limit'
+          : o.triggerPrice !== undefined
+            ? 'stop'
+            : 'market');
+    // Built field by field (no spread): this runs on every order of a backtest.
+    return this.context.submit({
+      instrumentId: this.#resolveSymbol(o.symbol),
+      side,
+      quantity,
+      type,
+      price: o.price,
+      triggerPrice: o.triggerPrice,
+      timeInForce: o.timeInForce,
+      reduceOnly: o.reduceOnly,
+      postOnly: o.postOnly,
+      clientOrderId: o.clientOrderId,
+      accountId: o.accountId,
+    });
+  }
+
+  /** Submits any order request through risk and execution. */
+  protected submit(request: OrderRequest): Order {
+    return this.context.submit(request);
+  }
+
+  protected cancel(clientOrderId: string): boolean {
+    return this.context.cancel(clientOrderId);
+  }
+
+  /** Cancels this strategy's open orders (for one symbol, or all). */
+  protected cancelAll(symbol?: string): number {
+    let count = 0;
+    for (const order of this.context.openOrders(symbol))
+      if (this.context.cancel(order.clientOrderId)) count++;
+    return count;
+  }
+
+  /** Flattens this strategy's own position in a symbol with a market order. */
+  protected close(symbol?: string): Order | undefined {
+    const resolved = this.#resolveSymbol(symbol);
+    const qty = this.context.positionQty(resolved);
+    if (qty === 0) return undefined;
+    return this.context.submit({
+      instrumentId: resolved,
+      side: qty > 0 ? 'sell' : 'buy',
+      quantity: Math.abs(qty),
+      type: 'market',
+    });
+  }
+
+  /** This strategy's own position in a symbol (signed). */
+  protected position(symbol?: string): number {
+    return this.context.positionQty(this.#resolveSymbol(symbol));
+  }
+
+  /** The account's state (cash, equity, PnL). */
+  protected get account(): AccountState {
+    return this.context.account();
+  }
+
+  /** Publishes a sizeless signal for the risk/account layer to size per account. */
+  protected signal(
+    direction: Signal['direction'],
+    options: { symbol?: string; strength?: number; stopDistance?: number } = {},
+  ): void {
+    this.context.signal({
+      symbol: this.#resolveSymbol(options.symbol),
+      direction,
+      strength: options.strength ?? 1,
+      stopDistance: options.stopDistance,
+    });
+  }
+}

@@ -1,4 +1,4 @@
-import { BaseStrategy, Rsi } from '@rxtrade/core';
+import { type Bar, BaseStrategy, Rsi, roundPrice } from '@rxtrade/core';
 import { z } from 'zod';
 
 const params = z.object({
@@ -16,7 +16,7 @@ export class RsiMeanReversion extends BaseStrategy<z.output<typeof params>> {
   static override paramsSchema = params;
   readonly rsi = this.track(new Rsi(this.params.period));
 
-  override onBar(bar: { close: number; symbol: string }): void {
+  override onBar(bar: Bar): void {
     const rsi = this.rsi.value;
     if (Number.isNaN(rsi)) return;
     const flat = this.position() === 0 && this.context.openOrders().length === 0;

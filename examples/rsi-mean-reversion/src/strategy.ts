@@ -21,12 +21,8 @@ export class RsiMeanReversion extends BaseStrategy<z.output<typeof params>> {
     if (Number.isNaN(rsi)) return;
     const flat = this.position() === 0 && this.context.openOrders().length === 0;
     if (flat && rsi < this.params.oversold) {
-      const instrument = this.context.instrument(bar.symbol);
-      const price = Math.floor((bar.close * 0.99) / instrument.tickSize) * instrument.tickSize;
-      this.buy(this.params.quantity, {
-        price: Number(price.toFixed(instrument.pricePrecision)),
-        timeInForce: 'DAY',
-      });
+      const price = roundPrice(this.context.instrument(bar.symbol), bar.close * 0.99, 'down');
+      this.buy(this.params.quantity, { price, timeInForce: 'DAY' });
     } else if (this.position() > 0 && rsi > this.params.overbought) {
       this.close();
     }

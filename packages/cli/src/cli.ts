@@ -75,7 +75,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         ? { quantityPrecision: numberOption('--quantity-precision', values['quantity-precision'], 0) }
         : {}),
     });
-    const progress = createProgressReporter({ total: data.total, stream: io.stderr, label: strategy.id });
+    const progress = createProgressReporter({
+      ...(data.total !== undefined ? { total: data.total } : {}),
+      stream: io.stderr,
+      label: strategy.id,
+    });
     const result = await runBacktest({
       strategies: strategy,
       data: data.source,

@@ -49,6 +49,8 @@ interface Working {
 }
 
 const DAY_MS = 86_400_000;
+/** #matchBar's "no fill on this bar" (prices in units are always positive). */
+const NO_MATCH = -1;
 
 /**
  * A simulated venue (paper broker). The fill model, applied per bar in submission order:
@@ -186,24 +188,35 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
     if (list === undefined || list.length === 0) return;
     const day = Math.floor(bar.ts / DAY_MS);
     let volumeLeft = this.#volumeCap((list[0] as Working).instrument, bar.volume);
-    // Snapshot: orders submitted by reactions to these fills wait for the next bar.
-    for (const w of list.slice()) {
-      if (!this.#byId.has(w.order.clientOrderId)) continue;
-      const first = !w.evaluated;
-      if (first) {
-        w.evaluated = true;
-        w.day = day;
-      } else if (w.order.timeInForce === 'DAY' && day > w.day) {
-        this.#expire(w);
-        continue;
-      }
-      const price = this.#matchBar(w, bar, first);
-      if (price === undefined) {
-        if (first && (w.order.timeInForce === 'IOC' || w.order.timeInForce === 'FOK')) this.#cancelRest(w);
-        continue;
-      }
-      volumeLeft -= this.#fill(w, { px: price.px, volumeLeft, first });
+    // Orders submitted by reactions to these fills wait for the next bar: work on a snapshot (no
+    // copy in the common case of a single working order).
+    if (list.length === 1) {
+      this.#barDay = day;
+      this.#processOnBar(list[0] as Working, bar, volumeLeft);
+      return;
     }
+    this.#barDay = day;
+    for (const w of list.slice()) volumeLeft -= this.#processOnBar(w, bar, volumeLeft);
+  }
+
+  /** Expires or matches one working order on a bar; returns the quantity units filled. */
+  #processOnBar(w: Working, bar: Bar, volumeLeft: number): number {
+    const day = this.#barDay;
+    if (!this.#byId.has(w.order.clientOrderId)) return 0;
+    const first = !w.evaluated;
+    if (first) {
+      w.evaluated = true;
+      w.day = day;
+    } else if (w.order.timeInForce === 'DAY' && day > w.day) {
+      this.#expire(w);
+      return 0;
+    }
+    const px = this.#matchBar(w, bar, first);
+    if (px === NO_MATCH) {
+      if (first && (w.order.timeInForce === 'IOC' || w.order.timeInForce === 'FOK')) this.#cancelRest(w);
+      return 0;
+    }
+    return this.#fill(w, { px, volumeLeft, first });
   }
 
   /** Matches working orders against one trade/quote. */
@@ -216,36 +229,41 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
       w.evaluated = true;
       const o = w.order;
       const buy = o.side === 'buy';
-      const px = buy ? (tick.ask ?? tick.price) : (tick.bid ?? tick.price);
+      const quote = buy ? (tick.ask ?? tick.price) : (tick.bid ?? tick.price);
       const bar = {
         symbol: tick.symbol,
         ts: tick.ts,
-        open: px,
-        high: px,
-        low: px,
-        close: px,
+        open: quote,
+        high: quote,
+        low: quote,
+        close: quote,
         volume: tick.size,
       };
-      const price = this.#matchBar(w, bar, first);
-      if (price === undefined) {
+      const px = this.#matchBar(w, bar, first);
+      if (px === NO_MATCH) {
         if (first && (o.timeInForce === 'IOC' || o.timeInForce === 'FOK')) this.#cancelRest(w);
         continue;
       }
-      this.#fill(w, { px: price.px, volumeLeft: this.#volumeCap(w.instrument, tick.size), first });
+      this.#fill(w, { px, volumeLeft: this.#volumeCap(w.instrument, tick.size), first });
     }
   }
 
   #volumeCap(instrument: Instrument, volume: number): number {
     if (this.#maxVolumeShare === undefined) return Number.POSITIVE_INFINITY;
-    const units = Math.floor(volume * this.#maxVolumeShare * pow10(instrument.quantityPrecision));
+    const raw = volume * this.#maxVolumeShare * pow10(instrument.quantityPrecision);
+    // Shave float noise first: 100 × 0.29 is 28.999999999999996, and the cap is 29.
+    const units = Math.floor(raw + Math.abs(raw) * 1e-12);
     return units - (units % instrument.lotUnits);
   }
+
+  /** UTC day of the bar being processed. */
+  #barDay = 0;
 
   /** Liquidity side of the price #matchBar returned last (avoids allocating a result object per match). */
   #liquidity: LiquiditySide = 'taker';
 
-  /** The fill price in price units, or undefined when the order does not trade on this bar. */
-  #matchBar(w: Working, bar: Bar, first: boolean): { px: number } | undefined {
+  /** The fill price in price units, or NO_MATCH when the order does not trade on this bar. */
+  #matchBar(w: Working, bar: Bar, first: boolean): number {
     const o = w.order;
     const buy = o.side === 'buy';
     const instrument = w.instrument;
@@ -253,36 +271,42 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
     switch (o.type) {
       case 'market':
         this.#liquidity = 'taker';
-        return { px: this.#slip(snap(bar.open), buy, instrument) };
+        return this.#slip(snap(bar.open), buy, instrument);
       case 'limit': {
         const limit = snap(o.price as number);
         const open = snap(bar.open);
         if (buy ? open <= limit : open >= limit) {
           if (first && o.postOnly) {
             this.#rejectPostOnly(w);
-            return undefined;
+            return NO_MATCH;
           }
           this.#liquidity = first ? 'taker' : 'maker';
-          return { px: open };
+          return open;
         }
         const reached = buy ? snap(bar.low) <= limit : snap(bar.high) >= limit;
         this.#liquidity = 'maker';
-        return reached ? { px: limit } : undefined;
+        return reached ? limit : NO_MATCH;
       }
       case 'stop': {
         const trigger = snap(o.triggerPrice as number);
         const open = snap(bar.open);
         this.#liquidity = 'taker';
-        if (buy ? open >= trigger : open <= trigger) return { px: this.#slip(open, buy, instrument) };
+        // Triggered on an earlier bar (the fill was cut short by volume): the rest is a market order.
+        if (w.triggered || (buy ? open >= trigger : open <= trigger)) {
+          w.triggered = true;
+          return this.#slip(open, buy, instrument);
+        }
         const reached = buy ? snap(bar.high) >= trigger : snap(bar.low) <= trigger;
-        return reached ? { px: this.#slip(trigger, buy, instrument) } : undefined;
+        if (!reached) return NO_MATCH;
+        w.triggered = true;
+        return this.#slip(trigger, buy, instrument);
       }
       case 'stopLimit':
         return this.#matchStopLimit(w, bar);
     }
   }
 
-  #matchStopLimit(w: Working, bar: Bar): { px: number } | undefined {
+  #matchStopLimit(w: Working, bar: Bar): number {
     const o = w.order;
     const buy = o.side === 'buy';
     const instrument = w.instrument;
@@ -307,30 +331,30 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
         }
         from = to;
       }
-      if (triggeredAt === undefined) return undefined;
+      if (triggeredAt === undefined) return NO_MATCH;
       w.triggered = true;
       this.#events.next({ type: 'OrderTriggered', ...this.#base(o) });
       if (buy ? triggeredAt <= limit : triggeredAt >= limit) {
         this.#liquidity = 'taker';
-        return { px: triggeredAt };
+        return triggeredAt;
       }
       from = triggeredAt;
     } else {
       // Already triggered on an earlier bar: a resting limit.
       if (buy ? from <= limit : from >= limit) {
         this.#liquidity = 'maker';
-        return { px: from };
+        return from;
       }
     }
     for (let i = start + 1; i < path.length; i++) {
       const to = snap(path[i] as number);
       if (buy ? Math.min(from, to) <= limit : Math.max(from, to) >= limit) {
         this.#liquidity = 'maker';
-        return { px: limit };
+        return limit;
       }
       from = to;
     }
-    return undefined;
+    return NO_MATCH;
   }
 
   #slip(pxUnits: number, buy: boolean, instrument: Instrument): number {

@@ -47,16 +47,17 @@ export const instrumentGridRule: PreTradeRule = ({ order, instrument, lastPrice 
       message: `MAX_QUANTITY_EXCEEDED: ${fmt(order.quantity)} > ${fmt(instrument.maxQuantity)}`,
     };
   }
-  for (const [name, price] of [
-    ['price', order.price],
-    ['triggerPrice', order.triggerPrice],
-  ] as const) {
-    if (price !== undefined && Number.isNaN(priceToUnitsExact(instrument, price))) {
-      return {
-        reason: 'PRICE_OFF_TICK',
-        message: `PRICE_OFF_TICK: ${name} ${fmt(price)} is not a multiple of tick ${fmt(instrument.tickSize)}`,
-      };
-    }
+  const offTick =
+    order.price !== undefined && Number.isNaN(priceToUnitsExact(instrument, order.price))
+      ? (['price', order.price] as const)
+      : order.triggerPrice !== undefined && Number.isNaN(priceToUnitsExact(instrument, order.triggerPrice))
+        ? (['triggerPrice', order.triggerPrice] as const)
+        : undefined;
+  if (offTick) {
+    return {
+      reason: 'PRICE_OFF_TICK',
+      message: `PRICE_OFF_TICK: ${offTick[0]} ${fmt(offTick[1])} is not a multiple of tick ${fmt(instrument.tickSize)}`,
+    };
   }
   if (instrument.minNotional > 0) {
     const reference = order.price ?? order.triggerPrice ?? lastPrice;

@@ -1,0 +1,36 @@
+import { BaseStrategy, fromCsvFile, runBacktest, Sma } from '@rxtrade/core';
+
+class SmaCross extends BaseStrategy {
+  readonly fast = this.track(new Sma(10));
+  readonly slow = this.track(new Sma(30));
+  #previous = Number.NaN;
+  override onBar(): void {
+    const diff = this.fast.value - this.slow.value;
+    if (diff > 0 && this.#previous <= 0 && this.position() === 0) this.buy(10);
+    else if (diff < 0 && this.#previous >= 0 && this.position() > 0) this.close();
+    this.#previous = diff;
+  }
+}
+
+const [mode, path] = process.argv.slice(2) as [string, string];
+const source = fromCsvFile(path, { symbol: 'SYN', priceDecimals: 4 });
+const t0 = performance.now();
+let bars = 0;
+let fills = 0;
+if (mode === 'read') {
+  for await (const chunk of source.chunks()) bars += chunk.length;
+} else {
+  let count = 0;
+  const result = await runBacktest({
+    strategies: new SmaCross(),
+    data: source,
+    instruments: [{ id: 'SYN', pricePrecision: 4, quantityPrecision: 0, takerFee: 0.001 }],
+    recordFills: false,
+    maxEquityPoints: 100_000,
+    onProgress: () => count++,
+  });
+  bars = result.bars;
+  fills = result.closedTrades.length * 2;
+}
+const seconds = (performance.now() - t0) / 1000;
+console.log(JSON.stringify({ maxRssMb: process.resourceUsage().maxRSS / 1024, bars, seconds, fills }));

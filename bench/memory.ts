@@ -2,7 +2,7 @@
  * Peak memory of a 10,000,000-bar CSV backtest (streamed, not loaded). Each measurement runs in its
  * own child process and reports its peak RSS (`process.resourceUsage().maxRSS`):
  *   baseline — the same CSV read through `fromCsvFile(...).chunks()` with no backtest;
- *   backtest — the SMA crossover over it (fills not kept in the result; the equity curve is thinned
+ *   backtest — the SMA crossover over it (fills and closed trades not kept in the result, only their count and PnLs; the equity curve is thinned
  *              to 100,000 points).
  * Target: backtest peak RSS < 200 MB. Run: npx tsx bench/memory.ts  (BENCH_MEMORY_BARS to change N)
  */
@@ -45,7 +45,11 @@ if (!existsSync(path) || statSync(path).size < N * 40) {
 
 const child = fileURLToPath(new URL('./memory-child.ts', import.meta.url));
 const measure = (mode: string) => {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', child, mode, path], { encoding: 'utf8' });
+  const run = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=rxtrade-source', child, mode, path],
+    { encoding: 'utf8' },
+  );
   if (run.status !== 0) throw new Error(`${mode} failed: ${run.stderr}`);
   return JSON.parse(run.stdout.trim().split('\n').at(-1) as string) as {
     maxRssMb: number;

@@ -112,6 +112,20 @@ describe('the demo: SMA(10)/SMA(30) crossover on the S&P 500, 2000–2020', () =
     expect(JSON.stringify(again)).toBe(JSON.stringify(result));
   });
 
+  it('gives the same statistics when fills and closed trades are not kept (long runs)', async () => {
+    const lean = await runBacktest({
+      strategies: new SmaCrossover(),
+      data: bars,
+      instruments: [instrument],
+      initialCash: 100_000,
+      recordFills: false,
+      recordClosedTrades: false,
+    });
+    expect(lean.fills).toEqual([]);
+    expect(lean.closedTrades).toEqual([]);
+    expect(lean.statistics).toEqual(result.statistics);
+  });
+
   it('closes the open position at the last close when asked', async () => {
     const closed = await runBacktest({
       strategies: new SmaCrossover(),

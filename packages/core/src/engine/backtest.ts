@@ -53,6 +53,11 @@ export interface BacktestOptions {
   readonly maxEquityPoints?: number;
   /** Keep every fill in the result. Default true; turn off for very long runs to bound memory. */
   readonly recordFills?: boolean;
+  /**
+   * Keep every closed trade in the result. Default true. When false, `closedTrades` is empty and the
+   * trade statistics are computed from the trades' PnLs alone (8 bytes a trade instead of an object).
+   */
+  readonly recordClosedTrades?: boolean;
   /** Keep each symbol's closes for charts. Default true. */
   readonly recordPrices?: boolean;
   readonly logger?: Logger;
@@ -181,11 +186,17 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const closedTrades: ClosedTrade[] = [];
   const strategyEvents: StrategyEvent[] = [];
   const recordFills = options.recordFills ?? true;
+  const recordClosedTrades = options.recordClosedTrades ?? true;
+  // Only the values are used (the recorder's timestamps are ignored); never thinned.
+  const tradePnls = new EquityRecorder(Number.MAX_SAFE_INTEGER);
   const subscriptions = [
     engine.fills$.subscribe((fill) => {
       if (recordFills) fills.push(fill);
     }),
-    engine.closedTrades$.subscribe((trade) => closedTrades.push(trade)),
+    engine.closedTrades$.subscribe((trade) => {
+      if (recordClosedTrades) closedTrades.push(trade);
+      else tradePnls.push(trade.exitTs, trade.pnl, true);
+    }),
     engine.strategyEvents$.subscribe((event) => {
       if (event.type === 'StrategyFailed') strategyEvents.push(event);
     }),
@@ -266,6 +277,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     timestamps: curve.timestamps,
     equity: curve.values,
     trades: closedTrades,
+    ...(recordClosedTrades ? {} : { tradePnls: tradePnls.result().values }),
     feesPaid: finalAccount.feesPaid,
     exposure: timestamps === 0 ? 0 : exposedTimestamps / timestamps,
   });

@@ -18,6 +18,11 @@ export interface StatisticsInput {
   /** Account equity at each timestamp; the first value must be > 0. */
   readonly equity: ArrayLike<number>;
   readonly trades: readonly StatisticsTrade[];
+  /**
+   * The trades' net PnLs, in place of `trades` for very long runs that do not keep the trade
+   * objects (the trade statistics only read `pnl`). When given, `trades` is ignored.
+   */
+  readonly tradePnls?: ArrayLike<number>;
   /** Total fees paid over the run, in account currency. */
   readonly feesPaid: number;
   /** Fraction (0..1) of bars with an open position. */
@@ -195,17 +200,19 @@ export function computeStatistics(input: StatisticsInput): BacktestStatistics {
   let grossProfit = 0;
   let grossLoss = 0;
   let netPnl = 0;
-  for (const trade of trades) {
-    netPnl += trade.pnl;
-    if (trade.pnl > 0) {
+  const pnls = input.tradePnls;
+  const numberOfTrades = pnls ? pnls.length : trades.length;
+  for (let i = 0; i < numberOfTrades; i++) {
+    const pnl = pnls ? (pnls[i] as number) : (trades[i] as StatisticsTrade).pnl;
+    netPnl += pnl;
+    if (pnl > 0) {
       winningTrades++;
-      grossProfit += trade.pnl;
-    } else if (trade.pnl < 0) {
+      grossProfit += pnl;
+    } else if (pnl < 0) {
       losingTrades++;
-      grossLoss -= trade.pnl;
+      grossLoss -= pnl;
     }
   }
-  const numberOfTrades = trades.length;
   let profitFactor: number | null = null;
   if (grossLoss > 0) profitFactor = grossProfit / grossLoss;
   else if (grossProfit > 0) profitFactor = Number.POSITIVE_INFINITY;

@@ -32,7 +32,7 @@ export interface SimulatedVenueOptions {
   readonly currencyPrecision?: number;
   /**
    * Finished orders remembered for `queryOrder` and for ignoring a resent clientOrderId.
-   * Default 100,000 (oldest forgotten first), which bounds memory over long backtests.
+   * Default 10,000 (oldest forgotten first), which bounds memory over long backtests.
    */
   readonly rememberFinishedOrders?: number;
 }
@@ -105,7 +105,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
     }
     this.#maxVolumeShare = share;
     this.#currencyPrecision = options.currencyPrecision ?? 2;
-    this.#finishedOrder = new BoundedFifo(options.rememberFinishedOrders ?? 100_000);
+    this.#finishedOrder = new BoundedFifo(options.rememberFinishedOrders ?? 10_000);
   }
 
   async connect(): Promise<void> {}

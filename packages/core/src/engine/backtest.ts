@@ -205,6 +205,9 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const equity = new EquityRecorder(maxPoints);
   const recordPrices = options.recordPrices ?? true;
   const prices = new Map<string, EquityRecorder>();
+  let series = new EquityRecorder(2);
+  let seriesSymbol: string | undefined;
+  const closeAtEnd = options.closeAtEnd ?? false;
   const total =
     options.total ?? (Array.isArray(options.data) ? (options.data as readonly Bar[]).length : undefined);
   let bars = 0;
@@ -231,12 +234,17 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       clock.set(bar.ts);
     }
     engine.processBar(bar);
-    lastBars.set(bar.symbol, bar);
+    if (closeAtEnd) lastBars.set(bar.symbol, bar);
     if (recordPrices) {
-      let series = prices.get(bar.symbol);
-      if (series === undefined) {
-        series = new EquityRecorder(maxPoints);
-        prices.set(bar.symbol, series);
+      // One Map lookup per symbol change, not per bar: single-symbol data never looks up twice.
+      if (bar.symbol !== seriesSymbol) {
+        let found = prices.get(bar.symbol);
+        if (found === undefined) {
+          found = new EquityRecorder(maxPoints);
+          prices.set(bar.symbol, found);
+        }
+        series = found;
+        seriesSymbol = bar.symbol;
       }
       series.push(bar.ts, bar.close);
     }
@@ -260,7 +268,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       for await (const bar of data as AsyncIterable<Bar>) step(bar);
     }
     if (bars > 0) {
-      if (options.closeAtEnd) closeAll(engine, lastBars);
+      if (closeAtEnd) closeAll(engine, lastBars);
       equity.setLast(lastTs, fromUnits(account.equityUnits, precision));
       timestamps++;
       if (account.openPositions > 0) exposedTimestamps++;

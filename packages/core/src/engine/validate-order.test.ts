@@ -102,6 +102,17 @@ describe('validateOrderRequest', () => {
     expect(accepted).toBeGreaterThan(500);
   });
 
+  it('describes values that cannot be turned into a string instead of throwing', () => {
+    // Found by the property above: String({ toString: '' }) throws a TypeError.
+    const hostile = { toString: '' } as unknown as 'GTC';
+    const request = { instrumentId: 'SPX', side: 'buy', type: 'market', quantity: 1 } as const;
+    expect(validateOrderRequest({ ...request, timeInForce: hostile })).toBe('timeInForce object is unknown');
+    expect(validateOrderRequest({ ...request, side: Object.create(null) })).toBe(
+      'side must be buy or sell, got object',
+    );
+    expect(validateOrderRequest({ ...request, quantity: Object.create(null) })).toMatch(/^quantity/);
+  });
+
   it('refuses non-objects and explains the first problem', () => {
     for (const bad of [null, undefined, 1, 'order']) {
       expect(validateOrderRequest(bad as unknown as OrderRequest)).toBe('request must be an object');

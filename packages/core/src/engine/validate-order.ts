@@ -4,6 +4,14 @@ const SIDES = new Set(['buy', 'sell']);
 const TYPES = new Set(['market', 'limit', 'stop', 'stopLimit']);
 const TIFS = new Set(['GTC', 'IOC', 'FOK', 'DAY']);
 const positive = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && n > 0;
+/** String(value) throws for objects without a usable toString/valueOf; a message must never throw. */
+const show = (value: unknown): string => {
+  try {
+    return String(value);
+  } catch {
+    return typeof value;
+  }
+};
 
 /**
  * The same rules as `OrderRequestSchema`, hand-written for the in-process strategy path where zod
@@ -15,9 +23,9 @@ export function validateOrderRequest(r: OrderRequest): string | undefined {
   if (typeof r.instrumentId !== 'string' || r.instrumentId.length === 0 || r.instrumentId.length > 64) {
     return 'instrumentId must be a string of 1..64 characters';
   }
-  if (!SIDES.has(r.side)) return `side must be buy or sell, got ${String(r.side)}`;
-  if (!TYPES.has(r.type)) return `type must be market, limit, stop or stopLimit, got ${String(r.type)}`;
-  if (!positive(r.quantity)) return `quantity must be a finite number > 0, got ${String(r.quantity)}`;
+  if (!SIDES.has(r.side)) return `side must be buy or sell, got ${show(r.side)}`;
+  if (!TYPES.has(r.type)) return `type must be market, limit, stop or stopLimit, got ${show(r.type)}`;
+  if (!positive(r.quantity)) return `quantity must be a finite number > 0, got ${show(r.quantity)}`;
   const needsPrice = r.type === 'limit' || r.type === 'stopLimit';
   const needsTrigger = r.type === 'stop' || r.type === 'stopLimit';
   if (needsPrice ? !positive(r.price) : r.price !== undefined) {
@@ -31,7 +39,7 @@ export function validateOrderRequest(r: OrderRequest): string | undefined {
       : `triggerPrice is not allowed for ${r.type}`;
   }
   if (r.timeInForce !== undefined && !TIFS.has(r.timeInForce))
-    return `timeInForce ${String(r.timeInForce)} is unknown`;
+    return `timeInForce ${show(r.timeInForce)} is unknown`;
   if (r.postOnly && r.type !== 'limit') return 'only limit orders can be post-only';
   for (const key of ['clientOrderId', 'accountId', 'strategyId'] as const) {
     const v = r[key];

@@ -32,7 +32,7 @@ export interface OrderRejected extends OrderEventBase {
   readonly reason: string;
   readonly message: string;
 }
-/** A stop or stop-limit order's trigger price was reached. */
+/** A stop-limit order's trigger price was reached: it now works as a limit order. (A plain stop fills at once.) */
 export interface OrderTriggered extends OrderEventBase {
   readonly type: 'OrderTriggered';
 }
@@ -48,7 +48,7 @@ export interface OrderCancelRejected extends OrderEventBase {
 export interface OrderCanceled extends OrderEventBase {
   readonly type: 'OrderCanceled';
 }
-/** Time in force ran out (DAY at session end, IOC/FOK remainder). */
+/** Time in force ran out: a DAY order at the end of its session. (IOC and FOK remainders are canceled, not expired.) */
 export interface OrderExpired extends OrderEventBase {
   readonly type: 'OrderExpired';
 }

@@ -105,6 +105,38 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   },
 );
 
+/**
+ * The life cycle as specified, written out independently of ORDER_TRANSITIONS so that an accidental
+ * edit of the table fails this test: status → the events it accepts.
+ */
+const SPEC: Record<OrderStatus, readonly OrderEvent['type'][]> = {
+  initialized: ['OrderDenied', 'OrderSubmitted', 'OrderAccepted', 'OrderRejected'],
+  submitted: [
+    'OrderAccepted',
+    'OrderRejected',
+    'OrderPendingCancel',
+    'OrderCanceled',
+    'OrderExpired',
+    'OrderFilled',
+  ],
+  accepted: [
+    'OrderRejected',
+    'OrderTriggered',
+    'OrderPendingCancel',
+    'OrderCanceled',
+    'OrderExpired',
+    'OrderFilled',
+  ],
+  triggered: ['OrderPendingCancel', 'OrderCanceled', 'OrderExpired', 'OrderFilled'],
+  partiallyFilled: ['OrderPendingCancel', 'OrderCanceled', 'OrderExpired', 'OrderFilled'],
+  pendingCancel: ['OrderCanceled', 'OrderCancelRejected', 'OrderExpired', 'OrderFilled'],
+  canceled: ['OrderFilled'],
+  expired: ['OrderFilled'],
+  filled: [],
+  denied: [],
+  rejected: [],
+};
+
 const ALLOWED_ERRORS: ReadonlySet<RxtradeErrorCode> = new Set([
   'INVALID_STATE_TRANSITION',
   'DUPLICATE_FILL',
@@ -155,14 +187,13 @@ describe('order state machine (property)', () => {
             const lastUnits = ev.type === 'OrderFilled' ? toUnitsExact(ev.lastQty, precision) : 0;
             const allowed = nextStatus(order.status, ev.type);
             // What the model says must happen.
-            const expectedError: RxtradeErrorCode | undefined =
-              allowed === undefined
-                ? 'INVALID_STATE_TRANSITION'
-                : ev.type === 'OrderFilled' && applied.has(ev.tradeId)
-                  ? 'DUPLICATE_FILL'
-                  : filledUnits + lastUnits > quantityUnits
-                    ? 'OVERFILL'
-                    : undefined;
+            const expectedError: RxtradeErrorCode | undefined = !SPEC[order.status].includes(ev.type)
+              ? 'INVALID_STATE_TRANSITION'
+              : ev.type === 'OrderFilled' && applied.has(ev.tradeId)
+                ? 'DUPLICATE_FILL'
+                : filledUnits + lastUnits > quantityUnits
+                  ? 'OVERFILL'
+                  : undefined;
             if (TERMINAL_NO_EVENTS.has(order.status)) expect(expectedError).toBe('INVALID_STATE_TRANSITION');
             const before = structuredClone(order);
             let next: Order;
@@ -236,6 +267,7 @@ describe('order state machine (property)', () => {
 
   it('accepts nothing in denied, rejected and filled; only fills in canceled and expired', () => {
     for (const status of ALL_STATUSES) {
+      expect(Object.keys(ORDER_TRANSITIONS[status]).sort(), status).toEqual([...SPEC[status]].sort());
       const allowed = Object.keys(ORDER_TRANSITIONS[status]);
       if (TERMINAL_NO_EVENTS.has(status)) expect(allowed, status).toEqual([]);
       if (status === 'canceled' || status === 'expired') expect(allowed, status).toEqual(['OrderFilled']);

@@ -139,6 +139,8 @@ export const ORDER_TRANSITIONS = {
     OrderFilled: 'partiallyFilled',
   },
   accepted: {
+    // A venue may refuse an order it acknowledged, when it first matches it (a post-only that would take).
+    OrderRejected: 'rejected',
     OrderTriggered: 'triggered',
     OrderPendingCancel: 'pendingCancel',
     OrderCanceled: 'canceled',

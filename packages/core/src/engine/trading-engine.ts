@@ -1,5 +1,6 @@
 import { type Observable, Subject, type Subscription } from 'rxjs';
 import { AccountBook, type AccountConfig } from '../account/account-book';
+import type { PositionBook } from '../account/position-book';
 import { isRxtradeError, RxtradeError } from '../errors';
 import { SimulatedVenue, type SimulatedVenueOptions } from '../execution/simulated-venue';
 import { fromUnits } from '../model/decimal';
@@ -20,13 +21,15 @@ import { type Clock, systemClock } from '../ports/clock';
 import { type ExecutionClient, isBarDriven, type VenueEvent } from '../ports/execution-client';
 import { type Logger, noopLogger } from '../ports/logger';
 import { type MetricsSink, noopMetrics } from '../ports/metrics-sink';
+import { OpenOrderIndex } from '../risk/open-orders';
 import {
   type Denial,
   instrumentGridRule,
   type PreTradeContext,
   type PreTradeRule,
-  reducesPosition,
+  reducesPositionWithOpenOrders,
 } from '../risk/pre-trade';
+import type { RiskMonitor } from '../risk/risk-monitor';
 import type { BaseStrategy, StrategyContext } from '../strategy/base-strategy';
 import { BoundedFifo } from './bounded-fifo';
 import { KeyedState } from './keyed-state';
@@ -103,6 +106,10 @@ export class TradingEngine implements EngineStreams, EngineCommands {
   /** Per-instrument hot state, one lookup per bar; a double in an object field is not boxed (in a Map it is). */
   readonly #symbols = new Map<string, SymbolState>();
   readonly #rules: readonly PreTradeRule[];
+  /** Open orders per account, for pre-trade rules (updated in #apply, one Map op per order event). */
+  readonly #openOrders = new OpenOrderIndex();
+  /** Equity monitors (drawdown, daily loss); the hot path only checks the length. */
+  readonly #monitors: RiskMonitor[] = [];
   readonly #errorPolicy: 'stop' | 'continue';
   readonly #idPrefix: string;
   readonly #barDriven: boolean;
@@ -237,6 +244,8 @@ export class TradingEngine implements EngineStreams, EngineCommands {
   async stop(): Promise<void> {
     if (this.#state !== 'running') {
       this.#state = 'stopped';
+      // Never started (or already stopped): still release subscribers. Completing twice is a no-op.
+      this.#completeStreams();
       return;
     }
     for (const runner of this.#runners) {
@@ -257,6 +266,10 @@ export class TradingEngine implements EngineStreams, EngineCommands {
     this.#venueSubscription?.unsubscribe();
     this.#venueSubscription = undefined;
     await this.execution.disconnect();
+    this.#completeStreams();
+  }
+
+  #completeStreams(): void {
     for (const subject of [
       this.#bars,
       this.#orderEvents,
@@ -305,6 +318,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       account.mark(instrument, bar.close, bar.ts);
       if (observed && account.positions.has(bar.symbol)) this.#publishAccount(account, bar.symbol);
     }
+    if (this.#monitors.length !== 0) this.#notifyMonitors(bar.symbol, bar.ts);
     if (this.#bars.observed) this.#bars.next(bar);
     const runners = symbol.runners;
     for (let i = 0; i < runners.length; i++) this.#runBar(runners[i] as StrategyRunner, bar);
@@ -429,18 +443,21 @@ export class TradingEngine implements EngineStreams, EngineCommands {
     if (state === 'HALTED') {
       return { reason: 'TRADING_HALTED', message: `TRADING_HALTED: ${this.#tradingReasonFor(account.id)}` };
     }
-    if (state === 'REDUCING' && !reducesPosition(order, positionQty, instrument.quantityPrecision)) {
-      return {
-        reason: 'REDUCING_ONLY',
-        message: 'REDUCING_ONLY: only orders that reduce the position are allowed',
-      };
-    }
     const context: PreTradeContext = {
       order,
       instrument,
       positionQty,
       lastPrice: this.#symbols.get(instrument.id)?.lastPrice ?? Number.NaN,
+      account,
+      openOrders: this.#openOrders.forAccount(account.id),
+      market: this,
     };
+    if (state === 'REDUCING' && !reducesPositionWithOpenOrders(context)) {
+      return {
+        reason: 'REDUCING_ONLY',
+        message: 'REDUCING_ONLY: only orders that reduce the position (open orders included) are allowed',
+      };
+    }
     const rules = this.#rules;
     for (let i = 0; i < rules.length; i++) {
       const denial = (rules[i] as PreTradeRule)(context);
@@ -544,6 +561,8 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       this.#publishOrderEvent(order, event);
       this.#fills.next(event);
       this.#publishAccount(account, event.instrumentId);
+      for (let i = 0; i < this.#monitors.length; i++)
+        (this.#monitors[i] as RiskMonitor).onAccountUpdate(account, event.tsEvent);
       if (closed) this.#closedTrades.next(closed);
       if (runner?.active) {
         try {
@@ -560,6 +579,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
   #apply(order: Order, event: OrderEvent): Order {
     const next = applyOrderEvent(order, event);
     this.#orders.set(next.clientOrderId, next);
+    this.#openOrders.track(next);
     return next;
   }
 
@@ -620,6 +640,8 @@ export class TradingEngine implements EngineStreams, EngineCommands {
 
   #contextFor(runner: StrategyRunner): StrategyContext {
     const engine = this;
+    let cachedSymbol: string | undefined;
+    let cachedBook: PositionBook | undefined;
     return {
       strategyId: runner.strategy.id,
       accountId: runner.accountId,
@@ -633,9 +655,17 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       },
       cancel: (id) => (runner.open.has(id) ? this.cancel(id) : false),
       positionQty(symbol) {
-        const instrument = engine.instrument(symbol);
-        const book = engine.#account(runner.accountId).strategyPositions.get(runner.strategy.id)?.get(symbol);
-        return book ? fromUnits(book.qtyUnits, instrument.quantityPrecision) : 0;
+        // Strategies ask every bar: remember the last symbol's book (books are never replaced).
+        if (symbol !== cachedSymbol || cachedBook === undefined) {
+          engine.instrument(symbol);
+          cachedBook = engine
+            .#account(runner.accountId)
+            .strategyPositions.get(runner.strategy.id)
+            ?.get(symbol);
+          if (cachedBook === undefined) return 0;
+          cachedSymbol = symbol;
+        }
+        return fromUnits(cachedBook.qtyUnits, cachedBook.instrument.quantityPrecision);
       },
       accountPositionQty(symbol) {
         const instrument = engine.instrument(symbol);
@@ -704,6 +734,59 @@ export class TradingEngine implements EngineStreams, EngineCommands {
 
   openOrders(): Order[] {
     return [...this.#orders.values()].filter(isOpen);
+  }
+
+  /**
+   * Applies a venue event that arrived out of band (reconciliation, a status query, a restored journal)
+   * exactly as one from the execution client's `events$`: a fill whose tradeId was applied is ignored.
+   */
+  applyVenueEvent(event: VenueEvent): void {
+    this.#onVenueEvent(event);
+  }
+
+  /**
+   * Makes known an order the engine did not send (reconciliation adopts external orders, usually as
+   * `initialized`; a restart restores its own), so venue events for it apply. False if already known.
+   */
+  adoptOrder(order: Order): boolean {
+    if (this.#orders.has(order.clientOrderId)) return false;
+    this.instrument(order.instrumentId);
+    this.#account(order.accountId);
+    this.#orders.set(order.clientOrderId, order);
+    this.#runnerById.get(order.strategyId)?.open.set(order.clientOrderId, order);
+    return true;
+  }
+
+  /** Last price seen for an instrument (the last bar's close); NaN before its first bar. */
+  lastPrice(instrumentId: string): number {
+    return this.#symbols.get(instrumentId)?.lastPrice ?? Number.NaN;
+  }
+
+  /** A strategy's own virtual positions (every account it traded in, or one), beside the accounts' net ones. */
+  strategyPositions(strategyId: string, accountId?: string): Position[] {
+    const out: Position[] = [];
+    for (const account of this.#accountList) {
+      if (accountId !== undefined && account.id !== accountId) continue;
+      for (const book of account.strategyPositions.get(strategyId)?.values() ?? []) out.push(book.snapshot());
+    }
+    return out;
+  }
+
+  /** Registers an equity monitor (see RiskMonitor); returns its unregister function. */
+  addMonitor(monitor: RiskMonitor): () => void {
+    this.#monitors.push(monitor);
+    return () => {
+      const i = this.#monitors.indexOf(monitor);
+      if (i >= 0) this.#monitors.splice(i, 1);
+    };
+  }
+
+  #notifyMonitors(symbol: string, ts: number): void {
+    for (const account of this.#accountList) {
+      if (!account.positions.has(symbol)) continue;
+      for (let i = 0; i < this.#monitors.length; i++)
+        (this.#monitors[i] as RiskMonitor).onAccountUpdate(account, ts);
+    }
   }
 
   /** The trading state in force for an account (the stricter of the engine's and the account's). */

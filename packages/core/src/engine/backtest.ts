@@ -62,6 +62,11 @@ export interface BacktestOptions {
   readonly recordPrices?: boolean;
   readonly logger?: Logger;
   readonly metrics?: MetricsSink;
+  /**
+   * Called with the engine before it starts, to attach to its streams (metrics, logging, a live
+   * chart). Subscriptions made here end when the run ends (the engine completes its streams).
+   */
+  readonly onEngine?: (engine: TradingEngine) => void;
 }
 
 /** Close prices of one symbol over the run (thinned like the equity curve). */
@@ -257,6 +262,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     }
   };
 
+  options.onEngine?.(engine);
   await engine.start();
   try {
     const data = options.data;

@@ -401,11 +401,6 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       };
       order = this.#apply(order, denied);
       this.#retire(order);
-      this.metrics
-        .counter('order_denied_total', { help: 'Orders refused by pre-trade risk', labelNames: ['reason'] })
-        .add(1, {
-          reason: denial.reason,
-        });
       this.#publishOrderEvent(order, denied);
       return order;
     }
@@ -614,11 +609,6 @@ export class TradingEngine implements EngineStreams, EngineCommands {
   #strategyFailed(runner: StrategyRunner, hook: string, error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
     this.logger.error({ err: error, strategyId: runner.strategy.id, hook }, 'strategy failed');
-    this.metrics
-      .counter('strategy_errors_total', { help: 'Errors thrown by strategy hooks', labelNames: ['strategy'] })
-      .add(1, {
-        strategy: runner.strategy.id,
-      });
     this.#strategyEvents.next({
       type: 'StrategyFailed',
       strategyId: runner.strategy.id,

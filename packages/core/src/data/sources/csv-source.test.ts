@@ -1,7 +1,8 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRxtradeError, type RxtradeError } from '../../errors';
 import type { Bar } from '../../model/market-data';
@@ -162,6 +163,145 @@ describe('fromCsvFile: parsing', () => {
 
   it('splitCsvLine honours quotes and escaped quotes', () => {
     expect(splitCsvLine('a,"b,c","say ""hi""",,d', ',')).toEqual(['a', 'b,c', 'say "hi"', '', 'd']);
+  });
+});
+
+describe('fromCsvFile: reading from bytes', () => {
+  const header = 'ts,open,high,low,close,volume\n';
+
+  it('reads unusual numbers exactly like Number() of their text (exponents, spaces, signs, long digits)', async () => {
+    const cells = [
+      ['1e1', '1.2e1', ' 9 ', '+11.0'],
+      ['.5', '5.', '0.25', '0.75'],
+      ['1455.2199710000000001', '1455.22', '1455.21', '1455.219971'],
+      ['10', '0x10', '9', '12'],
+    ];
+    const volumes = ['-0', '12345678901234567890', '1\r', ' 7'];
+    const rows = cells.map((c, i) => `${D0 + i},${c.join(',')},${volumes[i]}`);
+    const path = await csv(`${header}${rows.join('\n')}\n`);
+    const bars = await readAll(path, { symbol: 'X' });
+    expect(bars).toHaveLength(4);
+    bars.forEach((bar, i) => {
+      const [open, high, low, close] = (cells[i] ?? []).map(Number);
+      expect(bar).toEqual({ symbol: 'X', ts: D0 + i, open, high, low, close, volume: Number(volumes[i]) });
+    });
+    expect(Object.is(bars[0]?.volume, -0)).toBe(true);
+  });
+
+  it('keeps a CR that is not part of the line break in the last cell (as the text reader did)', async () => {
+    const path = await csv(`${header}${D0},10,12,9,11,100\r\r\n${D0 + 1},10,12,9,11,1\r2\r\n`);
+    const skipped: SkippedRow[] = [];
+    const bars = await readAll(path, { symbol: 'X', onInvalid: 'skip', onSkip: (s) => skipped.push(s) });
+    expect(bars.map((b) => b.volume)).toEqual([100]);
+    expect(skipped).toEqual([expect.objectContaining({ line: 3, field: 'volume', value: '1\r2' })]);
+  });
+
+  it('reads epoch seconds with a fraction and epoch ms with a sign like the text reader', async () => {
+    const path = await csv(`${header}1577923200.0005,10,12,9,11,1\n+1577923201,10,12,9,11,1\n`);
+    const bars = await readAll(path, { symbol: 'X', timeFormat: 'epoch-s' });
+    expect(bars.map((b) => b.ts)).toEqual([Math.round(1577923200.0005 * 1000), 1577923201000]);
+  });
+
+  it('property: random rows, line breaks and read sizes give exactly Number() of every cell', async () => {
+    // Mostly plain decimals (`12`, `0.5`, `+.5`, `5.`, long ones that need the fallback), sometimes not.
+    const decimal = fc
+      .tuple(
+        fc.constantFrom('', '', '', '+'),
+        fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 18 }),
+        fc.option(fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 24 }), { nil: undefined }),
+        fc.constantFrom('', '', '', '', 'e2', ' '),
+      )
+      .map(
+        ([sign, whole, fraction, tail]) =>
+          `${sign}${whole}${fraction === undefined ? '' : `.${fraction}`}${tail}`,
+      )
+      .filter((text) => Number(text) > 0);
+    const row = fc.tuple(fc.array(decimal, { minLength: 4, maxLength: 4 }), decimal);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(row, { minLength: 1, maxLength: 30 }),
+        fc.constantFrom('\n', '\r\n'),
+        fc.integer({ min: 1, max: 200 }),
+        fc.boolean(),
+        async (rows, eol, highWaterMark, finalBreak) => {
+          // low <= open, close <= high: sort the four price texts by value.
+          const lines = rows.map(([prices, volume], i) => {
+            const [low, open, close, high] = [...prices].sort((a, b) => Number(a) - Number(b));
+            return `${D0 + i * 60_000},${open},${high},${low},${close},${volume}`;
+          });
+          const path = await csv(
+            `time,open,high,low,close,volume${eol}${lines.join(eol)}${finalBreak ? eol : ''}`,
+          );
+          const bars = await readAll(path, { symbol: 'P', highWaterMark });
+          expect(bars).toEqual(
+            rows.map(([prices, volume], i) => {
+              const [low, open, close, high] = [...prices].map(Number).sort((a, b) => a - b);
+              return { symbol: 'P', ts: D0 + i * 60_000, open, high, low, close, volume: Number(volume) };
+            }),
+          );
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('reads a symbol column (trimmed, multi-byte, changing) across tiny reads', async () => {
+    const symbols = ['ÄÖ€', 'ÄÖ€', ' BB ', 'ÄÖ€', 'BB', 'ÄÖ€x', 'ÄÖ€'];
+    const rows = symbols.map((s, i) => `${s};${D0 + i};10;12;9;11;${i}`);
+    const path = await csv(`symbol;time;open;high;low;close;volume\n${rows.join('\n')}\n`);
+    for (const highWaterMark of [1, 2, 3, 5, 1 << 20]) {
+      const bars = await readAll(path, { delimiter: ';', highWaterMark });
+      expect(bars.map((b) => b.symbol)).toEqual(symbols.map((s) => s.trim()));
+    }
+  });
+
+  it('takes the text path for a delimiter that is not ASCII or could be part of a number', async () => {
+    const section = await csv(`${D0}§10§12§9§11§100\n${D0 + 1}§"10"§12§9§11.5§100\n`);
+    expect((await readAll(section, { symbol: 'X', delimiter: '§' })).map((b) => b.close)).toEqual([11, 11.5]);
+    const dash = await csv(`${D0}-10-12-9-11-100\n${D0 + 1}-10-12-9-11-50\n`);
+    expect((await readAll(dash, { symbol: 'X', delimiter: '-' })).map((b) => b.volume)).toEqual([100, 50]);
+  });
+
+  it('reads a line longer than the read size plus the carry room', async () => {
+    const long = 'n'.repeat(10_000);
+    const path = await csv(
+      `ts,open,high,low,close,volume,note\n${D0},10,12,9,11,100,${long}\n${D0 + 1},10,12,9,11,5,x\n`,
+    );
+    const bars = await readAll(path, { symbol: 'X', highWaterMark: 16 });
+    expect(bars.map((b) => b.volume)).toEqual([100, 5]);
+  });
+
+  it('reads two roles from one column', async () => {
+    const path = await csv(`${D0},10,12,9,100\n${D0 + 1},11,12,9,100\n`);
+    const bars = await readAll(path, {
+      symbol: 'X',
+      header: false,
+      columns: { time: 0, open: 1, high: 2, low: 3, close: 1, volume: 4 },
+    });
+    expect(bars.map((b) => [b.open, b.close])).toEqual([
+      [10, 10],
+      [11, 11],
+    ]);
+  });
+
+  it('yields chunks of at most 2,048 bars and reports lines right across tiny reads', async () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => `${D0 + i},10,12,9,11,${i}`);
+    const path = await csv(`${header}${rows.join('\n')}\n`);
+    const sizes: number[] = [];
+    for await (const chunk of fromCsvFile(path, { symbol: 'X' }).chunks()) sizes.push(chunk.length);
+    expect(sizes).toEqual([2048, 2048, 904]);
+
+    const bad = await csv(`${header}${rows.slice(0, 40).join('\n')}\n${D0 + 40},10,8,9,11,1\n`);
+    const error = await readError(bad, { symbol: 'X', highWaterMark: 5 });
+    expect(error.details).toMatchObject({ file: bad, line: 42, field: 'high', value: '8' });
+  });
+
+  it('fails with INVALID_ARGUMENT when the path is a directory', async () => {
+    const folder = join(dir, 'a-folder.csv');
+    await mkdir(folder);
+    const error = await readError(folder, { symbol: 'X' });
+    expect(error.code).toBe('INVALID_ARGUMENT');
+    expect(error.details).toMatchObject({ file: folder });
   });
 });
 

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import { z } from 'zod';
 import { invalidArgument, isRxtradeError, RxtradeError } from '../../errors';
 import type { Bar } from '../../model/market-data';
@@ -19,6 +19,7 @@ import {
   DEFAULT_COLUMN_NAMES,
   normaliseHeaderName,
 } from './columns';
+import { CsvRowScanner } from './csv-parse';
 import {
   detectTimestampFormat,
   parseTimestamp,
@@ -46,7 +47,7 @@ export interface CsvBarSourceOptions extends BarCheckOptions {
    * as `1455.219971`). Default: no rounding.
    */
   readonly priceDecimals?: number;
-  /** Bytes per read, which also bounds the bars per chunk; default 1 MiB. */
+  /** Bytes per read, which also bounds the bars per chunk; default 1 MiB. Chunks hold at most 2,048 bars. */
   readonly highWaterMark?: number;
 }
 
@@ -85,19 +86,29 @@ const SYMBOL = 6;
 
 const FIELD_OF_ROLE: readonly BarField[] = ['ts', 'open', 'high', 'low', 'close', 'volume', 'symbol'];
 
-/** Column positions after header resolution: `index[role]` (-1 = absent) and its inverse `roles[column]`. */
+/** Default bytes per read. The read buffer is allocated once per read of the file and reused. */
+const DEFAULT_READ_BYTES = 1 << 20;
+/** Room kept for a partial line carried over to the next read; grows if a line is longer. */
+const INITIAL_CARRY_BYTES = 1 << 12;
+/**
+ * Most bars per chunk: small chunks die young (in the new space) instead of being promoted while a long
+ * chunk is built and consumed.
+ */
+const CHUNK_BARS = 2048;
+
+/** Column positions after header resolution: `index[role]` (-1 = absent) and the last column read. */
 interface Layout {
   readonly index: readonly number[];
-  readonly roles: Int8Array;
   readonly maxIndex: number;
 }
 
 /**
- * Streams bars from a CSV file: the file is read with `createReadStream` and split into lines by hand, so
- * memory stays bounded whatever the file size (a 10M-row file is fine).
+ * Streams bars from a CSV file: the file is read into one reused buffer and parsed from the bytes (lines,
+ * cells and plain numbers without creating strings), so memory stays bounded and small whatever the file
+ * size (a 10M-row file is fine) and a row costs about its bar object.
  *
- * Read it with `chunks()` in hot loops: each chunk holds the bars of one read of `highWaterMark` bytes
- * (about 15k bars of a typical daily/minute file), so a loop does one `await` per chunk instead of per bar.
+ * Read it with `chunks()` in hot loops: each chunk holds at most 2,048 bars (fewer with a small
+ * `highWaterMark`: a chunk never spans two reads), so a loop does one `await` per chunk instead of per bar.
  *
  * Each row is checked with the `BarSchema` rules (by hand, not zod: too slow per row) and for a strictly
  * increasing `ts` per symbol. A bad row throws an `INVALID_MESSAGE` error naming the file, the 1-based line
@@ -126,23 +137,42 @@ export function fromCsvFile(path: string, options: CsvBarSourceOptions = {}): Cs
     const gate = new BarGate(options);
     stats = gate.stats;
     const reader = new CsvBarReader(path, options, gate);
-    const stream = createReadStream(path, {
-      encoding: 'utf8',
-      highWaterMark: options.highWaterMark ?? 1 << 20,
-    });
+    const readSize = options.highWaterMark ?? DEFAULT_READ_BYTES;
+    let file: FileHandle | undefined;
     try {
-      let rest = '';
-      for await (const piece of stream as AsyncIterable<string>) {
-        const text = rest.length === 0 ? piece : rest + piece;
-        const out: Bar[] = [];
-        const consumed = reader.parseLines(text, out);
-        rest = consumed === 0 ? text : text.slice(consumed);
-        if (out.length > 0) yield out;
+      file = await open(path, 'r');
+      // One buffer for the whole read: bytes [0, filled) are the unparsed tail of the previous read (a partial
+      // line) followed by the new read; parsed bars hold numbers and strings only, never views of it.
+      let buffer = Buffer.allocUnsafe(readSize + 1 + INITIAL_CARRY_BYTES);
+      let filled = 0;
+      for (;;) {
+        if (buffer.length < filled + readSize + 1) {
+          const bigger = Buffer.allocUnsafe(Math.max(buffer.length * 2, filled + readSize + 1));
+          buffer.copy(bigger, 0, 0, filled);
+          buffer = bigger;
+        }
+        const { bytesRead } = await file.read(buffer, filled, readSize, null);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+        let consumed = 0;
+        for (;;) {
+          const out = reader.parse(buffer, consumed, filled);
+          if (out.length > 0) yield out;
+          if (reader.stoppedAt === consumed) break;
+          consumed = reader.stoppedAt;
+        }
+        buffer.copyWithin(0, consumed, filled);
+        filled -= consumed;
       }
-      if (rest.length > 0) {
-        const out: Bar[] = [];
-        reader.parseLines(`${rest}\n`, out);
-        if (out.length > 0) yield out;
+      if (filled > 0) {
+        // Last line without a line break: end it (the buffer always has a spare byte).
+        buffer[filled++] = 10;
+        let consumed = 0;
+        while (consumed < filled) {
+          const out = reader.parse(buffer, consumed, filled);
+          consumed = reader.stoppedAt;
+          if (out.length > 0) yield out;
+        }
       }
     } catch (error) {
       if (!isRxtradeError(error) && error instanceof Error && 'syscall' in error) {
@@ -155,7 +185,7 @@ export function fromCsvFile(path: string, options: CsvBarSourceOptions = {}): Cs
       }
       throw error;
     } finally {
-      stream.destroy();
+      await file?.close();
     }
   }
 
@@ -171,15 +201,24 @@ export function fromCsvFile(path: string, options: CsvBarSourceOptions = {}): Cs
   };
 }
 
-/** Per-read parser state: line counter, header/layout, resolved time format. */
+/**
+ * Per-read parser state: line counter, header/layout, resolved time format. Data rows are parsed straight
+ * from the read buffer: cells are located and plain numbers read by byte ({@link CsvRowScanner}), so a
+ * plain row allocates nothing but its bar. Text is decoded only for the header, ISO times, symbols (cached
+ * while the symbol repeats), unusual numbers (exponents, spaces, …), rows with a quote, error reports, and
+ * every row when the delimiter is not ASCII or can occur in a number.
+ */
 class CsvBarReader {
   private line = 0;
   private layout: Layout | undefined;
   private hasVolume = true;
   private format: ResolvedTimestampFormat | undefined;
   private readonly delimiter: string;
+  /** The delimiter as a byte, or -1 when the byte path cannot use it (then every row takes the text path). */
+  private readonly delimiterByte: number;
   private readonly factor: number;
   private readonly symbol: string | undefined;
+  /** Text path: the row's cells by role. */
   private readonly cells: (string | undefined)[] = [
     undefined,
     undefined,
@@ -189,6 +228,17 @@ class CsvBarReader {
     undefined,
     undefined,
   ];
+  /** Byte path (once the layout is known, with a suitable delimiter): cells and plain numbers of a line. */
+  private scanner: CsvRowScanner | undefined;
+  /** The scanner's cell starts, ends and values (columns up to `layout.maxIndex`). */
+  private cellStart: Int32Array = new Int32Array(0);
+  private cellEnd: Int32Array = new Int32Array(0);
+  private cellValue: Float64Array = new Float64Array(0);
+  /** Byte path: the buffer of the current row, for decoding a cell when needed. */
+  private bytes: Buffer | undefined;
+  /** Symbol column: the last symbol's raw bytes and its (trimmed) text, reused while it repeats. */
+  private lastSymbolBytes: Uint8Array | undefined;
+  private lastSymbol = '';
 
   constructor(
     private readonly file: string,
@@ -196,64 +246,67 @@ class CsvBarReader {
     private readonly gate: BarGate,
   ) {
     this.delimiter = options.delimiter ?? ',';
+    // The byte path needs an ASCII delimiter that cannot be part of a plain number.
+    const code = this.delimiter.charCodeAt(0);
+    this.delimiterByte = code < 128 && !'0123456789.+-'.includes(this.delimiter) ? code : -1;
     this.factor = options.priceDecimals === undefined ? 0 : 10 ** options.priceDecimals;
     this.symbol = options.symbol;
     if (options.timeFormat !== undefined && options.timeFormat !== 'auto') this.format = options.timeFormat;
   }
 
   /**
-   * Parses every complete line of `text` into `out` and returns how many characters were consumed (up to and
-   * including the last `\n`); the caller keeps the rest for the next piece.
+   * Where the last {@link parse} stopped: the start of the first line it did not parse (an incomplete one,
+   * which the caller keeps for the next read, or the next one after a full chunk).
    */
-  parseLines(text: string, out: Bar[]): number {
-    const delimiter = this.delimiter;
-    const cells = this.cells;
-    let start = 0;
-    // Positions of the next delimiter/quote at or after the cursor, cached so each character is scanned once
-    // per piece (-2 = not searched yet, -1 = none left).
-    let nextDelimiter = -2;
-    let nextQuote = -2;
-    for (;;) {
-      const newline = text.indexOf('\n', start);
-      if (newline === -1) return start;
-      this.line++;
-      let end = newline;
-      if (end > start && text.charCodeAt(end - 1) === 13) end--;
-      if (end === start) {
-        start = newline + 1;
-        continue;
-      }
+  stoppedAt = 0;
+
+  /**
+   * Parses the complete lines of `bytes[from, to)` into a chunk of at most {@link CHUNK_BARS} bars, setting
+   * {@link stoppedAt}.
+   */
+  parse(bytes: Buffer, from: number, to: number): Bar[] {
+    const out: Bar[] = [];
+    let pos = from;
+    while (out.length < CHUNK_BARS) {
+      const lineStart = pos;
       const layout = this.layout;
-      if (layout === undefined) {
-        this.begin(text.slice(start, end), out);
-        start = newline + 1;
-        continue;
-      }
-      if (nextQuote !== -1 && nextQuote < start) nextQuote = text.indexOf('"', start);
-      if (nextQuote !== -1 && nextQuote < end) {
-        this.parseQuotedRow(text.slice(start, end), out);
-        start = newline + 1;
-        continue;
-      }
-      const roles = layout.roles;
-      const maxIndex = layout.maxIndex;
-      let pos = start;
-      let missingFrom = -1;
-      for (let column = 0; column <= maxIndex; column++) {
-        if (pos > end) {
-          missingFrom = column;
-          break;
+      const scanner = this.scanner;
+      if (layout === undefined || scanner === undefined) {
+        while (pos < to && bytes[pos] !== 10) pos++;
+        if (pos >= to) {
+          this.stoppedAt = lineStart;
+          return out;
         }
-        if (nextDelimiter !== -1 && nextDelimiter < pos) nextDelimiter = text.indexOf(delimiter, pos);
-        const cellEnd = nextDelimiter === -1 || nextDelimiter > end ? end : nextDelimiter;
-        const role = roles[column] ?? -1;
-        if (role >= 0) cells[role] = text.slice(pos, cellEnd);
-        pos = cellEnd + 1;
+        this.line++;
+        const end = pos > lineStart && bytes[pos - 1] === 13 ? pos - 1 : pos;
+        pos++;
+        if (end === lineStart) continue;
+        const text = bytes.toString('utf8', lineStart, end);
+        if (layout === undefined) this.begin(text, out);
+        else this.parseCells(splitCsvLine(text, this.delimiter), out);
+        continue;
       }
-      if (missingFrom >= 0) this.missingColumn(missingFrom);
-      else this.emit(out);
-      start = newline + 1;
+      const next = scanner.scan(bytes, pos, to);
+      if (next < 0) {
+        this.stoppedAt = lineStart;
+        return out;
+      }
+      this.line++;
+      pos = next;
+      const end = scanner.end;
+      if (end === lineStart) continue;
+      if (scanner.quoted) {
+        this.parseCells(splitCsvLine(bytes.toString('utf8', lineStart, end), this.delimiter), out);
+        continue;
+      }
+      if (scanner.cells <= layout.maxIndex) {
+        this.missingColumn(scanner.cells);
+        continue;
+      }
+      this.emitBytes(bytes, layout.index, out);
     }
+    this.stoppedAt = pos;
+    return out;
   }
 
   /** First non-blank line: header (resolves the layout) or, without a header, the first data row. */
@@ -269,6 +322,13 @@ class CsvBarReader {
         : this.options.header;
     this.layout = this.resolveLayout(header ? cells : undefined);
     this.hasVolume = (this.layout.index[VOLUME] ?? -1) >= 0;
+    if (this.delimiterByte >= 0) {
+      const scanner = new CsvRowScanner(this.delimiterByte, this.layout.maxIndex + 1);
+      this.scanner = scanner;
+      this.cellStart = scanner.cellStart;
+      this.cellEnd = scanner.cellEnd;
+      this.cellValue = scanner.cellValue;
+    }
     if (!header) this.parseCells(cells, out);
   }
 
@@ -307,12 +367,7 @@ class CsvBarReader {
         file: this.file,
       });
     }
-    const maxIndex = Math.max(...index);
-    const roles = new Int8Array(maxIndex + 1).fill(-1);
-    index.forEach((column, role) => {
-      if (column >= 0) roles[column] = role;
-    });
-    return { index, roles, maxIndex };
+    return { index, maxIndex: Math.max(...index) };
   }
 
   private headerError(role: ColumnRole, reason: string, names: readonly string[] | undefined): RxtradeError {
@@ -321,10 +376,6 @@ class CsvBarReader {
       message: `${this.file}:${this.line}: ${reason}${names ? ` (header: ${names.join(', ')})` : ''}`,
       details: { file: this.file, line: this.line, field: FIELD_OF_ROLE[COLUMN_ROLES.indexOf(role)], reason },
     });
-  }
-
-  private parseQuotedRow(line: string, out: Bar[]): void {
-    this.parseCells(splitCsvLine(line, this.delimiter), out);
   }
 
   private parseCells(row: readonly string[], out: Bar[]): void {
@@ -355,8 +406,9 @@ class CsvBarReader {
     );
   }
 
-  /** Builds, checks and collects the bar from `cells` (hot path). */
+  /** Text path: collects the bar of a row split into `cells` (header-less first row, quoted rows). */
   private emit(out: Bar[]): void {
+    this.bytes = undefined;
     const cells = this.cells;
     const timeText = cells[TIME] ?? '';
     let format = this.format;
@@ -366,34 +418,114 @@ class CsvBarReader {
     }
     const ts = parseTimestamp(timeText, format);
     if (Number.isNaN(ts)) {
-      this.gate.failRow(
-        { field: 'ts', reason: `not a valid ${format} timestamp` },
-        { file: this.file, line: this.line },
-        timeText,
-      );
+      this.badTime(format, timeText);
       return;
     }
-    let open = toNumber(cells[OPEN]);
-    let high = toNumber(cells[HIGH]);
-    let low = toNumber(cells[LOW]);
-    let close = toNumber(cells[CLOSE]);
-    const volume = this.hasVolume ? toNumber(cells[VOLUME]) : 0;
-    const factor = this.factor;
-    if (factor !== 0) {
-      open = Math.round(open * factor) / factor;
-      high = Math.round(high * factor) / factor;
-      low = Math.round(low * factor) / factor;
-      close = Math.round(close * factor) / factor;
+    const bar: Bar = {
+      symbol: this.symbol ?? (cells[SYMBOL] ?? '').trim(),
+      ts,
+      open: this.round(toNumber(cells[OPEN])),
+      high: this.round(toNumber(cells[HIGH])),
+      low: this.round(toNumber(cells[LOW])),
+      close: this.round(toNumber(cells[CLOSE])),
+      volume: this.hasVolume ? toNumber(cells[VOLUME]) : 0,
+    };
+    this.collect(bar, out);
+  }
+
+  /** Byte path (hot): collects the bar of the row whose cells `parse` located in `bytes`. */
+  private emitBytes(bytes: Buffer, index: readonly number[], out: Bar[]): void {
+    this.bytes = bytes;
+    const timeColumn = index[TIME] ?? 0;
+    let format = this.format;
+    if (format === undefined) {
+      format = detectTimestampFormat(this.cellText(timeColumn));
+      this.format = format;
     }
-    const symbol = this.symbol ?? (cells[SYMBOL] ?? '').trim();
-    const bar: Bar = { symbol, ts, open, high, low, close, volume };
+    let ts = Number.NaN;
+    if (format !== 'iso') {
+      const n = this.cellValue[timeColumn] ?? Number.NaN;
+      if (!Number.isNaN(n)) ts = format === 'epoch-s' ? Math.round(n * 1000) : n;
+    }
+    if (Number.isNaN(ts)) {
+      const timeText = this.cellText(timeColumn);
+      ts = parseTimestamp(timeText, format);
+      if (Number.isNaN(ts)) {
+        this.badTime(format, timeText);
+        return;
+      }
+    }
+    const bar: Bar = {
+      symbol: this.symbol ?? this.symbolAt(index[SYMBOL] ?? 0),
+      ts,
+      open: this.round(this.numberAt(index[OPEN] ?? 0)),
+      high: this.round(this.numberAt(index[HIGH] ?? 0)),
+      low: this.round(this.numberAt(index[LOW] ?? 0)),
+      close: this.round(this.numberAt(index[CLOSE] ?? 0)),
+      volume: this.hasVolume ? this.numberAt(index[VOLUME] ?? 0) : 0,
+    };
+    this.collect(bar, out);
+  }
+
+  /** `priceDecimals` rounding (identity without it). */
+  private round(price: number): number {
+    const factor = this.factor;
+    return factor === 0 ? price : Math.round(price * factor) / factor;
+  }
+
+  /** Byte path: a cell as a number, exactly `toNumber` of its text (decoded only for unusual numbers). */
+  private numberAt(column: number): number {
+    const n = this.cellValue[column] ?? Number.NaN;
+    return Number.isNaN(n) ? toNumber(this.cellText(column)) : n;
+  }
+
+  /** Byte path: a cell's text. */
+  private cellText(column: number): string {
+    return (this.bytes as Buffer).toString('utf8', this.cellStart[column] ?? 0, this.cellEnd[column] ?? 0);
+  }
+
+  /** Byte path: the trimmed symbol cell, decoded only when its bytes differ from the previous row's. */
+  private symbolAt(column: number): string {
+    const bytes = this.bytes as Buffer;
+    const start = this.cellStart[column] ?? 0;
+    const length = (this.cellEnd[column] ?? 0) - start;
+    const last = this.lastSymbolBytes;
+    if (last !== undefined && last.length === length) {
+      let same = true;
+      for (let i = 0; i < length; i++) {
+        if (last[i] !== bytes[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.lastSymbol;
+    }
+    // A copy: the read buffer is reused (and Buffer#slice would be a view of it).
+    this.lastSymbolBytes = new Uint8Array(bytes.subarray(start, start + length));
+    this.lastSymbol = bytes.toString('utf8', start, start + length).trim();
+    return this.lastSymbol;
+  }
+
+  private badTime(format: ResolvedTimestampFormat, timeText: string): void {
+    this.gate.failRow(
+      { field: 'ts', reason: `not a valid ${format} timestamp` },
+      { file: this.file, line: this.line },
+      timeText,
+    );
+  }
+
+  /** Checks a bar candidate: keeps it, or applies the bad-row policy with the offending cell's text. */
+  private collect(bar: Bar, out: Bar[]): void {
     const violation = this.gate.test(bar);
     if (violation === undefined) {
       out.push(bar);
       return;
     }
     const role = FIELD_OF_ROLE.indexOf(violation.field);
-    this.gate.fail(violation, { file: this.file, line: this.line }, role >= 0 ? cells[role] : undefined);
+    const column = role >= 0 ? (this.layout?.index[role] ?? -1) : -1;
+    let text: string | undefined;
+    if (column >= 0) text = this.bytes === undefined ? this.cells[role] : this.cellText(column);
+    this.gate.fail(violation, { file: this.file, line: this.line }, text);
   }
 }
 
@@ -406,7 +538,7 @@ function toNumber(text: string | undefined): number {
 
 /**
  * Splits one CSV line into cells, honouring double quotes (`"a,b"`, `"say ""hi"""`). Used for the header and
- * for rows that contain a quote; the hot path slices unquoted rows in place.
+ * for rows that contain a quote; the hot path locates the cells of unquoted rows in the byte buffer.
  */
 export function splitCsvLine(line: string, delimiter: string): string[] {
   const cells: string[] = [];

@@ -1,6 +1,7 @@
 /**
  * Peak memory of a 10,000,000-bar CSV backtest (streamed, not loaded). Each measurement runs in its
  * own child process and reports its peak RSS (`process.resourceUsage().maxRSS`):
+ *   floor    — node with @rxtrade/core loaded and nothing run;
  *   baseline — the same CSV read through `fromCsvFile(...).chunks()` with no backtest;
  *   backtest — the SMA crossover over it (fills and closed trades not kept in the result, only their count and PnLs; the equity curve is thinned
  *              to 100,000 points).
@@ -43,13 +44,13 @@ if (!existsSync(path) || statSync(path).size < N * 40) {
   await writeCsv();
 }
 
-const child = fileURLToPath(new URL('./memory-child.ts', import.meta.url));
+const child = fileURLToPath(new URL('./memory-child.mjs', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
+// The children run the built package, so build it first.
+const build = spawnSync('npx', ['tsup'], { cwd: join(root, 'packages/core'), encoding: 'utf8' });
+if (build.status !== 0) throw new Error(`building @rxtrade/core failed: ${build.stderr}`);
 const measure = (mode: string) => {
-  const run = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', '--conditions=rxtrade-source', child, mode, path],
-    { encoding: 'utf8' },
-  );
+  const run = spawnSync(process.execPath, [child, mode, path], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`${mode} failed: ${run.stderr}`);
   return JSON.parse(run.stdout.trim().split('\n').at(-1) as string) as {
     maxRssMb: number;
@@ -58,17 +59,20 @@ const measure = (mode: string) => {
     fills: number;
   };
 };
+const floor = measure('none');
 const baseline = measure('read');
 const backtest = measure('backtest');
 console.log(
   table(
     ['run', 'bars', 'peak RSS', 'seconds', 'bars/s'],
-    [baseline, backtest].map((r, i) => [
-      i === 0 ? 'read CSV only (baseline)' : 'SMA crossover backtest',
+    [floor, baseline, backtest].map((r, i) => [
+      ['node + @rxtrade/core loaded, nothing run', 'read CSV only (baseline)', 'SMA crossover backtest'][
+        i
+      ] as string,
       r.bars.toLocaleString('en-US'),
       `${r.maxRssMb.toFixed(0)} MB`,
       r.seconds.toFixed(1),
-      `${(r.bars / r.seconds / 1e6).toFixed(2)}M`,
+      r.bars === 0 ? '—' : `${(r.bars / r.seconds / 1e6).toFixed(2)}M`,
     ]),
   ),
 );
@@ -77,5 +81,5 @@ console.log(
 );
 writeFileSync(
   new URL('./results/memory.json', import.meta.url),
-  `${JSON.stringify({ bars: N, baseline, backtest }, null, 2)}\n`,
+  `${JSON.stringify({ bars: N, floor, baseline, backtest }, null, 2)}\n`,
 );

@@ -176,7 +176,11 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     accounts: options.accounts ?? [{ id: 'default', initialCash: options.initialCash ?? 100_000 }],
     strategies,
     clock,
+    // A backtest never looks old orders up (fills are recorded as they happen): keep few, so dead
+    // orders are not promoted to the old generation and memory stays flat over long runs.
+    retainClosedOrders: 1_000,
     venue: {
+      rememberFinishedOrders: 1_000,
       ...(options.slippage ? { slippage: options.slippage } : {}),
       ...(options.maxVolumeShare !== undefined ? { maxVolumeShare: options.maxVolumeShare } : {}),
     },

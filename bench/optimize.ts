@@ -1,0 +1,92 @@
+/**
+ * optimize(): the same grid of SMA-crossover backtests over the S&P 500 daily bars (5,105 bars,
+ * `@rxtrade/datasets`) on 1 worker thread, then on 2, and the speed-up. Each worker loads the
+ * strategy module (examples/sma-crossover) and the data ({ kind: 'sp500' }) itself.
+ *
+ * Two times per run: `search` is from the first task sent to the last result (the parallel part);
+ * `total` adds starting the workers (tsx compiling the sources, loading the CSV), which does not
+ * shrink with more workers. Run when the machine is otherwise idle: the 1-vs-2 ratio measures
+ * free cores, not rxtrade, when other processes compete for them (the load average is printed).
+ *
+ * Run: npx tsx --conditions=rxtrade-source bench/optimize.ts   (BENCH_RUNS=2, BENCH_SLOW_STEP=5)
+ */
+import { writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { type OptimizeResult, optimize } from '@rxtrade/core';
+import { SP500_INSTRUMENT } from '@rxtrade/datasets';
+import { table } from './synthetic';
+
+const runs = Number(process.env['BENCH_RUNS'] ?? 2);
+const slowStep = Number(process.env['BENCH_SLOW_STEP'] ?? 5);
+const strategyPath = fileURLToPath(new URL('../examples/sma-crossover/src/strategy.ts', import.meta.url));
+const space = { fast: { min: 2, max: 40, int: true }, slow: { min: 20, max: 200, step: slowStep } };
+
+async function measure(
+  workers: number,
+): Promise<{ totalMs: number; searchMs: number; result: OptimizeResult }> {
+  let best: { totalMs: number; searchMs: number; result: OptimizeResult } | undefined;
+  for (let i = 0; i < runs; i++) {
+    let searchMs = 0;
+    const result = await optimize({
+      strategy: { path: strategyPath, export: 'SmaCrossover' },
+      data: { kind: 'sp500' },
+      instruments: [{ ...SP500_INSTRUMENT, takerFee: 0.001, makerFee: 0.001 }],
+      space,
+      constraint: (p) => (p['fast'] as number) < (p['slow'] as number),
+      metric: 'sharpe',
+      workers,
+      onProgress: (p) => {
+        searchMs = p.elapsedMs;
+      },
+    });
+    if (!best || searchMs < best.searchMs) best = { totalMs: result.elapsedMs, searchMs, result };
+  }
+  return best as { totalMs: number; searchMs: number; result: OptimizeResult };
+}
+
+const loadBefore = loadavg()[0] as number;
+const one = await measure(1);
+const two = await measure(2);
+const loadAfter = loadavg()[0] as number;
+const backtests = one.result.rows.length;
+const rate = (ms: number): string => `${((backtests / ms) * 1000).toFixed(0)}/s`;
+console.log(
+  `grid: ${backtests} SMA-crossover backtests × 5,105 S&P 500 bars; best of ${runs}; ` +
+    `${availableParallelism()} cores; load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after\n`,
+);
+console.log(
+  table(
+    ['workers', 'search ms', 'backtests/s', 'total ms (with start-up)'],
+    [one, two].map((m, i) => [String(i + 1), m.searchMs.toFixed(0), rate(m.searchMs), m.totalMs.toFixed(0)]),
+  ),
+);
+const speedup = one.searchMs / two.searchMs;
+const totalSpeedup = one.totalMs / two.totalMs;
+const same = JSON.stringify(one.result.rows) === JSON.stringify(two.result.rows);
+console.log(
+  `\nspeed-up 1 → 2 workers: search ${speedup.toFixed(2)}×, total ${totalSpeedup.toFixed(2)}×; ` +
+    `target search ≥ 1.80× → ${speedup >= 1.8 ? 'MET' : 'MISSED'}; identical tables: ${same}`,
+);
+const top = one.result.rows[0];
+console.log(
+  `best: fast ${top?.params['fast']}, slow ${top?.params['slow']}, sharpe ${top?.score?.toFixed(3)}`,
+);
+writeFileSync(
+  new URL('./results/optimize.json', import.meta.url),
+  `${JSON.stringify(
+    {
+      backtests,
+      bars: 5_105,
+      runs,
+      cores: availableParallelism(),
+      loadAverage: { before: loadBefore, after: loadAfter },
+      rows: [one, two].map((m, i) => ({ workers: i + 1, searchMs: m.searchMs, totalMs: m.totalMs })),
+      speedup,
+      totalSpeedup,
+      identicalTables: same,
+    },
+    null,
+    2,
+  )}\n`,
+);

@@ -217,9 +217,10 @@ console.log(
     rawSingle.max.toFixed(1),
   ]),
 );
-const bestOurs = Math.max(rows[1]?.ratioToRaw ?? 0, rows[2]?.ratioToRaw ?? 0);
+// The target is judged on the recommended path: many applies in flight.
+const oursRatio = rows[1]?.ratioToRaw ?? 0;
 console.log(
-  `\ntarget ≥ 80 % of raw → ${bestOurs >= 0.8 ? 'MET' : 'MISSED'} (${(bestOurs * 100).toFixed(0)} %)`,
+  `\ntarget: ${WINDOW} concurrent applies ≥ 80 % of raw → ${oursRatio >= 0.8 ? 'MET' : 'MISSED'} (${(oursRatio * 100).toFixed(0)} %)`,
 );
 
 writeFileSync(
@@ -231,7 +232,7 @@ writeFileSync(
       runs: RUNS,
       rows,
       latencyMs: { storeApply: single, rawMulti: rawSingle, samples: LATENCY_SAMPLES },
-      target: { ratioToRaw: 0.8, best: bestOurs, met: bestOurs >= 0.8 },
+      target: { ratioToRaw: 0.8, measured: oursRatio, met: oursRatio >= 0.8 },
       machine: { cores: cpus().length, loadAverage: loadavg() },
     },
     null,

@@ -80,6 +80,12 @@ export function assertValidBatch(batch: StateBatch): void {
   if (batch.fence && !(Number.isSafeInteger(batch.fence.token) && batch.fence.token > 0)) {
     throw new RxtradeError({ code: 'INVALID_ARGUMENT', message: 'fence token must be a positive integer' });
   }
+  if (batch.fence && !(typeof batch.fence.resource === 'string' && batch.fence.resource.length > 0)) {
+    throw new RxtradeError({
+      code: 'INVALID_ARGUMENT',
+      message: 'fence resource must be a non-empty string',
+    });
+  }
 }
 
 /** The in-memory {@link StateStore}: one process, nothing persisted. */
@@ -119,7 +125,8 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): S
       for (const op of batch.ops) {
         if (op.op !== 'incrBy') continue;
         const current = records.get(op.key)?.[op.field];
-        if (current !== undefined && !/^-?\d+$/.test(current)) {
+        // Canonical integers only, as Redis HINCRBY accepts them ("007" and "-0" are not).
+        if (current !== undefined && !/^(0|-?[1-9]\d*)$/.test(current)) {
           throw new RxtradeError({
             code: 'CORRUPT_STATE',
             message: `field ${op.key}.${op.field} is not an integer: ${JSON.stringify(current)}`,
@@ -130,14 +137,18 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): S
       for (const op of batch.ops) {
         switch (op.op) {
           case 'set':
-            records.set(op.key, { ...records.get(op.key), ...op.fields });
+            // Like a Redis hash: setting no fields creates no record.
+            if (Object.keys(op.fields).length > 0 || records.has(op.key)) {
+              records.set(op.key, { ...records.get(op.key), ...op.fields });
+            }
             break;
           case 'replace':
             records.set(op.key, { ...op.fields });
             break;
           case 'incrBy': {
             const record = records.get(op.key) ?? {};
-            record[op.field] = String(Number(record[op.field] ?? '0') + op.by);
+            // BigInt keeps sums exact beyond 2^53, as Redis's 64-bit integers are.
+            record[op.field] = String(BigInt(record[op.field] ?? '0') + BigInt(op.by));
             records.set(op.key, record);
             break;
           }

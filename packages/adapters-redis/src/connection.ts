@@ -1,0 +1,359 @@
+import { createHash } from 'node:crypto';
+import { type Logger, RxtradeError } from '@rxtrade/core';
+import { type ChainableCommander, Redis, type RedisOptions } from 'ioredis';
+import { type ErrorContext, toRxtradeError } from './errors';
+
+/**
+ * How an adapter reaches Redis.
+ * - `{ url }`: the adapter creates and owns its connection (with {@link redisClientOptions}, overridable
+ *   through `redisOptions`) and quits it on `close()`.
+ * - `{ client }`: your ioredis client, shared as you like; `close()` leaves it open (you created it, you
+ *   quit it). Create it with {@link createRedisClient} to get the same fail-fast behaviour.
+ */
+export type RedisConnection =
+  | { readonly url: string; readonly redisOptions?: RedisOptions }
+  | { readonly client: Redis };
+
+/** Reconnect delays: 100 ms, doubling, capped (default 1 s), ±20 % jitter so a fleet does not reconnect in step. */
+export function reconnectBackoff(maxDelayMs = 1_000): (attempt: number) => number {
+  return (attempt) => {
+    const base = Math.min(100 * 2 ** Math.min(attempt - 1, 16), maxDelayMs);
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  };
+}
+
+/**
+ * The ioredis options this package uses for the connections it creates, chosen so that a call FAILS
+ * FAST with a typed error while Redis is down and the client recovers by itself when Redis is back:
+ *
+ * - `enableOfflineQueue: false`: a command issued while disconnected is rejected at once
+ *   (`NOT_CONNECTED`) instead of waiting in memory and running later, long after the caller gave up.
+ * - `maxRetriesPerRequest: 0` + `autoResendUnfulfilledCommands: false`: a command in flight when the
+ *   connection drops is rejected (`NOT_CONNECTED`, outcome unknown) instead of being re-sent blindly;
+ *   re-sending a non-idempotent write could apply it twice. Retry it yourself with the same `eventId`.
+ * - `commandTimeout: 1000`: no reply within 1 s → `TIMEOUT` (outcome unknown), e.g. a paused server.
+ * - `socketTimeout: 2000`: a socket that stays silent with commands pending is declared dead and
+ *   reconnected, so calls after it fail fast instead of each waiting for its own timeout.
+ * - `retryStrategy`: reconnect for ever, 100 ms doubling to a 1 s cap, with jitter.
+ * - `reconnectOnError`: reconnect on `READONLY` (after a failover we were talking to a replica).
+ * - `enableAutoPipelining: false`: the adapters batch their own calls (everything issued in one
+ *   event-loop turn goes out as one pipeline, in issue order, several batches in flight); ioredis's
+ *   auto-pipelining keeps one batch in flight at a time, so client and server take turns.
+ * - `keepAlive: 10000`: TCP keep-alive so an idle connection to a vanished host is noticed.
+ */
+export function redisClientOptions(overrides: RedisOptions = {}): RedisOptions {
+  return {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    connectTimeout: 2_000,
+    commandTimeout: 1_000,
+    socketTimeout: 2_000,
+    keepAlive: 10_000,
+    enableAutoPipelining: false,
+    retryStrategy: reconnectBackoff(),
+    reconnectOnError: (error) => error.message.startsWith('READONLY'),
+    ...overrides,
+  };
+}
+
+/**
+ * An ioredis client with {@link redisClientOptions}: create one and pass it as `{ client }` to several
+ * adapters so they share a connection. You own it: call `quit()` when done.
+ *
+ * @example
+ * const client = createRedisClient('redis://127.0.0.1:6379');
+ * const store = createRedisStateStore({ client });
+ * const locks = createRedisLockManager({ client });
+ */
+export function createRedisClient(url: string, overrides: RedisOptions = {}): Redis {
+  return new Redis(url, redisClientOptions(overrides));
+}
+
+/** A script invocation: the script, its KEYS and its ARGV. */
+export interface ScriptCall {
+  readonly script: LuaScript;
+  readonly keys: readonly string[];
+  readonly args: ReadonlyArray<string | number>;
+}
+
+/** One adapter's view of its connection: readiness gate, error mapping, ownership. Internal. */
+export interface ConnectionHandle {
+  readonly client: Redis;
+  /** Throws `CLOSED` once the adapter is closed. */
+  ensureOpen(): void;
+  /** Runs `fn` on a ready client; everything it throws comes out as an {@link RxtradeError}. */
+  run<T>(context: ErrorContext, fn: (client: Redis) => Promise<T>): Promise<T>;
+  /** Sends one command through the batcher (issue order kept); errors mapped as by `run`. */
+  send<T>(context: ErrorContext, add: (pipeline: ChainableCommander) => void): Promise<T>;
+  /** Runs a Lua script through the batcher: EVALSHA, then EVAL if Redis answers NOSCRIPT. */
+  script(context: ErrorContext, call: ScriptCall): Promise<unknown>;
+  /** Resolves once every batched command issued so far has been written (multi-step calls start after it). */
+  barrier(): Promise<void>;
+  /**
+   * Idempotent. Calls issued before it complete (except those still waiting for a first connection,
+   * which get `CLOSED`); later ones get `CLOSED`. Quits the client only if this handle created it.
+   */
+  close(): Promise<void>;
+}
+
+export interface OpenConnectionOptions {
+  /** Named in errors and logs: `StateStore`, `LockManager`, … */
+  readonly component: string;
+  readonly logger: Logger;
+  /** ioredis options for a connection this handle creates (before the user's `redisOptions`). */
+  readonly overrides?: RedisOptions;
+  /** Use a connection of our own even when the user passed a client (blocking reads, subscriber mode). */
+  readonly dedicated?: boolean;
+}
+
+const noop = (): void => {};
+
+function notConnected(component: string, why: string): RxtradeError {
+  return new RxtradeError({
+    code: 'NOT_CONNECTED',
+    message: `${component}: Redis is not connected (${why}); nothing was sent`,
+    details: { outcome: 'not-applied' },
+  });
+}
+
+/** Opens (or adopts) a connection. Internal to the adapters of this package. */
+export function openConnection(
+  connection: RedisConnection,
+  options: OpenConnectionOptions,
+): ConnectionHandle {
+  const { component, logger } = options;
+  let client: Redis;
+  let owned: boolean;
+  if ('client' in connection) {
+    if (!(connection.client instanceof Object) || typeof connection.client.evalsha !== 'function') {
+      throw new RxtradeError({
+        code: 'INVALID_CONFIG',
+        message: `${component}: client must be an ioredis client`,
+      });
+    }
+    if (connection.client.options.keyPrefix) {
+      throw new RxtradeError({
+        code: 'INVALID_CONFIG',
+        message: `${component}: the client has ioredis keyPrefix set; use this package's \`prefix\` option instead (SCAN patterns and script keys must be prefixed consistently)`,
+      });
+    }
+    owned = options.dedicated === true;
+    client = owned ? connection.client.duplicate(options.overrides) : connection.client;
+  } else {
+    if (typeof connection.url !== 'string' || connection.url.length === 0) {
+      throw new RxtradeError({
+        code: 'INVALID_CONFIG',
+        message: `${component}: url must be a non-empty string`,
+      });
+    }
+    owned = true;
+    client = new Redis(
+      connection.url,
+      redisClientOptions({ ...options.overrides, ...connection.redisOptions }),
+    );
+  }
+
+  let closed = false;
+  let closing: Promise<void> | undefined;
+  let everReady = client.status === 'ready';
+  let down = false;
+  // Until the first connection is up, calls wait for it (bounded); after that they fail fast.
+  const startupWaitMs = Math.max(client.options.connectTimeout ?? 2_000, 1_000);
+  let startupTimer: NodeJS.Timeout | undefined;
+  let firstReady: Promise<void> | undefined;
+  let abandonStartup: (error: RxtradeError) => void = noop;
+  if (!everReady) {
+    firstReady = new Promise<void>((resolve, reject) => {
+      abandonStartup = reject;
+      startupTimer = setTimeout(
+        () => reject(notConnected(component, `no connection within ${startupWaitMs} ms`)),
+        startupWaitMs,
+      );
+      startupTimer.unref();
+      client.once('ready', () => {
+        clearTimeout(startupTimer);
+        resolve();
+      });
+    });
+    firstReady.catch(noop);
+  }
+
+  const onReady = (): void => {
+    everReady = true;
+    if (down) logger.info({ component }, 'Redis connection restored');
+    down = false;
+  };
+  const onError = (error: Error): void => {
+    if (!down)
+      logger.warn(
+        { component, err: error.message },
+        'Redis connection lost; calls fail fast until it is back',
+      );
+    down = true;
+  };
+  client.on('ready', onReady);
+  // Only on our own connections: on yours, adding an 'error' listener would change what ioredis reports.
+  if (owned) client.on('error', onError);
+
+  const ready = async (): Promise<void> => {
+    const status = client.status;
+    if (status === 'ready') return;
+    if (status === 'wait') client.connect().catch(noop);
+    if (status === 'end') throw notConnected(component, 'the client was closed');
+    if (everReady || !firstReady) throw notConnected(component, `status ${status}`);
+    await firstReady;
+  };
+
+  const batcher = new TurnBatcher(client);
+  const closedError = (): RxtradeError =>
+    new RxtradeError({ code: 'CLOSED', message: `${component} is closed` });
+  /** Multi-step calls (`run`) started before close(): close() lets them finish first. */
+  const running = new Set<Promise<unknown>>();
+
+  const runScript = (context: ErrorContext, call: ScriptCall): Promise<unknown> => {
+    if (closed) return Promise.reject(closedError());
+    if (client.status !== 'ready') {
+      return ready().then(
+        () => runScript(context, call),
+        (error: unknown) => Promise.reject(toRxtradeError(error, context)),
+      );
+    }
+    const { script, keys, args } = call;
+    const mapError = (error: unknown): never => {
+      throw toRxtradeError(error, context);
+    };
+    return batcher
+      .send((p) => p.evalsha(script.sha, keys.length, ...keys, ...args))
+      .then(undefined, (error) => {
+        // NOSCRIPT: the script cache is empty (restart, failover, SCRIPT FLUSH) and nothing ran.
+        if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) return mapError(error);
+        return batcher
+          .send((p) => p.eval(script.source, keys.length, ...keys, ...args))
+          .then(undefined, mapError);
+      });
+  };
+
+  return {
+    client,
+    ensureOpen() {
+      if (closed) throw closedError();
+    },
+    run(context, fn) {
+      if (closed) return Promise.reject(closedError());
+      const call = (async () => {
+        try {
+          if (client.status !== 'ready') await ready();
+          return await fn(client);
+        } catch (error) {
+          throw toRxtradeError(error, context);
+        }
+      })();
+      running.add(call);
+      const forget = (): void => void running.delete(call);
+      call.then(forget, forget);
+      return call;
+    },
+    async send<T>(context: ErrorContext, add: (pipeline: ChainableCommander) => void): Promise<T> {
+      if (closed) throw closedError();
+      try {
+        if (client.status !== 'ready') await ready();
+        return await batcher.send<T>(add);
+      } catch (error) {
+        throw toRxtradeError(error, context);
+      }
+    },
+    script: runScript,
+    barrier() {
+      return batcher.barrier();
+    },
+    close() {
+      if (closing) return closing;
+      closed = true;
+      clearTimeout(startupTimer);
+      // Calls still waiting for the first connection will not get one now.
+      abandonStartup(closedError());
+      client.off('ready', onReady);
+      closing = (async () => {
+        // Calls issued before close() still complete: batched ones are written before QUIT (which
+        // Redis answers after them), multi-step ones are awaited.
+        await batcher.barrier();
+        await Promise.allSettled(running);
+        if (!owned) return;
+        if (client.status === 'ready') {
+          await Promise.race([client.quit().catch(noop), new Promise((r) => setTimeout(r, 1_000).unref())]);
+        }
+        client.disconnect();
+        client.off('error', onError);
+        // Keep swallowing late socket errors of a closed connection.
+        client.on('error', noop);
+      })();
+      return closing;
+    },
+  };
+}
+
+/** A Lua script and its SHA1, for EVALSHA (see {@link ConnectionHandle.script}). Internal. */
+export class LuaScript {
+  readonly sha: string;
+
+  constructor(readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+}
+
+interface Pending {
+  readonly add: (pipeline: ChainableCommander) => void;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Collects the commands issued until the event loop turns (`setImmediate`: after the I/O callbacks
+ * of this turn, so every reply that just arrived has had its caller issue its next call) and writes
+ * them as one pipeline: one socket write for N concurrent calls instead of N, several batches in
+ * flight at once, commands in issue order on the connection. A lone call waits one loop turn, no
+ * extra round trip.
+ */
+class TurnBatcher {
+  #pending: Pending[] = [];
+  #barriers: Array<() => void> = [];
+
+  constructor(private readonly client: Redis) {}
+
+  send<T>(add: (pipeline: ChainableCommander) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.push({ add, resolve: resolve as (value: unknown) => void, reject });
+      if (this.#pending.length === 1) setImmediate(this.#flush);
+    });
+  }
+
+  barrier(): Promise<void> {
+    if (this.#pending.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#barriers.push(resolve));
+  }
+
+  #flush = (): void => {
+    const batch = this.#pending;
+    const barriers = this.#barriers;
+    this.#pending = [];
+    this.#barriers = [];
+    const pipeline = this.client.pipeline();
+    for (const item of batch) item.add(pipeline);
+    pipeline.exec().then(
+      (results) => {
+        batch.forEach((item, i) => {
+          const result = results?.[i];
+          if (!result) item.reject(new Error('Redis pipeline returned no reply'));
+          else if (result[0]) item.reject(result[0]);
+          else item.resolve(result[1]);
+        });
+      },
+      (error: unknown) => {
+        for (const item of batch) item.reject(error);
+      },
+    );
+    // exec() has written the batch to the socket (or failed it): later commands go after it.
+    for (const release of barriers) release();
+  };
+}

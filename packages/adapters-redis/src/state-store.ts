@@ -1,0 +1,209 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type ApplyResult,
+  assertValidBatch,
+  type Logger,
+  noopLogger,
+  RxtradeError,
+  type StateBatch,
+  type StateRecord,
+  type StateStore,
+} from '@rxtrade/core';
+import { z } from 'zod';
+import { LuaScript, openConnection, type RedisConnection, type ScriptCall } from './connection';
+import { toRxtradeError } from './errors';
+import { DEFAULT_PREFIX, escapeGlob, redisKeys } from './keys';
+import { loggerSchema, parseOptions } from './options';
+import { APPLY_SCRIPT } from './state-store-script';
+
+/** Options for {@link createRedisStateStore}. */
+export interface RedisStateStoreOptions {
+  /**
+   * Prepended to every key (default `rxtrade:`), so several applications share one Redis. The
+   * {@link createRedisLockManager} whose tokens fence this store's writes must use the same prefix.
+   */
+  readonly prefix?: string;
+  /**
+   * How long an applied `eventId` is remembered, in seconds (default 7 days). A batch redelivered
+   * after this is applied again, so set it longer than any redelivery or replay window you have.
+   * Each remembered id costs roughly 60 bytes plus its length.
+   */
+  readonly dedupeTtlSeconds?: number;
+  /** Connection-state messages (lost / restored). Default: silent. */
+  readonly logger?: Logger;
+}
+
+const OptionsSchema = z.object({
+  prefix: z.string().optional(),
+  dedupeTtlSeconds: z.number().int().positive().optional(),
+  logger: loggerSchema.optional(),
+});
+
+const SCAN_COUNT = 1_000;
+// Shared, frozen results: apply allocates none on the hot path.
+const APPLIED: ApplyResult = Object.freeze({ applied: true });
+const DUPLICATE: ApplyResult = Object.freeze({ applied: false, reason: 'DUPLICATE_EVENT' });
+const STALE: ApplyResult = Object.freeze({ applied: false, reason: 'STALE_FENCING_TOKEN' });
+const PIPELINE_CHUNK = 1_000;
+
+const compareKeys = (a: readonly [string, StateRecord], b: readonly [string, StateRecord]): number =>
+  a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+
+/**
+ * The Redis {@link StateStore}: each record is a Redis hash at `<prefix>state:<key>`, and `apply` is
+ * one Lua script that checks the fence, the event id and every incrBy target before it writes anything,
+ * so a batch is all-or-nothing and atomic with respect to every other client.
+ *
+ * Beyond the port's contract:
+ * - the fence is checked against the highest token seen by the store AND the highest token granted by
+ *   a {@link createRedisLockManager} on the same prefix, so a holder whose lease expired is refused as
+ *   soon as someone else acquires, even before the new holder writes;
+ * - an `eventId` is remembered for `dedupeTtlSeconds` (SET EX), not for ever;
+ * - a call whose connection drops mid-flight rejects with `NOT_CONNECTED` (or `TIMEOUT`) and
+ *   `details.outcome: 'unknown'`: retrying with the same `eventId` is safe and returns
+ *   `DUPLICATE_EVENT` if the first attempt had landed;
+ * - a key that is not a hash, or an incrBy target that is not an integer, is `CORRUPT_STATE` naming the key;
+ * - a record with no fields does not exist (Redis has no empty hashes): `replace` with `{}` deletes it.
+ *
+ * @example
+ * const store = createRedisStateStore({ url: 'redis://127.0.0.1:6379' }, { prefix: 'desk-a:' });
+ * await store.apply({ eventId: fill.tradeId, ops: [{ op: 'incrBy', key: 'position:acc-1:SPX', field: 'qty', by: 5 }] });
+ */
+export function createRedisStateStore(
+  connection: RedisConnection,
+  options: RedisStateStoreOptions = {},
+): StateStore {
+  const parsed = parseOptions(OptionsSchema, options, 'RedisStateStore');
+  const keys = redisKeys(parsed.prefix ?? DEFAULT_PREFIX);
+  const statePrefix = keys.state('');
+  const unprefix = (redisKey: string): string =>
+    redisKey.startsWith(statePrefix) ? redisKey.slice(statePrefix.length) : redisKey;
+  const ttl = String(parsed.dedupeTtlSeconds ?? 7 * 24 * 3600);
+  const conn = openConnection(connection, {
+    component: 'RedisStateStore',
+    logger: parsed.logger ?? noopLogger,
+  });
+  const script = new LuaScript(APPLY_SCRIPT);
+  // Unique per call: lets the script recognise its own earlier run of this very call (see APPLY_SCRIPT).
+  const nonceBase = randomBytes(9).toString('base64url');
+  let nonceCounter = 0;
+
+  /** Encodes a batch as the script's KEYS and ARGV (layout documented in state-store-script.ts). */
+  const encode = (batch: StateBatch): ScriptCall => {
+    const scriptKeys: string[] = [];
+    if (batch.fence) scriptKeys.push(keys.fence(batch.fence.resource));
+    if (batch.eventId !== undefined) scriptKeys.push(keys.event(batch.eventId));
+    const firstRecord = scriptKeys.length;
+    let hasIncr = '0';
+    const args: Array<string | number> = [
+      batch.fence ? '1' : '0',
+      batch.fence ? batch.fence.token : 0,
+      batch.eventId !== undefined ? '1' : '0',
+      `${nonceBase}:${++nonceCounter}`,
+      ttl,
+      hasIncr,
+    ];
+    // Small batches (the usual case) find repeated keys by scanning; large ones use a map.
+    const index = batch.ops.length > 8 ? new Map<string, number>() : undefined;
+    const keyIndex = (key: string): number => {
+      const redisKey = keys.state(key);
+      let at = index ? index.get(redisKey) : scriptKeys.indexOf(redisKey, firstRecord) + 1 || undefined;
+      if (at === undefined) {
+        at = scriptKeys.push(redisKey);
+        index?.set(redisKey, at);
+      }
+      return at;
+    };
+    for (const op of batch.ops) {
+      switch (op.op) {
+        case 'set':
+        case 'replace': {
+          const countAt = args.push(op.op === 'set' ? 's' : 'r', keyIndex(op.key), 0) - 1;
+          let count = 0;
+          for (const field in op.fields) {
+            args.push(field, op.fields[field] as string);
+            count++;
+          }
+          args[countAt] = count;
+          break;
+        }
+        case 'incrBy':
+          hasIncr = '1';
+          args.push('i', keyIndex(op.key), op.field, op.by);
+          break;
+        case 'delete':
+          args.push('d', keyIndex(op.key));
+          break;
+      }
+    }
+    args[5] = hasIncr;
+    return { script, keys: scriptKeys, args };
+  };
+
+  const context = { operation: 'StateStore.apply', unprefix };
+  const toResult = (reply: unknown): ApplyResult => {
+    if (reply === 'OK') return APPLIED;
+    if (reply === 'DUP') return DUPLICATE;
+    if (reply === 'STALE') return STALE;
+    throw new RxtradeError({
+      code: 'ADAPTER_FAILURE',
+      message: `StateStore.apply: unexpected script reply ${JSON.stringify(reply)}`,
+    });
+  };
+
+  return {
+    async get(key) {
+      const record = await conn.send<Record<string, string>>({ operation: 'StateStore.get', key }, (p) =>
+        p.hgetall(keys.state(key)),
+      );
+      return Object.keys(record).length === 0 ? undefined : record;
+    },
+
+    list(prefix) {
+      return conn.run({ operation: 'StateStore.list', key: `${prefix}*` }, async (client) => {
+        // See every apply issued before this call (they may still wait in the current batch).
+        await conn.barrier();
+        const found = new Set<string>();
+        const match = `${escapeGlob(keys.state(prefix))}*`;
+        let cursor = '0';
+        do {
+          const [next, batch] = await client.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT);
+          for (const redisKey of batch) found.add(redisKey);
+          cursor = next;
+        } while (cursor !== '0');
+        const redisKeyList = [...found];
+        const out: Array<readonly [string, StateRecord]> = [];
+        for (let start = 0; start < redisKeyList.length; start += PIPELINE_CHUNK) {
+          const chunk = redisKeyList.slice(start, start + PIPELINE_CHUNK);
+          const pipeline = client.pipeline();
+          for (const redisKey of chunk) pipeline.hgetall(redisKey);
+          const results = (await pipeline.exec()) ?? [];
+          chunk.forEach((redisKey, i) => {
+            const [error, record] = results[i] ?? [new Error('missing pipeline reply'), undefined];
+            if (error) {
+              throw toRxtradeError(error, { operation: 'StateStore.list', key: unprefix(redisKey) });
+            }
+            const value = record as Record<string, string>;
+            // Deleted between SCAN and HGETALL: not there any more.
+            if (Object.keys(value).length > 0) out.push([unprefix(redisKey), value]);
+          });
+        }
+        return out.sort(compareKeys);
+      });
+    },
+
+    apply(batch) {
+      try {
+        conn.ensureOpen();
+        assertValidBatch(batch);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return conn.script(context, encode(batch)).then(toResult);
+    },
+
+    close() {
+      return conn.close();
+    },
+  };
+}

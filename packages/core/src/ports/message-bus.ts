@@ -129,10 +129,16 @@ function hashKey(key: string): number {
   return h >>> 0;
 }
 
+interface QueuedMessage {
+  readonly topic: string;
+  readonly message: BusEnvelope;
+  readonly key: string | undefined;
+}
+
 interface Member {
   readonly handler: BusHandler;
   readonly maxDeliveries: number;
-  readonly queue: Array<{ topic: string; message: BusEnvelope }>;
+  readonly queue: QueuedMessage[];
   draining: Promise<void> | undefined;
   active: boolean;
 }
@@ -150,9 +156,11 @@ export function createMemoryMessageBus(): MessageBus {
   let anonymous = 0;
   let closed = false;
 
-  const deliver = async (member: Member, group: Group, item: { topic: string; message: BusEnvelope }) => {
+  const deliver = async (member: Member, group: Group, item: QueuedMessage) => {
     let lastError: unknown;
+    let deliveries = 0;
     for (let count = 1; count <= member.maxDeliveries; count++) {
+      deliveries = count;
       try {
         const checked = parseEnvelope(item.message);
         await member.handler(checked, { topic: item.topic, deliveryCount: count });
@@ -167,7 +175,7 @@ export function createMemoryMessageBus(): MessageBus {
       const payload: DeadLetterPayload = {
         topic: item.topic,
         reason,
-        deliveries: member.maxDeliveries,
+        deliveries,
         message: item.message,
       };
       route(`dead-letter.${group.name.startsWith('~') ? 'default' : group.name}`, {
@@ -199,7 +207,7 @@ export function createMemoryMessageBus(): MessageBus {
         key === undefined ? group.next++ % group.members.length : hashKey(key) % group.members.length;
       const member = group.members[index];
       if (!member) continue;
-      member.queue.push({ topic, message });
+      member.queue.push({ topic, message, key });
       drain(member, group);
     }
   };
@@ -246,11 +254,13 @@ export function createMemoryMessageBus(): MessageBus {
           member.active = false;
           const index = owner.members.indexOf(member);
           if (index >= 0) owner.members.splice(index, 1);
-          // Hand undelivered messages to the group's remaining members (nothing is lost).
+          // Hand undelivered messages to the group's remaining members (nothing is lost), routed by
+          // their key as at publish, so each key's messages stay in order on their new member.
           const pending = member.queue.splice(0);
           await member.draining;
           for (const item of pending) {
-            const next = owner.members[hashKey(item.message.id) % Math.max(1, owner.members.length)];
+            const slot = hashKey(item.key ?? item.message.id) % Math.max(1, owner.members.length);
+            const next = owner.members[slot];
             if (next) {
               next.queue.push(item);
               drain(next, owner);

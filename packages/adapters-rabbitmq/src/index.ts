@@ -1,0 +1,18 @@
+export type { BackoffPolicy } from './backoff';
+export { createMemoryDedupeStore, type DedupeStore, type MemoryDedupeStoreOptions } from './dedupe-store';
+export type {
+  RabbitMqBusSettings,
+  RabbitMqConnectionOptions,
+  RabbitMqMessageBusOptions,
+  RabbitMqUrlOptions,
+  ReconnectOptions,
+} from './options';
+export type { PublisherStats } from './publisher';
+export type { ConsumerStats } from './queue-consumer';
+export {
+  createRabbitMqMessageBus,
+  type RabbitMqBusStats,
+  type RabbitMqMessageBus,
+  type RabbitMqTopology,
+} from './rabbitmq-message-bus';
+export type { ReplyOptions, RequestHandler, RequestOptions } from './request-reply';

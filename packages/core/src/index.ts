@@ -2,6 +2,22 @@
 
 // Accounts
 export { AccountBook, type AccountConfig, type FillOutcome } from './account/account-book';
+export {
+  AccountManager,
+  type AccountManagerOptions,
+  AccountManagerOptionsSchema,
+  type CanTrade,
+  CanTradeSchema,
+  calculatePositionSizes,
+  canTrade,
+  type ManagedAccount,
+  ManagedAccountSchema,
+  type ManagedAccountStatus,
+  type PositionSize,
+  type RoutingDecision,
+  type SizingAccount,
+  type SizingMarket,
+} from './account/account-manager';
 export { PositionBook } from './account/position-book';
 // Data: indicators
 export * from './data/indicators/index';
@@ -77,7 +93,50 @@ export { validateOrderRequest } from './engine/validate-order';
 // Errors
 export { isRxtradeError, RxtradeError, type RxtradeErrorCode, type RxtradeErrorOptions } from './errors';
 // Execution
+export {
+  AsyncOrderExecutor,
+  type AsyncOrderExecutorOptions,
+  type BatchOutcome,
+} from './execution/batch-executor';
+export { ClientOrderIds, type ClientOrderIdsOptions, VENUE_CLIENT_ORDER_ID } from './execution/order-ids';
+export { OrderJournal, type OrderJournalOptions, type RestoreSummary } from './execution/order-journal';
+export {
+  OrderRateLimiter,
+  type OrderRateLimiterOptions,
+  type RateLimit,
+  TokenBucket,
+} from './execution/rate-limiter';
+export {
+  createReconciler,
+  EXTERNAL_STRATEGY,
+  RECONCILING,
+  type ReconcilerOptions,
+  type ReconciliationReport,
+  Reconciler,
+  type UnresolvedItem,
+  type UnresolvedReason,
+} from './execution/reconciliation';
+export {
+  BREAKER_STATE_VALUES,
+  type BreakerOptions,
+  type BreakerState,
+  createResilientClient,
+  type ResilientClientFor,
+  type ResilientClientOptions,
+  ResilientExecutionClient,
+  submitOutcome,
+  type VenueBreaker,
+  VenueCircuitBreakers,
+} from './execution/resilient-client';
 export { SimulatedVenue, type SimulatedVenueOptions, type SlippageModel } from './execution/simulated-venue';
+export {
+  isReconcilable,
+  type ReconcilableExecutionClient,
+  type VenueBalance,
+  type VenueFillReport,
+  type VenueOrderReport,
+  type VenuePositionReport,
+} from './execution/venue-reports';
 // Model
 export {
   divRound,
@@ -195,12 +254,43 @@ export {
 } from './ports/state-store';
 // Risk
 export {
+  createEquityGuard,
+  type EquityBreach,
+  EquityGuard,
+  type EquityGuardOptions,
+  EquityGuardOptionsSchema,
+  type EquityWatchStatus,
+  type HaltLimits,
+  HaltLimitsSchema,
+} from './risk/equity-guard';
+export {
+  type KillSwitchOptions,
+  type KillSwitchResult,
+  type KillSwitchTarget,
+  killSwitch,
+} from './risk/kill-switch';
+export {
   type Denial,
   instrumentGridRule,
+  type PositionView,
+  type PreTradeAccount,
   type PreTradeContext,
+  type PreTradeMarket,
   type PreTradeRule,
+  pendingSameSideUnits,
   reducesPosition,
+  reducesPositionWithOpenOrders,
 } from './risk/pre-trade';
+export type { RiskMonitor } from './risk/risk-monitor';
+export {
+  createRiskRule,
+  type RiskLimits,
+  RiskLimitsSchema,
+  type RiskRuleOptions,
+  RiskRuleOptionsSchema,
+  referencePrice,
+} from './risk/rules';
+export { type SizingInput, type SizingModel, SizingModelSchema, sizePosition } from './risk/sizing';
 // Strategy
 export {
   BaseStrategy,
@@ -208,3 +298,35 @@ export {
   type StrategyContext,
   type StrategyOptions,
 } from './strategy/base-strategy';
+export {
+  type OptimizeMetric,
+  type OptimizeOptions,
+  type OptimizeProgress,
+  type OptimizeResult,
+  type OptimizeRow,
+  optimize,
+  type WalkForwardOptions,
+  type WalkForwardResult,
+  type WalkForwardWindow,
+  walkForward,
+} from './strategy/optimize';
+export type { DataDescription, OptimizeBacktestSettings, StrategyReference } from './strategy/optimize-task';
+export {
+  type OverrunPolicy,
+  type ParallelRunOptions,
+  type ParallelRunResult,
+  runParallel,
+  type StrategyOverrun,
+  type StrategyRunSummary,
+  superviseStrategy,
+  type TimeBudget,
+} from './strategy/parallel-runner';
+export {
+  gridParamSets,
+  type ParamRange,
+  type ParamSet,
+  type ParamSpace,
+  type ParamValue,
+  parseParamSpace,
+  randomParamSets,
+} from './strategy/param-space';

@@ -1,4 +1,4 @@
-import { badInput, barCursor, checkPeriod } from './internal';
+import { badBar, barCursor, checkPeriod } from './internal';
 import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /** Outputs of the batch {@link adx}, index-aligned with the input. */
@@ -13,7 +13,8 @@ export interface AdxSeries {
  * - `+DM = up` if `up > down && up > 0` else 0, `-DM = down` if `down > up && down > 0` else 0, with
  *   `up = high - prevHigh`, `down = prevLow - low`; `TR` as in {@link Atr}; the first bar only seeds `prev*`;
  * - TR, +DM, -DM are Wilder-smoothed as sums: seeded with the sum of the first `period` values, then
- *   `s = s - s / period + x`; `±DI = 100 * smoothed±DM / smoothedTR` (0 when the smoothed TR is 0);
+ *   `s = s - s / period + x` (computed as `s * ((period - 1) / period) + x`);
+ *   `±DI = 100 * smoothed±DM / smoothedTR` (0 when the smoothed TR is 0);
  * - `DX = 100 * |+DI - -DI| / (+DI + -DI)` (0 when both are 0; technicalindicators yields NaN there);
  * - ADX is seeded with the mean of the first `period` DX values, then `adx = (adx * (period - 1) + DX) / period`.
  *
@@ -27,7 +28,9 @@ export interface AdxSeries {
 export class Adx implements StreamingIndicator<IndicatorBar> {
   readonly period: number;
   readonly warmup: number;
+  /** `(period - 1) / period`: Wilder's decay, applied as a multiply (no division on the dependency chain). */
   private readonly keep: number;
+  private readonly rate: number;
   private count = 0;
   private prevHigh = 0;
   private prevLow = 0;
@@ -43,7 +46,8 @@ export class Adx implements StreamingIndicator<IndicatorBar> {
   constructor(period = 14) {
     this.period = checkPeriod('Adx', 'period', period);
     this.warmup = 2 * period - 1;
-    this.keep = period - 1;
+    this.keep = (period - 1) / period;
+    this.rate = 1 / period;
   }
 
   /** True once ADX exists (after `2 * period` bars). */
@@ -71,9 +75,7 @@ export class Adx implements StreamingIndicator<IndicatorBar> {
     const high = bar.high;
     const low = bar.low;
     const close = bar.close;
-    if (!Number.isFinite(high)) throw badInput('Adx', 'high', high);
-    if (!Number.isFinite(low)) throw badInput('Adx', 'low', low);
-    if (!Number.isFinite(close)) throw badInput('Adx', 'close', close);
+    if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close))) throw badBar('Adx', bar);
     const up = high - this.prevHigh;
     const down = this.prevLow - low;
     const pc = this.prevClose;
@@ -87,26 +89,29 @@ export class Adx implements StreamingIndicator<IndicatorBar> {
     const b = Math.abs(low - pc);
     if (a > tr) tr = a;
     if (b > tr) tr = b;
-    if (this.count > this.warmup) {
-      const p = this.period;
-      const str = this.tr - this.tr / p + tr;
-      const sp = this.pdm - this.pdm / p + pdm;
-      const sm = this.mdm - this.mdm / p + mdm;
-      this.tr = str;
-      this.pdm = sp;
-      this.mdm = sm;
-      const pdi = str > 0 ? (100 * sp) / str : 0;
-      const mdi = str > 0 ? (100 * sm) / str : 0;
-      const sum = pdi + mdi;
-      const dx = sum > 0 ? (100 * Math.abs(pdi - mdi)) / sum : 0;
-      const adx = (this.adx * this.keep + dx) / p;
-      this.adx = adx;
-      this.pdi = pdi;
-      this.mdi = mdi;
-      this.out = adx;
-      return adx;
-    }
+    if (this.count > this.warmup) return this.smooth(tr, pdm, mdm);
     return this.warm(tr, pdm, mdm);
+  }
+
+  /** Steady state (kept apart from `update` so both stay under V8's inlining budget). */
+  private smooth(tr: number, pdm: number, mdm: number): number {
+    const keep = this.keep;
+    const str = this.tr * keep + tr;
+    const sp = this.pdm * keep + pdm;
+    const sm = this.mdm * keep + mdm;
+    this.tr = str;
+    this.pdm = sp;
+    this.mdm = sm;
+    const pdi = str > 0 ? (100 * sp) / str : 0;
+    const mdi = str > 0 ? (100 * sm) / str : 0;
+    const sum = pdi + mdi;
+    const dx = sum > 0 ? (100 * Math.abs(pdi - mdi)) / sum : 0;
+    const adx = this.adx * keep + dx * this.rate;
+    this.adx = adx;
+    this.pdi = pdi;
+    this.mdi = mdi;
+    this.out = adx;
+    return adx;
   }
 
   private warm(tr: number, pdm: number, mdm: number): number {
@@ -119,9 +124,9 @@ export class Adx implements StreamingIndicator<IndicatorBar> {
       this.mdm += mdm;
       if (n < p) return Number.NaN;
     } else {
-      this.tr = this.tr - this.tr / p + tr;
-      this.pdm = this.pdm - this.pdm / p + pdm;
-      this.mdm = this.mdm - this.mdm / p + mdm;
+      this.tr = this.tr * this.keep + tr;
+      this.pdm = this.pdm * this.keep + pdm;
+      this.mdm = this.mdm * this.keep + mdm;
     }
     const str = this.tr;
     const pdi = str > 0 ? (100 * this.pdm) / str : 0;

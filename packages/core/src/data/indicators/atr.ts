@@ -1,4 +1,4 @@
-import { badInput, barCursor, checkPeriod } from './internal';
+import { badBar, barCursor, checkPeriod } from './internal';
 import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /**
@@ -16,6 +16,7 @@ export class Atr implements StreamingIndicator<IndicatorBar> {
   readonly period: number;
   readonly warmup: number;
   private readonly keep: number;
+  private readonly rate: number;
   private count = 0;
   private prevClose = 0;
   private atr = 0;
@@ -24,7 +25,8 @@ export class Atr implements StreamingIndicator<IndicatorBar> {
   constructor(period = 14) {
     this.period = checkPeriod('Atr', 'period', period);
     this.warmup = period;
-    this.keep = period - 1;
+    this.keep = (period - 1) / period;
+    this.rate = 1 / period;
   }
 
   /** True once `period + 1` bars have been seen. */
@@ -42,9 +44,7 @@ export class Atr implements StreamingIndicator<IndicatorBar> {
     const high = bar.high;
     const low = bar.low;
     const close = bar.close;
-    if (!Number.isFinite(high)) throw badInput('Atr', 'high', high);
-    if (!Number.isFinite(low)) throw badInput('Atr', 'low', low);
-    if (!Number.isFinite(close)) throw badInput('Atr', 'close', close);
+    if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close))) throw badBar('Atr', bar);
     const pc = this.prevClose;
     this.prevClose = close;
     let tr = high - low;
@@ -53,7 +53,7 @@ export class Atr implements StreamingIndicator<IndicatorBar> {
     if (up > tr) tr = up;
     if (down > tr) tr = down;
     if (this.count > this.period) {
-      const atr = (this.atr * this.keep + tr) / this.period;
+      const atr = this.atr * this.keep + tr * this.rate;
       this.atr = atr;
       this.out = atr;
       return atr;

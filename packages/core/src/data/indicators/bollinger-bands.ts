@@ -30,6 +30,7 @@ export interface BollingerBandsSeries {
 export class BollingerBands implements StreamingIndicator<number> {
   readonly period: number;
   readonly warmup: number;
+  /** Band half-width in standard deviations. */
   readonly multiplier: number;
   private readonly moments: RollingMoments;
   private mid = Number.NaN;

@@ -1,4 +1,4 @@
-import { badInput, barCursor, checkPeriod, RollingMax } from './internal';
+import { badBar, barCursor, checkPeriod, RollingRange } from './internal';
 import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /** Outputs of the batch {@link donchianChannel}, index-aligned with the input. */
@@ -22,8 +22,7 @@ export interface DonchianChannelSeries {
 export class DonchianChannel implements StreamingIndicator<IndicatorBar> {
   readonly period: number;
   readonly warmup: number;
-  private readonly highs: RollingMax;
-  private readonly negLows: RollingMax;
+  private readonly range: RollingRange;
   private count = 0;
   private hi = Number.NaN;
   private lo = Number.NaN;
@@ -31,8 +30,7 @@ export class DonchianChannel implements StreamingIndicator<IndicatorBar> {
   constructor(period = 20) {
     this.period = checkPeriod('DonchianChannel', 'period', period);
     this.warmup = period - 1;
-    this.highs = new RollingMax(period);
-    this.negLows = new RollingMax(period);
+    this.range = new RollingRange(period);
   }
 
   /** True once `period` bars have been seen. */
@@ -65,11 +63,12 @@ export class DonchianChannel implements StreamingIndicator<IndicatorBar> {
     const high = bar.high;
     const low = bar.low;
     const close = bar.close;
-    if (!Number.isFinite(high)) throw badInput('DonchianChannel', 'high', high);
-    if (!Number.isFinite(low)) throw badInput('DonchianChannel', 'low', low);
-    if (!Number.isFinite(close)) throw badInput('DonchianChannel', 'close', close);
-    const hi = this.highs.push(high);
-    const lo = -this.negLows.push(-low);
+    if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close)))
+      throw badBar('DonchianChannel', bar);
+    const window = this.range;
+    window.push(high, low);
+    const hi = window.max;
+    const lo = window.min;
     if (this.count < this.period && ++this.count < this.period) return Number.NaN;
     this.hi = hi;
     this.lo = lo;
@@ -78,8 +77,7 @@ export class DonchianChannel implements StreamingIndicator<IndicatorBar> {
 
   /** Forgets all bars. */
   reset(): void {
-    this.highs.reset();
-    this.negLows.reset();
+    this.range.reset();
     this.count = 0;
     this.hi = Number.NaN;
     this.lo = Number.NaN;

@@ -3,7 +3,9 @@ import type { StreamingIndicator } from './types';
 
 /**
  * Exponential moving average with `alpha = 2 / (period + 1)`, seeded with the simple mean of the first
- * `period` inputs (the TA-Lib / technicalindicators convention), then `ema += alpha * (x - ema)`.
+ * `period` inputs (the TA-Lib / technicalindicators convention), then `ema = alpha * x + (1 - alpha) * ema`
+ * (written so that only one multiply and one add depend on the previous value: the shortest dependency chain,
+ * which is what bounds a streaming update).
  *
  * Warm-up: `period - 1`.
  *
@@ -16,6 +18,7 @@ export class Ema implements StreamingIndicator<number> {
   readonly warmup: number;
   /** Smoothing factor `2 / (period + 1)`. */
   readonly alpha: number;
+  private readonly beta: number;
   private count = 0;
   private seed = 0;
   private ema = Number.NaN;
@@ -24,6 +27,7 @@ export class Ema implements StreamingIndicator<number> {
     this.period = checkPeriod('Ema', 'period', period);
     this.warmup = period - 1;
     this.alpha = 2 / (period + 1);
+    this.beta = (period - 1) / (period + 1);
   }
 
   /** True once `period` inputs have been seen. */
@@ -41,7 +45,7 @@ export class Ema implements StreamingIndicator<number> {
     if (!Number.isFinite(value)) throw badInput('Ema', 'value', value);
     if (this.count >= this.period) {
       const prev = this.ema;
-      const next = (value - prev) * this.alpha + prev;
+      const next = value * this.alpha + prev * this.beta;
       this.ema = next;
       return next;
     }

@@ -44,6 +44,15 @@ export function badInput(indicator: string, field: string, value: unknown): Rxtr
   });
 }
 
+/**
+ * Builds the error for a bar with a non-finite high, low or close (naming the first bad field). One call site
+ * per `update` keeps the hot method under V8's inlining budget.
+ */
+export function badBar(indicator: string, bar: { high: number; low: number; close: number }): RxtradeError {
+  const field = !Number.isFinite(bar.high) ? 'high' : !Number.isFinite(bar.low) ? 'low' : 'close';
+  return badInput(indicator, field, bar[field]);
+}
+
 /** Builds the error for a negative volume. */
 export function badVolume(indicator: string, value: number): RxtradeError {
   return invalidArgument(`${indicator}.update: volume must be a finite number >= 0, got ${String(value)}`, {
@@ -54,68 +63,143 @@ export function badVolume(indicator: string, value: number): RxtradeError {
 }
 
 /**
- * Sliding-window maximum (monotonic deque): amortised O(1) per push, no allocation after construction.
- * Each value enters and leaves the deque at most once, so n pushes cost O(n) in total; a single push
- * can pop up to `period` entries. Window minima reuse it on negated values (negation is exact).
+ * Sliding-window highest high and lowest low of the last `period` bars (two monotonic deques sharing one clock):
+ * amortised O(1) per push and no allocation after construction. Each value enters and leaves a deque at most once,
+ * so n pushes cost O(n) in total; a single push can pop up to `period` entries. The deques live in power-of-two
+ * ring buffers indexed with a mask (cheaper than wrap-around branches).
  */
-export class RollingMax {
-  private readonly values: Float64Array;
-  private readonly stamps: Float64Array;
+export class RollingRange {
+  private readonly highs: Float64Array;
+  private readonly highStamps: Float64Array;
+  private readonly lows: Float64Array;
+  private readonly lowStamps: Float64Array;
   private readonly period: number;
-  private head = 0;
-  private size = 0;
+  private readonly mask: number;
+  private hHead = 0;
+  private hTail = 0;
+  private lHead = 0;
+  private lTail = 0;
   private t = 0;
 
   constructor(period: number) {
+    let capacity = 2;
+    while (capacity < period + 1) capacity *= 2;
     this.period = period;
-    this.values = new Float64Array(period);
-    this.stamps = new Float64Array(period);
+    this.mask = capacity - 1;
+    this.highs = new Float64Array(capacity);
+    this.highStamps = new Float64Array(capacity);
+    this.lows = new Float64Array(capacity);
+    this.lowStamps = new Float64Array(capacity);
   }
 
-  /** Adds `x` as the newest element and returns the maximum of the last `period` elements. */
-  push(x: number): number {
-    const cap = this.period;
-    const values = this.values;
-    const stamps = this.stamps;
-    const t = this.t++;
-    let head = this.head;
-    let size = this.size;
-    // Drop the front if it has left the window [t - period + 1, t].
-    if (size > 0 && stamps[head] === t - cap) {
-      head = head + 1 === cap ? 0 : head + 1;
-      size--;
+  /** Highest high of the window (meaningless before the first push). */
+  get max(): number {
+    return this.highs[this.hHead] as number;
+  }
+
+  /** Lowest low of the window (meaningless before the first push). */
+  get min(): number {
+    return this.lows[this.lHead] as number;
+  }
+
+  /** Adds one bar's high and low as the newest element of the window. */
+  push(high: number, low: number): void {
+    const mask = this.mask;
+    const t = this.t;
+    this.t = t + 1;
+    const expired = t - this.period;
+    // Highs: drop the front if it left the window, then every back value that can never be the max again.
+    const highs = this.highs;
+    const hs = this.highStamps;
+    let head = this.hHead;
+    let tail = this.hTail;
+    if (head !== tail && hs[head] === expired) head = (head + 1) & mask;
+    while (tail !== head) {
+      const back = (tail - 1) & mask;
+      if ((highs[back] as number) > high) break;
+      tail = back;
     }
-    // Drop from the back every value that can never be the maximum again.
-    while (size > 0) {
-      let back = head + size - 1;
-      if (back >= cap) back -= cap;
-      if ((values[back] as number) > x) break;
-      size--;
+    highs[tail] = high;
+    hs[tail] = t;
+    this.hHead = head;
+    this.hTail = (tail + 1) & mask;
+    // Lows, mirrored.
+    const lows = this.lows;
+    const ls = this.lowStamps;
+    head = this.lHead;
+    tail = this.lTail;
+    if (head !== tail && ls[head] === expired) head = (head + 1) & mask;
+    while (tail !== head) {
+      const back = (tail - 1) & mask;
+      if ((lows[back] as number) < low) break;
+      tail = back;
     }
-    let slot = head + size;
-    if (slot >= cap) slot -= cap;
-    values[slot] = x;
-    stamps[slot] = t;
-    this.head = head;
-    this.size = size + 1;
-    return values[head] as number;
+    lows[tail] = low;
+    ls[tail] = t;
+    this.lHead = head;
+    this.lTail = (tail + 1) & mask;
   }
 
   /** Forgets every element. */
   reset(): void {
-    this.head = 0;
-    this.size = 0;
+    this.hHead = 0;
+    this.hTail = 0;
+    this.lHead = 0;
+    this.lTail = 0;
     this.t = 0;
   }
 }
 
+/** Windows up to this length are summed afresh on every push (exact, and cheaper than a compensated sum). */
+const DIRECT_SUM_MAX = 8;
+
+/** A fixed-window mean: `push` returns the mean of the last `period` values, NaN until there are that many. */
+export interface WindowMean {
+  push(x: number): number;
+  reset(): void;
+}
+
 /**
- * Fixed-window mean with a compensated (TwoSum) running sum: O(1) per push, and the sum never drifts,
- * because the rounding error of every add and subtract is captured exactly and carried in `comp` (folded
- * back into the sum once per pass of the ring).
- * Used for the smoothing stages of composite indicators; {@link Sma} inlines the same arithmetic.
+ * Fixed-window mean for the smoothing stages of composite indicators (Stochastic's %K slowing and %D), O(1) per
+ * push with no allocation and no drift. Short windows (up to 8, the usual 3) are re-summed from the ring on every
+ * push: a handful of adds, exact, no loop-carried state. Longer ones use a compensated (TwoSum) running sum folded
+ * once per pass of the ring, like {@link Sma}. Two small classes rather than one with a branch, so that each stays
+ * within V8's inlining budget inside the indicator's `update`.
  */
-export class WindowMean {
+export function windowMean(period: number): WindowMean {
+  return period <= DIRECT_SUM_MAX ? new DirectWindowMean(period) : new CompensatedWindowMean(period);
+}
+
+class DirectWindowMean implements WindowMean {
+  private readonly ring: Float64Array;
+  private readonly period: number;
+  private idx = 0;
+  private count = 0;
+
+  constructor(period: number) {
+    this.period = period;
+    this.ring = new Float64Array(period);
+  }
+
+  push(x: number): number {
+    const ring = this.ring;
+    const p = this.period;
+    const i = this.idx;
+    ring[i] = x;
+    this.idx = i + 1 === p ? 0 : i + 1;
+    if (this.count < p && ++this.count < p) return Number.NaN;
+    let s = ring[0] as number;
+    for (let j = 1; j < p; j++) s += ring[j] as number;
+    return s / p;
+  }
+
+  reset(): void {
+    this.idx = 0;
+    this.count = 0;
+  }
+}
+
+class CompensatedWindowMean implements WindowMean {
   private readonly ring: Float64Array;
   private readonly period: number;
   private idx = 0;
@@ -128,7 +212,6 @@ export class WindowMean {
     this.ring = new Float64Array(period);
   }
 
-  /** Adds `x`; returns the window mean, or NaN until `period` values have been pushed. */
   push(x: number): number {
     const ring = this.ring;
     const i = this.idx;
@@ -143,8 +226,6 @@ export class WindowMean {
     z = s - sum;
     let c = this.comp + (sum - (s - z) + (d - z) + ed);
     if (i + 1 === this.period) {
-      // Once per pass of the ring, fold the compensation back into the sum (TwoSum again), so `comp` stays
-      // a few ulps of `sum` instead of accumulating every error since construction.
       this.idx = 0;
       const f = s + c;
       z = f - s;
@@ -155,14 +236,10 @@ export class WindowMean {
     }
     this.comp = c;
     this.sum = s;
-    if (this.count < this.period) {
-      this.count++;
-      if (this.count < this.period) return Number.NaN;
-    }
+    if (this.count < this.period && ++this.count < this.period) return Number.NaN;
     return (s + c) / this.period;
   }
 
-  /** Forgets every element. */
   reset(): void {
     this.ring.fill(0);
     this.idx = 0;

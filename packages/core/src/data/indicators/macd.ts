@@ -35,12 +35,18 @@ export class Macd implements StreamingIndicator<number> {
   /** The slow period (the main window). */
   readonly period: number;
   readonly warmup: number;
+  /** Fast EMA period. */
   readonly fastPeriod: number;
+  /** Slow EMA period. */
   readonly slowPeriod: number;
+  /** Signal EMA period. */
   readonly signalPeriod: number;
   private readonly fastAlpha: number;
   private readonly slowAlpha: number;
   private readonly signalAlpha: number;
+  private readonly fastBeta: number;
+  private readonly slowBeta: number;
+  private readonly signalBeta: number;
   private count = 0;
   private fastEma = 0;
   private slowEma = 0;
@@ -63,6 +69,9 @@ export class Macd implements StreamingIndicator<number> {
     this.fastAlpha = 2 / (fast + 1);
     this.slowAlpha = 2 / (slow + 1);
     this.signalAlpha = 2 / (signal + 1);
+    this.fastBeta = (fast - 1) / (fast + 1);
+    this.slowBeta = (slow - 1) / (slow + 1);
+    this.signalBeta = (signal - 1) / (signal + 1);
   }
 
   /** True once the signal line exists (after `warmup + 1` inputs). */
@@ -89,15 +98,12 @@ export class Macd implements StreamingIndicator<number> {
   update(value: number): number {
     if (!Number.isFinite(value)) throw badInput('Macd', 'value', value);
     if (this.count > this.warmup) {
-      const f = this.fastEma;
-      const s = this.slowEma;
-      const fast = (value - f) * this.fastAlpha + f;
-      const slow = (value - s) * this.slowAlpha + s;
+      const fast = value * this.fastAlpha + this.fastEma * this.fastBeta;
+      const slow = value * this.slowAlpha + this.slowEma * this.slowBeta;
       this.fastEma = fast;
       this.slowEma = slow;
       const line = fast - slow;
-      const g = this.sig;
-      const sig = (line - g) * this.signalAlpha + g;
+      const sig = line * this.signalAlpha + this.sig * this.signalBeta;
       this.line = line;
       this.sig = sig;
       return line;
@@ -112,13 +118,13 @@ export class Macd implements StreamingIndicator<number> {
     const sp = this.slowPeriod;
     if (n < fp) this.fastEma += value;
     else if (n === fp) this.fastEma = (this.fastEma + value) / fp;
-    else this.fastEma += (value - this.fastEma) * this.fastAlpha;
+    else this.fastEma = value * this.fastAlpha + this.fastEma * this.fastBeta;
     if (n < sp) {
       this.slowEma += value;
       return Number.NaN;
     }
     if (n === sp) this.slowEma = (this.slowEma + value) / sp;
-    else this.slowEma += (value - this.slowEma) * this.slowAlpha;
+    else this.slowEma = value * this.slowAlpha + this.slowEma * this.slowBeta;
     const line = this.fastEma - this.slowEma;
     const k = n - sp + 1; // index of this MACD value, 1-based
     const gp = this.signalPeriod;

@@ -45,50 +45,27 @@ export class RollingMoments {
     return this.count === this.period;
   }
 
-  /** Adds `x` (finite, checked by the caller); returns true when the window is full and mean/variance are valid. */
+  /**
+   * Adds `x` (finite, checked by the caller); returns true when the window is full and mean/variance are valid.
+   * The steady-state path is kept small enough for V8 to inline it into the callers' `update`; warm-up, the
+   * once-per-pass fold and the rare re-centring are out of line.
+   */
   push(x: number): boolean {
+    if (this.count !== this.period) return this.warm(x);
     const ring = this.ring;
     const i = this.idx;
-    const p = this.period;
     const shift = this.shift;
     const dNew = x - shift;
-    let dOld = 0;
-    if (this.count === p) dOld = (ring[i] as number) - shift;
-    else if (this.count++ === 0) {
-      // First value of the window: use it as the shift, so sums start at exactly zero.
-      this.shift = x;
-      ring[i] = x;
-      this.idx = i + 1 === p ? 0 : i + 1;
-      if (p === 1) {
-        this.mean = x;
-        this.variance = 0;
-        return true;
-      }
-      return false;
-    }
+    const dOld = (ring[i] as number) - shift;
     ring[i] = x;
-    const wrap = i + 1 === p;
-    this.idx = wrap ? 0 : i + 1;
-
-    // s1 += dNew - dOld, exactly (two TwoSums; rounding errors go to c1).
+    // s1 += dNew - dOld exactly: a + e = dNew - dOld (TwoSum), then t + error = s1 + a (TwoSum); errors -> c1.
     let a = dNew - dOld;
     let z = a - dNew;
     let e = dNew - (a - z) + (-dOld - z);
     let s = this.s1;
-    let t = s + a;
-    z = t - s;
-    let c1 = this.c1 + (s - (t - z) + (a - z) + e);
-    if (wrap) {
-      // Once per pass of the ring, fold the compensation into the sum so it stays a few ulps of it.
-      s = t + c1;
-      z = s - t;
-      c1 = t - (s - z) + (c1 - z);
-      t = s;
-    }
-    this.s1 = t;
-    this.c1 = c1;
-    const sum1 = t + c1;
-
+    const t1 = s + a;
+    z = t1 - s;
+    const c1 = this.c1 + (s - (t1 - z) + (a - z) + e);
     // s2 += dNew² - dOld², exactly in the same sense.
     const qNew = dNew * dNew;
     const qOld = dOld * dOld;
@@ -96,29 +73,79 @@ export class RollingMoments {
     z = a - qNew;
     e = qNew - (a - z) + (-qOld - z);
     s = this.s2;
-    t = s + a;
-    z = t - s;
-    let c2 = this.c2 + (s - (t - z) + (a - z) + e);
-    if (wrap) {
-      s = t + c2;
-      z = s - t;
-      c2 = t - (s - z) + (c2 - z);
-      t = s;
-    }
-    this.s2 = t;
+    const t2 = s + a;
+    z = t2 - s;
+    const c2 = this.c2 + (s - (t2 - z) + (a - z) + e);
+    this.s1 = t1;
+    this.c1 = c1;
+    this.s2 = t2;
     this.c2 = c2;
-
-    if (this.count < p) return false;
-    const m = sum1 / p;
-    let v = (t + c2) / p - m * m;
+    if (i + 1 === this.period) {
+      this.idx = 0;
+      this.fold();
+    } else {
+      this.idx = i + 1;
+    }
+    const m = (t1 + c1) / this.period;
+    const v = (t2 + c2) / this.period - m * m;
     if (m * m > MAX_SHIFT_RATIO * v) {
       this.recenter();
       return true;
     }
-    if (v < 0) v = 0;
     this.mean = shift + m;
     this.variance = v;
     return true;
+  }
+
+  /** Warm-up: the first value becomes the shift; later ones are added (nothing leaves the window yet). */
+  private warm(x: number): boolean {
+    const p = this.period;
+    const i = this.idx;
+    this.ring[i] = x;
+    this.idx = i + 1 === p ? 0 : i + 1;
+    if (this.count++ === 0) this.shift = x;
+    const d = x - this.shift;
+    let s = this.s1;
+    let t = s + d;
+    let z = t - s;
+    this.c1 += s - (t - z) + (d - z);
+    this.s1 = t;
+    const q = d * d;
+    s = this.s2;
+    t = s + q;
+    z = t - s;
+    this.c2 += s - (t - z) + (q - z);
+    this.s2 = t;
+    if (this.count < p) return false;
+    this.fold();
+    const m = (this.s1 + this.c1) / p;
+    const v = (this.s2 + this.c2) / p - m * m;
+    if (m * m > MAX_SHIFT_RATIO * v) {
+      this.recenter();
+      return true;
+    }
+    this.mean = this.shift + m;
+    this.variance = Math.max(v, 0);
+    return true;
+  }
+
+  /**
+   * Once per pass of the ring: folds each compensation into its sum (TwoSum, exact), so the compensations stay
+   * a few ulps of the sums instead of accumulating every error since construction.
+   */
+  private fold(): void {
+    let s = this.s1;
+    let c = this.c1;
+    let f = s + c;
+    let z = f - s;
+    this.c1 = s - (f - z) + (c - z);
+    this.s1 = f;
+    s = this.s2;
+    c = this.c2;
+    f = s + c;
+    z = f - s;
+    this.c2 = s - (f - z) + (c - z);
+    this.s2 = f;
   }
 
   /** Moves the shift to the window value nearest the mean and rebuilds both sums from the ring. */

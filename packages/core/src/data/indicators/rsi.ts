@@ -3,7 +3,8 @@ import type { StreamingIndicator } from './types';
 
 /**
  * Relative strength index with Wilder smoothing: average gain and loss are seeded with the simple mean of
- * the first `period` changes, then `avg = (avg * (period - 1) + change) / period`;
+ * the first `period` changes, then `avg = (avg * (period - 1) + change) / period` (computed as a multiply-add, no
+ * division on the dependency chain);
  * `RSI = 100 * avgGain / (avgGain + avgLoss)` (algebraically `100 - 100 / (1 + RS)`).
  *
  * Warm-up: `period` (the first input only sets the previous close; `period` changes are needed).
@@ -16,7 +17,9 @@ import type { StreamingIndicator } from './types';
 export class Rsi implements StreamingIndicator<number> {
   readonly period: number;
   readonly warmup: number;
+  /** Wilder weights: `avg = avg * keep + x * rate`, with `rate = 1 / period`, `keep = (period - 1) / period`. */
   private readonly keep: number;
+  private readonly rate: number;
   private count = 0;
   private prev = 0;
   private avgGain = 0;
@@ -26,7 +29,8 @@ export class Rsi implements StreamingIndicator<number> {
   constructor(period = 14) {
     this.period = checkPeriod('Rsi', 'period', period);
     this.warmup = period;
-    this.keep = period - 1;
+    this.keep = (period - 1) / period;
+    this.rate = 1 / period;
   }
 
   /** True once `period + 1` inputs have been seen. */
@@ -47,9 +51,8 @@ export class Rsi implements StreamingIndicator<number> {
     const gain = Math.max(change, 0);
     const loss = change < 0 ? -change : 0;
     if (this.count > this.period) {
-      const p = this.period;
-      const g = (this.avgGain * this.keep + gain) / p;
-      const l = (this.avgLoss * this.keep + loss) / p;
+      const g = this.avgGain * this.keep + gain * this.rate;
+      const l = this.avgLoss * this.keep + loss * this.rate;
       this.avgGain = g;
       this.avgLoss = l;
       const total = g + l;

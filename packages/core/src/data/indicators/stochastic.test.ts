@@ -100,6 +100,7 @@ describe('Stochastic', () => {
       [14, 3, 3],
       [7, 1, 1],
       [40, 5, 2],
+      [20, 12, 10], // smoothing windows above 8 take the compensated running-sum path
     ] as const) {
       const ours = stochastic(bars, { kPeriod: kp, dPeriod: dp, smoothK: sk });
       const ref = referenceStochastic(bars, [kp, dp, sk]);

@@ -1,4 +1,4 @@
-import { badInput, barCursor, checkPeriod, RollingMax, WindowMean } from './internal';
+import { badBar, barCursor, checkPeriod, RollingRange, type WindowMean, windowMean } from './internal';
 import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /** Parameters of the batch {@link stochastic}. */
@@ -34,10 +34,11 @@ export class Stochastic implements StreamingIndicator<IndicatorBar> {
   /** The %K look-back. */
   readonly period: number;
   readonly warmup: number;
+  /** SMA length of %D. */
   readonly dPeriod: number;
+  /** SMA length applied to raw %K (1 = fast stochastic). */
   readonly smoothK: number;
-  private readonly highs: RollingMax;
-  private readonly negLows: RollingMax;
+  private readonly range: RollingRange;
   private readonly kMean: WindowMean;
   private readonly dMean: WindowMean;
   private count = 0;
@@ -49,10 +50,9 @@ export class Stochastic implements StreamingIndicator<IndicatorBar> {
     this.dPeriod = checkPeriod('Stochastic', 'dPeriod', dPeriod);
     this.smoothK = checkPeriod('Stochastic', 'smoothK', smoothK);
     this.warmup = kPeriod + smoothK + dPeriod - 3;
-    this.highs = new RollingMax(kPeriod);
-    this.negLows = new RollingMax(kPeriod);
-    this.kMean = new WindowMean(smoothK);
-    this.dMean = new WindowMean(dPeriod);
+    this.range = new RollingRange(kPeriod);
+    this.kMean = windowMean(smoothK);
+    this.dMean = windowMean(dPeriod);
   }
 
   /** True once %D exists (after `warmup + 1` bars). */
@@ -75,14 +75,14 @@ export class Stochastic implements StreamingIndicator<IndicatorBar> {
     const high = bar.high;
     const low = bar.low;
     const close = bar.close;
-    if (!Number.isFinite(high)) throw badInput('Stochastic', 'high', high);
-    if (!Number.isFinite(low)) throw badInput('Stochastic', 'low', low);
-    if (!Number.isFinite(close)) throw badInput('Stochastic', 'close', close);
-    const hh = this.highs.push(high);
-    const ll = -this.negLows.push(-low);
+    if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close)))
+      throw badBar('Stochastic', bar);
+    const window = this.range;
+    window.push(high, low);
     const n = ++this.count;
     if (n < this.period) return Number.NaN;
-    const range = hh - ll;
+    const ll = window.min;
+    const range = window.max - ll;
     const raw = range > 0 ? ((close - ll) / range) * 100 : 0;
     const k = this.smoothK === 1 ? raw : this.kMean.push(raw);
     if (Number.isNaN(k)) return Number.NaN;
@@ -95,8 +95,7 @@ export class Stochastic implements StreamingIndicator<IndicatorBar> {
 
   /** Forgets all bars. */
   reset(): void {
-    this.highs.reset();
-    this.negLows.reset();
+    this.range.reset();
     this.kMean.reset();
     this.dMean.reset();
     this.count = 0;

@@ -99,14 +99,6 @@ export function expectSeriesClose(
   return compared;
 }
 
-/** Asserts that `series[0..warmup)` is NaN and `series[warmup]` is finite: the documented warm-up boundary. */
-export function expectWarmup(series: ArrayLike<number>, warmup: number): void {
-  for (let i = 0; i < warmup; i++) {
-    if (!Number.isNaN(series[i])) expect.fail(`index ${i} should still be warming up, got ${series[i]}`);
-  }
-  expect(Number.isFinite(series[warmup])).toBe(true);
-}
-
 /** Deterministic PRNG (mulberry32) so failures reproduce. */
 export function rng(seed: number): () => number {
   let s = seed >>> 0;

@@ -1,5 +1,5 @@
 import { invalidArgument } from '../../errors';
-import { badInput, badVolume, barCursor, checkPeriod } from './internal';
+import { badBar, badVolume, barCursor, checkPeriod } from './internal';
 import type { IndicatorBarSeries, IndicatorVolumeBar, StreamingIndicator } from './types';
 
 /** Session handling of {@link Vwap}; give at most one of the two. */
@@ -80,9 +80,7 @@ export class Vwap<B extends IndicatorVolumeBar = IndicatorVolumeBar> implements 
     const low = bar.low;
     const close = bar.close;
     const volume = bar.volume;
-    if (!Number.isFinite(high)) throw badInput('Vwap', 'high', high);
-    if (!Number.isFinite(low)) throw badInput('Vwap', 'low', low);
-    if (!Number.isFinite(close)) throw badInput('Vwap', 'close', close);
+    if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close))) throw badBar('Vwap', bar);
     if (!(volume >= 0) || volume === Number.POSITIVE_INFINITY) throw badVolume('Vwap', volume);
     let pv = this.pv;
     let vol = this.vol;

@@ -90,7 +90,7 @@ async function adapterPublish(bus: RabbitMqMessageBus, messages: BusEnvelope[]):
   const start = performance.now();
   await Promise.all(
     messages.map((m, n) =>
-      bus.publish(`bars.${SYMBOLS[n % SYMBOLS.length]}`, m, { key: SYMBOLS[n % SYMBOLS.length] }),
+      bus.publish(`bars.${SYMBOLS[n % SYMBOLS.length]}`, m, { key: SYMBOLS[n % SYMBOLS.length] as string }),
     ),
   );
   return N / ((performance.now() - start) / 1_000);
@@ -190,7 +190,7 @@ async function main(): Promise<void> {
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const m = envelope(i, 1_000);
     sentAt.set(m.id, performance.now());
-    void bus.publish(`ticks.${SYMBOLS[i % SYMBOLS.length]}`, m, { key: SYMBOLS[i % SYMBOLS.length] });
+    void bus.publish(`ticks.${SYMBOLS[i % SYMBOLS.length]}`, m, { key: SYMBOLS[i % SYMBOLS.length] as string });
   }
   while (latencies.length < total && performance.now() - start < LATENCY_SECONDS * 1_000 + 10_000) {
     await new Promise((r) => setTimeout(r, 20));

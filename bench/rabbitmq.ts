@@ -190,7 +190,9 @@ async function main(): Promise<void> {
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const m = envelope(i, 1_000);
     sentAt.set(m.id, performance.now());
-    void bus.publish(`ticks.${SYMBOLS[i % SYMBOLS.length]}`, m, { key: SYMBOLS[i % SYMBOLS.length] as string });
+    void bus.publish(`ticks.${SYMBOLS[i % SYMBOLS.length]}`, m, {
+      key: SYMBOLS[i % SYMBOLS.length] as string,
+    });
   }
   while (latencies.length < total && performance.now() - start < LATENCY_SECONDS * 1_000 + 10_000) {
     await new Promise((r) => setTimeout(r, 20));

@@ -122,7 +122,8 @@ const admin = new Redis(url);
 const store = createRedisStateStore({ url }, { prefix, dedupeTtlSeconds: TTL });
 const raw = new Redis(url);
 const info = await admin.info('server');
-const configValue = async (name: string): Promise<string> => (await admin.config('GET', name))[1] ?? '?';
+const configValue = async (name: string): Promise<string> =>
+  ((await admin.config('GET', name)) as string[])[1] ?? '?';
 const config = { appendonly: await configValue('appendonly'), appendfsync: await configValue('appendfsync') };
 const redisVersion = /redis_version:(\S+)/.exec(info)?.[1] ?? '?';
 

@@ -87,6 +87,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       initialCash: cash,
       ...(slippageBps > 0 ? { slippage: { type: 'bps', bps: slippageBps } } : {}),
       closeAtEnd: values['close-at-end'] ?? false,
+      recordPrices: !values['no-report'],
       ...(data.total !== undefined ? { total: data.total } : {}),
       onProgress: (p) => progress.update(p.bars),
     });

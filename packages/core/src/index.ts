@@ -110,9 +110,9 @@ export {
   createReconciler,
   EXTERNAL_STRATEGY,
   RECONCILING,
+  Reconciler,
   type ReconcilerOptions,
   type ReconciliationReport,
-  Reconciler,
   type UnresolvedItem,
   type UnresolvedReason,
 } from './execution/reconciliation';

@@ -122,7 +122,7 @@ export class AccountBook {
     if (fill.strategyId) {
       const virtual = this.strategyBook(fill.strategyId, instrument);
       virtual.applyFill(input);
-      virtual.mark(book.markPxUnits, fill.tsEvent);
+      virtual.setMark(book.markPxUnits, fill.tsEvent);
     }
     return { book, closed };
   }
@@ -136,7 +136,7 @@ export class AccountBook {
     this.valueUnits += book.mark(px, ts);
     const strategyBooks = this.#strategyBooksByInstrument.get(instrument.id);
     if (strategyBooks !== undefined)
-      for (let i = 0; i < strategyBooks.length; i++) strategyBooks[i]?.mark(px, ts);
+      for (let i = 0; i < strategyBooks.length; i++) strategyBooks[i]?.setMark(px, ts);
   }
 
   get equityUnits(): number {

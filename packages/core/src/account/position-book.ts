@@ -127,6 +127,15 @@ export class PositionBook {
     return this.valueUnits - before;
   }
 
+  /**
+   * Sets the mark without revaluing (strategy books: their value is only read in snapshots, so it
+   * is computed then, not on every bar).
+   */
+  setMark(pxUnits: number, ts: number): void {
+    this.markPxUnits = pxUnits;
+    if (ts > this.tsLast) this.tsLast = ts;
+  }
+
   #revalue(): void {
     const q = this.qtyUnits;
     this.valueUnits = q === 0 ? 0 : Math.sign(q) * this.notional(this.markPxUnits, Math.abs(q));
@@ -166,10 +175,12 @@ export class PositionBook {
 
   /** Unrealized PnL, minor units. */
   get unrealizedUnits(): number {
+    this.#revalue();
     return this.valueUnits - this.costUnits;
   }
 
   snapshot(): Position {
+    this.#revalue();
     const cp = this.#currencyPrecision;
     const { pricePrecision: pp, quantityPrecision: qp } = this.instrument;
     const q = this.qtyUnits;

@@ -58,7 +58,7 @@ export interface BacktestOptions {
    * trade statistics are computed from the trades' PnLs alone (8 bytes a trade instead of an object).
    */
   readonly recordClosedTrades?: boolean;
-  /** Keep each symbol's closes for charts. Default true. */
+  /** Keep each symbol's closes for charts (the HTML report's price panel). Default false. */
   readonly recordPrices?: boolean;
   readonly logger?: Logger;
   readonly metrics?: MetricsSink;
@@ -82,7 +82,7 @@ export interface BacktestResult {
   readonly closedTrades: readonly ClosedTrade[];
   /** Equity after each timestamp (see `maxEquityPoints`). */
   readonly equity: { readonly timestamps: readonly number[]; readonly values: readonly number[] };
-  /** Close of every symbol, for charts (see `maxEquityPoints`; off with `recordPrices: false`). */
+  /** Close of every symbol, for charts, when `recordPrices` is set (see `maxEquityPoints`). */
   readonly prices: readonly PriceSeries[];
   readonly statistics: BacktestStatistics;
   /** Final state of the default account. */
@@ -212,7 +212,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   ];
   const maxPoints = options.maxEquityPoints ?? 2_000_000;
   const equity = new EquityRecorder(maxPoints);
-  const recordPrices = options.recordPrices ?? true;
+  const recordPrices = options.recordPrices ?? false;
   const prices = new Map<string, EquityRecorder>();
   let series = new EquityRecorder(2);
   let seriesSymbol: string | undefined;

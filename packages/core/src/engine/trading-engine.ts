@@ -223,7 +223,14 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       });
     }
     await this.execution.connect();
-    this.#venueSubscription = this.execution.events$.subscribe((event) => this.#onVenueEvent(event));
+    this.#venueSubscription = this.execution.events$.subscribe((event) => {
+      // Nothing a venue sends may take the engine down: a bad event is logged and dropped.
+      try {
+        this.#onVenueEvent(event);
+      } catch (error) {
+        this.logger.error({ err: error, event }, 'venue event could not be processed');
+      }
+    });
     this.#state = 'running';
     for (const runner of this.#runners) {
       runner.active = true;
@@ -418,11 +425,14 @@ export class TradingEngine implements EngineStreams, EngineCommands {
     if (this.#barDriven) (this.execution as SimulatedVenue).submitOrderSync(order);
     else {
       this.execution.submitOrder(order).catch((error: unknown) => {
-        // The outcome is unknown: the order stays in flight until the venue's events or
-        // reconciliation settle it. It is never resent blindly.
+        // Unless the client knows it never sent the order, the outcome is unknown: the order stays
+        // in flight until the venue's events or reconciliation settle it. It is never resent blindly.
+        const notSent = isRxtradeError(error) && error.details?.['outcome'] === 'NOT_SENT';
         this.logger.error(
           { err: error, clientOrderId },
-          'order submission failed; outcome unknown until reconciled',
+          notSent
+            ? 'order submission refused before sending'
+            : 'order submission failed; outcome unknown until reconciled',
         );
       });
     }
@@ -530,6 +540,27 @@ export class TradingEngine implements EngineStreams, EngineCommands {
         .counter('unknown_order_events_total', { help: 'Venue events for orders this engine does not know' })
         .add();
       return;
+    }
+    if (event.type === 'OrderFilled') {
+      if (current.tradeIds.includes(event.tradeId)) {
+        // A redelivered fill (also on an order already filled): applied once, nothing else to do.
+        this.logger.debug({ tradeId: event.tradeId }, 'duplicate fill ignored');
+        return;
+      }
+      if (
+        event.accountId !== current.accountId ||
+        event.strategyId !== current.strategyId ||
+        event.instrumentId !== current.instrumentId
+      ) {
+        // The engine's own order is the authority on whose fill this is, not the venue's echo.
+        this.logger.warn({ event }, 'fill ids differ from the order; booking it to the order');
+        event = {
+          ...event,
+          accountId: current.accountId,
+          strategyId: current.strategyId,
+          instrumentId: current.instrumentId,
+        };
+      }
     }
     let order: Order;
     try {

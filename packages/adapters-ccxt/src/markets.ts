@@ -1,0 +1,25 @@
+import { RxtradeError } from '@rxtrade/core';
+import type { Exchange, MarketInterface as Market } from 'ccxt';
+
+/**
+ * Loads the exchange's markets (once; ccxt caches them) and resolves each requested market, given as an
+ * exchange id (`BTCUSDT`) or a ccxt symbol (`BTC/USDT`). An unknown one is a configuration error.
+ */
+export async function resolveMarkets(exchange: Exchange, symbols: readonly string[]): Promise<Market[]> {
+  const markets = await exchange.loadMarkets();
+  const out: Market[] = [];
+  for (const symbol of symbols) {
+    const direct = markets[symbol];
+    const byId = (exchange.markets_by_id?.[symbol] as Market[] | undefined)?.[0];
+    const market = direct ?? byId;
+    if (!market?.id) {
+      throw new RxtradeError({
+        code: 'UNKNOWN_INSTRUMENT',
+        message: `${exchange.id} has no market ${symbol}`,
+        details: { symbol },
+      });
+    }
+    out.push(market);
+  }
+  return out;
+}

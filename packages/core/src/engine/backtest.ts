@@ -176,11 +176,11 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     accounts: options.accounts ?? [{ id: 'default', initialCash: options.initialCash ?? 100_000 }],
     strategies,
     clock,
-    // A backtest never looks old orders up (fills are recorded as they happen): keep few, so dead
-    // orders are not promoted to the old generation and memory stays flat over long runs.
-    retainClosedOrders: 1_000,
+    // A backtest never looks finished orders up (fills are recorded as they happen) and never
+    // resends one: keep none, so dead orders are not promoted and memory stays flat on long runs.
+    retainClosedOrders: 0,
     venue: {
-      rememberFinishedOrders: 1_000,
+      rememberFinishedOrders: 0,
       ...(options.slippage ? { slippage: options.slippage } : {}),
       ...(options.maxVolumeShare !== undefined ? { maxVolumeShare: options.maxVolumeShare } : {}),
     },

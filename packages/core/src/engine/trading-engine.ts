@@ -103,6 +103,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
   readonly #orders = new Map<string, Order>();
   /** Ids of terminal orders still kept for lookup, oldest first. */
   readonly #closedOrderIds: BoundedFifo<string>;
+  readonly #retainNone: boolean;
   /** Per-instrument hot state, one lookup per bar; a double in an object field is not boxed (in a Map it is). */
   readonly #symbols = new Map<string, SymbolState>();
   readonly #rules: readonly PreTradeRule[];
@@ -149,6 +150,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
     this.#errorPolicy = options.onStrategyError ?? 'stop';
     this.#idPrefix = options.orderIdPrefix ?? '';
     this.#closedOrderIds = new BoundedFifo(options.retainClosedOrders ?? 10_000);
+    this.#retainNone = options.retainClosedOrders === 0;
     for (const spec of options.instruments) {
       const instrument = 'tickUnits' in spec ? spec : defineInstrument(spec);
       if (this.#instruments.has(instrument.id)) {
@@ -585,11 +587,11 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       const account = this.#account(event.accountId);
       const { closed } = account.applyFill(event, instrument);
       this.#publishOrderEvent(order, event);
-      this.#fills.next(event);
+      if (this.#fills.observed) this.#fills.next(event);
       this.#publishAccount(account, event.instrumentId);
       for (let i = 0; i < this.#monitors.length; i++)
         (this.#monitors[i] as RiskMonitor).onAccountUpdate(account, event.tsEvent);
-      if (closed) this.#closedTrades.next(closed);
+      if (closed && this.#closedTrades.observed) this.#closedTrades.next(closed);
       if (runner?.active) {
         try {
           runner.strategy.onFill(event);
@@ -610,7 +612,8 @@ export class TradingEngine implements EngineStreams, EngineCommands {
   }
 
   #publishOrderEvent(order: Order, event: OrderEvent): void {
-    this.#orderEvents.next(event);
+    // RxJS's Subject.next allocates even with no observer: skip it when nobody listens.
+    if (this.#orderEvents.observed) this.#orderEvents.next(event);
     const runner = this.#runnerById.get(order.strategyId);
     if (runner?.active) {
       try {
@@ -631,6 +634,10 @@ export class TradingEngine implements EngineStreams, EngineCommands {
 
   /** Keeps a bounded number of terminal orders for lookup. */
   #retire(order: Order): void {
+    if (this.#retainNone) {
+      this.#orders.delete(order.clientOrderId);
+      return;
+    }
     const dropped = this.#closedOrderIds.push(order.clientOrderId);
     if (dropped === undefined) return;
     const oldest = this.#orders.get(dropped);
@@ -774,6 +781,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
     this.instrument(order.instrumentId);
     this.#account(order.accountId);
     this.#orders.set(order.clientOrderId, order);
+    this.#openOrders.track(order);
     this.#runnerById.get(order.strategyId)?.open.set(order.clientOrderId, order);
     return true;
   }

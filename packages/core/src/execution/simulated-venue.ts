@@ -88,6 +88,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
   /** Finished orders, most recent last, for queries and resend detection (bounded). */
   readonly #finished = new Map<string, Working>();
   readonly #finishedOrder: BoundedFifo<string>;
+  readonly #rememberNone: boolean;
   #orderSeq = 0;
   #tradeSeq = 0;
 
@@ -106,6 +107,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
     this.#maxVolumeShare = share;
     this.#currencyPrecision = options.currencyPrecision ?? 2;
     this.#finishedOrder = new BoundedFifo(options.rememberFinishedOrders ?? 10_000);
+    this.#rememberNone = options.rememberFinishedOrders === 0;
   }
 
   async connect(): Promise<void> {}
@@ -458,7 +460,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
 
   #report(w: Working, status: OrderStatusReport['status']): void {
     w.status = status;
-    if (status === 'partiallyFilled') return;
+    if (status === 'partiallyFilled' || this.#rememberNone) return;
     this.#finished.set(w.order.clientOrderId, w);
     const forgotten = this.#finishedOrder.push(w.order.clientOrderId);
     if (forgotten !== undefined) this.#finished.delete(forgotten);

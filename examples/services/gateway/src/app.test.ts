@@ -1,0 +1,495 @@
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintApiKey } from './api-keys';
+import { createMemoryRateLimiter } from './rate-limit';
+import { auth, bar, createFixture, type GatewayFixture, tamper } from './test-support';
+
+const marketBuy = { accountId: 'acct-a', instrumentId: 'BTCUSD', side: 'buy', type: 'market', quantity: 1 };
+
+let f: GatewayFixture;
+beforeAll(async () => {
+  f = await createFixture();
+});
+afterAll(async () => {
+  await f.close();
+});
+
+const get = (url: string, key?: string) =>
+  f.app.inject({ method: 'GET', url, headers: key === undefined ? {} : auth(key) });
+const post = (url: string, key: string, payload?: unknown) =>
+  f.app.inject({
+    method: 'POST',
+    url,
+    headers: auth(key),
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  });
+
+function expectTypedError(res: { statusCode: number; json(): unknown }, status: number, code?: string) {
+  expect(res.statusCode).toBe(status);
+  const body = res.json() as { error: { code: string; message: string } };
+  expect(Object.keys(body)).toContain('error');
+  expect(typeof body.error.code).toBe('string');
+  expect(typeof body.error.message).toBe('string');
+  if (code !== undefined) expect(body.error.code).toBe(code);
+  return body;
+}
+
+describe('authentication', () => {
+  it('answers one identical 401 for a missing, malformed, unknown or wrong key', async () => {
+    const wrongSecret = tamper(f.keys.readA);
+    const unknownId = mintApiKey({ scopes: ['read'], accounts: '*' }).key;
+    const variants = [
+      {},
+      { authorization: '' },
+      { authorization: 'Bearer' },
+      { authorization: 'Basic Zm9vOmJhcg==' },
+      { authorization: 'Bearer nonsense' },
+      auth(wrongSecret),
+      auth(unknownId),
+      auth(`${f.keys.readA}x`),
+    ];
+    const responses = await Promise.all(
+      variants.map((headers) => f.app.inject({ method: 'GET', url: '/api/accounts', headers })),
+    );
+    const strip = (h: Record<string, unknown>) => {
+      const { date: _d, 'x-request-id': _r, ...rest } = h;
+      return rest;
+    };
+    const first = responses[0];
+    if (first === undefined) throw new Error('no response');
+    expect(first.statusCode).toBe(401);
+    expect(first.json()).toEqual({
+      error: { code: 'UNAUTHORIZED', message: 'missing or invalid credentials' },
+    });
+    expect(first.headers['www-authenticate']).toBe('Bearer');
+    for (const res of responses) {
+      expect(res.statusCode).toBe(401);
+      expect(res.body).toBe(first.body);
+      expect(strip(res.headers)).toEqual(strip(first.headers));
+    }
+  });
+
+  it('never logs a key', async () => {
+    await get('/api/accounts', f.keys.readA);
+    await get('/api/accounts', `${f.keys.readA}x`);
+    const text = JSON.stringify(f.logger.lines);
+    expect(text).toContain('"route":"/api/accounts"');
+    expect(text).not.toContain(f.keys.readA.slice(21));
+  });
+
+  it('checks scopes: 403 without the route scope', async () => {
+    expectTypedError(await post('/api/orders', f.keys.readA, marketBuy), 403, 'FORBIDDEN');
+    expectTypedError(
+      await post('/api/risk/kill-switch', f.keys.tradeA, { reason: 'x', flatten: false }),
+      403,
+    );
+    expectTypedError(await post('/api/strategies/sma/stop', f.keys.tradeA), 403);
+  });
+});
+
+describe('security headers and generic errors', () => {
+  it('sets CSP, nosniff, referrer, framing and no X-Powered-By on API, errors and the dashboard', async () => {
+    for (const res of [
+      await get('/api/accounts', f.keys.readA),
+      await get('/api/accounts'),
+      await get('/'),
+      await get('/nope'),
+    ]) {
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    }
+  });
+
+  it('refuses bodies over 16 KiB with 413, non-JSON with 415, broken JSON with 400', async () => {
+    const big = { ...marketBuy, clientOrderId: 'x', pad: 'y'.repeat(17_000) };
+    expectTypedError(await post('/api/orders', f.keys.tradeA, big), 413, 'PAYLOAD_TOO_LARGE');
+    const text = await f.app.inject({
+      method: 'POST',
+      url: '/api/orders',
+      headers: { ...auth(f.keys.tradeA), 'content-type': 'text/plain' },
+      payload: 'hello',
+    });
+    expectTypedError(text, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    const broken = await f.app.inject({
+      method: 'POST',
+      url: '/api/orders',
+      headers: { ...auth(f.keys.tradeA), 'content-type': 'application/json' },
+      payload: '{"accountId":',
+    });
+    const longParam = await get(`/api/accounts/${'x'.repeat(300)}`, f.keys.readA);
+    expectTypedError(longParam, 414, 'URI_TOO_LONG');
+    expect(longParam.headers['x-content-type-options']).toBe('nosniff');
+    expectTypedError(await get('/api/accounts/%zz', f.keys.readA), 400, 'BAD_URL');
+    const body = expectTypedError(broken, 400);
+    expect(JSON.stringify(body)).not.toMatch(/at .*\.(ts|js):\d+/);
+  });
+
+  it('hides internals of unexpected failures behind a generic 500', async () => {
+    const original = f.backend.listStrategies;
+    (f.backend as unknown as { listStrategies: () => Promise<never> }).listStrategies = async () => {
+      throw new Error('secret internal detail at /srv/app.js:12');
+    };
+    try {
+      const res = await get('/api/strategies', f.keys.readA);
+      expect(res.statusCode).toBe(500);
+      expect(res.json()).toEqual({ error: { code: 'INTERNAL', message: 'internal error' } });
+    } finally {
+      (f.backend as { listStrategies: typeof original }).listStrategies = original;
+    }
+  });
+});
+
+describe('routes', () => {
+  it('GET /api/accounts lists only the key’s accounts', async () => {
+    const a = (await get('/api/accounts', f.keys.readA)).json() as { accounts: { accountId: string }[] };
+    expect(a.accounts.map((x) => x.accountId)).toEqual(['acct-a']);
+    const all = (await get('/api/accounts', f.keys.all)).json() as { accounts: { accountId: string }[] };
+    expect(all.accounts.map((x) => x.accountId)).toEqual(['acct-a', 'acct-b']);
+  });
+
+  it('GET /api/accounts/:id, positions and orders; 404 for another account, exactly as for an unknown one', async () => {
+    const res = await get('/api/accounts/acct-a', f.keys.readA);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ account: { accountId: 'acct-a', initialCash: 100_000 } });
+    expect((await get('/api/accounts/acct-a/positions', f.keys.readA)).json()).toHaveProperty('positions');
+    expect((await get('/api/accounts/acct-a/orders?open=true', f.keys.readA)).json()).toHaveProperty(
+      'orders',
+    );
+    for (const url of [
+      '/api/accounts/acct-b',
+      '/api/accounts/acct-b/positions',
+      '/api/accounts/acct-b/orders',
+    ]) {
+      const other = await get(url, f.keys.readA);
+      const missing = await get(url.replace('acct-b', 'acct-zz'), f.keys.readA);
+      expectTypedError(other, 404, 'NOT_FOUND');
+      expect(other.body).toBe(missing.body);
+    }
+    expectTypedError(
+      await get('/api/accounts/acct-a/orders?open=yes', f.keys.readA),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectTypedError(await get('/api/accounts/acct-a/orders?x=1', f.keys.readA), 400);
+  });
+
+  it('POST /api/orders submits, fills on the next bar, shows in positions; other accounts are 404', async () => {
+    const res = await post('/api/orders', f.keys.tradeA, { ...marketBuy, clientOrderId: 'gw-1' });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({
+      order: { clientOrderId: 'gw-1', accountId: 'acct-a', strategyId: 'manual' },
+    });
+    f.engine.processBar(bar('BTCUSD', 101));
+    const positions = (await get('/api/accounts/acct-a/positions', f.keys.readA)).json() as {
+      positions: { instrumentId: string; quantity: number }[];
+    };
+    expect(positions.positions).toEqual([expect.objectContaining({ instrumentId: 'BTCUSD', quantity: 1 })]);
+    const orders = (await get('/api/accounts/acct-a/orders', f.keys.readA)).json() as {
+      orders: { status: string }[];
+    };
+    expect(orders.orders.map((o) => o.status)).toContain('filled');
+    expectTypedError(await post('/api/orders', f.keys.tradeA, { ...marketBuy, accountId: 'acct-b' }), 404);
+    expectTypedError(await post('/api/orders', f.keys.tradeA, { ...marketBuy, clientOrderId: 'gw-1' }), 409);
+    expectTypedError(await post('/api/orders', f.keys.tradeA, { ...marketBuy, instrumentId: 'NOPE' }), 400);
+    expectTypedError(await post('/api/orders', f.keys.tradeA, { ...marketBuy, strategyId: 'sma' }), 400);
+    expectTypedError(await post('/api/orders', f.keys.tradeA, { ...marketBuy, type: 'limit' }), 400);
+    expect(f.engine.positions('acct-b')).toEqual([]);
+  });
+
+  it('DELETE /api/orders/:id cancels an open order of the key’s account only', async () => {
+    const limit = { ...marketBuy, type: 'limit', price: 50, clientOrderId: 'gw-limit' };
+    expect((await post('/api/orders', f.keys.tradeA, limit)).statusCode).toBe(201);
+    const open = (await get('/api/accounts/acct-a/orders?open=true', f.keys.readA)).json() as {
+      orders: { clientOrderId: string }[];
+    };
+    expect(open.orders.map((o) => o.clientOrderId)).toEqual(['gw-limit']);
+    // key B cannot cancel A's order, neither naming A (404 account) nor naming B (404 order)
+    const del = (key: string, url: string, payload?: object) =>
+      f.app.inject({ method: 'DELETE', url, headers: auth(key), ...(payload ? { payload } : {}) });
+    expectTypedError(await del(f.keys.tradeB, '/api/orders/gw-limit?accountId=acct-a'), 404);
+    expectTypedError(await del(f.keys.tradeB, '/api/orders/gw-limit?accountId=acct-b'), 404);
+    expectTypedError(await del(f.keys.tradeA, '/api/orders/gw-limit'), 400);
+    expectTypedError(
+      await del(f.keys.tradeA, '/api/orders/gw-limit?accountId=acct-a', { accountId: 'acct-a' }),
+      400,
+    );
+    expect(f.engine.order('gw-limit')?.status).not.toBe('canceled');
+    const ok = await del(f.keys.tradeA, '/api/orders/gw-limit', { accountId: 'acct-a' });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toEqual({ canceled: true, clientOrderId: 'gw-limit' });
+    expect(f.engine.order('gw-limit')?.status).toBe('canceled');
+    expectTypedError(await del(f.keys.tradeA, '/api/orders/gw-limit?accountId=acct-a'), 404);
+  });
+
+  it('GET /api/strategies and POST start|stop (admin)', async () => {
+    expect((await get('/api/strategies', f.keys.readA)).json()).toEqual({
+      strategies: [{ id: 'sma', status: 'running', symbols: ['BTCUSD'] }],
+    });
+    expect((await post('/api/strategies/sma/stop', f.keys.adminAll)).json()).toEqual({
+      id: 'sma',
+      running: false,
+    });
+    expect((await get('/api/strategies', f.keys.readA)).json()).toMatchObject({
+      strategies: [{ status: 'stopped' }],
+    });
+    expect((await post('/api/strategies/sma/start', f.keys.adminAll, {})).statusCode).toBe(200);
+    expectTypedError(await post('/api/strategies/nope/start', f.keys.adminAll), 404);
+    expectTypedError(await post('/api/strategies/sma/start', f.keys.adminAll, { force: true }), 400);
+  });
+
+  it('GET /health and /metrics', async () => {
+    const health = await get('/health');
+    expect(health.statusCode).toBe(200);
+    expect(health.json()).toEqual({ status: 'ok', checks: { engine: true } });
+    const metrics = await get('/metrics');
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.headers['content-type']).toContain('text/plain');
+    expect(metrics.body).toContain('rxtrade_gateway_http_requests_total');
+    expect(metrics.body).toContain('rxtrade_gateway_auth_failures_total');
+  });
+
+  it('GET /health is 503 when the backend is not ready', async () => {
+    const original = f.backend.health;
+    (f.backend as { health: typeof original }).health = async () => ({ ok: false, checks: { redis: false } });
+    try {
+      const res = await get('/health');
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toEqual({ status: 'unavailable', checks: { redis: false } });
+    } finally {
+      (f.backend as { health: typeof original }).health = original;
+    }
+  });
+
+  it('serves the dashboard files with their types', async () => {
+    expect((await get('/')).headers['content-type']).toContain('text/html');
+    expect((await get('/app.js')).headers['content-type']).toContain('text/javascript');
+    expect((await get('/style.css')).headers['content-type']).toContain('text/css');
+    expect((await get('/')).body).not.toMatch(/<script>[^<]/);
+  });
+});
+
+describe('rate limit (in-memory)', () => {
+  it('answers 429 with Retry-After once the bucket is empty, per key', async () => {
+    const g = await createFixture({
+      rateLimit: createMemoryRateLimiter({ capacity: 3, refillPerSecond: 0.5 }),
+    });
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < 4; i++)
+        codes.push((await g.app.inject({ url: '/api/accounts', headers: auth(g.keys.readA) })).statusCode);
+      expect(codes).toEqual([200, 200, 200, 429]);
+      const limited = await g.app.inject({ url: '/api/accounts', headers: auth(g.keys.readA) });
+      expectTypedError(limited, 429, 'RATE_LIMITED');
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect((await g.app.inject({ url: '/api/accounts', headers: auth(g.keys.all) })).statusCode).toBe(200);
+      // failed authentication has its own bucket per client address, never a key's
+      const unauth: number[] = [];
+      for (let i = 0; i < 4; i++) unauth.push((await g.app.inject({ url: '/api/accounts' })).statusCode);
+      expect(unauth).toEqual([401, 401, 401, 429]);
+      expect((await g.app.inject({ url: '/api/accounts', headers: auth(g.keys.tradeA) })).statusCode).toBe(
+        200,
+      );
+    } finally {
+      await g.close();
+    }
+  });
+});
+
+describe('risk and kill switch', () => {
+  it('kill switch with flatten closes the positions (REDUCING, then HALTED)', async () => {
+    const g = await createFixture();
+    try {
+      const buy = { ...marketBuy, quantity: 3 };
+      expect(
+        (
+          await g.app.inject({
+            method: 'POST',
+            url: '/api/orders',
+            headers: auth(g.keys.tradeA),
+            payload: buy,
+          })
+        ).statusCode,
+      ).toBe(201);
+      g.engine.processBar(bar('BTCUSD', 100));
+      expect(g.engine.positions('acct-a')[0]?.quantity).toBe(3);
+      const res = await g.app.inject({
+        method: 'POST',
+        url: '/api/risk/kill-switch',
+        headers: auth(g.keys.adminAll),
+        payload: { reason: 'flatten test', flatten: true },
+      });
+      expect(res.json()).toEqual({ halted: true, flatten: true });
+      g.engine.processBar(bar('BTCUSD', 99));
+      expect(g.engine.positions('acct-a')[0]?.quantity).toBe(0);
+      expect(g.engine.tradingState()).toBe('HALTED');
+    } finally {
+      await g.close();
+    }
+  });
+
+  it('GET /api/risk shows ACTIVE; POST /api/risk/kill-switch halts and later orders are denied', async () => {
+    const g = await createFixture();
+    try {
+      const before = (await g.app.inject({ url: '/api/risk', headers: auth(g.keys.readA) })).json() as {
+        states: { state: string }[];
+      };
+      expect(before.states).toEqual([expect.objectContaining({ type: 'RiskStateChanged', state: 'ACTIVE' })]);
+      expectTypedError(
+        await g.app.inject({
+          method: 'POST',
+          url: '/api/risk/kill-switch',
+          headers: auth(g.keys.adminAll),
+          payload: { reason: 'x' },
+        }),
+        400,
+      );
+      const res = await g.app.inject({
+        method: 'POST',
+        url: '/api/risk/kill-switch',
+        headers: auth(g.keys.adminAll),
+        payload: { reason: 'test halt', flatten: false },
+      });
+      expect(res.statusCode).toBe(202);
+      const after = (await g.app.inject({ url: '/api/risk', headers: auth(g.keys.readA) })).json() as {
+        states: { state: string; reason: string }[];
+      };
+      expect(after.states[0]).toMatchObject({ state: 'HALTED', reason: 'test halt' });
+      const denied = await g.app.inject({
+        method: 'POST',
+        url: '/api/orders',
+        headers: auth(g.keys.tradeA),
+        payload: marketBuy,
+      });
+      expectTypedError(denied, 422, 'ORDER_DENIED');
+      expect(denied.json()).toMatchObject({ order: { status: 'denied' } });
+    } finally {
+      await g.close();
+    }
+  });
+});
+
+async function readEvents(
+  response: Response,
+  until: (events: { event: string; data: unknown }[]) => boolean,
+) {
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  const events: { event: string; data: unknown }[] = [];
+  let buffer = '';
+  while (!until(events)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let end = buffer.indexOf('\n\n');
+    while (end >= 0) {
+      const chunk = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = /^event: (.*)$/m.exec(chunk)?.[1];
+      const data = /^data: (.*)$/m.exec(chunk)?.[1];
+      if (event !== undefined && data !== undefined) events.push({ event, data: JSON.parse(data) });
+      end = buffer.indexOf('\n\n');
+    }
+  }
+  await reader.cancel();
+  return events;
+}
+
+describe('SSE /api/stream', () => {
+  it('delivers the caller’s fills (Bearer header), never another account’s', async () => {
+    const g = await createFixture();
+    try {
+      await g.app.listen({ port: 0, host: '127.0.0.1' });
+      const base = `http://127.0.0.1:${(g.app.server.address() as AddressInfo).port}`;
+      const stream = await fetch(`${base}/api/stream`, { headers: auth(g.keys.readA) });
+      expect(stream.status).toBe(200);
+      expect(stream.headers.get('content-type')).toContain('text/event-stream');
+      expect(stream.headers.get('x-content-type-options')).toBe('nosniff');
+      const eventsPromise = readEvents(stream, (events) => events.some((e) => e.event === 'fill'));
+      // B trades first: A's stream must not see it
+      const buyB = { ...marketBuy, accountId: 'acct-b', clientOrderId: 'b-1' };
+      expect(
+        (
+          await g.app.inject({
+            method: 'POST',
+            url: '/api/orders',
+            headers: auth(g.keys.tradeB),
+            payload: buyB,
+          })
+        ).statusCode,
+      ).toBe(201);
+      g.engine.processBar(bar('BTCUSD', 102));
+      const buyA = { ...marketBuy, clientOrderId: 'a-1' };
+      expect(
+        (
+          await g.app.inject({
+            method: 'POST',
+            url: '/api/orders',
+            headers: auth(g.keys.tradeA),
+            payload: buyA,
+          })
+        ).statusCode,
+      ).toBe(201);
+      g.engine.processBar(bar('BTCUSD', 103));
+      const events = await eventsPromise;
+      const fills = events.filter((e) => e.event === 'fill');
+      expect(fills).toEqual([
+        {
+          event: 'fill',
+          data: expect.objectContaining({
+            type: 'fill',
+            accountId: 'acct-a',
+            data: expect.objectContaining({ clientOrderId: 'a-1', lastPx: 103 }),
+          }),
+        },
+      ]);
+      expect(events.every((e) => (e.data as { accountId?: string }).accountId !== 'acct-b')).toBe(true);
+      expect(events.some((e) => e.event === 'risk')).toBe(true);
+    } finally {
+      await g.close();
+    }
+  });
+
+  it('ends open streams when the app closes (app.close() does not hang on them)', async () => {
+    const g = await createFixture();
+    let closed = false;
+    try {
+      await g.app.listen({ port: 0, host: '127.0.0.1' });
+      const base = `http://127.0.0.1:${(g.app.server.address() as AddressInfo).port}`;
+      const stream = await fetch(`${base}/api/stream`, { headers: auth(g.keys.readA) });
+      const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+      await reader.read();
+      await g.close();
+      closed = true;
+      let done = false;
+      while (!done) done = (await reader.read()).done;
+      expect(done).toBe(true);
+    } finally {
+      if (!closed) await g.close();
+    }
+  });
+
+  it('accepts a single-use stream token instead of the header; never the API key in the URL', async () => {
+    const g = await createFixture();
+    try {
+      await g.app.listen({ port: 0, host: '127.0.0.1' });
+      const base = `http://127.0.0.1:${(g.app.server.address() as AddressInfo).port}`;
+      const { token, expiresInMs } = (await (
+        await fetch(`${base}/api/stream-token`, { method: 'POST', headers: auth(g.keys.readA) })
+      ).json()) as { token: string; expiresInMs: number };
+      expect(expiresInMs).toBeLessThanOrEqual(60_000);
+      const first = await fetch(`${base}/api/stream?token=${token}`);
+      expect(first.status).toBe(200);
+      await first.body?.cancel();
+      const again = await fetch(`${base}/api/stream?token=${token}`);
+      expect(again.status).toBe(401);
+      expect((await fetch(`${base}/api/stream?token=${encodeURIComponent(g.keys.readA)}`)).status).toBe(401);
+      expect((await fetch(`${base}/api/accounts?token=${token}`)).status).toBe(401);
+    } finally {
+      await g.close();
+    }
+  });
+});

@@ -1,0 +1,462 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isRxtradeError, type Logger, type MetricsSink, type OrderRequest } from '@rxtrade/core';
+import { createPrometheusMetrics, type PrometheusMetrics } from '@rxtrade/prometheus';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Subscription } from 'rxjs';
+import type { GatewayBackend } from '../../shared/src/gateway-backend';
+import { type ApiKeyRecord, type ApiKeyStore, type Scope, verifyApiKey } from './api-keys';
+import { ApiError, errorBody, notFound, unauthorized } from './errors';
+import type { RateLimiter } from './rate-limit';
+import {
+  CancelBodySchema,
+  CancelQuerySchema,
+  EmptyBodySchema,
+  EmptyQuerySchema,
+  IdSchema,
+  KillSwitchBodySchema,
+  OrdersQuerySchema,
+  parseOr400,
+  StreamQuerySchema,
+  SubmitOrderBodySchema,
+} from './schemas';
+import { createStreamTokens, type StreamTokens } from './stream-tokens';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    apiKey: ApiKeyRecord | null;
+  }
+  interface FastifyContextConfig {
+    /** Scope a route needs; routes without one are public (dashboard files, /health, /metrics). */
+    scope?: Scope;
+    /** The route also accepts a stream token in `?token=` (only `GET /api/stream`). */
+    streamToken?: boolean;
+  }
+}
+
+/** Options of {@link createGatewayApp}. */
+export interface GatewayAppOptions {
+  readonly backend: GatewayBackend;
+  /** Where API key records (hashes) are looked up. */
+  readonly keys: ApiKeyStore;
+  /** Per-key limiter: Redis-backed across replicas, in-memory for one process. */
+  readonly rateLimit: RateLimiter;
+  readonly logger: Logger;
+  /** Served at `/metrics`; the gateway's own metrics are recorded in it. Default: a fresh registry. */
+  readonly metrics?: PrometheusMetrics;
+  /** Largest request body. Default 16 KiB. */
+  readonly bodyLimit?: number;
+  /** Default: in-memory, 30 s, single use. */
+  readonly streamTokens?: StreamTokens;
+  /** SSE comment heartbeat. Default 15 s. */
+  readonly heartbeatMs?: number;
+}
+
+/**
+ * Headers on every response. The CSP allows only same-origin scripts, styles and connections (the
+ * dashboard has no inline script or style), forbids framing, and no `X-Powered-By` is ever set.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'cache-control': 'no-store',
+};
+
+const PUBLIC_FILES: Readonly<Record<string, { file: string; type: string }>> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+};
+
+const MAX_SSE_BUFFER = 1 << 20;
+
+function canSee(key: ApiKeyRecord, accountId: string): boolean {
+  return key.accounts === '*' || key.accounts.includes(accountId);
+}
+
+function keyOf(request: FastifyRequest): ApiKeyRecord {
+  if (request.apiKey === null) throw unauthorized();
+  return request.apiKey;
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer ([\x21-\x7e]{1,200})$/.exec(header);
+  return match ? match[1] : undefined;
+}
+
+/** Maps a backend failure to a client-safe error; unknown failures become a bare 500. */
+function backendError(error: unknown): ApiError | undefined {
+  if (!isRxtradeError(error)) return undefined;
+  switch (error.code) {
+    case 'INVALID_ARGUMENT':
+      return new ApiError(400, 'INVALID_ORDER', 'the order is not valid');
+    case 'UNKNOWN_INSTRUMENT':
+      return new ApiError(400, 'UNKNOWN_INSTRUMENT', 'unknown instrument');
+    case 'DUPLICATE_ORDER':
+      return new ApiError(409, 'DUPLICATE_ORDER', 'client order id already in use');
+    case 'UNKNOWN_ACCOUNT':
+      return notFound('account');
+    case 'UNKNOWN_ORDER':
+      return notFound('order');
+    case 'NOT_STARTED':
+    case 'NOT_CONNECTED':
+    case 'TIMEOUT':
+    case 'CLOSED':
+      return new ApiError(503, 'UNAVAILABLE', 'the trading backend is not available; retry later');
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The gateway's HTTP app (Fastify 5), not listening yet: `await app.listen({ port, host })`.
+ *
+ * Every `/api` request passes, in order: authentication (one identical 401), the per-key rate limit
+ * (429 + `Retry-After`), the route's scope (403), body/query validation (strict zod, 400), then
+ * per-account access (404 for accounts the key may not see, exactly as for unknown ones). Errors are
+ * `{ error: { code, message } }` and never carry stack traces or internals.
+ */
+export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
+  const { backend, keys, rateLimit } = options;
+  const log = options.logger;
+  const metrics = options.metrics ?? createPrometheusMetrics({ defaultMetrics: false });
+  const sink: MetricsSink = metrics;
+  const tokens = options.streamTokens ?? createStreamTokens();
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const files = new Map(
+    Object.entries(PUBLIC_FILES).map(([path, { file, type }]) => [
+      path,
+      { body: readFileSync(new URL(`./public/${file}`, import.meta.url)), type },
+    ]),
+  );
+  const requests = sink.counter('gateway_http_requests_total', {
+    help: 'Gateway HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'],
+  });
+  const duration = sink.histogram('gateway_http_request_duration_seconds', {
+    help: 'Gateway HTTP request duration',
+    labelNames: ['route'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+  });
+  const authFailures = sink.counter('gateway_auth_failures_total', { help: 'Requests refused with 401' });
+  const limited = sink.counter('gateway_rate_limited_total', { help: 'Requests refused with 429' });
+  const streamsOpen = sink.gauge('gateway_sse_streams', { help: 'Open SSE streams' });
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit ?? 16 * 1024,
+    trustProxy: false,
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    routerOptions: { maxParamLength: 200 },
+    // Router-level failures (a malformed URL, a too-long path parameter) happen before any hook:
+    // answer them in the same shape and with the same headers as everything else.
+    frameworkErrors: (error, _request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      void (reply as unknown as FastifyReply)
+        .headers(SECURITY_HEADERS)
+        .code(tooLong ? 414 : 400)
+        .send(
+          errorBody(
+            tooLong ? 'URI_TOO_LONG' : 'BAD_URL',
+            tooLong ? 'path parameter too long' : 'malformed URL',
+          ),
+        );
+    },
+  });
+  app.removeContentTypeParser('text/plain');
+  app.decorateRequest('apiKey', null);
+
+  const tooMany = (retryAfterMs: number): ApiError => {
+    limited.add();
+    const seconds = String(Math.max(1, Math.ceil(retryAfterMs / 1_000)));
+    return new ApiError(429, 'RATE_LIMITED', 'too many requests').with({ 'retry-after': seconds });
+  };
+
+  const streams = new Set<() => void>();
+  let streamCount = 0;
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.headers(SECURITY_HEADERS);
+    reply.header('x-request-id', request.id);
+    const config = request.routeOptions.config;
+    const scope = config.scope;
+    if (scope === undefined) return;
+    let key: ApiKeyRecord | undefined;
+    const presented = bearer(request);
+    if (presented !== undefined) {
+      key = await verifyApiKey(keys, presented);
+    } else if (config.streamToken === true && request.headers.authorization === undefined) {
+      const token = (request.query as Record<string, unknown>)['token'];
+      const keyId = typeof token === 'string' ? tokens.redeem(token) : undefined;
+      key = keyId === undefined ? undefined : await keys.get(keyId);
+    }
+    if (key === undefined) {
+      authFailures.add();
+      // Failed attempts are limited per client address (the socket's: trustProxy is off), so
+      // guessing costs a 429 long before it costs anything else. Successful requests never touch it.
+      const failures = await rateLimit.consume(`unauth:${request.ip}`);
+      if (!failures.allowed) throw tooMany(failures.retryAfterMs);
+      throw unauthorized();
+    }
+    request.apiKey = key;
+    const decision = await rateLimit.consume(`key:${key.id}`);
+    reply.header('ratelimit-limit', String(rateLimit.capacity));
+    reply.header('ratelimit-remaining', String(decision.remaining));
+    if (!decision.allowed) throw tooMany(decision.retryAfterMs);
+    if (!key.scopes.includes(scope)) {
+      throw new ApiError(403, 'FORBIDDEN', `this key lacks the ${scope} scope`);
+    }
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const status = String(reply.statusCode);
+    requests.add(1, { method: request.method, route, status });
+    duration.observe(reply.elapsedTime / 1_000, { route });
+    // Never the Authorization header, the query (stream tokens) or the body.
+    log.info(
+      {
+        reqId: request.id,
+        method: request.method,
+        route,
+        status: reply.statusCode,
+        keyId: request.apiKey?.id,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+
+  app.setErrorHandler(async (error: unknown, request, reply) => {
+    let api: ApiError;
+    const e = error as { code?: unknown; statusCode?: unknown; validation?: unknown };
+    if (error instanceof ApiError) api = error;
+    else if (e.validation !== undefined && error instanceof Error)
+      api = new ApiError(400, 'VALIDATION_FAILED', error.message);
+    else if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      api = new ApiError(413, 'PAYLOAD_TOO_LARGE', 'request body too large');
+    else if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      api = new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send application/json');
+    else if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500)
+      api = new ApiError(
+        e.statusCode,
+        e.statusCode === 400 ? 'INVALID_JSON' : 'BAD_REQUEST',
+        'malformed request',
+      );
+    else {
+      const mapped = backendError(error);
+      if (mapped) api = mapped;
+      else {
+        log.error({ reqId: request.id, err: error }, 'unhandled gateway error');
+        api = new ApiError(500, 'INTERNAL', 'internal error');
+      }
+    }
+    return reply.code(api.status).headers(api.headers).send(errorBody(api.code, api.message));
+  });
+
+  app.setNotFoundHandler(async (_request, reply) =>
+    reply.code(404).send(errorBody('NOT_FOUND', 'no such route')),
+  );
+
+  // ---- public: dashboard, health, metrics ----
+  for (const [path, file] of files) {
+    app.get(path, async (_request, reply) =>
+      reply.type(file.type).header('cache-control', 'no-cache').send(file.body),
+    );
+  }
+
+  app.get('/health', async (_request, reply) => {
+    try {
+      const health = await backend.health();
+      return reply
+        .code(health.ok ? 200 : 503)
+        .send({ status: health.ok ? 'ok' : 'unavailable', checks: health.checks });
+    } catch (error) {
+      log.warn({ err: error }, 'health check failed');
+      return reply.code(503).send({ status: 'unavailable', checks: {} });
+    }
+  });
+
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(metrics.contentType).send(await metrics.metrics()),
+  );
+
+  // ---- read ----
+  const read = { config: { scope: 'read' as const } };
+
+  const visibleAccount = async (key: ApiKeyRecord, rawId: unknown) => {
+    const id = IdSchema.safeParse(rawId);
+    if (!id.success || !canSee(key, id.data)) throw notFound('account');
+    const account = await backend.getAccount(id.data);
+    if (account === undefined) throw notFound('account');
+    return account;
+  };
+
+  app.get('/api/accounts', read, async (request) => {
+    parseOr400(EmptyQuerySchema, request.query, 'query');
+    const key = keyOf(request);
+    const accounts = await backend.listAccounts();
+    return { accounts: accounts.filter((a) => canSee(key, a.accountId)) };
+  });
+
+  app.get('/api/accounts/:id', read, async (request) => {
+    parseOr400(EmptyQuerySchema, request.query, 'query');
+    return { account: await visibleAccount(keyOf(request), (request.params as { id: string }).id) };
+  });
+
+  app.get('/api/accounts/:id/positions', read, async (request) => {
+    parseOr400(EmptyQuerySchema, request.query, 'query');
+    const account = await visibleAccount(keyOf(request), (request.params as { id: string }).id);
+    return { positions: await backend.listPositions(account.accountId) };
+  });
+
+  app.get('/api/accounts/:id/orders', read, async (request) => {
+    const query = parseOr400(OrdersQuerySchema, request.query, 'query');
+    const account = await visibleAccount(keyOf(request), (request.params as { id: string }).id);
+    return { orders: await backend.listOrders(account.accountId, { openOnly: query.open === 'true' }) };
+  });
+
+  app.get('/api/strategies', read, async (request) => {
+    parseOr400(EmptyQuerySchema, request.query, 'query');
+    return { strategies: await backend.listStrategies() };
+  });
+
+  app.get('/api/risk', read, async (request) => {
+    parseOr400(EmptyQuerySchema, request.query, 'query');
+    const key = keyOf(request);
+    const states = await backend.riskState();
+    return { states: states.filter((s) => s.accountId === undefined || canSee(key, s.accountId)) };
+  });
+
+  // ---- trade ----
+  const trade = { config: { scope: 'trade' as const } };
+
+  app.post('/api/orders', trade, async (request, reply) => {
+    parseOr400(EmptyQuerySchema, request.query, 'query');
+    const body = parseOr400(SubmitOrderBodySchema, request.body, 'body');
+    const key = keyOf(request);
+    const { accountId, ...rest } = body;
+    await visibleAccount(key, accountId);
+    const order = await backend.submitOrder(accountId, rest as OrderRequest);
+    if (order.status === 'denied') {
+      return reply.code(422).send({ ...errorBody('ORDER_DENIED', 'the order was denied by risk'), order });
+    }
+    return reply.code(201).send({ order });
+  });
+
+  app.delete('/api/orders/:clientOrderId', trade, async (request) => {
+    const query = parseOr400(CancelQuerySchema, request.query, 'query');
+    const fromBody =
+      request.body === undefined ? undefined : parseOr400(CancelBodySchema, request.body, 'body');
+    const accountId = query.accountId ?? fromBody?.accountId;
+    if (accountId === undefined || (query.accountId !== undefined && fromBody !== undefined)) {
+      throw Object.assign(new Error('invalid request: give accountId once, in the query or the body'), {
+        validation: true,
+      });
+    }
+    const clientOrderId = IdSchema.safeParse((request.params as { clientOrderId: string }).clientOrderId);
+    await visibleAccount(keyOf(request), accountId);
+    if (!clientOrderId.success || !(await backend.cancelOrder(accountId, clientOrderId.data))) {
+      throw notFound('open order');
+    }
+    return { canceled: true, clientOrderId: clientOrderId.data };
+  });
+
+  // ---- admin ----
+  const admin = { config: { scope: 'admin' as const } };
+
+  for (const action of ['start', 'stop'] as const) {
+    app.post(`/api/strategies/:id/${action}`, admin, async (request) => {
+      parseOr400(EmptyQuerySchema, request.query, 'query');
+      parseOr400(EmptyBodySchema, request.body, 'body');
+      const id = IdSchema.safeParse((request.params as { id: string }).id);
+      if (!id.success || !(await backend.setStrategyRunning(id.data, action === 'start'))) {
+        throw notFound('strategy');
+      }
+      return { id: id.data, running: action === 'start' };
+    });
+  }
+
+  app.post('/api/risk/kill-switch', admin, async (request, reply) => {
+    parseOr400(EmptyQuerySchema, request.query, 'query');
+    const body = parseOr400(KillSwitchBodySchema, request.body, 'body');
+    const key = keyOf(request);
+    log.warn({ reqId: request.id, keyId: key.id, reason: body.reason, flatten: body.flatten }, 'kill switch');
+    await backend.killSwitch(body);
+    return reply.code(202).send({ halted: true, flatten: body.flatten });
+  });
+
+  // ---- live stream ----
+  app.post('/api/stream-token', read, async (request) => {
+    parseOr400(EmptyQuerySchema, request.query, 'query');
+    parseOr400(EmptyBodySchema, request.body, 'body');
+    return tokens.mint(keyOf(request).id);
+  });
+
+  app.get('/api/stream', { config: { scope: 'read', streamToken: true } }, async (request, reply) => {
+    parseOr400(StreamQuerySchema, request.query, 'query');
+    const key = keyOf(request);
+    const accountIds =
+      key.accounts === '*' ? (await backend.listAccounts()).map((a) => a.accountId) : [...key.accounts];
+    const allowed = new Set(accountIds);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'x-request-id': request.id,
+      'content-type': 'text/event-stream; charset=utf-8',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write('retry: 3000\n\n');
+    let subscription: Subscription | undefined;
+    let done = false;
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), heartbeatMs);
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearInterval(heartbeat);
+      subscription?.unsubscribe();
+      streams.delete(finish);
+      streamsOpen.set(--streamCount);
+      if (!res.writableEnded) res.end();
+    };
+    streams.add(finish);
+    streamsOpen.set(++streamCount);
+    request.raw.on('close', finish);
+    res.on('close', finish);
+    subscription = backend.live$(accountIds).subscribe({
+      next(event) {
+        if (done || (event.accountId !== undefined && !allowed.has(event.accountId))) return;
+        res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+        // A client that does not read: drop it rather than buffer without bound; it reconnects.
+        if (res.writableLength > MAX_SSE_BUFFER) finish();
+      },
+      error(error: unknown) {
+        log.warn({ reqId: request.id, err: error }, 'live stream failed');
+        finish();
+      },
+      complete: finish,
+    });
+    if (done) subscription.unsubscribe();
+  });
+
+  app.addHook('preClose', async () => {
+    for (const finish of [...streams]) finish();
+  });
+
+  return app;
+}

@@ -1,0 +1,127 @@
+import {
+  type AccountState,
+  isOpen,
+  isRxtradeError,
+  killSwitch,
+  type Order,
+  type RiskStateChanged,
+  type TradingEngine,
+} from '@rxtrade/core';
+import { filter, map, merge, type Observable, type Subscription } from 'rxjs';
+import type { GatewayBackend, LiveEvent, StrategyInfo } from '../../shared/src/gateway-backend';
+
+/** Options of {@link createEngineBackend}. */
+export interface EngineBackendOptions {
+  /** A started engine. */
+  readonly engine: TradingEngine;
+  /** Strategies to list (the engine does not expose its runners). Default none. */
+  readonly strategies?: readonly { readonly id: string; readonly symbols: readonly string[] }[];
+  /** Most orders remembered per account for `listOrders`. Default 1,000 (oldest dropped). */
+  readonly maxOrdersPerAccount?: number;
+}
+
+/** A {@link GatewayBackend} that also lets its owner release its subscriptions. */
+export interface EngineBackend extends GatewayBackend {
+  close(): void;
+}
+
+/**
+ * A {@link GatewayBackend} over one in-process {@link TradingEngine}: for tests, demos and a
+ * single-process deployment. The fleet's backend talks to the services over RabbitMQ and Redis
+ * instead. `setStrategyRunning` only records the wish here: the engine has no per-strategy pause.
+ */
+export function createEngineBackend(options: EngineBackendOptions): EngineBackend {
+  const { engine } = options;
+  const maxOrders = options.maxOrdersPerAccount ?? 1_000;
+  const ordersByAccount = new Map<string, Set<string>>();
+  const strategies = new Map<string, StrategyInfo>(
+    (options.strategies ?? []).map((s) => [s.id, { id: s.id, status: 'running', symbols: [...s.symbols] }]),
+  );
+  const risk = new Map<string, RiskStateChanged>();
+  const subscriptions: Subscription[] = [
+    engine.orderEvents$.subscribe((event) => {
+      let ids = ordersByAccount.get(event.accountId);
+      if (ids === undefined) {
+        ids = new Set();
+        ordersByAccount.set(event.accountId, ids);
+      }
+      if (!ids.has(event.clientOrderId)) {
+        ids.add(event.clientOrderId);
+        if (ids.size > maxOrders) ids.delete(ids.values().next().value as string);
+      }
+    }),
+    engine.riskState$.subscribe((state) => risk.set(state.accountId ?? '', state)),
+    engine.strategyEvents$.subscribe((event) => {
+      const info = strategies.get(event.strategyId);
+      if (info === undefined) return;
+      const status =
+        event.type === 'StrategyFailed' ? 'failed' : event.type === 'StrategyStarted' ? 'running' : 'stopped';
+      strategies.set(event.strategyId, { ...info, status });
+    }),
+  ];
+
+  const getAccount = async (accountId: string): Promise<AccountState | undefined> => {
+    try {
+      return engine.account(accountId);
+    } catch (error) {
+      if (isRxtradeError(error) && error.code === 'UNKNOWN_ACCOUNT') return undefined;
+      throw error;
+    }
+  };
+
+  return {
+    listAccounts: async () => engine.accounts(),
+    getAccount,
+    listPositions: async (accountId) => engine.positions(accountId).filter((p) => p.strategyId === undefined),
+    async listOrders(accountId, { openOnly }) {
+      const out: Order[] = [];
+      for (const id of ordersByAccount.get(accountId) ?? []) {
+        const order = engine.order(id);
+        if (order !== undefined && (!openOnly || isOpen(order))) out.push(order);
+      }
+      return out;
+    },
+    submitOrder: async (accountId, request) => engine.submit({ ...request, accountId }),
+    async cancelOrder(accountId, clientOrderId) {
+      const order = engine.order(clientOrderId);
+      if (order === undefined || order.accountId !== accountId) return false;
+      return engine.cancel(clientOrderId);
+    },
+    listStrategies: async () => [...strategies.values()],
+    async setStrategyRunning(strategyId, running) {
+      const info = strategies.get(strategyId);
+      if (info === undefined) return false;
+      strategies.set(strategyId, { ...info, status: running ? 'running' : 'stopped' });
+      return true;
+    },
+    riskState: async () => [...risk.values()],
+    async killSwitch({ reason, flatten }) {
+      killSwitch(engine, { reason, flatten });
+    },
+    live$(accountIds: readonly string[]): Observable<LiveEvent> {
+      const wanted = new Set(accountIds);
+      return merge(
+        engine.fills$.pipe(
+          filter((f) => wanted.has(f.accountId)),
+          map((f): LiveEvent => ({ type: 'fill', accountId: f.accountId, data: f })),
+        ),
+        engine.positions$.pipe(
+          filter((p) => wanted.has(p.accountId)),
+          map((p): LiveEvent => ({ type: 'position', accountId: p.accountId, data: p })),
+        ),
+        engine.account$.pipe(
+          filter((a) => wanted.has(a.accountId)),
+          map((a): LiveEvent => ({ type: 'equity', accountId: a.accountId, data: a })),
+        ),
+        engine.riskState$.pipe(
+          filter((r) => r.accountId === undefined || wanted.has(r.accountId)),
+          map((r): LiveEvent => ({ type: 'risk', accountId: r.accountId, data: r })),
+        ),
+      );
+    },
+    health: async () => ({ ok: engine.running, checks: { engine: engine.running } }),
+    close() {
+      for (const s of subscriptions) s.unsubscribe();
+    },
+  };
+}

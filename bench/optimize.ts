@@ -26,11 +26,15 @@ const space = { fast: { min: 2, max: 40, int: true }, slow: { min: 20, max: 200,
 interface Measured {
   readonly totalMs: number;
   readonly searchMs: number;
+  /** Process CPU time (every thread) over wall time of the whole run: the cores it actually got. */
+  readonly coresUsed: number;
   readonly result: OptimizeResult;
 }
 
 async function measure(workers: number): Promise<Measured> {
   let searchMs = 0;
+  const cpu = process.cpuUsage();
+  const wall = performance.now();
   const result = await optimize({
     strategy: { path: strategyPath, export: 'SmaCrossover' },
     data: { kind: 'sp500' },
@@ -43,7 +47,9 @@ async function measure(workers: number): Promise<Measured> {
       searchMs = p.elapsedMs;
     },
   });
-  return { totalMs: result.elapsedMs, searchMs, result };
+  const used = process.cpuUsage(cpu);
+  const coresUsed = (used.user + used.system) / 1000 / (performance.now() - wall);
+  return { totalMs: result.elapsedMs, searchMs, coresUsed, result };
 }
 
 const loadBefore = loadavg()[0] as number;
@@ -67,8 +73,14 @@ console.log(
 );
 console.log(
   table(
-    ['workers', 'search ms', 'backtests/s', 'total ms (with start-up)'],
-    [one, two].map((m, i) => [String(i + 1), m.searchMs.toFixed(0), rate(m.searchMs), m.totalMs.toFixed(0)]),
+    ['workers', 'search ms', 'backtests/s', 'total ms (with start-up)', 'cores used'],
+    [one, two].map((m, i) => [
+      String(i + 1),
+      m.searchMs.toFixed(0),
+      rate(m.searchMs),
+      m.totalMs.toFixed(0),
+      m.coresUsed.toFixed(2),
+    ]),
   ),
 );
 const speedup = one.searchMs / two.searchMs;
@@ -92,7 +104,12 @@ writeFileSync(
       runs,
       cores: availableParallelism(),
       loadAverage: { before: loadBefore, after: loadAfter },
-      rows: [one, two].map((m, i) => ({ workers: i + 1, searchMs: m.searchMs, totalMs: m.totalMs })),
+      rows: [one, two].map((m, i) => ({
+        workers: i + 1,
+        searchMs: m.searchMs,
+        totalMs: m.totalMs,
+        coresUsed: m.coresUsed,
+      })),
       speedup,
       totalSpeedup,
       pairRatios: ratios,

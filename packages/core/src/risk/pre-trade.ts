@@ -8,14 +8,57 @@ export interface Denial {
   readonly message: string;
 }
 
-/** What a pre-trade rule may look at. Everything is read-only and already in memory (no I/O). */
+/** The fields of a position book rules read (the engine passes its exact books; integer units). */
+export interface PositionView {
+  readonly instrument: Instrument;
+  /** Signed quantity in quantity units. */
+  readonly qtyUnits: number;
+  /** Signed market value at the last mark, minor units of the account currency. */
+  readonly valueUnits: number;
+  /** Last mark in price units; 0 before the first mark. */
+  readonly markPxUnits: number;
+}
+
+/** The account an order is for, as rules see it: exact integer units, read-only. */
+export interface PreTradeAccount {
+  readonly id: string;
+  readonly currency: string;
+  readonly currencyPrecision: number;
+  readonly initialCashUnits: number;
+  readonly cashUnits: number;
+  /** Cash + Σ market value at the last marks, minor units. */
+  readonly equityUnits: number;
+  /** Net position per instrument id (flat books of traded instruments included). */
+  readonly positions: ReadonlyMap<string, PositionView>;
+  /** Per-strategy virtual positions: strategyId → instrument id → book. */
+  readonly strategyPositions: ReadonlyMap<string, ReadonlyMap<string, PositionView>>;
+}
+
+/** Market lookups a rule may need for instruments other than the order's. */
+export interface PreTradeMarket {
+  /** Last known price; NaN before the instrument's first bar. */
+  lastPrice(instrumentId: string): number;
+  instrument(instrumentId: string): Instrument;
+}
+
+/**
+ * What a pre-trade rule may look at. Everything is read-only and already in memory (no I/O). The
+ * engine builds it only when an order is submitted; derived numbers (exposure, reserved cash) are
+ * left to the rules that need them, so unused limits cost nothing.
+ */
 export interface PreTradeContext {
+  /** The order being checked (status `initialized`; `tsInit` is the engine clock's time now). */
   readonly order: Order;
   readonly instrument: Instrument;
   /** Signed quantity the account holds in the instrument now. */
   readonly positionQty: number;
   /** Last known price of the instrument; NaN before the first bar. */
   readonly lastPrice: number;
+  /** The order's account. */
+  readonly account: PreTradeAccount;
+  /** The account's open orders by client order id, the order being checked not among them. */
+  readonly openOrders: ReadonlyMap<string, Order>;
+  readonly market: PreTradeMarket;
 }
 
 /** A pre-trade rule: undefined to pass, a denial to refuse. Must be pure and fast. */
@@ -77,6 +120,39 @@ export function reducesPosition(order: Order, positionQty: number, quantityPreci
   const scale = pow10(quantityPrecision);
   const position = toUnitsExact(positionQty, quantityPrecision);
   const signed = Math.round((order.side === 'buy' ? order.quantity : -order.quantity) * scale);
+  return (
+    position !== 0 && Math.sign(signed) !== Math.sign(position) && Math.abs(signed) <= Math.abs(position)
+  );
+}
+
+/**
+ * Quantity units of the open orders on `order`'s account, instrument and side: the position they
+ * would add if they all filled. Orders waiting for a cancel are left out (see REDUCING in
+ * docs/concepts/risk.md), so a kill switch can flatten while its cancels are in flight.
+ */
+export function pendingSameSideUnits(order: Order, openOrders: ReadonlyMap<string, Order>): number {
+  let units = 0;
+  for (const open of openOrders.values()) {
+    if (open.instrumentId !== order.instrumentId || open.side !== order.side) continue;
+    if (open.status === 'pendingCancel') continue;
+    units += toUnitsExact(open.leavesQty, open.quantityPrecision);
+  }
+  return units;
+}
+
+/**
+ * True when filling `order` together with every open order on the same side cannot increase the
+ * account's absolute position: the REDUCING check. Counting open orders matters: two sells of 10
+ * against a long 10 each "reduce" alone, and together flip the account to short 10.
+ */
+export function reducesPositionWithOpenOrders(
+  context: Pick<PreTradeContext, 'order' | 'instrument' | 'positionQty' | 'openOrders'>,
+): boolean {
+  const { order, instrument } = context;
+  const precision = instrument.quantityPrecision;
+  const pending = pendingSameSideUnits(order, context.openOrders);
+  const position = toUnitsExact(context.positionQty, precision) + (order.side === 'buy' ? pending : -pending);
+  const signed = Math.round((order.side === 'buy' ? order.quantity : -order.quantity) * pow10(precision));
   return (
     position !== 0 && Math.sign(signed) !== Math.sign(position) && Math.abs(signed) <= Math.abs(position)
   );

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { isRxtradeError } from '../errors';
+import { createEquityGuard, type EquityBreach } from './equity-guard';
+import { DAY, MIN, riskHarness } from './test-support';
+
+const twoAccounts = {
+  accounts: [
+    { id: 'acc', initialCash: 100_000 },
+    { id: 'other', initialCash: 100_000 },
+  ],
+};
+
+describe('EquityGuard: automatic halts', () => {
+  it('halts an account on its daily loss (marks included), while another account keeps trading', async () => {
+    const h = await riskHarness(twoAccounts);
+    const guard = createEquityGuard(h.engine, { accounts: { acc: { maxDailyLoss: 500 } } });
+    const breaches: EquityBreach[] = [];
+    guard.breaches$.subscribe((b) => breaches.push(b));
+    h.tick(100);
+    h.send({ accountId: 'acc', quantity: 100 });
+    h.send({ accountId: 'other', quantity: 100 });
+    h.tick(100); // both fill at 100, fee 10: equity 99,990
+    const resting = h.send({ accountId: 'acc', type: 'limit', price: 80 });
+    h.tick(95.1); // 89,990 + 9,510 = 99,500: a loss of 500, not more
+    expect(breaches).toEqual([]);
+    h.tick(95.09); // 99,499: a loss of 501 > 500
+    expect(breaches).toEqual([
+      {
+        type: 'EquityBreach',
+        accountId: 'acc',
+        reason: 'MAX_DAILY_LOSS',
+        message: 'MAX_DAILY_LOSS: 501 > 500 (day start 100,000) (account acc)',
+        equity: 99_499,
+        reference: 100_000,
+        tsEvent: expect.any(Number),
+      },
+    ]);
+    expect(h.engine.tradingState('acc')).toBe('HALTED');
+    expect(h.engine.order(resting.clientOrderId)?.status).toBe('canceled');
+    expect(h.states.at(-1)).toMatchObject({
+      accountId: 'acc',
+      state: 'HALTED',
+      reason: breaches[0]?.message,
+    });
+    expect(h.send({ accountId: 'acc', quantity: 1 }).status).toBe('denied');
+    expect(h.send({ accountId: 'other', quantity: 1 }).status).toBe('accepted');
+    expect(guard.status('acc')).toMatchObject({ equity: 99_499, peak: 100_000, halted: 'MAX_DAILY_LOSS' });
+    guard.close();
+  });
+
+  it('measures the day from the previous day’s last equity, and resumes next UTC day when asked', async () => {
+    const h = await riskHarness();
+    createEquityGuard(h.engine, { accounts: { acc: { maxDailyLossPct: 0.01 } }, resumeNextDay: true });
+    h.tick(100, DAY);
+    h.send({ quantity: 500 });
+    h.tick(100, DAY); // fill at 100, fee 50: equity 99,950
+    h.tick(99, DAY); // 99,450: −0.5 % on the day
+    expect(h.engine.tradingState('acc')).toBe('ACTIVE');
+    h.tick(97, DAY); // 98,450 vs the day start 99,450: −1.006 %
+    expect(h.engine.tradingState('acc')).toBe('HALTED');
+    expect(h.states.at(-1)?.reason).toBe('MAX_DAILY_LOSS: 1.0055 % > 1 % (day start 99,450) (account acc)');
+    h.tick(97, DAY); // a new UTC day
+    expect(h.engine.tradingState('acc')).toBe('ACTIVE');
+    expect(h.states.at(-1)?.reason).toBe('new UTC day: daily loss limit of account acc reset');
+  });
+
+  it('a daily-loss halt holds across days by default', async () => {
+    const h = await riskHarness();
+    createEquityGuard(h.engine, { accounts: { acc: { maxDailyLoss: 100 } } });
+    h.tick(100, DAY);
+    h.send({ quantity: 100 });
+    h.tick(100, DAY);
+    h.tick(98, DAY);
+    expect(h.engine.tradingState('acc')).toBe('HALTED');
+    h.tick(98, DAY);
+    h.tick(98, DAY);
+    expect(h.engine.tradingState('acc')).toBe('HALTED');
+  });
+
+  it('halts on drawdown from the running peak and flattens when configured', async () => {
+    const h = await riskHarness();
+    const guard = createEquityGuard(h.engine, { accounts: { acc: { maxDrawdown: 0.05 } }, flatten: true });
+    h.tick(100);
+    h.send({ quantity: 1_000 });
+    h.tick(100); // fee 100: equity 99,900
+    h.tick(110); // 109,900: the peak
+    h.tick(104.41); // 104,310: 5.0864 % below the peak
+    expect(guard.status('acc')?.halted).toBe('MAX_DRAWDOWN');
+    expect(h.states.at(-1)).toMatchObject({ state: 'HALTED' });
+    expect(h.states.at(-1)?.reason).toBe(
+      'MAX_DRAWDOWN: 5.0864 % > 5 % (peak 109,900, equity 104,310) (account acc)',
+    );
+    h.tick(104); // the flattening order fills
+    expect(h.engine.positions('acc')[0]?.quantity).toBe(0);
+  });
+
+  it('watches all accounts together: a breach of the sum halts the whole engine', async () => {
+    const h = await riskHarness(twoAccounts);
+    createEquityGuard(h.engine, { total: { maxDailyLoss: 1_000 } });
+    h.tick(100);
+    h.send({ accountId: 'acc', quantity: 100 });
+    h.send({ accountId: 'other', quantity: 100 });
+    h.tick(100); // each: equity 99,990 (fees 10)
+    h.tick(95.1); // each loses 500: total loss 1,000 — not more
+    expect(h.engine.tradingState()).toBe('ACTIVE');
+    // Accounts are marked one after the other: the sum crosses the limit as soon as the first
+    // account is marked at 95.09 (a loss of 501 + 500), before the second is.
+    h.tick(95.09);
+    expect(h.engine.tradingState()).toBe('HALTED');
+    expect(h.states.at(-1)).toMatchObject({ accountId: undefined, state: 'HALTED' });
+    expect(h.states.at(-1)?.reason).toBe('MAX_DAILY_LOSS: 1,001 > 1,000 (day start 200,000) (all accounts)');
+  });
+
+  it('evaluates fills too: a fee alone can cross the limit', async () => {
+    const h = await riskHarness();
+    createEquityGuard(h.engine, { accounts: { acc: { maxDailyLoss: 5 } } });
+    h.tick(100);
+    h.send({ quantity: 100 }); // fee 10
+    h.clock.advance(MIN);
+    (h.engine.execution as unknown as { processBar(b: unknown): void }).processBar({
+      symbol: 'SPX',
+      ts: h.now(),
+      open: 100,
+      high: 100,
+      low: 100,
+      close: 100,
+      volume: 1e6,
+    });
+    expect(h.engine.tradingState('acc')).toBe('HALTED');
+  });
+
+  it('close() unregisters it; bad options are INVALID_CONFIG', async () => {
+    const h = await riskHarness();
+    const guard = createEquityGuard(h.engine, { accounts: { acc: { maxDailyLoss: 1 } } });
+    guard.close();
+    guard.close();
+    h.tick(100);
+    h.send({ quantity: 100 });
+    h.tick(90);
+    expect(h.engine.tradingState('acc')).toBe('ACTIVE');
+    const error = (() => {
+      try {
+        createEquityGuard(h.engine, { accounts: { acc: { maxDrawdown: 2 } } });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(isRxtradeError(error) && error.code).toBe('INVALID_CONFIG');
+  });
+});

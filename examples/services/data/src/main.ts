@@ -1,0 +1,88 @@
+import type { Bar } from '@rxtrade/core';
+import { createPostgresHistory } from '@rxtrade/postgres';
+import { createRedisMarketDataCache } from '@rxtrade/redis';
+import { envelope } from '../../shared/src/envelope';
+import { main } from '../../shared/src/harness';
+import { replayBars } from '../../shared/src/replay-data';
+import { PAYLOAD_TYPES } from '../../shared/src/schemas';
+import { keys } from '../../shared/src/state-keys';
+import { topics } from '../../shared/src/topics';
+
+/**
+ * Data service: stores the replay's bars in PostgreSQL (COPY, idempotent), then replays them in time
+ * order: for each bar, Redis cache first (state before publish: a strategy replica that rebuilds from
+ * the cache never misses a bar it was sent), then `bars.<symbol>` with `{ key: symbol }`.
+ * Restartable: progress is in Redis, a restart resumes after the last published timestamp (a
+ * re-published bar has the same envelope id and is deduped downstream).
+ */
+main('data', async (ctx) => {
+  const { config, ns, logger, bus, store, metrics } = ctx;
+  const cache = createRedisMarketDataCache(
+    { client: ctx.redis },
+    { prefix: ns.redisPrefix, maxBars: config.CACHE_BARS },
+  );
+  const history = createPostgresHistory({
+    connectionString: config.PG_URL,
+    schema: ns.pgSchema,
+    poolSize: 2,
+  });
+  ctx.onStop(() => history.close());
+  ctx.onStop(() => cache.close());
+  await history.migrate();
+
+  const universe = await replayBars({ symbols: config.SYMBOLS, bars: config.BARS, csv: config.DATA_CSV });
+  const all: Bar[] = [...universe.values()].flat();
+  await history.bars.ingest(all);
+  logger.info({ symbols: universe.size, bars: all.length }, 'history stored');
+
+  const published = metrics.counter('bars_published_total', {
+    help: 'Bars published on the bus',
+    labelNames: ['symbol'],
+  });
+  const timeline = [...universe.values()];
+  const length = Math.min(...timeline.map((b) => b.length));
+  const progress = await store.get(keys.dataProgress);
+  let startAt = progress?.['nextIndex'] !== undefined ? Number(progress['nextIndex']) : 0;
+  let running = true;
+  ctx.onStop(async () => {
+    running = false;
+    await loop;
+  });
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+  const loop = (async () => {
+    await store.apply({
+      ops: [
+        { op: 'set', key: keys.dataProgress, fields: { total: String(length * timeline.length), done: '0' } },
+      ],
+    });
+    for (let k = startAt; k < length && running; k++) {
+      await Promise.all(
+        timeline.map(async (bars) => {
+          const bar = bars[k] as Bar;
+          await cache.pushBar(bar);
+          const id = `bar-${bar.symbol}-${bar.ts}`;
+          await bus.publish(
+            topics.bars(bar.symbol),
+            envelope(PAYLOAD_TYPES.bar, bar, { id, correlationId: id, ts: bar.ts }),
+            { key: bar.symbol },
+          );
+          published.add(1, { symbol: bar.symbol });
+        }),
+      );
+      startAt = k + 1;
+      if (k % 100 === 99 || k === length - 1) {
+        await store.apply({
+          ops: [{ op: 'set', key: keys.dataProgress, fields: { nextIndex: String(k + 1) } }],
+        });
+      }
+      if (config.BAR_INTERVAL_MS > 0) await sleep(config.BAR_INTERVAL_MS);
+    }
+    if (startAt >= length) {
+      await store.apply({
+        ops: [{ op: 'set', key: keys.dataProgress, fields: { nextIndex: String(length), done: '1' } }],
+      });
+      logger.info({ bars: length * timeline.length }, 'replay finished');
+    }
+  })().catch((error: unknown) => logger.error({ err: error }, 'replay failed'));
+});

@@ -1,0 +1,424 @@
+import { randomUUID } from 'node:crypto';
+import {
+  applyOrderEvent,
+  type Bar,
+  BarSchema,
+  createOrder,
+  defineInstrument,
+  type Fill,
+  ManualClock,
+  type Order,
+  parseEnvelope,
+  SimulatedVenue,
+  toUnitsExact,
+  type VenueEvent,
+} from '@rxtrade/core';
+import { withCorrelation } from '@rxtrade/logging';
+import { createPostgresHistory } from '@rxtrade/postgres';
+import { createRedisMarketDataCache } from '@rxtrade/redis';
+import { decode, envelope } from '../../shared/src/envelope';
+import { main } from '../../shared/src/harness';
+import {
+  applyFill,
+  orderFromRecord,
+  orderToRecord,
+  positionFromRecord,
+  positionToRecord,
+} from '../../shared/src/records';
+import { instrumentFor } from '../../shared/src/replay-data';
+import {
+  CancelRequestSchema,
+  type FillPayload,
+  type OrderSubmitPayload,
+  OrderSubmitPayloadSchema,
+  PAYLOAD_TYPES,
+} from '../../shared/src/schemas';
+import { keys } from '../../shared/src/state-keys';
+import { rpc, topics } from '../../shared/src/topics';
+
+interface Waiting {
+  readonly submit: OrderSubmitPayload;
+  readonly correlationId: string;
+}
+
+/**
+ * Order service (one instance). Executes market orders through a `SimulatedVenue` fed by bars: an
+ * order from `orders.submit` fills at the open of the first bar after its `refTs` (what a backtest
+ * does). If that bar has not arrived yet, the order waits — in memory and in Redis (`parked:`), so a
+ * restarted service resumes it — until `bars.<symbol>` brings it.
+ *
+ * Exactly-once effects over at-least-once delivery:
+ * - the venue order is created once per clientOrderId: `venue-order:<id>` is written with
+ *   `eventId: venue:<id>` before the venue sees the order; a redelivered submit finds it and never
+ *   submits again (after a crash the simulated venue's memory is gone, so its fill — a pure
+ *   function of the order and the bar — is recomputed on a scratch venue: the reconciliation a real
+ *   connector would do by querying the venue);
+ * - the fill, the position, the account's cash, the order record and the fill record are one
+ *   `StateStore.apply` with the fill's tradeId as `eventId`: applied once;
+ * - PostgreSQL rows and bus events are written after that, also on a duplicate, and are idempotent
+ *   (tradeId, envelope id) downstream.
+ * Work on one symbol is serialised in-process (bars and submits arrive on two subscriptions).
+ */
+main('order', async (ctx) => {
+  const { config, ns, logger, bus, store, metrics } = ctx;
+  const cache = createRedisMarketDataCache(
+    { client: ctx.redis },
+    { prefix: ns.redisPrefix, maxBars: config.CACHE_BARS },
+  );
+  const history = createPostgresHistory({
+    connectionString: config.PG_URL,
+    schema: ns.pgSchema,
+    poolSize: 3,
+  });
+  ctx.onStop(() => history.close());
+  ctx.onStop(() => cache.close());
+  await history.migrate();
+  await history.runs.create({
+    runId: ns.runId,
+    strategyId: 'fleet',
+    mode: 'paper',
+    params: { accounts: config.ACCOUNTS },
+  });
+
+  const venueOrders = metrics.counter('venue_orders_total', { help: 'Orders created at the venue' });
+  const trades = metrics.counter('trades_total', {
+    help: 'Fills applied',
+    labelNames: ['strategy', 'symbol'],
+  });
+  const latency = metrics.histogram('order_fill_wait_seconds', {
+    help: 'Wall time from submit receipt to fill',
+    buckets: [0.001, 0.01, 0.1, 1, 10],
+  });
+
+  const clock = new ManualClock(0);
+  const venue = new SimulatedVenue({ instruments: [], clock, venue: 'SIM' });
+  const known = new Set<string>();
+  const ensureInstrument = (v: SimulatedVenue, symbol: string): void => {
+    v.addInstrument(defineInstrument(instrumentFor(symbol)));
+  };
+
+  const recent = new Map<string, Bar[]>();
+  const waiting = new Map<string, Map<string, Waiting>>();
+  const chains = new Map<string, Promise<unknown>>();
+  const serial = <T>(symbol: string, fn: () => Promise<T>): Promise<T> => {
+    const prev = chains.get(symbol) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    chains.set(
+      symbol,
+      next.catch(() => undefined),
+    );
+    return next;
+  };
+  /**
+   * The bar right after `refTs` in `bars` (oldest first) — only when `bars` reaches back to `refTs`:
+   * a window that starts later does not know which bar came next (its oldest bar may be far after it).
+   */
+  const successor = (bars: readonly Bar[] | undefined, refTs: number): Bar | undefined => {
+    if (!bars || bars.length === 0 || (bars[0] as Bar).ts > refTs) return undefined;
+    return bars.find((b) => b.ts > refTs);
+  };
+  const nextBarLocal = (symbol: string, refTs: number): Bar | undefined =>
+    successor(recent.get(symbol), refTs);
+  const park = (w: Waiting): void => {
+    let m = waiting.get(w.submit.symbol);
+    if (!m) {
+      m = new Map();
+      waiting.set(w.submit.symbol, m);
+    }
+    m.set(w.submit.clientOrderId, w);
+  };
+
+  const runOnVenue = (v: SimulatedVenue, order: Order, bar: Bar): VenueEvent[] => {
+    if (!known.has(`${v === venue}|${bar.symbol}`)) {
+      ensureInstrument(v, bar.symbol);
+      known.add(`${v === venue}|${bar.symbol}`);
+    }
+    const events: VenueEvent[] = [];
+    const sub = v.events$.subscribe((e) => {
+      if (e.clientOrderId === order.clientOrderId) events.push(e);
+    });
+    try {
+      clock.set(bar.ts);
+      v.submitOrderSync(order);
+      v.processBar(bar);
+    } finally {
+      sub.unsubscribe();
+    }
+    return events;
+  };
+
+  const execute = (w: Waiting, bar: Bar, received: number): Promise<void> =>
+    serial(w.submit.symbol, async () => {
+      const { submit, correlationId } = w;
+      const log = withCorrelation(logger, correlationId);
+      const venueOrderId = `SIM-${submit.clientOrderId}`;
+      const created = await store.apply({
+        eventId: `venue:${submit.clientOrderId}`,
+        ops: [
+          {
+            op: 'set',
+            key: keys.venueOrder(submit.clientOrderId),
+            fields: { venueOrderId, barTs: String(bar.ts), accountId: submit.accountId },
+          },
+        ],
+      });
+      const evBase = {
+        clientOrderId: submit.clientOrderId,
+        accountId: submit.accountId,
+        strategyId: submit.strategyId,
+        instrumentId: submit.symbol,
+      };
+      const initial = createOrder(
+        {
+          instrumentId: submit.symbol,
+          side: submit.side,
+          type: 'market',
+          quantity: submit.quantity,
+          clientOrderId: submit.clientOrderId,
+          accountId: submit.accountId,
+          strategyId: submit.strategyId,
+        },
+        {
+          clientOrderId: submit.clientOrderId,
+          accountId: submit.accountId,
+          strategyId: submit.strategyId,
+          quantityPrecision: 0,
+          ts: submit.tsInit,
+        },
+      );
+      const order = applyOrderEvent(initial, { type: 'OrderSubmitted', ...evBase, tsEvent: submit.tsInit });
+      let events: VenueEvent[];
+      if (created.applied) {
+        venueOrders.add(1);
+        // Audit trail of venue submissions (outside the ledger batch on purpose: it would show a second
+        // submission of one clientOrderId if the ledger check ever let one through).
+        await ctx.redis.hincrby(`${ns.redisPrefix}venue-submissions`, submit.clientOrderId, 1);
+        log.info(
+          { clientOrderId: submit.clientOrderId, venueOrderId, event: 'venue-order' },
+          'venue order created',
+        );
+        events = runOnVenue(venue, order, bar);
+      } else {
+        // The venue order exists from an earlier delivery: never submit it again. Recover its fill.
+        events = runOnVenue(
+          new SimulatedVenue({
+            instruments: [defineInstrument(instrumentFor(submit.symbol))],
+            clock,
+            venue: 'SIM',
+          }),
+          order,
+          bar,
+        );
+        log.info({ clientOrderId: submit.clientOrderId }, 'venue order already exists: reconciled fill');
+      }
+      const venueFill = events.find((e): e is Fill => e.type === 'OrderFilled');
+      if (!venueFill) {
+        log.error(
+          { clientOrderId: submit.clientOrderId, events: events.map((e) => e.type) },
+          'market order did not fill',
+        );
+        return;
+      }
+      const accepted = { type: 'OrderAccepted' as const, ...evBase, tsEvent: bar.ts, venueOrderId };
+      const fill: Fill = {
+        ...venueFill,
+        venueOrderId,
+        tradeId: `T-${submit.clientOrderId}`,
+        tsEvent: bar.ts,
+      };
+      const filledOrder = applyOrderEvent(applyOrderEvent(order, accepted), fill);
+      const posKey = keys.position(submit.accountId, submit.symbol);
+      const before = positionFromRecord(submit.accountId, submit.symbol, await store.get(posKey));
+      const feeCents = toUnitsExact(fill.fee, 2);
+      const after = applyFill(before, {
+        side: fill.side,
+        qty: fill.lastQty,
+        px: fill.lastPx,
+        feeCents,
+        ts: bar.ts,
+      });
+      const cashDelta = after.netCashCents - before.netCashCents;
+      const result = await store.apply({
+        eventId: fill.tradeId,
+        ops: [
+          { op: 'replace', key: posKey, fields: positionToRecord(after) },
+          { op: 'incrBy', key: keys.account(submit.accountId), field: 'cashCents', by: cashDelta },
+          {
+            op: 'set',
+            key: keys.order(submit.accountId, submit.clientOrderId),
+            fields: orderToRecord(filledOrder),
+          },
+          {
+            op: 'set',
+            key: keys.fill(submit.accountId, fill.tradeId),
+            fields: { json: JSON.stringify(fill) },
+          },
+          { op: 'delete', key: keys.parked(submit.clientOrderId) },
+        ],
+      });
+      const position = result.applied ? after : before;
+      if (result.applied) {
+        trades.add(1, { strategy: submit.strategyId, symbol: submit.symbol });
+        latency.observe((Date.now() - received) / 1_000);
+      }
+      await history.fills.append(ns.runId, [fill]);
+      await history.orders.upsert(ns.runId, [filledOrder]);
+      const acc = submit.accountId;
+      await bus.publish(
+        topics.orderEvents(acc),
+        envelope(PAYLOAD_TYPES.orderEvent, accepted, {
+          id: `accepted-${submit.clientOrderId}`,
+          correlationId,
+          ts: bar.ts,
+        }),
+        { key: submit.symbol },
+      );
+      await bus.publish(
+        topics.orderEvents(acc),
+        envelope(PAYLOAD_TYPES.orderEvent, fill, { id: `filled-${fill.tradeId}`, correlationId, ts: bar.ts }),
+        { key: submit.symbol },
+      );
+      const payload: FillPayload = { fill, position };
+      await bus.publish(
+        topics.fills(acc),
+        envelope(PAYLOAD_TYPES.fill, payload, { id: `fill-${fill.tradeId}`, correlationId, ts: bar.ts }),
+        { key: submit.symbol },
+      );
+      waiting.get(submit.symbol)?.delete(submit.clientOrderId);
+      log.info(
+        {
+          clientOrderId: submit.clientOrderId,
+          tradeId: fill.tradeId,
+          px: fill.lastPx,
+          qty: fill.lastQty,
+          side: fill.side,
+          position: position.qty,
+          duplicate: !result.applied,
+        },
+        'fill',
+      );
+    });
+
+  // Orders that were waiting when the previous instance stopped.
+  for (const [, record] of await store.list(keys.parkedAll)) {
+    const json = record['json'];
+    if (json) park(JSON.parse(json) as Waiting);
+  }
+
+  const barsSub = await bus.subscribe(
+    topics.allBars,
+    async (message) => {
+      const { payload } = decode(message, PAYLOAD_TYPES.bar, BarSchema);
+      const bar = payload as Bar;
+      let list = recent.get(bar.symbol);
+      if (!list) {
+        list = [];
+        recent.set(bar.symbol, list);
+      }
+      if (list.length === 0 || (list[list.length - 1] as Bar).ts < bar.ts) list.push(bar);
+      if (list.length > 500) list.splice(0, list.length - 500);
+      const due = [...(waiting.get(bar.symbol)?.values() ?? [])].filter((w) => w.submit.refTs < bar.ts);
+      for (const w of due) waiting.get(bar.symbol)?.delete(w.submit.clientOrderId);
+      await Promise.all(due.map((w) => execute(w, bar, Date.now())));
+    },
+    { group: 'order', prefetch: 20 },
+  );
+  ctx.onStop(() => barsSub.unsubscribe());
+
+  const handleSubmit = async (submit: OrderSubmitPayload, correlationId: string): Promise<void> => {
+    const received = Date.now();
+    const current = orderFromRecord(await store.get(keys.order(submit.accountId, submit.clientOrderId)));
+    if (current && (current.status === 'filled' || current.status === 'canceled')) return;
+    const w: Waiting = { submit, correlationId };
+    let bar = nextBarLocal(submit.symbol, submit.refTs);
+    if (!bar) {
+      const cached = successor(await cache.bars(submit.symbol), submit.refTs);
+      bar = nextBarLocal(submit.symbol, submit.refTs) ?? cached;
+    }
+    if (bar) return execute(w, bar, received);
+    park(w); // synchronous with the check above: the bar handler sees it from now on
+    await store.apply({
+      ops: [
+        {
+          op: 'set',
+          key: keys.parked(submit.clientOrderId),
+          fields: { json: JSON.stringify(w), symbol: submit.symbol },
+        },
+      ],
+    });
+  };
+
+  // Resume restored orders whose bar is already cached.
+  for (const m of waiting.values()) {
+    for (const w of [...m.values()]) {
+      const bar = successor(await cache.bars(w.submit.symbol), w.submit.refTs);
+      if (bar && m.delete(w.submit.clientOrderId)) await execute(w, bar, Date.now());
+    }
+  }
+
+  const submitSub = await bus.subscribe(
+    topics.ordersSubmit,
+    async (message) => {
+      const { envelope: env, payload } = decode(message, PAYLOAD_TYPES.orderSubmit, OrderSubmitPayloadSchema);
+      await handleSubmit(payload, env.correlationId);
+    },
+    { group: 'order', prefetch: 20 },
+  );
+  ctx.onStop(() => submitSub.unsubscribe());
+
+  const cancelWaiting = async (w: Waiting): Promise<boolean> =>
+    serial(w.submit.symbol, async () => {
+      const m = waiting.get(w.submit.symbol);
+      if (!m?.delete(w.submit.clientOrderId)) return false;
+      const key = keys.order(w.submit.accountId, w.submit.clientOrderId);
+      const order = orderFromRecord(await store.get(key));
+      const event = {
+        type: 'OrderCanceled' as const,
+        clientOrderId: w.submit.clientOrderId,
+        accountId: w.submit.accountId,
+        strategyId: w.submit.strategyId,
+        instrumentId: w.submit.symbol,
+        tsEvent: w.submit.tsInit,
+      };
+      const ops = [{ op: 'delete' as const, key: keys.parked(w.submit.clientOrderId) }];
+      if (order) {
+        try {
+          await store.apply({
+            ops: [...ops, { op: 'set', key, fields: orderToRecord(applyOrderEvent(order, event)) }],
+          });
+        } catch {
+          await store.apply({ ops });
+        }
+      } else await store.apply({ ops });
+      await bus.publish(
+        topics.orderEvents(w.submit.accountId),
+        envelope(PAYLOAD_TYPES.orderEvent, event, {
+          id: `canceled-${w.submit.clientOrderId}`,
+          correlationId: w.correlationId,
+          ts: w.submit.tsInit,
+        }),
+      );
+      return true;
+    });
+  const reply = (correlationId: string, payload: unknown) =>
+    envelope(PAYLOAD_TYPES.rpcReply, payload, { id: randomUUID(), correlationId, ts: Date.now() });
+
+  const cancelRpc = await bus.reply(rpc.cancelOrder, async (message) => {
+    const env = parseEnvelope(message);
+    const { accountId, clientOrderId } = CancelRequestSchema.parse(env.payload);
+    for (const m of waiting.values()) {
+      const w = m.get(clientOrderId);
+      if (w && w.submit.accountId === accountId)
+        return reply(env.correlationId, { canceled: await cancelWaiting(w) });
+    }
+    return reply(env.correlationId, { canceled: false });
+  });
+  ctx.onStop(() => cancelRpc.unsubscribe());
+  const cancelAllRpc = await bus.reply(rpc.cancelAll, async (message) => {
+    const env = parseEnvelope(message);
+    let count = 0;
+    for (const m of waiting.values()) for (const w of [...m.values()]) if (await cancelWaiting(w)) count++;
+    return reply(env.correlationId, { canceled: count });
+  });
+  ctx.onStop(() => cancelAllRpc.unsubscribe());
+});

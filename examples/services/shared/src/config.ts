@@ -1,0 +1,109 @@
+import { RxtradeError } from '@rxtrade/core';
+import { z } from 'zod';
+
+const accountList = z
+  .string()
+  .default('acc-1:1')
+  .transform((s, ctx) => {
+    const out: { id: string; weight: number }[] = [];
+    for (const part of s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
+      const [id, weight = '1'] = part.split(':');
+      const w = Number(weight);
+      if (!id || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || !Number.isInteger(w) || w < 1) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `bad account entry ${JSON.stringify(part)} (want id:weight)`,
+        });
+        return z.NEVER;
+      }
+      out.push({ id, weight: w });
+    }
+    return out;
+  });
+
+const StrategyConfigSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
+  kind: z.enum(['sma-crossover']),
+  params: z.record(z.string(), z.unknown()).default({}),
+});
+export type StrategyConfig = z.output<typeof StrategyConfigSchema>;
+
+const strategies = z
+  .string()
+  .default('[{"id":"sma","kind":"sma-crossover","params":{"fast":10,"slow":30,"quantity":10}}]')
+  .transform((s, ctx) => {
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'STRATEGIES is not JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(StrategyConfigSchema).min(1));
+
+const int = (d: number) => z.coerce.number().int().nonnegative().default(d);
+
+/**
+ * Every setting of every service, from the environment, validated once at start-up: a bad value
+ * stops the process with a message naming the variable, never a half-configured service.
+ */
+export const FleetConfigSchema = z.object({
+  FLEET_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_]{1,40}$/, 'lower-case letters, digits, _')
+    .default('dev'),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  AMQP_URL: z.string().default('amqp://guest:guest@127.0.0.1:5672'),
+  PG_URL: z.string().default('postgres://postgres@127.0.0.1:5432/test'),
+  HTTP_PORT: int(0),
+  HTTP_HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  BUS_PARTITIONS: z.coerce.number().int().min(1).max(64).default(8),
+  /** Data: synthetic symbols derived from the S&P 500 series, or a CSV file (`DATA_CSV`). */
+  SYMBOLS: z.coerce.number().int().min(1).max(50).default(5),
+  BARS: z.coerce.number().int().min(1).max(5_000).default(2_000),
+  DATA_CSV: z.string().optional(),
+  /** Milliseconds between bar timestamps in the replay; 0 = as fast as the broker confirms. */
+  BAR_INTERVAL_MS: int(0),
+  /** Bars kept per symbol in Redis; strategy replicas rebuild state from it. */
+  CACHE_BARS: z.coerce.number().int().min(10).max(1_000_000).default(5_000),
+  STRATEGIES: strategies,
+  ACCOUNTS: accountList,
+  INITIAL_CASH: z.coerce.number().int().positive().default(100_000),
+  MAX_POSITION: z.coerce.number().int().positive().default(1_000_000),
+  /** Strategy replica name (logs, consumer names). */
+  REPLICA: z.string().default('0'),
+});
+export type FleetConfig = z.output<typeof FleetConfigSchema>;
+
+/** Parses the environment; throws `INVALID_CONFIG` naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetConfig {
+  const result = FleetConfigSchema.safeParse(env);
+  if (!result.success) {
+    throw new RxtradeError({
+      code: 'INVALID_CONFIG',
+      message: `invalid service configuration: ${z.prettifyError(result.error)}`,
+      cause: result.error,
+    });
+  }
+  return result.data;
+}
+
+/** Names derived from the fleet prefix, so several fleets (or test runs) share one broker/Redis/PostgreSQL. */
+export function namespace(config: Pick<FleetConfig, 'FLEET_PREFIX'>): {
+  exchange: string;
+  redisPrefix: string;
+  pgSchema: string;
+  runId: string;
+} {
+  const p = config.FLEET_PREFIX;
+  return {
+    exchange: `rxt-fleet-${p}`,
+    redisPrefix: `rxt-fleet:${p}:`,
+    pgSchema: `fleet_${p}`,
+    runId: `fleet-${p}`,
+  };
+}

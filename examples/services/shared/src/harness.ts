@@ -1,0 +1,166 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger, StateStore } from '@rxtrade/core';
+import { componentLogger, createLogger } from '@rxtrade/logging';
+import { createMetricsHandler, createPrometheusMetrics, type PrometheusMetrics } from '@rxtrade/prometheus';
+import { createRabbitMqMessageBus, type RabbitMqMessageBus } from '@rxtrade/rabbitmq';
+import { createRedisClient, createRedisStateStore } from '@rxtrade/redis';
+import type { Redis } from 'ioredis';
+import { type FleetConfig, loadConfig, namespace } from './config';
+import { createRedisDedupeStore } from './redis-dedupe';
+
+/** What a service gets from the harness. */
+export interface ServiceContext {
+  readonly name: string;
+  readonly config: FleetConfig;
+  readonly ns: ReturnType<typeof namespace>;
+  readonly logger: Logger;
+  readonly metrics: PrometheusMetrics;
+  readonly redis: Redis;
+  readonly store: StateStore;
+  readonly bus: RabbitMqMessageBus;
+  /** Registers a cleanup run on shutdown, before the bus drains (last registered runs first). */
+  onStop(fn: () => Promise<void> | void): void;
+  /** Adds a readiness check shown on /health. */
+  addCheck(name: string, check: () => boolean | Promise<boolean>): void;
+  /** Adds an HTTP route (exact path). */
+  route(path: string, handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>): void;
+}
+
+/**
+ * Runs one service process: config from env, pino JSON logs, Redis + RabbitMQ connections, an HTTP
+ * server with `/metrics` and `/health` (503 until every connection is up), and a graceful stop on
+ * SIGTERM/SIGINT: the service's own stops (unsubscribe: no new messages), then `bus.close()` (running
+ * handlers finish and are acked, publishes confirmed), then Redis and HTTP close, exit 0.
+ */
+export async function runService(
+  name: string,
+  // biome-ignore lint/suspicious/noConfusingVoidType: most services return nothing; the gateway returns its port
+  start: (ctx: ServiceContext) => Promise<void | { port: number }>,
+): Promise<void> {
+  const config = loadConfig();
+  const ns = namespace(config);
+  const root = createLogger({
+    level: config.LOG_LEVEL,
+    base: { service: name, replica: config.REPLICA, pid: process.pid },
+  });
+  const logger = componentLogger(root, name);
+  const metrics = createPrometheusMetrics({ prefix: 'rxtrade_' });
+  const redis = createRedisClient(config.REDIS_URL);
+  const store = createRedisStateStore({ client: redis }, { prefix: ns.redisPrefix });
+  const bus = await createRabbitMqMessageBus({
+    url: config.AMQP_URL,
+    exchange: ns.exchange,
+    connectionName: `${ns.exchange}-${name}-${config.REPLICA}`,
+    partitions: config.BUS_PARTITIONS,
+    dedupe: createRedisDedupeStore(redis, ns.redisPrefix),
+    logger: componentLogger(root, 'bus'),
+    closeTimeoutMs: 10_000,
+  });
+
+  const stops: (() => Promise<void> | void)[] = [];
+  const checks = new Map<string, () => boolean | Promise<boolean>>([
+    ['broker', () => bus.stats().connected],
+    ['redis', () => redis.status === 'ready'],
+  ]);
+  const routes = new Map<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>();
+  const metricsHandler = createMetricsHandler(metrics);
+  routes.set('/metrics', metricsHandler);
+  routes.set('/health', async (_req, res) => {
+    const result: Record<string, boolean> = {};
+    for (const [key, check] of checks) {
+      try {
+        result[key] = await check();
+      } catch {
+        result[key] = false;
+      }
+    }
+    const ok = Object.values(result).every(Boolean);
+    res
+      .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ ok, checks: result }));
+  });
+
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const handler = routes.get(path);
+    if (!handler) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+      return;
+    }
+    Promise.resolve(handler(req, res)).catch((error: unknown) => {
+      logger.error({ err: error, path }, 'route failed');
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+
+  const ctx: ServiceContext = {
+    name,
+    config,
+    ns,
+    logger,
+    metrics,
+    redis,
+    store,
+    bus,
+    onStop: (fn) => void stops.push(fn),
+    addCheck: (key, check) => void checks.set(key, check),
+    route: (path, handler) => void routes.set(path, handler),
+  };
+
+  let stopping: Promise<void> | undefined;
+  const stop = (signal: string): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info({ signal }, 'stopping');
+      const watchdog = setTimeout(() => {
+        logger.error({}, 'shutdown took over 20 s, exiting');
+        process.exit(1);
+      }, 20_000);
+      watchdog.unref();
+      for (const fn of stops.reverse()) {
+        try {
+          await fn();
+        } catch (error) {
+          logger.warn({ err: error }, 'stop hook failed');
+        }
+      }
+      await bus.close();
+      await store.close();
+      await redis.quit().catch(() => undefined);
+      if (server.listening) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+      logger.info({}, 'stopped');
+      clearTimeout(watchdog);
+      process.exit(0);
+    })();
+    return stopping;
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT')); // Ctrl-C reaches us twice: directly and from the launcher
+
+  const own = await start(ctx);
+  let port: number;
+  if (own) {
+    port = own.port; // the service serves HTTP itself (the gateway's app has its own /health, /metrics)
+  } else {
+    await new Promise<void>((resolve) => server.listen(config.HTTP_PORT, config.HTTP_HOST, resolve));
+    port = (server.address() as AddressInfo).port;
+  }
+  logger.info({ port, event: 'ready' }, 'service ready');
+}
+
+/** Entry point helper: runs the service and exits 1 (logged) when start-up fails. */
+export function main(
+  name: string,
+  // biome-ignore lint/suspicious/noConfusingVoidType: as in runService
+  start: (ctx: ServiceContext) => Promise<void | { port: number }>,
+): void {
+  runService(name, start).catch((error: unknown) => {
+    process.stderr.write(
+      `${JSON.stringify({ level: 60, service: name, msg: 'start-up failed', err: String(error) })}\n`,
+    );
+    process.exit(1);
+  });
+}

@@ -1,0 +1,58 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startFleet } from './launcher';
+
+/**
+ * `npm run services [-- --strategy-replicas 3 --symbols 5 --bars 2000 --interval-ms 50]`: starts
+ * the whole fleet as local processes against the local Redis, RabbitMQ and PostgreSQL, prints the
+ * gateway URL and a first API key, and on Ctrl-C (SIGINT) stops every child and exits 0.
+ */
+const { values } = parseArgs({
+  options: {
+    'strategy-replicas': { type: 'string', default: '3' },
+    symbols: { type: 'string', default: '5' },
+    bars: { type: 'string', default: '2000' },
+    'interval-ms': { type: 'string', default: '50' },
+    prefix: { type: 'string', default: `dev${Date.now().toString(36)}` },
+  },
+});
+const replicas = Number(values['strategy-replicas']);
+if (!Number.isInteger(replicas) || replicas < 1) {
+  process.stderr.write('--strategy-replicas must be a positive integer\n');
+  process.exit(2);
+}
+const fleet = await startFleet({
+  strategyReplicas: replicas,
+  env: {
+    FLEET_PREFIX: String(values.prefix),
+    SYMBOLS: String(values.symbols),
+    BARS: String(values.bars),
+    BAR_INTERVAL_MS: String(values['interval-ms']),
+    ACCOUNTS: process.env['ACCOUNTS'] ?? 'acc-1:1,acc-2:2',
+  },
+  logDir: join(tmpdir(), 'rxtrade-fleet', String(values.prefix)),
+});
+const gateway = fleet.processes.find((p) => p.name === 'gateway');
+process.stdout.write(
+  [
+    '',
+    `rxtrade fleet "${values.prefix}" running: ${fleet.processes.map((p) => `${p.name}-${p.replica}:${p.port}`).join(' ')}`,
+    `gateway:  ${gateway ? gateway.url() : '(not started)'}`,
+    `API key:  ${fleet.apiKey}`,
+    `try:      curl -H "authorization: Bearer ${fleet.apiKey}" ${gateway?.url() ?? ''}/api/accounts/acc-1/positions`,
+    `logs:     ${join(tmpdir(), 'rxtrade-fleet', String(values.prefix))}   (Ctrl-C stops everything)`,
+    '',
+  ].join('\n'),
+);
+let stopping = false;
+const shutdown = async (): Promise<void> => {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write('stopping the fleet…\n');
+  const codes = await fleet.stop();
+  process.stdout.write(`stopped: ${JSON.stringify(codes)}\n`);
+  process.exit(0);
+};
+process.on('SIGINT', () => void shutdown());
+process.on('SIGTERM', () => void shutdown());

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const benches = [
@@ -19,6 +19,7 @@ const benches = [
 ];
 const only = process.env['BENCH_ONLY']?.split(',');
 const sections: string[] = [];
+const loadBefore = loadavg()[0] ?? 0;
 for (const bench of benches) {
   if (only && !only.includes(bench.name)) continue;
   const file = fileURLToPath(new URL(`./${bench.name}.ts`, import.meta.url));
@@ -43,7 +44,7 @@ if (!only) {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   writeFileSync(
     new URL('../docs/benchmarks.md', import.meta.url),
-    `# Benchmarks\n\nRegenerate with \`npm run bench\` (about 5 minutes). Every figure is a ratio against a baseline measured in the same run, on the same machine, so the ratios carry over between machines better than the absolute rates.\n\nLast run: ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB.\n\n${sections.join('\n')}`,
+    `# Benchmarks\n\nRegenerate with \`npm run bench\` (about 5 minutes). Every figure is a ratio against a baseline measured in the same run, on the same machine, so the ratios carry over between machines better than the absolute rates.\n\nLast run: ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; 1-minute load average ${loadBefore.toFixed(1)} before and ${(loadavg()[0] ?? 0).toFixed(1)} after (other work on the machine slows the absolute figures; the ratios are measured side by side).\n\n${sections.join('\n')}`,
   );
   console.log('\nwrote docs/benchmarks.md');
 }

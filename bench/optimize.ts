@@ -9,6 +9,13 @@
  * load from other processes hits both alike; still, the ratio measures free cores, not only
  * rxtrade: run it on an otherwise idle machine (the load average is printed).
  *
+ * `cores used` is process CPU time (every thread) over wall time. On the 2-vCPU dev VM (quiet,
+ * 2026-11-24) one worker used 1.15 cores: V8's concurrent JIT recompilation runs on the idle second
+ * core for free; with two workers it competes. Measured: 1.57–1.67× by default (workers ≥ 92 % busy,
+ * 93–95 % per-core efficiency); 1.76× with `node --single-threaded-gc --no-concurrent-recompilation`
+ * (diagnostic only: process-wide V8 flags a library must not set); a pure-JS two-thread calibration
+ * on the same VM gave 1.9×.
+ *
  * Run: npx tsx --conditions=rxtrade-source bench/optimize.ts   (BENCH_RUNS=3, BENCH_SLOW_STEP=2)
  */
 import { writeFileSync } from 'node:fs';

@@ -29,7 +29,8 @@ describe('docker-compose.yml', () => {
   it('gives every service its Dockerfile, the server URLs and healthy dependencies', () => {
     for (const name of NAMES) {
       const s = services[name] as Doc;
-      expect(s['build']['dockerfile'], name).toBe(`examples/services/${name}/Dockerfile`);
+      expect(s['build']['dockerfile'], name).toBe('examples/services/Dockerfile');
+      expect(s['build']['args'], name).toEqual({ SERVICE: name });
       for (const v of ['REDIS_URL', 'AMQP_URL', 'PG_URL', 'HTTP_PORT'])
         expect(s['environment'][v], `${name} ${v}`).toBeDefined();
       for (const dep of ['redis', 'rabbitmq', 'postgres']) {
@@ -43,13 +44,21 @@ describe('docker-compose.yml', () => {
   });
 });
 
-describe('Dockerfiles', () => {
-  it.each(NAMES)('%s starts its own main.ts in exec form', (name) => {
-    const text = readFileSync(join(SERVICES, name, 'Dockerfile'), 'utf8');
+describe('Dockerfile', () => {
+  const text = readFileSync(join(SERVICES, 'Dockerfile'), 'utf8');
+  it('builds any service from a SERVICE argument, as a non-root user, with a health check', () => {
     expect(text).toMatch(/^FROM node:20/m);
-    expect(text).toContain(`"examples/services/${name}/src/main.ts"]`);
-    expect(text).toMatch(/^CMD \[/m);
+    expect(text).toMatch(/^ARG SERVICE$/m);
+    expect(text).toContain('examples/services/${SERVICE}/src/main.ts');
     expect(text).toMatch(/^USER node$/m);
+    expect(text).toMatch(/^HEALTHCHECK /m);
+  });
+  it('installs with npm install (npm ci refuses the lock: npm/cli#4828)', () => {
+    expect(text).toMatch(/^RUN npm install /m);
+    expect(text).not.toMatch(/^RUN npm ci/m);
+  });
+  it.each(NAMES)('has a main.ts for %s', (name) => {
+    expect(() => readFileSync(join(SERVICES, name, 'src', 'main.ts'))).not.toThrow();
   });
 });
 

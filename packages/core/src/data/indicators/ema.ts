@@ -1,4 +1,4 @@
-import { badInput, checkPeriod, checkValues } from './internal';
+import { badInput, checkPeriod, runValueBatch } from './internal';
 import type { StreamingIndicator } from './types';
 
 /**
@@ -69,10 +69,5 @@ export class Ema implements StreamingIndicator<number> {
 
 /** Batch {@link Ema}: one output per input, NaN for the first `period - 1`. */
 export function ema(values: ArrayLike<number>, period: number): Float64Array {
-  checkValues('ema', values);
-  const ind = new Ema(period);
-  const n = values.length;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = ind.update(values[i] as number);
-  return out;
+  return runValueBatch('ema', values, () => new Ema(period));
 }

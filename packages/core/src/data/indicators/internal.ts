@@ -330,3 +330,20 @@ export function checkValues(indicator: string, values: ArrayLike<number>): void 
     throw invalidArgument(`${indicator}: values must be an array-like of numbers`, { indicator });
   }
 }
+
+/**
+ * The batch form of a single-input indicator: checks `values`, then runs a fresh streaming indicator over
+ * them (so batch and streaming can never disagree). One output per input, NaN while warming up.
+ */
+export function runValueBatch(
+  indicator: string,
+  values: ArrayLike<number>,
+  create: () => { update(value: number): number },
+): Float64Array {
+  checkValues(indicator, values);
+  const ind = create();
+  const n = values.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ind.update(values[i] as number);
+  return out;
+}

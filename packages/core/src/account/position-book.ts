@@ -156,7 +156,7 @@ export class PositionBook {
     const qp = this.instrument.quantityPrecision;
     const pnlUnits = this.#tradeRealized - this.#tradeFees;
     const unitsPerPx = (notional: number, qty: number): number =>
-      (fromUnits(notional, cp) / fromUnits(qty, qp)) as number;
+      fromUnits(notional, cp) / fromUnits(qty, qp);
     return {
       accountId: this.accountId,
       strategyId: this.strategyId,

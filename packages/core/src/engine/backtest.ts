@@ -196,15 +196,15 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const strategyEvents: StrategyEvent[] = [];
   const recordFills = options.recordFills ?? true;
   const recordClosedTrades = options.recordClosedTrades ?? true;
-  // Only the values are used (the recorder's timestamps are ignored); never thinned.
-  const tradePnls = new EquityRecorder(Number.MAX_SAFE_INTEGER);
+  // A packed array of doubles: 8 bytes a trade.
+  const tradePnls: number[] = [];
   const subscriptions = [
     engine.fills$.subscribe((fill) => {
       if (recordFills) fills.push(fill);
     }),
     engine.closedTrades$.subscribe((trade) => {
       if (recordClosedTrades) closedTrades.push(trade);
-      else tradePnls.push(trade.exitTs, trade.pnl, true);
+      else tradePnls.push(trade.pnl);
     }),
     engine.strategyEvents$.subscribe((event) => {
       if (event.type === 'StrategyFailed') strategyEvents.push(event);
@@ -295,7 +295,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     timestamps: curve.timestamps,
     equity: curve.values,
     trades: closedTrades,
-    ...(recordClosedTrades ? {} : { tradePnls: tradePnls.result().values }),
+    ...(recordClosedTrades ? {} : { tradePnls }),
     feesPaid: finalAccount.feesPaid,
     exposure: timestamps === 0 ? 0 : exposedTimestamps / timestamps,
   });

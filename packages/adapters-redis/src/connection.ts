@@ -77,6 +77,24 @@ export interface ScriptCall {
   readonly args: ReadonlyArray<string | number>;
 }
 
+/**
+ * How calls of one script share an EVALSHA (see {@link ConnectionHandle.batchScript}): the script takes
+ * `header` then each call's ARGV, each call's KEYS in turn, and answers an array with one element
+ * per call, in order.
+ */
+export interface ScriptBatchSpec {
+  readonly script: LuaScript;
+  /** ARGV before the first call's, shared by every call of a batch. */
+  readonly header: readonly string[];
+  /** Most calls in one batch. */
+  readonly maxCalls: number;
+  /** A batch takes no more calls once it holds this many ARGV (one larger call still goes, alone). */
+  readonly maxArgs: number;
+  /** One call's element of the reply → its result; throws for an error of that call alone. */
+  readonly decode: (reply: unknown) => unknown;
+  readonly context: ErrorContext;
+}
+
 /** One adapter's view of its connection: readiness gate, error mapping, ownership. Internal. */
 export interface ConnectionHandle {
   readonly client: Redis;
@@ -88,6 +106,14 @@ export interface ConnectionHandle {
   send<T>(context: ErrorContext, add: (pipeline: ChainableCommander) => void): Promise<T>;
   /** Runs a Lua script through the batcher: EVALSHA, then EVAL if Redis answers NOSCRIPT. */
   script(context: ErrorContext, call: ScriptCall): Promise<unknown>;
+  /**
+   * Runs one call of a script that takes many (`spec`), through the batcher: `append` adds the call's
+   * KEYS and ARGV to a batch, at once. Calls queued one after another (nothing else between them)
+   * share one EVALSHA, up to `spec.maxCalls`; EVAL if Redis answers NOSCRIPT. Each call resolves
+   * with its own element of the reply (through `spec.decode`); a failure of the whole command
+   * (connection, timeout) rejects every call of the batch.
+   */
+  batchScript(spec: ScriptBatchSpec, append: (keys: string[], args: string[]) => void): Promise<unknown>;
   /** Resolves once every batched command issued so far has been written (multi-step calls start after it). */
   barrier(): Promise<void>;
   /**
@@ -234,6 +260,20 @@ export function openConnection(
       });
   };
 
+  const batchScript = (
+    spec: ScriptBatchSpec,
+    append: (keys: string[], args: string[]) => void,
+  ): Promise<unknown> => {
+    if (closed) return Promise.reject(closedError());
+    if (client.status !== 'ready') {
+      return ready().then(
+        () => batchScript(spec, append),
+        (error: unknown) => Promise.reject(toRxtradeError(error, spec.context)),
+      );
+    }
+    return batcher.join(spec, append);
+  };
+
   return {
     client,
     ensureOpen() {
@@ -264,6 +304,7 @@ export function openConnection(
       }
     },
     script: runScript,
+    batchScript,
     barrier() {
       return batcher.barrier();
     },
@@ -308,23 +349,95 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
+/** Calls of one script sharing an EVALSHA (see {@link ConnectionHandle.batchScript}). */
+class ScriptBatch {
+  readonly keys: string[] = [];
+  readonly args: string[];
+  readonly resolves: Array<(value: unknown) => void> = [];
+  readonly rejects: Array<(error: unknown) => void> = [];
+
+  constructor(readonly spec: ScriptBatchSpec) {
+    this.args = [...spec.header];
+  }
+
+  hasRoom(spec: ScriptBatchSpec): boolean {
+    return (
+      spec === this.spec &&
+      this.resolves.length < spec.maxCalls &&
+      this.args.length - spec.header.length < spec.maxArgs
+    );
+  }
+
+  settle(reply: unknown): void {
+    const { resolves, rejects, spec } = this;
+    if (!Array.isArray(reply) || reply.length !== resolves.length) {
+      this.fail(new Error(`unexpected script reply for ${resolves.length} calls: ${String(reply)}`));
+      return;
+    }
+    for (let i = 0; i < resolves.length; i++) {
+      let result: unknown;
+      try {
+        result = spec.decode(reply[i]);
+      } catch (error) {
+        (rejects[i] as (error: unknown) => void)(toRxtradeError(error, spec.context));
+        continue;
+      }
+      (resolves[i] as (value: unknown) => void)(result);
+    }
+  }
+
+  fail(error: unknown): void {
+    const mapped = toRxtradeError(error, this.spec.context);
+    for (const reject of this.rejects) reject(mapped);
+  }
+}
+
+const isNoScript = (error: unknown): boolean =>
+  error instanceof Error && error.message.startsWith('NOSCRIPT');
+
 /**
  * Collects the commands issued until the event loop turns (`setImmediate`: after the I/O callbacks
  * of this turn, so every reply that just arrived has had its caller issue its next call) and writes
  * them as one pipeline: one socket write for N concurrent calls instead of N, several batches in
  * flight at once, commands in issue order on the connection. A lone call waits one loop turn, no
- * extra round trip.
+ * extra round trip. Consecutive calls of a batched script ({@link join}) share one command.
  */
 class TurnBatcher {
-  #pending: Pending[] = [];
+  #pending: Array<Pending | ScriptBatch> = [];
   #barriers: Array<() => void> = [];
 
   constructor(private readonly client: Redis) {}
 
   send<T>(add: (pipeline: ChainableCommander) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#pending.push({ add, resolve: resolve as (value: unknown) => void, reject });
-      if (this.#pending.length === 1) setImmediate(this.#flush);
+      this.#enqueue({ add, resolve: resolve as (value: unknown) => void, reject });
+    });
+  }
+
+  /** Adds a call to the last queued batch of `spec` if nothing was queued after it and it has room. */
+  join(spec: ScriptBatchSpec, append: (keys: string[], args: string[]) => void): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const last = this.#pending[this.#pending.length - 1];
+      let batch: ScriptBatch;
+      if (last instanceof ScriptBatch && last.hasRoom(spec)) {
+        batch = last;
+      } else {
+        batch = new ScriptBatch(spec);
+        this.#enqueue(batch);
+      }
+      const keyCount = batch.keys.length;
+      const argCount = batch.args.length;
+      try {
+        append(batch.keys, batch.args);
+      } catch (error) {
+        // Leave the batch as it was: the other calls in it must not see half of this one.
+        batch.keys.length = keyCount;
+        batch.args.length = argCount;
+        reject(error);
+        return;
+      }
+      batch.resolves.push(resolve);
+      batch.rejects.push(reject);
     });
   }
 
@@ -333,24 +446,54 @@ class TurnBatcher {
     return new Promise((resolve) => this.#barriers.push(resolve));
   }
 
+  #enqueue(item: Pending | ScriptBatch): void {
+    this.#pending.push(item);
+    if (this.#pending.length === 1) setImmediate(this.#flush);
+  }
+
   #flush = (): void => {
     const batch = this.#pending;
     const barriers = this.#barriers;
     this.#pending = [];
     this.#barriers = [];
     const pipeline = this.client.pipeline();
-    for (const item of batch) item.add(pipeline);
+    for (const item of batch) {
+      if (item instanceof ScriptBatch) {
+        // A call that threw in append() left an empty batch behind: nothing to send for it.
+        if (item.resolves.length > 0)
+          pipeline.evalsha(item.spec.script.sha, item.keys.length, item.keys.concat(item.args));
+      } else {
+        item.add(pipeline);
+      }
+    }
+    const items = batch.filter((item) => !(item instanceof ScriptBatch) || item.resolves.length > 0);
     pipeline.exec().then(
       (results) => {
-        batch.forEach((item, i) => {
+        items.forEach((item, i) => {
           const result = results?.[i];
-          if (!result) item.reject(new Error('Redis pipeline returned no reply'));
-          else if (result[0]) item.reject(result[0]);
-          else item.resolve(result[1]);
+          const error = result ? result[0] : new Error('Redis pipeline returned no reply');
+          if (!(item instanceof ScriptBatch)) {
+            if (error) item.reject(error);
+            else item.resolve(result?.[1]);
+          } else if (!error) {
+            item.settle(result?.[1]);
+          } else if (isNoScript(error)) {
+            // The script cache is empty (restart, failover, SCRIPT FLUSH) and nothing ran: send the source.
+            const { script } = item.spec;
+            this.send((p) => p.eval(script.source, item.keys.length, item.keys.concat(item.args))).then(
+              (reply) => item.settle(reply),
+              (evalError: unknown) => item.fail(evalError),
+            );
+          } else {
+            item.fail(error);
+          }
         });
       },
       (error: unknown) => {
-        for (const item of batch) item.reject(error);
+        for (const item of items) {
+          if (item instanceof ScriptBatch) item.fail(error);
+          else item.reject(error);
+        }
       },
     );
     // exec() has written the batch to the socket (or failed it): later commands go after it.

@@ -10,7 +10,7 @@ import {
   type StateStore,
 } from '@rxtrade/core';
 import { z } from 'zod';
-import { LuaScript, openConnection, type RedisConnection, type ScriptCall } from './connection';
+import { LuaScript, openConnection, type RedisConnection, type ScriptBatchSpec } from './connection';
 import { toRxtradeError } from './errors';
 import { DEFAULT_PREFIX, escapeGlob, redisKeys } from './keys';
 import { loggerSchema, parseOptions } from './options';
@@ -29,6 +29,13 @@ export interface RedisStateStoreOptions {
    * Each remembered id costs roughly 60 bytes plus its length.
    */
   readonly dedupeTtlSeconds?: number;
+  /**
+   * Most applies sent in one script call (default 64). Applies issued together (within one
+   * event-loop turn, nothing else between them) share one EVALSHA, each still atomic and
+   * all-or-nothing on its own; this bounds how long one call keeps Redis busy and how many applies
+   * one lost reply leaves with an unknown outcome. 1 sends every apply on its own.
+   */
+  readonly maxBatchSize?: number;
   /** Connection-state messages (lost / restored). Default: silent. */
   readonly logger?: Logger;
 }
@@ -36,23 +43,33 @@ export interface RedisStateStoreOptions {
 const OptionsSchema = z.object({
   prefix: z.string().optional(),
   dedupeTtlSeconds: z.number().int().positive().optional(),
+  maxBatchSize: z.number().int().min(1).max(10_000).optional(),
   logger: loggerSchema.optional(),
 });
 
 const SCAN_COUNT = 1_000;
+const DEFAULT_MAX_BATCH_SIZE = 64;
 // Shared, frozen results: apply allocates none on the hot path.
 const APPLIED: ApplyResult = Object.freeze({ applied: true });
 const DUPLICATE: ApplyResult = Object.freeze({ applied: false, reason: 'DUPLICATE_EVENT' });
 const STALE: ApplyResult = Object.freeze({ applied: false, reason: 'STALE_FENCING_TOKEN' });
 const PIPELINE_CHUNK = 1_000;
+/** A script call takes no more applies once it carries this many arguments (a larger apply goes alone). */
+const MAX_BATCH_ARGS = 20_000;
+// Bits of an apply's flags argument (see APPLY_SCRIPT).
+const HAS_FENCE = 1;
+const HAS_EVENT = 2;
+const HAS_INCR = 4;
 
 const compareKeys = (a: readonly [string, StateRecord], b: readonly [string, StateRecord]): number =>
   a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 
 /**
- * The Redis {@link StateStore}: each record is a Redis hash at `<prefix>state:<key>`, and `apply` is
- * one Lua script that checks the fence, the event id and every incrBy target before it writes anything,
- * so a batch is all-or-nothing and atomic with respect to every other client.
+ * The Redis {@link StateStore}: each record is a Redis hash at `<prefix>state:<key>`, and `apply` runs
+ * in a Lua script that checks the fence, the event id and every incrBy target before it writes anything,
+ * so a batch is all-or-nothing and atomic with respect to every other client. Applies issued
+ * together share one script call (up to `maxBatchSize`), which runs them in issue order, each on its
+ * own: one apply's refusal or error leaves the others in the call unaffected.
  *
  * Beyond the port's contract:
  * - the fence is checked against the highest token seen by the store AND the highest token granted by
@@ -83,26 +100,35 @@ export function createRedisStateStore(
     component: 'RedisStateStore',
     logger: parsed.logger ?? noopLogger,
   });
-  const script = new LuaScript(APPLY_SCRIPT);
   // Unique per call: lets the script recognise its own earlier run of this very call (see APPLY_SCRIPT).
   const nonceBase = randomBytes(9).toString('base64url');
   let nonceCounter = 0;
 
-  /** Encodes a batch as the script's KEYS and ARGV (layout documented in state-store-script.ts). */
-  const encode = (batch: StateBatch): ScriptCall => {
-    const scriptKeys: string[] = [];
-    if (batch.fence) scriptKeys.push(keys.fence(batch.fence.resource));
-    if (batch.eventId !== undefined) scriptKeys.push(keys.event(batch.eventId));
+  /**
+   * Appends one apply's KEYS and ARGV to a script call (layout documented in state-store-script.ts).
+   * Record key indexes count from the apply's own first key.
+   */
+  const append = (batch: StateBatch, scriptKeys: string[], args: string[]): void => {
+    const keyBase = scriptKeys.length;
+    const header = args.length;
+    let flags = 0;
+    if (batch.fence) {
+      flags |= HAS_FENCE;
+      scriptKeys.push(keys.fence(batch.fence.resource));
+    }
+    if (batch.eventId !== undefined) {
+      flags |= HAS_EVENT;
+      scriptKeys.push(keys.event(batch.eventId));
+    }
     const firstRecord = scriptKeys.length;
-    let hasIncr = '0';
-    const args: Array<string | number> = [
-      batch.fence ? '1' : '0',
-      batch.fence ? batch.fence.token : 0,
-      batch.eventId !== undefined ? '1' : '0',
-      `${nonceBase}:${++nonceCounter}`,
-      ttl,
-      hasIncr,
-    ];
+    args.push(
+      '',
+      '',
+      '',
+      batch.fence ? String(batch.fence.token) : '0',
+      // Only an event marker stores the nonce.
+      flags & HAS_EVENT ? `${nonceBase}:${++nonceCounter}` : '',
+    );
     // Small batches (the usual case) find repeated keys by scanning; large ones use a map.
     const index = batch.ops.length > 8 ? new Map<string, number>() : undefined;
     const keyIndex = (key: string): number => {
@@ -112,43 +138,54 @@ export function createRedisStateStore(
         at = scriptKeys.push(redisKey);
         index?.set(redisKey, at);
       }
-      return at;
+      return at - keyBase;
     };
     for (const op of batch.ops) {
       switch (op.op) {
         case 'set':
         case 'replace': {
-          const countAt = args.push(op.op === 'set' ? 's' : 'r', keyIndex(op.key), 0) - 1;
+          const countAt = args.push(op.op === 'set' ? 's' : 'r', String(keyIndex(op.key)), '') - 1;
           let count = 0;
           for (const field in op.fields) {
             args.push(field, op.fields[field] as string);
             count++;
           }
-          args[countAt] = count;
+          args[countAt] = String(count);
           break;
         }
         case 'incrBy':
-          hasIncr = '1';
-          args.push('i', keyIndex(op.key), op.field, op.by);
+          flags |= HAS_INCR;
+          args.push('i', String(keyIndex(op.key)), op.field, String(op.by));
           break;
         case 'delete':
-          args.push('d', keyIndex(op.key));
+          args.push('d', String(keyIndex(op.key)));
           break;
       }
     }
-    args[5] = hasIncr;
-    return { script, keys: scriptKeys, args };
+    args[header] = String(scriptKeys.length - keyBase);
+    args[header + 1] = String(args.length - header - 5);
+    args[header + 2] = String(flags);
   };
 
   const context = { operation: 'StateStore.apply', unprefix };
-  const toResult = (reply: unknown): ApplyResult => {
+  /** One apply's reply: 'OK', 'DUP', 'STALE', or an error message for that apply alone. */
+  const decode = (reply: unknown): ApplyResult => {
     if (reply === 'OK') return APPLIED;
     if (reply === 'DUP') return DUPLICATE;
     if (reply === 'STALE') return STALE;
+    if (typeof reply === 'string') throw new Error(reply);
     throw new RxtradeError({
       code: 'ADAPTER_FAILURE',
       message: `StateStore.apply: unexpected script reply ${JSON.stringify(reply)}`,
     });
+  };
+  const spec: ScriptBatchSpec = {
+    script: new LuaScript(APPLY_SCRIPT),
+    header: [ttl],
+    maxCalls: parsed.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
+    maxArgs: MAX_BATCH_ARGS,
+    decode,
+    context,
   };
 
   return {
@@ -199,7 +236,9 @@ export function createRedisStateStore(
       } catch (error) {
         return Promise.reject(error);
       }
-      return conn.script(context, encode(batch)).then(toResult);
+      return conn.batchScript(spec, (scriptKeys, args) =>
+        append(batch, scriptKeys, args),
+      ) as Promise<ApplyResult>;
     },
 
     close() {

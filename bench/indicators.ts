@@ -2,7 +2,9 @@
  * Indicator throughput: rxtrade's streaming classes against a hand-written plain loop (the limit), trading-signals'
  * streaming classes, technicalindicators' streaming `nextValue` form and @ixjb94/indicators (a batch library).
  *
- * Run: `npx tsx bench/indicators.ts` (about 20 s). Prints a markdown table and writes bench/results/indicators.json.
+ * Run: `npx tsx --conditions=rxtrade-source bench/indicators.ts` (about 30 s; `INDICATORS_BENCH_RUNS=9` for steadier
+ * figures, `INDICATORS_BENCH_ONLY=EMA,MACD` for a subset). Prints a markdown table and writes
+ * bench/results/indicators.json.
  *
  * Fairness rules:
  * - every implementation sees the same 1,000,000 seeded random-walk closes / bars, prepared before timing (bar
@@ -11,8 +13,11 @@
  *   per input (MACD line+signal+histogram, the three bands, %K+%D; ADX only, as @ixjb94 has no DI outputs);
  * - one hand-written loop function per (indicator, implementation), so no call site is shared (and made
  *   polymorphic) between implementations;
- * - each case is warmed up on 200k inputs, then timed 3 times on the full series, interleaved with the other
- *   implementations of the same indicator (so background load hits them alike); the best run counts.
+ * - streaming instances are created outside the measuring loop and handed in (see {@link streaming}), as a strategy
+ *   holds one across bars, so no implementation gets its state scalar-replaced into registers;
+ * - each case is warmed up with many short calls and one 200k call until V8 runs its regular optimised code, then
+ *   timed on the full series in interleaved rounds with the other implementations of the same indicator (so background
+ *   load hits them alike); the best round counts, the median is printed beside it.
  *
  * The plain loop computes exactly what the rxtrade class computes (same conventions, same numerics: the
  * compensated sums of SMA/Bollinger, the monotonic deques of Stochastic), with all state in locals: the ratio
@@ -37,6 +42,9 @@ import {
 } from '../packages/core/src/data/indicators/index';
 
 const N = 1_000_000;
+/** Warm-up: many short calls per case (see {@link measureGroup}), then one long one. */
+const WARMUP_CALLS = 40;
+const WARMUP_CALL_N = 5_000;
 const WARMUP_N = 200_000;
 /** Timed runs per case (best counts); `INDICATORS_BENCH_RUNS=9` gives steadier figures on a busy machine. */
 const RUNS = Math.max(1, Number(process.env['INDICATORS_BENCH_RUNS'] ?? 3) || 3);
@@ -163,9 +171,8 @@ function plainSmaNaive(inp: Inputs, n: number): number {
   return cs;
 }
 
-function oursSma(inp: Inputs, n: number): number {
+function oursSma(ind: Sma, inp: Inputs, n: number): number {
   const xs = inp.closes;
-  const ind = new Sma(20);
   let cs = 0;
   for (let i = 0; i < n; i++) {
     const v = ind.update(xs[i] as number);
@@ -174,9 +181,8 @@ function oursSma(inp: Inputs, n: number): number {
   return cs;
 }
 
-function tsSma(inp: Inputs, n: number): number {
+function tsSma(ind: ts.SMA, inp: Inputs, n: number): number {
   const xs = inp.closes;
-  const ind = new ts.SMA(20);
   let cs = 0;
   for (let i = 0; i < n; i++) {
     const v = ind.update(xs[i] as number, false);
@@ -185,9 +191,8 @@ function tsSma(inp: Inputs, n: number): number {
   return cs;
 }
 
-function tiSma(inp: Inputs, n: number): number {
+function tiSma(ind: ti.SMA, inp: Inputs, n: number): number {
   const xs = inp.closes;
-  const ind = new ti.SMA({ period: 20, values: [] });
   let cs = 0;
   for (let i = 0; i < n; i++) {
     const v = ind.nextValue(xs[i] as number);
@@ -218,9 +223,8 @@ function plainEma(inp: Inputs, n: number): number {
   return cs;
 }
 
-function oursEma(inp: Inputs, n: number): number {
+function oursEma(ind: Ema, inp: Inputs, n: number): number {
   const xs = inp.closes;
-  const ind = new Ema(20);
   let cs = 0;
   for (let i = 0; i < n; i++) {
     const v = ind.update(xs[i] as number);
@@ -229,9 +233,8 @@ function oursEma(inp: Inputs, n: number): number {
   return cs;
 }
 
-function tsEma(inp: Inputs, n: number): number {
+function tsEma(ind: ts.EMA, inp: Inputs, n: number): number {
   const xs = inp.closes;
-  const ind = new ts.EMA(20);
   let cs = 0;
   for (let i = 0; i < n; i++) {
     ind.update(xs[i] as number, false);
@@ -240,9 +243,8 @@ function tsEma(inp: Inputs, n: number): number {
   return cs;
 }
 
-function tiEma(inp: Inputs, n: number): number {
+function tiEma(ind: ti.EMA, inp: Inputs, n: number): number {
   const xs = inp.closes;
-  const ind = new ti.EMA({ period: 20, values: [] });
   let cs = 0;
   for (let i = 0; i < n; i++) {
     const v = ind.nextValue(xs[i] as number);
@@ -285,9 +287,8 @@ function plainRsi(inp: Inputs, n: number): number {
   return cs;
 }
 
-function oursRsi(inp: Inputs, n: number): number {
+function oursRsi(ind: Rsi, inp: Inputs, n: number): number {
   const xs = inp.closes;
-  const ind = new Rsi(14);
   let cs = 0;
   for (let i = 0; i < n; i++) {
     const v = ind.update(xs[i] as number);
@@ -296,9 +297,8 @@ function oursRsi(inp: Inputs, n: number): number {
   return cs;
 }
 
-function tsRsi(inp: Inputs, n: number): number {
+function tsRsi(ind: ts.RSI, inp: Inputs, n: number): number {
   const xs = inp.closes;
-  const ind = new ts.RSI(14);
   let cs = 0;
   for (let i = 0; i < n; i++) {
     const v = ind.update(xs[i] as number, false);
@@ -307,9 +307,8 @@ function tsRsi(inp: Inputs, n: number): number {
   return cs;
 }
 
-function tiRsi(inp: Inputs, n: number): number {
+function tiRsi(ind: ti.RSI, inp: Inputs, n: number): number {
   const xs = inp.closes;
-  const ind = new ti.RSI({ period: 14, values: [] });
   let cs = 0;
   for (let i = 0; i < n; i++) {
     const v = ind.nextValue(xs[i] as number);
@@ -450,9 +449,8 @@ function plainBollingerNaive(inp: Inputs, n: number): number {
   return cs;
 }
 
-function oursBollinger(inp: Inputs, n: number): number {
+function oursBollinger(ind: BollingerBands, inp: Inputs, n: number): number {
   const xs = inp.closes;
-  const ind = new BollingerBands(20, 2);
   let cs = 0;
   for (let i = 0; i < n; i++) {
     const v = ind.update(xs[i] as number);
@@ -461,9 +459,8 @@ function oursBollinger(inp: Inputs, n: number): number {
   return cs;
 }
 
-function tsBollinger(inp: Inputs, n: number): number {
+function tsBollinger(ind: ts.BollingerBands, inp: Inputs, n: number): number {
   const xs = inp.closes;
-  const ind = new ts.BollingerBands(20, 2);
   let cs = 0;
   for (let i = 0; i < n; i++) {
     const v = ind.update(xs[i] as number, false);
@@ -472,9 +469,8 @@ function tsBollinger(inp: Inputs, n: number): number {
   return cs;
 }
 
-function tiBollinger(inp: Inputs, n: number): number {
+function tiBollinger(ind: ti.BollingerBands, inp: Inputs, n: number): number {
   const xs = inp.closes;
-  const ind = new ti.BollingerBands({ period: 20, stdDev: 2, values: [] });
   let cs = 0;
   for (let i = 0; i < n; i++) {
     const v = ind.nextValue(xs[i] as number);
@@ -534,9 +530,8 @@ function plainMacd(inp: Inputs, n: number): number {
   return cs;
 }
 
-function oursMacd(inp: Inputs, n: number): number {
+function oursMacd(ind: Macd, inp: Inputs, n: number): number {
   const xs = inp.closes;
-  const ind = new Macd(12, 26, 9);
   let cs = 0;
   for (let i = 0; i < n; i++) {
     const v = ind.update(xs[i] as number);
@@ -545,9 +540,8 @@ function oursMacd(inp: Inputs, n: number): number {
   return cs;
 }
 
-function tsMacd(inp: Inputs, n: number): number {
+function tsMacd(ind: ts.MACD, inp: Inputs, n: number): number {
   const xs = inp.closes;
-  const ind = new ts.MACD(new ts.EMA(12), new ts.EMA(26), new ts.EMA(9));
   let cs = 0;
   for (let i = 0; i < n; i++) {
     const v = ind.update(xs[i] as number, false);
@@ -556,16 +550,8 @@ function tsMacd(inp: Inputs, n: number): number {
   return cs;
 }
 
-function tiMacd(inp: Inputs, n: number): number {
+function tiMacd(ind: ti.MACD, inp: Inputs, n: number): number {
   const xs = inp.closes;
-  const ind = new ti.MACD({
-    fastPeriod: 12,
-    slowPeriod: 26,
-    signalPeriod: 9,
-    SimpleMAOscillator: false,
-    SimpleMASignal: false,
-    values: [],
-  });
   let cs = 0;
   for (let i = 0; i < n; i++) {
     const v = ind.nextValue(xs[i] as number);
@@ -612,9 +598,8 @@ function plainAtr(inp: Inputs, n: number): number {
   return cs;
 }
 
-function oursAtr(inp: Inputs, n: number): number {
+function oursAtr(ind: Atr, inp: Inputs, n: number): number {
   const bars = inp.bars;
-  const ind = new Atr(14);
   let cs = 0;
   for (let i = 0; i < n; i++) {
     const v = ind.update(bars[i] as BenchBar);
@@ -623,9 +608,8 @@ function oursAtr(inp: Inputs, n: number): number {
   return cs;
 }
 
-function tsAtr(inp: Inputs, n: number): number {
+function tsAtr(ind: ts.ATR, inp: Inputs, n: number): number {
   const bars = inp.bars;
-  const ind = new ts.ATR(14);
   let cs = 0;
   for (let i = 0; i < n; i++) {
     const v = ind.update(bars[i] as BenchBar, false);
@@ -634,9 +618,8 @@ function tsAtr(inp: Inputs, n: number): number {
   return cs;
 }
 
-function tiAtr(inp: Inputs, n: number): number {
+function tiAtr(ind: ti.ATR, inp: Inputs, n: number): number {
   const bars = inp.bars;
-  const ind = new ti.ATR({ period: 14, high: [], low: [], close: [] });
   let cs = 0;
   for (let i = 0; i < n; i++) {
     const v = ind.nextValue(bars[i] as BenchBar) as number | undefined;
@@ -716,9 +699,8 @@ function plainStochastic(inp: Inputs, n: number): number {
   return cs;
 }
 
-function oursStochastic(inp: Inputs, n: number): number {
+function oursStochastic(ind: Stochastic, inp: Inputs, n: number): number {
   const bars = inp.bars;
-  const ind = new Stochastic(14, 3, 3);
   let cs = 0;
   for (let i = 0; i < n; i++) {
     const v = ind.update(bars[i] as BenchBar);
@@ -727,9 +709,8 @@ function oursStochastic(inp: Inputs, n: number): number {
   return cs;
 }
 
-function tsStochastic(inp: Inputs, n: number): number {
+function tsStochastic(ind: ts.StochasticOscillator, inp: Inputs, n: number): number {
   const bars = inp.bars;
-  const ind = new ts.StochasticOscillator({ kPeriod: 14, kSlowingPeriod: 3, dPeriod: 3 });
   let cs = 0;
   for (let i = 0; i < n; i++) {
     const v = ind.update(bars[i] as BenchBar, false);
@@ -739,9 +720,8 @@ function tsStochastic(inp: Inputs, n: number): number {
 }
 
 /** technicalindicators has no %K slowing: this is the fast stochastic (14, 3), i.e. less work. */
-function tiStochastic(inp: Inputs, n: number): number {
+function tiStochastic(ind: ti.Stochastic, inp: Inputs, n: number): number {
   const bars = inp.bars;
-  const ind = new ti.Stochastic({ period: 14, signalPeriod: 3, high: [], low: [], close: [] });
   let cs = 0;
   for (let i = 0; i < n; i++) {
     // Its typings declare the constructor input type for nextValue; it reads high/low/close.
@@ -823,9 +803,8 @@ function plainAdx(inp: Inputs, n: number): number {
   return cs;
 }
 
-function oursAdx(inp: Inputs, n: number): number {
+function oursAdx(ind: Adx, inp: Inputs, n: number): number {
   const bars = inp.bars;
-  const ind = new Adx(14);
   let cs = 0;
   for (let i = 0; i < n; i++) {
     const v = ind.update(bars[i] as BenchBar);
@@ -834,9 +813,8 @@ function oursAdx(inp: Inputs, n: number): number {
   return cs;
 }
 
-function tsAdx(inp: Inputs, n: number): number {
+function tsAdx(ind: ts.ADX, inp: Inputs, n: number): number {
   const bars = inp.bars;
-  const ind = new ts.ADX(14);
   let cs = 0;
   for (let i = 0; i < n; i++) {
     const v = ind.update(bars[i] as BenchBar, false);
@@ -845,9 +823,8 @@ function tsAdx(inp: Inputs, n: number): number {
   return cs;
 }
 
-function tiAdx(inp: Inputs, n: number): number {
+function tiAdx(ind: ti.ADX, inp: Inputs, n: number): number {
   const bars = inp.bars;
-  const ind = new ti.ADX({ period: 14, high: [], low: [], close: [] });
   let cs = 0;
   for (let i = 0; i < n; i++) {
     const v = ind.nextValue(bars[i] as unknown as number);
@@ -863,6 +840,16 @@ function ixAdx(inp: Inputs, n: number): number {
 // ---------------------------------------------------------------------------------------------- harness
 
 type Kind = 'plain' | 'streaming' | 'batch';
+
+/**
+ * A streaming case: the instance is created by the caller and handed to the measuring loop, the way a strategy holds
+ * an indicator across bars. Constructing it inside the loop function instead lets V8 inline the constructor and, when
+ * it gets the feedback in time, scalar-replace the object (escape analysis: state in registers, like the plain loop),
+ * which no real caller gets, and made the figures flip between runs depending on which code V8 happened to produce.
+ */
+function streaming<T>(create: () => T, loop: (ind: T, inp: Inputs, n: number) => number) {
+  return (inp: Inputs, n: number): number => loop(create(), inp, n);
+}
 
 interface Case {
   readonly indicator: string;
@@ -881,35 +868,65 @@ const cases: Case[] = [
     kind: 'plain',
     run: plainSmaNaive,
   },
-  { indicator: 'SMA(20)', implementation: 'rxtrade Sma', kind: 'streaming', run: oursSma },
-  { indicator: 'SMA(20)', implementation: 'trading-signals SMA', kind: 'streaming', run: tsSma },
+  {
+    indicator: 'SMA(20)',
+    implementation: 'rxtrade Sma',
+    kind: 'streaming',
+    run: streaming(() => new Sma(20), oursSma),
+  },
+  {
+    indicator: 'SMA(20)',
+    implementation: 'trading-signals SMA',
+    kind: 'streaming',
+    run: streaming(() => new ts.SMA(20), tsSma),
+  },
   {
     indicator: 'SMA(20)',
     implementation: 'technicalindicators SMA.nextValue',
     kind: 'streaming',
-    run: tiSma,
+    run: streaming(() => new ti.SMA({ period: 20, values: [] }), tiSma),
   },
   { indicator: 'SMA(20)', implementation: '@ixjb94/indicators sma (batch)', kind: 'batch', run: ixSma },
 
   { indicator: 'EMA(20)', implementation: 'plain loop', kind: 'plain', reference: true, run: plainEma },
-  { indicator: 'EMA(20)', implementation: 'rxtrade Ema', kind: 'streaming', run: oursEma },
-  { indicator: 'EMA(20)', implementation: 'trading-signals EMA', kind: 'streaming', run: tsEma },
+  {
+    indicator: 'EMA(20)',
+    implementation: 'rxtrade Ema',
+    kind: 'streaming',
+    run: streaming(() => new Ema(20), oursEma),
+  },
+  {
+    indicator: 'EMA(20)',
+    implementation: 'trading-signals EMA',
+    kind: 'streaming',
+    run: streaming(() => new ts.EMA(20), tsEma),
+  },
   {
     indicator: 'EMA(20)',
     implementation: 'technicalindicators EMA.nextValue',
     kind: 'streaming',
-    run: tiEma,
+    run: streaming(() => new ti.EMA({ period: 20, values: [] }), tiEma),
   },
   { indicator: 'EMA(20)', implementation: '@ixjb94/indicators ema (batch)', kind: 'batch', run: ixEma },
 
   { indicator: 'RSI(14)', implementation: 'plain loop', kind: 'plain', reference: true, run: plainRsi },
-  { indicator: 'RSI(14)', implementation: 'rxtrade Rsi', kind: 'streaming', run: oursRsi },
-  { indicator: 'RSI(14)', implementation: 'trading-signals RSI', kind: 'streaming', run: tsRsi },
+  {
+    indicator: 'RSI(14)',
+    implementation: 'rxtrade Rsi',
+    kind: 'streaming',
+    run: streaming(() => new Rsi(14), oursRsi),
+  },
+  {
+    indicator: 'RSI(14)',
+    implementation: 'trading-signals RSI',
+    kind: 'streaming',
+    run: streaming(() => new ts.RSI(14), tsRsi),
+  },
   {
     indicator: 'RSI(14)',
     implementation: 'technicalindicators RSI.nextValue',
     kind: 'streaming',
-    run: tiRsi,
+    run: streaming(() => new ti.RSI({ period: 14, values: [] }), tiRsi),
   },
   { indicator: 'RSI(14)', implementation: '@ixjb94/indicators rsi (batch)', kind: 'batch', run: ixRsi },
 
@@ -930,19 +947,19 @@ const cases: Case[] = [
     indicator: 'Bollinger(20,2)',
     implementation: 'rxtrade BollingerBands',
     kind: 'streaming',
-    run: oursBollinger,
+    run: streaming(() => new BollingerBands(20, 2), oursBollinger),
   },
   {
     indicator: 'Bollinger(20,2)',
     implementation: 'trading-signals BollingerBands',
     kind: 'streaming',
-    run: tsBollinger,
+    run: streaming(() => new ts.BollingerBands(20, 2), tsBollinger),
   },
   {
     indicator: 'Bollinger(20,2)',
     implementation: 'technicalindicators BollingerBands.nextValue',
     kind: 'streaming',
-    run: tiBollinger,
+    run: streaming(() => new ti.BollingerBands({ period: 20, stdDev: 2, values: [] }), tiBollinger),
   },
   {
     indicator: 'Bollinger(20,2)',
@@ -958,13 +975,34 @@ const cases: Case[] = [
     reference: true,
     run: plainMacd,
   },
-  { indicator: 'MACD(12,26,9)', implementation: 'rxtrade Macd', kind: 'streaming', run: oursMacd },
-  { indicator: 'MACD(12,26,9)', implementation: 'trading-signals MACD', kind: 'streaming', run: tsMacd },
+  {
+    indicator: 'MACD(12,26,9)',
+    implementation: 'rxtrade Macd',
+    kind: 'streaming',
+    run: streaming(() => new Macd(12, 26, 9), oursMacd),
+  },
+  {
+    indicator: 'MACD(12,26,9)',
+    implementation: 'trading-signals MACD',
+    kind: 'streaming',
+    run: streaming(() => new ts.MACD(new ts.EMA(12), new ts.EMA(26), new ts.EMA(9)), tsMacd),
+  },
   {
     indicator: 'MACD(12,26,9)',
     implementation: 'technicalindicators MACD.nextValue',
     kind: 'streaming',
-    run: tiMacd,
+    run: streaming(
+      () =>
+        new ti.MACD({
+          fastPeriod: 12,
+          slowPeriod: 26,
+          signalPeriod: 9,
+          SimpleMAOscillator: false,
+          SimpleMASignal: false,
+          values: [],
+        }),
+      tiMacd,
+    ),
   },
   {
     indicator: 'MACD(12,26,9)',
@@ -974,13 +1012,23 @@ const cases: Case[] = [
   },
 
   { indicator: 'ATR(14)', implementation: 'plain loop', kind: 'plain', reference: true, run: plainAtr },
-  { indicator: 'ATR(14)', implementation: 'rxtrade Atr', kind: 'streaming', run: oursAtr },
-  { indicator: 'ATR(14)', implementation: 'trading-signals ATR', kind: 'streaming', run: tsAtr },
+  {
+    indicator: 'ATR(14)',
+    implementation: 'rxtrade Atr',
+    kind: 'streaming',
+    run: streaming(() => new Atr(14), oursAtr),
+  },
+  {
+    indicator: 'ATR(14)',
+    implementation: 'trading-signals ATR',
+    kind: 'streaming',
+    run: streaming(() => new ts.ATR(14), tsAtr),
+  },
   {
     indicator: 'ATR(14)',
     implementation: 'technicalindicators ATR.nextValue',
     kind: 'streaming',
-    run: tiAtr,
+    run: streaming(() => new ti.ATR({ period: 14, high: [], low: [], close: [] }), tiAtr),
   },
   { indicator: 'ATR(14)', implementation: '@ixjb94/indicators atr (batch)', kind: 'batch', run: ixAtr },
 
@@ -995,19 +1043,25 @@ const cases: Case[] = [
     indicator: 'Stochastic(14,3,3)',
     implementation: 'rxtrade Stochastic',
     kind: 'streaming',
-    run: oursStochastic,
+    run: streaming(() => new Stochastic(14, 3, 3), oursStochastic),
   },
   {
     indicator: 'Stochastic(14,3,3)',
     implementation: 'trading-signals StochasticOscillator',
     kind: 'streaming',
-    run: tsStochastic,
+    run: streaming(
+      () => new ts.StochasticOscillator({ kPeriod: 14, kSlowingPeriod: 3, dPeriod: 3 }),
+      tsStochastic,
+    ),
   },
   {
     indicator: 'Stochastic(14,3,3)',
     implementation: 'technicalindicators Stochastic.nextValue (fast 14,3: no %K slowing)',
     kind: 'streaming',
-    run: tiStochastic,
+    run: streaming(
+      () => new ti.Stochastic({ period: 14, signalPeriod: 3, high: [], low: [], close: [] }),
+      tiStochastic,
+    ),
   },
   {
     indicator: 'Stochastic(14,3,3)',
@@ -1017,13 +1071,23 @@ const cases: Case[] = [
   },
 
   { indicator: 'ADX(14)', implementation: 'plain loop', kind: 'plain', reference: true, run: plainAdx },
-  { indicator: 'ADX(14)', implementation: 'rxtrade Adx', kind: 'streaming', run: oursAdx },
-  { indicator: 'ADX(14)', implementation: 'trading-signals ADX', kind: 'streaming', run: tsAdx },
+  {
+    indicator: 'ADX(14)',
+    implementation: 'rxtrade Adx',
+    kind: 'streaming',
+    run: streaming(() => new Adx(14), oursAdx),
+  },
+  {
+    indicator: 'ADX(14)',
+    implementation: 'trading-signals ADX',
+    kind: 'streaming',
+    run: streaming(() => new ts.ADX(14), tsAdx),
+  },
   {
     indicator: 'ADX(14)',
     implementation: 'technicalindicators ADX.nextValue',
     kind: 'streaming',
-    run: tiAdx,
+    run: streaming(() => new ti.ADX({ period: 14, high: [], low: [], close: [] }), tiAdx),
   },
   { indicator: 'ADX(14)', implementation: '@ixjb94/indicators adx (batch)', kind: 'batch', run: ixAdx },
 ];
@@ -1033,30 +1097,51 @@ interface Row {
   implementation: string;
   kind: Kind;
   updatesPerSecond: number;
+  medianUpdatesPerSecond: number;
   ratioToPlainLoop: number;
+  medianRatioToPlainLoop: number;
+  checksum: number;
+}
+
+interface Timing {
+  updatesPerSecond: number;
+  medianUpdatesPerSecond: number;
   checksum: number;
 }
 
 /**
  * Warms every case of one indicator, then times them in interleaved rounds (case A, B, C, A, B, C, …) so that a
- * burst of load from other processes hits all implementations alike; the best of the rounds counts.
+ * burst of load from other processes hits all implementations alike; the best round counts, the median is reported.
+ *
+ * The warm-up calls each case many times on short inputs before timing. With a single long warm-up call, V8 compiled
+ * the loop on stack replacement (OSR) and, while that call was still running, also compiled the regular version from
+ * feedback that lacked the code before the loop (it ran before V8 allocated the feedback vector); that version
+ * deoptimised on entry, every later call re-entered the OSR code through the interpreter, and the timed runs measured
+ * OSR code (where, for instance, the checksum lived in a heap-allocated number), differently for each case. Many short
+ * calls let the regular optimised code settle first, for every case alike.
  */
-function measureGroup(group: readonly Case[], inp: Inputs): { updatesPerSecond: number; checksum: number }[] {
+function measureGroup(group: readonly Case[], inp: Inputs): Timing[] {
+  for (let w = 0; w < WARMUP_CALLS; w++) for (const c of group) c.run(inp, WARMUP_CALL_N);
   for (const c of group) c.run(inp, WARMUP_N);
-  const best = group.map(() => Number.POSITIVE_INFINITY);
+  const times = group.map((): number[] => []);
   const checksums = group.map(() => Number.NaN);
   for (let r = 0; r < RUNS; r++) {
     group.forEach((c, k) => {
       const t0 = performance.now();
       checksums[k] = c.run(inp, N);
-      const dt = performance.now() - t0;
-      if (dt < (best[k] as number)) best[k] = dt;
+      (times[k] as number[]).push(performance.now() - t0);
     });
   }
-  return group.map((_, k) => ({
-    updatesPerSecond: N / ((best[k] as number) / 1000),
-    checksum: checksums[k] as number,
-  }));
+  return group.map((_, k) => {
+    const sorted = [...(times[k] as number[])].sort((a, b) => a - b);
+    const median =
+      ((sorted[(sorted.length - 1) >> 1] as number) + (sorted[sorted.length >> 1] as number)) / 2;
+    return {
+      updatesPerSecond: N / ((sorted[0] as number) / 1000),
+      medianUpdatesPerSecond: N / (median / 1000),
+      checksum: checksums[k] as number,
+    };
+  });
 }
 
 function fmtRate(x: number): string {
@@ -1068,19 +1153,26 @@ function main(): void {
   const started = performance.now();
   const inp = makeInputs(N);
   const rows: Row[] = [];
-  for (const indicator of new Set(cases.map((c) => c.indicator))) {
+  // `INDICATORS_BENCH_ONLY=EMA,MACD` runs the indicators whose name starts with one of the given prefixes.
+  const only = (process.env['INDICATORS_BENCH_ONLY'] ?? '').split(',').filter((x) => x !== '');
+  const indicators = [...new Set(cases.map((c) => c.indicator))].filter(
+    (name) => only.length === 0 || only.some((prefix) => name.startsWith(prefix)),
+  );
+  for (const indicator of indicators) {
     const group = cases.filter((c) => c.indicator === indicator);
     const results = measureGroup(group, inp);
     const refIndex = group.findIndex((c) => c.reference);
-    const ref = results[refIndex]?.updatesPerSecond ?? Number.NaN;
+    const ref = results[refIndex] as Timing;
     group.forEach((c, k) => {
-      const { updatesPerSecond, checksum } = results[k] as { updatesPerSecond: number; checksum: number };
+      const { updatesPerSecond, medianUpdatesPerSecond, checksum } = results[k] as Timing;
       rows.push({
         indicator: c.indicator,
         implementation: c.implementation,
         kind: c.kind,
         updatesPerSecond: Math.round(updatesPerSecond),
-        ratioToPlainLoop: Number((updatesPerSecond / ref).toFixed(3)),
+        medianUpdatesPerSecond: Math.round(medianUpdatesPerSecond),
+        ratioToPlainLoop: Number((updatesPerSecond / ref.updatesPerSecond).toFixed(3)),
+        medianRatioToPlainLoop: Number((medianUpdatesPerSecond / ref.medianUpdatesPerSecond).toFixed(3)),
         checksum,
       });
     });
@@ -1089,13 +1181,14 @@ function main(): void {
   process.stderr.write('\n');
 
   const lines = [
-    `Indicators, ${N.toLocaleString('en-US')} updates per run, best of ${RUNS} (node ${process.version}, ${process.arch})`,
+    `Indicators, ${N.toLocaleString('en-US')} updates per run, best (and median) of ${RUNS} (node ${process.version}, ${process.arch})`,
     '',
-    '| indicator | implementation | updates/s | ratio to plain loop |',
-    '| --- | --- | ---: | ---: |',
+    '| indicator | implementation | updates/s | ratio to plain loop | median updates/s | median ratio |',
+    '| --- | --- | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.indicator} | ${r.implementation} | ${fmtRate(r.updatesPerSecond)} | ${r.ratioToPlainLoop.toFixed(2)} |`,
+        `| ${r.indicator} | ${r.implementation} | ${fmtRate(r.updatesPerSecond)} | ${r.ratioToPlainLoop.toFixed(2)} | ` +
+        `${fmtRate(r.medianUpdatesPerSecond)} | ${r.medianRatioToPlainLoop.toFixed(2)} |`,
     ),
   ];
   console.log(lines.join('\n'));

@@ -11,7 +11,7 @@ import type { Logger } from '../ports/logger';
 import type { MetricsSink } from '../ports/metrics-sink';
 import type { PreTradeRule } from '../risk/pre-trade';
 import type { BaseStrategy } from '../strategy/base-strategy';
-import { type BacktestStatistics, computeStatistics } from './statistics';
+import { type BacktestStatistics, EquityCurveStatistics } from './statistics';
 import { TradingEngine } from './trading-engine';
 import type { StrategyEvent } from './types';
 
@@ -47,8 +47,10 @@ export interface BacktestOptions {
   /** Aborting rejects the run with a `CANCELED` error. */
   readonly signal?: AbortSignal;
   /**
-   * Most equity points kept. Beyond it the curve is thinned by half (every other point kept) as
-   * often as needed, and the statistics are computed on the thinned curve. Default 2,000,000.
+   * Most equity points kept in the result's curve. Beyond it the curve is thinned by half (every other
+   * point kept) as often as needed; the last point is always kept. The statistics do not depend on it:
+   * they are computed as the run goes, on the equity after every timestamp. Default 100,000 (a chart of
+   * a million bars is drawn from a few thousand points; raise it to keep every point of a long run).
    */
   readonly maxEquityPoints?: number;
   /** Keep every fill in the result. Default true; turn off for very long runs to bound memory. */
@@ -210,8 +212,9 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       if (event.type === 'StrategyFailed') strategyEvents.push(event);
     }),
   ];
-  const maxPoints = options.maxEquityPoints ?? 2_000_000;
+  const maxPoints = options.maxEquityPoints ?? 100_000;
   const equity = new EquityRecorder(maxPoints);
+  const curveStatistics = new EquityCurveStatistics();
   const recordPrices = options.recordPrices ?? false;
   const prices = new Map<string, EquityRecorder>();
   let series = new EquityRecorder(2);
@@ -235,7 +238,9 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         });
       }
       if (bars > 0) {
-        equity.push(lastTs, fromUnits(account.equityUnits, precision));
+        const value = fromUnits(account.equityUnits, precision);
+        equity.push(lastTs, value);
+        curveStatistics.add(lastTs, value);
         timestamps++;
         if (account.openPositions > 0) exposedTimestamps++;
       }
@@ -279,7 +284,9 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     }
     if (bars > 0) {
       if (closeAtEnd) closeAll(engine, lastBars);
-      equity.setLast(lastTs, fromUnits(account.equityUnits, precision));
+      const value = fromUnits(account.equityUnits, precision);
+      equity.setLast(lastTs, value);
+      curveStatistics.add(lastTs, value);
       timestamps++;
       if (account.openPositions > 0) exposedTimestamps++;
     }
@@ -291,9 +298,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
 
   const curve = equity.result();
   const finalAccount = engine.account();
-  const statistics = computeStatistics({
-    timestamps: curve.timestamps,
-    equity: curve.values,
+  const statistics = curveStatistics.finish({
     trades: closedTrades,
     ...(recordClosedTrades ? {} : { tradePnls }),
     feesPaid: finalAccount.feesPaid,

@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   computeStatistics,
+  EquityCurveStatistics,
   inferPeriodsPerYear,
   type StatisticsInput,
   type StatisticsTrade,
@@ -277,5 +279,140 @@ describe('inferPeriodsPerYear', () => {
       exposure: 0,
     });
     expect(r.periodsPerYear).toBe(365);
+  });
+});
+
+/** The median of a copy, sorted: the reference the counting median must equal. */
+function sortedMedian(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = v.length >> 1;
+  return v.length % 2 === 1 ? (v[mid] as number) : ((v[mid - 1] as number) + (v[mid] as number)) / 2;
+}
+
+/** inferPeriodsPerYear as its doc comment states it, written plainly (every gap kept, sorted medians). */
+function referencePeriodsPerYear(ts: readonly number[]): number {
+  if (ts.length < 2) return 252;
+  const gaps = ts
+    .slice(1)
+    .map((t, i) => t - (ts[i] as number))
+    .filter((g) => g > 0);
+  if (gaps.length === 0) return 252;
+  const spacing = sortedMedian(gaps);
+  if (spacing >= 27 * DAY) return 12;
+  if (spacing >= 6 * DAY) return 52;
+  const perDate = new Map<number, number>();
+  let weekend = 0;
+  for (const t of ts) {
+    const day = Math.floor(t / DAY);
+    perDate.set(day, (perDate.get(day) ?? 0) + 1);
+    const weekday = new Date(t).getUTCDay();
+    if (weekday === 0 || weekday === 6) weekend++;
+  }
+  const barsPerDay = Math.max(1, Math.round(sortedMedian([...perDate.values()])));
+  return (weekend / ts.length >= 0.1 ? 365 : 252) * barsPerDay;
+}
+
+/** The drawdown fields as the doc comments define them, in two plain passes over the whole curve. */
+function referenceDrawdown(ts: readonly number[], equity: readonly number[]) {
+  let best = { dd: 0, amount: 0, peak: -1, trough: -1 };
+  let peak = 0;
+  for (let i = 1; i < equity.length; i++) {
+    if ((equity[i] as number) > (equity[peak] as number)) peak = i;
+    const dd = ((equity[peak] as number) - (equity[i] as number)) / (equity[peak] as number);
+    if (dd > best.dd)
+      best = { dd, amount: (equity[peak] as number) - (equity[i] as number), peak, trough: i };
+  }
+  let recovery = -1;
+  if (best.trough >= 0)
+    recovery = equity.findIndex((e, i) => i > best.trough && e >= (equity[best.peak] as number));
+  const end = best.trough < 0 ? -1 : recovery >= 0 ? recovery : equity.length - 1;
+  return {
+    maxDrawdown: best.dd,
+    maxDrawdownAmount: best.amount,
+    maxDrawdownPeakTs: best.peak >= 0 ? ts[best.peak] : null,
+    maxDrawdownTroughTs: best.trough >= 0 ? ts[best.trough] : null,
+    maxDrawdownRecoveryTs: recovery >= 0 ? ts[recovery] : null,
+    maxDrawdownDurationMs: end >= 0 ? (ts[end] as number) - (ts[best.peak] as number) : 0,
+    maxDrawdownDurationBars: end >= 0 ? end - best.peak : 0,
+  };
+}
+
+describe('EquityCurveStatistics (the streaming form)', () => {
+  // Timestamps: runs of a few regular spacings with random jumps (weekends, gaps, repeats).
+  const timestampsArb = fc
+    .array(
+      fc.tuple(
+        fc.constantFrom(0, 60_000, 3_600_000, DAY, 7 * DAY, 30 * DAY),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 0, max: 5 * DAY }),
+      ),
+      { minLength: 1, maxLength: 12 },
+    )
+    .chain(([...runs]) =>
+      fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2030, 0, 1) }).map((start) => {
+        const ts: number[] = [];
+        let t = start;
+        for (const [step, count, jump] of runs) {
+          t += jump;
+          for (let i = 0; i < count; i++) {
+            ts.push(t);
+            t += step;
+          }
+        }
+        return ts;
+      }),
+    );
+
+  it('infers the periods per year as the plain every-gap algorithm does', () => {
+    fc.assert(
+      fc.property(timestampsArb, (ts) => {
+        expect(inferPeriodsPerYear(ts)).toBe(referencePeriodsPerYear(ts));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('gives computeStatistics to the last bit, point by point, with inferred periods', () => {
+    fc.assert(
+      fc.property(
+        timestampsArb.chain((ts) =>
+          fc
+            .array(fc.double({ min: -0.2, max: 0.25, noNaN: true }), {
+              minLength: ts.length,
+              maxLength: ts.length,
+            })
+            .map((moves) => {
+              let e = 1_000;
+              return { ts, equity: moves.map((m) => (e = Math.max(0, e * (1 + m)))) };
+            }),
+        ),
+        fc.array(fc.double({ min: -50, max: 50, noNaN: true }), { maxLength: 20 }),
+        ({ ts, equity }, pnls) => {
+          fc.pre((equity[0] as number) > 0);
+          const curve = new EquityCurveStatistics();
+          for (let i = 0; i < ts.length; i++) curve.add(ts[i] as number, equity[i] as number);
+          const totals = { trades: [], tradePnls: pnls, feesPaid: 3.5, exposure: 0.5 };
+          expect(curve.points).toBe(ts.length);
+          const streamed = curve.finish(totals);
+          expect(streamed).toEqual(computeStatistics({ timestamps: ts, equity, ...totals }));
+          expect(streamed).toMatchObject(referenceDrawdown(ts, equity));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('scores against the risk-free rate when the periods are given, and refuses a rate it cannot apply', () => {
+    const ts = days(6);
+    const equity = [100, 101, 99, 103, 102, 104];
+    const curve = new EquityCurveStatistics({ riskFreeRate: 0.03, periodsPerYear: 252 });
+    for (let i = 0; i < ts.length; i++) curve.add(ts[i] as number, equity[i] as number);
+    const totals = { trades: [], feesPaid: 0, exposure: 1 };
+    expect(curve.finish(totals)).toEqual(
+      computeStatistics({ timestamps: ts, equity, ...totals, riskFreeRate: 0.03, periodsPerYear: 252 }),
+    );
+    expect(() => new EquityCurveStatistics({ riskFreeRate: 0.03 })).toThrow(/periodsPerYear/);
+    expect(() => new EquityCurveStatistics({ periodsPerYear: 0 })).toThrow(/positive/);
+    expect(() => new EquityCurveStatistics().finish(totals)).toThrow(/empty/);
   });
 });

@@ -119,82 +119,217 @@ export interface BacktestStatistics {
  * non-finite values, decreasing timestamps, a first equity ≤ 0 or exposure outside 0..1.
  */
 export function computeStatistics(input: StatisticsInput): BacktestStatistics {
-  const { timestamps, equity, trades } = input;
-  const n = equity.length;
+  const { timestamps, equity } = input;
   validate(input);
   const riskFreeRate = input.riskFreeRate ?? 0;
   const periodsPerYear = input.periodsPerYear ?? inferPeriodsPerYear(timestamps);
+  const curve = new EquityCurveStatistics({ riskFreeRate, periodsPerYear });
+  for (let i = 0; i < equity.length; i++) curve.add(timestamps[i] as number, equity[i] as number);
+  return curve.finish(input);
+}
 
-  const startEquity = equity[0] as number;
-  const endEquity = equity[n - 1] as number;
-  const startTs = timestamps[0] as number;
-  const endTs = timestamps[n - 1] as number;
+/** Settings of an {@link EquityCurveStatistics}. */
+export interface EquityCurveStatisticsOptions {
+  /** Annual risk-free rate as a fraction; default 0. */
+  readonly riskFreeRate?: number;
+  /**
+   * Return periods per year. When absent it is inferred from the timestamps added, as
+   * {@link inferPeriodsPerYear} does; that needs a risk-free rate of 0, because each return is scored
+   * against the per-period rate as it arrives.
+   */
+  readonly periodsPerYear?: number;
+}
 
+/** What {@link EquityCurveStatistics.finish} needs besides the curve. */
+export type EquityCurveSummaryInput = Pick<StatisticsInput, 'trades' | 'tradePnls' | 'feesPaid' | 'exposure'>;
+
+/**
+ * The streaming form of {@link computeStatistics}: add equity points one at a time, O(1) time and memory
+ * each (period inference keeps one counter per distinct gap and per distinct points-per-date value: a
+ * handful for market data), then {@link EquityCurveStatistics.finish} gives the same statistics, to the
+ * last bit, as `computeStatistics` over the same points (computeStatistics is built on it). The backtest
+ * runner uses it, so its statistics cover every bar however far the stored curve is thinned.
+ *
+ * Points are trusted: timestamps non-decreasing, values finite, the first > 0. computeStatistics
+ * validates before adding; the runner's values come from its integer ledgers.
+ */
+export class EquityCurveStatistics {
+  readonly #rfPerPeriod: number;
+  readonly #riskFreeRate: number;
+  readonly #periodsPerYear: number | undefined;
+  readonly #periods: PeriodsPerYearCounter | undefined;
+  #n = 0;
+  #startTs = Number.NaN;
+  #startEquity = Number.NaN;
+  #endTs = Number.NaN;
+  #previous = Number.NaN;
   // Returns: Welford for mean/variance, a second accumulator for downside deviation.
-  const rfPerPeriod = (1 + riskFreeRate) ** (1 / periodsPerYear) - 1;
-  let count = 0;
-  let mean = 0;
-  let m2 = 0;
-  let downsideSquares = 0;
-  // Drawdown.
-  let peak = startEquity;
-  let peakIndex = 0;
-  let maxDrawdown = 0;
-  let maxDrawdownAmount = 0;
-  let ddPeakIndex = -1;
-  let ddTroughIndex = -1;
-  for (let i = 1; i < n; i++) {
-    const previous = equity[i - 1] as number;
-    const value = equity[i] as number;
-    if (previous > 0) {
-      const excess = value / previous - 1 - rfPerPeriod;
-      count++;
-      const delta = excess - mean;
-      mean += delta / count;
-      m2 += delta * (excess - mean);
-      if (excess < 0) downsideSquares += excess * excess;
+  #count = 0;
+  #mean = 0;
+  #m2 = 0;
+  #downsideSquares = 0;
+  // Drawdown: the running peak, the deepest fall from a peak so far, and the recovery from it.
+  #peak = Number.NaN;
+  #peakIndex = 0;
+  #peakTs = Number.NaN;
+  #maxDrawdown = 0;
+  #maxDrawdownAmount = 0;
+  #ddPeak = Number.NaN;
+  #ddPeakIndex = -1;
+  #ddPeakTs = Number.NaN;
+  #ddTroughIndex = -1;
+  #ddTroughTs = Number.NaN;
+  #recoveryIndex = -1;
+  #recoveryTs = Number.NaN;
+
+  constructor(options: EquityCurveStatisticsOptions = {}) {
+    const riskFreeRate = options.riskFreeRate ?? 0;
+    checkRiskFreeRate('EquityCurveStatistics', riskFreeRate);
+    const periodsPerYear = options.periodsPerYear;
+    if (periodsPerYear !== undefined) checkPeriodsPerYear('EquityCurveStatistics', periodsPerYear);
+    else if (riskFreeRate !== 0) {
+      throw invalidArgument(
+        'EquityCurveStatistics: give periodsPerYear with a non-zero riskFreeRate (returns are scored as they arrive)',
+      );
     }
+    this.#riskFreeRate = riskFreeRate;
+    this.#periodsPerYear = periodsPerYear;
+    this.#rfPerPeriod = periodsPerYear === undefined ? 0 : (1 + riskFreeRate) ** (1 / periodsPerYear) - 1;
+    this.#periods = periodsPerYear === undefined ? new PeriodsPerYearCounter() : undefined;
+  }
+
+  /** Number of points added. */
+  get points(): number {
+    return this.#n;
+  }
+
+  /** Adds the equity at time `ts`: the next point of the curve. */
+  add(ts: number, value: number): void {
+    const i = this.#n++;
+    this.#periods?.add(ts);
+    this.#endTs = ts;
+    const previous = this.#previous;
+    this.#previous = value;
+    if (i === 0) {
+      this.#startTs = ts;
+      this.#startEquity = value;
+      this.#peak = value;
+      this.#peakTs = ts;
+      return;
+    }
+    if (previous > 0) {
+      const excess = value / previous - 1 - this.#rfPerPeriod;
+      const count = ++this.#count;
+      const delta = excess - this.#mean;
+      const mean = this.#mean + delta / count;
+      this.#mean = mean;
+      this.#m2 += delta * (excess - mean);
+      if (excess < 0) this.#downsideSquares += excess * excess;
+    }
+    const peak = this.#peak;
     if (value > peak) {
-      peak = value;
-      peakIndex = i;
+      this.#peak = value;
+      this.#peakIndex = i;
+      this.#peakTs = ts;
     } else {
       const drawdown = (peak - value) / peak;
-      if (drawdown > maxDrawdown) {
-        maxDrawdown = drawdown;
-        maxDrawdownAmount = peak - value;
-        ddPeakIndex = peakIndex;
-        ddTroughIndex = i;
+      if (drawdown > this.#maxDrawdown) {
+        // A deeper fall: it becomes the max drawdown, not yet recovered.
+        this.#maxDrawdown = drawdown;
+        this.#maxDrawdownAmount = peak - value;
+        this.#ddPeak = peak;
+        this.#ddPeakIndex = this.#peakIndex;
+        this.#ddPeakTs = this.#peakTs;
+        this.#ddTroughIndex = i;
+        this.#ddTroughTs = ts;
+        this.#recoveryIndex = -1;
+        return;
       }
+    }
+    // Recovery: the first point after the trough back at or above the max drawdown's peak.
+    if (this.#recoveryIndex < 0 && this.#ddTroughIndex >= 0 && value >= this.#ddPeak) {
+      this.#recoveryIndex = i;
+      this.#recoveryTs = ts;
     }
   }
 
-  let recoveryIndex = -1;
-  if (ddTroughIndex >= 0) {
-    const ddPeak = equity[ddPeakIndex] as number;
-    for (let i = ddTroughIndex + 1; i < n; i++) {
-      if ((equity[i] as number) >= ddPeak) {
-        recoveryIndex = i;
-        break;
-      }
+  /** The statistics of every point added so far, with the run's trades and totals. */
+  finish(input: EquityCurveSummaryInput): BacktestStatistics {
+    const n = this.#n;
+    if (n === 0) throw invalidArgument('EquityCurveStatistics: the equity curve is empty');
+    const periodsPerYear = this.#periodsPerYear ?? (this.#periods as PeriodsPerYearCounter).result();
+    const startEquity = this.#startEquity;
+    const endEquity = this.#previous;
+    const startTs = this.#startTs;
+    const endTs = this.#endTs;
+    const count = this.#count;
+    const mean = this.#mean;
+
+    const ddPeakIndex = this.#ddPeakIndex;
+    const ddTroughIndex = this.#ddTroughIndex;
+    const recoveryIndex = this.#recoveryIndex;
+    const ddEndIndex = ddTroughIndex < 0 ? -1 : recoveryIndex >= 0 ? recoveryIndex : n - 1;
+    const ddEndTs = recoveryIndex >= 0 ? this.#recoveryTs : endTs;
+
+    const sqrtPeriods = Math.sqrt(periodsPerYear);
+    const stdev = count >= 2 ? Math.sqrt(this.#m2 / (count - 1)) : Number.NaN;
+    const annualVolatility = count >= 2 ? stdev * sqrtPeriods : null;
+    const sharpe = count >= 2 && stdev > 0 ? (mean / stdev) * sqrtPeriods : null;
+    const downsideDeviation = Math.sqrt(this.#downsideSquares / count);
+    let sortino: number | null = null;
+    if (count >= 2) {
+      if (downsideDeviation > 0) sortino = (mean / downsideDeviation) * sqrtPeriods;
+      else if (mean > 0) sortino = Number.POSITIVE_INFINITY;
     }
+
+    const years = (endTs - startTs) / YEAR_MS;
+    let cagr: number | null = null;
+    if (years > 0) cagr = endEquity <= 0 ? -1 : (endEquity / startEquity) ** (1 / years) - 1;
+
+    const trades = tradeSummary(input);
+    return {
+      bars: n,
+      startTs,
+      endTs,
+      startEquity,
+      endEquity,
+      totalReturn: endEquity / startEquity - 1,
+      cagr,
+      annualVolatility,
+      sharpe,
+      sortino,
+      maxDrawdown: this.#maxDrawdown,
+      maxDrawdownAmount: this.#maxDrawdownAmount,
+      maxDrawdownPeakTs: ddPeakIndex >= 0 ? this.#ddPeakTs : null,
+      maxDrawdownTroughTs: ddTroughIndex >= 0 ? this.#ddTroughTs : null,
+      maxDrawdownRecoveryTs: recoveryIndex >= 0 ? this.#recoveryTs : null,
+      maxDrawdownDurationMs: ddEndIndex >= 0 ? ddEndTs - this.#ddPeakTs : 0,
+      maxDrawdownDurationBars: ddEndIndex >= 0 ? ddEndIndex - ddPeakIndex : 0,
+      ...trades,
+      exposure: input.exposure,
+      feesPaid: input.feesPaid,
+      periodsPerYear,
+      riskFreeRate: this.#riskFreeRate,
+    };
   }
-  const ddEndIndex = ddTroughIndex < 0 ? -1 : recoveryIndex >= 0 ? recoveryIndex : n - 1;
+}
 
-  const sqrtPeriods = Math.sqrt(periodsPerYear);
-  const stdev = count >= 2 ? Math.sqrt(m2 / (count - 1)) : Number.NaN;
-  const annualVolatility = count >= 2 ? stdev * sqrtPeriods : null;
-  const sharpe = count >= 2 && stdev > 0 ? (mean / stdev) * sqrtPeriods : null;
-  const downsideDeviation = Math.sqrt(downsideSquares / count);
-  let sortino: number | null = null;
-  if (count >= 2) {
-    if (downsideDeviation > 0) sortino = (mean / downsideDeviation) * sqrtPeriods;
-    else if (mean > 0) sortino = Number.POSITIVE_INFINITY;
-  }
+type TradeSummary = Pick<
+  BacktestStatistics,
+  | 'numberOfTrades'
+  | 'winningTrades'
+  | 'losingTrades'
+  | 'winRate'
+  | 'grossProfit'
+  | 'grossLoss'
+  | 'profitFactor'
+  | 'averageWin'
+  | 'averageLoss'
+  | 'averageTrade'
+>;
 
-  const years = (endTs - startTs) / YEAR_MS;
-  let cagr: number | null = null;
-  if (years > 0) cagr = endEquity <= 0 ? -1 : (endEquity / startEquity) ** (1 / years) - 1;
-
+function tradeSummary(input: EquityCurveSummaryInput): TradeSummary {
+  const { trades } = input;
   let winningTrades = 0;
   let losingTrades = 0;
   let grossProfit = 0;
@@ -216,26 +351,7 @@ export function computeStatistics(input: StatisticsInput): BacktestStatistics {
   let profitFactor: number | null = null;
   if (grossLoss > 0) profitFactor = grossProfit / grossLoss;
   else if (grossProfit > 0) profitFactor = Number.POSITIVE_INFINITY;
-
   return {
-    bars: n,
-    startTs,
-    endTs,
-    startEquity,
-    endEquity,
-    totalReturn: endEquity / startEquity - 1,
-    cagr,
-    annualVolatility,
-    sharpe,
-    sortino,
-    maxDrawdown,
-    maxDrawdownAmount,
-    maxDrawdownPeakTs: ddPeakIndex >= 0 ? (timestamps[ddPeakIndex] as number) : null,
-    maxDrawdownTroughTs: ddTroughIndex >= 0 ? (timestamps[ddTroughIndex] as number) : null,
-    maxDrawdownRecoveryTs: recoveryIndex >= 0 ? (timestamps[recoveryIndex] as number) : null,
-    maxDrawdownDurationMs:
-      ddEndIndex >= 0 ? (timestamps[ddEndIndex] as number) - (timestamps[ddPeakIndex] as number) : 0,
-    maxDrawdownDurationBars: ddEndIndex >= 0 ? ddEndIndex - ddPeakIndex : 0,
     numberOfTrades,
     winningTrades,
     losingTrades,
@@ -246,11 +362,19 @@ export function computeStatistics(input: StatisticsInput): BacktestStatistics {
     averageWin: winningTrades > 0 ? grossProfit / winningTrades : null,
     averageLoss: losingTrades > 0 ? -grossLoss / losingTrades : null,
     averageTrade: numberOfTrades > 0 ? netPnl / numberOfTrades : null,
-    exposure: input.exposure,
-    feesPaid: input.feesPaid,
-    periodsPerYear,
-    riskFreeRate,
   };
+}
+
+function checkRiskFreeRate(where: string, value: number): void {
+  if (!(value > -1 && Number.isFinite(value))) {
+    throw invalidArgument(`${where}: riskFreeRate must be a finite number > -1`, { value });
+  }
+}
+
+function checkPeriodsPerYear(where: string, value: number): void {
+  if (!(value > 0 && Number.isFinite(value))) {
+    throw invalidArgument(`${where}: periodsPerYear must be a positive number`, { value });
+  }
 }
 
 function validate(input: StatisticsInput): void {
@@ -296,19 +420,8 @@ function validate(input: StatisticsInput): void {
       value: input.exposure,
     });
   }
-  if (
-    input.periodsPerYear !== undefined &&
-    !(input.periodsPerYear > 0 && Number.isFinite(input.periodsPerYear))
-  ) {
-    throw invalidArgument('computeStatistics: periodsPerYear must be a positive number', {
-      value: input.periodsPerYear,
-    });
-  }
-  if (input.riskFreeRate !== undefined && !(input.riskFreeRate > -1 && Number.isFinite(input.riskFreeRate))) {
-    throw invalidArgument('computeStatistics: riskFreeRate must be a finite number > -1', {
-      value: input.riskFreeRate,
-    });
-  }
+  if (input.periodsPerYear !== undefined) checkPeriodsPerYear('computeStatistics', input.periodsPerYear);
+  if (input.riskFreeRate !== undefined) checkRiskFreeRate('computeStatistics', input.riskFreeRate);
 }
 
 /**
@@ -322,72 +435,104 @@ function validate(input: StatisticsInput): void {
  * Pass `periodsPerYear` explicitly when the market's calendar is known.
  */
 export function inferPeriodsPerYear(timestamps: ArrayLike<number>): number {
-  const n = timestamps.length;
-  if (n < 2) return 252;
-  const gaps = new Float64Array(n - 1);
-  let count = 0;
-  for (let i = 1; i < n; i++) {
-    const gap = (timestamps[i] as number) - (timestamps[i - 1] as number);
-    if (gap > 0) gaps[count++] = gap;
-  }
-  if (count === 0) return 252;
-  const spacing = median(gaps.subarray(0, count));
-  if (spacing >= 27 * DAY_MS) return 12;
-  if (spacing >= 6 * DAY_MS) return 52;
-
-  const perDate = new Float64Array(n);
-  let dates = 0;
-  let weekend = 0;
-  let currentDay = Number.NaN;
-  for (let i = 0; i < n; i++) {
-    const day = Math.floor((timestamps[i] as number) / DAY_MS);
-    const weekday = (((day + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday; 0 = Sunday
-    if (weekday === 0 || weekday === 6) weekend++;
-    if (day === currentDay) perDate[dates - 1] = (perDate[dates - 1] as number) + 1;
-    else {
-      perDate[dates++] = 1;
-      currentDay = day;
-    }
-  }
-  const barsPerDay = Math.max(1, Math.round(median(perDate.subarray(0, dates))));
-  const daysPerYear = weekend / n >= 0.1 ? 365 : 252;
-  return daysPerYear * barsPerDay;
+  const counter = new PeriodsPerYearCounter();
+  for (let i = 0; i < timestamps.length; i++) counter.add(timestamps[i] as number);
+  return counter.result();
 }
 
-/** Median by quickselect (expected O(n)); reorders `values`, which the callers own. */
-function median(values: Float64Array): number {
-  const n = values.length;
-  const mid = n >> 1;
-  const upper = select(values, mid);
-  if (n % 2 === 1) return upper;
-  // After selecting `mid`, everything left of it is ≤ it: the lower middle is their maximum.
-  let lower = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < mid; i++) if ((values[i] as number) > lower) lower = values[i] as number;
-  return (lower + upper) / 2;
-}
+/**
+ * {@link inferPeriodsPerYear} one timestamp at a time (non-decreasing). It counts each distinct positive
+ * gap and each distinct points-per-date value instead of keeping every gap: the same medians, in O(1)
+ * memory for regular data and O(distinct values) at worst. A run of equal gaps (the usual case) costs one
+ * comparison a point, and a point on the same date as the previous one one more.
+ */
+class PeriodsPerYearCounter {
+  #n = 0;
+  #lastTs = Number.NaN;
+  readonly #gaps = new Map<number, number>();
+  #gapsTotal = 0;
+  #runGap = Number.NaN;
+  #runLength = 0;
+  readonly #perDate = new Map<number, number>();
+  #dates = 0;
+  #dayStart = Number.NaN;
+  #dayEnd = Number.NaN;
+  #dayCount = 0;
+  #dayIsWeekend = false;
+  #weekend = 0;
 
-/** Hoare's quickselect: the k-th smallest value, leaving smaller values left of index k. */
-function select(a: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo < hi) {
-    const pivot = a[(lo + hi) >> 1] as number;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while ((a[i] as number) < pivot) i++;
-      while ((a[j] as number) > pivot) j--;
-      if (i <= j) {
-        const t = a[i] as number;
-        a[i] = a[j] as number;
-        a[j] = t;
-        i++;
-        j--;
+  add(ts: number): void {
+    if (this.#n++ > 0) {
+      const gap = ts - this.#lastTs;
+      if (gap > 0) {
+        if (gap === this.#runGap) this.#runLength++;
+        else {
+          this.#flushGapRun();
+          this.#runGap = gap;
+          this.#runLength = 1;
+        }
       }
     }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else break;
+    this.#lastTs = ts;
+    if (ts >= this.#dayStart && ts < this.#dayEnd) {
+      this.#dayCount++;
+      return;
+    }
+    this.#flushDay();
+    const day = Math.floor(ts / DAY_MS);
+    this.#dayStart = day * DAY_MS;
+    this.#dayEnd = this.#dayStart + DAY_MS;
+    const weekday = (((day + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday; 0 = Sunday
+    this.#dayIsWeekend = weekday === 0 || weekday === 6;
+    this.#dayCount = 1;
   }
-  return a[k] as number;
+
+  /** The inferred periods per year; further points may still be added. */
+  result(): number {
+    const n = this.#n;
+    if (n < 2) return 252;
+    this.#flushGapRun();
+    this.#flushDay();
+    if (this.#gapsTotal === 0) return 252;
+    const spacing = medianOfCounts(this.#gaps, this.#gapsTotal);
+    if (spacing >= 27 * DAY_MS) return 12;
+    if (spacing >= 6 * DAY_MS) return 52;
+    const barsPerDay = Math.max(1, Math.round(medianOfCounts(this.#perDate, this.#dates)));
+    const daysPerYear = this.#weekend / n >= 0.1 ? 365 : 252;
+    return daysPerYear * barsPerDay;
+  }
+
+  #flushGapRun(): void {
+    if (this.#runLength === 0) return;
+    this.#gaps.set(this.#runGap, (this.#gaps.get(this.#runGap) ?? 0) + this.#runLength);
+    this.#gapsTotal += this.#runLength;
+    this.#runLength = 0;
+  }
+
+  #flushDay(): void {
+    const count = this.#dayCount;
+    if (count === 0) return;
+    this.#perDate.set(count, (this.#perDate.get(count) ?? 0) + 1);
+    this.#dates++;
+    if (this.#dayIsWeekend) this.#weekend += count;
+    this.#dayCount = 0;
+  }
+}
+
+/**
+ * The median of a multiset given as value → count, `total` being the sum of the counts: the middle value,
+ * or the mean of the two middle values when `total` is even.
+ */
+function medianOfCounts(counts: ReadonlyMap<number, number>, total: number): number {
+  const values = [...counts.keys()].sort((a, b) => a - b);
+  const upperRank = total >> 1;
+  const lowerRank = total % 2 === 1 ? upperRank : upperRank - 1;
+  let seen = 0;
+  let lower = Number.NaN;
+  for (const value of values) {
+    seen += counts.get(value) as number;
+    if (Number.isNaN(lower) && lowerRank < seen) lower = value;
+    if (upperRank < seen) return (lower + value) / 2;
+  }
+  throw new Error('medianOfCounts: total exceeds the counts');
 }

@@ -248,6 +248,8 @@ export async function prepareTasks(setup: TaskSetup): Promise<TaskRunner> {
           instruments: setup.instruments,
           recordFills: task.scoreFrom !== undefined,
           recordPrices: false,
+          // Scoring from a time on re-scores the stored curve: keep every point of it.
+          ...(task.scoreFrom === undefined ? {} : { maxEquityPoints: Number.MAX_SAFE_INTEGER }),
         });
         return {
           id: task.id,

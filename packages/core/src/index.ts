@@ -78,6 +78,9 @@ export {
 export {
   type BacktestStatistics,
   computeStatistics,
+  EquityCurveStatistics,
+  type EquityCurveStatisticsOptions,
+  type EquityCurveSummaryInput,
   inferPeriodsPerYear,
   type StatisticsInput,
 } from './engine/statistics';

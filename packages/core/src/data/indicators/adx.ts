@@ -26,11 +26,11 @@ export interface AdxSeries {
  * Non-finite high/low/close throw INVALID_ARGUMENT and leave the state unchanged.
  */
 export class Adx implements StreamingIndicator<IndicatorBar> {
-  readonly period: number;
-  readonly warmup: number;
+  readonly period: number = 0;
+  readonly warmup: number = 0;
   /** `(period - 1) / period`: Wilder's decay, applied as a multiply (no division on the dependency chain). */
-  private readonly keep: number;
-  private readonly rate: number;
+  private readonly keep: number = Number.NaN;
+  private readonly rate: number = Number.NaN;
   private count = 0;
   private prevHigh = 0;
   private prevLow = 0;

@@ -13,10 +13,10 @@ import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './typ
  * Non-finite high/low/close throw INVALID_ARGUMENT and leave the state unchanged.
  */
 export class Atr implements StreamingIndicator<IndicatorBar> {
-  readonly period: number;
-  readonly warmup: number;
-  private readonly keep: number;
-  private readonly rate: number;
+  readonly period: number = 0;
+  readonly warmup: number = 0;
+  private readonly keep: number = Number.NaN;
+  private readonly rate: number = Number.NaN;
   private count = 0;
   private prevClose = 0;
   private atr = 0;

@@ -28,10 +28,10 @@ export interface BollingerBandsSeries {
  * Non-finite inputs throw INVALID_ARGUMENT and leave the state unchanged.
  */
 export class BollingerBands implements StreamingIndicator<number> {
-  readonly period: number;
-  readonly warmup: number;
+  readonly period: number = 0;
+  readonly warmup: number = 0;
   /** Band half-width in standard deviations. */
-  readonly multiplier: number;
+  readonly multiplier: number = Number.NaN;
   private readonly moments: RollingMoments;
   private mid = Number.NaN;
   private sd = Number.NaN;

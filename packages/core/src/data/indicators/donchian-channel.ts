@@ -20,8 +20,8 @@ export interface DonchianChannelSeries {
  * uniformity with the other bar indicators although the channel does not use it).
  */
 export class DonchianChannel implements StreamingIndicator<IndicatorBar> {
-  readonly period: number;
-  readonly warmup: number;
+  readonly period: number = 0;
+  readonly warmup: number = 0;
   private readonly range: RollingRange;
   private count = 0;
   private hi = Number.NaN;

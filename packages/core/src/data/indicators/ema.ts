@@ -14,13 +14,15 @@ import type { StreamingIndicator } from './types';
  * Non-finite inputs throw INVALID_ARGUMENT and leave the state unchanged.
  */
 export class Ema implements StreamingIndicator<number> {
-  readonly period: number;
-  readonly warmup: number;
+  // Numeric fields start as numbers, not `undefined` (see the field representation note in internal.ts).
+  readonly period: number = 0;
+  readonly warmup: number = 0;
   /** Smoothing factor `2 / (period + 1)`. */
-  readonly alpha: number;
-  private readonly beta: number;
+  readonly alpha: number = Number.NaN;
+  private readonly beta: number = Number.NaN;
   private count = 0;
   private seed = 0;
+  /** NaN exactly while warming up, so the hot path tests readiness on the value it loads anyway. */
   private ema = Number.NaN;
 
   constructor(period: number) {
@@ -32,7 +34,7 @@ export class Ema implements StreamingIndicator<number> {
 
   /** True once `period` inputs have been seen. */
   get isReady(): boolean {
-    return this.count >= this.period;
+    return !Number.isNaN(this.ema);
   }
 
   /** Latest average, NaN before {@link Ema.isReady}. */
@@ -43,8 +45,8 @@ export class Ema implements StreamingIndicator<number> {
   /** Adds one input; returns the new average, or NaN while warming up. */
   update(value: number): number {
     if (!Number.isFinite(value)) throw badInput('Ema', 'value', value);
-    if (this.count >= this.period) {
-      const prev = this.ema;
+    const prev = this.ema;
+    if (!Number.isNaN(prev)) {
       const next = value * this.alpha + prev * this.beta;
       this.ema = next;
       return next;

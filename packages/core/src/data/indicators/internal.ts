@@ -1,6 +1,13 @@
 import { invalidArgument, type RxtradeError } from '../../errors';
 import type { IndicatorBarColumns, IndicatorBarSeries, IndicatorVolumeBar } from './types';
 
+// Field representation note (applies to every indicator class). With ES2022 class fields, a field declared without
+// an initialiser (`readonly alpha: number;`, assigned in the constructor) is first defined as `undefined`; V8 then
+// widens its representation to "any tagged value" when the number arrives, and every read on the hot path pays a
+// small-integer check, a heap-number map check and a boxed load. Declaring numeric fields with a numeric initialiser
+// (`= 0` for counts, `= Number.NaN` for doubles) keeps them as small integers or unboxed doubles; on MACD's six
+// coefficients this alone took an update from ~5.6 ns to ~4.2 ns (see bench/indicators.ts).
+
 /**
  * Largest accepted window length. Buffers are preallocated per instance, so an unbounded period
  * would turn a typo into a multi-gigabyte allocation (and a bare RangeError) instead of a clear error.
@@ -73,8 +80,8 @@ export class RollingRange {
   private readonly highStamps: Float64Array;
   private readonly lows: Float64Array;
   private readonly lowStamps: Float64Array;
-  private readonly period: number;
-  private readonly mask: number;
+  private readonly period: number = 0;
+  private readonly mask: number = 0;
   private hHead = 0;
   private hTail = 0;
   private lHead = 0;
@@ -172,7 +179,7 @@ export function windowMean(period: number): WindowMean {
 
 class DirectWindowMean implements WindowMean {
   private readonly ring: Float64Array;
-  private readonly period: number;
+  private readonly period: number = 0;
   private idx = 0;
   private count = 0;
 
@@ -201,7 +208,7 @@ class DirectWindowMean implements WindowMean {
 
 class CompensatedWindowMean implements WindowMean {
   private readonly ring: Float64Array;
-  private readonly period: number;
+  private readonly period: number = 0;
   private idx = 0;
   private count = 0;
   private sum = 0;

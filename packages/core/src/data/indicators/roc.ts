@@ -11,8 +11,8 @@ import type { StreamingIndicator } from './types';
  * Non-finite inputs throw INVALID_ARGUMENT and leave the state unchanged.
  */
 export class Roc implements StreamingIndicator<number> {
-  readonly period: number;
-  readonly warmup: number;
+  readonly period: number = 0;
+  readonly warmup: number = 0;
   private readonly ring: Float64Array;
   private idx = 0;
   private count = 0;

@@ -21,7 +21,7 @@ const MAX_SHIFT_RATIO = 1e4;
  *   regime change (on daily index data: a handful of times per million updates). Amortised O(1).
  */
 export class RollingMoments {
-  readonly period: number;
+  readonly period: number = 0;
   /** Population variance of the window (NaN until full). */
   variance = Number.NaN;
   /** Mean of the window (NaN until full). */

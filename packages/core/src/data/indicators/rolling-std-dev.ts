@@ -14,8 +14,8 @@ import type { StreamingIndicator } from './types';
  * Non-finite inputs throw INVALID_ARGUMENT and leave the state unchanged.
  */
 export class RollingStdDev implements StreamingIndicator<number> {
-  readonly period: number;
-  readonly warmup: number;
+  readonly period: number = 0;
+  readonly warmup: number = 0;
   private readonly moments: RollingMoments;
   private out = Number.NaN;
 

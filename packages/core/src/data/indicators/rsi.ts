@@ -15,11 +15,11 @@ import type { StreamingIndicator } from './types';
  * Non-finite inputs throw INVALID_ARGUMENT and leave the state unchanged.
  */
 export class Rsi implements StreamingIndicator<number> {
-  readonly period: number;
-  readonly warmup: number;
+  readonly period: number = 0;
+  readonly warmup: number = 0;
   /** Wilder weights: `avg = avg * keep + x * rate`, with `rate = 1 / period`, `keep = (period - 1) / period`. */
-  private readonly keep: number;
-  private readonly rate: number;
+  private readonly keep: number = Number.NaN;
+  private readonly rate: number = Number.NaN;
   private count = 0;
   private prev = 0;
   private avgGain = 0;

@@ -18,14 +18,20 @@ import type { StreamingIndicator } from './types';
  * for (const bar of bars) if (!Number.isNaN(sma.update(bar.close))) use(sma.value);
  */
 export class Sma implements StreamingIndicator<number> {
-  readonly period: number;
-  readonly warmup: number;
+  // Numeric fields start as numbers, never `undefined`, so V8 keeps them as small integers or unboxed doubles
+  // instead of generic tagged values (see the note in internal.ts).
+  readonly period: number = 0;
+  readonly warmup: number = 0;
   private readonly ring: Float64Array;
   private idx = 0;
-  private count = 0;
   private sum = 0;
   private comp = 0;
-  private out = Number.NaN;
+  /**
+   * The divisor of the mean: NaN until the ring has been filled once, then `period`. Readiness can only change when
+   * the ring wraps, so folding it into the divisor leaves the hot path without a warm-up counter or branch
+   * (NaN / anything is NaN, and `x / period` is the same division as before, bit for bit).
+   */
+  private div = Number.NaN;
 
   constructor(period: number) {
     this.period = checkPeriod('Sma', 'period', period);
@@ -35,12 +41,12 @@ export class Sma implements StreamingIndicator<number> {
 
   /** True once `period` inputs have been seen. */
   get isReady(): boolean {
-    return this.count === this.period;
+    return !Number.isNaN(this.div);
   }
 
   /** Latest mean, NaN before {@link Sma.isReady}. */
   get value(): number {
-    return this.out;
+    return (this.sum + this.comp) / this.div;
   }
 
   /** Adds one input; returns the mean of the last `period` inputs, or NaN while warming up. */
@@ -62,6 +68,7 @@ export class Sma implements StreamingIndicator<number> {
       // Once per pass of the ring, fold the compensation back into the sum (TwoSum again), so `comp` stays
       // a few ulps of `sum` instead of accumulating every error since construction.
       this.idx = 0;
+      this.div = this.period;
       const f = s + c;
       z = f - s;
       c = s - (f - z) + (c - z);
@@ -71,23 +78,16 @@ export class Sma implements StreamingIndicator<number> {
     }
     this.comp = c;
     this.sum = s;
-    if (this.count < this.period) {
-      this.count++;
-      if (this.count < this.period) return Number.NaN;
-    }
-    const out = (s + c) / this.period;
-    this.out = out;
-    return out;
+    return (s + c) / this.div;
   }
 
   /** Forgets all inputs. */
   reset(): void {
     this.ring.fill(0);
     this.idx = 0;
-    this.count = 0;
     this.sum = 0;
     this.comp = 0;
-    this.out = Number.NaN;
+    this.div = Number.NaN;
   }
 }
 

@@ -32,12 +32,12 @@ export interface StochasticSeries {
  */
 export class Stochastic implements StreamingIndicator<IndicatorBar> {
   /** The %K look-back. */
-  readonly period: number;
-  readonly warmup: number;
+  readonly period: number = 0;
+  readonly warmup: number = 0;
   /** SMA length of %D. */
-  readonly dPeriod: number;
+  readonly dPeriod: number = 0;
   /** SMA length applied to raw %K (1 = fast stochastic). */
-  readonly smoothK: number;
+  readonly smoothK: number = 0;
   private readonly range: RollingRange;
   private readonly kMean: WindowMean;
   private readonly dMean: WindowMean;

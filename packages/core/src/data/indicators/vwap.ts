@@ -31,10 +31,10 @@ export interface VwapOptions<B extends IndicatorVolumeBar = IndicatorVolumeBar> 
  * const vwap = new Vwap<Bar>({ newSession: (b) => day !== (day = Math.floor(b.ts / 86_400_000)) });
  */
 export class Vwap<B extends IndicatorVolumeBar = IndicatorVolumeBar> implements StreamingIndicator<B> {
-  readonly period: number;
+  readonly period: number = 0;
   readonly warmup = 0;
   private readonly newSession: ((bar: B) => boolean) | undefined;
-  private readonly sessionLength: number;
+  private readonly sessionLength: number = 0;
   private barsInSession = 0;
   private pv = 0;
   private vol = 0;

@@ -14,10 +14,10 @@ import type { StreamingIndicator } from './types';
  * Non-finite inputs throw INVALID_ARGUMENT and leave the state unchanged.
  */
 export class Wma implements StreamingIndicator<number> {
-  readonly period: number;
-  readonly warmup: number;
+  readonly period: number = 0;
+  readonly warmup: number = 0;
   private readonly ring: Float64Array;
-  private readonly denom: number;
+  private readonly denom: number = Number.NaN;
   private idx = 0;
   private count = 0;
   private sum = 0;

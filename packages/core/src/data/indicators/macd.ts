@@ -30,6 +30,10 @@ export interface MacdSeries {
  *
  * Tested against technicalindicators' `MACD` with `SimpleMAOscillator: false, SimpleMASignal: false`
  * (trading-signals seeds its EMAs with the first input). Non-finite inputs throw INVALID_ARGUMENT.
+ *
+ * Speed bound: the fast, slow and signal averages each run the chain described on {@link Ema} (load, multiply, add,
+ * store, with a store-to-load round trip a register-resident loop does not pay), so MACD stays near 0.55-0.6 of a
+ * hand-written loop (measured 4.2 vs 2.4 ns per update on an Intel Xeon, node 20).
  */
 export class Macd implements StreamingIndicator<number> {
   /** The slow period (the main window). */

@@ -44,12 +44,8 @@ local function hset(i, key)
   local j = 0
   while j < count do
     local chunk = math.min(count - j, 500)
-    local args = {}
-    for c = 0, chunk - 1 do
-      args[2 * c + 1] = ARGV[i + 3 + 2 * (j + c)]
-      args[2 * c + 2] = ARGV[i + 4 + 2 * (j + c)]
-    end
-    local ok = redis.pcall('HSET', key, unpack(args))
+    local from = i + 3 + 2 * j
+    local ok = redis.pcall('HSET', key, unpack(ARGV, from, from + 2 * chunk - 1))
     -- Only an apply's first write can fail here (the others were checked): nothing of it is written yet.
     if type(ok) == 'table' and ok.err then return fail('RXT_CORRUPT', key, nil, ok.err) end
     j = j + chunk

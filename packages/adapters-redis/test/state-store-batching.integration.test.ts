@@ -221,6 +221,23 @@ describe.skipIf(!binary)('StateStore.apply: concurrent applies share a script ca
     expect(Object.keys(await hash('h:3'))).toHaveLength(1_200);
   });
 
+  it('writes a set of more fields than one HSET takes (chunks of 500), beside other applies', async () => {
+    await open();
+    const fields = Object.fromEntries(Array.from({ length: 1_234 }, (_, i) => [`f${i}`, `v${i}`]));
+    const outcomes = await Promise.all([
+      store.apply({ eventId: 'w1', ops: [{ op: 'set', key: 'wide', fields }] }),
+      store.apply({
+        ops: [
+          { op: 'set', key: 'narrow', fields: { a: '1' } },
+          { op: 'set', key: 'wide', fields },
+        ],
+      }),
+    ]);
+    expect(outcomes).toEqual([APPLIED, APPLIED]);
+    expect(await hash('wide')).toEqual(fields);
+    expect(await hash('narrow')).toEqual({ a: '1' });
+  });
+
   it('sends each apply on its own with maxBatchSize 1', async () => {
     await open({ maxBatchSize: 1 });
     await Promise.all(Array.from({ length: 10 }, (_, i) => store.apply({ eventId: `s${i}`, ops: [] })));

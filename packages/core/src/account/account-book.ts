@@ -42,6 +42,10 @@ export class AccountBook {
   readonly strategyPositions = new Map<string, Map<string, PositionBook>>();
   /** Every strategy book of an instrument, for marking without iterator allocation on each bar. */
   readonly #strategyBooksByInstrument = new Map<string, PositionBook[]>();
+  // The books of the instrument marked last: a single-symbol run marks without a Map lookup.
+  #markId: string | undefined;
+  #markBook: PositionBook | undefined;
+  #markStrategyBooks: PositionBook[] | undefined;
   /** Instruments with a non-zero net position. */
   openPositions = 0;
 
@@ -67,6 +71,7 @@ export class AccountBook {
     if (!book) {
       book = new PositionBook({ instrument, accountId: this.id, currencyPrecision: this.currencyPrecision });
       this.positions.set(instrument.id, book);
+      this.#markId = undefined;
     }
     return book;
   }
@@ -90,6 +95,7 @@ export class AccountBook {
       const list = this.#strategyBooksByInstrument.get(instrument.id) ?? [];
       list.push(book);
       this.#strategyBooksByInstrument.set(instrument.id, list);
+      this.#markId = undefined;
     }
     return book;
   }
@@ -129,12 +135,18 @@ export class AccountBook {
 
   /** Marks an instrument at `price` (snapped to tick). Cheap when nothing is held. */
   mark(instrument: Instrument, price: number, ts: number): void {
-    const book = this.positions.get(instrument.id);
     this.tsLast = ts;
+    const id = instrument.id;
+    if (id !== this.#markId) {
+      this.#markId = id;
+      this.#markBook = this.positions.get(id);
+      this.#markStrategyBooks = this.#strategyBooksByInstrument.get(id);
+    }
+    const book = this.#markBook;
     if (!book) return;
     const px = priceToUnits(instrument, price);
     this.valueUnits += book.mark(px, ts);
-    const strategyBooks = this.#strategyBooksByInstrument.get(instrument.id);
+    const strategyBooks = this.#markStrategyBooks;
     if (strategyBooks !== undefined)
       for (let i = 0; i < strategyBooks.length; i++) strategyBooks[i]?.setMark(px, ts);
   }

@@ -46,6 +46,8 @@ interface Working {
   day: number; // UTC day of first evaluation, for DAY orders
   venueOrderId: string;
   status: OrderStatusReport['status'];
+  /** Key of the venue-side position this order trades (account | instrument), built once. */
+  positionKey: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -145,6 +147,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
       day: 0,
       venueOrderId,
       status: 'accepted',
+      positionKey: `${order.accountId}|${order.instrumentId}`,
     };
     this.#byId.set(order.clientOrderId, working);
     let list = this.#working.get(order.instrumentId);
@@ -153,7 +156,15 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
       this.#working.set(order.instrumentId, list);
     }
     list.push(working);
-    this.#events.next({ type: 'OrderAccepted', ...this.#base(order), venueOrderId });
+    this.#events.next({
+      type: 'OrderAccepted',
+      clientOrderId: order.clientOrderId,
+      accountId: order.accountId,
+      strategyId: order.strategyId,
+      instrumentId: order.instrumentId,
+      tsEvent: this.#clock.now(),
+      venueOrderId,
+    });
   }
 
   async cancelOrder(order: Order): Promise<void> {
@@ -218,7 +229,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
       if (first && (w.order.timeInForce === 'IOC' || w.order.timeInForce === 'FOK')) this.#cancelRest(w);
       return 0;
     }
-    return this.#fill(w, { px, volumeLeft, first });
+    return this.#fill(w, px, volumeLeft, first);
   }
 
   /** Matches working orders against one trade/quote. */
@@ -246,7 +257,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
         if (first && (o.timeInForce === 'IOC' || o.timeInForce === 'FOK')) this.#cancelRest(w);
         continue;
       }
-      this.#fill(w, { px, volumeLeft: this.#volumeCap(w.instrument, tick.size), first });
+      this.#fill(w, px, this.#volumeCap(w.instrument, tick.size), first);
     }
   }
 
@@ -377,13 +388,11 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
   }
 
   /** Fills as much as volume, FOK and reduce-only allow; returns the quantity units used. */
-  #fill(w: Working, at: { px: number; volumeLeft: number; first: boolean }): number {
-    const { volumeLeft, first } = at;
+  #fill(w: Working, px: number, volumeLeft: number, first: boolean): number {
     const o = w.order;
     const tif = o.timeInForce;
     let qty = Math.min(w.remaining, volumeLeft);
-    const posKey = `${o.accountId}|${o.instrumentId}`;
-    const position = this.#positions.get(posKey) ?? 0;
+    const position = this.#positions.get(w.positionKey) ?? 0;
     const sign = o.side === 'buy' ? 1 : -1;
     if (o.reduceOnly) {
       const reducible = Math.sign(position) === -sign ? Math.abs(position) : 0;
@@ -402,27 +411,18 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
     const feeUnits = feeMinorUnits(
       instrument,
       {
-        pxUnits: at.px,
+        pxUnits: px,
         qtyUnits: qty,
         rateUnits: liquiditySide === 'maker' ? instrument.makerFeeUnits : instrument.takerFeeUnits,
       },
       this.#currencyPrecision,
     );
     w.remaining -= qty;
-    this.#positions.set(posKey, position + sign * qty);
+    this.#positions.set(w.positionKey, position + sign * qty);
     const done = w.remaining === 0;
     if (done) this.#remove(w);
     this.#report(w, done ? 'filled' : 'partiallyFilled');
-    this.#events.next(
-      this.#filled(o, {
-        venueOrderId: w.venueOrderId,
-        qty,
-        px: at.px,
-        fee: feeUnits,
-        liquiditySide,
-        instrument,
-      }),
-    );
+    this.#events.next(this.#filled(o, w.venueOrderId, instrument, qty, px, feeUnits, liquiditySide));
     // IOC never rests; a reduce-only order has nothing left to reduce once the position is flat.
     if (!done && (tif === 'IOC' || (o.reduceOnly && position + sign * qty === 0))) this.#cancelRest(w);
     return qty;
@@ -488,18 +488,16 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
     };
   }
 
+  /** The fill event: quantity, price and fee in units (positional, to keep the fill path allocation-free). */
   #filled(
     o: Order,
-    fill: {
-      venueOrderId: string;
-      qty: number;
-      px: number;
-      fee: number;
-      liquiditySide: LiquiditySide;
-      instrument: Instrument;
-    },
+    venueOrderId: string,
+    instrument: Instrument,
+    qtyUnits: number,
+    pxUnits: number,
+    feeUnits: number,
+    liquiditySide: LiquiditySide,
   ): VenueEvent {
-    const { instrument } = fill;
     return {
       type: 'OrderFilled',
       clientOrderId: o.clientOrderId,
@@ -507,14 +505,13 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
       strategyId: o.strategyId,
       instrumentId: o.instrumentId,
       tsEvent: this.#clock.now(),
-      venueOrderId: fill.venueOrderId,
+      venueOrderId,
       tradeId: `${this.venue}-T${++this.#tradeSeq}`,
       side: o.side,
-      lastQty: fromUnits(fill.qty, instrument.quantityPrecision),
-      lastPx: fromUnits(fill.px, instrument.pricePrecision),
-      fee: fromUnits(fill.fee, this.#currencyPrecision),
+      lastQty: fromUnits(qtyUnits, instrument.quantityPrecision),
+      lastPx: fromUnits(pxUnits, instrument.pricePrecision),
+      fee: fromUnits(feeUnits, this.#currencyPrecision),
       feeCurrency: instrument.quoteCurrency,
-      liquiditySide: fill.liquiditySide,
+      liquiditySide,
     };
-  }
-}
+  }}

@@ -56,33 +56,66 @@ main('data', async (ctx) => {
         { op: 'set', key: keys.dataProgress, fields: { total: String(length * timeline.length), done: '0' } },
       ],
     });
+    // With a rate, step k (one bar per symbol) is due at a fixed time from the start: a slow step
+    // is caught up by the next ones instead of shifting every later bar.
+    const stepMs =
+      config.REPLAY_BARS_PER_SECOND > 0 ? (1_000 * timeline.length) / config.REPLAY_BARS_PER_SECOND : 0;
+    const paceStart = performance.now();
+    const firstIndex = startAt;
+    // Steps whose publishes may wait for their confirms at once. Awaiting each step's confirms
+    // before the next would cap the replay at one broker round trip per step.
+    const window: Promise<unknown>[] = [];
     for (let k = startAt; k < length && running; k++) {
-      await Promise.all(
+      if (stepMs > 0) {
+        const wait = paceStart + (k - firstIndex) * stepMs - performance.now();
+        if (wait > 0) await sleep(wait);
+      }
+      // State before publish: each bar is in the cache before its publish is issued. Publishes are
+      // issued in step order on one channel, so every symbol's bars reach the broker in order.
+      await Promise.all(timeline.map((bars) => cache.pushBar(bars[k] as Bar)));
+      const step = Promise.all(
         timeline.map(async (bars) => {
           const bar = bars[k] as Bar;
-          await cache.pushBar(bar);
           const id = `bar-${bar.symbol}-${bar.ts}`;
+          // The envelope's ts is the wall-clock publish time; every message this bar causes carries
+          // it on, so any service can tell how long ago its chain started (bar → order latency).
           await bus.publish(
             topics.bars(bar.symbol),
-            envelope(PAYLOAD_TYPES.bar, bar, { id, correlationId: id, ts: bar.ts }),
+            envelope(PAYLOAD_TYPES.bar, bar, { id, correlationId: id, ts: Date.now() }),
             { key: bar.symbol },
           );
           published.add(1, { symbol: bar.symbol });
         }),
       );
-      startAt = k + 1;
+      step.catch(() => undefined); // awaited below; this only marks a rejection as handled
+      window.push(step);
+      if (window.length >= 64) await window.shift();
       if (k % 100 === 99 || k === length - 1) {
+        // Progress only covers confirmed steps: a restart re-sends the rest (deduped by id).
+        await Promise.all(window.splice(0));
+        startAt = k + 1;
         await store.apply({
           ops: [{ op: 'set', key: keys.dataProgress, fields: { nextIndex: String(k + 1) } }],
         });
       }
-      if (config.BAR_INTERVAL_MS > 0) await sleep(config.BAR_INTERVAL_MS);
+      if (stepMs === 0 && config.BAR_INTERVAL_MS > 0) await sleep(config.BAR_INTERVAL_MS);
     }
+    await Promise.all(window.splice(0));
     if (startAt >= length) {
       await store.apply({
         ops: [{ op: 'set', key: keys.dataProgress, fields: { nextIndex: String(length), done: '1' } }],
       });
-      logger.info({ bars: length * timeline.length }, 'replay finished');
+      const published = (length - firstIndex) * timeline.length;
+      const seconds = (performance.now() - paceStart) / 1_000;
+      logger.info(
+        {
+          bars: length * timeline.length,
+          published,
+          seconds,
+          barsPerSecond: Math.round(published / seconds),
+        },
+        'replay finished',
+      );
     }
   })().catch((error: unknown) => logger.error({ err: error }, 'replay failed'));
 });

@@ -35,8 +35,8 @@ main('gateway', async (ctx) => {
     keys: keyStore,
     rateLimit: createRedisRateLimiter({
       client: redis,
-      capacity: 50,
-      refillPerSecond: 20,
+      capacity: config.GATEWAY_RATE_CAPACITY,
+      refillPerSecond: config.GATEWAY_RATE_PER_SECOND,
       prefix: `${ns.redisPrefix}gateway:`,
     }),
     logger: componentLogger(logger, 'http'),

@@ -68,12 +68,20 @@ export const FleetConfigSchema = z.object({
   DATA_CSV: z.string().optional(),
   /** Milliseconds between bar timestamps in the replay; 0 = as fast as the broker confirms. */
   BAR_INTERVAL_MS: int(0),
+  /**
+   * Replay pace in bars per second over all symbols, on a fixed schedule (no drift); 0 = off.
+   * Overrides `BAR_INTERVAL_MS`. The bar → order latency bench replays at 1,000.
+   */
+  REPLAY_BARS_PER_SECOND: int(0),
   /** Bars kept per symbol in Redis; strategy replicas rebuild state from it. */
   CACHE_BARS: z.coerce.number().int().min(10).max(1_000_000).default(5_000),
   STRATEGIES: strategies,
   ACCOUNTS: accountList,
   INITIAL_CASH: z.coerce.number().int().positive().default(100_000),
   MAX_POSITION: z.coerce.number().int().positive().default(1_000_000),
+  /** Gateway: per-key token bucket (burst size and sustained requests per second), held in Redis. */
+  GATEWAY_RATE_CAPACITY: z.coerce.number().int().min(1).default(50),
+  GATEWAY_RATE_PER_SECOND: z.coerce.number().positive().default(20),
   /** Strategy replica name (logs, consumer names). */
   REPLICA: z.string().default('0'),
 });

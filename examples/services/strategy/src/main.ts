@@ -131,7 +131,7 @@ main('strategy', async (ctx) => {
               envelope(PAYLOAD_TYPES.signal, signal, {
                 id: signalId,
                 correlationId: env.correlationId,
-                ts: bar.ts,
+                ts: env.ts,
               }),
               { key: bar.symbol },
             );

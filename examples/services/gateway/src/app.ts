@@ -304,6 +304,14 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
     if (account === undefined) throw notFound('account');
     return account;
   };
+  /** The same 404s for the order routes, without loading the account's positions. */
+  const visibleAccountId = async (key: ApiKeyRecord, rawId: unknown): Promise<string> => {
+    const id = IdSchema.safeParse(rawId);
+    if (!id.success || !canSee(key, id.data) || !(await backend.hasAccount(id.data))) {
+      throw notFound('account');
+    }
+    return id.data;
+  };
 
   app.get('/api/accounts', read, async (request) => {
     parseOr400(EmptyQuerySchema, request.query, 'query');
@@ -349,7 +357,7 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
     const body = parseOr400(SubmitOrderBodySchema, request.body, 'body');
     const key = keyOf(request);
     const { accountId, ...rest } = body;
-    await visibleAccount(key, accountId);
+    await visibleAccountId(key, accountId);
     const order = await backend.submitOrder(accountId, rest as OrderRequest);
     if (order.status === 'denied') {
       return reply.code(422).send({ ...errorBody('ORDER_DENIED', 'the order was denied by risk'), order });
@@ -368,7 +376,7 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
       });
     }
     const clientOrderId = IdSchema.safeParse((request.params as { clientOrderId: string }).clientOrderId);
-    await visibleAccount(keyOf(request), accountId);
+    await visibleAccountId(keyOf(request), accountId);
     if (!clientOrderId.success || !(await backend.cancelOrder(accountId, clientOrderId.data))) {
       throw notFound('open order');
     }

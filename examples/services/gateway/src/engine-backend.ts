@@ -72,6 +72,7 @@ export function createEngineBackend(options: EngineBackendOptions): EngineBacken
   return {
     listAccounts: async () => engine.accounts(),
     getAccount,
+    hasAccount: async (accountId) => (await getAccount(accountId)) !== undefined,
     listPositions: async (accountId) => engine.positions(accountId).filter((p) => p.strategyId === undefined),
     async listOrders(accountId, { openOnly }) {
       const out: Order[] = [];

@@ -128,6 +128,9 @@ export async function createFleetBackend(options: FleetBackendOptions): Promise<
       return out;
     },
     getAccount,
+    async hasAccount(accountId) {
+      return options.accounts.includes(accountId) && (await store.get(keys.account(accountId))) !== undefined;
+    },
     listPositions,
     async listOrders(accountId, { openOnly }) {
       const orders: Order[] = [];

@@ -23,6 +23,8 @@ export interface StrategyInfo {
 export interface GatewayBackend {
   listAccounts(): Promise<readonly AccountState[]>;
   getAccount(accountId: string): Promise<AccountState | undefined>;
+  /** Whether the account exists: the cheap check on the order routes (no positions, no marks). */
+  hasAccount(accountId: string): Promise<boolean>;
   listPositions(accountId: string): Promise<readonly Position[]>;
   listOrders(accountId: string, options: { openOnly: boolean }): Promise<readonly Order[]>;
   /** Submits through risk; resolves with the order as it is after risk (maybe `denied`). */

@@ -1,11 +1,16 @@
 /**
  * Position updates per second through `@rxtrade/redis`'s StateStore.apply, against raw ioredis sending
- * the same writes (HSET of a 6-field position hash + SET NX EX of the event id) pipelined — the
- * ceiling for this client, this server and this machine — in the same process and run.
+ * the same writes pipelined — the ceiling for this client, this server and this machine — in the
+ * same process and run. Per update, on the wire and in Redis:
  *
- * StateStore.apply is one call per update (one Lua script: fence + event-id + type checks + writes).
- * Its batched path is concurrency: the adapter writes every call issued within one event-loop turn
- * as one pipeline (several in flight), so N concurrent applies share one socket write.
+ * - raw: HSET of a 6-field position hash + SET of the event marker (NX EX, a value as long as the
+ *   store's nonce), in hand-built pipelines of 1,000 updates (one pipeline in flight);
+ * - StateStore.apply: one apply; the adapter sends the applies issued together as one EVALSHA (up to
+ *   its maxBatchSize, default 64), and the script does, per apply, GET of the event marker (seen? this
+ *   very call re-sent?), HSET, SET of the marker (EX) — plus the fence and type checks the raw side
+ *   skips (no fence here).
+ * The 2-op rows add an HINCRBY of the account's cash to both (the script also HGETs the field first,
+ * to refuse a non-integer before writing anything).
  *
  * Redis: a redis-server the bench starts on a free port (no persistence, so the numbers measure the
  * client and the scripts, not the disk, and other users of 6379 do not skew them); set REDIS_URL to
@@ -32,6 +37,8 @@ const LATENCY_SAMPLES = 5_000;
 const WINDOW = 256;
 const TTL = 3_600;
 const prefix = `rxtrade-bench:${randomBytes(4).toString('hex')}:`;
+/** The raw side's event-marker value: as long as the store's (a 12-character base, ':', a counter). */
+const rawNonce = randomBytes(9).toString('base64url');
 
 /** A realistic position update: 6 fields, integer minor units, keyed by account and symbol. */
 function position(i: number): Record<string, string> {
@@ -66,7 +73,7 @@ async function rawPipelined(client: Redis, run: string, withCash = false): Promi
     for (let i = start; i < Math.min(start + chunk, N); i++) {
       pipeline.hset(`${prefix}state:${positionKey(i)}`, position(i));
       if (withCash) pipeline.hincrby(`${prefix}state:account:acct-${i % 100}`, 'cashUnits', -(i % 1_000));
-      pipeline.set(`${prefix}event:${run}-${i}`, '1', 'EX', TTL, 'NX');
+      pipeline.set(`${prefix}event:${run}-${i}`, `${rawNonce}:${i}`, 'EX', TTL, 'NX');
     }
     await pipeline.exec();
   }
@@ -174,7 +181,7 @@ const rawSingle = await latency((i) =>
   raw
     .multi()
     .hset(`${prefix}state:${positionKey(i)}`, position(i))
-    .set(`${prefix}event:rawlat-${i}`, '1', 'EX', TTL, 'NX')
+    .set(`${prefix}event:rawlat-${i}`, `${rawNonce}:${i}`, 'EX', TTL, 'NX')
     .exec(),
 );
 
@@ -193,6 +200,14 @@ const rows = [
   ratioToRaw: ratios[key] ? median(ratios[key]) : 1,
 }));
 const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+/** What each side sends per update (see the header of this file). */
+const sends = {
+  raw: 'HSET position (6 fields) + SET event marker NX EX, pipelined 1,000 updates per round trip',
+  store:
+    'one apply each; applies issued together share one EVALSHA (≤ 64); per apply the script runs GET marker, HSET position (6 fields), SET marker EX',
+  twoOp: 'both add HINCRBY account cash (the script HGETs the field first to check it is an integer)',
+};
+console.log(`\nraw: ${sends.raw}\nStateStore: ${sends.store}\n2-op rows: ${sends.twoOp}`);
 console.log(
   `\nRedis ${redisVersion} at ${url}${own ? ' (started by the bench)' : ''} (appendonly ${config['appendonly']}, appendfsync ${config['appendfsync']}); ${N} updates per run, ${RUNS} runs: updates/s is the best run, "vs raw" the median ratio of back-to-back pairs\n`,
 );
@@ -229,6 +244,7 @@ writeFileSync(
   `${JSON.stringify(
     {
       redis: { version: redisVersion, url, startedByBench: own !== undefined, ...config },
+      sends,
       updates: N,
       runs: RUNS,
       rows,

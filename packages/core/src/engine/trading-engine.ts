@@ -106,6 +106,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
   readonly #retainNone: boolean;
   /** Per-instrument hot state, one lookup per bar; a double in an object field is not boxed (in a Map it is). */
   readonly #symbols = new Map<string, SymbolState>();
+  #lastSymbol: SymbolState | undefined;
   readonly #rules: readonly PreTradeRule[];
   /** Open orders per account, for pre-trade rules (updated in #apply, one Map op per order event). */
   readonly #openOrders = new OpenOrderIndex();
@@ -310,7 +311,12 @@ export class TradingEngine implements EngineStreams, EngineCommands {
         message: 'engine.start() must be awaited before bars are processed',
       });
     }
-    const symbol = this.#symbols.get(bar.symbol);
+    // Consecutive bars are mostly of one symbol: reuse its record without a Map lookup.
+    let symbol = this.#lastSymbol;
+    if (symbol === undefined || symbol.instrument.id !== bar.symbol) {
+      symbol = this.#symbols.get(bar.symbol);
+      this.#lastSymbol = symbol;
+    }
     if (symbol === undefined) {
       throw new RxtradeError({
         code: 'UNKNOWN_INSTRUMENT',

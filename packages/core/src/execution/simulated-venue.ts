@@ -197,6 +197,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
   }
 
   processBar(bar: Bar): void {
+    if (this.#byId.size === 0) return;
     const list = this.#working.get(bar.symbol);
     if (list === undefined || list.length === 0) return;
     const day = Math.floor(bar.ts / DAY_MS);

@@ -16,7 +16,7 @@ import {
 import { withCorrelation } from '@rxtrade/logging';
 import { createPostgresHistory } from '@rxtrade/postgres';
 import { createRedisMarketDataCache } from '@rxtrade/redis';
-import { decode, envelope } from '../../shared/src/envelope';
+import { decode, envelope, type Trace, traceOf } from '../../shared/src/envelope';
 import { main } from '../../shared/src/harness';
 import {
   applyFill,
@@ -29,6 +29,7 @@ import { instrumentFor } from '../../shared/src/replay-data';
 import {
   CancelRequestSchema,
   type FillPayload,
+  KILL_SWITCH_STRATEGY,
   type OrderSubmitPayload,
   OrderSubmitPayloadSchema,
   PAYLOAD_TYPES,
@@ -39,6 +40,10 @@ import { rpc, topics } from '../../shared/src/topics';
 interface Waiting {
   readonly submit: OrderSubmitPayload;
   readonly correlationId: string;
+  /** Wall-clock start of the order's chain (the bar's publication, or the API request); see Trace. */
+  readonly originTs?: number;
+  /** Wall-clock time this service received the order. */
+  readonly receivedAt?: number;
 }
 
 /**
@@ -89,6 +94,15 @@ main('order', async (ctx) => {
     help: 'Wall time from submit receipt to fill',
     buckets: [0.001, 0.01, 0.1, 1, 10],
   });
+  const chainBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 10];
+  const toReceipt = metrics.histogram('order_chain_receive_seconds', {
+    help: 'Wall time from the start of an order chain (bar published, or API request) to this service receiving the order',
+    buckets: chainBuckets,
+  });
+  const toFill = metrics.histogram('order_chain_fill_seconds', {
+    help: 'Wall time from the start of an order chain to its fill being applied (includes waiting for the next bar)',
+    buckets: chainBuckets,
+  });
 
   const clock = new ManualClock(0);
   const venue = new SimulatedVenue({ instruments: [], clock, venue: 'SIM' });
@@ -119,6 +133,12 @@ main('order', async (ctx) => {
   };
   const nextBarLocal = (symbol: string, refTs: number): Bar | undefined =>
     successor(recent.get(symbol), refTs);
+  /** The same from the Redis bar cache; reads the whole window only when its newest bar is after `refTs`. */
+  const successorCached = async (symbol: string, refTs: number): Promise<Bar | undefined> => {
+    const newest = (await cache.bars(symbol, 1))[0];
+    if (!newest || newest.ts <= refTs) return undefined;
+    return successor(await cache.bars(symbol), refTs);
+  };
   const park = (w: Waiting): void => {
     let m = waiting.get(w.submit.symbol);
     if (!m) {
@@ -147,10 +167,59 @@ main('order', async (ctx) => {
     return events;
   };
 
-  const execute = (w: Waiting, bar: Bar, received: number): Promise<void> =>
+  /** Records an order that will not reach the venue as canceled, un-parks it, and publishes OrderCanceled. */
+  const writeCanceled = async (w: Waiting): Promise<void> => {
+    const key = keys.order(w.submit.accountId, w.submit.clientOrderId);
+    const order = orderFromRecord(await store.get(key));
+    const event = {
+      type: 'OrderCanceled' as const,
+      clientOrderId: w.submit.clientOrderId,
+      accountId: w.submit.accountId,
+      strategyId: w.submit.strategyId,
+      instrumentId: w.submit.symbol,
+      tsEvent: w.submit.tsInit,
+    };
+    const ops = [{ op: 'delete' as const, key: keys.parked(w.submit.clientOrderId) }];
+    if (order) {
+      try {
+        await store.apply({
+          ops: [...ops, { op: 'set', key, fields: orderToRecord(applyOrderEvent(order, event)) }],
+        });
+      } catch {
+        await store.apply({ ops });
+      }
+    } else await store.apply({ ops });
+    await bus.publish(
+      topics.orderEvents(w.submit.accountId),
+      envelope(PAYLOAD_TYPES.orderEvent, event, {
+        id: `canceled-${w.submit.clientOrderId}`,
+        correlationId: w.correlationId,
+        ts: w.originTs ?? Date.now(),
+      }),
+    );
+  };
+
+  /**
+   * Whether the kill switch forbids sending this order to the venue: trading is HALTED, the order is
+   * not one of the kill switch's own flattening orders, and it has not reached the venue already
+   * (one that has is reconciled, never dropped).
+   */
+  const haltedBeforeVenue = async (submit: OrderSubmitPayload): Promise<boolean> => {
+    if (submit.strategyId === KILL_SWITCH_STRATEGY) return false;
+    if ((await store.get(keys.riskState))?.['state'] !== 'HALTED') return false;
+    return (await store.get(keys.venueOrder(submit.clientOrderId))) === undefined;
+  };
+
+  const execute = (w: Waiting, bar: Bar): Promise<void> =>
     serial(w.submit.symbol, async () => {
       const { submit, correlationId } = w;
       const log = withCorrelation(logger, correlationId);
+      if (await haltedBeforeVenue(submit)) {
+        waiting.get(submit.symbol)?.delete(submit.clientOrderId);
+        await writeCanceled(w);
+        log.warn({ clientOrderId: submit.clientOrderId }, 'trading halted: order canceled before the venue');
+        return;
+      }
       const venueOrderId = `SIM-${submit.clientOrderId}`;
       const created = await store.apply({
         eventId: `venue:${submit.clientOrderId}`,
@@ -257,33 +326,46 @@ main('order', async (ctx) => {
         ],
       });
       const position = result.applied ? after : before;
+      const appliedAt = Date.now();
+      const received = w.receivedAt ?? appliedAt;
+      const origin = w.originTs ?? received;
       if (result.applied) {
         trades.add(1, { strategy: submit.strategyId, symbol: submit.symbol });
-        latency.observe((Date.now() - received) / 1_000);
+        latency.observe((appliedAt - received) / 1_000);
+        toFill.observe((appliedAt - origin) / 1_000);
       }
-      await history.fills.append(ns.runId, [fill]);
-      await history.orders.upsert(ns.runId, [filledOrder]);
       const acc = submit.accountId;
-      await bus.publish(
-        topics.orderEvents(acc),
-        envelope(PAYLOAD_TYPES.orderEvent, accepted, {
-          id: `accepted-${submit.clientOrderId}`,
-          correlationId,
-          ts: bar.ts,
-        }),
-        { key: submit.symbol },
-      );
-      await bus.publish(
-        topics.orderEvents(acc),
-        envelope(PAYLOAD_TYPES.orderEvent, fill, { id: `filled-${fill.tradeId}`, correlationId, ts: bar.ts }),
-        { key: submit.symbol },
-      );
       const payload: FillPayload = { fill, position };
-      await bus.publish(
-        topics.fills(acc),
-        envelope(PAYLOAD_TYPES.fill, payload, { id: `fill-${fill.tradeId}`, correlationId, ts: bar.ts }),
-        { key: submit.symbol },
-      );
+      // Idempotent and independent of each other, so written at once rather than one round trip
+      // after another. The publishes are issued in this order on one channel: a consumer of
+      // orders.events sees accepted before filled.
+      await Promise.all([
+        history.fills.append(ns.runId, [fill]),
+        history.orders.upsert(ns.runId, [filledOrder]),
+        bus.publish(
+          topics.orderEvents(acc),
+          envelope(PAYLOAD_TYPES.orderEvent, accepted, {
+            id: `accepted-${submit.clientOrderId}`,
+            correlationId,
+            ts: origin,
+          }),
+          { key: submit.symbol },
+        ),
+        bus.publish(
+          topics.orderEvents(acc),
+          envelope(PAYLOAD_TYPES.orderEvent, fill, {
+            id: `filled-${fill.tradeId}`,
+            correlationId,
+            ts: origin,
+          }),
+          { key: submit.symbol },
+        ),
+        bus.publish(
+          topics.fills(acc),
+          envelope(PAYLOAD_TYPES.fill, payload, { id: `fill-${fill.tradeId}`, correlationId, ts: origin }),
+          { key: submit.symbol },
+        ),
+      ]);
       waiting.get(submit.symbol)?.delete(submit.clientOrderId);
       log.info(
         {
@@ -294,6 +376,9 @@ main('order', async (ctx) => {
           side: fill.side,
           position: position.qty,
           duplicate: !result.applied,
+          // Wall-clock ms from the start of the chain (bar published / API request): to receipt, to fill.
+          chainReceivedMs: received - origin,
+          chainFilledMs: appliedAt - origin,
         },
         'fill',
       );
@@ -319,23 +404,24 @@ main('order', async (ctx) => {
       if (list.length > 500) list.splice(0, list.length - 500);
       const due = [...(waiting.get(bar.symbol)?.values() ?? [])].filter((w) => w.submit.refTs < bar.ts);
       for (const w of due) waiting.get(bar.symbol)?.delete(w.submit.clientOrderId);
-      await Promise.all(due.map((w) => execute(w, bar, Date.now())));
+      await Promise.all(due.map((w) => execute(w, bar)));
     },
     { group: 'order', prefetch: 20 },
   );
   ctx.onStop(() => barsSub.unsubscribe());
 
-  const handleSubmit = async (submit: OrderSubmitPayload, correlationId: string): Promise<void> => {
-    const received = Date.now();
+  const handleSubmit = async (submit: OrderSubmitPayload, trace: Trace): Promise<void> => {
+    const receivedAt = Date.now();
+    toReceipt.observe((receivedAt - trace.ts) / 1_000);
     const current = orderFromRecord(await store.get(keys.order(submit.accountId, submit.clientOrderId)));
     if (current && (current.status === 'filled' || current.status === 'canceled')) return;
-    const w: Waiting = { submit, correlationId };
+    const w: Waiting = { submit, correlationId: trace.correlationId, originTs: trace.ts, receivedAt };
     let bar = nextBarLocal(submit.symbol, submit.refTs);
     if (!bar) {
-      const cached = successor(await cache.bars(submit.symbol), submit.refTs);
+      const cached = await successorCached(submit.symbol, submit.refTs);
       bar = nextBarLocal(submit.symbol, submit.refTs) ?? cached;
     }
-    if (bar) return execute(w, bar, received);
+    if (bar) return execute(w, bar);
     park(w); // synchronous with the check above: the bar handler sees it from now on
     await store.apply({
       ops: [
@@ -351,8 +437,8 @@ main('order', async (ctx) => {
   // Resume restored orders whose bar is already cached.
   for (const m of waiting.values()) {
     for (const w of [...m.values()]) {
-      const bar = successor(await cache.bars(w.submit.symbol), w.submit.refTs);
-      if (bar && m.delete(w.submit.clientOrderId)) await execute(w, bar, Date.now());
+      const bar = await successorCached(w.submit.symbol, w.submit.refTs);
+      if (bar && m.delete(w.submit.clientOrderId)) await execute(w, bar);
     }
   }
 
@@ -360,7 +446,7 @@ main('order', async (ctx) => {
     topics.ordersSubmit,
     async (message) => {
       const { envelope: env, payload } = decode(message, PAYLOAD_TYPES.orderSubmit, OrderSubmitPayloadSchema);
-      await handleSubmit(payload, env.correlationId);
+      await handleSubmit(payload, traceOf(env));
     },
     { group: 'order', prefetch: 20 },
   );
@@ -368,36 +454,8 @@ main('order', async (ctx) => {
 
   const cancelWaiting = async (w: Waiting): Promise<boolean> =>
     serial(w.submit.symbol, async () => {
-      const m = waiting.get(w.submit.symbol);
-      if (!m?.delete(w.submit.clientOrderId)) return false;
-      const key = keys.order(w.submit.accountId, w.submit.clientOrderId);
-      const order = orderFromRecord(await store.get(key));
-      const event = {
-        type: 'OrderCanceled' as const,
-        clientOrderId: w.submit.clientOrderId,
-        accountId: w.submit.accountId,
-        strategyId: w.submit.strategyId,
-        instrumentId: w.submit.symbol,
-        tsEvent: w.submit.tsInit,
-      };
-      const ops = [{ op: 'delete' as const, key: keys.parked(w.submit.clientOrderId) }];
-      if (order) {
-        try {
-          await store.apply({
-            ops: [...ops, { op: 'set', key, fields: orderToRecord(applyOrderEvent(order, event)) }],
-          });
-        } catch {
-          await store.apply({ ops });
-        }
-      } else await store.apply({ ops });
-      await bus.publish(
-        topics.orderEvents(w.submit.accountId),
-        envelope(PAYLOAD_TYPES.orderEvent, event, {
-          id: `canceled-${w.submit.clientOrderId}`,
-          correlationId: w.correlationId,
-          ts: w.submit.tsInit,
-        }),
-      );
+      if (!waiting.get(w.submit.symbol)?.delete(w.submit.clientOrderId)) return false;
+      await writeCanceled(w);
       return true;
     });
   const reply = (correlationId: string, payload: unknown) =>
@@ -418,6 +476,9 @@ main('order', async (ctx) => {
     const env = parseEnvelope(message);
     let count = 0;
     for (const m of waiting.values()) for (const w of [...m.values()]) if (await cancelWaiting(w)) count++;
+    // Executions already under way finish before the reply: once it is sent (the state is HALTED by
+    // then), no order but the kill switch's own changes a position, so the flatten that follows is exact.
+    await Promise.all([...chains.values()]);
     return reply(env.correlationId, { canceled: count });
   });
   ctx.onStop(() => cancelAllRpc.unsubscribe());

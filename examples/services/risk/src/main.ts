@@ -9,10 +9,11 @@ import {
 } from '@rxtrade/core';
 import { withCorrelation } from '@rxtrade/logging';
 import { createRedisMarketDataCache } from '@rxtrade/redis';
-import { decode, envelope } from '../../shared/src/envelope';
+import { decode, envelope, type Trace, traceOf } from '../../shared/src/envelope';
 import { main } from '../../shared/src/harness';
 import { orderFromRecord, orderToRecord, positionFromRecord } from '../../shared/src/records';
 import {
+  KILL_SWITCH_STRATEGY,
   KillSwitchRequestSchema,
   type OrderSubmitPayload,
   PAYLOAD_TYPES,
@@ -76,9 +77,10 @@ main('risk', async (ctx) => {
   /** Risk check + record + publish of one order. Returns the order as it is after risk. */
   const route = async (
     submit: OrderSubmitPayload,
-    correlationId: string,
+    trace: Trace,
     options: { bypassHalt?: boolean } = {},
   ): Promise<Order> => {
+    const { correlationId } = trace;
     const log = withCorrelation(logger, correlationId);
     const key = keys.order(submit.accountId, submit.clientOrderId);
     const existing = orderFromRecord(await store.get(key));
@@ -133,7 +135,7 @@ main('risk', async (ctx) => {
         envelope(PAYLOAD_TYPES.orderEvent, event, {
           id: `denied-${submit.clientOrderId}`,
           correlationId,
-          ts: submit.tsInit,
+          ts: trace.ts,
         }),
         { key: submit.symbol },
       );
@@ -156,7 +158,7 @@ main('risk', async (ctx) => {
       envelope(PAYLOAD_TYPES.orderSubmit, submit, {
         id: `submit-${submit.clientOrderId}`,
         correlationId,
-        ts: submit.tsInit,
+        ts: trace.ts,
       }),
       { key: submit.symbol },
     );
@@ -189,7 +191,7 @@ main('risk', async (ctx) => {
             refTs: signal.barTs,
             tsInit: signal.barTs,
           },
-          env.correlationId,
+          traceOf(env),
         );
       }
     },
@@ -248,7 +250,7 @@ main('risk', async (ctx) => {
       denials.add(1, { reason });
       return reply(env.correlationId, { order: denied });
     }
-    return reply(env.correlationId, { order: await route(submit, env.correlationId) });
+    return reply(env.correlationId, { order: await route(submit, traceOf(env)) });
   });
   ctx.onStop(() => submitRpc.unsubscribe());
 
@@ -291,14 +293,14 @@ main('risk', async (ctx) => {
             {
               clientOrderId,
               accountId: account.id,
-              strategyId: 'kill-switch',
+              strategyId: KILL_SWITCH_STRATEGY,
               symbol,
               side: p.qty > 0 ? 'sell' : 'buy',
               quantity: Math.abs(p.qty),
               refTs: last?.ts ?? 0,
               tsInit: last?.ts ?? 0,
             },
-            env.correlationId,
+            traceOf(env),
             { bypassHalt: true },
           );
           flattened.push(clientOrderId);

@@ -90,6 +90,9 @@ export const SubmitRequestSchema = z.strictObject({
   request: z.record(z.string(), z.unknown()),
 });
 
+/** The strategy id of the kill switch's flattening orders: the only orders executed while HALTED. */
+export const KILL_SWITCH_STRATEGY = 'kill-switch';
+
 /** Kill switch request. */
 export const KillSwitchRequestSchema = z.strictObject({ reason: z.string().min(1), flatten: z.boolean() });
 

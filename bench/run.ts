@@ -1,7 +1,7 @@
 /**
  * Runs every benchmark, each in its own process, and writes docs/benchmarks.md from their output.
  * Run: npm run bench   (BENCH_ONLY=engine,indicators to run some)
- * Benchmarks that need a server (redis, rabbitmq, postgres) are skipped with a note when it is down.
+ * Benchmarks that need a server (redis, rabbitmq, postgres, services) are skipped with a note when it is down.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ const benches = [
   { name: 'redis', title: '@rxtrade/redis: position updates', conditions: true },
   { name: 'rabbitmq', title: '@rxtrade/rabbitmq: publish and consume', conditions: true },
   { name: 'postgres', title: '@rxtrade/postgres: bar ingest and range reads', conditions: true },
+  { name: 'services', title: 'Service fleet: POST /api/orders and bar → order latency', conditions: true },
 ];
 const only = process.env['BENCH_ONLY']?.split(',');
 const sections: string[] = [];

@@ -230,7 +230,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
       if (first && (w.order.timeInForce === 'IOC' || w.order.timeInForce === 'FOK')) this.#cancelRest(w);
       return 0;
     }
-    return this.#fill(w, px, volumeLeft, first);
+    return this.#fill(w, { px, volumeLeft, first });
   }
 
   /** Matches working orders against one trade/quote. */
@@ -258,7 +258,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
         if (first && (o.timeInForce === 'IOC' || o.timeInForce === 'FOK')) this.#cancelRest(w);
         continue;
       }
-      this.#fill(w, px, this.#volumeCap(w.instrument, tick.size), first);
+      this.#fill(w, { px, volumeLeft: this.#volumeCap(w.instrument, tick.size), first });
     }
   }
 
@@ -389,7 +389,8 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
   }
 
   /** Fills as much as volume, FOK and reduce-only allow; returns the quantity units used. */
-  #fill(w: Working, px: number, volumeLeft: number, first: boolean): number {
+  #fill(w: Working, at: { px: number; volumeLeft: number; first: boolean }): number {
+    const { px, volumeLeft, first } = at;
     const o = w.order;
     const tif = o.timeInForce;
     let qty = Math.min(w.remaining, volumeLeft);
@@ -423,7 +424,22 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
     const done = w.remaining === 0;
     if (done) this.#remove(w);
     this.#report(w, done ? 'filled' : 'partiallyFilled');
-    this.#events.next(this.#filled(o, w.venueOrderId, instrument, qty, px, feeUnits, liquiditySide));
+    this.#events.next({
+      type: 'OrderFilled',
+      clientOrderId: o.clientOrderId,
+      accountId: o.accountId,
+      strategyId: o.strategyId,
+      instrumentId: o.instrumentId,
+      tsEvent: this.#clock.now(),
+      venueOrderId: w.venueOrderId,
+      tradeId: `${this.venue}-T${++this.#tradeSeq}`,
+      side: o.side,
+      lastQty: fromUnits(qty, instrument.quantityPrecision),
+      lastPx: fromUnits(px, instrument.pricePrecision),
+      fee: fromUnits(feeUnits, this.#currencyPrecision),
+      feeCurrency: instrument.quoteCurrency,
+      liquiditySide,
+    });
     // IOC never rests; a reduce-only order has nothing left to reduce once the position is flat.
     if (!done && (tif === 'IOC' || (o.reduceOnly && position + sign * qty === 0))) this.#cancelRest(w);
     return qty;
@@ -488,31 +504,4 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
       tsEvent: this.#clock.now(),
     };
   }
-
-  /** The fill event: quantity, price and fee in units (positional, to keep the fill path allocation-free). */
-  #filled(
-    o: Order,
-    venueOrderId: string,
-    instrument: Instrument,
-    qtyUnits: number,
-    pxUnits: number,
-    feeUnits: number,
-    liquiditySide: LiquiditySide,
-  ): VenueEvent {
-    return {
-      type: 'OrderFilled',
-      clientOrderId: o.clientOrderId,
-      accountId: o.accountId,
-      strategyId: o.strategyId,
-      instrumentId: o.instrumentId,
-      tsEvent: this.#clock.now(),
-      venueOrderId,
-      tradeId: `${this.venue}-T${++this.#tradeSeq}`,
-      side: o.side,
-      lastQty: fromUnits(qtyUnits, instrument.quantityPrecision),
-      lastPx: fromUnits(pxUnits, instrument.pricePrecision),
-      fee: fromUnits(feeUnits, this.#currencyPrecision),
-      feeCurrency: instrument.quoteCurrency,
-      liquiditySide,
-    };
-  }}
+}

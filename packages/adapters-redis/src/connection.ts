@@ -355,6 +355,8 @@ class ScriptBatch {
   readonly args: string[];
   readonly resolves: Array<(value: unknown) => void> = [];
   readonly rejects: Array<(error: unknown) => void> = [];
+  /** Answered NOSCRIPT: goes again as EVAL (with the script's source). */
+  viaEval = false;
 
   constructor(readonly spec: ScriptBatchSpec) {
     this.args = [...spec.header];
@@ -401,10 +403,19 @@ const isNoScript = (error: unknown): boolean =>
  * them as one pipeline: one socket write for N concurrent calls instead of N, several batches in
  * flight at once, commands in issue order on the connection. A lone call waits one loop turn, no
  * extra round trip. Consecutive calls of a batched script ({@link join}) share one command.
+ *
+ * NOSCRIPT (the script cache was emptied: restart, failover, SCRIPT FLUSH) keeps the order too: the
+ * script calls that got it are re-sent as EVAL, in their order, and nothing newer is written before
+ * them — the batcher holds new commands until every pipeline already on the wire has answered, so a
+ * later call cannot overtake an earlier one that must go again.
  */
 class TurnBatcher {
   #pending: Array<Pending | ScriptBatch> = [];
   #barriers: Array<() => void> = [];
+  /** Pipelines written and not yet answered. */
+  #inFlight = 0;
+  /** Script calls that answered NOSCRIPT, in issue order, to re-send before anything else. */
+  #again: ScriptBatch[] = [];
 
   constructor(private readonly client: Redis) {}
 
@@ -442,31 +453,38 @@ class TurnBatcher {
   }
 
   barrier(): Promise<void> {
-    if (this.#pending.length === 0) return Promise.resolve();
+    if (this.#pending.length === 0 && this.#again.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.#barriers.push(resolve));
+  }
+
+  get #holding(): boolean {
+    return this.#again.length > 0;
   }
 
   #enqueue(item: Pending | ScriptBatch): void {
     this.#pending.push(item);
-    if (this.#pending.length === 1) setImmediate(this.#flush);
+    if (this.#pending.length === 1 && !this.#holding) setImmediate(this.#flush);
   }
 
   #flush = (): void => {
-    const batch = this.#pending;
+    // Scheduled before a NOSCRIPT came back: wait until every earlier pipeline has answered.
+    if (this.#holding && this.#inFlight > 0) return;
+    // A call that threw in append() can leave an empty batch behind: nothing to send for it.
+    const items = [...this.#again, ...this.#pending].filter(
+      (item) => !(item instanceof ScriptBatch) || item.resolves.length > 0,
+    );
     const barriers = this.#barriers;
+    this.#again = [];
     this.#pending = [];
     this.#barriers = [];
     const pipeline = this.client.pipeline();
-    for (const item of batch) {
-      if (item instanceof ScriptBatch) {
-        // A call that threw in append() left an empty batch behind: nothing to send for it.
-        if (item.resolves.length > 0)
-          pipeline.evalsha(item.spec.script.sha, item.keys.length, item.keys.concat(item.args));
-      } else {
-        item.add(pipeline);
-      }
+    for (const item of items) {
+      if (!(item instanceof ScriptBatch)) item.add(pipeline);
+      else if (item.viaEval)
+        pipeline.eval(item.spec.script.source, item.keys.length, item.keys.concat(item.args));
+      else pipeline.evalsha(item.spec.script.sha, item.keys.length, item.keys.concat(item.args));
     }
-    const items = batch.filter((item) => !(item instanceof ScriptBatch) || item.resolves.length > 0);
+    this.#inFlight++;
     pipeline.exec().then(
       (results) => {
         items.forEach((item, i) => {
@@ -477,26 +495,31 @@ class TurnBatcher {
             else item.resolve(result?.[1]);
           } else if (!error) {
             item.settle(result?.[1]);
-          } else if (isNoScript(error)) {
-            // The script cache is empty (restart, failover, SCRIPT FLUSH) and nothing ran: send the source.
-            const { script } = item.spec;
-            this.send((p) => p.eval(script.source, item.keys.length, item.keys.concat(item.args))).then(
-              (reply) => item.settle(reply),
-              (evalError: unknown) => item.fail(evalError),
-            );
+          } else if (!item.viaEval && isNoScript(error)) {
+            // Nothing of it ran: it goes again, as EVAL, before anything issued after it.
+            item.viaEval = true;
+            this.#again.push(item);
           } else {
             item.fail(error);
           }
         });
+        this.#answered();
       },
       (error: unknown) => {
         for (const item of items) {
           if (item instanceof ScriptBatch) item.fail(error);
           else item.reject(error);
         }
+        this.#answered();
       },
     );
     // exec() has written the batch to the socket (or failed it): later commands go after it.
     for (const release of barriers) release();
   };
+
+  #answered(): void {
+    this.#inFlight--;
+    // Every pipeline written before the NOSCRIPT has answered: re-send, then what waited behind.
+    if (this.#holding && this.#inFlight === 0) setImmediate(this.#flush);
+  }
 }

@@ -270,6 +270,30 @@ describe.skipIf(!binary)('StateStore.apply: concurrent applies share a script ca
     expect(await scriptCalls()).toEqual({ evalsha: 2, eval: 1 });
   });
 
+  it('keeps one caller’s order through NOSCRIPT with several calls in flight (fence tokens rise with each apply)', async () => {
+    await open();
+    await store.apply({ ops: [] });
+    await admin.script('FLUSH');
+    // One apply per event-loop turn, never awaited: each goes out in its own pipeline while the ones
+    // before it are still in flight. A later apply overtaking an earlier one would make that one STALE.
+    const calls: Array<Promise<Outcome>> = [];
+    for (let token = 1; token <= 200; token++) {
+      calls.push(
+        settle(
+          store.apply({
+            fence: { resource: 'r', token },
+            ops: [{ op: 'set', key: 'seq', fields: { last: String(token) } }],
+          }),
+        ),
+      );
+      if (token % 40 === 0) await admin.script('FLUSH');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await Promise.all(calls)).toEqual(Array.from({ length: 200 }, () => APPLIED));
+    expect(await hash('seq')).toEqual({ last: '200' });
+    expect((await scriptCalls()).eval).toBeGreaterThan(0);
+  });
+
   it('refuses a bad maxBatchSize', () => {
     for (const maxBatchSize of [0, 1.5, -1]) {
       expect(() => createRedisStateStore({ url: server.url }, { maxBatchSize })).toThrow(

@@ -246,10 +246,12 @@ export async function prepareTasks(setup: TaskSetup): Promise<TaskRunner> {
           strategies: strategy,
           data,
           instruments: setup.instruments,
-          recordFills: task.scoreFrom !== undefined,
           recordPrices: false,
-          // Scoring from a time on re-scores the stored curve: keep every point of it.
-          ...(task.scoreFrom === undefined ? {} : { maxEquityPoints: Number.MAX_SAFE_INTEGER }),
+          // The statistics are computed as the run goes: a plain task keeps no curve, fills or trades.
+          // Scoring from a time on re-scores the stored curve and trades: keep every point of them.
+          ...(task.scoreFrom === undefined
+            ? { recordFills: false, recordClosedTrades: false, maxEquityPoints: 2 }
+            : { recordFills: true, maxEquityPoints: Number.MAX_SAFE_INTEGER }),
         });
         return {
           id: task.id,

@@ -416,7 +416,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       };
       order = this.#apply(order, denied);
       this.#retire(order);
-      this.#publishOrderEvent(order, denied);
+      this.#publishOrderEvent(denied, runner);
       return order;
     }
     const submitted: OrderEvent = {
@@ -429,7 +429,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
     };
     order = this.#apply(order, submitted);
     runner?.open.set(clientOrderId, order);
-    this.#publishOrderEvent(order, submitted);
+    this.#publishOrderEvent(submitted, runner);
     if (this.#barDriven) (this.execution as SimulatedVenue).submitOrderSync(order);
     else {
       this.execution.submitOrder(order).catch((error: unknown) => {
@@ -532,7 +532,8 @@ export class TradingEngine implements EngineStreams, EngineCommands {
         instrumentId: order.instrumentId,
         tsEvent: this.clock.now(),
       };
-      this.#publishOrderEvent(this.#apply(order, pending), pending);
+      this.#apply(order, pending);
+      this.#publishOrderEvent(pending, this.#runnerById.get(order.strategyId));
       this.execution.cancelOrder(order).catch((error: unknown) => {
         this.logger.error({ err: error, clientOrderId }, 'cancel request failed');
       });
@@ -592,7 +593,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       const instrument = this.instrument(event.instrumentId);
       const account = this.#account(event.accountId);
       const { closed } = account.applyFill(event, instrument);
-      this.#publishOrderEvent(order, event);
+      this.#publishOrderEvent(event, runner);
       if (this.#fills.observed) this.#fills.next(event);
       this.#publishAccount(account, event.instrumentId);
       for (let i = 0; i < this.#monitors.length; i++)
@@ -607,7 +608,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       }
       return;
     }
-    this.#publishOrderEvent(order, event);
+    this.#publishOrderEvent(event, runner);
   }
 
   #apply(order: Order, event: OrderEvent): Order {
@@ -617,10 +618,10 @@ export class TradingEngine implements EngineStreams, EngineCommands {
     return next;
   }
 
-  #publishOrderEvent(order: Order, event: OrderEvent): void {
+  /** Emits an order event and hands it to its strategy (`runner`: the order's, resolved by the caller). */
+  #publishOrderEvent(event: OrderEvent, runner: StrategyRunner | undefined): void {
     // RxJS's Subject.next allocates even with no observer: skip it when nobody listens.
     if (this.#orderEvents.observed) this.#orderEvents.next(event);
-    const runner = this.#runnerById.get(order.strategyId);
     if (runner?.active) {
       try {
         runner.strategy.onOrderEvent(event);

@@ -47,7 +47,11 @@ local function hset(i, key)
     local from = i + 3 + 2 * j
     local ok = redis.pcall('HSET', key, unpack(ARGV, from, from + 2 * chunk - 1))
     -- Only an apply's first write can fail here (the others were checked): nothing of it is written yet.
-    if type(ok) == 'table' and ok.err then return fail('RXT_CORRUPT', key, nil, ok.err) end
+    -- Out of memory (maxmemory, noeviction) is refused before a script's first write only.
+    if type(ok) == 'table' and ok.err then
+      if string.sub(ok.err, 1, 3) == 'OOM' then return ok.err end
+      return fail('RXT_CORRUPT', key, nil, ok.err)
+    end
     j = j + chunk
   end
   return nil

@@ -294,6 +294,34 @@ describe.skipIf(!binary)('StateStore.apply: concurrent applies share a script ca
     expect((await scriptCalls()).eval).toBeGreaterThan(0);
   });
 
+  it('out of memory (noeviction): ADAPTER_FAILURE for each apply, nothing written; then applies again', async () => {
+    await open();
+    await admin.config('SET', 'maxmemory-policy', 'noeviction');
+    await admin.config('SET', 'maxmemory', '1');
+    try {
+      const outcomes = await Promise.all(
+        Array.from({ length: 3 }, (_, i) =>
+          settle(store.apply({ eventId: `m${i}`, ops: [{ op: 'set', key: `m:${i}`, fields: { a: '1' } }] })),
+        ),
+      );
+      expect(outcomes).toEqual(
+        Array.from({ length: 3 }, () =>
+          expect.objectContaining({ code: 'ADAPTER_FAILURE', message: expect.stringContaining('OOM') }),
+        ),
+      );
+    } finally {
+      await admin.config('SET', 'maxmemory', '0');
+    }
+    expect(
+      await admin.exists(
+        ...[0, 1, 2].flatMap((i) => [redisKeys(prefix).state(`m:${i}`), redisKeys(prefix).event(`m${i}`)]),
+      ),
+    ).toBe(0);
+    expect(
+      await store.apply({ eventId: 'm0', ops: [{ op: 'set', key: 'm:0', fields: { a: '1' } }] }),
+    ).toEqual(APPLIED);
+  });
+
   it('refuses a bad maxBatchSize', () => {
     for (const maxBatchSize of [0, 1.5, -1]) {
       expect(() => createRedisStateStore({ url: server.url }, { maxBatchSize })).toThrow(

@@ -135,6 +135,21 @@ export interface OpenConnectionOptions {
 
 const noop = (): void => {};
 
+/**
+ * ioredis 5 arms one `socketTimeout` timer per client and clears it only when data arrives; if the
+ * socket closes first (connection dropped with commands in flight), the timer survives and, when it
+ * fires, destroys the NEXT socket — a healthy reconnected one (ioredis#2147, fixed in ioredis 6).
+ * Clearing it whenever a socket closes keeps the reconnected connection up. A private field: if
+ * ioredis renames it, this does nothing (and the test for it fails).
+ */
+function clearStaleSocketTimeout(this: Redis): void {
+  const internals = this as unknown as { socketTimeoutTimer?: NodeJS.Timeout | undefined };
+  if (internals.socketTimeoutTimer !== undefined) {
+    clearTimeout(internals.socketTimeoutTimer);
+    internals.socketTimeoutTimer = undefined;
+  }
+}
+
 function notConnected(component: string, why: string): RxtradeError {
   return new RxtradeError({
     code: 'NOT_CONNECTED',
@@ -220,7 +235,10 @@ export function openConnection(
   };
   client.on('ready', onReady);
   // Only on our own connections: on yours, adding an 'error' listener would change what ioredis reports.
-  if (owned) client.on('error', onError);
+  if (owned) {
+    client.on('error', onError);
+    client.on('close', clearStaleSocketTimeout);
+  }
 
   const ready = async (): Promise<void> => {
     const status = client.status;
@@ -326,6 +344,7 @@ export function openConnection(
         }
         client.disconnect();
         client.off('error', onError);
+        client.off('close', clearStaleSocketTimeout);
         // Keep swallowing late socket errors of a closed connection.
         client.on('error', noop);
       })();

@@ -45,6 +45,26 @@ describe('divRound', () => {
     expect(divRound(0, 7)).toBe(0);
   });
 
+  it('agrees with decimal.js at and next to exact halves, up to and across 2^52', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.integer({ min: 1, max: 1000 }), fc.constantFrom(2, 3, 7, 10, 100, 10 ** 6, 2 ** 26 + 1)),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.constantFrom(-1, 0, 1),
+        fc.boolean(),
+        fc.constantFrom(2 ** 40, 2 ** 52, 2 ** 53),
+        (d, at, offset, negative, range) => {
+          // k × d + d/2 (+/- 1): a tie or its neighbours, where a floating quotient is most likely off by one.
+          const k = Math.floor((at * (range - d)) / d);
+          const n = (negative ? -1 : 1) * (k * d + Math.floor(d / 2) + offset);
+          fc.pre(Number.isSafeInteger(n));
+          expect(divRound(n, d)).toBe(halfEven(new D(n).div(d)));
+        },
+      ),
+      { numRuns: 5_000 },
+    );
+  });
+
   it('agrees with decimal.js ROUND_HALF_EVEN on random safe integers', () => {
     fc.assert(
       fc.property(

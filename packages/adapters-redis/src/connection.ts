@@ -496,6 +496,10 @@ class TurnBatcher {
     this.#again = [];
     this.#pending = [];
     this.#barriers = [];
+    if (items.length === 0) {
+      for (const release of barriers) release();
+      return;
+    }
     const pipeline = this.client.pipeline();
     for (const item of items) {
       if (!(item instanceof ScriptBatch)) item.add(pipeline);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { namespace } from '../../shared/src/config';
 import { type Fleet, startFleet } from '../../shared/src/launcher';
 import { replayBars, symbolNames } from '../../shared/src/replay-data';
-import { cleanUp } from './support';
+import { cleanUp, gatewayClient, until } from './support';
 
 const SYMBOLS = 3;
 const BARS = 1_500;
@@ -43,17 +43,10 @@ describe.skipIf(!up)('kill switch through the fleet', () => {
     }
     return out;
   };
-  const api = async <T>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${gw}${path}`, { ...init, headers });
-    return { status: res.status, body: (await res.json()) as T };
-  };
-  const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const api = gatewayClient(
+    () => gw,
+    () => headers,
+  );
 
   beforeAll(async () => {
     redis = new Redis('redis://127.0.0.1:6379');

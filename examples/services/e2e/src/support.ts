@@ -139,3 +139,20 @@ export async function cleanUp(redis: Redis, prefix: string): Promise<void> {
     console.warn('broker clean-up failed (queues of this run may be left behind)', error);
   }
 }
+
+/** Polls `check` every 100 ms until it holds; throws naming `what` after `timeoutMs`. */
+export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A JSON client of the gateway: `headers` unless the call gives its own. */
+export function gatewayClient(url: () => string, headers: () => Record<string, string>) {
+  return async <T>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> => {
+    const res = await fetch(`${url()}${path}`, { ...init, headers: init.headers ?? headers() });
+    return { status: res.status, body: (await res.json()) as T };
+  };
+}

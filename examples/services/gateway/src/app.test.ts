@@ -200,6 +200,47 @@ describe('routes', () => {
     expect(f.engine.positions('acct-b')).toEqual([]);
   });
 
+  it('POST /api/orders takes a limit order on the tick grid: open until a later bar crosses it, then filled', async () => {
+    const limit = { ...marketBuy, type: 'limit', price: 95.5, clientOrderId: 'gw-lim-fill' };
+    const res = await post('/api/orders', f.keys.tradeA, limit);
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ order: { type: 'limit', price: 95.5, status: 'accepted' } });
+    const openIds = async () =>
+      (
+        (await get('/api/accounts/acct-a/orders?open=true', f.keys.readA)).json() as {
+          orders: { clientOrderId: string }[];
+        }
+      ).orders.map((o) => o.clientOrderId);
+    f.engine.processBar(bar('BTCUSD', 100)); // low 100: not crossed
+    expect(await openIds()).toContain('gw-lim-fill');
+    f.engine.processBar(bar('BTCUSD', 95)); // opens through the limit: fills, at the open
+    expect(await openIds()).not.toContain('gw-lim-fill');
+    expect(f.engine.order('gw-lim-fill')).toMatchObject({ status: 'filled', avgPx: 95 });
+  });
+
+  it('POST /api/orders refuses a limit price off the tick grid, not positive, or missing, with a typed 400', async () => {
+    const limit = { ...marketBuy, type: 'limit', clientOrderId: 'gw-lim-bad' };
+    const off = expectTypedError(await post('/api/orders', f.keys.tradeA, { ...limit, price: 95.555 }), 400);
+    expect(off.error).toEqual({
+      code: 'PRICE_OFF_TICK',
+      message: 'price must be a multiple of the tick size 0.01',
+    });
+    for (const price of [0, -1, '95.5', Number.MAX_VALUE]) {
+      expectTypedError(
+        await post('/api/orders', f.keys.tradeA, { ...limit, price }),
+        400,
+        'VALIDATION_FAILED',
+      );
+    }
+    expectTypedError(await post('/api/orders', f.keys.tradeA, limit), 400, 'VALIDATION_FAILED');
+    expectTypedError(
+      await post('/api/orders', f.keys.tradeA, { ...limit, price: 95.5, instrumentId: 'NOPE' }),
+      400,
+      'UNKNOWN_INSTRUMENT',
+    );
+    expect(f.engine.order('gw-lim-bad')).toBeUndefined();
+  });
+
   it('DELETE /api/orders/:id cancels an open order of the key’s account only', async () => {
     const limit = { ...marketBuy, type: 'limit', price: 50, clientOrderId: 'gw-limit' };
     expect((await post('/api/orders', f.keys.tradeA, limit)).statusCode).toBe(201);

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isRxtradeError, type Logger, type MetricsSink, type OrderRequest } from '@rxtrade/core';
+import {
+  isRxtradeError,
+  type Logger,
+  type MetricsSink,
+  type OrderRequest,
+  priceToUnitsExact,
+} from '@rxtrade/core';
 import { createPrometheusMetrics, type PrometheusMetrics } from '@rxtrade/prometheus';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Subscription } from 'rxjs';
@@ -358,6 +364,23 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
     const key = keyOf(request);
     const { accountId, ...rest } = body;
     await visibleAccountId(key, accountId);
+    if (rest.price !== undefined || rest.triggerPrice !== undefined) {
+      // Prices must lie on the instrument's tick grid: refused here, never silently snapped.
+      const instrument = await backend.instrument(rest.instrumentId);
+      if (instrument === undefined) throw new ApiError(400, 'UNKNOWN_INSTRUMENT', 'unknown instrument');
+      for (const [field, price] of [
+        ['price', rest.price],
+        ['triggerPrice', rest.triggerPrice],
+      ] as const) {
+        if (price !== undefined && Number.isNaN(priceToUnitsExact(instrument, price))) {
+          throw new ApiError(
+            400,
+            'PRICE_OFF_TICK',
+            `${field} must be a multiple of the tick size ${instrument.tickSize}`,
+          );
+        }
+      }
+    }
     const order = await backend.submitOrder(accountId, rest as OrderRequest);
     if (order.status === 'denied') {
       return reply.code(422).send({ ...errorBody('ORDER_DENIED', 'the order was denied by risk'), order });

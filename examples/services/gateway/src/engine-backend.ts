@@ -73,6 +73,7 @@ export function createEngineBackend(options: EngineBackendOptions): EngineBacken
     listAccounts: async () => engine.accounts(),
     getAccount,
     hasAccount: async (accountId) => (await getAccount(accountId)) !== undefined,
+    instrument: async (instrumentId) => engine.instruments.find((i) => i.id === instrumentId),
     listPositions: async (accountId) => engine.positions(accountId).filter((p) => p.strategyId === undefined),
     async listOrders(accountId, { openOnly }) {
       const out: Order[] = [];

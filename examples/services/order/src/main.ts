@@ -210,10 +210,16 @@ main('order', async (ctx) => {
     return (await store.get(keys.venueOrder(submit.clientOrderId))) === undefined;
   };
 
+  const scratchVenue = (symbol: string): SimulatedVenue =>
+    new SimulatedVenue({ instruments: [defineInstrument(instrumentFor(symbol))], clock, venue: 'SIM' });
+
   const execute = (w: Waiting, bar: Bar): Promise<void> =>
     serial(w.submit.symbol, async () => {
       const { submit, correlationId } = w;
       const log = withCorrelation(logger, correlationId);
+      const isLimit = submit.type === 'limit';
+      // A working limit order stays in `waiting` until it fills or is canceled: gone means done.
+      if (isLimit && !waiting.get(submit.symbol)?.has(submit.clientOrderId)) return;
       if (await haltedBeforeVenue(submit)) {
         waiting.get(submit.symbol)?.delete(submit.clientOrderId);
         await writeCanceled(w);
@@ -241,7 +247,9 @@ main('order', async (ctx) => {
         {
           instrumentId: submit.symbol,
           side: submit.side,
-          type: 'market',
+          ...(isLimit
+            ? { type: 'limit' as const, price: submit.price as number }
+            : { type: 'market' as const }),
           quantity: submit.quantity,
           clientOrderId: submit.clientOrderId,
           accountId: submit.accountId,
@@ -266,21 +274,18 @@ main('order', async (ctx) => {
           { clientOrderId: submit.clientOrderId, venueOrderId, event: 'venue-order' },
           'venue order created',
         );
-        events = runOnVenue(venue, order, bar);
+        // A limit order is matched against one bar at a time on a scratch venue (below), so that a
+        // restarted service matches it the same way: the order and the bars are all it depends on.
+        events = runOnVenue(isLimit ? scratchVenue(submit.symbol) : venue, order, bar);
       } else {
-        // The venue order exists from an earlier delivery: never submit it again. Recover its fill.
-        events = runOnVenue(
-          new SimulatedVenue({
-            instruments: [defineInstrument(instrumentFor(submit.symbol))],
-            clock,
-            venue: 'SIM',
-          }),
-          order,
-          bar,
-        );
-        log.info({ clientOrderId: submit.clientOrderId }, 'venue order already exists: reconciled fill');
+        // The venue order exists from an earlier delivery (or bar): never submit it again. Recover
+        // its fill, or for a working limit order, match it against this bar.
+        events = runOnVenue(scratchVenue(submit.symbol), order, bar);
+        if (!isLimit)
+          log.info({ clientOrderId: submit.clientOrderId }, 'venue order already exists: reconciled fill');
       }
       const venueFill = events.find((e): e is Fill => e.type === 'OrderFilled');
+      if (!venueFill && isLimit) return; // not crossed: keeps working on the next bars
       if (!venueFill) {
         log.error(
           { clientOrderId: submit.clientOrderId, events: events.map((e) => e.type) },
@@ -322,7 +327,6 @@ main('order', async (ctx) => {
             key: keys.fill(submit.accountId, fill.tradeId),
             fields: { json: JSON.stringify(fill) },
           },
-          { op: 'delete', key: keys.parked(submit.clientOrderId) },
         ],
       });
       const position = result.applied ? after : before;
@@ -366,6 +370,9 @@ main('order', async (ctx) => {
           { key: submit.symbol },
         ),
       ]);
+      // Un-parked only now: a parked order whose bar message was acked is re-run from its parked
+      // record after a crash, which rewrites the PostgreSQL rows and events above (idempotently).
+      await store.apply({ ops: [{ op: 'delete', key: keys.parked(submit.clientOrderId) }] });
       waiting.get(submit.symbol)?.delete(submit.clientOrderId);
       log.info(
         {
@@ -403,7 +410,9 @@ main('order', async (ctx) => {
       if (list.length === 0 || (list[list.length - 1] as Bar).ts < bar.ts) list.push(bar);
       if (list.length > 500) list.splice(0, list.length - 500);
       const due = [...(waiting.get(bar.symbol)?.values() ?? [])].filter((w) => w.submit.refTs < bar.ts);
-      for (const w of due) waiting.get(bar.symbol)?.delete(w.submit.clientOrderId);
+      // Market orders leave `waiting` now; limit orders when they fill (or are canceled).
+      for (const w of due)
+        if (w.submit.type !== 'limit') waiting.get(bar.symbol)?.delete(w.submit.clientOrderId);
       await Promise.all(due.map((w) => execute(w, bar)));
     },
     { group: 'order', prefetch: 20 },
@@ -414,8 +423,30 @@ main('order', async (ctx) => {
     const receivedAt = Date.now();
     toReceipt.observe((receivedAt - trace.ts) / 1_000);
     const current = orderFromRecord(await store.get(keys.order(submit.accountId, submit.clientOrderId)));
-    if (current && (current.status === 'filled' || current.status === 'canceled')) return;
+    // A filled order is run again (as a duplicate: no new state) rather than dropped: a crash after its
+    // fill batch and before its PostgreSQL rows and events leaves only this redelivery to write them.
+    if (current?.status === 'canceled') return;
     const w: Waiting = { submit, correlationId: trace.correlationId, originTs: trace.ts, receivedAt };
+    const parkedRecord = () =>
+      store.apply({
+        ops: [
+          {
+            op: 'set',
+            key: keys.parked(submit.clientOrderId),
+            fields: { json: JSON.stringify(w), symbol: submit.symbol },
+          },
+        ],
+      });
+    if (submit.type === 'limit') {
+      // Works from now on: every new bar of the symbol is matched against it. The bars after refTs
+      // this service has seen already are matched first; all of it queued in order, synchronously,
+      // on the symbol's lane (the durable record first, so a fill's batch deletes it for good).
+      park(w);
+      const seen = (recent.get(submit.symbol) ?? []).filter((b) => b.ts > submit.refTs);
+      const queued = [serial(submit.symbol, parkedRecord), ...seen.map((bar) => execute(w, bar))];
+      await Promise.all(queued);
+      return;
+    }
     let bar = nextBarLocal(submit.symbol, submit.refTs);
     if (!bar) {
       const cached = await successorCached(submit.symbol, submit.refTs);
@@ -423,20 +454,19 @@ main('order', async (ctx) => {
     }
     if (bar) return execute(w, bar);
     park(w); // synchronous with the check above: the bar handler sees it from now on
-    await store.apply({
-      ops: [
-        {
-          op: 'set',
-          key: keys.parked(submit.clientOrderId),
-          fields: { json: JSON.stringify(w), symbol: submit.symbol },
-        },
-      ],
-    });
+    await parkedRecord();
   };
 
-  // Resume restored orders whose bar is already cached.
+  // Resume restored orders whose bar is already cached. A limit order is matched again against every
+  // cached bar after refTs: the same bars give the same outcome the previous instance had.
   for (const m of waiting.values()) {
     for (const w of [...m.values()]) {
+      if (w.submit.type === 'limit') {
+        for (const bar of (await cache.bars(w.submit.symbol)).filter((b) => b.ts > w.submit.refTs)) {
+          await execute(w, bar);
+        }
+        continue;
+      }
       const bar = await successorCached(w.submit.symbol, w.submit.refTs);
       if (bar && m.delete(w.submit.clientOrderId)) await execute(w, bar);
     }

@@ -85,7 +85,12 @@ main('risk', async (ctx) => {
     const key = keys.order(submit.accountId, submit.clientOrderId);
     const existing = orderFromRecord(await store.get(key));
     const base = createOrder(
-      { instrumentId: submit.symbol, side: submit.side, type: 'market', quantity: submit.quantity },
+      {
+        instrumentId: submit.symbol,
+        side: submit.side,
+        quantity: submit.quantity,
+        ...(submit.type === 'limit' ? { type: 'limit', price: submit.price as number } : { type: 'market' }),
+      },
       {
         clientOrderId: submit.clientOrderId,
         accountId: submit.accountId,
@@ -187,6 +192,7 @@ main('risk', async (ctx) => {
             strategyId: signal.strategyId,
             symbol: signal.symbol,
             side: signal.side,
+            type: 'market',
             quantity: signal.quantity * account.weight,
             refTs: signal.barTs,
             tsInit: signal.barTs,
@@ -218,8 +224,9 @@ main('risk', async (ctx) => {
       quantity: req.quantity,
       refTs: tsInit,
       tsInit,
+      ...(req.type === 'limit' ? { type: 'limit', price: req.price as number } : { type: 'market' }),
     };
-    if (req.type !== 'market' || last === undefined) {
+    if ((req.type !== 'market' && req.type !== 'limit') || last === undefined) {
       const base = createOrder(req, {
         clientOrderId,
         accountId,
@@ -239,7 +246,7 @@ main('risk', async (ctx) => {
         message:
           reason === 'NO_MARKET_DATA'
             ? 'no bar seen for this symbol yet'
-            : 'the fleet executes market orders only',
+            : 'the fleet executes market and limit orders only',
       });
       await store
         .apply({
@@ -296,6 +303,7 @@ main('risk', async (ctx) => {
               strategyId: KILL_SWITCH_STRATEGY,
               symbol,
               side: p.qty > 0 ? 'sell' : 'buy',
+              type: 'market',
               quantity: Math.abs(p.qty),
               refTs: last?.ts ?? 0,
               tsInit: last?.ts ?? 0,

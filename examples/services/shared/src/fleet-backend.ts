@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type AccountState,
   type BusSubscription,
+  defineInstrument,
   isOpen,
   type Order,
   type OrderRequest,
@@ -16,6 +17,7 @@ import { filter, type Observable, Subject } from 'rxjs';
 import { envelope } from './envelope';
 import type { GatewayBackend, LiveEvent, StrategyInfo } from './gateway-backend';
 import { orderFromRecord, positionFromRecord, toAccountState, toPosition } from './records';
+import { instrumentFor } from './replay-data';
 import { FillPayloadSchema, RiskStatePayloadSchema } from './schemas';
 import { keys } from './state-keys';
 import { rpc, topics } from './topics';
@@ -128,6 +130,11 @@ export async function createFleetBackend(options: FleetBackendOptions): Promise<
       return out;
     },
     getAccount,
+    async instrument(instrumentId) {
+      return options.symbols.includes(instrumentId)
+        ? defineInstrument(instrumentFor(instrumentId))
+        : undefined;
+    },
     async hasAccount(accountId) {
       return options.accounts.includes(accountId) && (await store.get(keys.account(accountId))) !== undefined;
     },

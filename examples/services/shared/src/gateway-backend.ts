@@ -1,4 +1,11 @@
-import type { AccountState, Order, OrderRequest, Position, RiskStateChanged } from '@rxtrade/core';
+import type {
+  AccountState,
+  Instrument,
+  Order,
+  OrderRequest,
+  Position,
+  RiskStateChanged,
+} from '@rxtrade/core';
 import type { Observable } from 'rxjs';
 
 /** One event on the gateway's live stream (SSE), already scoped to the caller's accounts. */
@@ -23,6 +30,8 @@ export interface StrategyInfo {
 export interface GatewayBackend {
   listAccounts(): Promise<readonly AccountState[]>;
   getAccount(accountId: string): Promise<AccountState | undefined>;
+  /** The instrument an order names (its tick grid), or undefined when it is not traded here. */
+  instrument(instrumentId: string): Promise<Instrument | undefined>;
   /** Whether the account exists: the cheap check on the order routes (no positions, no marks). */
   hasAccount(accountId: string): Promise<boolean>;
   listPositions(accountId: string): Promise<readonly Position[]>;

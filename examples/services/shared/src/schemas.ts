@@ -36,18 +36,28 @@ export const SignalPayloadSchema = z.strictObject({
 });
 export type SignalPayload = z.output<typeof SignalPayloadSchema>;
 
-/** `orders.submit`: a risk-approved market order for one account. */
-export const OrderSubmitPayloadSchema = z.strictObject({
-  clientOrderId: z.string().min(1).max(64),
-  accountId: id,
-  strategyId: id,
-  symbol: id,
-  side: z.enum(['buy', 'sell']),
-  quantity: qty,
-  /** Fill at the open of the first bar with `ts > refTs`. */
-  refTs: ts,
-  tsInit: ts,
-});
+/**
+ * `orders.submit`: a risk-approved order for one account. A market order fills at the open of the
+ * first bar with `ts > refTs`; a limit order works from that bar on until a bar crosses its `price`
+ * (on the instrument's tick grid) or it is canceled.
+ */
+export const OrderSubmitPayloadSchema = z
+  .strictObject({
+    clientOrderId: z.string().min(1).max(64),
+    accountId: id,
+    strategyId: id,
+    symbol: id,
+    side: z.enum(['buy', 'sell']),
+    type: z.enum(['market', 'limit']).default('market'),
+    quantity: qty,
+    price: z.number().positive().optional(),
+    refTs: ts,
+    tsInit: ts,
+  })
+  .refine(
+    (o) => (o.type === 'limit') === (o.price !== undefined),
+    'a limit order has a price, a market order none',
+  );
 export type OrderSubmitPayload = z.output<typeof OrderSubmitPayloadSchema>;
 
 /** `orders.events.<accountId>`: core's order events, validated by core's schema. */

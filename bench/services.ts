@@ -88,6 +88,7 @@ async function serveGatewayStub(): Promise<void> {
       listAccounts: async () => [account],
       getAccount: async (id) => (id === 'acc-1' ? account : undefined),
       hasAccount: async (id) => id === 'acc-1',
+      instrument: async () => undefined,
       listPositions: async () => [],
       listOrders: async () => [],
       async submitOrder(accountId, request) {
@@ -254,9 +255,11 @@ async function main(): Promise<void> {
   >();
   const chain = (id: unknown) => {
     const key = String(id);
-    let c = chains.get(key);
-    if (!c) chains.set(key, (c = {}));
-    return c;
+    const known = chains.get(key);
+    if (known) return known;
+    const created = {};
+    chains.set(key, created);
+    return created as NonNullable<ReturnType<typeof chains.get>>;
   };
   let replay: { published: number; seconds: number; barsPerSecond: number } | undefined;
   let fleet: Fleet | undefined;
@@ -334,9 +337,11 @@ async function main(): Promise<void> {
     const fleetResult = await load(gateway, auth, async () => {
       // The warm-up's orders must have arrived before the count that the measured run adds to.
       let previous = -1;
-      while ((parkedBefore = await parked()) !== previous) {
+      parkedBefore = await parked();
+      while (parkedBefore !== previous) {
         previous = parkedBefore;
         await new Promise((r) => setTimeout(r, 300));
+        parkedBefore = await parked();
       }
     });
     // Every 201 is an order risk approved and published: wait until the order service has it parked.

@@ -1,54 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { Sma } from '../data/indicators/sma';
-import type { Bar } from '../model/market-data';
-import { BaseStrategy } from '../strategy/base-strategy';
+import { FixtureSmaCross, fixtureBars } from '../strategy/optimize.fixture';
 import { runBacktest } from './backtest';
 import { computeStatistics } from './statistics';
 
-const DAY = 86_400_000;
-
-/** A seeded daily random walk (weekdays only), prices on a 0.01 grid. */
-function walk(n: number, seed = 7): Bar[] {
-  let s = seed;
-  const random = () => {
-    s = (s * 1_103_515_245 + 12_345) % 2_147_483_648;
-    return s / 2_147_483_648;
-  };
-  const bars: Bar[] = [];
-  let ts = Date.UTC(2010, 0, 4); // a Monday
-  let price = 100;
-  while (bars.length < n) {
-    const weekday = new Date(ts).getUTCDay();
-    if (weekday !== 0 && weekday !== 6) {
-      const open = Math.round(price * 100) / 100;
-      const close = Math.round(open * (1 + (random() - 0.5) * 0.04) * 100) / 100;
-      const high = Math.max(open, close) + 0.5;
-      const low = Math.min(open, close) - 0.5;
-      bars.push({ symbol: 'W', ts, open, high, low, close, volume: 1_000_000 });
-      price = close;
-    }
-    ts += DAY;
-  }
-  return bars;
-}
-
-class Cross extends BaseStrategy {
-  readonly fast = this.track(new Sma(5));
-  readonly slow = this.track(new Sma(20));
-  #previous = Number.NaN;
-  override onBar(): void {
-    const diff = this.fast.value - this.slow.value;
-    if (diff > 0 && this.#previous <= 0 && this.position() === 0) this.buy(10);
-    else if (diff < 0 && this.#previous >= 0 && this.position() > 0) this.close();
-    this.#previous = diff;
-  }
-}
-
-const instrument = { id: 'W', pricePrecision: 2, quantityPrecision: 0, takerFee: 0.001, makerFee: 0.001 };
-const bars = walk(3_000);
+const instrument = { id: 'SYN', pricePrecision: 2, quantityPrecision: 0, takerFee: 0.001, makerFee: 0.001 };
+const bars = fixtureBars(3_000);
 const run = (maxEquityPoints?: number) =>
   runBacktest({
-    strategies: new Cross(),
+    strategies: new FixtureSmaCross({ params: { fast: 5, slow: 20 } }),
     data: bars,
     instruments: [instrument],
     ...(maxEquityPoints === undefined ? {} : { maxEquityPoints }),

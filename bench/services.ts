@@ -292,7 +292,12 @@ async function main(): Promise<void> {
         if (service === 'risk' && line['msg'] === 'order approved')
           chain(line['correlationId']).approved = time;
         if (service === 'data' && line['msg'] === 'replay finished') {
-          replay = line as unknown as typeof replay;
+          const { published, seconds, barsPerSecond } = line as Record<string, number>;
+          replay = {
+            published: Number(published),
+            seconds: Number(seconds),
+            barsPerSecond: Number(barsPerSecond),
+          };
         }
       },
     });

@@ -281,14 +281,13 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
     const o = w.order;
     const buy = o.side === 'buy';
     const instrument = w.instrument;
-    const snap = (p: number): number => priceToUnits(instrument, p);
     switch (o.type) {
       case 'market':
         this.#liquidity = 'taker';
-        return this.#slip(snap(bar.open), buy, instrument);
+        return this.#slip(priceToUnits(instrument, bar.open), buy, instrument);
       case 'limit': {
-        const limit = snap(o.price as number);
-        const open = snap(bar.open);
+        const limit = priceToUnits(instrument, o.price as number);
+        const open = priceToUnits(instrument, bar.open);
         if (buy ? open <= limit : open >= limit) {
           if (first && o.postOnly) {
             this.#rejectPostOnly(w);
@@ -297,20 +296,24 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
           this.#liquidity = first ? 'taker' : 'maker';
           return open;
         }
-        const reached = buy ? snap(bar.low) <= limit : snap(bar.high) >= limit;
+        const reached = buy
+          ? priceToUnits(instrument, bar.low) <= limit
+          : priceToUnits(instrument, bar.high) >= limit;
         this.#liquidity = 'maker';
         return reached ? limit : NO_MATCH;
       }
       case 'stop': {
-        const trigger = snap(o.triggerPrice as number);
-        const open = snap(bar.open);
+        const trigger = priceToUnits(instrument, o.triggerPrice as number);
+        const open = priceToUnits(instrument, bar.open);
         this.#liquidity = 'taker';
         // Triggered on an earlier bar (the fill was cut short by volume): the rest is a market order.
         if (w.triggered || (buy ? open >= trigger : open <= trigger)) {
           w.triggered = true;
           return this.#slip(open, buy, instrument);
         }
-        const reached = buy ? snap(bar.high) >= trigger : snap(bar.low) <= trigger;
+        const reached = buy
+          ? priceToUnits(instrument, bar.high) >= trigger
+          : priceToUnits(instrument, bar.low) <= trigger;
         if (!reached) return NO_MATCH;
         w.triggered = true;
         return this.#slip(trigger, buy, instrument);
@@ -324,21 +327,20 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
     const o = w.order;
     const buy = o.side === 'buy';
     const instrument = w.instrument;
-    const snap = (p: number): number => priceToUnits(instrument, p);
-    const limit = snap(o.price as number);
-    const trigger = snap(o.triggerPrice as number);
+    const limit = priceToUnits(instrument, o.price as number);
+    const trigger = priceToUnits(instrument, o.triggerPrice as number);
     const path =
       bar.close >= bar.open
         ? [bar.open, bar.low, bar.high, bar.close]
         : [bar.open, bar.high, bar.low, bar.close];
     let start = 0;
-    let from = snap(path[0] as number);
+    let from = priceToUnits(instrument, path[0] as number);
     if (!w.triggered) {
       // Walk the path until the trigger is reached.
       let triggeredAt: number | undefined;
       if (buy ? from >= trigger : from <= trigger) triggeredAt = from;
       for (let i = 1; triggeredAt === undefined && i < path.length; i++) {
-        const to = snap(path[i] as number);
+        const to = priceToUnits(instrument, path[i] as number);
         if (buy ? to >= trigger && from < trigger : to <= trigger && from > trigger) {
           triggeredAt = trigger;
           start = i;
@@ -361,7 +363,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
       }
     }
     for (let i = start + 1; i < path.length; i++) {
-      const to = snap(path[i] as number);
+      const to = priceToUnits(instrument, path[i] as number);
       if (buy ? Math.min(from, to) <= limit : Math.max(from, to) >= limit) {
         this.#liquidity = 'maker';
         return limit;

@@ -35,13 +35,14 @@ describe.skipIf(!up)('service fleet under faults', () => {
     const reference = await referenceRun(SYMBOLS, BARS);
     fleet = await startFleet({
       strategyReplicas: 3,
-      // Paced replay (~25 s) so the kills land while orders flow.
+      // Replay on a fixed schedule of 80 steps a second (~25 s) so the kills land while orders flow,
+      // however fast the data service publishes.
       env: {
         FLEET_PREFIX: prefix,
         SYMBOLS: String(SYMBOLS),
         BARS: String(BARS),
         ACCOUNTS: 'acc-1:1,acc-2:2',
-        BAR_INTERVAL_MS: '6',
+        REPLAY_BARS_PER_SECOND: String(SYMBOLS * 80),
       },
       logDir,
     });

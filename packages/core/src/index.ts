@@ -204,7 +204,9 @@ export type { Signal } from './model/signal';
 export { type Clock, ManualClock, systemClock } from './ports/clock';
 export {
   type BarDrivenExecutionClient,
+  type EventListenerSource,
   type ExecutionClient,
+  hasEventListener,
   isBarDriven,
   type MarketDataClient,
   type OrderStatusReport,

@@ -18,7 +18,12 @@ import type { Fill, OrderEvent } from '../model/order-events';
 import type { AccountState, ClosedTrade, Position } from '../model/position';
 import type { Signal } from '../model/signal';
 import { type Clock, systemClock } from '../ports/clock';
-import { type ExecutionClient, isBarDriven, type VenueEvent } from '../ports/execution-client';
+import {
+  type ExecutionClient,
+  hasEventListener,
+  isBarDriven,
+  type VenueEvent,
+} from '../ports/execution-client';
 import { type Logger, noopLogger } from '../ports/logger';
 import { type MetricsSink, noopMetrics } from '../ports/metrics-sink';
 import { OpenOrderIndex } from '../risk/open-orders';
@@ -119,7 +124,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
   #tradingState: TradingState = 'ACTIVE';
   #tradingReason = 'initial';
   readonly #accountStates = new Map<string, { state: TradingState; reason: string; ts: number }>();
-  #venueSubscription: Subscription | undefined;
+  #venueSubscription: Pick<Subscription, 'unsubscribe'> | undefined;
   #manualSeq = 0;
 
   readonly #bars = new Subject<Bar>();
@@ -226,14 +231,20 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       });
     }
     await this.execution.connect();
-    this.#venueSubscription = this.execution.events$.subscribe((event) => {
+    const onEvent = (event: VenueEvent): void => {
       // Nothing a venue sends may take the engine down: a bad event is logged and dropped.
       try {
         this.#onVenueEvent(event);
       } catch (error) {
         this.logger.error({ err: error, event }, 'venue event could not be processed');
       }
-    });
+    };
+    // A plain listener where the client offers one (the simulated venue): no RxJS layers per event.
+    const execution = this.execution;
+    if (hasEventListener(execution)) {
+      const remove = execution.addEventListener(onEvent);
+      this.#venueSubscription = { unsubscribe: remove };
+    } else this.#venueSubscription = execution.events$.subscribe(onEvent);
     this.#state = 'running';
     for (const runner of this.#runners) {
       runner.active = true;

@@ -4,7 +4,7 @@ import type { Bar } from '../model/market-data';
 import type { OrderRequest } from '../model/order';
 import type { OrderEvent } from '../model/order-events';
 import { ManualClock } from '../ports/clock';
-import type { SimulatedVenueOptions } from './simulated-venue';
+import type { SimulatedVenue, SimulatedVenueOptions } from './simulated-venue';
 
 /**
  * The documented fill model, order type by order type, through a TradingEngine on hand-written bars.
@@ -442,5 +442,30 @@ describe('SimulatedVenue: partial fills by volume share', () => {
     v.submit({ side: 'buy', type: 'market', quantity: 50 });
     v.run(bar(0, 100, 101, 99, 100.5, 100));
     expect(v.log().slice(2)).toEqual(['Filled o1 t0 buy 29@100 fee 2.9 taker']);
+  });
+});
+
+describe('SimulatedVenue event listeners', () => {
+  it('hands each event to plain listeners first, then to events$, until a listener is removed', async () => {
+    const { engine, run, submit } = await setup();
+    const venue = engine.execution as SimulatedVenue;
+    const seen: string[] = [];
+    venue.events$.subscribe((e) => seen.push(`rx ${e.type}`));
+    const remove = venue.addEventListener((e) => seen.push(`listener ${e.type}`));
+    submit({ side: 'buy', type: 'market', quantity: 5 });
+    run(bar(1, 100, 101, 99, 100.5));
+    expect(seen).toEqual([
+      'listener OrderAccepted',
+      'rx OrderAccepted',
+      'listener OrderFilled',
+      'rx OrderFilled',
+    ]);
+    remove();
+    seen.length = 0;
+    submit({ side: 'sell', type: 'market', quantity: 5 });
+    run(bar(2, 100, 101, 99, 100.5));
+    expect(seen).toEqual(['rx OrderAccepted', 'rx OrderFilled']);
+    // The engine gets its events through its own listener: the position is flat again.
+    expect(engine.accountBook('acc').positions.get('SPX')?.qtyUnits).toBe(0);
   });
 });

@@ -8,7 +8,12 @@ import { feeMinorUnits } from '../model/money';
 import type { LiquiditySide, Order } from '../model/order';
 import type { OrderEventBase } from '../model/order-events';
 import type { Clock } from '../ports/clock';
-import type { BarDrivenExecutionClient, OrderStatusReport, VenueEvent } from '../ports/execution-client';
+import type {
+  BarDrivenExecutionClient,
+  EventListenerSource,
+  OrderStatusReport,
+  VenueEvent,
+} from '../ports/execution-client';
 
 /** Slippage applied against the trader on market and stop fills (limit fills never slip past their price). */
 export type SlippageModel =
@@ -74,11 +79,13 @@ const NO_MATCH = -1;
  *
  * On ticks (`processTick`), market orders fill at the ask (buy) or bid (sell), else the last price.
  */
-export class SimulatedVenue implements BarDrivenExecutionClient {
+export class SimulatedVenue implements BarDrivenExecutionClient, EventListenerSource {
   readonly venue: string;
   readonly #events = new Subject<VenueEvent>();
   /** Hot, no replay: venue events, emitted synchronously while the venue is called. */
   readonly events$ = this.#events.asObservable();
+  /** Plain listeners (the engine's): called before `events$`, without RxJS's per-event layers. */
+  #listeners: readonly ((event: VenueEvent) => void)[] = [];
   readonly #instruments = new Map<string, Instrument>();
   readonly #clock: Clock;
   readonly #slippage: SlippageModel;
@@ -156,7 +163,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
       this.#working.set(order.instrumentId, list);
     }
     list.push(working);
-    this.#events.next({
+    this.#emit({
       type: 'OrderAccepted',
       clientOrderId: order.clientOrderId,
       accountId: order.accountId,
@@ -174,12 +181,12 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
   cancelOrderSync(order: Order): void {
     const working = this.#byId.get(order.clientOrderId);
     if (!working) {
-      this.#events.next({ type: 'OrderCancelRejected', ...this.#base(order), reason: 'ORDER_NOT_WORKING' });
+      this.#emit({ type: 'OrderCancelRejected', ...this.#base(order), reason: 'ORDER_NOT_WORKING' });
       return;
     }
     this.#remove(working);
     this.#report(working, 'canceled');
-    this.#events.next({ type: 'OrderCanceled', ...this.#base(order) });
+    this.#emit({ type: 'OrderCanceled', ...this.#base(order) });
   }
 
   async queryOrder(clientOrderId: string): Promise<OrderStatusReport | undefined> {
@@ -194,6 +201,21 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
   /** Orders still working at this venue. */
   get workingCount(): number {
     return this.#byId.size;
+  }
+
+  /** Adds a synchronous listener for every event (see {@link EventListenerSource}); returns its remover. */
+  addEventListener(listener: (event: VenueEvent) => void): () => void {
+    this.#listeners = [...this.#listeners, listener];
+    return () => {
+      this.#listeners = this.#listeners.filter((l) => l !== listener);
+    };
+  }
+
+  #emit(event: VenueEvent): void {
+    // A listener added or removed while emitting takes effect from the next event (copy on write).
+    const listeners = this.#listeners;
+    for (let i = 0; i < listeners.length; i++) (listeners[i] as (event: VenueEvent) => void)(event);
+    if (this.#events.observed) this.#events.next(event);
   }
 
   processBar(bar: Bar): void {
@@ -349,7 +371,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
       }
       if (triggeredAt === undefined) return NO_MATCH;
       w.triggered = true;
-      this.#events.next({ type: 'OrderTriggered', ...this.#base(o) });
+      this.#emit({ type: 'OrderTriggered', ...this.#base(o) });
       if (buy ? triggeredAt <= limit : triggeredAt >= limit) {
         this.#liquidity = 'taker';
         return triggeredAt;
@@ -426,7 +448,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
     const done = w.remaining === 0;
     if (done) this.#remove(w);
     this.#report(w, done ? 'filled' : 'partiallyFilled');
-    this.#events.next({
+    this.#emit({
       type: 'OrderFilled',
       clientOrderId: o.clientOrderId,
       accountId: o.accountId,
@@ -451,13 +473,13 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
     if (!this.#byId.has(w.order.clientOrderId)) return;
     this.#remove(w);
     this.#report(w, 'canceled');
-    this.#events.next({ type: 'OrderCanceled', ...this.#base(w.order) });
+    this.#emit({ type: 'OrderCanceled', ...this.#base(w.order) });
   }
 
   #expire(w: Working): void {
     this.#remove(w);
     this.#report(w, 'expired');
-    this.#events.next({ type: 'OrderExpired', ...this.#base(w.order) });
+    this.#emit({ type: 'OrderExpired', ...this.#base(w.order) });
   }
 
   #rejectPostOnly(w: Working): void {
@@ -467,7 +489,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient {
   }
 
   #emitRejected(order: Order, reason: string, message: string): void {
-    this.#events.next({ type: 'OrderRejected', ...this.#base(order), reason, message });
+    this.#emit({ type: 'OrderRejected', ...this.#base(order), reason, message });
   }
 
   #remove(w: Working): void {

@@ -58,6 +58,20 @@ export interface BarDrivenExecutionClient extends ExecutionClient {
   processBar(bar: Bar): void;
 }
 
+/**
+ * A client that can also hand its events to a plain synchronous listener, the low-overhead form of
+ * `events$` the engine uses on its hot path (each listener sees every event, after the ones before
+ * it and before `events$` subscribers). Returns a function that removes the listener.
+ */
+export interface EventListenerSource {
+  addEventListener(listener: (event: VenueEvent) => void): () => void;
+}
+
+/** True for clients that take a plain event listener besides `events$`. */
+export function hasEventListener(client: ExecutionClient): client is ExecutionClient & EventListenerSource {
+  return typeof (client as Partial<EventListenerSource>).addEventListener === 'function';
+}
+
 /** True for clients the engine must feed bars to. */
 export function isBarDriven(client: ExecutionClient): client is BarDrivenExecutionClient {
   return typeof (client as Partial<BarDrivenExecutionClient>).processBar === 'function';

@@ -6,9 +6,10 @@
  * - raw: HSET of a 6-field position hash + SET of the event marker (NX EX, a value as long as the
  *   store's nonce), in hand-built pipelines of 1,000 updates (one pipeline in flight);
  * - StateStore.apply: one apply; the adapter sends the applies issued together as one EVALSHA (up to
- *   its maxBatchSize, default 64), and the script does, per apply, GET of the event marker (seen? this
- *   very call re-sent?), HSET, SET of the marker (EX) — plus the fence and type checks the raw side
- *   skips (no fence here).
+ *   its maxBatchSize, default 64), and the script does, per apply, on Redis ≥ 7.0: SET of the event
+ *   marker NX GET EX (claimed if absent; seen? this very call re-sent?), then HSET; before 7.0: GET of
+ *   the marker, HSET, SET of the marker EX — plus the fence and type checks the raw side skips (no
+ *   fence here).
  * The 2-op rows add an HINCRBY of the account's cash to both (the script also HGETs the field first,
  * to refuse a non-integer before writing anything).
  *
@@ -204,7 +205,7 @@ const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
 const sends = {
   raw: 'HSET position (6 fields) + SET event marker NX EX, pipelined 1,000 updates per round trip',
   store:
-    'one apply each; applies issued together share one EVALSHA (≤ 64); per apply the script runs GET marker, HSET position (6 fields), SET marker EX',
+    'one apply each; applies issued together share one EVALSHA (≤ 64); per apply the script runs SET marker NX GET EX, HSET position (6 fields) (Redis ≥ 7.0; before: GET marker, HSET, SET marker EX)',
   twoOp: 'both add HINCRBY account cash (the script HGETs the field first to check it is an integer)',
 };
 console.log(`\nraw: ${sends.raw}\nStateStore: ${sends.store}\n2-op rows: ${sends.twoOp}`);

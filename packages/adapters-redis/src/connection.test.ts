@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reconnectBackoff, redisClientOptions } from './connection';
+import { reconnectBackoff, redisClientOptions, redisVersionAtLeast } from './connection';
 import { createRedisLockManager } from './lock-manager';
 import { createRedisMarketDataCache } from './market-data-cache';
 import { createRedisStateStore } from './state-store';
@@ -46,5 +46,17 @@ describe('option validation (before any connection is made)', () => {
         { stream: 's', group: '', consumer: 'c', handler: () => {} },
       ),
     ).toThrow(invalidConfig);
+  });
+});
+
+describe('redisVersionAtLeast', () => {
+  it('compares major.minor of redis_version; an unknown version is not enough', () => {
+    expect(redisVersionAtLeast('7.0.15', 7, 0)).toBe(true);
+    expect(redisVersionAtLeast('7.2.4', 7, 0)).toBe(true);
+    expect(redisVersionAtLeast('10.0.0', 7, 0)).toBe(true);
+    expect(redisVersionAtLeast('6.2.14', 7, 0)).toBe(false);
+    expect(redisVersionAtLeast('6.2.14', 6, 2)).toBe(true);
+    expect(redisVersionAtLeast(undefined, 7, 0)).toBe(false);
+    expect(redisVersionAtLeast('unknown', 7, 0)).toBe(false);
   });
 });

@@ -84,6 +84,12 @@ export interface ScriptCall {
  */
 export interface ScriptBatchSpec {
   readonly script: LuaScript;
+  /**
+   * The script to send to a server of this version (`undefined`: not known yet, see
+   * {@link ConnectionHandle.serverVersion}), chosen each time a batch is written. Default: `script`.
+   * Every variant takes the same arguments and answers alike.
+   */
+  readonly scriptFor?: (serverVersion: string | undefined) => LuaScript;
   /** ARGV before the first call's, shared by every call of a batch. */
   readonly header: readonly string[];
   /** Most calls in one batch. */
@@ -117,6 +123,12 @@ export interface ConnectionHandle {
   /** Resolves once every batched command issued so far has been written (multi-step calls start after it). */
   barrier(): Promise<void>;
   /**
+   * `redis_version` of the server on the current connection (INFO server, asked on every connect),
+   * or `undefined` until it has answered, while disconnected, if INFO is refused (ACL), or unless
+   * the handle was opened with `askServerVersion`.
+   */
+  serverVersion(): string | undefined;
+  /**
    * Idempotent. Calls issued before it complete (except those still waiting for a first connection,
    * which get `CLOSED`); later ones get `CLOSED`. Quits the client only if this handle created it.
    */
@@ -131,9 +143,19 @@ export interface OpenConnectionOptions {
   readonly overrides?: RedisOptions;
   /** Use a connection of our own even when the user passed a client (blocking reads, subscriber mode). */
   readonly dedicated?: boolean;
+  /** Ask the server's version on every connect, for {@link ConnectionHandle.serverVersion}. */
+  readonly askServerVersion?: boolean;
 }
 
 const noop = (): void => {};
+
+/** Whether `version` (`redis_version`, e.g. `7.0.15`) is at least `major.minor`; `undefined` is not. */
+export function redisVersionAtLeast(version: string | undefined, major: number, minor: number): boolean {
+  const match = version === undefined ? null : /^(\d+)\.(\d+)/.exec(version);
+  if (!match) return false;
+  const [have, haveMinor] = [Number(match[1]), Number(match[2])];
+  return have > major || (have === major && haveMinor >= minor);
+}
 
 /**
  * ioredis 5 arms one `socketTimeout` timer per client and clears it only when data arrives; if the
@@ -220,7 +242,26 @@ export function openConnection(
     firstReady.catch(noop);
   }
 
+  // Asked again on every connect: a reconnect may reach another server (failover, upgrade).
+  let serverVersion: string | undefined;
+  let versionEpoch = 0;
+  const askVersion = (): void => {
+    if (!options.askServerVersion) return;
+    const epoch = ++versionEpoch;
+    serverVersion = undefined;
+    client.info('server').then((info) => {
+      if (epoch === versionEpoch) serverVersion = /^redis_version:(\S+)/m.exec(info)?.[1];
+    }, noop);
+  };
+  const forgetVersion = (): void => {
+    versionEpoch++;
+    serverVersion = undefined;
+  };
+  if (everReady) askVersion();
+
   const onReady = (): void => {
+    // Before anything waiting for this connection is written: its reply comes first.
+    askVersion();
     everReady = true;
     if (down) logger.info({ component }, 'Redis connection restored');
     down = false;
@@ -234,6 +275,7 @@ export function openConnection(
     down = true;
   };
   client.on('ready', onReady);
+  client.on('close', forgetVersion);
   // Only on our own connections: on yours, adding an 'error' listener would change what ioredis reports.
   if (owned) {
     client.on('error', onError);
@@ -249,7 +291,7 @@ export function openConnection(
     await firstReady;
   };
 
-  const batcher = new TurnBatcher(client);
+  const batcher = new TurnBatcher(client, () => serverVersion);
   const closedError = (): RxtradeError =>
     new RxtradeError({ code: 'CLOSED', message: `${component} is closed` });
   /** Multi-step calls (`run`) started before close(): close() lets them finish first. */
@@ -326,6 +368,9 @@ export function openConnection(
     barrier() {
       return batcher.barrier();
     },
+    serverVersion() {
+      return serverVersion;
+    },
     close() {
       if (closing) return closing;
       closed = true;
@@ -333,6 +378,7 @@ export function openConnection(
       // Calls still waiting for the first connection will not get one now.
       abandonStartup(closedError());
       client.off('ready', onReady);
+      client.off('close', forgetVersion);
       closing = (async () => {
         // Calls issued before close() still complete: batched ones are written before QUIT (which
         // Redis answers after them), multi-step ones are awaited.
@@ -436,7 +482,10 @@ class TurnBatcher {
   /** Script calls that answered NOSCRIPT, in issue order, to re-send before anything else. */
   #again: ScriptBatch[] = [];
 
-  constructor(private readonly client: Redis) {}
+  constructor(
+    private readonly client: Redis,
+    private readonly serverVersion: () => string | undefined,
+  ) {}
 
   send<T>(add: (pipeline: ChainableCommander) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -501,11 +550,17 @@ class TurnBatcher {
       return;
     }
     const pipeline = this.client.pipeline();
+    const version = this.serverVersion();
     for (const item of items) {
-      if (!(item instanceof ScriptBatch)) item.add(pipeline);
-      else if (item.viaEval)
-        pipeline.eval(item.spec.script.source, item.keys.length, item.keys.concat(item.args));
-      else pipeline.evalsha(item.spec.script.sha, item.keys.length, item.keys.concat(item.args));
+      if (!(item instanceof ScriptBatch)) {
+        item.add(pipeline);
+        continue;
+      }
+      // Chosen again if it goes again after NOSCRIPT (nothing of it ran; the server may have changed).
+      const { spec } = item;
+      const script = spec.scriptFor ? spec.scriptFor(version) : spec.script;
+      if (item.viaEval) pipeline.eval(script.source, item.keys.length, item.keys.concat(item.args));
+      else pipeline.evalsha(script.sha, item.keys.length, item.keys.concat(item.args));
     }
     this.#inFlight++;
     pipeline.exec().then(

@@ -2,6 +2,8 @@
  * The StateStore's one write path: several `apply` calls in one Lua script, each applied atomically
  * and all-or-nothing on its own, in order (Redis runs a script to completion before any other command).
  * Calls issued together share one EVALSHA (see state-store.ts); a lone call is a script of one.
+ * Two variants with the same arguments and replies: {@link APPLY_SCRIPT} for Redis 7.0 and later,
+ * {@link APPLY_SCRIPT_PRE_7} for older servers (the store picks one per connection).
  *
  * ARGV[1] = dedupeTtlSeconds. Then, per apply, a header and its ops:
  *   keyCount, opArgCount, flags (1 fence + 2 event + 4 has incrBy), token, nonce,
@@ -13,25 +15,29 @@
  * keyIndex counts from the apply's first key (1-based).
  *
  * Returns an array with one reply per apply, in order: 'OK', 'DUP', 'STALE', or an error message
- * (`RXT_CORRUPT {json}`, `RXT_OVERFLOW {json}`, `ERR …`) for that apply alone: an apply that fails
- * has written nothing, and the others in the script are unaffected by it.
+ * (`RXT_CORRUPT {json}`, `RXT_OVERFLOW {json}`, `OOM …`, `ERR …`) for that apply alone: an apply that
+ * fails has written nothing (or undone what it wrote, within the script: nobody sees it), and the
+ * others in the script are unaffected by it.
  *
- * Redis does not roll a script back, so nothing may fail once an apply has started writing. Order of
- * checks, per apply:
+ * Redis does not roll a script back, so an apply checks everything that can fail before its record
+ * writes. Outcome, per apply, by precedence:
  *   1. the event key holds this call's nonce → 'OK': this very call ran before and its reply was lost
  *      (a client re-sent it after a reconnect); report it applied, change nothing;
  *   2. fence: token lower than the resource's fence value (highest token seen by the store or granted
  *      by the lock manager) → 'STALE';
  *   3. event key exists → 'DUP';
- *   4. every record key written after the apply's first write is a hash (or absent); every incrBy
- *      target is a 64-bit integer string exactly as HINCRBY parses it — after the apply's own earlier
- *      ops — and the sum does not overflow → else RXT_CORRUPT / RXT_OVERFLOW naming key and field.
- *      The FIRST write needs no pre-check: it runs under pcall, and if it fails nothing of this apply
- *      was written yet. An apply of one `set` op (the common position upsert) takes a fast path:
- *      GET, HSET, SET.
- * Then the writes, the fence update (max) and the event marker (SET EX, value = nonce).
+ *   4. every record key written after the apply's first record write is a hash (or absent); every
+ *      incrBy target is a 64-bit integer string exactly as HINCRBY parses it — after the apply's own
+ *      earlier ops — and the sum does not overflow → else RXT_CORRUPT / RXT_OVERFLOW naming key and
+ *      field. The FIRST record write needs no pre-check: it runs under pcall, and nothing of this
+ *      apply's records was written before it. An apply of one `set` op (the common position upsert)
+ *      skips step 4 altogether.
+ * Then the writes, the fence update (max) and the event marker (EX ttl, value = nonce), in the order
+ * each variant documents.
  */
-export const APPLY_SCRIPT = `
+
+/** The parts both variants share: helpers, then (after the variant's `apply`) the loop over applies. */
+const HELPERS = `
 local ttl = ARGV[1]
 
 local function fail(tag, key, field, reason)
@@ -142,7 +148,39 @@ local function validate(k0, first, last, hasIncr)
   return nil
 end
 
--- One apply: its keys are KEYS[k0 + 1 ..], its header starts at ARGV[h]. Returns its reply.
+-- The record writes of one apply, ops ARGV[first..last], with their checks (header, step 4) first.
+-- Only the first write can fail (under pcall, see hset); everything after it was checked.
+local function write(k0, first, last, hasIncr)
+  -- The common position upsert, one 'set' op: its HSET is the first record write, nothing to pre-check.
+  if last >= first and ARGV[first] == 's' and last == first + 2 + 2 * tonumber(ARGV[first + 2]) then
+    return hset(first, KEYS[k0 + tonumber(ARGV[first + 1])])
+  end
+  local err = validate(k0, first, last, hasIncr)
+  if err then return err end
+  local i = first
+  while i <= last do
+    local code = ARGV[i]
+    local key = KEYS[k0 + tonumber(ARGV[i + 1])]
+    if code == 's' or code == 'r' then
+      if code == 'r' then redis.call('DEL', key) end
+      err = hset(i, key)
+      if err then return err end
+      i = i + 3 + 2 * tonumber(ARGV[i + 2])
+    elseif code == 'i' then
+      redis.call('HINCRBY', key, ARGV[i + 2], ARGV[i + 3])
+      i = i + 4
+    else
+      redis.call('DEL', key)
+      i = i + 2
+    end
+  end
+  return nil
+end
+
+`;
+
+/** The start of `apply`: the apply's header and keys (see the layout at the top). */
+const APPLY_HEADER = `-- One apply: its keys are KEYS[k0 + 1 ..], its header starts at ARGV[h]. Returns its reply.
 local function apply(k0, h)
   local flags = tonumber(ARGV[h + 2])
   local hasFence = flags % 2 == 1
@@ -156,7 +194,83 @@ local function apply(k0, h)
   local fenceKey, eventKey
   if hasFence then fenceKey = KEYS[ki]; ki = ki + 1 end
   if hasEvent then eventKey = KEYS[ki] end
+  local token = tonumber(tokenArg)
+`;
 
+const MAIN = `local replies = {}
+local h = 2
+local k0 = 0
+local n = #ARGV
+while h <= n do
+  replies[#replies + 1] = apply(k0, h)
+  k0 = k0 + tonumber(ARGV[h])
+  h = h + 5 + tonumber(ARGV[h + 1])
+end
+return replies
+`;
+
+/**
+ * Redis 7.0 and later: the event marker is claimed first, with one `SET marker nonce NX GET EX ttl`
+ * (NX and GET together need 7.0) instead of a GET before and a SET after the writes — the common
+ * upsert is two commands (SET, HSET) instead of three. The fence is read before the marker; if the
+ * apply is refused by the fence, the marker is only read (GET), as before. If a record check or the
+ * first record write then fails, the script deletes the marker it just created (it was absent: NX),
+ * before any other command runs, so a failed apply leaves nothing behind.
+ */
+export const APPLY_SCRIPT = `${HELPERS}${APPLY_HEADER}
+  -- The fence first (a read): its refusal ranks below 'OK' for a re-sent call, so it is kept for later.
+  local fenceValue, refused = nil, nil
+  if hasFence then
+    local cur = redis.pcall('GET', fenceKey)
+    if type(cur) == 'table' and cur.err then
+      refused = fail('RXT_CORRUPT', fenceKey, nil, 'fence: ' .. cur.err)
+    elseif cur then
+      if not string.match(cur, '^%d+$') then
+        refused = fail('RXT_CORRUPT', fenceKey, nil, 'fence token is not an integer: ' .. cur)
+      else
+        fenceValue = tonumber(cur)
+        if fenceValue > token then refused = 'STALE' end
+      end
+    end
+  end
+
+  -- The marker: claimed now if absent (NX; GET answers what was there). A refused apply only reads it.
+  if hasEvent then
+    local prev
+    if refused then
+      prev = redis.pcall('GET', eventKey)
+    else
+      prev = redis.pcall('SET', eventKey, nonce, 'NX', 'GET', 'EX', ttl)
+    end
+    if type(prev) == 'table' and prev.err then
+      -- Out of memory (maxmemory, noeviction) is refused at a script's first write: this SET wrote nothing.
+      if string.sub(prev.err, 1, 3) == 'OOM' then return prev.err end
+      return fail('RXT_CORRUPT', eventKey, nil, 'event marker: ' .. prev.err)
+    end
+    if prev == nonce then return 'OK' end
+    if refused then return refused end
+    if prev then return 'DUP' end
+  elseif refused then
+    return refused
+  end
+
+  local err = write(k0, first, last, hasIncr)
+  if err then
+    -- Undo the marker claimed above (it did not exist): this apply leaves nothing behind.
+    if hasEvent then redis.call('DEL', eventKey) end
+    return err
+  end
+
+  if hasFence and (fenceValue == nil or token > fenceValue) then redis.call('SET', fenceKey, tokenArg) end
+  return 'OK'
+end
+
+${MAIN}`;
+
+/**
+ * Servers before 7.0 (no `SET … NX GET`): GET the event marker first, SET it (EX) after the writes.
+ */
+export const APPLY_SCRIPT_PRE_7 = `${HELPERS}${APPLY_HEADER}
   local eventSeen = false
   if hasEvent then
     local prev = redis.pcall('GET', eventKey)
@@ -165,7 +279,6 @@ local function apply(k0, h)
     eventSeen = prev ~= false
   end
 
-  local token = tonumber(tokenArg)
   local fenceValue = nil
   if hasFence then
     local cur = redis.pcall('GET', fenceKey)
@@ -181,46 +294,12 @@ local function apply(k0, h)
 
   if eventSeen then return 'DUP' end
 
-  -- Fast path, the common position upsert: one 'set' op. Its HSET is the first write: nothing to pre-check.
-  local fast = last >= first and ARGV[first] == 's' and last == first + 2 + 2 * tonumber(ARGV[first + 2])
-  if fast then
-    local err = hset(first, KEYS[k0 + tonumber(ARGV[first + 1])])
-    if err then return err end
-  else
-    local err = validate(k0, first, last, hasIncr)
-    if err then return err end
-    local i = first
-    while i <= last do
-      local code = ARGV[i]
-      local key = KEYS[k0 + tonumber(ARGV[i + 1])]
-      if code == 's' or code == 'r' then
-        if code == 'r' then redis.call('DEL', key) end
-        err = hset(i, key)
-        if err then return err end
-        i = i + 3 + 2 * tonumber(ARGV[i + 2])
-      elseif code == 'i' then
-        redis.call('HINCRBY', key, ARGV[i + 2], ARGV[i + 3])
-        i = i + 4
-      else
-        redis.call('DEL', key)
-        i = i + 2
-      end
-    end
-  end
+  local err = write(k0, first, last, hasIncr)
+  if err then return err end
 
   if hasFence and (fenceValue == nil or token > fenceValue) then redis.call('SET', fenceKey, tokenArg) end
   if hasEvent then redis.call('SET', eventKey, nonce, 'EX', ttl) end
   return 'OK'
 end
 
-local replies = {}
-local h = 2
-local k0 = 0
-local n = #ARGV
-while h <= n do
-  replies[#replies + 1] = apply(k0, h)
-  k0 = k0 + tonumber(ARGV[h])
-  h = h + 5 + tonumber(ARGV[h + 1])
-end
-return replies
-`;
+${MAIN}`;

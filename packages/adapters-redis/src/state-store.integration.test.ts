@@ -2,22 +2,26 @@ import { isRxtradeError, type StateStore } from '@rxtrade/core';
 import { stateStoreContract } from '@rxtrade/core/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deletePrefix, REDIS_URL, requireRedis, uniquePrefix } from '../test/helpers';
+import { applyScriptVariants, deletePrefix, REDIS_URL, requireRedis, uniquePrefix } from '../test/helpers';
 import { createRedisClient } from './connection';
 import { redisKeys } from './keys';
-import { createRedisStateStore } from './state-store';
+import { createRedisStateStore, openStateStore } from './state-store';
 
 const redisUp = await requireRedis();
 const run = uniquePrefix('state');
 
 const code = (expected: string) => (e: unknown) => isRxtradeError(e) && e.code === expected;
 
-describe.skipIf(!redisUp)('RedisStateStore', () => {
+describe.skipIf(!redisUp).each(applyScriptVariants)('RedisStateStore, $script script', ({ internals }) => {
   afterAll(() => deletePrefix(REDIS_URL, run));
 
   stateStoreContract({
     create: () =>
-      createRedisStateStore({ url: REDIS_URL }, { prefix: `${run}${Math.random().toString(36).slice(2)}:` }),
+      openStateStore(
+        { url: REDIS_URL },
+        { prefix: `${run}${Math.random().toString(36).slice(2)}:` },
+        internals,
+      ),
   });
 
   describe('beyond the contract', () => {
@@ -31,7 +35,7 @@ describe.skipIf(!redisUp)('RedisStateStore', () => {
     afterEach(() => store?.close());
     const open = (options: { dedupeTtlSeconds?: number } = {}) => {
       prefix = `${run}${Math.random().toString(36).slice(2)}:`;
-      store = createRedisStateStore({ url: REDIS_URL }, { prefix, ...options });
+      store = openStateStore({ url: REDIS_URL }, { prefix, ...options }, internals);
       return store;
     };
 

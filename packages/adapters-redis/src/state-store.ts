@@ -10,11 +10,17 @@ import {
   type StateStore,
 } from '@rxtrade/core';
 import { z } from 'zod';
-import { LuaScript, openConnection, type RedisConnection, type ScriptBatchSpec } from './connection';
+import {
+  LuaScript,
+  openConnection,
+  type RedisConnection,
+  redisVersionAtLeast,
+  type ScriptBatchSpec,
+} from './connection';
 import { toRxtradeError } from './errors';
 import { DEFAULT_PREFIX, escapeGlob, redisKeys } from './keys';
 import { loggerSchema, parseOptions } from './options';
-import { APPLY_SCRIPT } from './state-store-script';
+import { APPLY_SCRIPT, APPLY_SCRIPT_PRE_7 } from './state-store-script';
 
 /** Options for {@link createRedisStateStore}. */
 export interface RedisStateStoreOptions {
@@ -46,6 +52,20 @@ const OptionsSchema = z.object({
   maxBatchSize: z.number().int().min(1).max(10_000).optional(),
   logger: loggerSchema.optional(),
 });
+
+/** Internal, not exported from the package: test hooks. */
+export interface StateStoreInternals {
+  /** Always send the script for servers before 7.0 (to test it on a newer server). */
+  readonly forcePre7Script?: boolean;
+}
+
+// Compiled once per process: every store shares them (and their SHA1).
+const applyScript = new LuaScript(APPLY_SCRIPT);
+const applyScriptPre7 = new LuaScript(APPLY_SCRIPT_PRE_7);
+/** `SET … NX GET` (APPLY_SCRIPT) needs Redis 7.0; until the version is known, the older script. */
+const scriptFor = (serverVersion: string | undefined): LuaScript =>
+  redisVersionAtLeast(serverVersion, 7, 0) ? applyScript : applyScriptPre7;
+const pre7Only = (): LuaScript => applyScriptPre7;
 
 const SCAN_COUNT = 1_000;
 const DEFAULT_MAX_BATCH_SIZE = 64;
@@ -90,6 +110,15 @@ export function createRedisStateStore(
   connection: RedisConnection,
   options: RedisStateStoreOptions = {},
 ): StateStore {
+  return openStateStore(connection, options, {});
+}
+
+/** {@link createRedisStateStore} with test hooks. Internal. */
+export function openStateStore(
+  connection: RedisConnection,
+  options: RedisStateStoreOptions,
+  internals: StateStoreInternals,
+): StateStore {
   const parsed = parseOptions(OptionsSchema, options, 'RedisStateStore');
   const keys = redisKeys(parsed.prefix ?? DEFAULT_PREFIX);
   const statePrefix = keys.state('');
@@ -98,6 +127,7 @@ export function createRedisStateStore(
   const ttl = String(parsed.dedupeTtlSeconds ?? 7 * 24 * 3600);
   const conn = openConnection(connection, {
     component: 'RedisStateStore',
+    askServerVersion: true,
     logger: parsed.logger ?? noopLogger,
   });
   // Unique per call: lets the script recognise its own earlier run of this very call (see APPLY_SCRIPT).
@@ -180,7 +210,8 @@ export function createRedisStateStore(
     });
   };
   const spec: ScriptBatchSpec = {
-    script: new LuaScript(APPLY_SCRIPT),
+    script: applyScriptPre7,
+    scriptFor: internals.forcePre7Script ? pre7Only : scriptFor,
     header: [ttl],
     maxCalls: parsed.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
     maxArgs: MAX_BATCH_ARGS,

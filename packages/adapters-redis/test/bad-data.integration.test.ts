@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisKeys } from '../src/keys';
 import { createRedisLockManager } from '../src/lock-manager';
 import { createRedisMarketDataCache } from '../src/market-data-cache';
-import { createRedisStateStore } from '../src/state-store';
+import { openStateStore } from '../src/state-store';
 import { createRedisStreamConsumer } from '../src/streams';
-import { eventually } from './helpers';
+import { applyScriptVariants, eventually } from './helpers';
 import { requireRedisServerBinary, type SpawnedRedis, spawnRedis } from './redis-server';
 
 const binary = await requireRedisServerBinary();
@@ -37,77 +37,81 @@ describe.skipIf(!binary)('fault: bad data in Redis', () => {
     await server?.cleanup();
   });
 
-  it('StateStore: a record of the wrong type or an unparsable field is CORRUPT_STATE naming the key; nothing is written', async () => {
-    const store = createRedisStateStore({ url: server.url }, { prefix });
-    try {
-      await admin.set(keys.state('position:acct-1:BTC'), 'not a hash');
-      await admin.hset(keys.state('account:acct-1'), 'cash', '12.50');
+  it.each(applyScriptVariants)(
+    'StateStore ($script script): a record of the wrong type or an unparsable field is CORRUPT_STATE naming the key; nothing is written',
+    async ({ internals }) => {
+      await admin.flushall();
+      const store = openStateStore({ url: server.url }, { prefix }, internals);
+      try {
+        await admin.set(keys.state('position:acct-1:BTC'), 'not a hash');
+        await admin.hset(keys.state('account:acct-1'), 'cash', '12.50');
 
-      const onGet = await corruption(store.get('position:acct-1:BTC'));
-      expect(onGet.message).toContain('position:acct-1:BTC');
-      expect(onGet.details).toMatchObject({ key: 'position:acct-1:BTC' });
-      const onList = await corruption(store.list('position:'));
-      expect(onList.details).toMatchObject({ key: 'position:acct-1:BTC' });
+        const onGet = await corruption(store.get('position:acct-1:BTC'));
+        expect(onGet.message).toContain('position:acct-1:BTC');
+        expect(onGet.details).toMatchObject({ key: 'position:acct-1:BTC' });
+        const onList = await corruption(store.list('position:'));
+        expect(onList.details).toMatchObject({ key: 'position:acct-1:BTC' });
 
-      const onSet = await corruption(
-        store.apply({
-          eventId: 'e-1',
-          ops: [
-            { op: 'set', key: 'order:1', fields: { status: 'FILLED' } },
-            { op: 'set', key: 'position:acct-1:BTC', fields: { qty: '1' } },
-          ],
-        }),
-      );
-      expect(onSet.details).toMatchObject({ key: 'position:acct-1:BTC' });
-      expect(onSet.message).toMatch(/position:acct-1:BTC.*string, not a hash/);
+        const onSet = await corruption(
+          store.apply({
+            eventId: 'e-1',
+            ops: [
+              { op: 'set', key: 'order:1', fields: { status: 'FILLED' } },
+              { op: 'set', key: 'position:acct-1:BTC', fields: { qty: '1' } },
+            ],
+          }),
+        );
+        expect(onSet.details).toMatchObject({ key: 'position:acct-1:BTC' });
+        expect(onSet.message).toMatch(/position:acct-1:BTC.*string, not a hash/);
 
-      const asFirstWrite = await corruption(
-        store.apply({
-          eventId: 'e-1',
-          ops: [
-            { op: 'set', key: 'position:acct-1:BTC', fields: { qty: '1' } },
-            { op: 'set', key: 'order:1', fields: { status: 'FILLED' } },
-          ],
-        }),
-      );
-      expect(asFirstWrite.details).toMatchObject({ key: 'position:acct-1:BTC' });
+        const asFirstWrite = await corruption(
+          store.apply({
+            eventId: 'e-1',
+            ops: [
+              { op: 'set', key: 'position:acct-1:BTC', fields: { qty: '1' } },
+              { op: 'set', key: 'order:1', fields: { status: 'FILLED' } },
+            ],
+          }),
+        );
+        expect(asFirstWrite.details).toMatchObject({ key: 'position:acct-1:BTC' });
 
-      const onIncr = await corruption(
-        store.apply({ ops: [{ op: 'incrBy', key: 'account:acct-1', field: 'cash', by: 100 }] }),
-      );
-      expect(onIncr.details).toMatchObject({ key: 'account:acct-1', field: 'cash' });
+        const onIncr = await corruption(
+          store.apply({ ops: [{ op: 'incrBy', key: 'account:acct-1', field: 'cash', by: 100 }] }),
+        );
+        expect(onIncr.details).toMatchObject({ key: 'account:acct-1', field: 'cash' });
 
-      // All-or-nothing: the batch's other op and its event id were not applied.
-      expect(await store.get('order:1')).toBeUndefined();
-      expect(await admin.exists(keys.event('e-1'))).toBe(0);
+        // All-or-nothing: the batch's other op and its event id were not applied.
+        expect(await store.get('order:1')).toBeUndefined();
+        expect(await admin.exists(keys.event('e-1'))).toBe(0);
 
-      // A corrupt fence value or event marker is named too.
-      await admin.set(keys.fence('acct-9'), 'seven');
-      const onFence = await corruption(
-        store.apply({
-          fence: { resource: 'acct-9', token: 1 },
-          ops: [{ op: 'set', key: 'x', fields: { a: '1' } }],
-        }),
-      );
-      expect(onFence.details).toMatchObject({ key: keys.fence('acct-9') });
-      await admin.hset(keys.event('e-2'), 'a', 'b');
-      const onEvent = await corruption(
-        store.apply({ eventId: 'e-2', ops: [{ op: 'set', key: 'x', fields: { a: '1' } }] }),
-      );
-      expect(onEvent.details).toMatchObject({ key: keys.event('e-2') });
+        // A corrupt fence value or event marker is named too.
+        await admin.set(keys.fence('acct-9'), 'seven');
+        const onFence = await corruption(
+          store.apply({
+            fence: { resource: 'acct-9', token: 1 },
+            ops: [{ op: 'set', key: 'x', fields: { a: '1' } }],
+          }),
+        );
+        expect(onFence.details).toMatchObject({ key: keys.fence('acct-9') });
+        await admin.hset(keys.event('e-2'), 'a', 'b');
+        const onEvent = await corruption(
+          store.apply({ eventId: 'e-2', ops: [{ op: 'set', key: 'x', fields: { a: '1' } }] }),
+        );
+        expect(onEvent.details).toMatchObject({ key: keys.event('e-2') });
 
-      // The store is still fine for everything else, and delete repairs a wrong-type record.
-      await store.apply({ ops: [{ op: 'delete', key: 'position:acct-1:BTC' }] });
-      expect(
-        await store.apply({ ops: [{ op: 'set', key: 'position:acct-1:BTC', fields: { qty: '1' } }] }),
-      ).toEqual({
-        applied: true,
-      });
-      expect(await store.list('position:')).toEqual([['position:acct-1:BTC', { qty: '1' }]]);
-    } finally {
-      await store.close();
-    }
-  });
+        // The store is still fine for everything else, and delete repairs a wrong-type record.
+        await store.apply({ ops: [{ op: 'delete', key: 'position:acct-1:BTC' }] });
+        expect(
+          await store.apply({ ops: [{ op: 'set', key: 'position:acct-1:BTC', fields: { qty: '1' } }] }),
+        ).toEqual({
+          applied: true,
+        });
+        expect(await store.list('position:')).toEqual([['position:acct-1:BTC', { qty: '1' }]]);
+      } finally {
+        await store.close();
+      }
+    },
+  );
 
   it('LockManager: a corrupt fence counter or lease key is CORRUPT_STATE naming the key', async () => {
     const locks = createRedisLockManager({ url: server.url }, { prefix });

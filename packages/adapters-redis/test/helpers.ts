@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { probeTcp, requireService } from '@rxtrade/core/testing';
 import { Redis } from 'ioredis';
+import type { StateStoreInternals } from '../src/state-store';
 
 /** The shared Redis every contract and behaviour test runs against (CONTRIBUTING.md). */
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -53,3 +54,12 @@ export async function eventually(
   }
   return check();
 }
+
+/**
+ * The StateStore's two apply scripts, for suites that run against both: the one a Redis ≥ 7.0 gets
+ * (`SET … NX GET`), and the one for older servers, forced here.
+ */
+export const applyScriptVariants = [
+  { script: 'SET NX GET (Redis ≥ 7.0)', internals: {} },
+  { script: 'pre-7.0', internals: { forcePre7Script: true } },
+] as const satisfies ReadonlyArray<{ script: string; internals: StateStoreInternals }>;

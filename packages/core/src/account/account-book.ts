@@ -31,7 +31,8 @@ export class AccountBook {
   readonly currency: string;
   readonly currencyPrecision: number;
   readonly initialCashUnits: number;
-  cashUnits: number;
+  // A number from the start (see ManualClock): cash changes on every fill.
+  cashUnits = 0;
   feeUnits = 0;
   realizedUnits = 0;
   /** Σ market value of open positions, minor units; kept incrementally. */

@@ -277,6 +277,10 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     const data = options.data;
     if (isChunked(data)) {
       for await (const chunk of data.chunks()) for (let i = 0; i < chunk.length; i++) step(chunk[i] as Bar);
+    } else if (Array.isArray(data)) {
+      // Indexed: for-of over an array allocated an iterator result per bar here (40 bytes, 1M bars).
+      const array = data as readonly Bar[];
+      for (let i = 0; i < array.length; i++) step(array[i] as Bar);
     } else if (Symbol.iterator in data) {
       for (const bar of data as Iterable<Bar>) step(bar);
     } else {

@@ -118,13 +118,16 @@ export function priceToUnits(
   price: number,
   rounding: PriceRounding = 'nearest',
 ): number {
-  const ticks = (price * pow10(instrument.pricePrecision)) / instrument.tickUnits;
+  const tickUnits = instrument.tickUnits;
+  // Marks call this every bar: the common case (nearest, tick = one price unit) skips the division.
+  if (rounding === 'nearest' && tickUnits === 1) return Math.round(price * pow10(instrument.pricePrecision));
+  const ticks = (price * pow10(instrument.pricePrecision)) / tickUnits;
   // Shave float noise before floor/ceil so 1402.55 never snaps to 1402.54.
   const nearest = Math.round(ticks);
   const onGrid = Math.abs(ticks - nearest) < 1e-9 * Math.max(1, Math.abs(ticks));
   const whole =
     rounding === 'nearest' || onGrid ? nearest : rounding === 'down' ? Math.floor(ticks) : Math.ceil(ticks);
-  return whole * instrument.tickUnits;
+  return whole * tickUnits;
 }
 
 /** Snaps a price to the tick grid: `roundPrice(spx, 1402.554) === 1402.55`. */

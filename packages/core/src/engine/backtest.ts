@@ -1,7 +1,7 @@
 import type { AccountConfig } from '../account/account-book';
 import { RxtradeError } from '../errors';
 import type { SimulatedVenue, SlippageModel } from '../execution/simulated-venue';
-import { fromUnits } from '../model/decimal';
+import { pow10 } from '../model/decimal';
 import type { Instrument, InstrumentSpec } from '../model/instrument';
 import type { Bar } from '../model/market-data';
 import type { Fill } from '../model/order-events';
@@ -192,7 +192,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   const account = engine.accountBook();
-  const precision = account.currencyPrecision;
+  // Equity in currency = units / 10^precision (fromUnits), with the power looked up once.
+  const unitScale = pow10(account.currencyPrecision);
   const fills: Fill[] = [];
   const closedTrades: ClosedTrade[] = [];
   const strategyEvents: StrategyEvent[] = [];
@@ -238,7 +239,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         });
       }
       if (bars > 0) {
-        const value = fromUnits(account.equityUnits, precision);
+        const value = account.equityUnits / unitScale;
         equity.push(lastTs, value);
         curveStatistics.add(lastTs, value);
         timestamps++;
@@ -288,7 +289,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     }
     if (bars > 0) {
       if (closeAtEnd) closeAll(engine, lastBars);
-      const value = fromUnits(account.equityUnits, precision);
+      const value = account.equityUnits / unitScale;
       equity.setLast(lastTs, value);
       curveStatistics.add(lastTs, value);
       timestamps++;

@@ -181,8 +181,13 @@ export abstract class BaseStrategy<TParams extends object = Record<string, never
     indicator: TIndicator,
     options?: { source?: PriceSource; symbol?: string },
   ): TIndicator {
-    const get = pick(options?.source ?? 'close');
-    this.tracked.push({ symbol: options?.symbol, update: (bar) => void indicator.update(get(bar)) });
+    const source = options?.source ?? 'close';
+    // The close (the default) is read directly: one closure call per indicator and bar, not two.
+    const get = source === 'close' ? undefined : pick(source);
+    this.tracked.push({
+      symbol: options?.symbol,
+      update: get ? (bar) => void indicator.update(get(bar)) : (bar) => void indicator.update(bar.close),
+    });
     return indicator;
   }
 

@@ -1,11 +1,10 @@
 import type { Bar } from '@rxtrade/core';
-import { createPostgresHistory } from '@rxtrade/postgres';
-import { createRedisMarketDataCache } from '@rxtrade/redis';
 import { envelope } from '../../shared/src/envelope';
 import { main } from '../../shared/src/harness';
 import { replayBars } from '../../shared/src/replay-data';
 import { PAYLOAD_TYPES } from '../../shared/src/schemas';
 import { keys } from '../../shared/src/state-keys';
+import { openBarCache, openHistory } from '../../shared/src/stores';
 import { topics } from '../../shared/src/topics';
 
 /**
@@ -16,19 +15,9 @@ import { topics } from '../../shared/src/topics';
  * re-published bar has the same envelope id and is deduped downstream).
  */
 main('data', async (ctx) => {
-  const { config, ns, logger, bus, store, metrics } = ctx;
-  const cache = createRedisMarketDataCache(
-    { client: ctx.redis },
-    { prefix: ns.redisPrefix, maxBars: config.CACHE_BARS },
-  );
-  const history = createPostgresHistory({
-    connectionString: config.PG_URL,
-    schema: ns.pgSchema,
-    poolSize: 2,
-  });
-  ctx.onStop(() => history.close());
-  ctx.onStop(() => cache.close());
-  await history.migrate();
+  const { config, logger, bus, store, metrics } = ctx;
+  const cache = openBarCache(ctx);
+  const history = await openHistory(ctx, 2);
 
   const universe = await replayBars({ symbols: config.SYMBOLS, bars: config.BARS, csv: config.DATA_CSV });
   const all: Bar[] = [...universe.values()].flat();

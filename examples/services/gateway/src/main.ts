@@ -1,8 +1,8 @@
 import { componentLogger } from '@rxtrade/logging';
-import { createRedisMarketDataCache } from '@rxtrade/redis';
 import { createFleetBackend } from '../../shared/src/fleet-backend';
 import { main } from '../../shared/src/harness';
 import { symbolNames } from '../../shared/src/replay-data';
+import { openBarCache } from '../../shared/src/stores';
 import { ApiKeyRecordSchema, createRedisKeyStore } from './api-keys';
 import { createGatewayApp } from './app';
 import { createRedisRateLimiter } from './rate-limit';
@@ -15,10 +15,7 @@ import { createRedisRateLimiter } from './rate-limit';
  */
 main('gateway', async (ctx) => {
   const { config, ns, logger, bus, store, redis, metrics } = ctx;
-  const cache = createRedisMarketDataCache(
-    { client: redis },
-    { prefix: ns.redisPrefix, maxBars: config.CACHE_BARS },
-  );
+  const cache = openBarCache(ctx);
   const backend = await createFleetBackend({
     bus,
     store,

@@ -14,8 +14,6 @@ import {
   type VenueEvent,
 } from '@rxtrade/core';
 import { withCorrelation } from '@rxtrade/logging';
-import { createPostgresHistory } from '@rxtrade/postgres';
-import { createRedisMarketDataCache } from '@rxtrade/redis';
 import { decode, envelope, type Trace, traceOf } from '../../shared/src/envelope';
 import { main } from '../../shared/src/harness';
 import {
@@ -35,6 +33,7 @@ import {
   PAYLOAD_TYPES,
 } from '../../shared/src/schemas';
 import { keys } from '../../shared/src/state-keys';
+import { openBarCache, openHistory } from '../../shared/src/stores';
 import { rpc, topics } from '../../shared/src/topics';
 
 interface Waiting {
@@ -66,18 +65,8 @@ interface Waiting {
  */
 main('order', async (ctx) => {
   const { config, ns, logger, bus, store, metrics } = ctx;
-  const cache = createRedisMarketDataCache(
-    { client: ctx.redis },
-    { prefix: ns.redisPrefix, maxBars: config.CACHE_BARS },
-  );
-  const history = createPostgresHistory({
-    connectionString: config.PG_URL,
-    schema: ns.pgSchema,
-    poolSize: 3,
-  });
-  ctx.onStop(() => history.close());
-  ctx.onStop(() => cache.close());
-  await history.migrate();
+  const cache = openBarCache(ctx);
+  const history = await openHistory(ctx, 3);
   await history.runs.create({
     runId: ns.runId,
     strategyId: 'fleet',

@@ -8,7 +8,6 @@ import {
   parseEnvelope,
 } from '@rxtrade/core';
 import { withCorrelation } from '@rxtrade/logging';
-import { createRedisMarketDataCache } from '@rxtrade/redis';
 import { decode, envelope, type Trace, traceOf } from '../../shared/src/envelope';
 import { main } from '../../shared/src/harness';
 import { orderFromRecord, orderToRecord, positionFromRecord } from '../../shared/src/records';
@@ -22,6 +21,7 @@ import {
   SubmitRequestSchema,
 } from '../../shared/src/schemas';
 import { keys } from '../../shared/src/state-keys';
+import { openBarCache } from '../../shared/src/stores';
 import { rpc, topics } from '../../shared/src/topics';
 
 type TradingState = 'ACTIVE' | 'REDUCING' | 'HALTED';
@@ -36,11 +36,7 @@ type TradingState = 'ACTIVE' | 'REDUCING' | 'HALTED';
  */
 main('risk', async (ctx) => {
   const { config, ns, logger, bus, store, metrics } = ctx;
-  const cache = createRedisMarketDataCache(
-    { client: ctx.redis },
-    { prefix: ns.redisPrefix, maxBars: config.CACHE_BARS },
-  );
-  ctx.onStop(() => cache.close());
+  const cache = openBarCache(ctx);
   const denials = metrics.counter('risk_denials_total', {
     help: 'Orders denied by risk',
     labelNames: ['reason'],

@@ -1,10 +1,10 @@
 import { type Bar, BarSchema } from '@rxtrade/core';
 import { withCorrelation } from '@rxtrade/logging';
-import { createRedisMarketDataCache } from '@rxtrade/redis';
 import { decode, envelope } from '../../shared/src/envelope';
 import { main } from '../../shared/src/harness';
 import { PAYLOAD_TYPES, type SignalPayload } from '../../shared/src/schemas';
 import { keys } from '../../shared/src/state-keys';
+import { openBarCache } from '../../shared/src/stores';
 import { topics } from '../../shared/src/topics';
 import { SymbolRunner } from './symbol-runner';
 
@@ -22,11 +22,7 @@ import { SymbolRunner } from './symbol-runner';
  */
 main('strategy', async (ctx) => {
   const { config, ns, logger, bus, store, metrics } = ctx;
-  const cache = createRedisMarketDataCache(
-    { client: ctx.redis },
-    { prefix: ns.redisPrefix, maxBars: config.CACHE_BARS },
-  );
-  ctx.onStop(() => cache.close());
+  const cache = openBarCache(ctx);
   const runners = new Map<string, SymbolRunner>();
   const trace = process.env['FLEET_TRACE_HANDLING'] === '1';
   const signalsOut = metrics.counter('signals_total', {

@@ -1,21 +1,26 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { probeTcp, requireService } from '@rxtrade/core/testing';
 import { createPostgresHistory } from '@rxtrade/postgres';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { namespace } from '../../shared/src/config';
 import { type Fleet, startFleet } from '../../shared/src/launcher';
 import { symbolNames } from '../../shared/src/replay-data';
-import { cleanUp, PG_URL, redisFills, referenceRun, sortFills, viewOf, waitDrained } from './support';
+import {
+  cleanUp,
+  fleetServersUp,
+  PG_URL,
+  redisFills,
+  referenceRun,
+  sortFills,
+  viewOf,
+  waitDrained,
+} from './support';
 
 const SYMBOLS = 5;
 const BARS = 2_000;
 
-const up =
-  (await requireService('Redis', () => probeTcp('127.0.0.1', 6379))) &&
-  (await requireService('RabbitMQ', () => probeTcp('127.0.0.1', 5672))) &&
-  (await requireService('PostgreSQL', () => probeTcp('127.0.0.1', 5432)));
+const up = await fleetServersUp();
 
 const prefix = `chaos${Date.now().toString(36)}${process.pid}`;
 const ns = namespace({ FLEET_PREFIX: prefix });

@@ -1,22 +1,18 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Bar } from '@rxtrade/core';
-import { probeTcp, requireService } from '@rxtrade/core/testing';
 import { createRedisMarketDataCache } from '@rxtrade/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { namespace } from '../../shared/src/config';
 import { type Fleet, startFleet } from '../../shared/src/launcher';
 import { replayBars } from '../../shared/src/replay-data';
-import { cleanUp, gatewayClient, until } from './support';
+import { cleanUp, fleetServersUp, gatewayClient, until } from './support';
 
 const BARS = 1_000;
 const SYMBOL = 'SPX0';
 
-const up =
-  (await requireService('Redis', () => probeTcp('127.0.0.1', 6379))) &&
-  (await requireService('RabbitMQ', () => probeTcp('127.0.0.1', 5672))) &&
-  (await requireService('PostgreSQL', () => probeTcp('127.0.0.1', 5432)));
+const up = await fleetServersUp();
 
 const prefix = `limit${Date.now().toString(36)}${process.pid}`;
 const ns = namespace({ FLEET_PREFIX: prefix });

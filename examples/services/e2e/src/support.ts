@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { type Bar, type BaseStrategy, type Fill, runBacktest } from '@rxtrade/core';
+import { probeTcp, requireService } from '@rxtrade/core/testing';
 import { connect } from 'amqplib';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
@@ -9,6 +10,18 @@ import { instrumentFor, replayBars, symbolNames } from '../../shared/src/replay-
 
 export const PG_URL = process.env['RXTRADE_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const AMQP_URL = process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/**
+ * True when the local Redis, RabbitMQ and PostgreSQL the fleet runs on are reachable; otherwise the
+ * suite skips with a loud notice (and fails in CI: see requireService).
+ */
+export async function fleetServersUp(): Promise<boolean> {
+  return (
+    (await requireService('Redis', () => probeTcp('127.0.0.1', 6379))) &&
+    (await requireService('RabbitMQ', () => probeTcp('127.0.0.1', 5672))) &&
+    (await requireService('PostgreSQL', () => probeTcp('127.0.0.1', 5432)))
+  );
+}
 
 /** A fill reduced to what must agree everywhere. */
 export interface FillView {

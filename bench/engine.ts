@@ -102,7 +102,11 @@ async function publishedBuild(): Promise<{ core?: typeof import('@rxtrade/core')
 
 const instrument = { id: 'SYN', pricePrecision: 4, quantityPrecision: 0, takerFee: 0.001, makerFee: 0.001 };
 
-/** The same strategy on the published build's own BaseStrategy and Sma, timed like the sources' run. */
+/**
+ * The same strategy on the published build's own BaseStrategy and Sma, timed like the sources' run.
+ * Written out again on purpose: one class body built for both copies of the module would share its
+ * methods' type feedback between them, so whichever ran second would be timed on polymorphic code.
+ */
 function timePublished(core: typeof import('@rxtrade/core')) {
   class DistSmaCross extends core.BaseStrategy {
     readonly fast = this.track(new core.Sma(10));

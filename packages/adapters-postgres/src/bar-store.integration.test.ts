@@ -1,8 +1,9 @@
-import { type Bar, isRxtradeError } from '@rxtrade/core';
+import type { Bar } from '@rxtrade/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresHistory, type PostgresHistory } from './postgres-history';
 import {
   CONNECTION_STRING,
+  codeOf,
   dropSchema,
   loadSp500,
   postgresAvailable,
@@ -10,15 +11,6 @@ import {
 } from './test-fixtures/database';
 
 const available = await postgresAvailable();
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    return isRxtradeError(error) ? error.code : `not an RxtradeError: ${String(error)}`;
-  }
-  return undefined;
-}
 
 function* synthetic(symbol: string, count: number, start = 0): Generator<Bar> {
   for (let i = 0; i < count; i++) {

@@ -1,25 +1,17 @@
-import { type Fill, isRxtradeError, type Order, type OrderEvent } from '@rxtrade/core';
+import type { Fill, Order, OrderEvent } from '@rxtrade/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresHistory, type PostgresHistory } from './postgres-history';
 import {
   backtestFills,
   CONNECTION_STRING,
   closedTrades,
+  codeOf,
   dropSchema,
   postgresAvailable,
   uniqueSchema,
 } from './test-fixtures/database';
 
 const available = await postgresAvailable();
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    return isRxtradeError(error) ? error.code : `not an RxtradeError: ${String(error)}`;
-  }
-  return undefined;
-}
 
 const order = (patch: Partial<Order> = {}): Order => ({
   clientOrderId: 'O-1',

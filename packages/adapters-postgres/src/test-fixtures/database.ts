@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Bar, ClosedTrade, Fill } from '@rxtrade/core';
+import { type Bar, type ClosedTrade, type Fill, isRxtradeError } from '@rxtrade/core';
 import { probeTcp, requireService } from '@rxtrade/core/testing';
 import { Pool } from 'pg';
 
@@ -99,4 +99,14 @@ export function closedTrades(): ClosedTrade[] {
       returnPct: 0.0002,
     },
   ];
+}
+
+/** The `code` of the RxtradeError a promise rejects with; undefined if it resolves. */
+export async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+  } catch (error) {
+    return isRxtradeError(error) ? error.code : `not an RxtradeError: ${String(error)}`;
+  }
+  return undefined;
 }

@@ -1,10 +1,11 @@
 /**
  * Runs every benchmark, each in its own process, and writes docs/benchmarks.md from their output.
- * Run: npm run bench   (BENCH_ONLY=engine,indicators to run some)
+ * Run: npm run bench   (BENCH_ONLY=engine,indicators to run some; add BENCH_UPDATE_DOCS=1 to replace their sections
+ * of docs/benchmarks.md in place, each marked with its own date and machine, keeping the rest of the page)
  * Benchmarks that need a server (redis, rabbitmq, postgres, services) are skipped with a note when it is down.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -19,7 +20,7 @@ const benches = [
   { name: 'services', title: 'Service fleet: POST /api/orders and bar → order latency', conditions: true },
 ];
 const only = process.env['BENCH_ONLY']?.split(',');
-const sections: string[] = [];
+const sections: { title: string; body: string; ok: boolean }[] = [];
 const loadBefore = loadavg()[0] ?? 0;
 for (const bench of benches) {
   if (only && !only.includes(bench.name)) continue;
@@ -37,15 +38,39 @@ for (const bench of benches) {
       ? run.stdout.trim()
       : `(did not complete: exit ${run.status ?? run.signal})\n\n${run.stdout.trim()}`;
   console.log(output);
-  sections.push(
-    `## ${bench.title}\n\n\`npx tsx --conditions=rxtrade-source bench/${bench.name}.ts\`\n\n${output}\n`,
-  );
+  sections.push({
+    title: bench.title,
+    body: `\`npx tsx --conditions=rxtrade-source bench/${bench.name}.ts\`\n\n${output}\n`,
+    ok: run.status === 0,
+  });
 }
+const docs = new URL('../docs/benchmarks.md', import.meta.url);
+const machine = `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
+const load = `1-minute load average ${loadBefore.toFixed(1)} before and ${(loadavg()[0] ?? 0).toFixed(1)} after`;
+const today = new Date().toISOString().slice(0, 10);
 if (!only) {
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
   writeFileSync(
-    new URL('../docs/benchmarks.md', import.meta.url),
-    `# Benchmarks\n\nRegenerate with \`npm run bench\` (about 5 minutes). Every figure is a ratio against a baseline measured in the same run, on the same machine, so the ratios carry over between machines better than the absolute rates.\n\nLast run: ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; 1-minute load average ${loadBefore.toFixed(1)} before and ${(loadavg()[0] ?? 0).toFixed(1)} after (other work on the machine slows the absolute figures; the ratios are measured side by side).\n\n${sections.join('\n')}`,
+    docs,
+    `# Benchmarks\n\nRegenerate with \`npm run bench\` (about 5 minutes). Every figure is a ratio against a baseline measured in the same run, on the same machine, so the ratios carry over between machines better than the absolute rates.\n\nLast run: ${today}, ${machine}; ${load} (other work on the machine slows the absolute figures; the ratios are measured side by side).\n\n${sections.map((s) => `## ${s.title}\n\n${s.body}`).join('\n')}`,
   );
   console.log('\nwrote docs/benchmarks.md');
+} else if (process.env['BENCH_UPDATE_DOCS'] === '1' && existsSync(docs)) {
+  // A partial run replaces only its own sections, each marked with its own date and machine (the page header
+  // describes the last full run); a section missing from the page is appended. A bench that did not complete (a
+  // server down, say) leaves its previous section alone.
+  let page = readFileSync(docs, 'utf8');
+  for (const s of sections) {
+    if (!s.ok) continue;
+    const section = `## ${s.title}\n\nRe-run alone on ${today}, ${machine}; ${load}.\n\n${s.body}`;
+    const start = page.indexOf(`## ${s.title}\n`);
+    if (start < 0) {
+      page = `${page.trimEnd()}\n\n${section}`;
+      continue;
+    }
+    const next = page.indexOf('\n## ', start);
+    page = `${page.slice(0, start)}${section}${next < 0 ? '' : page.slice(next)}`;
+  }
+  writeFileSync(docs, page);
+  const updated = sections.filter((s) => s.ok).map((s) => s.title);
+  console.log(`\nupdated ${updated.length > 0 ? updated.join(', ') : 'no section'} in docs/benchmarks.md`);
 }

@@ -5,14 +5,21 @@
  * Two variants with the same arguments and replies: {@link APPLY_SCRIPT} for Redis 7.0 and later,
  * {@link APPLY_SCRIPT_PRE_7} for older servers (the store picks one per connection).
  *
- * ARGV[1] = dedupeTtlSeconds. Then, per apply, a header and its ops:
- *   keyCount, opArgCount, flags (1 fence + 2 event + 4 has incrBy), token, nonce,
- *   then opArgCount op arguments:
- *     's'|'r', keyIndex, fieldCount, field, value, …   (set / replace)
- *     'i', keyIndex, field, by                           (incrBy)
- *     'd', keyIndex                                      (delete)
- * KEYS, per apply, keyCount of them: [fence key]? [event key]? then its distinct record keys;
- * keyIndex counts from the apply's first key (1-based).
+ * ARGV[1] = dedupeTtlSeconds. Then, per apply, one of two layouts, told apart by its first argument:
+ * - the general one (first argument ≥ 0): a header and its ops:
+ *     keyCount, opArgCount, flags (1 fence + 2 event + 4 has incrBy), token, nonce,
+ *     then opArgCount op arguments:
+ *       's'|'r', keyIndex, fieldCount, field, value, …   (set / replace)
+ *       'i', keyIndex, field, by                           (incrBy)
+ *       'd', keyIndex                                      (delete)
+ *   KEYS, per apply, keyCount of them: [fence key]? [event key]? then its distinct record keys;
+ *   keyIndex counts from the apply's first key (1-based);
+ * - the upsert (first argument < 0): an apply with an event id, no fence and one `set` op of 1 to
+ *   {@link UPSERT_MAX_FIELDS} fields, the position update of every fill. Half the arguments of the
+ *   general layout (each one costs Redis a string and a table slot in ARGV), and a short path
+ *   through the script; the same steps and outcomes as the general layout would give it:
+ *     -fieldCount, nonce, field, value, …
+ *   KEYS: event key, record key.
  *
  * Returns an array with one reply per apply, in order: 'OK', 'DUP', 'STALE', or an error message
  * (`RXT_CORRUPT {json}`, `RXT_OVERFLOW {json}`, `OOM …`, `ERR …`) for that apply alone: an apply that
@@ -36,9 +43,14 @@
  * each variant documents.
  */
 
+/** Most fields of a `set` sent in the upsert layout (one HSET: Lua's unpack has a stack limit). */
+export const UPSERT_MAX_FIELDS = 500;
+
 /** The parts both variants share: helpers, then (after the variant's `apply`) the loop over applies. */
 const HELPERS = `
 local ttl = ARGV[1]
+-- Looked up once per call, not once per apply.
+local pcall_, unpack_, type_ = redis.pcall, unpack, type
 
 local function fail(tag, key, field, reason)
   return tag .. ' ' .. cjson.encode({key = key, field = field, reason = reason})
@@ -201,10 +213,19 @@ const MAIN = `local replies = {}
 local h = 2
 local k0 = 0
 local n = #ARGV
+local r = 0
 while h <= n do
-  replies[#replies + 1] = apply(k0, h)
-  k0 = k0 + tonumber(ARGV[h])
-  h = h + 5 + tonumber(ARGV[h + 1])
+  local first = tonumber(ARGV[h])
+  r = r + 1
+  if first < 0 then
+    replies[r] = upsert(k0, h, -first)
+    k0 = k0 + 2
+    h = h + 2 - 2 * first
+  else
+    replies[r] = apply(k0, h)
+    k0 = k0 + first
+    h = h + 5 + tonumber(ARGV[h + 1])
+  end
 end
 return replies
 `;
@@ -265,6 +286,31 @@ export const APPLY_SCRIPT = `${HELPERS}${APPLY_HEADER}
   return 'OK'
 end
 
+-- The upsert layout: apply() for an event id, no fence and one 'set' of count fields, without its
+-- general bookkeeping. KEYS[k0 + 1] event key, KEYS[k0 + 2] record key; ARGV[h + 1] nonce, then the fields.
+local function upsert(k0, h, count)
+  local eventKey = KEYS[k0 + 1]
+  local nonce = ARGV[h + 1]
+  local prev = pcall_('SET', eventKey, nonce, 'NX', 'GET', 'EX', ttl)
+  if prev == false then
+    -- The only record write, under pcall: if it fails, nothing of the apply but its marker was written.
+    local key = KEYS[k0 + 2]
+    local ok = pcall_('HSET', key, unpack_(ARGV, h + 2, h + 1 + 2 * count))
+    if type_(ok) == 'table' then
+      redis.call('DEL', eventKey)
+      if string.sub(ok.err, 1, 3) == 'OOM' then return ok.err end
+      return fail('RXT_CORRUPT', key, nil, ok.err)
+    end
+    return 'OK'
+  end
+  if prev == nonce then return 'OK' end
+  if type_(prev) == 'table' then
+    if string.sub(prev.err, 1, 3) == 'OOM' then return prev.err end
+    return fail('RXT_CORRUPT', eventKey, nil, 'event marker: ' .. prev.err)
+  end
+  return 'DUP'
+end
+
 ${MAIN}`;
 
 /**
@@ -299,6 +345,26 @@ export const APPLY_SCRIPT_PRE_7 = `${HELPERS}${APPLY_HEADER}
 
   if hasFence and (fenceValue == nil or token > fenceValue) then redis.call('SET', fenceKey, tokenArg) end
   if hasEvent then redis.call('SET', eventKey, nonce, 'EX', ttl) end
+  return 'OK'
+end
+
+-- The upsert layout (see APPLY_SCRIPT's upsert): GET the marker, HSET, SET the marker.
+local function upsert(k0, h, count)
+  local eventKey = KEYS[k0 + 1]
+  local nonce = ARGV[h + 1]
+  local prev = pcall_('GET', eventKey)
+  if prev then
+    if type_(prev) == 'table' then return fail('RXT_CORRUPT', eventKey, nil, 'event marker: ' .. prev.err) end
+    if prev == nonce then return 'OK' end
+    return 'DUP'
+  end
+  local key = KEYS[k0 + 2]
+  local ok = pcall_('HSET', key, unpack_(ARGV, h + 2, h + 1 + 2 * count))
+  if type_(ok) == 'table' then
+    if string.sub(ok.err, 1, 3) == 'OOM' then return ok.err end
+    return fail('RXT_CORRUPT', key, nil, ok.err)
+  end
+  redis.call('SET', eventKey, nonce, 'EX', ttl)
   return 'OK'
 end
 

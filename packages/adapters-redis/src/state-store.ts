@@ -6,6 +6,7 @@ import {
   noopLogger,
   RxtradeError,
   type StateBatch,
+  type StateOp,
   type StateRecord,
   type StateStore,
 } from '@rxtrade/core';
@@ -20,7 +21,7 @@ import {
 import { toRxtradeError } from './errors';
 import { DEFAULT_PREFIX, escapeGlob, redisKeys } from './keys';
 import { loggerSchema, parseOptions } from './options';
-import { APPLY_SCRIPT, APPLY_SCRIPT_PRE_7 } from './state-store-script';
+import { APPLY_SCRIPT, APPLY_SCRIPT_PRE_7, UPSERT_MAX_FIELDS } from './state-store-script';
 
 /** Options for {@link createRedisStateStore}. */
 export interface RedisStateStoreOptions {
@@ -135,10 +136,24 @@ export function openStateStore(
   let nonceCounter = 0;
 
   /**
-   * Appends one apply's KEYS and ARGV to a script call (layout documented in state-store-script.ts).
-   * Record key indexes count from the apply's own first key.
+   * Appends one apply's KEYS and ARGV to a script call (layouts documented in state-store-script.ts):
+   * the upsert layout for an event id, no fence and one `set`, else the general one, whose record key
+   * indexes count from the apply's own first key.
    */
   const append = (batch: StateBatch, scriptKeys: string[], args: string[]): void => {
+    if (!batch.fence && batch.eventId !== undefined && batch.ops.length === 1) {
+      const op = batch.ops[0] as StateOp;
+      if (op.op === 'set') {
+        let count = 0;
+        for (const _ in op.fields) count++;
+        if (count > 0 && count <= UPSERT_MAX_FIELDS) {
+          scriptKeys.push(keys.event(batch.eventId), keys.state(op.key));
+          args.push(String(-count), `${nonceBase}:${++nonceCounter}`);
+          for (const field in op.fields) args.push(field, op.fields[field] as string);
+          return;
+        }
+      }
+    }
     const keyBase = scriptKeys.length;
     const header = args.length;
     let flags = 0;

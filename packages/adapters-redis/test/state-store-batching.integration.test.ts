@@ -140,6 +140,58 @@ describe.skipIf(!binary).each(applyScriptVariants)(
       expect(await admin.get(keys.fence('acct-2'))).toBe('9');
     });
 
+    it('mixes the upsert layout (event id, no fence, one set) with the general one in a call', async () => {
+      await open();
+      const keys = redisKeys(prefix);
+      await store.apply({ eventId: 'u0', ops: [{ op: 'set', key: 'u:0', fields: { a: '0' } }] });
+      await admin.set(keys.state('bad'), 'not a hash');
+      await admin.config('RESETSTAT');
+      const wide = Object.fromEntries(Array.from({ length: 501 }, (_, i) => [`f${i}`, String(i)]));
+      const calls: StateBatch[] = [
+        { eventId: 'u1', ops: [{ op: 'set', key: 'u:1', fields: { a: '1', b: '2' } }] },
+        {
+          eventId: 'g1',
+          fence: { resource: 'r', token: 3 },
+          ops: [
+            { op: 'set', key: 'u:1', fields: { c: '3' } },
+            { op: 'incrBy', key: 'g:1', field: 'n', by: 2 },
+          ],
+        },
+        { eventId: 'u0', ops: [{ op: 'set', key: 'u:0', fields: { a: 'again' } }] },
+        { eventId: 'u2', ops: [{ op: 'set', key: 'bad', fields: { a: '1' } }] },
+        // Not upserts: no fields, more fields than one HSET takes, no event id.
+        { eventId: 'u3', ops: [{ op: 'set', key: 'u:3', fields: {} }] },
+        { eventId: 'u4', ops: [{ op: 'set', key: 'u:4', fields: wide }] },
+        { ops: [{ op: 'set', key: 'u:5', fields: { a: '5' } }] },
+        // Sees g1's write to the same record, then u1's marker from the start of the call.
+        { eventId: 'u6', ops: [{ op: 'set', key: 'u:1', fields: { a: '6' } }] },
+        { eventId: 'u1', ops: [{ op: 'set', key: 'u:1', fields: { a: 'dup' } }] },
+      ];
+      const outcomes = await Promise.all(calls.map((batch) => settle(store.apply(batch))));
+      expect(outcomes).toEqual([
+        APPLIED,
+        APPLIED,
+        DUPLICATE,
+        expect.objectContaining({ code: 'CORRUPT_STATE', message: expect.stringContaining('bad') }),
+        APPLIED,
+        APPLIED,
+        APPLIED,
+        APPLIED,
+        DUPLICATE,
+      ]);
+      expect(await scriptCalls()).toEqual({ evalsha: 1, eval: 0 });
+      expect(await hash('u:1')).toEqual({ a: '6', b: '2', c: '3' });
+      expect(await hash('g:1')).toEqual({ n: '2' });
+      expect(await hash('u:0')).toEqual({ a: '0' });
+      expect(await hash('u:4')).toEqual(wide);
+      expect(await hash('u:5')).toEqual({ a: '5' });
+      expect(await admin.get(keys.state('bad'))).toBe('not a hash');
+      expect(await admin.get(keys.fence('r'))).toBe('3');
+      const markers = ['u1', 'g1', 'u3', 'u4', 'u6'].map((id) => keys.event(id));
+      expect(await admin.exists(...markers)).toBe(markers.length);
+      expect(await admin.exists(keys.event('u2'))).toBe(0);
+    });
+
     it('runs the applies of one call in issue order, each seeing the ones before it', async () => {
       await open();
       const outcomes = await Promise.all(

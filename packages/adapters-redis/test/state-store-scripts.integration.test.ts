@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { openConnection, redisVersionAtLeast } from '../src/connection';
 import { redisKeys } from '../src/keys';
 import { openStateStore, type StateStoreInternals } from '../src/state-store';
+import { APPLY_SCRIPT, APPLY_SCRIPT_PRE_7 } from '../src/state-store-script';
 import { applyScriptVariants, eventually } from './helpers';
 import { requireRedisServerBinary, type SpawnedRedis, spawnRedis } from './redis-server';
 
@@ -121,6 +122,32 @@ describe.skipIf(!binary)('StateStore.apply: the script each server gets', () => 
         applied: true,
       });
       expect(await store.get('position:bad')).toEqual({ qty: '1' });
+    });
+
+    it('the upsert layout: a call re-sent after its reply was lost (same nonce) is applied, once', async () => {
+      // The script called directly, as a client that re-sends an unanswered command would.
+      const source = 'forcePre7Script' in internals ? APPLY_SCRIPT_PRE_7 : APPLY_SCRIPT;
+      const keys = redisKeys(prefix);
+      const call = (nonce: string, qty: string) =>
+        admin.eval(
+          source,
+          2,
+          keys.event('e'),
+          keys.state('p'),
+          '60',
+          '-2',
+          nonce,
+          'qty',
+          qty,
+          'side',
+          'long',
+        );
+      expect(await call('n:1', '5')).toEqual(['OK']);
+      expect(await call('n:1', '5')).toEqual(['OK']);
+      expect(await call('n:2', '6')).toEqual(['DUP']);
+      expect(await admin.hgetall(keys.state('p'))).toEqual({ qty: '5', side: 'long' });
+      expect(await admin.get(keys.event('e'))).toBe('n:1');
+      expect(await admin.ttl(keys.event('e'))).toBeGreaterThan(50);
     });
 
     it('a fence refusal wins over a duplicate and writes no marker', async () => {

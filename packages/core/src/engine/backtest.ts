@@ -110,8 +110,13 @@ class EquityRecorder {
     this.#values = new Float64Array(initial);
   }
 
-  push(ts: number, value: number, force = false): void {
-    if (!force && ++this.#skip < this.#stride) return;
+  /** Offers the next point; every `stride`-th is kept. Small on purpose, so it inlines into the bar loop. */
+  push(ts: number, value: number): void {
+    if (++this.#skip < this.#stride) return;
+    this.#append(ts, value);
+  }
+
+  #append(ts: number, value: number): void {
     this.#skip = 0;
     if (this.#length === this.#ts.length) {
       if (this.#length < this.#max) {
@@ -139,9 +144,8 @@ class EquityRecorder {
 
   /** Replaces the last point (used to make the final point exact after closing at the end). */
   setLast(ts: number, value: number): void {
-    if (this.#length === 0) this.push(ts, value, true);
-    else if (this.#ts[this.#length - 1] === ts) this.#values[this.#length - 1] = value;
-    else this.push(ts, value, true);
+    if (this.#length !== 0 && this.#ts[this.#length - 1] === ts) this.#values[this.#length - 1] = value;
+    else this.#append(ts, value);
   }
 
   result(): { timestamps: number[]; values: number[] } {

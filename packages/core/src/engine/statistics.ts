@@ -461,23 +461,31 @@ class PeriodsPerYearCounter {
   #dayIsWeekend = false;
   #weekend = 0;
 
+  /**
+   * Counts one timestamp. Small on purpose, so it inlines into the caller's per-bar loop: the common
+   * case (same gap as the last one, same day) is two compares and two increments; the rest is cold.
+   */
   add(ts: number): void {
-    if (this.#n++ > 0) {
-      const gap = ts - this.#lastTs;
-      if (gap > 0) {
-        if (gap === this.#runGap) this.#runLength++;
-        else {
-          this.#flushGapRun();
-          this.#runGap = gap;
-          this.#runLength = 1;
-        }
-      }
-    }
+    this.#n++;
+    // NaN for the first point, and never equal to a gap, so it takes the cold path, which ignores it.
+    const gap = ts - this.#lastTs;
     this.#lastTs = ts;
-    if (ts >= this.#dayStart && ts < this.#dayEnd) {
-      this.#dayCount++;
-      return;
-    }
+    if (gap === this.#runGap) this.#runLength++;
+    else this.#gap(gap);
+    if (ts < this.#dayEnd && ts >= this.#dayStart) this.#dayCount++;
+    else this.#day(ts);
+  }
+
+  /** A gap other than the current run's: a positive one starts a new run; zero or NaN is ignored. */
+  #gap(gap: number): void {
+    if (!(gap > 0)) return;
+    this.#flushGapRun();
+    this.#runGap = gap;
+    this.#runLength = 1;
+  }
+
+  /** The first point of a new calendar day (UTC). */
+  #day(ts: number): void {
     this.#flushDay();
     const day = Math.floor(ts / DAY_MS);
     this.#dayStart = day * DAY_MS;

@@ -54,6 +54,10 @@ class Scripted extends BaseStrategy {
   send(request: OrderRequest): Order {
     return this.submit(request);
   }
+
+  ownOpenOrders(): readonly Order[] {
+    return this.context.openOrders();
+  }
 }
 
 const errors: { message: string; fields: object }[] = [];
@@ -336,6 +340,100 @@ describe('TradingEngine: state is updated before it is published', () => {
     s.engine.riskState$.subscribe((r) => replayedRisk.push(r)).unsubscribe();
     expect(replayedRisk).toMatchObject([{ accountId: undefined, state: 'REDUCING', reason: 'drawdown' }]);
     replayedRisk = [];
+  });
+});
+
+describe('BaseStrategy ids', () => {
+  it('an anonymous strategy class gets a usable id, so its fills reach its own position', async () => {
+    const Anonymous = (() => class extends Scripted {})();
+    expect(Anonymous.name).toBe('');
+    const strategy = new Anonymous({ symbols: ['SPX'] });
+    expect(strategy.id).toBe('Strategy');
+    const s = await setup({ strategies: [strategy] });
+    strategy.send({ instrumentId: 'SPX', side: 'buy', type: 'market', quantity: 10 });
+    s.run(bar(0));
+    expect(strategy.fills.map((f) => f.position)).toEqual([10]);
+  });
+
+  it('refuses an empty or over-long id with INVALID_CONFIG', () => {
+    expect(codeOf(() => new Scripted({ id: '' }))).toBe('INVALID_CONFIG');
+    expect(codeOf(() => new Scripted({ id: 'x'.repeat(65) }))).toBe('INVALID_CONFIG');
+  });
+});
+
+describe('TradingEngine: orders handed out are snapshots', () => {
+  it('an order from submit, order() or openOrders() keeps its state when later events change the order', async () => {
+    const strategy = new Scripted({ id: 's1', symbols: ['SPX'] });
+    const s = await setup({ strategies: [strategy], venue: { maxVolumeShare: 0.1 } });
+    const submitted = strategy.send({ instrumentId: 'SPX', side: 'buy', type: 'market', quantity: 150 });
+    const looked = s.engine.order(submitted.clientOrderId);
+    const listed = s.engine.openOrders();
+    const own = strategy.ownOpenOrders();
+    expect([submitted.status, looked?.status, listed[0]?.status, own[0]?.status]).toEqual([
+      'accepted',
+      'accepted',
+      'accepted',
+      'accepted',
+    ]);
+    s.run(bar(0, 100, 1_000), bar(1, 101, 1_000)); // 100, then 50: two fills
+    const filled = s.engine.order(submitted.clientOrderId) as Order;
+    expect(filled).toMatchObject({ status: 'filled', filledQty: 150, leavesQty: 0 });
+    expect(filled.tradeIds).toHaveLength(2);
+    for (const earlier of [submitted, looked, listed[0], own[0]]) {
+      expect(earlier).toMatchObject({ status: 'accepted', filledQty: 0, leavesQty: 150 });
+      expect(earlier?.tradeIds).toEqual([]);
+    }
+    // A snapshot changed by its holder does not change the engine's order.
+    (filled.tradeIds as string[]).push('forged');
+    expect(s.engine.order(submitted.clientOrderId)?.tradeIds).toHaveLength(2);
+    expect(s.engine.openOrders()).toEqual([]);
+  });
+
+  it("an adopted order is copied: events applied to it leave the caller's object as it was", async () => {
+    const s = await setup();
+    const external: Order = {
+      clientOrderId: 'ext-1',
+      venueOrderId: 'V-9',
+      accountId: 'acc',
+      strategyId: 'manual',
+      instrumentId: 'SPX',
+      side: 'buy',
+      type: 'limit',
+      quantity: 10,
+      price: 99,
+      triggerPrice: undefined,
+      timeInForce: 'GTC',
+      reduceOnly: false,
+      postOnly: false,
+      status: 'accepted',
+      previousStatus: undefined,
+      filledQty: 0,
+      leavesQty: 10,
+      avgPx: Number.NaN,
+      quantityPrecision: 0,
+      tradeIds: [],
+      tsInit: T0,
+      tsLast: T0,
+    };
+    expect(s.engine.adoptOrder(external)).toBe(true);
+    s.engine.applyVenueEvent({
+      type: 'OrderFilled',
+      clientOrderId: 'ext-1',
+      accountId: 'acc',
+      strategyId: 'manual',
+      instrumentId: 'SPX',
+      tsEvent: T0 + MIN,
+      venueOrderId: 'V-9',
+      tradeId: 'T-1',
+      side: 'buy',
+      lastQty: 10,
+      lastPx: 99,
+      fee: 0.99,
+      feeCurrency: 'USD',
+      liquiditySide: 'maker',
+    });
+    expect(s.engine.order('ext-1')).toMatchObject({ status: 'filled', filledQty: 10, tradeIds: ['T-1'] });
+    expect(external).toMatchObject({ status: 'accepted', filledQty: 0, tradeIds: [] });
   });
 });
 

@@ -7,12 +7,14 @@ import { fromUnits } from '../model/decimal';
 import { defineInstrument, type Instrument, type InstrumentSpec } from '../model/instrument';
 import type { Bar } from '../model/market-data';
 import {
-  applyOrderEvent,
+  applyOrderEventTo,
   createOrder,
   isOpen,
   type Order,
+  type OrderRecord,
   type OrderRequest,
   OrderRequestSchema,
+  snapshotOrder,
 } from '../model/order';
 import type { Fill, OrderEvent } from '../model/order-events';
 import type { AccountState, ClosedTrade, Position } from '../model/position';
@@ -81,7 +83,7 @@ interface StrategyRunner {
   readonly accountId: string;
   active: boolean;
   seq: number;
-  readonly open: Map<string, Order>;
+  readonly open: Map<string, OrderRecord>;
 }
 
 /**
@@ -105,7 +107,11 @@ export class TradingEngine implements EngineStreams, EngineCommands {
   readonly #runners: StrategyRunner[] = [];
   readonly #runnersAllSymbols: StrategyRunner[] = [];
   readonly #runnerById = new Map<string, StrategyRunner>();
-  readonly #orders = new Map<string, Order>();
+  /**
+   * Every known order, as the one record the engine updates in place per event; only snapshots leave
+   * the engine. The same record is in `runner.open` and `#openOrders` while it is open.
+   */
+  readonly #orders = new Map<string, OrderRecord>();
   /** Ids of terminal orders still kept for lookup, oldest first. */
   readonly #closedOrderIds: BoundedFifo<string>;
   readonly #retainNone: boolean;
@@ -403,13 +409,13 @@ export class TradingEngine implements EngineStreams, EngineCommands {
         message: `client order id ${clientOrderId} is already in use`,
       });
     }
-    let order = createOrder(request, {
+    const order = createOrder(request, {
       clientOrderId,
       accountId,
       strategyId,
       quantityPrecision: instrument.quantityPrecision,
       ts: this.clock.now(),
-    });
+    }) as OrderRecord;
     this.#orders.set(clientOrderId, order);
     const tsEvent = order.tsInit;
     const instrumentId = instrument.id;
@@ -425,10 +431,10 @@ export class TradingEngine implements EngineStreams, EngineCommands {
         reason: denial.reason,
         message: denial.message,
       };
-      order = this.#apply(order, denied);
+      this.#apply(order, denied);
       this.#retire(order);
       this.#publishOrderEvent(denied, runner);
-      return order;
+      return snapshotOrder(order);
     }
     const submitted: OrderEvent = {
       type: 'OrderSubmitted',
@@ -438,12 +444,14 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       instrumentId,
       tsEvent,
     };
-    order = this.#apply(order, submitted);
+    this.#apply(order, submitted);
     runner?.open.set(clientOrderId, order);
     this.#publishOrderEvent(submitted, runner);
+    // The simulated venue is handed the record itself: it reads only the fields an order is created
+    // with, synchronously. Any other client gets a snapshot it may keep.
     if (this.#barDriven) (this.execution as SimulatedVenue).submitOrderSync(order);
     else {
-      this.execution.submitOrder(order).catch((error: unknown) => {
+      this.execution.submitOrder(snapshotOrder(order)).catch((error: unknown) => {
         // Unless the client knows it never sent the order, the outcome is unknown: the order stays
         // in flight until the venue's events or reconciliation settle it. It is never resent blindly.
         const notSent = isRxtradeError(error) && error.details?.['outcome'] === 'NOT_SENT';
@@ -455,7 +463,8 @@ export class TradingEngine implements EngineStreams, EngineCommands {
         );
       });
     }
-    return this.#orders.get(clientOrderId) ?? order;
+    // As it stands now: a simulated venue has already accepted it (or refused it).
+    return snapshotOrder(order);
   }
 
   #preTrade(order: Order, instrument: Instrument, account: AccountBook): Denial | undefined {
@@ -545,7 +554,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       };
       this.#apply(order, pending);
       this.#publishOrderEvent(pending, this.#runnerById.get(order.strategyId));
-      this.execution.cancelOrder(order).catch((error: unknown) => {
+      this.execution.cancelOrder(snapshotOrder(order)).catch((error: unknown) => {
         this.logger.error({ err: error, clientOrderId }, 'cancel request failed');
       });
     }
@@ -582,9 +591,9 @@ export class TradingEngine implements EngineStreams, EngineCommands {
         };
       }
     }
-    let order: Order;
+    const order = current;
     try {
-      order = this.#apply(current, event);
+      this.#apply(order, event);
     } catch (error) {
       if (isRxtradeError(error) && error.code === 'DUPLICATE_FILL') {
         this.logger.debug({ tradeId: (event as Fill).tradeId }, 'duplicate fill ignored');
@@ -597,8 +606,6 @@ export class TradingEngine implements EngineStreams, EngineCommands {
     if (!isOpen(order)) {
       runner?.open.delete(order.clientOrderId);
       this.#retire(order);
-    } else if (runner?.open.has(order.clientOrderId)) {
-      runner.open.set(order.clientOrderId, order);
     }
     if (event.type === 'OrderFilled') {
       const instrument = this.instrument(event.instrumentId);
@@ -622,11 +629,11 @@ export class TradingEngine implements EngineStreams, EngineCommands {
     this.#publishOrderEvent(event, runner);
   }
 
-  #apply(order: Order, event: OrderEvent): Order {
-    const next = applyOrderEvent(order, event);
-    this.#orders.set(next.clientOrderId, next);
-    this.#openOrders.track(next);
-    return next;
+  /** Applies an event to an order's record; the open-order index changes only when it opens or closes. */
+  #apply(order: OrderRecord, event: OrderEvent): void {
+    const wasOpen = isOpen(order);
+    applyOrderEventTo(order, event);
+    if (isOpen(order) !== wasOpen) this.#openOrders.track(order);
   }
 
   /** Emits an order event and hands it to its strategy (`runner`: the order's, resolved by the caller). */
@@ -720,8 +727,12 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       },
       account: () => this.#account(runner.accountId).snapshot(),
       instrument: (symbol) => this.instrument(symbol),
-      openOrders: (symbol) =>
-        [...runner.open.values()].filter((o) => symbol === undefined || o.instrumentId === symbol),
+      openOrders(symbol) {
+        const out: Order[] = [];
+        for (const o of runner.open.values())
+          if (symbol === undefined || o.instrumentId === symbol) out.push(snapshotOrder(o));
+        return out;
+      },
       signal(partial) {
         engine.#signals.next({
           strategyId: runner.strategy.id,
@@ -775,11 +786,14 @@ export class TradingEngine implements EngineStreams, EngineCommands {
   }
 
   order(clientOrderId: string): Order | undefined {
-    return this.#orders.get(clientOrderId);
+    const order = this.#orders.get(clientOrderId);
+    return order && snapshotOrder(order);
   }
 
   openOrders(): Order[] {
-    return [...this.#orders.values()].filter(isOpen);
+    const out: Order[] = [];
+    for (const order of this.#orders.values()) if (isOpen(order)) out.push(snapshotOrder(order));
+    return out;
   }
 
   /**
@@ -798,9 +812,11 @@ export class TradingEngine implements EngineStreams, EngineCommands {
     if (this.#orders.has(order.clientOrderId)) return false;
     this.instrument(order.instrumentId);
     this.#account(order.accountId);
-    this.#orders.set(order.clientOrderId, order);
-    this.#openOrders.track(order);
-    this.#runnerById.get(order.strategyId)?.open.set(order.clientOrderId, order);
+    // The engine's own record: the caller's object stays as it was.
+    const record = snapshotOrder(order) as OrderRecord;
+    this.#orders.set(record.clientOrderId, record);
+    this.#openOrders.track(record);
+    this.#runnerById.get(record.strategyId)?.open.set(record.clientOrderId, record);
     return true;
   }
 

@@ -495,8 +495,12 @@ export class SimulatedVenue implements BarDrivenExecutionClient, EventListenerSo
   #remove(w: Working): void {
     this.#byId.delete(w.order.clientOrderId);
     const list = this.#working.get(w.order.instrumentId);
-    const index = list?.indexOf(w) ?? -1;
-    if (list && index >= 0) list.splice(index, 1);
+    if (list === undefined) return;
+    const index = list.indexOf(w);
+    if (index < 0) return;
+    // Shift the later orders down by hand: splice would allocate an array of the removed one.
+    for (let i = index + 1; i < list.length; i++) list[i - 1] = list[i] as Working;
+    list.pop();
   }
 
   #report(w: Working, status: OrderStatusReport['status']): void {

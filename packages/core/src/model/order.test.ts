@@ -4,12 +4,16 @@ import { isRxtradeError, type RxtradeErrorCode } from '../errors';
 import { fromUnits, toUnitsExact } from './decimal';
 import {
   applyOrderEvent,
+  applyOrderEventTo,
   createOrder,
   isOpen,
   nextStatus,
   ORDER_TRANSITIONS,
   type Order,
+  type OrderRecord,
   type OrderStatus,
+  snapshotOrder,
+  TERMINAL_STATUSES,
 } from './order';
 import type { OrderEvent, OrderFilled } from './order-events';
 
@@ -361,5 +365,45 @@ describe('order state machine (examples)', () => {
     expect(() => applyOrderEvent(denied, fill('T1', 1, 3))).toThrow(
       expect.objectContaining({ code: 'INVALID_STATE_TRANSITION' }),
     );
+  });
+});
+
+describe('order records (the engine applies events in place)', () => {
+  it('isOpen is true exactly for the statuses that are neither terminal nor initialized', () => {
+    for (const status of Object.keys(ORDER_TRANSITIONS) as OrderStatus[]) {
+      const order = { ...newOrder(1, 0), status };
+      expect([status, isOpen(order)]).toEqual([
+        status,
+        !TERMINAL_STATUSES.has(status) && status !== 'initialized',
+      ]);
+    }
+  });
+
+  it('applyOrderEventTo gives the state applyOrderEvent returns, and a refused event leaves the record as it was', () => {
+    const record = snapshotOrder(newOrder(10, 0)) as OrderRecord;
+    let pure: Order = newOrder(10, 0);
+    const fill = (tradeId: string, lastQty: number): OrderFilled => ({
+      type: 'OrderFilled',
+      ...base,
+      tsEvent: 5,
+      venueOrderId: 'V-1',
+      tradeId,
+      side: 'buy',
+      lastQty,
+      lastPx: 100,
+      fee: 0,
+      feeCurrency: 'USD',
+      liquiditySide: 'maker',
+    });
+    for (const e of [event('OrderSubmitted', 2), event('OrderAccepted', 3), fill('t1', 4)]) {
+      applyOrderEventTo(record, e);
+      pure = applyOrderEvent(pure, e);
+      expect(record).toEqual(pure);
+    }
+    const before = snapshotOrder(record);
+    for (const refused of [fill('t1', 1), fill('t2', 7), event('OrderSubmitted', 9)]) {
+      expect(() => applyOrderEventTo(record, refused)).toThrow();
+      expect(record).toEqual(before);
+    }
   });
 });

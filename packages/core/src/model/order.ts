@@ -113,7 +113,17 @@ export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set([
 
 /** True while the order can still trade (it is at, or on its way to, the venue). */
 export function isOpen(order: Order): boolean {
-  return !TERMINAL_STATUSES.has(order.status) && order.status !== 'initialized';
+  // A switch, not a Set lookup: the engine asks on every order event.
+  switch (order.status) {
+    case 'submitted':
+    case 'accepted':
+    case 'triggered':
+    case 'pendingCancel':
+    case 'partiallyFilled':
+      return true;
+    default:
+      return false;
+  }
 }
 
 /**
@@ -216,7 +226,20 @@ export function createOrder(
   };
 }
 
-function applyFill(order: Order, fill: OrderFilled, placeholder: OrderStatus): Order {
+/**
+ * An order the engine updates in place, one record per order for its whole life, instead of a new
+ * object per event (three per filled order, each written back into every index that held the old one).
+ * Records never leave the engine: callers get {@link snapshotOrder} copies.
+ * @internal
+ */
+export type OrderRecord = { -readonly [K in keyof Order]: Order[K] } & { tradeIds: string[] };
+
+/** An immutable copy of an order (its trade ids included) that later events do not change. */
+export function snapshotOrder(order: Order): Order {
+  return { ...order, tradeIds: order.tradeIds.length === 0 ? [] : order.tradeIds.slice() };
+}
+
+function applyFill(order: OrderRecord, fill: OrderFilled, placeholder: OrderStatus): void {
   if (order.tradeIds.includes(fill.tradeId)) {
     throw new RxtradeError({
       code: 'DUPLICATE_FILL',
@@ -241,29 +264,27 @@ function applyFill(order: Order, fill: OrderFilled, placeholder: OrderStatus): O
       details: { clientOrderId: order.clientOrderId, tradeId: fill.tradeId },
     });
   }
+  // Every check has passed: from here on the record changes.
   const previousFilled = order.filledQty;
   const filledQty = fromUnits(filledUnits, p);
-  const avgPx =
+  order.avgPx =
     previousFilled === 0
       ? fill.lastPx
       : (order.avgPx * previousFilled + fill.lastPx * fill.lastQty) / filledQty;
-  return {
-    ...order,
-    status: filledUnits === totalUnits ? 'filled' : placeholder,
-    venueOrderId: order.venueOrderId ?? fill.venueOrderId,
-    filledQty,
-    leavesQty: fromUnits(totalUnits - filledUnits, p),
-    avgPx,
-    tradeIds: [...order.tradeIds, fill.tradeId],
-    tsLast: fill.tsEvent,
-  };
+  order.status = filledUnits === totalUnits ? 'filled' : placeholder;
+  if (order.venueOrderId === undefined) order.venueOrderId = fill.venueOrderId;
+  order.filledQty = filledQty;
+  order.leavesQty = fromUnits(totalUnits - filledUnits, p);
+  order.tradeIds.push(fill.tradeId);
+  order.tsLast = fill.tsEvent;
 }
 
 /**
- * The order reducer: returns the order after `event`, or throws `INVALID_STATE_TRANSITION`,
- * `DUPLICATE_FILL` or `OVERFILL` and leaves the order as it was (it is immutable).
+ * Applies an event to an order record in place (the engine's form of {@link applyOrderEvent}). The
+ * same checks, all made before anything changes: when it throws, the record is as it was.
+ * @internal
  */
-export function applyOrderEvent(order: Order, event: OrderEvent): Order {
+export function applyOrderEventTo(order: OrderRecord, event: OrderEvent): void {
   if (event.clientOrderId !== order.clientOrderId) {
     throw new RxtradeError({
       code: 'INVALID_ARGUMENT',
@@ -280,25 +301,38 @@ export function applyOrderEvent(order: Order, event: OrderEvent): Order {
   }
   switch (event.type) {
     case 'OrderFilled':
-      return applyFill(order, event, next);
+      applyFill(order, event, next);
+      return;
     case 'OrderAccepted':
-      return { ...order, status: next, venueOrderId: event.venueOrderId, tsLast: event.tsEvent };
+      order.venueOrderId = event.venueOrderId;
+      break;
     case 'OrderPendingCancel':
-      return { ...order, status: next, previousStatus: order.status, tsLast: event.tsEvent };
+      order.previousStatus = order.status;
+      break;
     case 'OrderCancelRejected':
-      return {
-        ...order,
-        // A fill while the cancel was pending makes a working order partially filled.
-        status: order.filledQty > 0 ? 'partiallyFilled' : (order.previousStatus ?? 'accepted'),
-        previousStatus: undefined,
-        tsLast: event.tsEvent,
-      };
+      // A fill while the cancel was pending makes a working order partially filled.
+      order.status = order.filledQty > 0 ? 'partiallyFilled' : (order.previousStatus ?? 'accepted');
+      order.previousStatus = undefined;
+      order.tsLast = event.tsEvent;
+      return;
     case 'OrderSubmitted':
     case 'OrderDenied':
     case 'OrderRejected':
     case 'OrderTriggered':
     case 'OrderCanceled':
     case 'OrderExpired':
-      return { ...order, status: next, tsLast: event.tsEvent };
+      break;
   }
+  order.status = next;
+  order.tsLast = event.tsEvent;
+}
+
+/**
+ * The order reducer: returns the order after `event`, or throws `INVALID_STATE_TRANSITION`,
+ * `DUPLICATE_FILL` or `OVERFILL` and leaves the order as it was (it is immutable).
+ */
+export function applyOrderEvent(order: Order, event: OrderEvent): Order {
+  const next = snapshotOrder(order) as OrderRecord;
+  applyOrderEventTo(next, event);
+  return next;
 }

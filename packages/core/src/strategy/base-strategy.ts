@@ -32,7 +32,10 @@ export interface StrategyContext {
 
 /** Options every strategy accepts. */
 export interface StrategyOptions<TParams> {
-  /** Unique within an engine. Default: the class name. */
+  /**
+   * Unique within an engine, 1 to 64 characters (it keys the strategy's own positions and is stamped on
+   * its orders). Default: the class name, or `Strategy` for an anonymous class.
+   */
   readonly id?: string;
   /** Symbols whose bars reach `onBar`. Default: every symbol. */
   readonly symbols?: readonly string[];
@@ -118,7 +121,15 @@ export abstract class BaseStrategy<TParams extends object = Record<string, never
 
   constructor(options: StrategyOptions<TParams> = {}) {
     const schema = (new.target as unknown as { paramsSchema: z.ZodType | undefined }).paramsSchema;
-    this.id = options.id ?? new.target.name;
+    const id = options.id ?? (new.target.name || 'Strategy');
+    if (typeof id !== 'string' || id.length === 0 || id.length > 64) {
+      // An empty id would book the strategy's fills to no virtual position: position() would stay 0.
+      throw new RxtradeError({
+        code: 'INVALID_CONFIG',
+        message: `strategy id must be 1 to 64 characters, got ${JSON.stringify(id)}`,
+      });
+    }
+    this.id = id;
     this.symbols = options.symbols;
     this.accountId = options.accountId;
     this.#symbol = options.symbols?.length === 1 ? options.symbols[0] : undefined;

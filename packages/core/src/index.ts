@@ -179,6 +179,7 @@ export {
   type OrderSide,
   type OrderStatus,
   type OrderType,
+  snapshotOrder,
   TERMINAL_STATUSES,
   type TimeInForce,
 } from './model/order';

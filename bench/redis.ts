@@ -154,10 +154,28 @@ const best = Object.fromEntries(Object.keys(paths).map((p) => [p, Number.POSITIV
   number
 >;
 const ratios: Record<string, number[]> = {};
+/** CPU per update, µs, summed over every run of a path: this process, and Redis's main thread. */
+const cpu = Object.fromEntries(
+  Object.keys(paths).map((p) => [p, { client: 0, redis: 0, runs: 0 }]),
+) as Record<Path, { client: number; redis: number; runs: number }>;
+/** Redis's main-thread CPU so far, µs (INFO cpu, Redis ≥ 7.0; else the whole process). */
+const redisCpu = async (): Promise<number> => {
+  const text = await admin.info('cpu');
+  const field = (name: string): number => Number(new RegExp(`^${name}:(\\S+)`, 'm').exec(text)?.[1] ?? 0);
+  const main = field('used_cpu_user_main_thread') + field('used_cpu_sys_main_thread');
+  return (main > 0 ? main : field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+};
 let runId = 0;
 const time = async (path: Path): Promise<number> => {
+  const redisBefore = await redisCpu();
+  const clientBefore = process.cpuUsage();
   const ms = await paths[path](`r${++runId}`);
+  const client = process.cpuUsage(clientBefore);
+  const redisAfter = await redisCpu();
   best[path] = Math.min(best[path], ms);
+  cpu[path].client += (client.user + client.system) / N;
+  cpu[path].redis += (redisAfter - redisBefore) / N;
+  cpu[path].runs++;
   return ms;
 };
 for (let r = 0; r < RUNS; r++) {
@@ -199,6 +217,9 @@ const rows = [
   updatesPerSecond: rate(best[key]),
   /** Median over runs of raw time / our time, each pair timed back to back. */
   ratioToRaw: ratios[key] ? median(ratios[key]) : 1,
+  /** Mean over runs, µs per update: this Node process (client), Redis's main thread. */
+  clientCpuUs: cpu[key].client / cpu[key].runs,
+  redisCpuUs: cpu[key].redis / cpu[key].runs,
 }));
 const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
 /** What each side sends per update (see the header of this file). */
@@ -212,8 +233,17 @@ console.log(`\nraw: ${sends.raw}\nStateStore: ${sends.store}\n2-op rows: ${sends
 console.log(
   `\nRedis ${redisVersion} at ${url}${own ? ' (started by the bench)' : ''} (appendonly ${config['appendonly']}, appendfsync ${config['appendfsync']}); ${N} updates per run, ${RUNS} runs: updates/s is the best run, "vs raw" the median ratio of back-to-back pairs\n`,
 );
-console.log(line(['path', 'updates/s (best)', 'ms (best)', 'vs raw (median)']));
-console.log(line(['---', '---:', '---:', '---:']));
+console.log(
+  line([
+    'path',
+    'updates/s (best)',
+    'ms (best)',
+    'vs raw (median)',
+    'client CPU µs/update',
+    'Redis CPU µs/update',
+  ]),
+);
+console.log(line(['---', '---:', '---:', '---:', '---:', '---:']));
 for (const row of rows) {
   console.log(
     line([
@@ -221,9 +251,14 @@ for (const row of rows) {
       Math.round(row.updatesPerSecond).toLocaleString('en-US'),
       row.ms.toFixed(0),
       `${(row.ratioToRaw * 100).toFixed(0)} %`,
+      row.clientCpuUs.toFixed(1),
+      row.redisCpuUs.toFixed(1),
     ]),
   );
 }
+console.log(
+  `\nratios per run (raw time / ours): ${JSON.stringify(ratios, (_, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v))}`,
+);
 console.log(`\n| single awaited update | p50 ms | p99 ms | max ms |\n| --- | ---: | ---: | ---: |`);
 console.log(line(['StateStore.apply', single.p50.toFixed(3), single.p99.toFixed(3), single.max.toFixed(1)]));
 console.log(

@@ -205,14 +205,17 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const recordClosedTrades = options.recordClosedTrades ?? true;
   // A packed array of doubles: 8 bytes a trade.
   const tradePnls: number[] = [];
-  const subscriptions = [
-    engine.fills$.subscribe((fill) => {
+  // Plain callbacks, not fills$/closedTrades$: RxJS allocates per event even for one subscriber.
+  engine.setRecorder({
+    fill(fill) {
       if (recordFills) fills.push(fill);
-    }),
-    engine.closedTrades$.subscribe((trade) => {
+    },
+    closedTrade(trade) {
       if (recordClosedTrades) closedTrades.push(trade);
       else tradePnls.push(trade.pnl);
-    }),
+    },
+  });
+  const subscriptions = [
     engine.strategyEvents$.subscribe((event) => {
       if (event.type === 'StrategyFailed') strategyEvents.push(event);
     }),
@@ -302,6 +305,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     options.onProgress?.({ bars, total, ts: lastTs });
   } finally {
     await engine.stop();
+    engine.setRecorder(undefined);
     for (const s of subscriptions) s.unsubscribe();
   }
 

@@ -72,6 +72,12 @@ export interface EngineOptions {
 
 const STATE_RANK = { ACTIVE: 0, REDUCING: 1, HALTED: 2 } as const;
 
+/** @internal See {@link TradingEngine.setRecorder}. */
+export interface TradeRecorder {
+  fill(fill: Fill): void;
+  closedTrade(trade: ClosedTrade): void;
+}
+
 interface SymbolState {
   readonly instrument: Instrument;
   lastPrice: number;
@@ -131,6 +137,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
   #tradingReason = 'initial';
   readonly #accountStates = new Map<string, { state: TradingState; reason: string; ts: number }>();
   #venueSubscription: Pick<Subscription, 'unsubscribe'> | undefined;
+  #recorder: TradeRecorder | undefined;
   #manualSeq = 0;
 
   readonly #bars = new Subject<Bar>();
@@ -612,11 +619,15 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       const account = this.#account(event.accountId);
       const { closed } = account.applyFill(event, instrument);
       this.#publishOrderEvent(event, runner);
+      this.#recorder?.fill(event);
       if (this.#fills.observed) this.#fills.next(event);
       this.#publishAccount(account, event.instrumentId);
       for (let i = 0; i < this.#monitors.length; i++)
         (this.#monitors[i] as RiskMonitor).onAccountUpdate(account, event.tsEvent);
-      if (closed && this.#closedTrades.observed) this.#closedTrades.next(closed);
+      if (closed) {
+        this.#recorder?.closedTrade(closed);
+        if (this.#closedTrades.observed) this.#closedTrades.next(closed);
+      }
       if (runner?.active) {
         try {
           runner.strategy.onFill(event);
@@ -833,6 +844,15 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       for (const book of account.strategyPositions.get(strategyId)?.values() ?? []) out.push(book.snapshot());
     }
     return out;
+  }
+
+  /**
+   * @internal Hands every fill and closed trade to `recorder` as it happens, before `fills$` and
+   * `closedTrades$` see it: the backtest runner's records, without RxJS's per-event layers. One at a
+   * time; `undefined` removes it.
+   */
+  setRecorder(recorder: TradeRecorder | undefined): void {
+    this.#recorder = recorder;
   }
 
   /** Registers an equity monitor (see RiskMonitor); returns its unregister function. */

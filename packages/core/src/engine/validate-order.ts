@@ -1,8 +1,11 @@
 import type { OrderRequest } from '../model/order';
 
-const SIDES = new Set(['buy', 'sell']);
-const TYPES = new Set(['market', 'limit', 'stop', 'stopLimit']);
-const TIFS = new Set(['GTC', 'IOC', 'FOK', 'DAY']);
+// Comparisons, not Set lookups: string literals are interned, so each is a pointer compare.
+const isSide = (v: unknown): boolean => v === 'buy' || v === 'sell';
+const isType = (v: unknown): boolean => v === 'market' || v === 'limit' || v === 'stop' || v === 'stopLimit';
+const isTif = (v: unknown): boolean => v === 'GTC' || v === 'IOC' || v === 'FOK' || v === 'DAY';
+const badId = (v: unknown): boolean =>
+  v !== undefined && (typeof v !== 'string' || v.length === 0 || v.length > 64);
 const positive = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && n > 0;
 /** String(value) throws for objects without a usable toString/valueOf; a message must never throw. */
 const show = (value: unknown): string => {
@@ -23,8 +26,8 @@ export function validateOrderRequest(r: OrderRequest): string | undefined {
   if (typeof r.instrumentId !== 'string' || r.instrumentId.length === 0 || r.instrumentId.length > 64) {
     return 'instrumentId must be a string of 1..64 characters';
   }
-  if (!SIDES.has(r.side)) return `side must be buy or sell, got ${show(r.side)}`;
-  if (!TYPES.has(r.type)) return `type must be market, limit, stop or stopLimit, got ${show(r.type)}`;
+  if (!isSide(r.side)) return `side must be buy or sell, got ${show(r.side)}`;
+  if (!isType(r.type)) return `type must be market, limit, stop or stopLimit, got ${show(r.type)}`;
   if (!positive(r.quantity)) return `quantity must be a finite number > 0, got ${show(r.quantity)}`;
   const needsPrice = r.type === 'limit' || r.type === 'stopLimit';
   const needsTrigger = r.type === 'stop' || r.type === 'stopLimit';
@@ -38,15 +41,12 @@ export function validateOrderRequest(r: OrderRequest): string | undefined {
       ? `triggerPrice must be a finite number > 0 for ${r.type}`
       : `triggerPrice is not allowed for ${r.type}`;
   }
-  if (r.timeInForce !== undefined && !TIFS.has(r.timeInForce))
+  if (r.timeInForce !== undefined && !isTif(r.timeInForce))
     return `timeInForce ${show(r.timeInForce)} is unknown`;
   if (r.postOnly && r.type !== 'limit') return 'only limit orders can be post-only';
-  for (const key of ['clientOrderId', 'accountId', 'strategyId'] as const) {
-    const v = r[key];
-    if (v !== undefined && (typeof v !== 'string' || v.length === 0 || v.length > 64)) {
-      return `${key} must be a string of 1..64 characters`;
-    }
-  }
+  if (badId(r.clientOrderId)) return 'clientOrderId must be a string of 1..64 characters';
+  if (badId(r.accountId)) return 'accountId must be a string of 1..64 characters';
+  if (badId(r.strategyId)) return 'strategyId must be a string of 1..64 characters';
   if (r.reduceOnly !== undefined && typeof r.reduceOnly !== 'boolean') return 'reduceOnly must be a boolean';
   if (r.postOnly !== undefined && typeof r.postOnly !== 'boolean') return 'postOnly must be a boolean';
   return undefined;

@@ -53,6 +53,8 @@ interface Working {
   status: OrderStatusReport['status'];
   /** Key of the venue-side position this order trades (account | instrument), built once. */
   positionKey: string;
+  /** Still working (false once filled, canceled, expired or rejected): no map lookup per bar. */
+  live: boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -155,6 +157,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, EventListenerSo
       venueOrderId,
       status: 'accepted',
       positionKey: `${order.accountId}|${order.instrumentId}`,
+      live: true,
     };
     this.#byId.set(order.clientOrderId, working);
     let list = this.#working.get(order.instrumentId);
@@ -238,7 +241,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, EventListenerSo
   /** Expires or matches one working order on a bar; returns the quantity units filled. */
   #processOnBar(w: Working, bar: Bar, volumeLeft: number): number {
     const day = this.#barDay;
-    if (!this.#byId.has(w.order.clientOrderId)) return 0;
+    if (!w.live) return 0;
     const first = !w.evaluated;
     if (first) {
       w.evaluated = true;
@@ -260,7 +263,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, EventListenerSo
     const list = this.#working.get(tick.symbol);
     if (list === undefined || list.length === 0) return;
     for (const w of list.slice()) {
-      if (!this.#byId.has(w.order.clientOrderId)) continue;
+      if (!w.live) continue;
       const first = !w.evaluated;
       w.evaluated = true;
       const o = w.order;
@@ -470,7 +473,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, EventListenerSo
   }
 
   #cancelRest(w: Working): void {
-    if (!this.#byId.has(w.order.clientOrderId)) return;
+    if (!w.live) return;
     this.#remove(w);
     this.#report(w, 'canceled');
     this.#emit({ type: 'OrderCanceled', ...this.#base(w.order) });
@@ -493,6 +496,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, EventListenerSo
   }
 
   #remove(w: Working): void {
+    w.live = false;
     this.#byId.delete(w.order.clientOrderId);
     const list = this.#working.get(w.order.instrumentId);
     if (list === undefined) return;

@@ -369,6 +369,12 @@ describe('order state machine (examples)', () => {
 });
 
 describe('order records (the engine applies events in place)', () => {
+  it('nextStatus knows only the table: no answer for an unknown status or for Object.prototype names', () => {
+    expect(nextStatus('accepted', 'OrderFilled')).toBe('partiallyFilled');
+    expect(nextStatus('filled', 'toString' as OrderEvent['type'])).toBeUndefined();
+    expect(nextStatus('constructor' as OrderStatus, 'OrderFilled')).toBeUndefined();
+  });
+
   it('isOpen is true exactly for the statuses that are neither terminal nor initialized', () => {
     for (const status of Object.keys(ORDER_TRANSITIONS) as OrderStatus[]) {
       const order = { ...newOrder(1, 0), status };

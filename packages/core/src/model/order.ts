@@ -184,8 +184,16 @@ export const ORDER_TRANSITIONS = {
 } as const satisfies Record<OrderStatus, Partial<Record<OrderEvent['type'], OrderStatus>>>;
 
 /** The status an event moves an order to, or undefined when the transition is illegal. */
+/** The table as Maps: a keyed lookup into an object literal by a varying string is a slow, megamorphic load. */
+const TRANSITION_MAPS: ReadonlyMap<OrderStatus, ReadonlyMap<string, OrderStatus>> = new Map(
+  Object.entries(ORDER_TRANSITIONS).map(([status, next]) => [
+    status as OrderStatus,
+    new Map(Object.entries(next) as [string, OrderStatus][]),
+  ]),
+);
+
 export function nextStatus(status: OrderStatus, eventType: OrderEvent['type']): OrderStatus | undefined {
-  return (ORDER_TRANSITIONS[status] as Partial<Record<OrderEvent['type'], OrderStatus>>)[eventType];
+  return TRANSITION_MAPS.get(status)?.get(eventType);
 }
 
 /** Creates the `initialized` order for a validated request. */

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../engine/backtest';
 import { isRxtradeError } from '../errors';
 import type { Bar } from '../model/market-data';
-import { optimize, walkForward } from './optimize';
+import { Optimizer, optimize, walkForward } from './optimize';
 import { FixtureSmaCross, fixtureBars } from './optimize.fixture';
 import { statisticsFrom } from './optimize-task';
 
@@ -169,6 +169,67 @@ describe('optimize', () => {
       }),
     );
     expect(isRxtradeError(error) && error.code).toBe('CANCELED');
+  });
+
+  it('an Optimizer serves several searches on the same workers, one after another, each equal to optimize()', async () => {
+    const optimizer = await Optimizer.start({
+      strategy,
+      data: { kind: 'bars', bars },
+      instruments: [SYN],
+      workers: 2,
+    });
+    try {
+      expect(optimizer.workers).toBe(2);
+      const other = { fast: [4, 6], slow: [15, 25] };
+      // Issued together: the second waits for the first.
+      const [first, second] = await Promise.all([
+        optimizer.search({ space, metric: 'totalReturn' }),
+        optimizer.search({ space: other }),
+      ]);
+      const alone = await optimize({
+        strategy,
+        data: { kind: 'bars', bars },
+        instruments: [SYN],
+        space,
+        metric: 'totalReturn',
+        workers: 0,
+      });
+      expect(first.rows).toEqual(alone.rows);
+      expect(second.rows.map((r) => r.params)).toHaveLength(4);
+      const third = await optimizer.search({ space, metric: 'totalReturn' });
+      expect(third.rows).toEqual(first.rows);
+      // A bad space is refused without harming the workers.
+      const refused = await rejection(optimizer.search({ space: { fats: [1] } }));
+      expect(isRxtradeError(refused) && refused.code).toBe('INVALID_ARGUMENT');
+      expect((await optimizer.search({ space: other })).rows).toEqual(second.rows);
+    } finally {
+      await optimizer.close();
+    }
+    await optimizer.close(); // idempotent
+    const closed = await rejection(optimizer.search({ space }));
+    expect(isRxtradeError(closed) && closed.code).toBe('CLOSED');
+  });
+
+  it('a canceled search closes its Optimizer, so late results of its stopped workers cannot reach another search', async () => {
+    const optimizer = await Optimizer.start({
+      strategy,
+      data: { kind: 'bars', bars },
+      instruments: [SYN],
+      workers: 2,
+    });
+    const controller = new AbortController();
+    const error = await rejection(
+      optimizer.search({
+        space: { fast: { min: 2, max: 9, int: true }, slow: { min: 10, max: 100, step: 1 } },
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.completed === 3) controller.abort();
+        },
+      }),
+    );
+    expect(isRxtradeError(error) && error.code).toBe('CANCELED');
+    const after = await rejection(optimizer.search({ space }));
+    expect(isRxtradeError(after) && after.code).toBe('CLOSED');
   });
 
   it('walk-forward: optimise in sample, test the best out of sample, window by window', async () => {

@@ -165,9 +165,9 @@ function rank(
   }));
 }
 
-async function search(
+async function runSearch(
   pool: TaskPool,
-  options: OptimizeOptions,
+  options: OptimizerSearchOptions,
   sets: readonly ParamSet[],
 ): Promise<{ rows: OptimizeRow[]; metric: OptimizeMetric; direction: 'max' | 'min' }> {
   const metric = options.metric ?? 'sharpe';
@@ -208,11 +208,107 @@ async function search(
   return { rows: rank(evaluated, metric, direction), metric, direction };
 }
 
+/** What every search on an {@link Optimizer} shares: the strategy, the bars, the settings, the workers. */
+export type OptimizerOptions = Pick<
+  OptimizeOptions,
+  'strategy' | 'data' | 'instruments' | 'params' | 'backtest' | 'workers' | 'execArgv' | 'signal'
+>;
+
+/** One search on an {@link Optimizer}: the space and how to rank it (`signal` cancels this search). */
+export type OptimizerSearchOptions = Omit<OptimizeOptions, Exclude<keyof OptimizerOptions, 'signal'>>;
+
+/**
+ * Worker threads that load the strategy module and the bars once and then serve many searches: a
+ * coarse grid then a finer one around its best, random draws in rounds, an interactive session.
+ * Each worker also keeps the machine code V8 compiled for the backtest's hot path, so a second
+ * search runs at full speed from its first backtest; a fresh worker spends roughly its first second
+ * compiling (see docs/guides/optimisation.md). {@link optimize} is `start`, one `search`, `close`.
+ *
+ * Searches on one optimizer run one after another (a second call waits for the first). A canceled
+ * search, or one whose worker failed, closes the optimizer: its workers were stopped mid-task.
+ *
+ * @example
+ * const optimizer = await Optimizer.start({ strategy, data: { kind: 'sp500' }, instruments: [SP500_INSTRUMENT] });
+ * try {
+ *   const coarse = await optimizer.search({ space: { fast: { min: 5, max: 50, step: 5 }, slow: [100, 150, 200] } });
+ *   const f = coarse.best?.params.fast as number;
+ *   const fine = await optimizer.search({ space: { fast: { min: f - 4, max: f + 4, int: true }, slow: [100, 150, 200] } });
+ * } finally {
+ *   await optimizer.close();
+ * }
+ */
+export class Optimizer {
+  readonly #pool: TaskPool;
+  /** The previous search, settled: the next one starts after it. */
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  private constructor(pool: TaskPool) {
+    this.#pool = pool;
+  }
+
+  /** Starts the workers (each loads the strategy and the bars) and resolves once all are ready. */
+  static async start(options: OptimizerOptions): Promise<Optimizer> {
+    if (options.signal?.aborted) throw canceled();
+    const workers = Math.max(0, Math.floor(options.workers ?? availableParallelism()));
+    const pool = await TaskPool.start(toSetup(options), {
+      workers,
+      execArgv: options.execArgv,
+      signal: options.signal,
+    });
+    return new Optimizer(pool);
+  }
+
+  /** Worker threads (0: backtests run in this thread). */
+  get workers(): number {
+    return this.#pool.size;
+  }
+
+  /** Grid or random search over the space; the ranked table. `elapsedMs` is this search's time. */
+  search(options: OptimizerSearchOptions): Promise<OptimizeResult> {
+    const run = this.#queue.then(() => this.#search(options));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #search(options: OptimizerSearchOptions): Promise<OptimizeResult> {
+    if (this.#closed) {
+      throw new RxtradeError({ code: 'CLOSED', message: 'this optimizer is closed; start a new one' });
+    }
+    if (options.signal?.aborted) throw canceled();
+    const start = performance.now();
+    const sets = parameterSets(options, this.#pool.paramKeys);
+    try {
+      const { rows, metric, direction } = await runSearch(this.#pool, options, sets);
+      return {
+        metric,
+        direction,
+        rows,
+        best: rows[0],
+        workers: this.#pool.size,
+        elapsedMs: performance.now() - start,
+      };
+    } catch (error) {
+      // The workers may still be running this search's batches: their late results must not reach
+      // the next search, so the pool goes.
+      await this.close();
+      throw error;
+    }
+  }
+
+  /** Terminates the workers. Idempotent; a search after it rejects with CLOSED. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#pool.close();
+  }
+}
+
 /**
  * Grid or random search over a strategy's parameters, one backtest per parameter set, spread over
  * worker threads (one per core by default). Each worker loads the strategy module (path + export
  * name) and the bars (a description, or an array shared once) and answers one backtest at a time;
- * results come back as a table ranked by any numeric `BacktestStatistics` field.
+ * results come back as a table ranked by any numeric `BacktestStatistics` field. To run several
+ * searches on the same workers, use an {@link Optimizer}.
  *
  * TypeScript: from rxtrade's sources (under tsx or vitest) the workers register tsx themselves and
  * resolve `@rxtrade/*` to sources; from the built package they load `dist/strategy/optimize-worker`
@@ -230,24 +326,14 @@ async function search(
  * console.table(result.rows.slice(0, 10).map((r) => ({ ...r.params, sharpe: r.score })));
  */
 export async function optimize(options: OptimizeOptions): Promise<OptimizeResult> {
-  if (options.signal?.aborted) throw canceled();
   const start = performance.now();
-  const setup = toSetup(options);
-  const workers = Math.max(0, Math.floor(options.workers ?? availableParallelism()));
-  const pool = await TaskPool.start(setup, { workers, execArgv: options.execArgv, signal: options.signal });
+  const optimizer = await Optimizer.start(options);
   try {
-    const sets = parameterSets(options, pool.paramKeys);
-    const { rows, metric, direction } = await search(pool, options, sets);
-    return {
-      metric,
-      direction,
-      rows,
-      best: rows[0],
-      workers: pool.size,
-      elapsedMs: performance.now() - start,
-    };
+    const result = await optimizer.search(options);
+    // Start-up included, as always: optimize() times the whole call.
+    return { ...result, elapsedMs: performance.now() - start };
   } finally {
-    await pool.close();
+    await optimizer.close();
   }
 }
 
@@ -359,7 +445,7 @@ export async function walkForward(options: WalkForwardOptions): Promise<WalkForw
       const b = bounds[w] as (typeof bounds)[number];
       const isRange = { from: ts[b.is[0]] as number, to: at(b.is[1]) };
       const oosRange = { from: ts[b.oos[0]] as number, to: at(b.oos[1]) };
-      const found = await search(
+      const found = await runSearch(
         pool,
         {
           ...options,

@@ -119,16 +119,16 @@ export class AccountBook {
     const book = this.book(instrument);
     const valueBefore = book.valueUnits;
     const wasOpen = book.qtyUnits !== 0;
-    const { cashDelta, realizedDelta, closed } = book.applyFill(input);
-    this.cashUnits += cashDelta;
-    this.realizedUnits += realizedDelta;
+    const closed = book.apply(input, true);
+    this.cashUnits += book.lastCashDelta;
+    this.realizedUnits += book.lastRealizedDelta;
     this.feeUnits += input.feeUnits;
     this.valueUnits += book.valueUnits - valueBefore;
     this.openPositions += (book.qtyUnits !== 0 ? 1 : 0) - (wasOpen ? 1 : 0);
     this.tsLast = fill.tsEvent;
     if (fill.strategyId) {
       const virtual = this.strategyBook(fill.strategyId, instrument);
-      virtual.applyFill(input);
+      virtual.apply(input, false);
       virtual.setMark(book.markPxUnits, fill.tsEvent);
     }
     return { book, closed };

@@ -2,6 +2,14 @@ import { divRound, fromUnits, mulDivRound, pow10 } from '../model/decimal';
 import type { Instrument } from '../model/instrument';
 import type { ClosedTrade, Position } from '../model/position';
 
+/** One fill in integer units: signed quantity (+ buy, − sell), price, fee (minor units), time. */
+export interface FillUnits {
+  readonly signedQtyUnits: number;
+  readonly pxUnits: number;
+  readonly feeUnits: number;
+  readonly ts: number;
+}
+
 /**
  * Exact netting accounting for one instrument: integer quantity units and integer minor units of
  * the account currency. A fill moves cash by its notional rounded (half-even) to the minor unit;
@@ -22,6 +30,10 @@ export class PositionBook {
   markPxUnits = 0;
   /** Signed market value at the mark, minor units. */
   valueUnits = 0;
+  /** @internal Cash moved by the last fill applied, minor units (see {@link apply}). */
+  lastCashDelta = 0;
+  /** @internal Realized PnL of the last fill applied, minor units. */
+  lastRealizedDelta = 0;
   tsLast = 0;
 
   readonly #currencyPrecision: number;
@@ -64,11 +76,21 @@ export class PositionBook {
    * Applies one fill (signed quantity: + buy, − sell). Returns the change in cash, minor units,
    * and the closed trade if this fill ended a round trip.
    */
-  applyFill(fill: { signedQtyUnits: number; pxUnits: number; feeUnits: number; ts: number }): {
+  applyFill(fill: FillUnits): {
     cashDelta: number;
     realizedDelta: number;
     closed: ClosedTrade | undefined;
   } {
+    const closed = this.apply(fill, true);
+    return { cashDelta: this.lastCashDelta, realizedDelta: this.lastRealizedDelta, closed };
+  }
+
+  /**
+   * @internal {@link applyFill} for the accounts' hot path, without a result object: the deltas are
+   * left in `lastCashDelta` and `lastRealizedDelta`, and with `describeTrade` false a closed trade is
+   * not built (a strategy's virtual book: nobody reads its trades).
+   */
+  apply(fill: FillUnits, describeTrade: boolean): ClosedTrade | undefined {
     const { signedQtyUnits: f, pxUnits, feeUnits, ts } = fill;
     const q = this.qtyUnits;
     const absF = Math.abs(f);
@@ -92,7 +114,7 @@ export class PositionBook {
         // The fill flips the position: the rest opens a new trade in the other direction.
         const openingNotional = notional - closingNotional;
         this.#tradeFees += mulDivRound(feeUnits, closedQty, absF);
-        closed = this.#closeTrade(ts, Math.sign(q));
+        if (describeTrade) closed = this.#closeTrade(ts, Math.sign(q));
         this.#startTrade(ts);
         this.#tradeFees += feeUnits - mulDivRound(feeUnits, closedQty, absF);
         this.costUnits += Math.sign(f) * openingNotional;
@@ -100,7 +122,7 @@ export class PositionBook {
         this.#tradeEntryQty += openingQty;
       } else {
         this.#tradeFees += feeUnits;
-        if (q + f === 0) closed = this.#closeTrade(ts, Math.sign(q));
+        if (q + f === 0 && describeTrade) closed = this.#closeTrade(ts, Math.sign(q));
       }
     } else {
       this.costUnits += Math.sign(f) * notional;
@@ -115,7 +137,9 @@ export class PositionBook {
     if (this.markPxUnits === 0) this.markPxUnits = pxUnits;
     this.#revalue();
     // Buying spends cash, selling receives it; fees always cost.
-    return { cashDelta: -Math.sign(f) * notional - feeUnits, realizedDelta, closed };
+    this.lastCashDelta = -Math.sign(f) * notional - feeUnits;
+    this.lastRealizedDelta = realizedDelta;
+    return closed;
   }
 
   /** Marks the position at a new price (price units). Returns the change in market value, minor units. */

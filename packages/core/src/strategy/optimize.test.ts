@@ -15,6 +15,22 @@ const strategy = { path: fixture, export: 'FixtureSmaCross' };
 const SYN = { id: 'SYN', pricePrecision: 2, quantityPrecision: 0, takerFee: 0.001, makerFee: 0.001 };
 const space = { fast: [3, 5, 8], slow: { min: 10, max: 30, step: 10 } };
 
+/** A space large enough to still be running when it cancels itself at its third result. */
+function cancelingAtThird(): {
+  space: { fast: { min: number; max: number; int: true }; slow: { min: number; max: number; step: number } };
+  signal: AbortSignal;
+  onProgress: (p: { completed: number }) => void;
+} {
+  const controller = new AbortController();
+  return {
+    space: { fast: { min: 2, max: 9, int: true }, slow: { min: 10, max: 100, step: 1 } },
+    signal: controller.signal,
+    onProgress: (p) => {
+      if (p.completed === 3) controller.abort();
+    },
+  };
+}
+
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;
@@ -154,18 +170,13 @@ describe('optimize', () => {
   });
 
   it('cancels: the AbortSignal terminates the workers and rejects with CANCELED', async () => {
-    const controller = new AbortController();
     const error = await rejection(
       optimize({
         strategy,
         data: { kind: 'bars', bars },
         instruments: [SYN],
-        space: { fast: { min: 2, max: 9, int: true }, slow: { min: 10, max: 100, step: 1 } },
         workers: 2,
-        signal: controller.signal,
-        onProgress: (p) => {
-          if (p.completed === 3) controller.abort();
-        },
+        ...cancelingAtThird(),
       }),
     );
     expect(isRxtradeError(error) && error.code).toBe('CANCELED');
@@ -217,16 +228,7 @@ describe('optimize', () => {
       instruments: [SYN],
       workers: 2,
     });
-    const controller = new AbortController();
-    const error = await rejection(
-      optimizer.search({
-        space: { fast: { min: 2, max: 9, int: true }, slow: { min: 10, max: 100, step: 1 } },
-        signal: controller.signal,
-        onProgress: (p) => {
-          if (p.completed === 3) controller.abort();
-        },
-      }),
-    );
+    const error = await rejection(optimizer.search(cancelingAtThird()));
     expect(isRxtradeError(error) && error.code).toBe('CANCELED');
     const after = await rejection(optimizer.search({ space }));
     expect(isRxtradeError(after) && after.code).toBe('CLOSED');

@@ -23,7 +23,7 @@
  * (diagnostic: `node --single-threaded-gc` gave 1.82–1.85× on warm workers; a process-wide V8 flag
  * a library must not set).
  *
- * Run: npx tsx --conditions=rxtrade-source bench/optimize.ts   (BENCH_RUNS=3, BENCH_SLOW_STEP=2)
+ * Run: npx tsx --conditions=rxtrade-source bench/optimize.ts   (BENCH_RUNS=5, BENCH_SLOW_STEP=2)
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -32,7 +32,7 @@ import { type OptimizeResult, Optimizer, type OptimizerSearchOptions } from '@rx
 import { SP500_INSTRUMENT } from '@rxtrade/datasets';
 import { table } from './synthetic';
 
-const runs = Number(process.env['BENCH_RUNS'] ?? 3);
+const runs = Number(process.env['BENCH_RUNS'] ?? 5);
 const slowStep = Number(process.env['BENCH_SLOW_STEP'] ?? 2);
 const strategyPath = fileURLToPath(new URL('../examples/sma-crossover/src/strategy.ts', import.meta.url));
 const space = { fast: { min: 2, max: 40, int: true }, slow: { min: 20, max: 200, step: slowStep } };

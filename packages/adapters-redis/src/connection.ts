@@ -195,12 +195,7 @@ export function openConnection(
         message: `${component}: client must be an ioredis client`,
       });
     }
-    if (connection.client.options.keyPrefix) {
-      throw new RxtradeError({
-        code: 'INVALID_CONFIG',
-        message: `${component}: the client has ioredis keyPrefix set; use this package's \`prefix\` option instead (SCAN patterns and script keys must be prefixed consistently)`,
-      });
-    }
+    if (connection.client.options.keyPrefix) throw keyPrefixRefused(component, 'the client has');
     owned = options.dedicated === true;
     client = owned ? connection.client.duplicate(options.overrides) : connection.client;
   } else {
@@ -210,6 +205,7 @@ export function openConnection(
         message: `${component}: url must be a non-empty string`,
       });
     }
+    if (connection.redisOptions?.keyPrefix) throw keyPrefixRefused(component, 'redisOptions set');
     owned = true;
     client = new Redis(
       connection.url,
@@ -413,8 +409,8 @@ export class LuaScript {
  * ioredis's Command constructor would copy them again with `Array.prototype.flat`, which costs about
  * 0.1 µs per argument — over 100 µs for a call of 64 applies, a sixth of the client's CPU. The
  * arguments are set after construction, where the constructor would have put its copy; ioredis
- * reads them only when it writes the command. Not for a client with `keyPrefix` (the constructor
- * prefixes the keys): {@link TurnBatcher} sends those the usual way.
+ * reads them only when it writes the command. It would skip ioredis's `keyPrefix` (the constructor
+ * prefixes the keys), which is why a connection with one is refused at open.
  */
 class FlatCommand extends Command {
   constructor(name: string, args: string[], client: Redis) {
@@ -475,6 +471,14 @@ class ScriptBatch {
     const mapped = toRxtradeError(error, this.spec.context);
     for (const reject of this.rejects) reject(mapped);
   }
+}
+
+/** ioredis's keyPrefix would prefix commands but not SCAN patterns or the keys scripts build. */
+function keyPrefixRefused(component: string, where: string): RxtradeError {
+  return new RxtradeError({
+    code: 'INVALID_CONFIG',
+    message: `${component}: ${where} ioredis keyPrefix; use this package's \`prefix\` option instead (SCAN patterns and script keys must be prefixed consistently)`,
+  });
 }
 
 const isNoScript = (error: unknown): boolean =>
@@ -581,9 +585,8 @@ class TurnBatcher {
         ? (['eval', script.source] as const)
         : (['evalsha', script.sha] as const);
       const args = [first, String(item.keys.length)].concat(item.keys, item.args);
-      if (this.client.options.keyPrefix) pipeline.call(name, args);
       // What client.pipeline() returns is a Pipeline; its type only shows the command methods.
-      else (pipeline as unknown as Pipeline).sendCommand(new FlatCommand(name, args, this.client));
+      (pipeline as unknown as Pipeline).sendCommand(new FlatCommand(name, args, this.client));
     }
     this.#inFlight++;
     pipeline.exec().then(

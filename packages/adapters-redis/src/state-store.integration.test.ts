@@ -177,7 +177,7 @@ describe.skipIf(!redisUp).each(applyScriptVariants)('RedisStateStore, $script sc
       await expect(pending).rejects.toSatisfy(code('CLOSED'));
     });
 
-    it('does not quit a client it was given, and refuses one with ioredis keyPrefix', async () => {
+    it('does not quit a client it was given, and refuses ioredis keyPrefix on a client or in redisOptions', async () => {
       const client = createRedisClient(REDIS_URL);
       try {
         const shared = createRedisStateStore({ client }, { prefix: `${run}shared:` });
@@ -191,6 +191,12 @@ describe.skipIf(!redisUp).each(applyScriptVariants)('RedisStateStore, $script sc
       const prefixed = new Redis(REDIS_URL, { keyPrefix: 'x:', lazyConnect: true });
       expect(() => createRedisStateStore({ client: prefixed })).toThrow(
         expect.objectContaining({ code: 'INVALID_CONFIG' }),
+      );
+      expect(() => createRedisStateStore({ url: REDIS_URL, redisOptions: { keyPrefix: 'x:' } })).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_CONFIG',
+          message: expect.stringContaining('redisOptions set'),
+        }),
       );
       expect(() => createRedisStateStore({ url: REDIS_URL }, { dedupeTtlSeconds: -1 })).toThrow(
         expect.objectContaining({ code: 'INVALID_CONFIG' }),

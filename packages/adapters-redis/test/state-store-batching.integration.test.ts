@@ -382,24 +382,6 @@ describe.skipIf(!binary).each(applyScriptVariants)(
       ).toEqual(APPLIED);
     });
 
-    it('on a connection with ioredis keyPrefix (redisOptions), script calls get it like every other command', async () => {
-      store = openStateStore(
-        { url: server.url, redisOptions: { keyPrefix: 'kp:' } },
-        { prefix, maxBatchSize: 4 },
-        internals,
-      );
-      const outcomes = await Promise.all([
-        ...Array.from({ length: 6 }, (_, i) =>
-          store.apply({ eventId: `k${i}`, ops: [{ op: 'set', key: 'p', fields: { last: String(i) } }] }),
-        ),
-        store.apply({ eventId: 'k0', ops: [{ op: 'incrBy', key: 'p', field: 'n', by: 1 }] }),
-      ]);
-      expect(outcomes).toEqual([...Array.from({ length: 6 }, () => APPLIED), DUPLICATE]);
-      expect(await store.get('p')).toEqual({ last: '5' });
-      expect(await admin.hgetall(`kp:${redisKeys(prefix).state('p')}`)).toEqual({ last: '5' });
-      expect(await admin.exists(`kp:${redisKeys(prefix).event('k5')}`)).toBe(1);
-    });
-
     it('refuses a bad maxBatchSize', () => {
       for (const maxBatchSize of [0, 1.5, -1]) {
         expect(() => createRedisStateStore({ url: server.url }, { maxBatchSize })).toThrow(

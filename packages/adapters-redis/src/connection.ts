@@ -110,7 +110,10 @@ export interface ConnectionHandle {
   run<T>(context: ErrorContext, fn: (client: Redis) => Promise<T>): Promise<T>;
   /** Sends one command through the batcher (issue order kept); errors mapped as by `run`. */
   send<T>(context: ErrorContext, add: (pipeline: ChainableCommander) => void): Promise<T>;
-  /** Runs a Lua script through the batcher: EVALSHA, then EVAL if Redis answers NOSCRIPT. */
+  /**
+   * Runs a Lua script through the batcher: EVALSHA, then EVAL if Redis answers NOSCRIPT, in issue
+   * order like batched scripts (nothing issued later runs before the call that must go again).
+   */
   script(context: ErrorContext, call: ScriptCall): Promise<unknown>;
   /**
    * Runs one call of a script that takes many (`spec`), through the batcher: `append` adds the call's
@@ -301,19 +304,9 @@ export function openConnection(
         (error: unknown) => Promise.reject(toRxtradeError(error, context)),
       );
     }
-    const { script, keys, args } = call;
-    const mapError = (error: unknown): never => {
+    return batcher.script(call).then(undefined, (error: unknown) => {
       throw toRxtradeError(error, context);
-    };
-    return batcher
-      .send((p) => p.evalsha(script.sha, keys.length, ...keys, ...args))
-      .then(undefined, (error) => {
-        // NOSCRIPT: the script cache is empty (restart, failover, SCRIPT FLUSH) and nothing ran.
-        if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) return mapError(error);
-        return batcher
-          .send((p) => p.eval(script.source, keys.length, ...keys, ...args))
-          .then(undefined, mapError);
-      });
+    });
   };
 
   const batchScript = (
@@ -428,6 +421,22 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
+/** One call of an unbatched script (see {@link ConnectionHandle.script}): EVALSHA, or EVAL after NOSCRIPT. */
+class ScriptItem {
+  /** Answered NOSCRIPT: goes again as EVAL (with the script's source). */
+  viaEval = false;
+
+  constructor(
+    readonly call: ScriptCall,
+    readonly settle: { resolve: (value: unknown) => void; reject: (error: unknown) => void },
+  ) {}
+
+  args(): string[] {
+    const { script, keys, args } = this.call;
+    return [this.viaEval ? script.source : script.sha, String(keys.length), ...keys, ...args.map(String)];
+  }
+}
+
 /** Calls of one script sharing an EVALSHA (see {@link ConnectionHandle.batchScript}). */
 class ScriptBatch {
   readonly keys: string[] = [];
@@ -497,12 +506,12 @@ const isNoScript = (error: unknown): boolean =>
  * later call cannot overtake an earlier one that must go again.
  */
 class TurnBatcher {
-  #pending: Array<Pending | ScriptBatch> = [];
+  #pending: Array<Pending | ScriptBatch | ScriptItem> = [];
   #barriers: Array<() => void> = [];
   /** Pipelines written and not yet answered. */
   #inFlight = 0;
   /** Script calls that answered NOSCRIPT, in issue order, to re-send before anything else. */
-  #again: ScriptBatch[] = [];
+  #again: Array<ScriptBatch | ScriptItem> = [];
 
   constructor(
     private readonly client: Redis,
@@ -513,6 +522,11 @@ class TurnBatcher {
     return new Promise<T>((resolve, reject) => {
       this.#enqueue({ add, resolve: resolve as (value: unknown) => void, reject });
     });
+  }
+
+  /** One call of an unbatched script, kept in order through NOSCRIPT like batched ones. */
+  script(call: ScriptCall): Promise<unknown> {
+    return new Promise((resolve, reject) => this.#enqueue(new ScriptItem(call, { resolve, reject })));
   }
 
   /** Adds a call to the last queued batch of `spec` if nothing was queued after it and it has room. */
@@ -551,7 +565,7 @@ class TurnBatcher {
     return this.#again.length > 0;
   }
 
-  #enqueue(item: Pending | ScriptBatch): void {
+  #enqueue(item: Pending | ScriptBatch | ScriptItem): void {
     this.#pending.push(item);
     if (this.#pending.length === 1 && !this.#holding) setImmediate(this.#flush);
   }
@@ -574,6 +588,12 @@ class TurnBatcher {
     const pipeline = this.client.pipeline();
     const version = this.serverVersion();
     for (const item of items) {
+      if (item instanceof ScriptItem) {
+        const args = item.args();
+        const name = item.viaEval ? 'eval' : 'evalsha';
+        (pipeline as unknown as Pipeline).sendCommand(new FlatCommand(name, args, this.client));
+        continue;
+      }
       if (!(item instanceof ScriptBatch)) {
         item.add(pipeline);
         continue;
@@ -594,7 +614,14 @@ class TurnBatcher {
         items.forEach((item, i) => {
           const result = results?.[i];
           const error = result ? result[0] : new Error('Redis pipeline returned no reply');
-          if (!(item instanceof ScriptBatch)) {
+          if (item instanceof ScriptItem) {
+            if (!error) item.settle.resolve(result?.[1]);
+            else if (!item.viaEval && isNoScript(error)) {
+              // Nothing of it ran: it goes again, as EVAL, before anything issued after it.
+              item.viaEval = true;
+              this.#again.push(item);
+            } else item.settle.reject(error);
+          } else if (!(item instanceof ScriptBatch)) {
             if (error) item.reject(error);
             else item.resolve(result?.[1]);
           } else if (!error) {
@@ -612,6 +639,7 @@ class TurnBatcher {
       (error: unknown) => {
         for (const item of items) {
           if (item instanceof ScriptBatch) item.fail(error);
+          else if (item instanceof ScriptItem) item.settle.reject(error);
           else item.reject(error);
         }
         this.#answered();

@@ -1,6 +1,7 @@
-// Grid search over the SMA crossover's windows on the S&P 500, in worker threads; then a walk-forward.
+// Grid search over the SMA crossover's windows on the S&P 500, in worker threads; a coarse-to-fine
+// refinement on one Optimizer; then a walk-forward.
 // Run: npm start   (WORKERS=n to choose the thread count)
-import { formatTop, optimizeSma, walkForwardSma } from './scenario';
+import { formatTop, optimizeSma, refineSma, walkForwardSma } from './scenario';
 
 const workers = process.env['WORKERS'] === undefined ? undefined : Number(process.env['WORKERS']);
 let shown = 0;
@@ -20,6 +21,14 @@ console.log(
     `top 10 by ${result.metric}:\n`,
 );
 console.log(formatTop(result, 10));
+
+const { coarse, fine } = await refineSma(workers === undefined ? {} : { workers });
+const described = (r: typeof coarse) =>
+  `fast ${r.best?.params['fast']}/slow ${r.best?.params['slow']}, sharpe ${r.best?.score?.toFixed(3)} ` +
+  `(${r.rows.length} sets in ${r.elapsedMs.toFixed(0)} ms)`;
+console.log(
+  `\ncoarse to fine on one Optimizer: coarse best ${described(coarse)}; within 4 bars of it ${described(fine)}`,
+);
 
 const wf = await walkForwardSma(workers === undefined ? {} : { workers });
 console.log(

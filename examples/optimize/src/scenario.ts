@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import {
   type OptimizeResult,
   type OptimizeRow,
+  Optimizer,
   optimize,
   type ParamSpace,
   type WalkForwardResult,
@@ -60,6 +61,43 @@ export function optimizeSma(options: {
     ...(options.signal ? { signal: options.signal } : {}),
     onProgress: (p) => options.onProgress?.(p.completed, p.total),
   });
+}
+
+/**
+ * Coarse to fine on one set of workers: a coarse grid, then every window within a few bars of its
+ * best. The second search runs on workers that already loaded the strategy and the bars and already
+ * compiled the engine's hot path.
+ */
+export async function refineSma(
+  options: { coarse?: ParamSpace; radius?: number; workers?: number } = {},
+): Promise<{ coarse: OptimizeResult; fine: OptimizeResult }> {
+  const optimizer = await Optimizer.start({
+    strategy: STRATEGY,
+    data: { kind: 'sp500' },
+    instruments,
+    params: { quantity: 10 },
+    backtest: { initialCash: 100_000 },
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
+  });
+  try {
+    const coarse = await optimizer.search({
+      space: options.coarse ?? { fast: { min: 5, max: 50, step: 5 }, slow: { min: 20, max: 200, step: 10 } },
+      constraint: fastBelowSlow,
+      metric: 'sharpe',
+    });
+    const best = coarse.best?.params;
+    if (!best) return { coarse, fine: coarse };
+    const r = options.radius ?? 4;
+    const around = (x: number, min: number) => ({ min: Math.max(min, x - r), max: x + r, int: true });
+    const fine = await optimizer.search({
+      space: { fast: around(best['fast'] as number, 2), slow: around(best['slow'] as number, 3) },
+      constraint: fastBelowSlow,
+      metric: 'sharpe',
+    });
+    return { coarse, fine };
+  } finally {
+    await optimizer.close();
+  }
 }
 
 /** Walk-forward: optimise on 5 years, trade the winner for the next year (indicators warmed on the year before), roll by a year. */

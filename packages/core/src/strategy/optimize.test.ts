@@ -45,6 +45,13 @@ describe('optimize', () => {
   beforeAll(() => {
     bars = fixtureBars(600);
   });
+  /** What an optimisation over the fixture needs besides its space, on `workers` threads. */
+  const over = (workers: number) => ({
+    strategy,
+    data: { kind: 'bars' as const, bars },
+    instruments: [SYN],
+    workers,
+  });
 
   it('runs a grid in this thread and ranks by the metric; a row equals a direct backtest', async () => {
     const progress: number[] = [];
@@ -170,25 +177,12 @@ describe('optimize', () => {
   });
 
   it('cancels: the AbortSignal terminates the workers and rejects with CANCELED', async () => {
-    const error = await rejection(
-      optimize({
-        strategy,
-        data: { kind: 'bars', bars },
-        instruments: [SYN],
-        workers: 2,
-        ...cancelingAtThird(),
-      }),
-    );
+    const error = await rejection(optimize({ ...over(2), ...cancelingAtThird() }));
     expect(isRxtradeError(error) && error.code).toBe('CANCELED');
   });
 
   it('an Optimizer serves several searches on the same workers, one after another, each equal to optimize()', async () => {
-    const optimizer = await Optimizer.start({
-      strategy,
-      data: { kind: 'bars', bars },
-      instruments: [SYN],
-      workers: 2,
-    });
+    const optimizer = await Optimizer.start(over(2));
     try {
       expect(optimizer.workers).toBe(2);
       const other = { fast: [4, 6], slow: [15, 25] };
@@ -197,14 +191,7 @@ describe('optimize', () => {
         optimizer.search({ space, metric: 'totalReturn' }),
         optimizer.search({ space: other }),
       ]);
-      const alone = await optimize({
-        strategy,
-        data: { kind: 'bars', bars },
-        instruments: [SYN],
-        space,
-        metric: 'totalReturn',
-        workers: 0,
-      });
+      const alone = await optimize({ ...over(0), space, metric: 'totalReturn' });
       expect(first.rows).toEqual(alone.rows);
       expect(second.rows.map((r) => r.params)).toHaveLength(4);
       const third = await optimizer.search({ space, metric: 'totalReturn' });
@@ -222,12 +209,7 @@ describe('optimize', () => {
   });
 
   it('a canceled search closes its Optimizer, so late results of its stopped workers cannot reach another search', async () => {
-    const optimizer = await Optimizer.start({
-      strategy,
-      data: { kind: 'bars', bars },
-      instruments: [SYN],
-      workers: 2,
-    });
+    const optimizer = await Optimizer.start(over(2));
     const error = await rejection(optimizer.search(cancelingAtThird()));
     expect(isRxtradeError(error) && error.code).toBe('CANCELED');
     const after = await rejection(optimizer.search({ space }));

@@ -1,11 +1,7 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { namespace } from '../../shared/src/config';
-import { type Fleet, startFleet } from '../../shared/src/launcher';
 import { replayBars, symbolNames } from '../../shared/src/replay-data';
-import { cleanUp, fleetServersUp, gatewayClient, until } from './support';
+import { fleetServersUp, suiteFleet, until } from './support';
 
 const SYMBOLS = 3;
 const BARS = 1_500;
@@ -25,55 +21,33 @@ const state = (key: string) => `${ns.redisPrefix}state:${key}`;
  * new order is denied.
  */
 describe.skipIf(!up)('kill switch through the fleet', () => {
-  let fleet: Fleet | undefined;
-  let redis: Redis;
-  let gw: string;
-  let headers: Record<string, string>;
+  const f = suiteFleet(prefix, {
+    strategyReplicas: 2,
+    env: {
+      SYMBOLS: String(SYMBOLS),
+      BARS: String(BARS),
+      BAR_INTERVAL_MS: '20',
+      ACCOUNTS: ACCOUNTS.map((a, i) => `${a}:${i + 1}`).join(','),
+    },
+  });
+  const { api } = f;
 
   const positions = async (): Promise<Map<string, number>> => {
     const out = new Map<string, number>();
     for (const a of ACCOUNTS) {
       for (const s of symbolNames(SYMBOLS)) {
-        out.set(`${a}:${s}`, Number((await redis.hget(state(`position:${a}:${s}`), 'qty')) ?? 0));
+        out.set(`${a}:${s}`, Number((await f.redis.hget(state(`position:${a}:${s}`), 'qty')) ?? 0));
       }
     }
     return out;
   };
-  const api = gatewayClient(
-    () => gw,
-    () => headers,
-  );
-
-  beforeAll(async () => {
-    redis = new Redis('redis://127.0.0.1:6379');
-    fleet = await startFleet({
-      strategyReplicas: 2,
-      env: {
-        FLEET_PREFIX: prefix,
-        SYMBOLS: String(SYMBOLS),
-        BARS: String(BARS),
-        BAR_INTERVAL_MS: '20',
-        ACCOUNTS: ACCOUNTS.map((a, i) => `${a}:${i + 1}`).join(','),
-      },
-      logDir: join(tmpdir(), 'rxtrade-e2e', prefix),
-    });
-    gw = fleet.get('gateway').url();
-    headers = { authorization: `Bearer ${fleet.apiKey}`, 'content-type': 'application/json' };
-  });
-
-  afterAll(async () => {
-    if (fleet) await fleet.stop();
-    await cleanUp(redis, prefix);
-    await redis.quit();
-  });
-
   it('halts, cancels, flattens every position and keeps it flat until the replay ends', async () => {
     // Positions opened by the strategies through risk and the order service, mid-replay.
     await until('open positions in both accounts', async () => {
       const open = [...(await positions()).entries()].filter(([, q]) => q !== 0).map(([k]) => k);
       return ACCOUNTS.every((a) => open.some((k) => k.startsWith(`${a}:`)));
     });
-    const progress = Number((await redis.hget(state('data-progress'), 'nextIndex')) ?? 0);
+    const progress = Number((await f.redis.hget(state('data-progress'), 'nextIndex')) ?? 0);
     expect(progress, 'the replay is still running').toBeLessThan(BARS - 200);
 
     const kill = await api<{ halted: boolean }>('/api/risk/kill-switch', {
@@ -81,7 +55,7 @@ describe.skipIf(!up)('kill switch through the fleet', () => {
       body: JSON.stringify({ reason: 'e2e flatten', flatten: true }),
     });
     expect(kill.status).toBe(202);
-    expect(await redis.hget(state('risk-state'), 'state')).toBe('HALTED');
+    expect(await f.redis.hget(state('risk-state'), 'state')).toBe('HALTED');
 
     // Flattening orders fill at the next bar of their symbol.
     await until(
@@ -101,22 +75,22 @@ describe.skipIf(!up)('kill switch through the fleet', () => {
     expect(denied.body.order.status).toBe('denied');
 
     // The strategies keep signalling to the end of the replay: all denied, nothing reaches the venue.
-    const fillsAtFlat = (await redis.keys(state('fill:*'))).length;
+    const fillsAtFlat = (await f.redis.keys(state('fill:*'))).length;
     await until(
       'the end of the replay',
-      async () => (await redis.hget(state('data-progress'), 'done')) === '1',
+      async () => (await f.redis.hget(state('data-progress'), 'done')) === '1',
     );
     const universe = await replayBars({ symbols: SYMBOLS, bars: BARS });
     await until('the strategies to finish', async () => {
       for (const [s, bars] of universe) {
-        const ts = Number(await redis.hget(state(`strategy-progress:sma:${s}`), 'lastTs'));
+        const ts = Number(await f.redis.hget(state(`strategy-progress:sma:${s}`), 'lastTs'));
         if (ts !== bars.at(-1)?.ts) return false;
       }
       return true;
     });
     await new Promise((r) => setTimeout(r, 1_500)); // signals of the last bars through risk
     expect([...(await positions()).values()].every((q) => q === 0)).toBe(true);
-    expect((await redis.keys(state('fill:*'))).length, 'no fill after the flatten').toBe(fillsAtFlat);
+    expect((await f.redis.keys(state('fill:*'))).length, 'no fill after the flatten').toBe(fillsAtFlat);
 
     // The same through the API: HALTED, flat, no open order, and the kill switch's orders filled.
     const risk = await api<{ states: { state: string }[] }>('/api/risk');

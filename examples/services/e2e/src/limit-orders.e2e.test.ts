@@ -1,13 +1,9 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Bar } from '@rxtrade/core';
 import { createRedisMarketDataCache } from '@rxtrade/redis';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { namespace } from '../../shared/src/config';
-import { type Fleet, startFleet } from '../../shared/src/launcher';
 import { replayBars } from '../../shared/src/replay-data';
-import { cleanUp, fleetServersUp, gatewayClient, until } from './support';
+import { fleetServersUp, suiteFleet, until } from './support';
 
 const BARS = 1_000;
 const SYMBOL = 'SPX0';
@@ -32,15 +28,11 @@ interface OrderView {
  * placed on until one crosses it (or it is canceled), on the real broker, Redis and PostgreSQL.
  */
 describe.skipIf(!up)('limit orders through the fleet', () => {
-  let fleet: Fleet | undefined;
-  let redis: Redis;
-  let gw: string;
-  let headers: Record<string, string>;
-
-  const api = gatewayClient(
-    () => gw,
-    () => headers,
-  );
+  const f = suiteFleet(prefix, {
+    strategyReplicas: 1,
+    env: { SYMBOLS: '1', BARS: String(BARS), BAR_INTERVAL_MS: '20', ACCOUNTS: 'acc-1:1' },
+  });
+  const { api } = f;
   const post = (body: object) =>
     api<{ order: OrderView; error?: { code: string } }>('/api/orders', {
       method: 'POST',
@@ -51,32 +43,9 @@ describe.skipIf(!up)('limit orders through the fleet', () => {
       (o) => o.clientOrderId === id,
     );
 
-  beforeAll(async () => {
-    redis = new Redis('redis://127.0.0.1:6379');
-    fleet = await startFleet({
-      strategyReplicas: 1,
-      env: {
-        FLEET_PREFIX: prefix,
-        SYMBOLS: '1',
-        BARS: String(BARS),
-        BAR_INTERVAL_MS: '20',
-        ACCOUNTS: 'acc-1:1',
-      },
-      logDir: join(tmpdir(), 'rxtrade-e2e', prefix),
-    });
-    gw = fleet.get('gateway').url();
-    headers = { authorization: `Bearer ${fleet.apiKey}`, 'content-type': 'application/json' };
-  });
-
-  afterAll(async () => {
-    if (fleet) await fleet.stop();
-    await cleanUp(redis, prefix);
-    await redis.quit();
-  });
-
   it('works a limit order until a later bar crosses it, lists it open, cancels another, refuses an off-tick price', async () => {
     const bars = (await replayBars({ symbols: 1, bars: BARS })).get(SYMBOL) as Bar[];
-    const cache = createRedisMarketDataCache({ client: redis }, { prefix: ns.redisPrefix });
+    const cache = createRedisMarketDataCache({ client: f.redis }, { prefix: ns.redisPrefix });
     await until('the replay to be under way', async () => (await cache.bars(SYMBOL, 1)).length > 0);
     const last = (await cache.bars(SYMBOL, 1))[0] as Bar;
     const i = bars.findIndex((b) => b.ts === last.ts);
@@ -105,7 +74,7 @@ describe.skipIf(!up)('limit orders through the fleet', () => {
     const crossing = bars.find((b) => b.ts > placed.tsInit && b.low <= price) as Bar;
     expect(crossing.ts).toBeGreaterThan((bars[i + 5] as Bar).ts);
     const fill = JSON.parse(
-      (await redis.hget(`${ns.redisPrefix}state:fill:acc-1:T-lim-near`, 'json')) as string,
+      (await f.redis.hget(`${ns.redisPrefix}state:fill:acc-1:T-lim-near`, 'json')) as string,
     ) as { lastPx: number; lastQty: number; tsEvent: number };
     expect(fill).toMatchObject({ lastQty: 3, tsEvent: crossing.ts, lastPx: Math.min(crossing.open, price) });
     expect(placed.avgPx).toBe(fill.lastPx);
@@ -118,7 +87,7 @@ describe.skipIf(!up)('limit orders through the fleet', () => {
       canceled = (
         await api('/api/orders/lim-far?accountId=acc-1', {
           method: 'DELETE',
-          headers: { authorization: headers['authorization'] as string },
+          headers: { authorization: f.headers['authorization'] as string },
         })
       ).status;
     }
@@ -127,8 +96,8 @@ describe.skipIf(!up)('limit orders through the fleet', () => {
     expect((await api<{ orders: OrderView[] }>('/api/accounts/acc-1/orders?open=true')).body.orders).toEqual(
       expect.not.arrayContaining([expect.objectContaining({ clientOrderId: 'lim-far' })]),
     );
-    expect(await redis.exists(`${ns.redisPrefix}state:parked:lim-far`)).toBe(0);
-    expect(await redis.exists(`${ns.redisPrefix}state:parked:lim-near`)).toBe(0);
+    expect(await f.redis.exists(`${ns.redisPrefix}state:parked:lim-far`)).toBe(0);
+    expect(await f.redis.exists(`${ns.redisPrefix}state:parked:lim-near`)).toBe(0);
     expect(await orderOf('lim-off')).toBeUndefined();
     await cache.close();
   });

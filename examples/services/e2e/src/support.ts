@@ -1,11 +1,15 @@
 import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Bar, type BaseStrategy, type Fill, runBacktest } from '@rxtrade/core';
 import { probeTcp, requireService } from '@rxtrade/core/testing';
 import { connect } from 'amqplib';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { SmaCrossover } from '../../../sma-crossover/src/strategy';
 import { namespace } from '../../shared/src/config';
+import { type Fleet, startFleet } from '../../shared/src/launcher';
 import { instrumentFor, replayBars, symbolNames } from '../../shared/src/replay-data';
 
 export const PG_URL = process.env['RXTRADE_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -167,5 +171,50 @@ export function gatewayClient(url: () => string, headers: () => Record<string, s
   return async <T>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> => {
     const res = await fetch(`${url()}${path}`, { ...init, headers: init.headers ?? headers() });
     return { status: res.status, body: (await res.json()) as T };
+  };
+}
+
+/**
+ * A fleet of the suite's own: started before its tests (`FLEET_PREFIX` is `prefix`), stopped and its
+ * keys removed after. `redis` is a client on the shared Redis, `api` calls the gateway with the
+ * fleet's API key, `headers` are those it sends.
+ */
+export function suiteFleet(
+  prefix: string,
+  options: { strategyReplicas: number; env: Readonly<Record<string, string>> },
+) {
+  let fleet: Fleet | undefined;
+  let redis: Redis | undefined;
+  let gw = '';
+  let headers: Record<string, string> = {};
+  beforeAll(async () => {
+    redis = new Redis('redis://127.0.0.1:6379');
+    fleet = await startFleet({
+      strategyReplicas: options.strategyReplicas,
+      env: { FLEET_PREFIX: prefix, ...options.env },
+      logDir: join(tmpdir(), 'rxtrade-e2e', prefix),
+    });
+    gw = fleet.get('gateway').url();
+    headers = { authorization: `Bearer ${fleet.apiKey}`, 'content-type': 'application/json' };
+  });
+  afterAll(async () => {
+    if (fleet) await fleet.stop();
+    if (redis) {
+      await cleanUp(redis, prefix);
+      await redis.quit();
+    }
+  });
+  return {
+    get redis(): Redis {
+      if (!redis) throw new Error('suiteFleet: used before its beforeAll ran');
+      return redis;
+    },
+    get headers(): Readonly<Record<string, string>> {
+      return headers;
+    },
+    api: gatewayClient(
+      () => gw,
+      () => headers,
+    ),
   };
 }

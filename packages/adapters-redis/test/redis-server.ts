@@ -4,6 +4,8 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireService } from '@rxtrade/core/testing';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 
 /**
  * A redis-server of the test's own, on a free port, with AOF and fsync on every write, for tests that
@@ -118,6 +120,35 @@ export async function spawnRedis(extraArgs: readonly string[] = []): Promise<Spa
     async cleanup() {
       await stop('SIGKILL');
       await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A redis-server of the suite's own (no fsync: these suites count commands, they do not crash it),
+ * spawned before its tests with a plain `admin` client on it, both removed after.
+ */
+export function suiteRedis(): { readonly server: SpawnedRedis; readonly admin: Redis } {
+  let server: SpawnedRedis | undefined;
+  let admin: Redis | undefined;
+  beforeAll(async () => {
+    server = await spawnRedis(['--appendfsync', 'no']);
+    admin = new Redis(server.url);
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await server?.cleanup();
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('suiteRedis: used before its beforeAll ran');
+    return value;
+  };
+  return {
+    get server() {
+      return ready(server);
+    },
+    get admin() {
+      return ready(admin);
     },
   };
 }

@@ -1,8 +1,7 @@
 import type { Bar } from '@rxtrade/core';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRedisMarketDataCache } from '../src/market-data-cache';
-import { requireRedisServerBinary, type SpawnedRedis, spawnRedis } from './redis-server';
+import { requireRedisServerBinary, suiteRedis } from './redis-server';
 
 // A server of our own: the test empties its script cache (SCRIPT FLUSH) while calls are in flight.
 const binary = await requireRedisServerBinary();
@@ -18,19 +17,10 @@ const bar = (i: number): Bar => ({
 });
 
 describe.skipIf(!binary)('unbatched scripts (market-data cache, lock manager) through NOSCRIPT', () => {
-  let server: SpawnedRedis;
-  let admin: Redis;
-  beforeAll(async () => {
-    server = await spawnRedis(['--appendfsync', 'no']);
-    admin = new Redis(server.url);
-  });
-  afterAll(async () => {
-    admin?.disconnect();
-    await server?.cleanup();
-  });
+  const own = suiteRedis();
 
   it('keeps one caller’s order with several calls in flight: no bar overtaken and refused as stale', async () => {
-    const cache = createRedisMarketDataCache({ url: server.url }, { prefix: 'nos:', maxBars: 10_000 });
+    const cache = createRedisMarketDataCache({ url: own.server.url }, { prefix: 'nos:', maxBars: 10_000 });
     try {
       await cache.pushBar(bar(0));
       // One push per event-loop turn, never awaited: each goes out in its own pipeline while the ones
@@ -40,14 +30,14 @@ describe.skipIf(!binary)('unbatched scripts (market-data cache, lock manager) th
       const calls: Array<Promise<string>> = [];
       for (let i = 1; i <= 600; i++) {
         calls.push(cache.pushBar(bar(i)).catch((error: unknown) => `error: ${(error as Error).message}`));
-        if (i % 7 === 0) void admin.script('FLUSH');
+        if (i % 7 === 0) void own.admin.script('FLUSH');
         await new Promise((resolve) => setImmediate(resolve));
       }
       expect(await Promise.all(calls)).toEqual(Array.from({ length: 600 }, () => 'appended'));
       expect((await cache.bars('SEQ')).map((b) => b.ts / 60_000)).toEqual(
         Array.from({ length: 601 }, (_, i) => i),
       );
-      const stats = await admin.info('commandstats');
+      const stats = await own.admin.info('commandstats');
       expect(Number(/cmdstat_eval:calls=(\d+)/.exec(stats)?.[1] ?? 0)).toBeGreaterThan(0);
     } finally {
       await cache.close();

@@ -1,10 +1,9 @@
 import { type ApplyResult, isRxtradeError, type StateBatch, type StateStore } from '@rxtrade/core';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { redisKeys } from '../src/keys';
 import { createRedisStateStore, openStateStore, type RedisStateStoreOptions } from '../src/state-store';
 import { applyScriptVariants } from './helpers';
-import { requireRedisServerBinary, type SpawnedRedis, spawnRedis } from './redis-server';
+import { requireRedisServerBinary, suiteRedis } from './redis-server';
 
 // A server of our own: the tests count the script calls Redis ran (INFO commandstats).
 const binary = await requireRedisServerBinary();
@@ -27,49 +26,40 @@ const STALE = { applied: false, reason: 'STALE_FENCING_TOKEN' };
 describe.skipIf(!binary).each(applyScriptVariants)(
   'StateStore.apply ($script script): concurrent applies share a script call',
   ({ internals }) => {
-    let server: SpawnedRedis;
-    let admin: Redis;
+    const own = suiteRedis();
     let store: StateStore;
     let run = 0;
     let prefix: string;
-    beforeAll(async () => {
-      server = await spawnRedis(['--appendfsync', 'no']);
-      admin = new Redis(server.url);
-    });
-    afterAll(async () => {
-      admin?.disconnect();
-      await server?.cleanup();
-    });
     beforeEach(async () => {
       prefix = `b${++run}:`;
-      await admin.config('RESETSTAT');
+      await own.admin.config('RESETSTAT');
     });
     afterEach(() => store?.close());
 
     const open = async (options: RedisStateStoreOptions = {}): Promise<StateStore> => {
-      store = openStateStore({ url: server.url }, { prefix, ...options }, internals);
+      store = openStateStore({ url: own.server.url }, { prefix, ...options }, internals);
       await store.get('warm-up'); // connected, so every call below is queued in the same turn
-      await admin.config('RESETSTAT');
+      await own.admin.config('RESETSTAT');
       return store;
     };
     /** Script calls Redis ran since the last RESETSTAT (EVALSHA, and EVAL after a NOSCRIPT). */
     const scriptCalls = async (): Promise<{ evalsha: number; eval: number }> => {
-      const stats = await admin.info('commandstats');
+      const stats = await own.admin.info('commandstats');
       const calls = (name: string): number =>
         Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
       return { evalsha: calls('evalsha'), eval: calls('eval') };
     };
-    const hash = (key: string) => admin.hgetall(redisKeys(prefix).state(key));
+    const hash = (key: string) => own.admin.hgetall(redisKeys(prefix).state(key));
 
     it('gives each apply its own result: refusals and errors of some leave the others applied', async () => {
       await open();
       const keys = redisKeys(prefix);
       await store.apply({ eventId: 'seen', ops: [{ op: 'set', key: 'order:0', fields: { s: 'NEW' } }] });
-      await admin.set(keys.fence('acct-2'), '9');
-      await admin.hset(keys.state('account:bad'), 'cash', '12.50');
-      await admin.hset(keys.state('account:big'), 'cash', '9223372036854775000');
-      await admin.set(keys.state('position:not-a-hash'), 'x');
-      await admin.config('RESETSTAT');
+      await own.admin.set(keys.fence('acct-2'), '9');
+      await own.admin.hset(keys.state('account:bad'), 'cash', '12.50');
+      await own.admin.hset(keys.state('account:big'), 'cash', '9223372036854775000');
+      await own.admin.set(keys.state('position:not-a-hash'), 'x');
+      await own.admin.config('RESETSTAT');
 
       const calls: StateBatch[] = [
         { eventId: 'f1', ops: [{ op: 'incrBy', key: 'position:acct-1:BTC', field: 'qty', by: 5 }] },
@@ -133,19 +123,19 @@ describe.skipIf(!binary).each(applyScriptVariants)(
       expect(await hash('order:2')).toEqual({});
       expect(await hash('order:3')).toEqual({});
       expect(await hash('order:4')).toEqual({ s: 'FILLED' });
-      expect(await admin.exists(keys.event('f1'), keys.event('f2'), keys.event('f3'), keys.event('f4'))).toBe(
-        2,
-      );
-      expect(await admin.exists(keys.event('f2'), keys.event('f3'))).toBe(0);
-      expect(await admin.get(keys.fence('acct-2'))).toBe('9');
+      expect(
+        await own.admin.exists(keys.event('f1'), keys.event('f2'), keys.event('f3'), keys.event('f4')),
+      ).toBe(2);
+      expect(await own.admin.exists(keys.event('f2'), keys.event('f3'))).toBe(0);
+      expect(await own.admin.get(keys.fence('acct-2'))).toBe('9');
     });
 
     it('mixes the upsert layout (event id, no fence, one set) with the general one in a call', async () => {
       await open();
       const keys = redisKeys(prefix);
       await store.apply({ eventId: 'u0', ops: [{ op: 'set', key: 'u:0', fields: { a: '0' } }] });
-      await admin.set(keys.state('bad'), 'not a hash');
-      await admin.config('RESETSTAT');
+      await own.admin.set(keys.state('bad'), 'not a hash');
+      await own.admin.config('RESETSTAT');
       const wide = Object.fromEntries(Array.from({ length: 501 }, (_, i) => [`f${i}`, String(i)]));
       const calls: StateBatch[] = [
         { eventId: 'u1', ops: [{ op: 'set', key: 'u:1', fields: { a: '1', b: '2' } }] },
@@ -185,11 +175,11 @@ describe.skipIf(!binary).each(applyScriptVariants)(
       expect(await hash('u:0')).toEqual({ a: '0' });
       expect(await hash('u:4')).toEqual(wide);
       expect(await hash('u:5')).toEqual({ a: '5' });
-      expect(await admin.get(keys.state('bad'))).toBe('not a hash');
-      expect(await admin.get(keys.fence('r'))).toBe('3');
+      expect(await own.admin.get(keys.state('bad'))).toBe('not a hash');
+      expect(await own.admin.get(keys.fence('r'))).toBe('3');
       const markers = ['u1', 'g1', 'u3', 'u4', 'u6'].map((id) => keys.event(id));
-      expect(await admin.exists(...markers)).toBe(markers.length);
-      expect(await admin.exists(keys.event('u2'))).toBe(0);
+      expect(await own.admin.exists(...markers)).toBe(markers.length);
+      expect(await own.admin.exists(keys.event('u2'))).toBe(0);
     });
 
     it('runs the applies of one call in issue order, each seeing the ones before it', async () => {
@@ -305,8 +295,8 @@ describe.skipIf(!binary).each(applyScriptVariants)(
     it('recovers from an empty script cache (NOSCRIPT): the whole call is re-sent as EVAL, applied once', async () => {
       await open();
       await store.apply({ ops: [] }); // the script is loaded
-      await admin.script('FLUSH');
-      await admin.config('RESETSTAT');
+      await own.admin.script('FLUSH');
+      await own.admin.config('RESETSTAT');
       const outcomes = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           settle(
@@ -331,7 +321,7 @@ describe.skipIf(!binary).each(applyScriptVariants)(
     it('keeps one caller’s order through NOSCRIPT with several calls in flight (fence tokens rise with each apply)', async () => {
       await open();
       await store.apply({ ops: [] });
-      await admin.script('FLUSH');
+      await own.admin.script('FLUSH');
       // One apply per event-loop turn, never awaited: each goes out in its own pipeline while the ones
       // before it are still in flight. A later apply overtaking an earlier one would make that one STALE.
       const calls: Array<Promise<Outcome>> = [];
@@ -344,7 +334,7 @@ describe.skipIf(!binary).each(applyScriptVariants)(
             }),
           ),
         );
-        if (token % 40 === 0) await admin.script('FLUSH');
+        if (token % 40 === 0) await own.admin.script('FLUSH');
         await new Promise((resolve) => setImmediate(resolve));
       }
       expect(await Promise.all(calls)).toEqual(Array.from({ length: 200 }, () => APPLIED));
@@ -354,8 +344,8 @@ describe.skipIf(!binary).each(applyScriptVariants)(
 
     it('out of memory (noeviction): ADAPTER_FAILURE for each apply, nothing written; then applies again', async () => {
       await open();
-      await admin.config('SET', 'maxmemory-policy', 'noeviction');
-      await admin.config('SET', 'maxmemory', '1');
+      await own.admin.config('SET', 'maxmemory-policy', 'noeviction');
+      await own.admin.config('SET', 'maxmemory', '1');
       try {
         const outcomes = await Promise.all(
           Array.from({ length: 3 }, (_, i) =>
@@ -370,10 +360,10 @@ describe.skipIf(!binary).each(applyScriptVariants)(
           ),
         );
       } finally {
-        await admin.config('SET', 'maxmemory', '0');
+        await own.admin.config('SET', 'maxmemory', '0');
       }
       expect(
-        await admin.exists(
+        await own.admin.exists(
           ...[0, 1, 2].flatMap((i) => [redisKeys(prefix).state(`m:${i}`), redisKeys(prefix).event(`m${i}`)]),
         ),
       ).toBe(0);
@@ -384,7 +374,7 @@ describe.skipIf(!binary).each(applyScriptVariants)(
 
     it('refuses a bad maxBatchSize', () => {
       for (const maxBatchSize of [0, 1.5, -1]) {
-        expect(() => createRedisStateStore({ url: server.url }, { maxBatchSize })).toThrow(
+        expect(() => createRedisStateStore({ url: own.server.url }, { maxBatchSize })).toThrow(
           expect.objectContaining({ code: 'INVALID_CONFIG' }),
         );
       }

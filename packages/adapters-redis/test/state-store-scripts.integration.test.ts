@@ -1,31 +1,23 @@
 import { isRxtradeError, noopLogger, type StateStore } from '@rxtrade/core';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openConnection, redisVersionAtLeast } from '../src/connection';
 import { redisKeys } from '../src/keys';
 import { openStateStore, type StateStoreInternals } from '../src/state-store';
 import { APPLY_SCRIPT, APPLY_SCRIPT_PRE_7 } from '../src/state-store-script';
 import { applyScriptVariants, eventually } from './helpers';
-import { requireRedisServerBinary, type SpawnedRedis, spawnRedis } from './redis-server';
+import { requireRedisServerBinary, suiteRedis } from './redis-server';
 
 // A server of our own: the tests count the commands the scripts ran (INFO commandstats).
 const binary = await requireRedisServerBinary();
 
 describe.skipIf(!binary)('StateStore.apply: the script each server gets', () => {
-  let server: SpawnedRedis;
-  let admin: Redis;
+  const own = suiteRedis();
   let version: string;
   let store: StateStore;
   let run = 0;
   let prefix: string;
   beforeAll(async () => {
-    server = await spawnRedis(['--appendfsync', 'no']);
-    admin = new Redis(server.url);
-    version = /^redis_version:(\S+)/m.exec(await admin.info('server'))?.[1] ?? '';
-  });
-  afterAll(async () => {
-    admin?.disconnect();
-    await server?.cleanup();
+    version = /^redis_version:(\S+)/m.exec(await own.admin.info('server'))?.[1] ?? '';
   });
   beforeEach(() => {
     prefix = `s${++run}:`;
@@ -33,14 +25,14 @@ describe.skipIf(!binary)('StateStore.apply: the script each server gets', () => 
   afterEach(() => store?.close());
 
   const open = async (internals: StateStoreInternals): Promise<StateStore> => {
-    store = openStateStore({ url: server.url }, { prefix }, internals);
+    store = openStateStore({ url: own.server.url }, { prefix }, internals);
     await store.get('warm-up'); // connected, and the server's version known (asked before this)
-    await admin.config('RESETSTAT');
+    await own.admin.config('RESETSTAT');
     return store;
   };
   /** How many times the scripts (and anyone) ran each command since the last RESETSTAT. */
   const commandCalls = async (): Promise<Record<'get' | 'set' | 'hset', number>> => {
-    const stats = await admin.info('commandstats');
+    const stats = await own.admin.info('commandstats');
     const calls = (name: string): number =>
       Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
     return { get: calls('get'), set: calls('set'), hset: calls('hset') };
@@ -52,7 +44,7 @@ describe.skipIf(!binary)('StateStore.apply: the script each server gets', () => 
 
   it('asks the server version on every connect (INFO server), and forgets it while disconnected', async () => {
     const handle = openConnection(
-      { url: server.url },
+      { url: own.server.url },
       {
         component: 'test',
         logger: noopLogger,
@@ -61,7 +53,7 @@ describe.skipIf(!binary)('StateStore.apply: the script each server gets', () => 
     );
     try {
       expect(await eventually(() => handle.serverVersion() === version)).toBe(true);
-      await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+      await own.admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
       expect(await eventually(() => handle.serverVersion() === undefined, 2_000, 1)).toBe(true);
       expect(await eventually(() => handle.serverVersion() === version)).toBe(true);
     } finally {
@@ -78,7 +70,7 @@ describe.skipIf(!binary)('StateStore.apply: the script each server gets', () => 
     expect(await commandCalls()).toEqual({ get: 0, set: 50, hset: 50 });
     // A redelivery is still a duplicate: SET NX found the marker and wrote nothing.
     expect(await store.apply(upsert(3))).toEqual({ applied: false, reason: 'DUPLICATE_EVENT' });
-    expect(await admin.get(redisKeys(prefix).event('e-3'))).toMatch(/:\d+$/);
+    expect(await own.admin.get(redisKeys(prefix).event('e-3'))).toMatch(/:\d+$/);
   });
 
   it('with the pre-7.0 script forced, GETs the marker before and SETs it after the writes', async () => {
@@ -92,8 +84,8 @@ describe.skipIf(!binary)('StateStore.apply: the script each server gets', () => 
     it('a failed apply leaves no event marker behind; its retry applies once the data is repaired', async () => {
       await open(internals);
       const keys = redisKeys(prefix);
-      await admin.set(keys.state('position:bad'), 'not a hash');
-      await admin.hset(keys.state('account:1'), 'cash', '1.5');
+      await own.admin.set(keys.state('position:bad'), 'not a hash');
+      await own.admin.hset(keys.state('account:1'), 'cash', '1.5');
       const failures = await Promise.allSettled([
         // The first record write fails (after the marker was claimed, on Redis ≥ 7.0).
         store.apply({ eventId: 'a', ops: [{ op: 'set', key: 'position:bad', fields: { qty: '1' } }] }),
@@ -111,11 +103,11 @@ describe.skipIf(!binary)('StateStore.apply: the script each server gets', () => 
       expect(
         failures.map((f) => (f.status === 'rejected' && isRxtradeError(f.reason) ? f.reason.code : f.status)),
       ).toEqual(['CORRUPT_STATE', 'CORRUPT_STATE', 'fulfilled']);
-      expect(await admin.exists(keys.event('a'), keys.event('b'), keys.state('order:1'))).toBe(0);
-      expect(await admin.exists(keys.event('c'))).toBe(1);
+      expect(await own.admin.exists(keys.event('a'), keys.event('b'), keys.state('order:1'))).toBe(0);
+      expect(await own.admin.exists(keys.event('c'))).toBe(1);
 
-      await admin.del(keys.state('position:bad'));
-      await admin.hset(keys.state('account:1'), 'cash', '1');
+      await own.admin.del(keys.state('position:bad'));
+      await own.admin.hset(keys.state('account:1'), 'cash', '1');
       expect(
         await store.apply({ eventId: 'a', ops: [{ op: 'set', key: 'position:bad', fields: { qty: '1' } }] }),
       ).toEqual({
@@ -129,7 +121,7 @@ describe.skipIf(!binary)('StateStore.apply: the script each server gets', () => 
       const source = 'forcePre7Script' in internals ? APPLY_SCRIPT_PRE_7 : APPLY_SCRIPT;
       const keys = redisKeys(prefix);
       const call = (nonce: string, qty: string) =>
-        admin.eval(
+        own.admin.eval(
           source,
           2,
           keys.event('e'),
@@ -145,9 +137,9 @@ describe.skipIf(!binary)('StateStore.apply: the script each server gets', () => 
       expect(await call('n:1', '5')).toEqual(['OK']);
       expect(await call('n:1', '5')).toEqual(['OK']);
       expect(await call('n:2', '6')).toEqual(['DUP']);
-      expect(await admin.hgetall(keys.state('p'))).toEqual({ qty: '5', side: 'long' });
-      expect(await admin.get(keys.event('e'))).toBe('n:1');
-      expect(await admin.ttl(keys.event('e'))).toBeGreaterThan(50);
+      expect(await own.admin.hgetall(keys.state('p'))).toEqual({ qty: '5', side: 'long' });
+      expect(await own.admin.get(keys.event('e'))).toBe('n:1');
+      expect(await own.admin.ttl(keys.event('e'))).toBeGreaterThan(50);
     });
 
     it('a fence refusal wins over a duplicate and writes no marker', async () => {
@@ -160,10 +152,10 @@ describe.skipIf(!binary)('StateStore.apply: the script each server gets', () => 
       });
       expect(await store.apply(fill('f-1', 5))).toEqual({ applied: true });
       expect(await store.apply(fill('f-1', 5))).toEqual({ applied: false, reason: 'DUPLICATE_EVENT' });
-      await admin.set(keys.fence('acct-1'), '9');
+      await own.admin.set(keys.fence('acct-1'), '9');
       expect(await store.apply(fill('f-1', 5))).toEqual({ applied: false, reason: 'STALE_FENCING_TOKEN' });
       expect(await store.apply(fill('f-2', 5))).toEqual({ applied: false, reason: 'STALE_FENCING_TOKEN' });
-      expect(await admin.exists(keys.event('f-2'))).toBe(0);
+      expect(await own.admin.exists(keys.event('f-2'))).toBe(0);
       expect(await store.apply(fill('f-2', 9))).toEqual({ applied: true });
       expect(await store.get('position:acct-1:X')).toEqual({ qty: 'f-2' });
     });

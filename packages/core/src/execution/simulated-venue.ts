@@ -53,9 +53,10 @@ interface Working {
   status: OrderStatusReport['status'];
   /** Key of the venue-side position this order trades (account | instrument), built once. */
   positionKey: string;
-  /** Still working (false once filled, canceled, expired or rejected): no map lookup per bar. */
-  live: boolean;
 }
+
+/** Still working: not yet filled, canceled, expired or rejected (no map lookup per bar). */
+const isWorking = (w: Working): boolean => w.status === 'accepted' || w.status === 'partiallyFilled';
 
 const DAY_MS = 86_400_000;
 /** #matchBar's "no fill on this bar" (prices in units are always positive). */
@@ -157,7 +158,6 @@ export class SimulatedVenue implements BarDrivenExecutionClient, EventListenerSo
       venueOrderId,
       status: 'accepted',
       positionKey: `${order.accountId}|${order.instrumentId}`,
-      live: true,
     };
     this.#byId.set(order.clientOrderId, working);
     let list = this.#working.get(order.instrumentId);
@@ -241,7 +241,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, EventListenerSo
   /** Expires or matches one working order on a bar; returns the quantity units filled. */
   #processOnBar(w: Working, bar: Bar, volumeLeft: number): number {
     const day = this.#barDay;
-    if (!w.live) return 0;
+    if (!isWorking(w)) return 0;
     const first = !w.evaluated;
     if (first) {
       w.evaluated = true;
@@ -263,7 +263,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, EventListenerSo
     const list = this.#working.get(tick.symbol);
     if (list === undefined || list.length === 0) return;
     for (const w of list.slice()) {
-      if (!w.live) continue;
+      if (!isWorking(w)) continue;
       const first = !w.evaluated;
       w.evaluated = true;
       const o = w.order;
@@ -473,7 +473,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, EventListenerSo
   }
 
   #cancelRest(w: Working): void {
-    if (!w.live) return;
+    if (!isWorking(w)) return;
     this.#remove(w);
     this.#report(w, 'canceled');
     this.#emit({ type: 'OrderCanceled', ...this.#base(w.order) });
@@ -496,7 +496,6 @@ export class SimulatedVenue implements BarDrivenExecutionClient, EventListenerSo
   }
 
   #remove(w: Working): void {
-    w.live = false;
     this.#byId.delete(w.order.clientOrderId);
     const list = this.#working.get(w.order.instrumentId);
     if (list === undefined) return;

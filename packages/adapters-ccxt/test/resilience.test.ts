@@ -56,6 +56,8 @@ async function live(
     client: execution,
     journal,
     accountId: 'acc',
+    // The fake venue starts with 1 BTC that the engine does not manage; the rest must match its position.
+    unmanagedBalances: { BTC: 1 },
     inFlightCheckMs: 20,
     retryMs: 50,
   });

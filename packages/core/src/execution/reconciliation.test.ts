@@ -8,10 +8,17 @@ import { ManualClock } from '../ports/clock';
 import type { VenueEvent } from '../ports/execution-client';
 import { createMemoryStateStore, type StateStore } from '../ports/state-store';
 import { OrderJournal } from './order-journal';
-import { EXTERNAL_STRATEGY, RECONCILING, Reconciler, type ReconciliationReport } from './reconciliation';
+import {
+  EXTERNAL_STRATEGY,
+  RECONCILING,
+  Reconciler,
+  type ReconcilerOptions,
+  type ReconciliationReport,
+} from './reconciliation';
 import { createResilientClient } from './resilient-client';
 import type {
   ReconcilableExecutionClient,
+  VenueBalance,
   VenueFillReport,
   VenueOrderReport,
   VenuePositionReport,
@@ -44,10 +51,24 @@ class LedgerVenue implements ReconcilableExecutionClient {
   /** Submissions are lost before they reach the ledger. */
   dropSubmissions = false;
   reportPositions: VenuePositionReport[] | undefined;
+  /** BTC held at the venue before any trade here (a spot venue reports balances, not positions). */
+  btcBefore = 0;
   #seq = 0;
   now = 1_000;
 
   positions?: () => Promise<readonly VenuePositionReport[]>;
+  balances?: () => Promise<readonly VenueBalance[]>;
+
+  /** Makes this a spot venue: balances from the ledger of trades, no positions. */
+  spot(): this {
+    this.balances = async () => {
+      this.#check();
+      let btc = this.btcBefore;
+      for (const t of this.trades) btc += t.side === 'buy' ? t.lastQty : -t.lastQty;
+      return [{ currency: 'BTC', free: btc, locked: 0, total: btc }];
+    };
+    return this;
+  }
 
   async connect(): Promise<void> {}
   async disconnect(): Promise<void> {}
@@ -179,7 +200,7 @@ class LedgerVenue implements ReconcilableExecutionClient {
   }
 }
 
-function setup(options: { venue?: LedgerVenue; store?: StateStore } = {}) {
+function setup(options: { venue?: LedgerVenue; store?: StateStore; orderIdPrefix?: string } = {}) {
   const venue = options.venue ?? new LedgerVenue();
   const clock = new ManualClock(1_000);
   const engine = createEngine({
@@ -187,6 +208,7 @@ function setup(options: { venue?: LedgerVenue; store?: StateStore } = {}) {
     accounts: [{ id: 'acc', initialCash: 100_000, currency: 'USDT' }],
     execution: venue,
     clock,
+    ...(options.orderIdPrefix === undefined ? {} : { orderIdPrefix: options.orderIdPrefix }),
   });
   return { venue, engine, clock };
 }
@@ -197,6 +219,23 @@ const position = (engine: TradingEngine): number =>
 const settled = (engine: TradingEngine, id: string): OrderStatus | undefined => engine.order(id)?.status;
 
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+/**
+ * A store whose writes are lost once `crashing` is set: they never land, as when the process dies
+ * before the journal's queued write reaches storage.
+ */
+function crashingStore(): StateStore & { crashing: boolean } {
+  const inner = createMemoryStateStore();
+  const store = {
+    crashing: false,
+    get: (key: string) => inner.get(key),
+    list: (prefix: string) => inner.list(prefix),
+    apply: (batch: Parameters<StateStore['apply']>[0]) =>
+      store.crashing ? new Promise<never>(() => {}) : inner.apply(batch),
+    close: () => inner.close(),
+  };
+  return store;
+}
 
 describe('Reconciler', () => {
   it('a fill delivered three times (stream, redelivery, reconciliation) changes the position once', async () => {
@@ -442,5 +481,154 @@ describe('Reconciler with the order journal: restart', () => {
     expect(reports).toHaveLength(1);
     reconciler.stop();
     reconciler.stop();
+  });
+});
+
+describe('Reconciler fails closed on a lost journal write', () => {
+  /** Run 1 submits a market buy the venue fills, but the journal write never lands; then it dies. */
+  async function crashAfterUnjournaledBuy(
+    venue: LedgerVenue,
+    store: StateStore & { crashing: boolean },
+    options: Partial<ReconcilerOptions> = {},
+  ) {
+    const run1 = setup({ venue });
+    const journal = new OrderJournal({ store });
+    const reconciler = new Reconciler({ engine: run1.engine, client: venue, journal, ...options });
+    await reconciler.start();
+    store.crashing = true;
+    const order = run1.engine.submit({ instrumentId: 'BTCUSDT', side: 'buy', type: 'market', quantity: 1.5 });
+    await tick();
+    expect(position(run1.engine)).toBe(1.5);
+    reconciler.stop(); // the process dies with the write still queued
+    store.crashing = false;
+    return order;
+  }
+
+  it('a fill of an order the journal never recorded holds trading (UNKNOWN_FILL), not "ok"', async () => {
+    const store = crashingStore();
+    const venue = new LedgerVenue();
+    const order = await crashAfterUnjournaledBuy(venue, store);
+
+    // A restart takes a new id prefix (ClientOrderIds does this), so its ids never meet run 1's.
+    const run2 = setup({ venue, orderIdPrefix: 'r2-' });
+    const reconciler = new Reconciler({
+      engine: run2.engine,
+      client: venue,
+      journal: new OrderJournal({ store }),
+      retryMs: 60_000,
+    });
+    const report = await reconciler.start();
+    expect(report.status).toBe('unresolved');
+    expect(report.unresolved).toEqual([
+      expect.objectContaining({ reason: 'UNKNOWN_FILL', clientOrderId: order.clientOrderId }),
+    ]);
+    expect(report.externalFillsIgnored).toBe(1);
+    expect(run2.engine.tradingState()).toBe('HALTED');
+    expect(
+      run2.engine.submit({ instrumentId: 'BTCUSDT', side: 'sell', type: 'market', quantity: 1 }).status,
+    ).toBe('denied');
+    // Still held on the next run: the fill has not gone away.
+    expect((await reconciler.reconcile()).status).toBe('unresolved');
+    reconciler.stop();
+  });
+
+  it('a venue fill the engine will not book (its order was denied here) holds trading, not "ok"', async () => {
+    const { venue, engine } = setup();
+    venue.unreachable = true;
+    const reconciler = new Reconciler({ engine, client: venue, retryMs: 60_000 });
+    await reconciler.start();
+    // Ids reused across a restart without ClientOrderIds: this id was denied here, and traded at the venue.
+    const denied = engine.submit({ instrumentId: 'BTCUSDT', side: 'buy', type: 'market', quantity: 1 });
+    expect(denied.status).toBe('denied');
+    venue.placeExternal(denied.clientOrderId, 1);
+    venue.fill(denied.clientOrderId, 1, 100);
+    venue.unreachable = false;
+    const report = await reconciler.reconcile();
+    expect(report.status).toBe('unresolved');
+    expect(report.unresolved).toEqual([
+      expect.objectContaining({ reason: 'APPLY_FAILED', clientOrderId: denied.clientOrderId }),
+    ]);
+    expect(engine.tradingState()).toBe('HALTED');
+    reconciler.stop();
+  });
+
+  it('unknownFills "adopt" books the venue\'s order and fills, so the position is the venue\'s again', async () => {
+    const store = crashingStore();
+    const venue = new LedgerVenue();
+    const order = await crashAfterUnjournaledBuy(venue, store);
+
+    const run2 = setup({ venue });
+    const reconciler = new Reconciler({
+      engine: run2.engine,
+      client: venue,
+      journal: new OrderJournal({ store }),
+      unknownFills: 'adopt',
+    });
+    const report = await reconciler.start();
+    expect(report.status).toBe('ok');
+    expect(report.fillsApplied).toBe(1);
+    expect(report.ordersAdopted).toEqual([order.clientOrderId]);
+    expect(run2.engine.order(order.clientOrderId)).toMatchObject({
+      status: 'filled',
+      strategyId: EXTERNAL_STRATEGY,
+      accountId: 'acc',
+    });
+    expect(position(run2.engine)).toBe(1.5);
+    expect(run2.engine.account('acc').cash).toBe(100_000 - 150 - 0.1);
+    expect(run2.engine.tradingState()).toBe('ACTIVE');
+    reconciler.stop();
+  });
+
+  it('on a spot venue, a lost write whose fill is past the look-back is caught by the balances', async () => {
+    const store = crashingStore();
+    const venue = new LedgerVenue().spot();
+    venue.btcBefore = 0.25;
+    await crashAfterUnjournaledBuy(venue, store, { unmanagedBalances: { BTC: 0.25 } });
+    venue.now += 10_000; // the fill is older than the look-back below
+
+    const run2 = setup({ venue });
+    run2.clock.set(venue.now);
+    const reconciler = new Reconciler({
+      engine: run2.engine,
+      client: venue,
+      journal: new OrderJournal({ store }),
+      lookbackMs: 1_000,
+      unmanagedBalances: { BTC: 0.25 },
+      retryMs: 60_000,
+    });
+    const report = await reconciler.start();
+    expect(report.fillsApplied + report.externalFillsIgnored).toBe(0);
+    expect(report.status).toBe('unresolved');
+    expect(report.unresolved).toEqual([
+      expect.objectContaining({ reason: 'POSITION_MISMATCH', instrumentId: 'BTCUSDT' }),
+    ]);
+    expect(run2.engine.tradingState()).toBe('HALTED');
+    reconciler.stop();
+  });
+
+  it('on a spot venue the base currency is read from the instrument id, and a matching balance is ok', async () => {
+    const venue = new LedgerVenue().spot();
+    venue.btcBefore = 0.25;
+    const { engine } = setup({ venue });
+    const strict = new Reconciler({ engine, client: venue, retryMs: 60_000 });
+    // 0.25 BTC the engine does not manage and was not told about: held, not ignored.
+    const held = await strict.start();
+    expect(held.unresolved).toEqual([
+      expect.objectContaining({ reason: 'POSITION_MISMATCH', instrumentId: 'BTCUSDT' }),
+    ]);
+    strict.stop();
+
+    const told = new Reconciler({
+      engine,
+      client: venue,
+      unmanagedBalances: { BTC: 0.25 },
+    });
+    expect((await told.start()).status).toBe('ok');
+    engine.submit({ instrumentId: 'BTCUSDT', side: 'buy', type: 'market', quantity: 1.5 });
+    await tick();
+    const after = await told.reconcile();
+    expect(after.status).toBe('ok');
+    expect(engine.tradingState()).toBe('ACTIVE');
+    told.stop();
   });
 });

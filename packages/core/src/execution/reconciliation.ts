@@ -10,7 +10,7 @@ import {
 import type { TradingEngine } from '../engine/trading-engine';
 import type { TradingState } from '../engine/types';
 import { isRxtradeError, RxtradeError } from '../errors';
-import { fromUnits, toUnitsExact } from '../model/decimal';
+import { fromUnits, pow10, toUnitsExact } from '../model/decimal';
 import { createOrder, type Order, type OrderStatus } from '../model/order';
 import type { OrderEventBase, OrderFilled } from '../model/order-events';
 import type { VenueEvent } from '../ports/execution-client';
@@ -40,13 +40,22 @@ export type UnresolvedReason =
   | 'IN_FLIGHT_UNCONFIRMED'
   /** The engine has the order working; the venue does not know it. */
   | 'ORDER_MISSING_AT_VENUE'
+  /**
+   * A venue fill of an order the engine has no record of: a journal write lost in a crash, or a trade
+   * made on the account elsewhere. Held, since the engine's position is then not the venue's; settle it
+   * by hand, or book such fills with `unknownFills: 'adopt'`.
+   */
+  | 'UNKNOWN_FILL'
   /** The venue reports more filled than the fills it returned (fills older than the look-back?). */
   | 'MISSING_FILLS'
   /** The engine holds more filled than the venue reports. */
   | 'FILL_MISMATCH'
   /** An open order at the venue that cannot be adopted (unknown instrument, no side or type). */
   | 'EXTERNAL_ORDER_UNADOPTABLE'
-  /** A venue position report disagrees with the engine's position. */
+  /**
+   * A venue position report, or on a spot venue the balance of an instrument's base currency (less
+   * what `unmanagedBalances` declares), disagrees with the engine's position.
+   */
   | 'POSITION_MISMATCH'
   /** Applying a venue report to the engine failed. */
   | 'APPLY_FAILED';
@@ -69,7 +78,7 @@ export interface ReconciliationReport {
   readonly fillsApplied: number;
   /** Fills the engine already had (same tradeId): not applied again. */
   readonly fillsAlreadyApplied: number;
-  /** Fills of orders that are neither known nor open at the venue (trades made elsewhere): not booked. */
+  /** Fills of orders the engine has no record of, not booked (each one is also an `UNKNOWN_FILL` item). */
   readonly externalFillsIgnored: number;
   /** Orders whose status was settled from the venue's report. */
   readonly ordersSettled: readonly {
@@ -100,6 +109,27 @@ export interface ReconcilerOptions {
   readonly notFoundChecks?: number;
   /** `open` (default): adopt orders open at the venue that the engine does not know. `none`: report them only. */
   readonly adoptExternal?: 'open' | 'none';
+  /**
+   * Fills the venue reports for orders the engine has no record of (a journal write lost in a crash,
+   * or a trade made on the account elsewhere). `hold` (default): report each as `UNKNOWN_FILL` and keep
+   * trading halted, since the engine's position is not the venue's. `adopt`: ask the venue for the
+   * order, adopt it under {@link EXTERNAL_STRATEGY} (booked to `accountId`) and apply its fills, so
+   * the account's position follows the venue again (no strategy's own position includes them).
+   */
+  readonly unknownFills?: 'hold' | 'adopt';
+  /**
+   * Spot venues (balances, no position report): the currency each instrument's quantity is held in,
+   * by instrument id. Default: the instrument id less its quote currency (`BTCUSDT` or `BTC/USDT`
+   * quoted in USDT → `BTC`); an instrument whose base currency is neither named nor derivable is not
+   * compared.
+   */
+  readonly baseCurrencies?: Readonly<Record<string, string>>;
+  /**
+   * Spot venues: how much of a currency the venue holds that this engine does not manage (held before
+   * it started, or traded by hand), by currency. The rest must equal the engine's net position over
+   * the instruments held in that currency. Default none.
+   */
+  readonly unmanagedBalances?: Readonly<Record<string, number>>;
   /** Wait after an unknown submit outcome before reconciling. Default 1,000 ms. */
   readonly inFlightCheckMs?: number;
   /** Wait between runs while something is unresolved. Default 5,000 ms. */
@@ -141,8 +171,11 @@ const ACTIVE_AT_VENUE: ReadonlySet<OrderStatus> = new Set([
  *    query): accepted, canceled, expired, rejected; a never-acknowledged order the venue does not know
  *    after `notFoundChecks` runs is rejected (`NOT_FOUND_AT_VENUE`, a policy resolution, not a venue
  *    answer); filled quantities must agree;
- * 5. compare positions, when the venue reports them (a missing report is not a flat position, so spot
- *    venues, which report balances, skip this step; balances are returned in the report).
+ *    A fill of an order the engine has no record of is never ignored: it is held as `UNKNOWN_FILL`
+ *    (or booked, with `unknownFills: 'adopt'`), since a journal write lost in a crash leaves exactly that;
+ * 5. compare positions with the venue's position report; a spot venue, which reports balances instead,
+ *    has each base currency's balance (less `unmanagedBalances`) compared with the engine's net
+ *    position in the instruments held in it. A missing report is never taken for a flat position.
  */
 export class Reconciler {
   readonly #engine: TradingEngine;
@@ -153,6 +186,9 @@ export class Reconciler {
   readonly #overlapMs: number;
   readonly #notFoundChecks: number;
   readonly #adoptExternal: 'open' | 'none';
+  readonly #unknownFills: 'hold' | 'adopt';
+  readonly #baseCurrencies: Readonly<Record<string, string>>;
+  readonly #unmanaged: Readonly<Record<string, number>>;
   readonly #inFlightCheckMs: number;
   readonly #retryMs: number;
   readonly #scheduler: SchedulerLike;
@@ -184,6 +220,9 @@ export class Reconciler {
     this.#overlapMs = options.overlapMs ?? 60_000;
     this.#notFoundChecks = options.notFoundChecks ?? 3;
     this.#adoptExternal = options.adoptExternal ?? 'open';
+    this.#unknownFills = options.unknownFills ?? 'hold';
+    this.#baseCurrencies = options.baseCurrencies ?? {};
+    this.#unmanaged = options.unmanagedBalances ?? {};
     this.#inFlightCheckMs = options.inFlightCheckMs ?? 1_000;
     this.#retryMs = options.retryMs ?? 5_000;
     this.#scheduler = options.scheduler ?? asyncScheduler;
@@ -202,6 +241,17 @@ export class Reconciler {
     }
     if (!(Number.isInteger(this.#notFoundChecks) && this.#notFoundChecks > 0)) {
       throw new RxtradeError({ code: 'INVALID_CONFIG', message: 'notFoundChecks must be an integer > 0' });
+    }
+    if (this.#unknownFills !== 'hold' && this.#unknownFills !== 'adopt') {
+      throw new RxtradeError({ code: 'INVALID_CONFIG', message: "unknownFills must be 'hold' or 'adopt'" });
+    }
+    for (const [currency, amount] of Object.entries(this.#unmanaged)) {
+      if (!Number.isFinite(amount)) {
+        throw new RxtradeError({
+          code: 'INVALID_CONFIG',
+          message: `unmanagedBalances.${currency} must be a finite number`,
+        });
+      }
     }
   }
 
@@ -371,17 +421,35 @@ export class Reconciler {
     // 3. Apply missing fills, once each.
     const sorted = [...fills].sort((a, b) => a.tsEvent - b.tsEvent);
     for (const fill of sorted) {
-      const order = engine.order(fill.clientOrderId);
+      let order = engine.order(fill.clientOrderId);
+      if (!order && this.#unknownFills === 'adopt') order = await this.#adoptFilled(fill, work);
       if (!order) {
         work.externalFillsIgnored++;
+        work.unresolved.push({
+          reason: 'UNKNOWN_FILL',
+          clientOrderId: fill.clientOrderId,
+          instrumentId: fill.instrumentId,
+          message: `venue trade ${fill.tradeId} (${fill.side} ${fill.lastQty} at ${fill.lastPx}) is of an order the engine has no record of`,
+        });
         continue;
       }
       if (order.tradeIds.includes(fill.tradeId)) {
         work.fillsAlreadyApplied++;
         continue;
       }
+      const failures = work.unresolved.length;
       this.#apply(toFilled(order, fill), work);
-      if (engine.order(fill.clientOrderId)?.tradeIds.includes(fill.tradeId)) work.fillsApplied++;
+      const after = engine.order(fill.clientOrderId);
+      if (after?.tradeIds.includes(fill.tradeId)) work.fillsApplied++;
+      else if (work.unresolved.length === failures) {
+        // The engine took the event but did not book it (the order is closed here): the venue traded it.
+        work.unresolved.push({
+          reason: 'APPLY_FAILED',
+          clientOrderId: fill.clientOrderId,
+          instrumentId: fill.instrumentId,
+          message: `venue trade ${fill.tradeId} was not booked: the order is ${after?.status ?? 'unknown'} here`,
+        });
+      }
     }
 
     // 4. Settle every order the engine has open.
@@ -391,11 +459,19 @@ export class Reconciler {
       this.#settle(order, report, work);
     }
 
-    // 5. Positions, where the venue reports them.
+    // 5. Positions: the venue's report, else a spot venue's balances.
     if (positions) this.#comparePositions(positions, work);
+    else if (balances) this.#compareBalances(balances, work);
 
     // The client follows every order still open from here on, whoever sent it.
     if (client.track) for (const order of engine.openOrders()) client.track(order);
+  }
+
+  /** Adopts the (closed) order of a fill the engine has no record of, as the venue reports it. */
+  async #adoptFilled(fill: VenueFillReport, work: RunState): Promise<Order | undefined> {
+    const report = await this.#client.queryOrder(fill.clientOrderId);
+    if (report) this.#adopt(report, work);
+    return this.#engine.order(fill.clientOrderId);
   }
 
   #adopt(report: VenueOrderReport, work: RunState): void {
@@ -583,6 +659,47 @@ export class Reconciler {
       }
     }
   }
+
+  #compareBalances(balances: readonly VenueBalance[], work: RunState): void {
+    const engine = this.#engine;
+    const accountId = this.#accountId ?? engine.accounts()[0]?.accountId;
+    const held = new Map(engine.positions(accountId).map((p) => [p.instrumentId, p.quantity]));
+    // Net position per base currency, compared at the finest quantity precision of its instruments.
+    const byCurrency = new Map<string, { precision: number; units: number; instruments: string[] }>();
+    for (const instrument of engine.instruments) {
+      const currency =
+        this.#baseCurrencies[instrument.id] ?? baseCurrencyOf(instrument.id, instrument.quoteCurrency);
+      if (currency === undefined) continue;
+      const entry = byCurrency.get(currency) ?? { precision: 0, units: 0, instruments: [] };
+      entry.precision = Math.max(entry.precision, instrument.quantityPrecision);
+      entry.instruments.push(instrument.id);
+      byCurrency.set(currency, entry);
+    }
+    const total = new Map(balances.map((b) => [b.currency, b.total]));
+    for (const [currency, entry] of byCurrency) {
+      const p = entry.precision;
+      let ours = 0;
+      for (const id of entry.instruments) ours += Math.round((held.get(id) ?? 0) * pow10(p));
+      const venueTotal = total.get(currency) ?? 0;
+      const unmanaged = this.#unmanaged[currency] ?? 0;
+      // Dust finer than the instruments' quantity grid (fees charged in the base currency) is not a mismatch.
+      const venueManaged = Math.round(venueTotal * pow10(p)) - Math.round(unmanaged * pow10(p));
+      if (venueManaged !== ours) {
+        work.unresolved.push({
+          reason: 'POSITION_MISMATCH',
+          instrumentId: entry.instruments.join(','),
+          message: `venue holds ${venueTotal} ${currency} (${unmanaged} of it unmanaged), the engine ${fromUnits(ours, p)}`,
+        });
+      }
+    }
+  }
+}
+
+/** `BTCUSDT`, `BTC/USDT`, `BTC-USDT` quoted in USDT → `BTC`; undefined when the id does not end with the quote currency. */
+function baseCurrencyOf(instrumentId: string, quoteCurrency: string): string | undefined {
+  if (!instrumentId.endsWith(quoteCurrency)) return undefined;
+  const base = instrumentId.slice(0, instrumentId.length - quoteCurrency.length).replace(/[/\-_:]$/, '');
+  return base.length > 0 ? base : undefined;
 }
 
 class RunState {

@@ -1,27 +1,16 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { connect } from 'amqplib';
+import { ensureConsistentHashPlugin } from './consistent-hash-plugin';
 
 const run = promisify(execFile);
 
-/**
- * Group subscriptions need the consistent-hash exchange. Enabling a plugin is idempotent and does
- * not restart the node. Only when `rabbitmq-plugins` is on this machine (the broker is local).
- */
+// Not broker.ts's: a global setup loads without the `rxtrade-source` condition (see consistent-hash-plugin.ts).
+const RABBIT_URL = process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/** Group subscriptions need the consistent-hash exchange: a fresh broker has no plugins enabled. */
 export async function setup(): Promise<void> {
-  try {
-    const { stdout } = await run('rabbitmq-plugins', [
-      'list',
-      '-e',
-      '-m',
-      'rabbitmq_consistent_hash_exchange',
-    ]);
-    if (!stdout.includes('rabbitmq_consistent_hash_exchange')) {
-      await run('rabbitmq-plugins', ['enable', 'rabbitmq_consistent_hash_exchange']);
-    }
-  } catch {
-    // No local broker tooling: the tests say what is missing when they declare the exchange.
-  }
+  await ensureConsistentHashPlugin(RABBIT_URL);
 }
 
 /** Deletes leftovers of runs that died before their own clean-up (queues and exchanges named `rxt-test-*`). */
@@ -37,7 +26,7 @@ export async function teardown(): Promise<void> {
       .map((l) => l.trim())
       .filter((n) => n.startsWith('rxt-test-'));
     if (leftovers.length > 0) {
-      const connection = await connect(process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672');
+      const connection = await connect(RABBIT_URL);
       const channel = await connection.createChannel();
       for (const name of leftovers) await channel.deleteExchange(name).catch(() => {});
       await connection.close().catch(() => {});

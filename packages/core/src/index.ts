@@ -131,7 +131,12 @@ export {
   type VenueBreaker,
   VenueCircuitBreakers,
 } from './execution/resilient-client';
-export { SimulatedVenue, type SimulatedVenueOptions, type SlippageModel } from './execution/simulated-venue';
+export {
+  SimulatedVenue,
+  type SimulatedVenueOptions,
+  type SimulatedVenueRejectReason,
+  type SlippageModel,
+} from './execution/simulated-venue';
 export {
   isReconcilable,
   type ReconcilableExecutionClient,
@@ -199,6 +204,14 @@ export type {
   OrderTriggered,
 } from './model/order-events';
 export { OrderEventSchema } from './model/order-events';
+export {
+  checkOrderGrid,
+  type GridOrder,
+  MAX_NOTIONAL_UNITS,
+  type OrderGridOptions,
+  type OrderGridReason,
+  type OrderGridViolation,
+} from './model/order-grid';
 export type { AccountState, ClosedTrade, Position } from './model/position';
 export type { Signal } from './model/signal';
 // Ports
@@ -276,7 +289,9 @@ export {
   killSwitch,
 } from './risk/kill-switch';
 export {
+  type BuiltInDenialReason,
   type Denial,
+  type DenialReason,
   instrumentGridRule,
   type PositionView,
   type PreTradeAccount,

@@ -4,9 +4,10 @@ import { RxtradeError } from '../errors';
 import { fromUnits, pow10, toUnitsExact } from '../model/decimal';
 import { type Instrument, priceToUnits } from '../model/instrument';
 import type { Bar, Tick } from '../model/market-data';
-import { feeMinorUnits } from '../model/money';
+import { feeMinorUnits, notionalMinorUnits } from '../model/money';
 import type { LiquiditySide, Order } from '../model/order';
 import type { OrderEventBase } from '../model/order-events';
+import { checkOrderGrid, MAX_NOTIONAL_UNITS, type OrderGridReason } from '../model/order-grid';
 import type { Clock } from '../ports/clock';
 import type {
   BarDrivenExecutionClient,
@@ -20,6 +21,13 @@ export type SlippageModel =
   | { readonly type: 'none' }
   | { readonly type: 'ticks'; readonly ticks: number }
   | { readonly type: 'bps'; readonly bps: number };
+
+/**
+ * Why the simulated venue rejects an order (`OrderRejected.reason`): off its instrument's grid
+ * (checked here again, whatever the caller checked), an unknown instrument, a post-only limit that
+ * would take, or a fill whose notional would leave exact range.
+ */
+export type SimulatedVenueRejectReason = OrderGridReason | 'UNKNOWN_INSTRUMENT' | 'POST_ONLY_WOULD_TAKE';
 
 export interface SimulatedVenueOptions {
   readonly instruments: Iterable<Instrument>;
@@ -146,6 +154,13 @@ export class SimulatedVenue implements BarDrivenExecutionClient, EventListenerSo
       // Idempotent on clientOrderId: a resend of a known order is ignored, not duplicated.
       return;
     }
+    // Never trust the caller: one order off the grid (0.5 of a whole share) would otherwise work
+    // with a NaN quantity and share its NaN with every order matched on the same bar.
+    const problem = checkOrderGrid(instrument, order, { currencyPrecision: this.#currencyPrecision });
+    if (problem) {
+      this.#emitRejected(order, problem.reason, problem.message);
+      return;
+    }
     const remaining = toUnitsExact(order.leavesQty, instrument.quantityPrecision);
     const venueOrderId = `${this.venue}-${++this.#orderSeq}`;
     const working: Working = {
@@ -251,7 +266,8 @@ export class SimulatedVenue implements BarDrivenExecutionClient, EventListenerSo
       return 0;
     }
     const px = this.#matchBar(w, bar, first);
-    if (px === NO_MATCH) {
+    // `!(px > 0)`, not `=== NO_MATCH`: a bar with a NaN or non-positive price matches nothing.
+    if (!(px > 0)) {
       if (first && (w.order.timeInForce === 'IOC' || w.order.timeInForce === 'FOK')) this.#cancelRest(w);
       return 0;
     }
@@ -279,7 +295,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, EventListenerSo
         volume: tick.size,
       };
       const px = this.#matchBar(w, bar, first);
-      if (px === NO_MATCH) {
+      if (!(px > 0)) {
         if (first && (o.timeInForce === 'IOC' || o.timeInForce === 'FOK')) this.#cancelRest(w);
         continue;
       }
@@ -431,11 +447,16 @@ export class SimulatedVenue implements BarDrivenExecutionClient, EventListenerSo
       this.#cancelRest(w);
       return 0;
     }
-    if (qty <= 0) {
+    // `!(qty > 0)`: a bar with a NaN volume fills nothing.
+    if (!(qty > 0)) {
       if (o.reduceOnly || (first && tif === 'IOC')) this.#cancelRest(w);
       return 0;
     }
     const instrument = w.instrument;
+    if (!this.#notionalInRange(instrument, px, qty)) {
+      this.#refuseOutOfRange(w, px, qty);
+      return 0;
+    }
     const liquiditySide = this.#liquidity;
     const feeUnits = feeMinorUnits(
       instrument,
@@ -472,6 +493,44 @@ export class SimulatedVenue implements BarDrivenExecutionClient, EventListenerSo
     return qty;
   }
 
+  /** True when the fill's notional stays within {@link MAX_NOTIONAL_UNITS} (a market order priced at fill time). */
+  #notionalInRange(instrument: Instrument, px: number, qty: number): boolean {
+    // The common case without BigInt: a product within 2^49 units bounds the notional already.
+    const product = px * qty;
+    if (
+      product <= MAX_NOTIONAL_UNITS &&
+      instrument.pricePrecision + instrument.quantityPrecision >= this.#currencyPrecision
+    ) {
+      return true;
+    }
+    if (!Number.isSafeInteger(px) || !Number.isSafeInteger(qty)) return false;
+    try {
+      return (
+        Math.abs(notionalMinorUnits(instrument, { pxUnits: px, qtyUnits: qty }, this.#currencyPrecision)) <=
+        MAX_NOTIONAL_UNITS
+      );
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * An order whose fill would leave exact range: rejected before its first fill (and before a
+   * stop-limit's trigger, after which a rejection is no legal transition), else its rest canceled.
+   */
+  #refuseOutOfRange(w: Working, px: number, qty: number): void {
+    if (w.status === 'accepted' && !(w.triggered && w.order.type === 'stopLimit')) {
+      this.#remove(w);
+      this.#report(w, 'rejected');
+      const instrument = w.instrument;
+      this.#emitRejected(
+        w.order,
+        'AMOUNT_OUT_OF_RANGE',
+        `AMOUNT_OUT_OF_RANGE: ${fromUnits(qty, instrument.quantityPrecision)} at ${fromUnits(px, instrument.pricePrecision)} is too large to hold exactly`,
+      );
+    } else this.#cancelRest(w);
+  }
+
   #cancelRest(w: Working): void {
     if (!isWorking(w)) return;
     this.#remove(w);
@@ -491,7 +550,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, EventListenerSo
     this.#emitRejected(w.order, 'POST_ONLY_WOULD_TAKE', 'post-only limit order would have taken liquidity');
   }
 
-  #emitRejected(order: Order, reason: string, message: string): void {
+  #emitRejected(order: Order, reason: SimulatedVenueRejectReason, message: string): void {
     this.#emit({ type: 'OrderRejected', ...this.#base(order), reason, message });
   }
 

@@ -1,10 +1,32 @@
 import { pow10, toUnitsExact } from '../model/decimal';
-import { type Instrument, priceToUnitsExact, quantityToUnits } from '../model/instrument';
+import type { Instrument } from '../model/instrument';
 import type { Order } from '../model/order';
+import { checkOrderGrid, type OrderGridReason } from '../model/order-grid';
+
+/** The denial codes core's own checks and rules use (see docs/concepts/risk.md). */
+export type BuiltInDenialReason =
+  | OrderGridReason
+  | 'TRADING_HALTED'
+  | 'REDUCING_ONLY'
+  | 'PRICE_UNKNOWN'
+  | 'PRICE_BAND_EXCEEDED'
+  | 'MAX_ORDER_QUANTITY_EXCEEDED'
+  | 'MAX_NOTIONAL_EXCEEDED'
+  | 'MAX_OPEN_ORDERS_EXCEEDED'
+  | 'SHORT_NOT_ALLOWED'
+  | 'MAX_POSITION_EXCEEDED'
+  | 'MAX_GROSS_EXPOSURE_EXCEEDED'
+  | 'MAX_NET_EXPOSURE_EXCEEDED'
+  | 'MAX_LEVERAGE_EXCEEDED'
+  | 'INSUFFICIENT_CASH'
+  | 'ORDER_RATE_EXCEEDED';
+
+/** A denial code: one of core's, or a custom rule's own SCREAMING_SNAKE code. */
+export type DenialReason = BuiltInDenialReason | (string & {});
 
 /** Why the risk engine refused an order: a SCREAMING_SNAKE code and the numbers that failed. */
 export interface Denial {
-  readonly reason: string;
+  readonly reason: DenialReason;
   readonly message: string;
 }
 
@@ -64,56 +86,17 @@ export interface PreTradeContext {
 /** A pre-trade rule: undefined to pass, a denial to refuse. Must be pure and fast. */
 export type PreTradeRule = (context: PreTradeContext) => Denial | undefined;
 
-const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 12 });
-
 /**
- * The instrument's grid: quantity a whole number of lots within [minQuantity, maxQuantity], prices
- * on the tick, notional at least minNotional (at the limit price, or the last price for market
- * and stop orders).
+ * The instrument's grid (see {@link checkOrderGrid}, which the simulated venue applies too): known
+ * side, type and time in force; quantity a finite whole number of lots within [minQuantity,
+ * maxQuantity]; prices on the tick; notional at least minNotional (at the limit or trigger price,
+ * or the last price for market orders) and within exact range. Reasons are {@link OrderGridReason}s.
  */
-export const instrumentGridRule: PreTradeRule = ({ order, instrument, lastPrice }) => {
-  if (Number.isNaN(quantityToUnits(instrument, order.quantity))) {
-    return {
-      reason: 'QUANTITY_OFF_LOT',
-      message: `QUANTITY_OFF_LOT: ${fmt(order.quantity)} is not a multiple of lot ${fmt(instrument.lotSize)}`,
-    };
-  }
-  if (order.quantity < instrument.minQuantity) {
-    return {
-      reason: 'BELOW_MIN_QUANTITY',
-      message: `BELOW_MIN_QUANTITY: ${fmt(order.quantity)} < ${fmt(instrument.minQuantity)}`,
-    };
-  }
-  if (order.quantity > instrument.maxQuantity) {
-    return {
-      reason: 'MAX_QUANTITY_EXCEEDED',
-      message: `MAX_QUANTITY_EXCEEDED: ${fmt(order.quantity)} > ${fmt(instrument.maxQuantity)}`,
-    };
-  }
-  const offTick =
-    order.price !== undefined && Number.isNaN(priceToUnitsExact(instrument, order.price))
-      ? (['price', order.price] as const)
-      : order.triggerPrice !== undefined && Number.isNaN(priceToUnitsExact(instrument, order.triggerPrice))
-        ? (['triggerPrice', order.triggerPrice] as const)
-        : undefined;
-  if (offTick) {
-    return {
-      reason: 'PRICE_OFF_TICK',
-      message: `PRICE_OFF_TICK: ${offTick[0]} ${fmt(offTick[1])} is not a multiple of tick ${fmt(instrument.tickSize)}`,
-    };
-  }
-  if (instrument.minNotional > 0) {
-    const reference = order.price ?? order.triggerPrice ?? lastPrice;
-    const notional = reference * order.quantity;
-    if (Number.isFinite(notional) && notional < instrument.minNotional) {
-      return {
-        reason: 'BELOW_MIN_NOTIONAL',
-        message: `BELOW_MIN_NOTIONAL: ${fmt(notional)} < ${fmt(instrument.minNotional)}`,
-      };
-    }
-  }
-  return undefined;
-};
+export const instrumentGridRule: PreTradeRule = ({ order, instrument, lastPrice, account }) =>
+  checkOrderGrid(instrument, order, {
+    referencePrice: lastPrice,
+    currencyPrecision: account.currencyPrecision,
+  });
 
 /** True when filling `order` completely cannot increase the absolute position. */
 export function reducesPosition(order: Order, positionQty: number, quantityPrecision: number): boolean {

@@ -4,7 +4,7 @@ import { fromUnits, pow10, toUnitsExact } from '../model/decimal';
 import { type Instrument, priceToUnits } from '../model/instrument';
 import { notionalMinorUnits } from '../model/money';
 import type { Order } from '../model/order';
-import type { Denial, PositionView, PreTradeContext, PreTradeRule } from './pre-trade';
+import type { BuiltInDenialReason, Denial, PositionView, PreTradeContext, PreTradeRule } from './pre-trade';
 
 const positive = z.number().refine((n) => Number.isFinite(n) && n > 0, 'must be a finite number > 0');
 const nonNegative = z.number().refine((n) => Number.isFinite(n) && n >= 0, 'must be a finite number ≥ 0');
@@ -76,7 +76,7 @@ const EMPTY_POSITIONS: ReadonlyMap<string, PositionView> = new Map();
 const fmt = (n: number, digits = 12): string => n.toLocaleString('en-US', { maximumFractionDigits: digits });
 const pct = (fraction: number): string => `${fmt(fraction * 100, 4)} %`;
 
-function deny(reason: string, detail: string, label: string): Denial {
+function deny(reason: BuiltInDenialReason, detail: string, label: string): Denial {
   return { reason, message: `${reason}: ${detail} (${label})` };
 }
 

@@ -20,6 +20,16 @@ const classes: [string, () => StreamingIndicator<never>, unknown][] = [
   ['DonchianChannel', () => new indicators.DonchianChannel(), bar],
   ['Roc', () => new indicators.Roc(3), 10],
   ['RollingStdDev', () => new indicators.RollingStdDev(3), 10],
+  ['Dema', () => new indicators.Dema(3), 10],
+  ['Tema', () => new indicators.Tema(3), 10],
+  ['Trix', () => new indicators.Trix(3), 10],
+  ['Hma', () => new indicators.Hma(4), 10],
+  ['Kama', () => new indicators.Kama(), 10],
+  ['Cci', () => new indicators.Cci(), bar],
+  ['WilliamsR', () => new indicators.WilliamsR(), bar],
+  ['Mfi', () => new indicators.Mfi(), bar],
+  ['Aroon', () => new indicators.Aroon(), bar],
+  ['AwesomeOscillator', () => new indicators.AwesomeOscillator(), bar],
 ];
 
 describe('indicators barrel', () => {
@@ -39,6 +49,16 @@ describe('indicators barrel', () => {
       'donchianChannel',
       'roc',
       'rollingStdDev',
+      'dema',
+      'tema',
+      'trix',
+      'hma',
+      'kama',
+      'cci',
+      'williamsR',
+      'mfi',
+      'aroon',
+      'awesomeOscillator',
     ];
     for (const name of batch)
       expect(typeof (indicators as Record<string, unknown>)[name], name).toBe('function');

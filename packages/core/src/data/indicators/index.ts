@@ -3,23 +3,36 @@
  * function over arrays that runs that same class. See docs/concepts/indicators.md for conventions and warm-ups.
  */
 export { Adx, type AdxSeries, adx } from './adx';
+export { Aroon, type AroonSeries, aroon } from './aroon';
 export { Atr, atr } from './atr';
+export {
+  AwesomeOscillator,
+  type AwesomeOscillatorOptions,
+  awesomeOscillator,
+} from './awesome-oscillator';
 export {
   BollingerBands,
   type BollingerBandsOptions,
   type BollingerBandsSeries,
   bollingerBands,
 } from './bollinger-bands';
+export { Cci, cci } from './cci';
+export { Dema, dema } from './dema';
 export { DonchianChannel, type DonchianChannelSeries, donchianChannel } from './donchian-channel';
 export { Ema, ema } from './ema';
+export { Hma, hma } from './hma';
 export { MAX_PERIOD } from './internal';
+export { Kama, type KamaOptions, kama } from './kama';
 export { Macd, type MacdOptions, type MacdSeries, macd } from './macd';
+export { Mfi, mfi } from './mfi';
 export { Obv, type ObvColumns, type ObvInput, obv } from './obv';
 export { Roc, roc } from './roc';
 export { RollingStdDev, rollingStdDev } from './rolling-std-dev';
 export { Rsi, rsi } from './rsi';
 export { Sma, sma } from './sma';
 export { Stochastic, type StochasticOptions, type StochasticSeries, stochastic } from './stochastic';
+export { Tema, tema } from './tema';
+export { Trix, trix } from './trix';
 export type {
   IndicatorBar,
   IndicatorBarColumns,
@@ -28,4 +41,5 @@ export type {
   StreamingIndicator,
 } from './types';
 export { Vwap, type VwapOptions, vwap } from './vwap';
+export { WilliamsR, williamsR } from './williams-r';
 export { Wma, wma } from './wma';

@@ -109,6 +109,16 @@ export class RollingRange {
     return this.lows[this.lHead] as number;
   }
 
+  /** Pushes since the highest high arrived (0: the newest element); among equal highs, the newest counts. */
+  get maxAge(): number {
+    return this.t - 1 - (this.highStamps[this.hHead] as number);
+  }
+
+  /** Pushes since the lowest low arrived (0: the newest element); among equal lows, the newest counts. */
+  get minAge(): number {
+    return this.t - 1 - (this.lowStamps[this.lHead] as number);
+  }
+
   /** Adds one bar's high and low as the newest element of the window. */
   push(high: number, low: number): void {
     const mask = this.mask;
@@ -154,6 +164,52 @@ export class RollingRange {
     this.lHead = 0;
     this.lTail = 0;
     this.t = 0;
+  }
+}
+
+/**
+ * One exponential moving average stage for the composite indicators (DEMA, TEMA, TRIX, Keltner, …): the
+ * {@link Ema} recurrence, seeded with the mean of its first `period` inputs. `push` returns NaN until seeded.
+ * The caller validates inputs; a stage fed only finite values stays finite.
+ */
+export class EmaStage {
+  private readonly period: number = 0;
+  private readonly alpha: number = Number.NaN;
+  private readonly beta: number = Number.NaN;
+  private count = 0;
+  private seed = 0;
+  /** NaN exactly while warming up. */
+  private ema = Number.NaN;
+
+  constructor(period: number) {
+    this.period = period;
+    this.alpha = 2 / (period + 1);
+    this.beta = (period - 1) / (period + 1);
+  }
+
+  /** Latest average, NaN while warming up. */
+  get value(): number {
+    return this.ema;
+  }
+
+  /** Adds one input; returns the new average, or NaN while warming up. */
+  push(x: number): number {
+    const prev = this.ema;
+    if (!Number.isNaN(prev)) {
+      const next = x * this.alpha + prev * this.beta;
+      this.ema = next;
+      return next;
+    }
+    this.seed += x;
+    if (++this.count < this.period) return Number.NaN;
+    this.ema = this.seed / this.period;
+    return this.ema;
+  }
+
+  reset(): void {
+    this.count = 0;
+    this.seed = 0;
+    this.ema = Number.NaN;
   }
 }
 
@@ -352,5 +408,20 @@ export function runValueBatch(
   const n = values.length;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = ind.update(values[i] as number);
+  return out;
+}
+
+/**
+ * The batch form of a single-output bar indicator: runs a fresh streaming indicator over the rows of `cursor`
+ * (built by {@link barCursor}, which validated the series).
+ */
+export function runBarBatch<TBar extends IndicatorVolumeBar>(
+  cursor: BarCursor,
+  create: () => { update(bar: TBar): number },
+): Float64Array {
+  const ind = create();
+  const n = cursor.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i) as TBar);
   return out;
 }

@@ -307,3 +307,41 @@ export function freshMoments(
   }
   return { mean, sd: Math.sqrt(q / period) };
 }
+
+/**
+ * Aligns a reference output that omits the warm-up (technicalindicators' `calculate`, @ixjb94/indicators) with an
+ * index-aligned series of `n` outputs: `aligned(i)` is the reference value for input `i` (NaN before it starts).
+ */
+export function alignEnd(reference: ArrayLike<number>, n: number): (i: number) => number {
+  const offset = n - reference.length;
+  return (i) => (i < offset ? Number.NaN : (reference[i - offset] as number));
+}
+
+/**
+ * Runs a trading-signals indicator over `inputs` and returns `pick(result)` per input, NaN while it is not stable
+ * (or returns null).
+ */
+export function tsSeries<T, R>(
+  ind: { update(input: T, replace?: boolean): R | null | undefined; readonly isStable: boolean },
+  inputs: ArrayLike<T>,
+  pick: (result: R) => number = (r) => r as unknown as number,
+): Float64Array {
+  const out = new Float64Array(inputs.length);
+  for (let i = 0; i < inputs.length; i++) {
+    const r = ind.update(inputs[i] as T, false);
+    out[i] = ind.isStable && r !== null && r !== undefined ? pick(r) : Number.NaN;
+  }
+  return out;
+}
+
+/** Asserts that `make(p)` and `batch(p)` throw INVALID_ARGUMENT for each bad period. */
+export function expectBadPeriods(
+  periods: readonly number[],
+  make: (p: number) => unknown,
+  batch: (p: number) => unknown,
+): void {
+  for (const p of periods) {
+    expectInvalidArgument(() => make(p));
+    expectInvalidArgument(() => batch(p));
+  }
+}

@@ -1,0 +1,75 @@
+import { badBar, barCursor, checkPeriod, runBarBatch } from './internal';
+import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './types';
+
+/**
+ * Commodity channel index (Lambert, 1980): with the typical price `tp = (high + low + close) / 3`,
+ * `CCI = (tp - SMA(tp)) / (0.015 * meanDeviation)`, where `meanDeviation` is the mean absolute deviation of the last
+ * `period` typical prices from their mean. A zero mean deviation (a flat window) gives 0 (trading-signals and
+ * technicalindicators divide by zero there).
+ *
+ * Warm-up: `period - 1`.
+ *
+ * The mean deviation is taken about the current window mean, so it has no running form: each update re-sums the
+ * window (O(period), exact, no drift; every library does the same). Tested against technicalindicators' `CCI`,
+ * trading-signals' `CCI` and @ixjb94/indicators' `cci`. Non-finite high/low/close throw INVALID_ARGUMENT and leave
+ * the state unchanged.
+ */
+export class Cci implements StreamingIndicator<IndicatorBar> {
+  readonly period: number = 0;
+  readonly warmup: number = 0;
+  private readonly ring: Float64Array;
+  private idx = 0;
+  private count = 0;
+  private out = Number.NaN;
+
+  constructor(period = 20) {
+    this.period = checkPeriod('Cci', 'period', period);
+    this.warmup = period - 1;
+    this.ring = new Float64Array(period);
+  }
+
+  /** True once `period` bars have been seen. */
+  get isReady(): boolean {
+    return this.count >= this.period;
+  }
+
+  /** Latest CCI, NaN before {@link Cci.isReady}. */
+  get value(): number {
+    return this.out;
+  }
+
+  /** Adds one bar; returns the new CCI, or NaN while warming up. */
+  update(bar: IndicatorBar): number {
+    const high = bar.high;
+    const low = bar.low;
+    const close = bar.close;
+    if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close))) throw badBar('Cci', bar);
+    const tp = (high + low + close) / 3;
+    const ring = this.ring;
+    const p = this.period;
+    const i = this.idx;
+    ring[i] = tp;
+    this.idx = i + 1 === p ? 0 : i + 1;
+    if (this.count < p && ++this.count < p) return Number.NaN;
+    let sum = 0;
+    for (let j = 0; j < p; j++) sum += ring[j] as number;
+    const mean = sum / p;
+    let dev = 0;
+    for (let j = 0; j < p; j++) dev += Math.abs((ring[j] as number) - mean);
+    const out = dev > 0 ? (tp - mean) / ((0.015 * dev) / p) : 0;
+    this.out = out;
+    return out;
+  }
+
+  /** Forgets all bars. */
+  reset(): void {
+    this.idx = 0;
+    this.count = 0;
+    this.out = Number.NaN;
+  }
+}
+
+/** Batch {@link Cci} over bar objects or `{ high, low, close }` columns: NaN for the first `period - 1`. */
+export function cci(bars: IndicatorBarSeries, period = 20): Float64Array {
+  return runBarBatch(barCursor('cci', bars, false), () => new Cci(period));
+}

@@ -1,0 +1,74 @@
+import { IndicatorsSync } from '@ixjb94/indicators';
+import { WilliamsR as TiWilliamsR } from 'technicalindicators';
+import { WilliamsR as TsWilliamsR } from 'trading-signals';
+import { describe, expect, it } from 'vitest';
+import { stochastic } from './stochastic';
+import {
+  alignEnd,
+  BAD_BARS,
+  expectBadPeriods,
+  expectSeriesClose,
+  itHonoursTheIndicatorContract,
+  loadSp500,
+  tsSeries,
+} from './test-support';
+import { WilliamsR, williamsR } from './williams-r';
+
+const sp = loadSp500();
+const cols = { high: Array.from(sp.high), low: Array.from(sp.low), close: Array.from(sp.close) };
+const scale = { scale: () => 1 };
+
+describe('WilliamsR', () => {
+  it('matches a hand-computed example (period 2)', () => {
+    const bars = [
+      { high: 10, low: 8, close: 9 },
+      { high: 12, low: 9, close: 11 }, // HH 12, LL 8: -100 * (12 - 11) / 4 = -25
+      { high: 11, low: 10, close: 10 }, // HH 12, LL 9: -100 * 2 / 3
+      { high: 5, low: 5, close: 5 }, // HH 11, LL 5: -100
+    ];
+    const out = williamsR(bars, 2);
+    expect(out[0]).toBeNaN();
+    expect(out[1]).toBe(-25);
+    expect(out[2]).toBeCloseTo(-200 / 3, 12);
+    expect(out[3]).toBe(-100);
+    // a zero range gives -100 (trading-signals; raw %K 0 in the Stochastic)
+    expect(williamsR([{ high: 5, low: 5, close: 5 }], 1)[0]).toBe(-100);
+  });
+
+  it('is the fast stochastic %K minus 100', () => {
+    const k = stochastic(sp, { kPeriod: 14, dPeriod: 1 }).k;
+    expect(expectSeriesClose(williamsR(sp, 14), (i) => (k[i] as number) - 100, { from: 13, ...scale })).toBe(
+      sp.length - 13,
+    );
+  });
+
+  it.each([1, 14, 50])(
+    'matches technicalindicators 3.1, trading-signals 8.3 and @ixjb94/indicators 1.2 on S&P 500 bars (period %i)',
+    (period) => {
+      const ours = williamsR(sp, period);
+      const from = period - 1;
+      const ti = TiWilliamsR.calculate({ period, ...cols });
+      expect(expectSeriesClose(ours, alignEnd(ti, sp.length), { from, ...scale })).toBe(sp.length - from);
+      const ts = tsSeries(new TsWilliamsR(period), sp.bars);
+      expect(expectSeriesClose(ours, (i) => ts[i] as number, { from, ...scale })).toBe(sp.length - from);
+      const ix = new IndicatorsSync().willr(cols.high, cols.low, cols.close, period);
+      expect(expectSeriesClose(ours, alignEnd(ix, sp.length), { from, ...scale })).toBe(sp.length - from);
+    },
+  );
+
+  it('rejects invalid periods', () => {
+    expectBadPeriods(
+      [0, -1, 1.5, Number.NaN],
+      (p) => new WilliamsR(p),
+      (p) => williamsR([], p),
+    );
+  });
+
+  itHonoursTheIndicatorContract({
+    make: () => new WilliamsR(14),
+    inputs: sp.bars.slice(0, 60),
+    batch: () => williamsR(sp.bars.slice(0, 60), 14),
+    warmup: 13,
+    bad: BAD_BARS,
+  });
+});

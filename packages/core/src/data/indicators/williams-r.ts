@@ -1,0 +1,65 @@
+import { badBar, barCursor, checkPeriod, RollingRange, runBarBatch } from './internal';
+import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './types';
+
+/**
+ * Williams %R (Larry Williams, 1973): `-100 * (highestHigh - close) / (highestHigh - lowestLow)` over the last
+ * `period` bars including the current one, in [-100, 0]. It is the fast stochastic's raw %K minus 100, so a zero
+ * range gives -100 like {@link Stochastic}'s 0 (trading-signals does the same).
+ *
+ * Warm-up: `period - 1`. Monotonic deques: amortised O(1) per update.
+ *
+ * Tested against technicalindicators' `WilliamsR`, trading-signals' `WilliamsR` and @ixjb94/indicators' `willr`.
+ * Non-finite high/low/close throw INVALID_ARGUMENT and leave the state unchanged.
+ */
+export class WilliamsR implements StreamingIndicator<IndicatorBar> {
+  readonly period: number = 0;
+  readonly warmup: number = 0;
+  private readonly range: RollingRange;
+  private count = 0;
+  private out = Number.NaN;
+
+  constructor(period = 14) {
+    this.period = checkPeriod('WilliamsR', 'period', period);
+    this.warmup = period - 1;
+    this.range = new RollingRange(period);
+  }
+
+  /** True once `period` bars have been seen. */
+  get isReady(): boolean {
+    return this.count >= this.period;
+  }
+
+  /** Latest %R in [-100, 0], NaN before {@link WilliamsR.isReady}. */
+  get value(): number {
+    return this.out;
+  }
+
+  /** Adds one bar; returns the new %R, or NaN while warming up. */
+  update(bar: IndicatorBar): number {
+    const high = bar.high;
+    const low = bar.low;
+    const close = bar.close;
+    if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close)))
+      throw badBar('WilliamsR', bar);
+    const window = this.range;
+    window.push(high, low);
+    if (this.count < this.period && ++this.count < this.period) return Number.NaN;
+    const hi = window.max;
+    const span = hi - window.min;
+    const out = span > 0 ? (-100 * (hi - close)) / span : -100;
+    this.out = out;
+    return out;
+  }
+
+  /** Forgets all bars. */
+  reset(): void {
+    this.range.reset();
+    this.count = 0;
+    this.out = Number.NaN;
+  }
+}
+
+/** Batch {@link WilliamsR} over bar objects or `{ high, low, close }` columns: NaN for the first `period - 1`. */
+export function williamsR(bars: IndicatorBarSeries, period = 14): Float64Array {
+  return runBarBatch(barCursor('williamsR', bars, false), () => new WilliamsR(period));
+}

@@ -1,9 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  entry: { index: 'src/index.ts', 'bin/rxtrade-dlq': 'src/bin/rxtrade-dlq.ts' },
+  dts: { entry: { index: 'src/index.ts' } },
   format: ['esm', 'cjs'],
-  dts: true,
   sourcemap: true,
   clean: true,
   target: 'node20',

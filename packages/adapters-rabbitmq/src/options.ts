@@ -1,4 +1,12 @@
-import { type Clock, type Logger, noopLogger, RxtradeError, systemClock } from '@rxtrade/core';
+import {
+  type Clock,
+  type Logger,
+  type MetricsSink,
+  noopLogger,
+  noopMetrics,
+  RxtradeError,
+  systemClock,
+} from '@rxtrade/core';
 import type { ChannelModel } from 'amqplib';
 import { z } from 'zod';
 import type { BackoffPolicy } from './backoff';
@@ -49,7 +57,10 @@ export interface RabbitMqBusSettings {
   readonly reconnect?: ReconnectOptions;
   /** Dedupe window for consumed message ids. Default: an in-memory LRU of 100,000 ids. */
   readonly dedupe?: DedupeStore;
+  /** Dead letters are logged here at warn, with their reason. */
   readonly logger?: Logger;
+  /** Counts `dead_letters_total{group}`. Default: discards. */
+  readonly metrics?: MetricsSink;
   readonly clock?: Clock;
 }
 
@@ -119,12 +130,13 @@ export interface ResolvedOptions {
   readonly heartbeatSeconds: number;
   readonly dedupe: DedupeStore;
   readonly logger: Logger;
+  readonly metrics: MetricsSink;
   readonly clock: Clock;
 }
 
 /** Validates options once, at the edge; throws `INVALID_CONFIG` naming what is wrong. */
 export function resolveOptions(options: RabbitMqMessageBusOptions): ResolvedOptions {
-  const { dedupe, logger, clock, ...rest } = options;
+  const { dedupe, logger, metrics, clock, ...rest } = options;
   const connection = 'connection' in options ? options.connection : undefined;
   const { connection: _ignored, ...plain } = rest as typeof rest & { connection?: unknown };
   const parsed = SettingsSchema.safeParse(plain);
@@ -150,6 +162,7 @@ export function resolveOptions(options: RabbitMqMessageBusOptions): ResolvedOpti
     connection,
     dedupe: dedupe ?? createMemoryDedupeStore(),
     logger: logger ?? noopLogger,
+    metrics: metrics ?? noopMetrics,
     clock: clock ?? systemClock,
   };
 }

@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { type BusEnvelope, type BusHandler, type DeadLetterPayload, parseEnvelope } from '@rxtrade/core';
+import {
+  type BusEnvelope,
+  type BusHandler,
+  type Counter,
+  type DeadLetterPayload,
+  parseEnvelope,
+} from '@rxtrade/core';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { sleep } from './backoff';
 import type { ResolvedOptions } from './options';
 import type { ConfirmingPublisher } from './publisher';
-import { HASH_HEADER } from './topology';
+import { DEAD_HEADERS, HASH_HEADER, REPLAY_HEADER } from './topology';
 
 /** How long a graceful stop waits after the last ack before closing the channel. */
 const ACK_GRACE_MS = 250;
@@ -30,6 +36,11 @@ export interface ConsumerContext {
   readonly scope: string;
   /** `dead-letter.<group>`, or `dead-letter.default`. */
   readonly deadLetterTopic: string;
+  /** The group and pattern subscribed, recorded in dead letters so a replay finds its way back. */
+  readonly group: string | undefined;
+  readonly pattern: string;
+  /** `dead_letters_total{group}`. */
+  readonly deadLettersTotal: Counter;
   /** Quorum queues count deliveries (`x-delivery-count`); classic ones only flag a redelivery. */
   readonly queueType: 'quorum' | 'classic';
   readonly stats: ConsumerStats;
@@ -180,7 +191,10 @@ export class QueueConsumer {
       return;
     }
     const { dedupe } = context.options;
-    const seen = dedupe.has(context.scope, envelope.id);
+    const replay = message.properties.headers?.[REPLAY_HEADER];
+    // A replay is deduped under its own token: the original id is already in the window.
+    const dedupeId = typeof replay === 'string' ? `${envelope.id}~${replay}` : envelope.id;
+    const seen = dedupe.has(context.scope, dedupeId);
     if (seen === true || (seen !== false && (await seen))) {
       context.stats.duplicates++;
       this.#ack(message);
@@ -195,7 +209,7 @@ export class QueueConsumer {
           message: envelope,
           deliveries: prior,
         },
-        envelope,
+        { envelope, dedupeId },
       );
       return;
     }
@@ -213,7 +227,7 @@ export class QueueConsumer {
               message: envelope,
               deliveries: deliveryCount,
             },
-            envelope,
+            { envelope, dedupeId },
           );
           return;
         }
@@ -225,7 +239,7 @@ export class QueueConsumer {
         if (this.#stopped) return;
       }
     }
-    const added = dedupe.add(context.scope, envelope.id);
+    const added = dedupe.add(context.scope, dedupeId);
     if (added) await added;
     context.stats.processed++;
     this.#ack(message);
@@ -233,10 +247,11 @@ export class QueueConsumer {
 
   async #deadLetter(
     message: ConsumeMessage,
-    dead: Omit<DeadLetterPayload, 'topic'>,
-    envelope?: BusEnvelope,
+    dead: Pick<DeadLetterPayload, 'reason' | 'message' | 'deliveries'>,
+    original?: { readonly envelope: BusEnvelope; readonly dedupeId: string },
   ): Promise<void> {
     const context = this.#context;
+    const envelope = original?.envelope;
     const topic = message.fields.routingKey;
     if (topic.startsWith('dead-letter.')) {
       // Never dead-letter a dead letter (it would loop); say so loudly instead.
@@ -248,7 +263,15 @@ export class QueueConsumer {
       return;
     }
     const id = envelope?.id ?? message.properties.messageId ?? randomUUID();
-    const payload: DeadLetterPayload = { topic, ...dead };
+    const hash = message.properties.headers?.[HASH_HEADER];
+    const key = typeof hash === 'string' && hash !== id ? hash : undefined;
+    const { group, pattern } = context;
+    const payload: DeadLetterPayload = {
+      topic,
+      ...dead,
+      ...(group === undefined ? {} : { group, pattern }),
+      ...(key === undefined ? {} : { key }),
+    };
     const deadLetter: BusEnvelope<DeadLetterPayload> = {
       v: 1,
       type: 'MessageDeadLettered',
@@ -268,6 +291,12 @@ export class QueueConsumer {
           persistent: true,
           type: deadLetter.type,
           correlationId: deadLetter.correlationId,
+          headers: {
+            [DEAD_HEADERS.reason]: dead.reason.slice(0, 1_000),
+            [DEAD_HEADERS.deliveries]: dead.deliveries,
+            [DEAD_HEADERS.topic]: topic,
+            [DEAD_HEADERS.group]: group ?? 'default',
+          },
         },
       });
     } catch (error) {
@@ -277,8 +306,19 @@ export class QueueConsumer {
       return;
     }
     context.stats.deadLettered++;
-    if (envelope) {
-      const added = context.options.dedupe.add(context.scope, envelope.id);
+    context.deadLettersTotal.add(1, { group: group ?? 'default' });
+    context.options.logger.warn(
+      {
+        topic,
+        group: group ?? 'default',
+        reason: dead.reason,
+        deliveries: dead.deliveries,
+        id: deadLetter.id,
+      },
+      'message dead-lettered',
+    );
+    if (original) {
+      const added = context.options.dedupe.add(context.scope, original.dedupeId);
       if (added) await added;
     }
     this.#ack(message);

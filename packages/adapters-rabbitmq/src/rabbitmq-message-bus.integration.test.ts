@@ -1,5 +1,5 @@
 import { type BusEnvelope, isRxtradeError } from '@rxtrade/core';
-import { messageBusContract } from '@rxtrade/core/testing';
+import { type MessageBusContractDeps, messageBusContract } from '@rxtrade/core/testing';
 import { connect } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deleteTopology, RABBIT_URL, rabbitAvailable, uniqueName, waitFor } from '../test/support/broker';
@@ -18,8 +18,13 @@ const envelope = (id: string, payload: unknown = {}): BusEnvelope => ({
 
 describe.skipIf(!up)('RabbitMqMessageBus', () => {
   const buses: RabbitMqMessageBus[] = [];
-  const open = async (label: string, exchange = uniqueName(label)) => {
+  const open = async (
+    label: string,
+    exchange = uniqueName(label),
+    deps: MessageBusContractDeps | object = {},
+  ) => {
     const bus = await createRabbitMqMessageBus({
+      ...deps,
       url: RABBIT_URL,
       exchange,
       connectionName: exchange,
@@ -36,7 +41,7 @@ describe.skipIf(!up)('RabbitMqMessageBus', () => {
     await deleteTopology(...closing.map((bus) => bus.topology()));
   });
 
-  messageBusContract({ create: () => open('contract') });
+  messageBusContract({ create: (deps) => open('contract', undefined, deps) });
 
   it('rejects a bad URL at creation with NOT_CONNECTED and bad options with INVALID_CONFIG', async () => {
     await expect(createRabbitMqMessageBus({ url: 'amqp://guest:guest@127.0.0.1:1' })).rejects.toSatisfy(

@@ -4,6 +4,7 @@ import {
   type BusEnvelope,
   type BusHandler,
   type BusSubscription,
+  DEAD_LETTERS_METRIC,
   type MessageBus,
   type PublishOptions,
   parseEnvelope,
@@ -12,6 +13,7 @@ import {
 } from '@rxtrade/core';
 import { z } from 'zod';
 import { ConnectionManager } from './connection';
+import { DeadLetterQueue } from './dead-letters';
 import { GroupSubscription } from './group-subscription';
 import { type RabbitMqMessageBusOptions, resolveOptions } from './options';
 import { PrivateSubscription } from './private-subscription';
@@ -93,17 +95,24 @@ export async function createRabbitMqMessageBus(
   const resolved = resolveOptions(options);
   const connection = new ConnectionManager(resolved);
   const publisher = new ConfirmingPublisher(resolved, connection);
+  const deadLetterQueue = new DeadLetterQueue(resolved, connection);
+  const deadLettersTotal = resolved.metrics.counter(DEAD_LETTERS_METRIC, {
+    help: 'Messages moved to the dead-letter queue, by consumer group.',
+    labelNames: ['group'],
+  });
   const requester = new Requester(resolved, connection);
   const stats: ConsumerStats = { delivered: 0, processed: 0, duplicates: 0, retries: 0, deadLettered: 0 };
   const subscriptions = new Set<BusSubscription>();
   const members = new Map<GroupSubscription, string>();
-  const declaredQueues = new Set<string>();
+  const declaredQueues = new Set<string>([deadLetterQueue.queue]);
   const declaredExchanges = new Set<string>([resolved.exchange, rpcExchange(resolved.exchange)]);
   // `draining`: no new subscriptions, but handlers may still publish; `closed`: nothing more.
   let draining = false;
   let closed = false;
   let closing: Promise<void> | undefined;
 
+  // Declared before anything can be dead-lettered, so no dead letter is ever unroutable.
+  await connection.add(deadLetterQueue);
   await connection.add(publisher);
   await connection.add(requester);
   await connection.start();
@@ -172,6 +181,9 @@ export async function createRabbitMqMessageBus(
         stats,
         scope: group ?? `~${randomUUID()}`,
         deadLetterTopic: `dead-letter.${group ?? 'default'}`,
+        group,
+        pattern,
+        deadLettersTotal,
       };
       if (group === undefined) {
         return attach(new PrivateSubscription({ pattern, prefetch, connection, consumer }));
@@ -209,6 +221,15 @@ export async function createRabbitMqMessageBus(
       if (!Number.isInteger(prefetch) || prefetch < 1) throw invalid('prefetch must be a positive integer');
       declaredQueues.add(rpcQueue(resolved.exchange, pattern));
       return attach(new Responder(resolved, connection, { pattern, handler, prefetch }));
+    },
+
+    async deadLetters(query) {
+      return deadLetterQueue.list(query);
+    },
+
+    async replayDeadLetters(query) {
+      ensureOpen(true);
+      return deadLetterQueue.replay(query);
     },
 
     stats() {

@@ -55,3 +55,23 @@ export function rpcExchange(exchange: string): string {
 export function rpcQueue(exchange: string, pattern: string): string {
   return `${rpcExchange(exchange)}.${pattern.length <= 80 ? pattern : createHash('sha256').update(pattern).digest('hex').slice(0, 24)}`;
 }
+
+/** Header of a replayed message: a token unique to the dead letter it came from (its own dedupe id). */
+export const REPLAY_HEADER = 'x-rxtrade-replay';
+/** Headers every dead letter carries, so `rabbitmqctl`/the management UI show why without parsing the body. */
+export const DEAD_HEADERS = {
+  reason: 'x-rxtrade-dead-reason',
+  deliveries: 'x-rxtrade-dead-deliveries',
+  topic: 'x-rxtrade-dead-topic',
+  group: 'x-rxtrade-dead-group',
+} as const;
+
+/** The durable queue holding every dead letter of a bus (`<exchange>.dead-letters`, bound to `dead-letter.#`). */
+export function deadLetterQueue(exchange: string): string {
+  return `${exchange}.dead-letters`;
+}
+
+/** The exchange a group's subscription to `pattern` receives through: a replay publishes there. */
+export function groupHashExchange(exchange: string, group: string, pattern: string): string {
+  return groupTopology({ exchange, group, pattern, partitions: 0 }).hashExchange;
+}

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { RxtradeError } from '../errors';
+import { type Logger, noopLogger } from './logger';
+import { type MetricsSink, noopMetrics } from './metrics-sink';
 
 /**
  * The envelope of every message that crosses a process boundary. `id` makes redelivery idempotent;
@@ -73,18 +75,96 @@ export interface BusSubscription {
 
 /** Payload of a `MessageDeadLettered` envelope, published on `dead-letter.<group>`. */
 export interface DeadLetterPayload {
+  /** The topic the message was published on. */
   readonly topic: string;
+  /** Why it was dead-lettered: the handler's last error message, or why it could not be parsed. */
   readonly reason: string;
+  /** Deliveries it had (handler attempts, or deliveries without an acknowledgement). */
   readonly deliveries: number;
   /** The original envelope, or the raw body when it could not be parsed. */
   readonly message: unknown;
+  /** The consumer group whose handler failed; absent for a subscriber without a group. */
+  readonly group?: string;
+  /** The pattern that group subscribed with (a replay goes to that subscription only). */
+  readonly pattern?: string;
+  /** The partition key the message was published with, kept so a replay lands on the same partition. */
+  readonly key?: string;
+}
+
+/** One entry of a bus's dead-letter queue. */
+export interface DeadLetter {
+  /** The `MessageDeadLettered` envelope: `payload` says what failed, where and why. */
+  readonly envelope: BusEnvelope<DeadLetterPayload>;
+  /** False when the original body could not be parsed as an envelope: it can be listed, not replayed. */
+  readonly replayable: boolean;
+}
+
+/** Which dead letters to list or replay. */
+export interface DeadLetterQuery {
+  /** A topic pattern (`fills.#`) matched against the original topic. Default: every topic. */
+  readonly topic?: string;
+  /** Only the dead letters of this consumer group (`default` for subscribers without a group). */
+  readonly group?: string;
+  /** At most this many. Default 100. */
+  readonly limit?: number;
+}
+
+/** What {@link MessageBus.replayDeadLetters} did. */
+export interface ReplayReport {
+  /** Republished to the failing subscription and removed from the dead-letter queue. */
+  readonly replayed: number;
+  /** Matched but left in the queue (not replayable, or its subscription no longer exists), with why. */
+  readonly skipped: readonly { readonly id: string; readonly reason: string }[];
+}
+
+/** Metric counting dead letters, labelled by `group`. */
+export const DEAD_LETTERS_METRIC = 'dead_letters_total';
+
+const DeadLetterQuerySchema = z.object({
+  topic: z
+    .string()
+    .regex(/^([A-Za-z0-9_\-:]+|\*|#)(\.([A-Za-z0-9_\-:]+|\*|#))*$/)
+    .optional(),
+  group: z.string().min(1).max(200).optional(),
+  limit: z.number().int().positive().max(100_000).default(100),
+});
+
+/** Validates a {@link DeadLetterQuery} and fills in its default limit; throws `INVALID_ARGUMENT`. */
+export function parseDeadLetterQuery(query: DeadLetterQuery = {}): {
+  readonly topic: string | undefined;
+  readonly group: string | undefined;
+  readonly limit: number;
+} {
+  const result = DeadLetterQuerySchema.safeParse(query);
+  if (!result.success) {
+    throw new RxtradeError({
+      code: 'INVALID_ARGUMENT',
+      message: `invalid dead-letter query: ${z.prettifyError(result.error)}`,
+      cause: result.error,
+    });
+  }
+  return { topic: result.data.topic, group: result.data.group, limit: result.data.limit };
+}
+
+/** True when a dead letter is selected by a parsed query (topic pattern and group). */
+export function deadLetterMatches(
+  payload: DeadLetterPayload,
+  query: { readonly topic: string | undefined; readonly group: string | undefined },
+): boolean {
+  if (query.group !== undefined && (payload.group ?? 'default') !== query.group) return false;
+  return query.topic === undefined || topicMatches(query.topic, payload.topic);
 }
 
 /**
  * Transport between services, at-least-once: a handler may see a message again, so handlers are
  * idempotent by `message.id`. Topics are dotted (`bars.SPX`); patterns use `*` for one word and `#`
- * for zero or more. Messages failing `maxDeliveries` times, or failing validation, are published as
- * `MessageDeadLettered` envelopes on `dead-letter.<group>` (group `default` when none).
+ * for zero or more.
+ *
+ * Dead letters: a message failing `maxDeliveries` times, or failing validation, is kept in the bus's
+ * dead-letter queue (declared by the bus, so kept with no one listening), counted in
+ * `dead_letters_total{group}`, logged at warn with its reason, and also published as a
+ * `MessageDeadLettered` envelope on `dead-letter.<group>` (group `default` when none) for alerting.
+ * {@link MessageBus.deadLetters} lists them; {@link MessageBus.replayDeadLetters} sends them back.
  *
  * Implementations: {@link createMemoryMessageBus}, `@rxtrade/rabbitmq`. Every implementation runs
  * `messageBusContract` from `@rxtrade/core/testing`.
@@ -93,6 +173,15 @@ export interface MessageBus {
   /** Resolves when the message is safely accepted (for a broker: confirmed). Rejects otherwise. */
   publish(topic: string, message: BusEnvelope, options?: PublishOptions): Promise<void>;
   subscribe(pattern: string, handler: BusHandler, options?: SubscribeOptions): Promise<BusSubscription>;
+  /** The oldest dead letters matching `query`, without removing them. */
+  deadLetters(query?: DeadLetterQuery): Promise<readonly DeadLetter[]>;
+  /**
+   * Sends matching dead letters back, oldest first: each original envelope (same id and payload) is
+   * delivered again to the subscription that failed it (its group and pattern, on its key's
+   * partition), not to every subscriber of the topic, and leaves the dead-letter queue once the bus
+   * accepted it. A replayed message that fails again is dead-lettered again.
+   */
+  replayDeadLetters(query?: DeadLetterQuery): Promise<ReplayReport>;
   /** Drains in-flight work, then closes. Idempotent. */
   close(): Promise<void>;
 }
@@ -150,11 +239,59 @@ interface Group {
   next: number;
 }
 
+/** Options of {@link createMemoryMessageBus}. */
+export interface MemoryMessageBusOptions {
+  /** Where dead letters are logged (warn). Default: discards. */
+  readonly logger?: Logger;
+  /** Where `dead_letters_total{group}` is counted. Default: discards. */
+  readonly metrics?: MetricsSink;
+  /**
+   * Dead letters kept in memory. Past it the oldest is discarded, logged at error and counted in
+   * `dead_letters_discarded_total`. Default 10,000.
+   */
+  readonly maxDeadLetters?: number;
+}
+
 /** The in-memory {@link MessageBus}: one process; messages are delivered asynchronously, in order per member. */
-export function createMemoryMessageBus(): MessageBus {
+export function createMemoryMessageBus(options: MemoryMessageBusOptions = {}): MessageBus {
+  const logger = options.logger ?? noopLogger;
+  const metrics = options.metrics ?? noopMetrics;
+  const maxDeadLetters = options.maxDeadLetters ?? 10_000;
+  const deadLettersTotal = metrics.counter(DEAD_LETTERS_METRIC, {
+    help: 'Messages moved to the dead-letter queue, by consumer group.',
+    labelNames: ['group'],
+  });
+  const discardedTotal = metrics.counter('dead_letters_discarded_total', {
+    help: 'Dead letters discarded because the in-memory dead-letter queue was full.',
+  });
   const groups = new Map<string, Group>();
+  const deadLetters: BusEnvelope<DeadLetterPayload>[] = [];
   let anonymous = 0;
   let closed = false;
+
+  const keep = (deadLetter: BusEnvelope<DeadLetterPayload>): void => {
+    deadLetters.push(deadLetter);
+    const { payload } = deadLetter;
+    deadLettersTotal.add(1, { group: payload.group ?? 'default' });
+    logger.warn(
+      {
+        topic: payload.topic,
+        group: payload.group,
+        reason: payload.reason,
+        deliveries: payload.deliveries,
+        id: deadLetter.id,
+      },
+      'message dead-lettered',
+    );
+    if (deadLetters.length > maxDeadLetters) {
+      const dropped = deadLetters.shift();
+      discardedTotal.add(1);
+      logger.error(
+        { id: dropped?.id, maxDeadLetters },
+        'in-memory dead-letter queue full: discarded the oldest',
+      );
+    }
+  };
 
   const deliver = async (member: Member, group: Group, item: QueuedMessage) => {
     let lastError: unknown;
@@ -171,22 +308,32 @@ export function createMemoryMessageBus(): MessageBus {
       }
     }
     const reason = lastError instanceof Error ? lastError.message : String(lastError);
-    if (!item.topic.startsWith('dead-letter.')) {
-      const payload: DeadLetterPayload = {
-        topic: item.topic,
-        reason,
-        deliveries,
-        message: item.message,
-      };
-      route(`dead-letter.${group.name.startsWith('~') ? 'default' : group.name}`, {
-        v: 1,
-        type: 'MessageDeadLettered',
-        id: `dl-${item.message.id}`,
-        ts: item.message.ts,
-        correlationId: item.message.correlationId,
-        payload,
-      });
+    if (item.topic.startsWith('dead-letter.')) {
+      logger.error(
+        { topic: item.topic, reason },
+        'dropping a failing dead letter (never dead-lettered twice)',
+      );
+      return;
     }
+    const named = !group.name.startsWith('~');
+    const payload: DeadLetterPayload = {
+      topic: item.topic,
+      reason,
+      deliveries,
+      message: item.message,
+      ...(named ? { group: group.name, pattern: group.pattern } : {}),
+      ...(item.key === undefined ? {} : { key: item.key }),
+    };
+    const deadLetter: BusEnvelope<DeadLetterPayload> = {
+      v: 1,
+      type: 'MessageDeadLettered',
+      id: `dl-${item.message.id}`,
+      ts: item.message.ts,
+      correlationId: item.message.correlationId,
+      payload,
+    };
+    keep(deadLetter);
+    route(`dead-letter.${named ? group.name : 'default'}`, deadLetter);
   };
 
   const drain = (member: Member, group: Group): void => {
@@ -214,6 +361,26 @@ export function createMemoryMessageBus(): MessageBus {
 
   const ensureOpen = (): void => {
     if (closed) throw new RxtradeError({ code: 'CLOSED', message: 'message bus is closed' });
+  };
+
+  const replayOne = (deadLetter: BusEnvelope<DeadLetterPayload>): string | undefined => {
+    const { payload } = deadLetter;
+    const parsed = BusEnvelopeSchema.safeParse(payload.message);
+    if (!parsed.success) return 'the original body is not a valid envelope';
+    if (payload.group === undefined || payload.pattern === undefined) {
+      return 'dead-lettered by a subscriber without a group: nothing durable to replay it to';
+    }
+    const group = groups.get(`${payload.group}\u0000${payload.pattern}`);
+    if (!group || group.members.length === 0) {
+      return `no subscriber of group ${payload.group} on ${payload.pattern}`;
+    }
+    const key = payload.key;
+    const index = hashKey(key ?? parsed.data.id) % group.members.length;
+    const member = group.members[index];
+    if (!member) return `no subscriber of group ${payload.group} on ${payload.pattern}`;
+    member.queue.push({ topic: payload.topic, message: parsed.data as BusEnvelope, key });
+    drain(member, group);
+    return undefined;
   };
 
   return {
@@ -268,6 +435,33 @@ export function createMemoryMessageBus(): MessageBus {
           }
         },
       };
+    },
+    async deadLetters(query) {
+      const parsed = parseDeadLetterQuery(query);
+      return deadLetters
+        .filter((d) => deadLetterMatches(d.payload, parsed))
+        .slice(0, parsed.limit)
+        .map((envelope) => ({
+          envelope: structuredClone(envelope),
+          replayable: BusEnvelopeSchema.safeParse(envelope.payload.message).success,
+        }));
+    },
+    async replayDeadLetters(query) {
+      ensureOpen();
+      const parsed = parseDeadLetterQuery(query);
+      let replayed = 0;
+      const skipped: { id: string; reason: string }[] = [];
+      for (const deadLetter of deadLetters.filter((d) => deadLetterMatches(d.payload, parsed))) {
+        if (replayed + skipped.length >= parsed.limit) break;
+        const reason = replayOne(deadLetter);
+        if (reason === undefined) {
+          deadLetters.splice(deadLetters.indexOf(deadLetter), 1);
+          replayed++;
+        } else {
+          skipped.push({ id: deadLetter.id, reason });
+        }
+      }
+      return { replayed, skipped };
     },
     async close() {
       if (closed) return;

@@ -17,4 +17,4 @@ describe('memory LockManager', () => {
   });
 });
 
-describe('memory MessageBus', () => messageBusContract({ create: () => createMemoryMessageBus() }));
+describe('memory MessageBus', () => messageBusContract({ create: (deps) => createMemoryMessageBus(deps) }));

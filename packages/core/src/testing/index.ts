@@ -1,5 +1,9 @@
 export { ManualClock } from '../ports/clock';
 export { type LockManagerContractOptions, lockManagerContract } from './contracts/lock-manager-contract';
-export { type MessageBusContractOptions, messageBusContract } from './contracts/message-bus-contract';
+export {
+  type MessageBusContractDeps,
+  type MessageBusContractOptions,
+  messageBusContract,
+} from './contracts/message-bus-contract';
 export { type StateStoreContractOptions, stateStoreContract } from './contracts/state-store-contract';
 export { probeTcp, requireService } from './integration';

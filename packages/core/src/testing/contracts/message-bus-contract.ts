@@ -1,10 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isRxtradeError } from '../../errors';
+import type { Logger } from '../../ports/logger';
 import type { BusEnvelope, DeadLetterPayload, MessageBus } from '../../ports/message-bus';
+import { createMemoryMetrics, type MemoryMetrics, type MetricsSink } from '../../ports/metrics-sink';
+
+/** What the contract hands `create`: the bus must log dead letters to `logger` and count them in `metrics`. */
+export interface MessageBusContractDeps {
+  readonly logger: Logger;
+  readonly metrics: MetricsSink;
+}
 
 export interface MessageBusContractOptions {
   /** A fresh bus. Topics and groups in each test are unique to it, so a shared broker is fine. */
-  readonly create: () => MessageBus | Promise<MessageBus>;
+  readonly create: (deps: MessageBusContractDeps) => MessageBus | Promise<MessageBus>;
   /** How long to wait for deliveries, ms. Default 5,000. */
   readonly timeoutMs?: number;
 }
@@ -29,14 +37,41 @@ async function waitFor(predicate: () => boolean, timeoutMs: number): Promise<voi
   }
 }
 
+interface LogLine {
+  readonly level: string;
+  readonly fields: Record<string, unknown>;
+  readonly message: string | undefined;
+}
+
+function recordingLogger(lines: LogLine[]): Logger {
+  const at =
+    (level: string) =>
+    (first: object | string, message?: string): void => {
+      if (typeof first === 'string') lines.push({ level, fields: {}, message: first });
+      else lines.push({ level, fields: first as Record<string, unknown>, message });
+    };
+  const logger: Logger = {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: () => logger,
+  };
+  return logger;
+}
+
 /** The behaviour every {@link MessageBus} must have. */
 export function messageBusContract(options: MessageBusContractOptions): void {
   const timeout = options.timeoutMs ?? 5_000;
 
   describe('MessageBus contract', () => {
     let bus: MessageBus;
+    let metrics: MemoryMetrics;
+    let lines: LogLine[];
     beforeEach(async () => {
-      bus = await options.create();
+      metrics = createMemoryMetrics();
+      lines = [];
+      bus = await options.create({ logger: recordingLogger(lines), metrics });
     });
     afterEach(async () => {
       await bus.close();
@@ -98,7 +133,7 @@ export function messageBusContract(options: MessageBusContractOptions): void {
       for (const list of seen.values()) expect(list).toEqual([...Array(25).keys()]);
     });
 
-    it('redelivers after a handler failure, then dead-letters with the reason', async () => {
+    it('redelivers after a handler failure, then dead-letters with the reason, counted and logged', async () => {
       const ns = unique();
       const group = `${ns}-g`;
       let attempts = 0;
@@ -115,14 +150,87 @@ export function messageBusContract(options: MessageBusContractOptions): void {
         { group, maxDeliveries: 3 },
       );
       await bus.publish(`${ns}.x`, envelope('flaky'));
-      await bus.publish(`${ns}.x`, envelope('poison'));
+      await bus.publish(`${ns}.x`, envelope('poison'), { key: 'k1' });
       await bus.publish(`${ns}.x`, envelope('fine'));
       await waitFor(() => dead.length === 1 && ok.length === 2, timeout);
       expect(ok.sort()).toEqual(['fine', 'flaky']);
       const payload = dead[0]?.payload as DeadLetterPayload;
       expect(dead[0]?.type).toBe('MessageDeadLettered');
+      expect(payload).toMatchObject({
+        topic: `${ns}.x`,
+        group,
+        pattern: `${ns}.x`,
+        key: 'k1',
+        deliveries: 3,
+      });
       expect(payload.reason).toContain('cannot process poison');
       expect((payload.message as BusEnvelope).id).toBe('poison');
+
+      const kept = await bus.deadLetters({ group });
+      expect(kept).toHaveLength(1);
+      expect(kept[0]?.replayable).toBe(true);
+      expect(kept[0]?.envelope.payload).toMatchObject({ topic: `${ns}.x`, deliveries: 3, key: 'k1' });
+      expect(kept[0]?.envelope.payload.reason).toContain('cannot process poison');
+      expect(metrics.value('dead_letters_total', { group })).toBe(1);
+      const logged = lines.find((l) => l.fields['group'] === group && l.level === 'warn');
+      expect(logged?.fields).toMatchObject({ topic: `${ns}.x`, deliveries: 3 });
+      expect(String(logged?.fields['reason'])).toContain('cannot process poison');
+    });
+
+    it('keeps dead letters with no one listening and replays them to the failing group only', async () => {
+      const ns = unique();
+      const failing = `${ns}-orders`;
+      const healthy = `${ns}-audit`;
+      let broken = true;
+      const handled: BusEnvelope[] = [];
+      const audited: string[] = [];
+      await bus.subscribe(
+        `${ns}.fills.*`,
+        (m) => {
+          if (broken) throw new Error(`database down for ${m.id}`);
+          handled.push(m);
+        },
+        { group: failing, maxDeliveries: 2 },
+      );
+      await bus.subscribe(`${ns}.fills.*`, (m) => void audited.push(m.id), { group: healthy });
+      await bus.publish(`${ns}.fills.a1`, envelope('f1', { qty: '1.5' }), { key: 'a1' });
+      await bus.publish(`${ns}.fills.a2`, envelope('f2', { qty: '2' }));
+      const listed = async () => (await bus.deadLetters({ group: failing })).map((d) => d.envelope);
+      const start = Date.now();
+      while ((await listed()).length < 2) {
+        if (Date.now() - start > timeout) throw new Error('timed out waiting for dead letters');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // Listing does not consume, keeps the oldest first, and filters by topic and limit.
+      expect((await listed()).map((d) => (d.payload.message as BusEnvelope).id)).toEqual(['f1', 'f2']);
+      const byTopic = await bus.deadLetters({ topic: `${ns}.fills.a2` });
+      expect(byTopic.map((d) => d.envelope.payload.topic)).toEqual([`${ns}.fills.a2`]);
+      expect(await bus.deadLetters({ topic: `${ns}.#`, limit: 1 })).toHaveLength(1);
+      expect(await bus.deadLetters({ group: healthy })).toHaveLength(0);
+
+      // A replay that fails again goes back to the dead-letter queue.
+      expect(await bus.replayDeadLetters({ group: failing, limit: 1 })).toEqual({ replayed: 1, skipped: [] });
+      await waitFor(() => metrics.value('dead_letters_total', { group: failing }) === 3, timeout);
+      expect(await listed()).toHaveLength(2);
+
+      broken = false;
+      expect(await bus.replayDeadLetters({ topic: `${ns}.fills.*` })).toEqual({ replayed: 2, skipped: [] });
+      await waitFor(() => handled.length === 2, timeout);
+      expect(handled.map((m) => m.id).sort()).toEqual(['f1', 'f2']);
+      expect(handled.find((m) => m.id === 'f1')).toEqual(envelope('f1', { qty: '1.5' }));
+      expect(await listed()).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(audited.sort()).toEqual(['f1', 'f2']);
+      expect(handled).toHaveLength(2);
+    });
+
+    it('refuses an invalid dead-letter query with INVALID_ARGUMENT', async () => {
+      await expect(bus.deadLetters({ limit: 0 })).rejects.toSatisfy(
+        (e) => isRxtradeError(e) && e.code === 'INVALID_ARGUMENT',
+      );
+      await expect(bus.replayDeadLetters({ topic: 'a..b' })).rejects.toSatisfy(
+        (e) => isRxtradeError(e) && e.code === 'INVALID_ARGUMENT',
+      );
     });
 
     it('refuses an invalid envelope or topic at publish with a typed error', async () => {

@@ -30,6 +30,14 @@ const classes: [string, () => StreamingIndicator<never>, unknown][] = [
   ['Mfi', () => new indicators.Mfi(), bar],
   ['Aroon', () => new indicators.Aroon(), bar],
   ['AwesomeOscillator', () => new indicators.AwesomeOscillator(), bar],
+  ['ParabolicSar', () => new indicators.ParabolicSar(), bar],
+  ['Supertrend', () => new indicators.Supertrend(), bar],
+  ['KeltnerChannel', () => new indicators.KeltnerChannel(), bar],
+  ['Ichimoku', () => new indicators.Ichimoku(), bar],
+  ['ChandelierExit', () => new indicators.ChandelierExit(), bar],
+  ['Adl', () => new indicators.Adl(), bar],
+  ['Cmf', () => new indicators.Cmf(), bar],
+  ['ForceIndex', () => new indicators.ForceIndex(), bar],
 ];
 
 describe('indicators barrel', () => {
@@ -59,6 +67,14 @@ describe('indicators barrel', () => {
       'mfi',
       'aroon',
       'awesomeOscillator',
+      'parabolicSar',
+      'supertrend',
+      'keltnerChannel',
+      'ichimoku',
+      'chandelierExit',
+      'adl',
+      'cmf',
+      'forceIndex',
     ];
     for (const name of batch)
       expect(typeof (indicators as Record<string, unknown>)[name], name).toBe('function');

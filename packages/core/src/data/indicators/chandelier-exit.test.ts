@@ -1,0 +1,92 @@
+import { IndicatorsSync } from '@ixjb94/indicators';
+import { ChandelierExit as TiChandelier } from 'technicalindicators';
+import { ChandelierExit as TsChandelier } from 'trading-signals';
+import { describe, expect, it } from 'vitest';
+import { ChandelierExit, chandelierExit } from './chandelier-exit';
+import {
+  alignEnd,
+  BAD_BARS,
+  expectBadPeriods,
+  expectInvalidArgument,
+  expectSeriesClose,
+  itHonoursTheIndicatorContract,
+  loadSp500,
+  tsSeries,
+} from './test-support';
+
+const sp = loadSp500();
+const high = Array.from(sp.high);
+const low = Array.from(sp.low);
+const close = Array.from(sp.close);
+
+describe('ChandelierExit', () => {
+  it('matches a hand-computed example (period 2, multiplier 1)', () => {
+    const bars = [
+      { high: 10, low: 8, close: 9 },
+      { high: 11, low: 9, close: 10 }, // TR 2
+      { high: 13, low: 11, close: 12.5 }, // TR 3: ATR seed 2.5; HH 13, LL 9 over the last two bars
+    ];
+    const out = chandelierExit(bars, { period: 2, multiplier: 1 });
+    expect(Array.from(out.longStop)).toEqual([Number.NaN, Number.NaN, 10.5]);
+    expect(Array.from(out.shortStop)).toEqual([Number.NaN, Number.NaN, 11.5]);
+  });
+
+  it.each([
+    [22, 3],
+    [10, 2],
+  ])('matches technicalindicators 3.1 ChandelierExit on S&P 500 bars (%i, %f)', (period, multiplier) => {
+    const ours = chandelierExit(sp, { period, multiplier });
+    expect(ours.longStop[period - 1]).toBeNaN();
+    // The typings declare number[]; the values are { exitLong, exitShort } objects.
+    const ti = TiChandelier.calculate({ high, low, close, period, multiplier }) as unknown as {
+      exitLong: number;
+      exitShort: number;
+    }[];
+    const n = sp.length - period;
+    expect(ti.length).toBe(n);
+    const long = alignEnd(
+      ti.map((r) => r.exitLong),
+      sp.length,
+    );
+    const short = alignEnd(
+      ti.map((r) => r.exitShort),
+      sp.length,
+    );
+    expect(expectSeriesClose(ours.longStop, long, { from: period })).toBe(n);
+    expect(expectSeriesClose(ours.shortStop, short, { from: period })).toBe(n);
+  });
+
+  it('converges to trading-signals 8.3 and @ixjb94/indicators 1.2 (ATR seeded differently)', () => {
+    const ours = chandelierExit(sp);
+    const ts = tsSeries(new TsChandelier(), sp.bars, (r) => r.long);
+    expect(expectSeriesClose(ours.longStop, (i) => ts[i] as number, { from: 400 })).toBe(sp.length - 400);
+    const [ixLong, ixShort] = new IndicatorsSync().ce(high, low, close, 22, 3) as unknown as [
+      number[],
+      number[],
+    ];
+    expect(expectSeriesClose(ours.longStop, alignEnd(ixLong, sp.length), { from: 400 })).toBe(
+      sp.length - 400,
+    );
+    expect(expectSeriesClose(ours.shortStop, alignEnd(ixShort, sp.length), { from: 400 })).toBe(
+      sp.length - 400,
+    );
+  });
+
+  it('rejects invalid periods and multipliers', () => {
+    expectBadPeriods(
+      [0, -1, 1.5, Number.NaN],
+      (p) => new ChandelierExit(p),
+      (p) => chandelierExit([], { period: p }),
+    );
+    expectInvalidArgument(() => new ChandelierExit(22, 0));
+  });
+
+  itHonoursTheIndicatorContract({
+    make: () => new ChandelierExit(),
+    inputs: sp.bars.slice(0, 60),
+    batch: () => chandelierExit(sp.bars.slice(0, 60)).longStop,
+    warmup: 22,
+    bad: BAD_BARS,
+    extras: (ind) => [ind.longStop, ind.shortStop],
+  });
+});

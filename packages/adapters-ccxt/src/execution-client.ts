@@ -515,7 +515,9 @@ export class CcxtExecutionClient implements ReconcilableExecutionClient {
       tsEvent: report.tsEvent,
       venueOrderId: report.venueOrderId,
       tradeId: report.tradeId,
-      side: report.side,
+      // The order's side, not the trade's: trades in an order's answer carry none (ccxt leaves it
+      // undefined), and a sell reported as a buy would move the position the wrong way.
+      side: tracked.order.side,
       lastQty: report.lastQty,
       lastPx: report.lastPx,
       fee: report.fee,

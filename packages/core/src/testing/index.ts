@@ -1,4 +1,9 @@
 export { ManualClock } from '../ports/clock';
+export {
+  type ExecutionClientContractOptions,
+  type ExecutionClientHarness,
+  executionClientContract,
+} from './contracts/execution-client-contract';
 export { type LockManagerContractOptions, lockManagerContract } from './contracts/lock-manager-contract';
 export {
   type MessageBusContractDeps,

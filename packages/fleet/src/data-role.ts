@@ -1,0 +1,98 @@
+import { type BacktestData, type Bar, type MessageBus, RxtradeError } from '@rxtrade/core';
+import { fleetEnvelope } from './messages';
+import { fleetTopics } from './topics';
+
+/** Options of {@link publishBars}. */
+export interface PublishBarsOptions {
+  readonly bus: MessageBus;
+  /** Bars of one or several symbols, in time order (an array, an iterable, an async iterable or a CSV source). */
+  readonly data: BacktestData;
+  /** Bars per frame (one message). Default 500. */
+  readonly frameSize?: number;
+  /** Frames in flight (published, not yet confirmed) at once. Default 8. */
+  readonly window?: number;
+  /** Clock for envelope timestamps. Default `Date.now`. */
+  readonly now?: () => number;
+  readonly signal?: AbortSignal;
+}
+
+/** What {@link publishBars} sent. */
+export interface PublishedBars {
+  readonly bars: number;
+  readonly frames: number;
+  /** Per symbol: frames and the last bar's time. */
+  readonly symbols: ReadonlyMap<string, { readonly frames: number; readonly lastTs: number }>;
+}
+
+interface Pending {
+  bars: Bar[];
+  seq: number;
+}
+
+/**
+ * The data role: publishes bars as frames (several bars of one symbol per message) on
+ * `bars.<symbol>`, keyed by symbol so each symbol's frames stay in order, and marks each symbol's
+ * last frame. Frame ids (`bars:<symbol>:<seq>`) are deterministic: a replay of the same data is
+ * recognised by consumers. Publishes are awaited in a bounded window (backpressure: the bus's
+ * confirms pace the replay).
+ */
+export async function publishBars(options: PublishBarsOptions): Promise<PublishedBars> {
+  const frameSize = options.frameSize ?? 500;
+  const window = options.window ?? 8;
+  if (!(Number.isInteger(frameSize) && frameSize >= 1)) {
+    throw new RxtradeError({
+      code: 'INVALID_ARGUMENT',
+      message: `frameSize must be an integer ≥ 1, got ${frameSize}`,
+    });
+  }
+  const now = options.now ?? Date.now;
+  const pending = new Map<string, Pending>();
+  const sent = new Map<string, { frames: number; lastTs: number }>();
+  const inFlight: Promise<void>[] = [];
+  let bars = 0;
+  let frames = 0;
+
+  const send = async (symbol: string, frame: Pending, last: boolean): Promise<void> => {
+    const lastTs = (frame.bars[frame.bars.length - 1] as Bar).ts;
+    const envelope = fleetEnvelope(
+      'BarFrame',
+      { symbol, seq: frame.seq, bars: frame.bars, last },
+      { id: `bars:${symbol}:${frame.seq}`, ts: now() },
+    );
+    frames++;
+    sent.set(symbol, { frames: frame.seq + 1, lastTs });
+    inFlight.push(options.bus.publish(fleetTopics.bars(symbol), envelope, { key: symbol }));
+    if (inFlight.length >= window) await Promise.all(inFlight.splice(0));
+  };
+
+  const add = async (bar: Bar): Promise<void> => {
+    let frame = pending.get(bar.symbol);
+    if (frame === undefined) {
+      frame = { bars: [], seq: 0 };
+      pending.set(bar.symbol, frame);
+    } else if (frame.bars.length >= frameSize) {
+      // A full frame leaves only when a later bar shows it is not the symbol's last one.
+      await send(bar.symbol, frame, false);
+      frame = { bars: [], seq: frame.seq + 1 };
+      pending.set(bar.symbol, frame);
+    }
+    frame.bars.push(bar);
+    bars++;
+    if ((bars & 0xfff) === 0 && options.signal?.aborted) {
+      throw new RxtradeError({ code: 'CANCELED', message: `bar replay canceled after ${bars} bars` });
+    }
+  };
+
+  const data = options.data;
+  if (typeof (data as { chunks?: unknown }).chunks === 'function') {
+    for await (const chunk of (data as { chunks(): AsyncIterable<readonly Bar[]> }).chunks())
+      for (const bar of chunk) await add(bar);
+  } else if (Symbol.iterator in data) {
+    for (const bar of data as Iterable<Bar>) await add(bar);
+  } else {
+    for await (const bar of data as AsyncIterable<Bar>) await add(bar);
+  }
+  for (const [symbol, frame] of pending) await send(symbol, frame, true);
+  await Promise.all(inFlight.splice(0));
+  return { bars, frames, symbols: sent };
+}

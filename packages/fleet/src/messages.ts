@@ -1,0 +1,214 @@
+import {
+  BarSchema,
+  type BusEnvelope,
+  OrderEventSchema,
+  OrderRequestSchema,
+  parseEnvelope,
+  RxtradeError,
+} from '@rxtrade/core';
+import { z } from 'zod';
+
+/**
+ * The fleet's messages: versioned zod schemas, checked on every receive. Each travels in core's
+ * {@link BusEnvelope} (`{ v, type, id, ts, correlationId, payload }`); `type` names the payload
+ * schema below and `id` is deterministic, so a redelivered message is recognised and applied once.
+ *
+ * Ids are namespaced by account: an order is `(accountId, clientOrderId)`, and every message id
+ * about an order starts with its account, so one account can never claim another's ids.
+ */
+export const FLEET_PROTOCOL_VERSION = 1;
+
+/** `through` of an acknowledgement sent before the first bar (after `onStart`). */
+export const BEFORE_FIRST_BAR = -1;
+
+const id = z.string().min(1).max(64);
+const ts = z.number().int().nonnegative();
+const price = z.number().refine((n) => Number.isFinite(n) && n > 0, 'must be a finite number > 0');
+
+/** data → strategy, order: several bars of one symbol, in time order. `seq` counts frames per symbol from 0. */
+export const BarFrameSchema = z
+  .strictObject({
+    symbol: id,
+    seq: z.number().int().nonnegative(),
+    bars: z.array(BarSchema).min(1).max(100_000),
+    /** No bar of this symbol follows. */
+    last: z.boolean(),
+  })
+  .superRefine((frame, ctx) => {
+    let previous = Number.NEGATIVE_INFINITY;
+    for (const [i, bar] of frame.bars.entries()) {
+      if (bar.symbol !== frame.symbol) {
+        ctx.addIssue({ code: 'custom', path: ['bars', i, 'symbol'], message: `not ${frame.symbol}` });
+      }
+      if (!(bar.ts > previous)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['bars', i, 'ts'],
+          message: 'bars must be in strictly rising time',
+        });
+      }
+      previous = bar.ts;
+    }
+  });
+export type BarFrame = z.output<typeof BarFrameSchema>;
+
+/** The price a decision was taken at: the strategy's current bar (risk marks the account with it). */
+const MarkSchema = z.strictObject({ symbol: id, ts, price });
+export type Mark = z.output<typeof MarkSchema>;
+
+/**
+ * strategy → risk → order: a new order, with every type and option a backtest accepts (market, limit,
+ * stop, stop-limit; time in force; reduce-only; post-only), checked by core's `OrderRequestSchema`.
+ */
+export const SubmitOrderSchema = z
+  .strictObject({
+    accountId: id,
+    strategyId: id,
+    clientOrderId: id,
+    request: OrderRequestSchema,
+    /** When the strategy placed it (its clock: the bar's time in a replay). */
+    tsInit: ts,
+    mark: MarkSchema.optional(),
+  })
+  .superRefine((submit, ctx) => {
+    for (const field of ['accountId', 'strategyId', 'clientOrderId'] as const) {
+      const inner = submit.request[field];
+      if (inner !== undefined && inner !== submit[field]) {
+        ctx.addIssue({ code: 'custom', path: ['request', field], message: `differs from ${field}` });
+      }
+    }
+  });
+export type SubmitOrder = z.output<typeof SubmitOrderSchema>;
+
+/** strategy → risk → order: cancel one of the strategy's orders. */
+export const CancelOrderSchema = z.strictObject({
+  accountId: id,
+  strategyId: id,
+  clientOrderId: id,
+  ts,
+  /** The strategy's bar when it asked: the order role applies the cancel once that bar was matched. */
+  mark: MarkSchema.optional(),
+});
+export type CancelOrder = z.output<typeof CancelOrderSchema>;
+
+/**
+ * strategy → risk → order, behind the strategy's commands of the same bars: the strategy has run
+ * `onBar` for every bar of `symbol` up to `through`. `waits`: it will not run the next bar until the
+ * order role's result for it arrives (it issued a command, or has orders working). `final`: it has
+ * seen the symbol's last bar.
+ */
+export const BarsAcknowledgedSchema = z.strictObject({
+  accountId: id,
+  strategyId: id,
+  symbol: id,
+  through: z.number().int().min(BEFORE_FIRST_BAR),
+  waits: z.boolean(),
+  final: z.boolean(),
+});
+export type BarsAcknowledged = z.output<typeof BarsAcknowledgedSchema>;
+
+/**
+ * risk, order → strategy: events of the strategy's orders, in the order they happened. `matched`
+ * (order role only): the result of matching that bar for the strategy's account — after these
+ * events the strategy may run `onBar` for it.
+ */
+export const OrderEventsDeliveredSchema = z.strictObject({
+  strategyId: id,
+  events: z.array(OrderEventSchema).max(100_000),
+  matched: MarkSchema.optional(),
+});
+export type OrderEventsDelivered = z.output<typeof OrderEventsDeliveredSchema>;
+
+/**
+ * order → risk: what the venue did for one account (the risk role's books apply the fills and the
+ * open orders follow the events), and the latest close of each symbol matched. `final`: every
+ * strategy of the account has seen its last bar and every bar was matched.
+ */
+export const OrderEventsReportedSchema = z.strictObject({
+  accountId: id,
+  events: z.array(OrderEventSchema).max(100_000),
+  marks: z.array(MarkSchema).max(10_000),
+  final: z.boolean(),
+});
+export type OrderEventsReported = z.output<typeof OrderEventsReportedSchema>;
+
+const money = z.number().refine(Number.isFinite, 'must be finite');
+
+/** risk → `fleet.status`: an account's books after its last bar, and how many fills made them. */
+export const AccountFinishedSchema = z.strictObject({
+  accountId: id,
+  fills: z.number().int().nonnegative(),
+  account: z.strictObject({
+    accountId: id,
+    currency: z.string().min(1).max(16),
+    initialCash: money,
+    cash: money,
+    equity: money,
+    realizedPnl: money,
+    unrealizedPnl: money,
+    feesPaid: money,
+    tsLast: z.number(),
+  }),
+});
+export type AccountFinished = z.output<typeof AccountFinishedSchema>;
+
+/** Every fleet message type and its payload schema. */
+export const fleetMessageSchemas = {
+  BarFrame: BarFrameSchema,
+  SubmitOrder: SubmitOrderSchema,
+  CancelOrder: CancelOrderSchema,
+  BarsAcknowledged: BarsAcknowledgedSchema,
+  OrderEventsDelivered: OrderEventsDeliveredSchema,
+  OrderEventsReported: OrderEventsReportedSchema,
+  OrderFilled: OrderEventSchema,
+  AccountFinished: AccountFinishedSchema,
+} as const;
+
+type Schemas = typeof fleetMessageSchemas;
+export type FleetMessageType = keyof Schemas;
+/** A decoded fleet message: the envelope's type and its validated payload. */
+export type FleetMessage = {
+  [K in FleetMessageType]: {
+    readonly type: K;
+    readonly payload: z.output<Schemas[K]>;
+    readonly envelope: BusEnvelope;
+  };
+}[FleetMessageType];
+
+/** Builds an envelope for a fleet message. `id` must be deterministic for anything that can be re-sent. */
+export function fleetEnvelope<K extends FleetMessageType>(
+  type: K,
+  payload: z.input<Schemas[K]>,
+  meta: { readonly id: string; readonly ts: number; readonly correlationId?: string },
+): BusEnvelope {
+  return { v: 1, type, id: meta.id, ts: meta.ts, correlationId: meta.correlationId ?? meta.id, payload };
+}
+
+/**
+ * Validates a received envelope and its payload against the fleet's schemas. Throws
+ * `INVALID_MESSAGE` (the bus dead-letters it at once) for an unknown type or a bad payload, so a
+ * bad message changes nothing.
+ */
+export function decodeFleetMessage<K extends FleetMessageType = FleetMessageType>(
+  input: unknown,
+  expected?: readonly K[],
+): Extract<FleetMessage, { type: K }> {
+  const envelope = parseEnvelope(input);
+  const schema = (fleetMessageSchemas as Record<string, z.ZodType>)[envelope.type];
+  if (schema === undefined || (expected !== undefined && !expected.includes(envelope.type as K))) {
+    throw new RxtradeError({
+      code: 'INVALID_MESSAGE',
+      message: `unexpected message type ${JSON.stringify(envelope.type)}${expected ? ` (expected ${expected.join(', ')})` : ''}`,
+    });
+  }
+  const parsed = schema.safeParse(envelope.payload);
+  if (!parsed.success) {
+    throw new RxtradeError({
+      code: 'INVALID_MESSAGE',
+      message: `invalid ${envelope.type}: ${z.prettifyError(parsed.error)}`,
+      cause: parsed.error,
+      details: { messageId: envelope.id },
+    });
+  }
+  return { type: envelope.type, payload: parsed.data, envelope } as Extract<FleetMessage, { type: K }>;
+}

@@ -13,14 +13,18 @@ import { createPrometheusMetrics } from './prometheus-metrics';
 import { loadDashboard } from './test-fixtures/dashboard';
 import { createSyntheticEngine } from './test-fixtures/synthetic-engine';
 
-// The real Prometheus and promtool, from Debian's `prometheus` package (CI installs it; see .ci/run).
+// The real Prometheus and promtool, from Debian's `prometheus` package (the README says to install it).
 const PROMETHEUS = process.env['PROMETHEUS_BIN'] ?? '/usr/bin/prometheus';
 const PROMTOOL = process.env['PROMTOOL_BIN'] ?? '/usr/bin/promtool';
 
-const available = await requireService('Prometheus (apt-get install -y prometheus)', async () => {
-  await access(PROMETHEUS, constants.X_OK);
-  await access(PROMTOOL, constants.X_OK);
-});
+const available = await requireService(
+  'Prometheus',
+  async () => {
+    await access(PROMETHEUS, constants.X_OK);
+    await access(PROMTOOL, constants.X_OK);
+  },
+  'apt-get install prometheus',
+);
 
 /** Runs promtool with `input` on stdin; resolves its exit code and everything it printed. */
 async function promtool(args: string[], input: string): Promise<{ code: number | null; output: string }> {

@@ -33,10 +33,14 @@ process.once('exit', () => {
 
 /** True when a `redis-server` binary can be spawned; outside CI a missing one skips loudly. */
 export function requireRedisServerBinary(): Promise<boolean> {
-  return requireService('redis-server binary', async () => {
-    const result = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
-    if (result.error || result.status !== 0) throw result.error ?? new Error(result.stderr);
-  });
+  return requireService(
+    'redis-server binary',
+    async () => {
+      const result = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+      if (result.error || result.status !== 0) throw result.error ?? new Error(result.stderr);
+    },
+    'apt-get install redis-server',
+  );
 }
 
 function freePort(): Promise<number> {

@@ -15,9 +15,13 @@ const BARS = 2_000;
 const up =
   (await requireService('Redis', () => probeTcp('127.0.0.1', 6379))) &&
   (await requireService('PostgreSQL', () => probeTcp('127.0.0.1', 5432))) &&
-  (await requireService('a spawnable RabbitMQ (rabbitmq-server)', async () => {
-    if (!canSpawnBroker()) throw new Error('/usr/lib/rabbitmq/bin/rabbitmq-server not found');
-  }));
+  (await requireService(
+    'a spawnable RabbitMQ (rabbitmq-server)',
+    async () => {
+      if (!canSpawnBroker()) throw new Error('/usr/lib/rabbitmq/bin/rabbitmq-server not found');
+    },
+    'apt-get install rabbitmq-server',
+  ));
 
 const prefix = `brk${Date.now().toString(36)}${process.pid}`;
 const ns = namespace({ FLEET_PREFIX: prefix });

@@ -1,17 +1,16 @@
-import { existsSync } from 'node:fs';
+import { access, constants } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { requireService } from '@rxtrade/core/testing';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auth, bar, createFixture, type GatewayFixture } from './test-support';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  if (process.env['CI'] === 'true') throw new Error(`Chromium is required in CI: ${CHROMIUM} is missing`);
-  console.warn(
-    `\n!! SKIPPING the dashboard browser test: no Chromium at ${CHROMIUM} (apt-get install chromium)\n`,
-  );
-}
+const haveChromium = await requireService(
+  'Chromium (dashboard browser)',
+  () => access(CHROMIUM, constants.X_OK),
+  'apt-get install chromium',
+);
 
 const SCREENSHOT = '/tmp/rxtrade-gateway-dashboard.png';
 

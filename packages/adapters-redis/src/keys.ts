@@ -16,6 +16,10 @@ export interface RedisKeys {
   readonly prefix: string;
   /** StateStore record (hash). */
   state(key: string): string;
+  /** StateStore index: every record's Redis key in a sorted set (score 0, ordered by key). */
+  stateIndex(): string;
+  /** Set once the index holds every record written before it existed (string, no expiry). */
+  stateIndexReady(): string;
   /** StateStore event-id marker (string, expires after the dedupe TTL). */
   event(eventId: string): string;
   /** Highest fencing token seen or granted for a resource (string integer, no expiry). */
@@ -42,6 +46,8 @@ export function redisKeys(prefix: string = DEFAULT_PREFIX): RedisKeys {
   return {
     prefix,
     state: (key) => `${prefix}state:${key}`,
+    stateIndex: () => `${prefix}index:state`,
+    stateIndexReady: () => `${prefix}index:state:ready`,
     event: (eventId) => `${prefix}event:${eventId}`,
     fence: (resource) => `${prefix}fence:${resource}`,
     lease: (resource) => `${prefix}lease:${resource}`,

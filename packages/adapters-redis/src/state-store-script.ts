@@ -5,7 +5,9 @@
  * Two variants with the same arguments and replies: {@link APPLY_SCRIPT} for Redis 7.0 and later,
  * {@link APPLY_SCRIPT_PRE_7} for older servers (the store picks one per connection).
  *
- * ARGV[1] = dedupeTtlSeconds. Then, per apply, one of two layouts, told apart by its first argument:
+ * ARGV[1] = dedupeTtlSeconds, ARGV[2] = the state index (a sorted set of every record's Redis key,
+ * all at score 0, so `ZRANGEBYLEX` pages any key prefix in order; same prefix, so same cluster slot).
+ * Then, per apply, one of two layouts, told apart by its first argument:
  * - the general one (first argument ≥ 0): a header and its ops:
  *     keyCount, opArgCount, flags (1 fence + 2 event + 4 has incrBy), token, nonce,
  *     then opArgCount op arguments:
@@ -40,7 +42,10 @@
  *      apply's records was written before it. An apply of one `set` op (the common position upsert)
  *      skips step 4 altogether.
  * Then the writes, the fence update (max) and the event marker (EX ttl, value = nonce), in the order
- * each variant documents.
+ * each variant documents. Every record write keeps the index in step in the same script: a record
+ * that gains a field is added (`ZADD`, skipped when an HSET added no new field: the record existed),
+ * one deleted (or replaced by nothing) is removed. Index commands run under pcall after the apply's
+ * first write, so they cannot fail it half-way (Redis refuses OOM at a script's first write only).
  */
 
 /** Most fields of a `set` sent in the upsert layout (one HSET: Lua's unpack has a stack limit). */
@@ -49,8 +54,12 @@ export const UPSERT_MAX_FIELDS = 500;
 /** The parts both variants share: helpers, then (after the variant's `apply`) the loop over applies. */
 const HELPERS = `
 local ttl = ARGV[1]
+local index = ARGV[2]
 -- Looked up once per call, not once per apply.
 local pcall_, unpack_, type_ = redis.pcall, unpack, type
+
+local function indexAdd(key) pcall_('ZADD', index, 0, key) end
+local function indexRemove(key) pcall_('ZREM', index, key) end
 
 local function fail(tag, key, field, reason)
   return tag .. ' ' .. cjson.encode({key = key, field = field, reason = reason})
@@ -60,6 +69,7 @@ end
 local function hset(i, key)
   local count = tonumber(ARGV[i + 2])
   local j = 0
+  local added = 0
   while j < count do
     local chunk = math.min(count - j, 500)
     local from = i + 3 + 2 * j
@@ -70,8 +80,11 @@ local function hset(i, key)
       if string.sub(ok.err, 1, 3) == 'OOM' then return ok.err end
       return fail('RXT_CORRUPT', key, nil, ok.err)
     end
+    added = added + ok
     j = j + chunk
   end
+  -- No new field: the record existed before, so it is indexed already.
+  if added > 0 then indexAdd(key) end
   return nil
 end
 
@@ -174,15 +187,21 @@ local function write(k0, first, last, hasIncr)
     local code = ARGV[i]
     local key = KEYS[k0 + tonumber(ARGV[i + 1])]
     if code == 's' or code == 'r' then
-      if code == 'r' then redis.call('DEL', key) end
+      local count = tonumber(ARGV[i + 2])
+      if code == 'r' then
+        redis.call('DEL', key)
+        if count == 0 then indexRemove(key) end
+      end
       err = hset(i, key)
       if err then return err end
-      i = i + 3 + 2 * tonumber(ARGV[i + 2])
+      i = i + 3 + 2 * count
     elseif code == 'i' then
       redis.call('HINCRBY', key, ARGV[i + 2], ARGV[i + 3])
+      indexAdd(key)
       i = i + 4
     else
       redis.call('DEL', key)
+      indexRemove(key)
       i = i + 2
     end
   end
@@ -210,7 +229,7 @@ local function apply(k0, h)
 `;
 
 const MAIN = `local replies = {}
-local h = 2
+local h = 3
 local k0 = 0
 local n = #ARGV
 local r = 0
@@ -301,6 +320,7 @@ local function upsert(k0, h, count)
       if string.sub(ok.err, 1, 3) == 'OOM' then return ok.err end
       return fail('RXT_CORRUPT', key, nil, ok.err)
     end
+    if ok > 0 then indexAdd(key) end
     return 'OK'
   end
   if prev == nonce then return 'OK' end
@@ -364,8 +384,25 @@ local function upsert(k0, h, count)
     if string.sub(ok.err, 1, 3) == 'OOM' then return ok.err end
     return fail('RXT_CORRUPT', key, nil, ok.err)
   end
+  if ok > 0 then indexAdd(key) end
   redis.call('SET', eventKey, nonce, 'EX', ttl)
   return 'OK'
 end
 
 ${MAIN}`;
+
+/**
+ * Backfills the state index for records written before it existed (or by a version that kept none):
+ * ARGV[1] = the index, ARGV[2..] = Redis keys found by SCAN. Each is added only if it still exists,
+ * checked in the same script, so a record deleted since the SCAN is not indexed again. A key of the
+ * wrong type is indexed too, so listing reports it as CORRUPT_STATE rather than hiding it.
+ */
+export const INDEX_BACKFILL_SCRIPT = `local index = ARGV[1]
+local added = 0
+for i = 2, #ARGV do
+  if redis.call('EXISTS', ARGV[i]) == 1 then
+    added = added + redis.call('ZADD', index, 0, ARGV[i])
+  end
+end
+return added
+`;

@@ -2,14 +2,18 @@ import { randomBytes } from 'node:crypto';
 import {
   type ApplyResult,
   assertValidBatch,
+  encodeListCursor,
   type Logger,
+  listAll,
   noopLogger,
+  parseListPage,
   RxtradeError,
   type StateBatch,
   type StateOp,
   type StateRecord,
   type StateStore,
 } from '@rxtrade/core';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import {
   LuaScript,
@@ -21,7 +25,12 @@ import {
 import { toRxtradeError } from './errors';
 import { DEFAULT_PREFIX, escapeGlob, redisKeys } from './keys';
 import { loggerSchema, parseOptions } from './options';
-import { APPLY_SCRIPT, APPLY_SCRIPT_PRE_7, UPSERT_MAX_FIELDS } from './state-store-script';
+import {
+  APPLY_SCRIPT,
+  APPLY_SCRIPT_PRE_7,
+  INDEX_BACKFILL_SCRIPT,
+  UPSERT_MAX_FIELDS,
+} from './state-store-script';
 
 /** Options for {@link createRedisStateStore}. */
 export interface RedisStateStoreOptions {
@@ -74,7 +83,6 @@ const DEFAULT_MAX_BATCH_SIZE = 64;
 const APPLIED: ApplyResult = Object.freeze({ applied: true });
 const DUPLICATE: ApplyResult = Object.freeze({ applied: false, reason: 'DUPLICATE_EVENT' });
 const STALE: ApplyResult = Object.freeze({ applied: false, reason: 'STALE_FENCING_TOKEN' });
-const PIPELINE_CHUNK = 1_000;
 /** A script call takes no more applies once it carries this many arguments (a larger apply goes alone). */
 const MAX_BATCH_ARGS = 20_000;
 // Bits of an apply's flags argument (see APPLY_SCRIPT).
@@ -82,8 +90,8 @@ const HAS_FENCE = 1;
 const HAS_EVENT = 2;
 const HAS_INCR = 4;
 
-const compareKeys = (a: readonly [string, StateRecord], b: readonly [string, StateRecord]): number =>
-  a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+/** Sorts after every UTF-8 string with the same start: 0xFF never occurs in UTF-8. */
+const AFTER_ALL = Buffer.from([0xff]);
 
 /**
  * The Redis {@link StateStore}: each record is a Redis hash at `<prefix>state:<key>`, and `apply` runs
@@ -227,14 +235,41 @@ export function openStateStore(
   const spec: ScriptBatchSpec = {
     script: applyScriptPre7,
     scriptFor: internals.forcePre7Script ? pre7Only : scriptFor,
-    header: [ttl],
+    header: [ttl, keys.stateIndex()],
     maxCalls: parsed.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
     maxArgs: MAX_BATCH_ARGS,
     decode,
     context,
   };
 
-  return {
+  let indexReady = false;
+  /**
+   * Once per store: unless the index is marked complete, adds every record already in Redis (one SCAN
+   * of the keyspace, then never again: the mark is kept in Redis), so data written before the index
+   * existed is listed too. Writes meanwhile maintain the index themselves.
+   */
+  const backfillIndex = async (client: Redis): Promise<void> => {
+    if ((await client.exists(keys.stateIndexReady())) === 1) {
+      indexReady = true;
+      return;
+    }
+    const match = `${escapeGlob(keys.state(''))}*`;
+    let cursor = '0';
+    let added = 0;
+    do {
+      const [next, batch] = await client.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT);
+      if (batch.length > 0) {
+        added += Number(await client.eval(INDEX_BACKFILL_SCRIPT, 0, keys.stateIndex(), ...batch));
+      }
+      cursor = next;
+    } while (cursor !== '0');
+    await client.set(keys.stateIndexReady(), '1');
+    indexReady = true;
+    if (added > 0)
+      (parsed.logger ?? noopLogger).info({ added }, 'redis: state index built for existing records');
+  };
+
+  const store: StateStore = {
     async get(key) {
       const record = await conn.send<Record<string, string>>({ operation: 'StateStore.get', key }, (p) =>
         p.hgetall(keys.state(key)),
@@ -242,37 +277,41 @@ export function openStateStore(
       return Object.keys(record).length === 0 ? undefined : record;
     },
 
-    list(prefix) {
-      return conn.run({ operation: 'StateStore.list', key: `${prefix}*` }, async (client) => {
+    async listPage(prefix, options) {
+      conn.ensureOpen();
+      const { after, limit } = parseListPage(prefix, options);
+      return conn.run({ operation: 'StateStore.listPage', key: `${prefix}*` }, async (client) => {
         // See every apply issued before this call (they may still wait in the current batch).
         await conn.barrier();
-        const found = new Set<string>();
-        const match = `${escapeGlob(keys.state(prefix))}*`;
-        let cursor = '0';
-        do {
-          const [next, batch] = await client.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT);
-          for (const redisKey of batch) found.add(redisKey);
-          cursor = next;
-        } while (cursor !== '0');
-        const redisKeyList = [...found];
-        const out: Array<readonly [string, StateRecord]> = [];
-        for (let start = 0; start < redisKeyList.length; start += PIPELINE_CHUNK) {
-          const chunk = redisKeyList.slice(start, start + PIPELINE_CHUNK);
+        if (!indexReady) await backfillIndex(client);
+        const min = after === undefined ? `[${keys.state(prefix)}` : `(${keys.state(after)}`;
+        const max = Buffer.concat([Buffer.from(`(${keys.state(prefix)}`), AFTER_ALL]);
+        const members = await client.zrangebylex(keys.stateIndex(), min, max, 'LIMIT', 0, limit);
+        const entries: Array<readonly [string, StateRecord]> = [];
+        if (members.length > 0) {
           const pipeline = client.pipeline();
-          for (const redisKey of chunk) pipeline.hgetall(redisKey);
+          for (const redisKey of members) pipeline.hgetall(redisKey);
           const results = (await pipeline.exec()) ?? [];
-          chunk.forEach((redisKey, i) => {
+          members.forEach((redisKey, i) => {
             const [error, record] = results[i] ?? [new Error('missing pipeline reply'), undefined];
-            if (error) {
-              throw toRxtradeError(error, { operation: 'StateStore.list', key: unprefix(redisKey) });
-            }
+            if (error)
+              throw toRxtradeError(error, { operation: 'StateStore.listPage', key: unprefix(redisKey) });
+            // Deleted between ZRANGEBYLEX and HGETALL: not there any more.
             const value = record as Record<string, string>;
-            // Deleted between SCAN and HGETALL: not there any more.
-            if (Object.keys(value).length > 0) out.push([unprefix(redisKey), value]);
+            if (Object.keys(value).length > 0) entries.push([unprefix(redisKey), value]);
           });
         }
-        return out.sort(compareKeys);
+        const last = members[members.length - 1];
+        return {
+          entries,
+          cursor:
+            members.length === limit && last !== undefined ? encodeListCursor(unprefix(last)) : undefined,
+        };
       });
+    },
+
+    list(prefix) {
+      return listAll(store, prefix);
     },
 
     apply(batch) {
@@ -291,4 +330,5 @@ export function openStateStore(
       return conn.close();
     },
   };
+  return store;
 }

@@ -31,11 +31,11 @@ describe.skipIf(!binary)('StateStore.apply: the script each server gets', () => 
     return store;
   };
   /** How many times the scripts (and anyone) ran each command since the last RESETSTAT. */
-  const commandCalls = async (): Promise<Record<'get' | 'set' | 'hset', number>> => {
+  const commandCalls = async (): Promise<Record<'get' | 'set' | 'hset' | 'zadd', number>> => {
     const stats = await own.admin.info('commandstats');
     const calls = (name: string): number =>
       Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
-    return { get: calls('get'), set: calls('set'), hset: calls('hset') };
+    return { get: calls('get'), set: calls('set'), hset: calls('hset'), zadd: calls('zadd') };
   };
   const upsert = (i: number) => ({
     eventId: `e-${i}`,
@@ -67,7 +67,8 @@ describe.skipIf(!binary)('StateStore.apply: the script each server gets', () => 
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => store.apply(upsert(i))));
     for (let i = 40; i < 50; i++) results.push(await store.apply(upsert(i)));
     expect(results.every((r) => r.applied)).toBe(true);
-    expect(await commandCalls()).toEqual({ get: 0, set: 50, hset: 50 });
+    // The index gains each of the 7 records once: an HSET that adds no field skips its ZADD.
+    expect(await commandCalls()).toEqual({ get: 0, set: 50, hset: 50, zadd: 7 });
     // A redelivery is still a duplicate: SET NX found the marker and wrote nothing.
     expect(await store.apply(upsert(3))).toEqual({ applied: false, reason: 'DUPLICATE_EVENT' });
     expect(await own.admin.get(redisKeys(prefix).event('e-3'))).toMatch(/:\d+$/);
@@ -77,7 +78,7 @@ describe.skipIf(!binary)('StateStore.apply: the script each server gets', () => 
     await open({ forcePre7Script: true });
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.apply(upsert(i))));
     expect(results.every((r) => r.applied)).toBe(true);
-    expect(await commandCalls()).toEqual({ get: 50, set: 50, hset: 50 });
+    expect(await commandCalls()).toEqual({ get: 50, set: 50, hset: 50, zadd: 7 });
   });
 
   describe.each(applyScriptVariants)('$script script', ({ internals }) => {
@@ -127,6 +128,7 @@ describe.skipIf(!binary)('StateStore.apply: the script each server gets', () => 
           keys.event('e'),
           keys.state('p'),
           '60',
+          keys.stateIndex(),
           '-2',
           nonce,
           'qty',
@@ -140,6 +142,7 @@ describe.skipIf(!binary)('StateStore.apply: the script each server gets', () => 
       expect(await own.admin.hgetall(keys.state('p'))).toEqual({ qty: '5', side: 'long' });
       expect(await own.admin.get(keys.event('e'))).toBe('n:1');
       expect(await own.admin.ttl(keys.event('e'))).toBeGreaterThan(50);
+      expect(await own.admin.zrange(keys.stateIndex(), 0, -1)).toEqual([keys.state('p')]);
     });
 
     it('a fence refusal wins over a duplicate and writes no marker', async () => {

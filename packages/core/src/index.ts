@@ -271,10 +271,17 @@ export {
 export {
   type ApplyResult,
   assertValidBatch,
+  compareKeys,
   createMemoryStateStore,
+  encodeListCursor,
+  type ListPageOptions,
+  listAll,
+  MAX_LIST_PAGE,
   type MemoryStateStoreOptions,
+  parseListPage,
   type StateBatch,
   type StateOp,
+  type StatePage,
   type StateRecord,
   type StateStore,
 } from './ports/state-store';

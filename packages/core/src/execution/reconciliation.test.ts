@@ -230,6 +230,8 @@ function crashingStore(): StateStore & { crashing: boolean } {
     crashing: false,
     get: (key: string) => inner.get(key),
     list: (prefix: string) => inner.list(prefix),
+    listPage: (prefix: string, options?: Parameters<StateStore['listPage']>[1]) =>
+      inner.listPage(prefix, options),
     apply: (batch: Parameters<StateStore['apply']>[0]) =>
       store.crashing ? new Promise<never>(() => {}) : inner.apply(batch),
     close: () => inner.close(),

@@ -31,6 +31,95 @@ export type ApplyResult =
   | { readonly applied: true }
   | { readonly applied: false; readonly reason: 'DUPLICATE_EVENT' | 'STALE_FENCING_TOKEN' };
 
+/** Where a {@link StateStore.listPage} starts and how much it returns. */
+export interface ListPageOptions {
+  /** The `cursor` of the previous page; absent for the first page. */
+  readonly cursor?: string;
+  /** Most records in the page, 1 to 10,000. Default 100. */
+  readonly limit?: number;
+}
+
+/** One page of records, in key order. */
+export interface StatePage {
+  readonly entries: ReadonlyArray<readonly [key: string, record: StateRecord]>;
+  /** Pass it to get the next page; `undefined` when there is none. */
+  readonly cursor: string | undefined;
+}
+
+/** Largest {@link ListPageOptions.limit}. */
+export const MAX_LIST_PAGE = 10_000;
+
+/**
+ * Compares keys in Unicode code point order (which is UTF-8 byte order, as Redis sorts), not in
+ * UTF-16 code unit order (`<`): the two differ only for characters above U+FFFF.
+ */
+export function compareKeys(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (U+D800–DFFF) encode code points above U+FFFF: move them above the rest of the BMP.
+    if (x >= 0xd800) x = x <= 0xdfff ? x + 0x2000 : x - 0x800;
+    if (y >= 0xd800) y = y <= 0xdfff ? y + 0x2000 : y - 0x800;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * Checks a page request and decodes its cursor (the last key of the previous page). Throws
+ * `INVALID_ARGUMENT` for a bad limit or a cursor that is not one of this prefix's.
+ */
+export function parseListPage(
+  prefix: string,
+  options: ListPageOptions = {},
+): { readonly after: string | undefined; readonly limit: number } {
+  const limit = options.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_PAGE) {
+    throw new RxtradeError({
+      code: 'INVALID_ARGUMENT',
+      message: `list page limit must be an integer from 1 to ${MAX_LIST_PAGE}, got ${limit}`,
+    });
+  }
+  if (options.cursor === undefined) return { after: undefined, limit };
+  const after = Buffer.from(options.cursor, 'base64url').toString('utf8');
+  if (!after.startsWith(prefix) || encodeListCursor(after) !== options.cursor) {
+    throw new RxtradeError({
+      code: 'INVALID_ARGUMENT',
+      message: `cursor ${JSON.stringify(options.cursor)} is not a cursor of prefix ${JSON.stringify(prefix)}`,
+    });
+  }
+  return { after, limit };
+}
+
+/** The cursor that continues after `key` (opaque to callers). */
+export function encodeListCursor(key: string): string {
+  return Buffer.from(key, 'utf8').toString('base64url');
+}
+
+/**
+ * Every record under `prefix`, page by page: what {@link StateStore.list} is. Memory grows with the
+ * result; prefer {@link StateStore.listPage} where the prefix can hold many records.
+ */
+export async function listAll(
+  store: Pick<StateStore, 'listPage'>,
+  prefix: string,
+  pageSize = 1_000,
+): Promise<Array<readonly [key: string, record: StateRecord]>> {
+  const out: Array<readonly [string, StateRecord]> = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listPage(
+      prefix,
+      cursor === undefined ? { limit: pageSize } : { cursor, limit: pageSize },
+    );
+    for (const entry of page.entries) out.push(entry);
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  return out;
+}
+
 /**
  * Shared state: positions, orders, accounts. Keys are colon-separated (`position:acc-1:SPX`).
  * Implementations: {@link createMemoryStateStore} (default), `@rxtrade/redis`.
@@ -38,7 +127,19 @@ export type ApplyResult =
  */
 export interface StateStore {
   get(key: string): Promise<StateRecord | undefined>;
-  /** Every record whose key starts with `prefix`, sorted by key. */
+  /**
+   * One page of the records whose key starts with `prefix`, in key order ({@link compareKeys}). The
+   * cursor is the last key returned, so paging is stable while records are added and removed: a
+   * record present for the whole walk is returned exactly once; one added or removed during it may
+   * or may not be. A page may hold fewer than `limit` records with more to come (records removed
+   * meanwhile); only an `undefined` cursor ends the walk. Cost grows with the page, not with the store.
+   */
+  listPage(prefix: string, options?: ListPageOptions): Promise<StatePage>;
+  /**
+   * Every record whose key starts with `prefix`, sorted by key: a convenience over
+   * {@link StateStore.listPage} ({@link listAll}) that holds the whole result in memory. Not one
+   * snapshot: a record written during the walk may or may not be in it.
+   */
   list(prefix: string): Promise<ReadonlyArray<readonly [key: string, record: StateRecord]>>;
   apply(batch: StateBatch): Promise<ApplyResult>;
   /** Idempotent. Later calls reject with `CLOSED`. */
@@ -100,17 +201,30 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): S
     if (closed) throw new RxtradeError({ code: 'CLOSED', message: 'state store is closed' });
   };
 
-  return {
+  const store: StateStore = {
     async get(key) {
       ensureOpen();
       const record = records.get(key);
       return record === undefined ? undefined : { ...record };
     },
-    async list(prefix) {
+    async listPage(prefix, options) {
       ensureOpen();
-      const out: Array<readonly [string, StateRecord]> = [];
-      for (const [key, record] of records) if (key.startsWith(prefix)) out.push([key, { ...record }]);
-      return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      const { after, limit } = parseListPage(prefix, options);
+      // A scan of every record per page: fine for the in-memory store's sizes.
+      const keys: string[] = [];
+      for (const key of records.keys()) {
+        if (key.startsWith(prefix) && (after === undefined || compareKeys(key, after) > 0)) keys.push(key);
+      }
+      keys.sort(compareKeys);
+      const page = keys.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        entries: page.map((key) => [key, { ...records.get(key) }] as const),
+        cursor: keys.length > limit && last !== undefined ? encodeListCursor(last) : undefined,
+      };
+    },
+    list(prefix) {
+      return listAll(store, prefix);
     },
     async apply(batch) {
       ensureOpen();
@@ -171,4 +285,5 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): S
       closed = true;
     },
   };
+  return store;
 }

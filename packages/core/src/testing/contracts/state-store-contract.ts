@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isRxtradeError } from '../../errors';
-import type { StateStore } from '../../ports/state-store';
+import { compareKeys, type StateStore } from '../../ports/state-store';
 
 export interface StateStoreContractOptions {
   /** Creates a fresh, empty store (e.g. with a unique key prefix). Called before every test. */
@@ -47,6 +47,97 @@ export function stateStoreContract(options: StateStoreContractOptions): void {
       expect((await store.list('order:')).map(([k]) => k)).toEqual(['order:a', 'order:b']);
       await store.apply({ ops: [{ op: 'delete', key: 'order:a' }] });
       expect((await store.list('order:')).map(([k]) => k)).toEqual(['order:b']);
+    });
+
+    it('pages a prefix in key order with bounded pages, and list() is the same walk', async () => {
+      const ops = [];
+      for (let i = 0; i < 23; i++)
+        ops.push({
+          op: 'set',
+          key: `order:${String(i).padStart(3, '0')}`,
+          fields: { i: String(i) },
+        } as const);
+      ops.push({ op: 'set', key: 'orders-other', fields: { x: '1' } } as const);
+      ops.push({ op: 'set', key: 'ord', fields: { x: '1' } } as const);
+      await store.apply({ ops });
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.listPage(
+          'order:',
+          cursor === undefined ? { limit: 5 } : { cursor, limit: 5 },
+        );
+        expect(page.entries.length).toBeLessThanOrEqual(5);
+        for (const [key, record] of page.entries) {
+          seen.push(key);
+          expect(record).toEqual({ i: String(Number(key.slice(6))) });
+        }
+        cursor = page.cursor;
+        pages++;
+      } while (cursor !== undefined);
+      expect(seen).toEqual(ops.slice(0, 23).map((op) => op.key));
+      expect(pages).toBeLessThanOrEqual(6);
+      expect((await store.list('order:')).map(([k]) => k)).toEqual(seen);
+      expect(await store.listPage('nothing:')).toEqual({ entries: [], cursor: undefined });
+      // Default page size 100; every record of a small prefix in one page.
+      expect((await store.listPage('order:')).entries).toHaveLength(23);
+    });
+
+    it('returns every key present for the whole walk exactly once while keys are added and removed', async () => {
+      const key = (i: number) => `position:acc:${String(i).padStart(4, '0')}`;
+      const initial = [...Array(60).keys()].map((i) => i * 10);
+      await store.apply({
+        ops: initial.map((i) => ({ op: 'set', key: key(i), fields: { q: '1' } }) as const),
+      });
+      await store.apply({ ops: [{ op: 'set', key: 'position:acb:0', fields: { q: '1' } }] });
+      const removed = new Set<string>();
+      const added = new Set<string>();
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let round = 0;
+      do {
+        const page = await store.listPage(
+          'position:acc:',
+          cursor === undefined ? { limit: 7 } : { cursor, limit: 7 },
+        );
+        expect(page.entries.length).toBeLessThanOrEqual(7);
+        for (const [k] of page.entries) seen.push(k);
+        cursor = page.cursor;
+        round++;
+        // Between pages: remove one key behind the cursor and one ahead, add one behind and one ahead.
+        const behind = initial[Math.max(0, round * 7 - 3)] ?? 0;
+        const ahead = initial[Math.min(initial.length - 1, round * 7 + 5)] ?? 0;
+        const ops = [
+          { op: 'delete', key: key(behind) },
+          { op: 'delete', key: key(ahead) },
+          { op: 'set', key: key(behind + 1), fields: { q: '2' } },
+          { op: 'set', key: key(ahead + 1), fields: { q: '2' } },
+        ] as const;
+        for (const op of ops) (op.op === 'delete' ? removed : added).add(op.key);
+        await store.apply({ ops });
+      } while (cursor !== undefined);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect([...seen].sort(compareKeys)).toEqual(seen);
+      for (const i of initial) if (!removed.has(key(i))) expect(seen).toContain(key(i));
+      for (const k of seen) expect(initial.map(key).includes(k) || added.has(k)).toBe(true);
+      expect(seen).not.toContain('position:acb:0');
+    });
+
+    it('refuses a bad page limit or a cursor of another prefix with INVALID_ARGUMENT', async () => {
+      await store.apply({
+        ops: [
+          { op: 'set', key: 'a:1', fields: { x: '1' } },
+          { op: 'set', key: 'a:2', fields: { x: '1' } },
+        ],
+      });
+      const page = await store.listPage('a:', { limit: 1 });
+      expect(page.cursor).toBeDefined();
+      const bad = (e: unknown) => isRxtradeError(e) && e.code === 'INVALID_ARGUMENT';
+      await expect(store.listPage('a:', { limit: 0 })).rejects.toSatisfy(bad);
+      await expect(store.listPage('a:', { limit: 10_001 })).rejects.toSatisfy(bad);
+      await expect(store.listPage('b:', { cursor: page.cursor as string })).rejects.toSatisfy(bad);
+      await expect(store.listPage('a:', { cursor: '%%%' })).rejects.toSatisfy(bad);
     });
 
     it('applies an event id once', async () => {

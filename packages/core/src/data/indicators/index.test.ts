@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as indicators from './index';
 import type { StreamingIndicator } from './types';
 
-const bar = { high: 11, low: 9, close: 10, volume: 100 };
+const bar = { open: 10, high: 11, low: 9, close: 10, volume: 100 };
 
 /** Every streaming class with default-ish constructor arguments and a sample input. */
 const classes: [string, () => StreamingIndicator<never>, unknown][] = [
@@ -38,6 +38,15 @@ const classes: [string, () => StreamingIndicator<never>, unknown][] = [
   ['Adl', () => new indicators.Adl(), bar],
   ['Cmf', () => new indicators.Cmf(), bar],
   ['ForceIndex', () => new indicators.ForceIndex(), bar],
+  ['Doji', () => new indicators.Doji(), bar],
+  ['Hammer', () => new indicators.Hammer(), bar],
+  ['ShootingStar', () => new indicators.ShootingStar(), bar],
+  ['Engulfing', () => new indicators.Engulfing(), bar],
+  ['Harami', () => new indicators.Harami(), bar],
+  ['MorningStar', () => new indicators.MorningStar(), bar],
+  ['EveningStar', () => new indicators.EveningStar(), bar],
+  ['ThreeWhiteSoldiers', () => new indicators.ThreeWhiteSoldiers(), bar],
+  ['ThreeBlackCrows', () => new indicators.ThreeBlackCrows(), bar],
 ];
 
 describe('indicators barrel', () => {
@@ -75,6 +84,15 @@ describe('indicators barrel', () => {
       'adl',
       'cmf',
       'forceIndex',
+      'doji',
+      'hammer',
+      'shootingStar',
+      'engulfing',
+      'harami',
+      'morningStar',
+      'eveningStar',
+      'threeWhiteSoldiers',
+      'threeBlackCrows',
     ];
     for (const name of batch)
       expect(typeof (indicators as Record<string, unknown>)[name], name).toBe('function');

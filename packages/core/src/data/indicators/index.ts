@@ -17,6 +17,27 @@ export {
   type BollingerBandsSeries,
   bollingerBands,
 } from './bollinger-bands';
+export {
+  Doji,
+  doji,
+  Engulfing,
+  EveningStar,
+  engulfing,
+  eveningStar,
+  Hammer,
+  Harami,
+  hammer,
+  harami,
+  type IndicatorCandleSeries,
+  MorningStar,
+  morningStar,
+  ShootingStar,
+  shootingStar,
+  ThreeBlackCrows,
+  ThreeWhiteSoldiers,
+  threeBlackCrows,
+  threeWhiteSoldiers,
+} from './candle-patterns';
 export { Cci, cci } from './cci';
 export {
   ChandelierExit,
@@ -60,6 +81,7 @@ export type {
   IndicatorBar,
   IndicatorBarColumns,
   IndicatorBarSeries,
+  IndicatorCandle,
   IndicatorVolumeBar,
   StreamingIndicator,
 } from './types';

@@ -1,5 +1,5 @@
 import { invalidArgument, type RxtradeError } from '../../errors';
-import type { IndicatorBarColumns, IndicatorBarSeries, IndicatorVolumeBar } from './types';
+import type { IndicatorBar, IndicatorBarColumns, IndicatorBarSeries, IndicatorVolumeBar } from './types';
 
 // Field representation note (applies to every indicator class). With ES2022 class fields, a field declared without
 // an initialiser (`readonly alpha: number;`, assigned in the constructor) is first defined as `undefined`; V8 then
@@ -314,6 +314,7 @@ class CompensatedWindowMean implements WindowMean {
 
 /** Mutable scratch bar the column cursor writes into (one per batch call, not one per row). */
 interface ScratchBar {
+  open: number;
   high: number;
   low: number;
   close: number;
@@ -356,25 +357,32 @@ export function barCursor(indicator: string, series: IndicatorBarSeries, needVol
     }
     return { length, at: (i) => bars[i] as IndicatorVolumeBar };
   }
-  const { high, low, close, volume } = series;
+  const { open, high, low, close, volume } = series;
   if (high === undefined || low === undefined || close === undefined) {
     throw invalidArgument(`${indicator}: bar columns need high, low and close`, { indicator });
   }
   const length = close.length;
-  if (high.length !== length || low.length !== length || (volume !== undefined && volume.length !== length)) {
+  if (
+    high.length !== length ||
+    low.length !== length ||
+    (volume !== undefined && volume.length !== length) ||
+    (open !== undefined && open.length !== length)
+  ) {
     throw invalidArgument(`${indicator}: bar columns must have equal lengths`, {
       indicator,
       high: high.length,
       low: low.length,
       close: length,
       ...(volume === undefined ? {} : { volume: volume.length }),
+      ...(open === undefined ? {} : { open: open.length }),
     });
   }
   if (needVolume && volume === undefined) {
     throw invalidArgument(`${indicator}: a volume column is required`, { indicator });
   }
   // Without a volume column the scratch volume stays NaN: only volume indicators read it, and they require it.
-  const scratch: ScratchBar = { high: 0, low: 0, close: 0, volume: Number.NaN };
+  // Likewise the open stays NaN without an open column (only the candlestick patterns read it, and they require it).
+  const scratch: ScratchBar = { open: Number.NaN, high: 0, low: 0, close: 0, volume: Number.NaN };
   return {
     length,
     at(i) {
@@ -382,6 +390,7 @@ export function barCursor(indicator: string, series: IndicatorBarSeries, needVol
       scratch.low = low[i] as number;
       scratch.close = close[i] as number;
       if (volume !== undefined) scratch.volume = volume[i] as number;
+      if (open !== undefined) scratch.open = open[i] as number;
       return scratch;
     },
   };
@@ -415,13 +424,14 @@ export function runValueBatch(
  * The batch form of a single-output bar indicator: runs a fresh streaming indicator over the rows of `cursor`
  * (built by {@link barCursor}, which validated the series).
  */
-export function runBarBatch<TBar extends IndicatorVolumeBar>(
+export function runBarBatch<TBar extends IndicatorBar>(
   cursor: BarCursor,
   create: () => { update(bar: TBar): number },
 ): Float64Array {
   const ind = create();
   const n = cursor.length;
   const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i) as TBar);
+  // The cursor's rows carry every field a series can have (open and volume NaN when absent); `update` validates.
+  for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i) as unknown as TBar);
   return out;
 }

@@ -30,6 +30,11 @@ export interface IndicatorBar {
   readonly volume?: number | undefined;
 }
 
+/** A bar with its open, for the candlestick patterns. A `Bar` fits as is. */
+export interface IndicatorCandle extends IndicatorBar {
+  readonly open: number;
+}
+
 /** A bar whose volume is required (OBV, VWAP). */
 export interface IndicatorVolumeBar extends IndicatorBar {
   readonly volume: number;
@@ -40,6 +45,8 @@ export interface IndicatorVolumeBar extends IndicatorBar {
  * bars usually arrive from a CSV or a dataframe, and lets the batch functions run without building objects.
  */
 export interface IndicatorBarColumns {
+  /** Only read by the candlestick patterns. */
+  readonly open?: ArrayLike<number> | undefined;
   readonly high: ArrayLike<number>;
   readonly low: ArrayLike<number>;
   readonly close: ArrayLike<number>;

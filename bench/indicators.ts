@@ -54,6 +54,7 @@ import {
   Sma,
   Stochastic,
 } from '../packages/core/src/data/indicators/index';
+import { mulberry32 } from '../packages/core/src/strategy/param-space';
 
 const N = 1_000_000;
 /** Warm-up: many short calls per case (see {@link measureGroup}), then one long one. */
@@ -65,17 +66,6 @@ const RUNS = Math.max(1, Number(process.env['INDICATORS_BENCH_RUNS'] ?? 3) || 3)
 const SEED = 20_240_601;
 
 // ---------------------------------------------------------------------------------------------- inputs
-
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface BenchBar {
   high: number;

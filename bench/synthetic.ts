@@ -1,16 +1,8 @@
 import type { Bar } from '@rxtrade/core';
+import { mulberry32 } from '@rxtrade/core/testing';
 
-/** Mulberry32: a small, fast, seeded PRNG so every benchmark run sees the same data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Core's seeded PRNG (mulberry32), so every benchmark run sees the same data. */
+export const prng: (seed: number) => () => number = mulberry32;
 
 /**
  * `count` one-minute bars of a seeded random walk, prices on a 4-decimal grid (on a 2-decimal

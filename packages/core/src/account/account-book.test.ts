@@ -5,23 +5,12 @@ import { defineInstrument, type Instrument } from '../model/instrument';
 import { feeMinorUnits } from '../model/money';
 import type { Fill } from '../model/order-events';
 import type { ClosedTrade } from '../model/position';
+import { mulberry32 } from '../strategy/param-space';
 import { AccountBook } from './account-book';
 
 // The reference: decimal.js with enough digits that no product here is rounded before we round it.
 const D = Decimal.clone({ precision: 60 });
 const HALF_EVEN = Decimal.ROUND_HALF_EVEN;
-
-/** mulberry32: a tiny seeded PRNG, so the million fills are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let tradeSeq = 0;
 function makeFill(
@@ -64,7 +53,7 @@ describe('AccountBook ledger (1,000,000 random fills against decimal.js)', () =>
     const SEED = 20240607;
     const FILLS = 1_000_000;
     const CHECKPOINTS = 10;
-    const rand = prng(SEED);
+    const rand = mulberry32(SEED); // the same million fills on every run
     const int = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
     const randomRate = (lo: number, hi: number): number => int(lo, hi) / 1e8; // up to 8 decimals
 

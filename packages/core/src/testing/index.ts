@@ -1,4 +1,6 @@
 export { ManualClock } from '../ports/clock';
+/** Core's seeded PRNG (the optimizer's random search draws from it): the same data on every run. */
+export { mulberry32 } from '../strategy/param-space';
 export {
   type ExecutionClientContractOptions,
   type ExecutionClientHarness,

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { isRxtradeError } from '../../errors';
+import { mulberry32 } from '../../strategy/param-space';
 import type { IndicatorVolumeBar, StreamingIndicator } from './types';
 
 /**
@@ -99,17 +100,8 @@ export function expectSeriesClose(
   return compared;
 }
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (core's mulberry32) so failures reproduce. */
+export const rng: (seed: number) => () => number = mulberry32;
 
 /** A positive random walk of `n` closes starting at 100 (multiplicative steps of about ±1%). */
 export function randomWalk(n: number, seed = 1): Float64Array {

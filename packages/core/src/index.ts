@@ -170,7 +170,7 @@ export {
   roundQuantity,
 } from './model/instrument';
 export { type Bar, BarSchema, type Tick, TickSchema } from './model/market-data';
-export { feeMinorUnits, notionalMinorUnits } from './model/money';
+export { buyCostMinorUnits, feeMinorUnits, notionalMinorUnits } from './model/money';
 export {
   applyOrderEvent,
   createOrder,
@@ -285,6 +285,7 @@ export {
   type StateRecord,
   type StateStore,
 } from './ports/state-store';
+export { reservedCashUnits } from './risk/cash';
 // Risk
 export {
   createEquityGuard,

@@ -8,13 +8,14 @@ import type { Instrument } from '../model/instrument';
 import type { Order } from '../model/order';
 import type { AccountState, Position } from '../model/position';
 import type { Signal } from '../model/signal';
+import { reservedCashUnits } from '../risk/cash';
 import {
   createEquityGuard,
   type EquityBreach,
   type EquityGuard,
   HaltLimitsSchema,
 } from '../risk/equity-guard';
-import { type PreTradeRule, reducesPositionWithOpenOrders } from '../risk/pre-trade';
+import { openSideUnits, type PreTradeRule, reducesPositionWithOpenOrders } from '../risk/pre-trade';
 import { createRiskRule, RiskLimitsSchema } from '../risk/rules';
 import { type SizingModel, SizingModelSchema, sizePosition } from '../risk/sizing';
 import type { AccountConfig } from './account-book';
@@ -374,22 +375,15 @@ export class AccountManager {
     const qp = at.instrument.quantityPrecision;
     let positionUnits =
       book.strategyPositions.get(at.signal.strategyId)?.get(at.signal.symbol)?.qtyUnits ?? 0;
-    let reservedUnits = 0;
     const cp = book.currencyPrecision;
-    for (const order of at.open) {
-      if (order.accountId !== at.id) continue;
-      if (order.strategyId === at.signal.strategyId && order.instrumentId === at.signal.symbol) {
-        const leaves = toUnitsExact(order.leavesQty, qp);
-        positionUnits += order.side === 'buy' ? leaves : -leaves;
-      }
-      if (order.side === 'buy') {
-        // What the cash rule reserves: leaves × (limit, trigger or last price) plus the larger fee.
-        const px = order.price ?? order.triggerPrice ?? engine.lastPrice(order.instrumentId);
-        const i = engine.instrument(order.instrumentId);
-        const fee = 1 + Math.max(i.takerFee, i.makerFee, 0);
-        if (px > 0) reservedUnits += Math.ceil(order.leavesQty * px * fee * 10 ** cp);
-      }
-    }
+    const accountOpen = at.open.filter((o) => o.accountId === at.id);
+    // The strategy's position once its open orders in the symbol fill.
+    const strategyOpen = accountOpen.filter((o) => o.strategyId === at.signal.strategyId);
+    positionUnits +=
+      openSideUnits(strategyOpen, { instrumentId: at.signal.symbol, side: 'buy' }) -
+      openSideUnits(strategyOpen, { instrumentId: at.signal.symbol, side: 'sell' });
+    // What the cash rule holds back for the account's open buys.
+    const reservedUnits = reservedCashUnits(accountOpen, engine, cp);
     const limits = config.limits;
     return {
       id: at.id,

@@ -6,6 +6,7 @@ import {
   divRound,
   formatUnits,
   fromUnits,
+  mulDivCeil,
   mulDivRound,
   parseUnits,
   rateToUnits,
@@ -130,6 +131,45 @@ describe('mulDivRound', () => {
       ),
       { numRuns: 5000 },
     );
+  });
+});
+
+describe('mulDivCeil', () => {
+  it('rounds any remainder up, and an exact quotient not at all', () => {
+    expect(mulDivCeil(30, 100_000, 100_000_000)).toBe(1); // 0.03 cents of fee still holds a cent
+    expect(mulDivCeil(1_000, 100_000, 100_000_000)).toBe(1); // exactly 1
+    expect(mulDivCeil(1_001, 100_000, 100_000_000)).toBe(2);
+    expect(mulDivCeil(0, 100_000, 100_000_000)).toBe(0);
+    expect(mulDivCeil(7, 0, 3)).toBe(0);
+  });
+
+  it('agrees with decimal.js on random products, below and beyond 2^53', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 52 }),
+        fc.integer({ min: 0, max: 2 ** 30 }),
+        fc.integer({ min: 1, max: 2 ** 40 }),
+        (a, b, d) => {
+          const expected = new D(a).times(b).div(d).ceil();
+          fc.pre(expected.lte(Number.MAX_SAFE_INTEGER));
+          expect(mulDivCeil(a, b, d)).toBe(expected.toNumber());
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    // Beyond 2^53 by one: the float product rounds to a multiple and would hide the remainder.
+    expect(mulDivCeil(2 ** 52 + 1, 2, 2)).toBe(2 ** 52 + 1);
+    expect(mulDivCeil(2 ** 52 + 1, 3, 2)).toBe(6755399441055746); // ceil(…745.5)
+  });
+
+  it('throws INVALID_ARGUMENT when the result is not a safe integer', () => {
+    let error: unknown;
+    try {
+      mulDivCeil(Number.MAX_SAFE_INTEGER, 4, 2);
+    } catch (e) {
+      error = e;
+    }
+    expect(isRxtradeError(error) && error.code).toBe('INVALID_ARGUMENT');
   });
 });
 

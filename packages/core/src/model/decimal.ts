@@ -123,6 +123,29 @@ export function mulDivRound(a: number, b: number, divisor: number): number {
 }
 
 /**
+ * ceil(a * b / divisor) for integers a, b ≥ 0 and a positive divisor, exact (BigInt when a * b is not a
+ * safe integer). Throws if the result is not a safe integer.
+ */
+export function mulDivCeil(a: number, b: number, divisor: number): number {
+  const product = a * b;
+  if (Number.isSafeInteger(product)) {
+    // The floor of a safe integer quotient is exact (see divRound); one more when it leaves a remainder.
+    const q = Math.floor(product / divisor);
+    return q * divisor < product ? q + 1 : q;
+  }
+  const big = BigInt(a) * BigInt(b);
+  const d = BigInt(divisor);
+  const result = Number((big + d - 1n) / d);
+  if (!Number.isSafeInteger(result)) {
+    throw new RxtradeError({
+      code: 'INVALID_ARGUMENT',
+      message: `amount overflows exact integer range: ${a} * ${b}`,
+    });
+  }
+  return result;
+}
+
+/**
  * round_half_even(a * b * c / divisor), exact (for notional × fee rate). Pass a divisor beyond 2^53
  * as a bigint: 10^23 and larger powers of ten are not exact as doubles.
  */

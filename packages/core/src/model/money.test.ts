@@ -1,8 +1,9 @@
 import Decimal from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isRxtradeError } from '../errors';
 import { defineInstrument } from './instrument';
-import { feeMinorUnits, notionalMinorUnits } from './money';
+import { buyCostMinorUnits, feeMinorUnits, notionalMinorUnits } from './money';
 
 const D = Decimal.clone({ precision: 80 });
 const scaled = (units: number, precision: number): Decimal => new D(units).div(new D(10).pow(precision));
@@ -53,5 +54,69 @@ describe('notionalMinorUnits / feeMinorUnits', () => {
     expect(
       feeMinorUnits(fine, { pxUnits: 350_000_000, qtyUnits: 100_000_000, rateUnits: 10_000_000 }, 2),
     ).toBe(4);
+  });
+});
+
+describe('buyCostMinorUnits', () => {
+  it('is the half-even notional plus the fee at the larger rate, rounded up (decimal.js)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 8 }),
+        fc.integer({ min: 0, max: 8 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.integer({ min: 1, max: 10 ** 8 }),
+        fc.integer({ min: 1, max: 10 ** 6 }),
+        fc.integer({ min: -1_000_000, max: 10_000_000 }),
+        fc.integer({ min: -1_000_000, max: 10_000_000 }),
+        (pricePrecision, quantityPrecision, currencyPrecision, pxUnits, qtyUnits, maker, taker) => {
+          const instrument = defineInstrument({
+            id: 'X',
+            pricePrecision,
+            quantityPrecision,
+            makerFee: maker / 1e8,
+            takerFee: taker / 1e8,
+          });
+          const notional = minor(
+            scaled(pxUnits, pricePrecision).times(scaled(qtyUnits, quantityPrecision)),
+            currencyPrecision,
+          );
+          fc.pre(notional < Number.MAX_SAFE_INTEGER / 10);
+          const rate = new D(Math.max(maker, taker, 0)).div(1e8);
+          const fee = new D(notional).times(rate).ceil().toNumber();
+          expect(buyCostMinorUnits(instrument, { pxUnits, qtyUnits }, currencyPrecision)).toBe(
+            notional + fee,
+          );
+        },
+      ),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it('holds a whole minor unit for a fee of a fraction of one, and none for a rebate', () => {
+    const coin = defineInstrument({ id: 'C', pricePrecision: 2, quantityPrecision: 3, takerFee: 0.001 });
+    // 3 × 0.10 = 0.30 (a float product says 0.30000000000000004); fee 0.0003 → one cent.
+    expect(buyCostMinorUnits(coin, { pxUnits: 10, qtyUnits: 3_000 }, 2)).toBe(31);
+    const rebate = defineInstrument({ id: 'R', pricePrecision: 2, quantityPrecision: 0, makerFee: -0.0002 });
+    expect(buyCostMinorUnits(rebate, { pxUnits: 10_000, qtyUnits: 10 }, 2)).toBe(100_000);
+  });
+});
+
+describe('notionalMinorUnits at the precision boundary', () => {
+  it("refuses a notional beyond exact integers when price and quantity decimals equal the currency's", () => {
+    // shift 0: the product itself is the notional, and it must still be exact.
+    const x = defineInstrument({ id: 'X', pricePrecision: 2, quantityPrecision: 0 });
+    let error: unknown;
+    try {
+      notionalMinorUnits(x, { pxUnits: 2 ** 40, qtyUnits: 2 ** 14 + 1 }, 2);
+    } catch (e) {
+      error = e;
+    }
+    expect(isRxtradeError(error) && error.code).toBe('INVALID_ARGUMENT');
+  });
+
+  it('scales up when the currency has more decimals than price and quantity together', () => {
+    const whole = defineInstrument({ id: 'W', pricePrecision: 0, quantityPrecision: 0 });
+    expect(notionalMinorUnits(whole, { pxUnits: 7, qtyUnits: 3 }, 4)).toBe(210_000);
+    expect(feeMinorUnits(whole, { pxUnits: 7, qtyUnits: 3, rateUnits: 50_000_000 }, 4)).toBe(105_000);
   });
 });

@@ -1,4 +1,4 @@
-import { mulDivRound, mulMulDivRound, pow10, RATE_SCALE } from './decimal';
+import { mulDivCeil, mulDivRound, mulMulDivRound, pow10, RATE_SCALE } from './decimal';
 import type { Instrument } from './instrument';
 
 /**
@@ -31,4 +31,19 @@ export function feeMinorUnits(
     return mulMulDivRound([amounts.pxUnits, amounts.qtyUnits, amounts.rateUnits], exact);
   }
   return mulDivRound(amounts.pxUnits * amounts.qtyUnits * pow10(-shift), amounts.rateUnits, RATE_SCALE);
+}
+
+/**
+ * The most a buy of `qtyUnits` at `pxUnits` can cost, in minor units: its notional plus the fee at the
+ * larger of the instrument's maker and taker rates (a rebate counts as no fee), rounded up. What cash
+ * checks hold back for a buy before it fills. Exact.
+ */
+export function buyCostMinorUnits(
+  instrument: Instrument,
+  amounts: { pxUnits: number; qtyUnits: number },
+  currencyPrecision: number,
+): number {
+  const notional = notionalMinorUnits(instrument, amounts, currencyPrecision);
+  const rateUnits = Math.max(instrument.takerFeeUnits, instrument.makerFeeUnits, 0);
+  return notional + mulDivCeil(notional, rateUnits, RATE_SCALE);
 }

@@ -1,6 +1,6 @@
 import { pow10, toUnitsExact } from '../model/decimal';
 import type { Instrument } from '../model/instrument';
-import type { Order } from '../model/order';
+import type { Order, OrderSide } from '../model/order';
 import { checkOrderGrid, type OrderGridReason } from '../model/order-grid';
 
 /** The denial codes core's own checks and rules use (see docs/concepts/risk.md). */
@@ -109,18 +109,41 @@ export function reducesPosition(order: Order, positionQty: number, quantityPreci
 }
 
 /**
+ * Quantity units the open orders among `openOrders` on one instrument and side have left to fill: the
+ * position they would add if they all filled. Orders waiting for a cancel count (they may still
+ * fill) unless `of.pendingCancel` is `skip`. The one home of "pending same-side quantity": the REDUCING
+ * check, the max-position limit and position sizing all call it.
+ */
+export function openSideUnits(
+  openOrders: Iterable<Order>,
+  of: {
+    readonly instrumentId: string;
+    readonly side: OrderSide;
+    readonly pendingCancel?: 'count' | 'skip';
+  },
+): number {
+  const { instrumentId, side } = of;
+  const skipPendingCancel = of.pendingCancel === 'skip';
+  let units = 0;
+  for (const open of openOrders) {
+    if (open.instrumentId !== instrumentId || open.side !== side) continue;
+    if (skipPendingCancel && open.status === 'pendingCancel') continue;
+    units += toUnitsExact(open.leavesQty, open.quantityPrecision);
+  }
+  return units;
+}
+
+/**
  * Quantity units of the open orders on `order`'s account, instrument and side: the position they
  * would add if they all filled. Orders waiting for a cancel are left out (see REDUCING in
  * docs/concepts/risk.md), so a kill switch can flatten while its cancels are in flight.
  */
 export function pendingSameSideUnits(order: Order, openOrders: ReadonlyMap<string, Order>): number {
-  let units = 0;
-  for (const open of openOrders.values()) {
-    if (open.instrumentId !== order.instrumentId || open.side !== order.side) continue;
-    if (open.status === 'pendingCancel') continue;
-    units += toUnitsExact(open.leavesQty, open.quantityPrecision);
-  }
-  return units;
+  return openSideUnits(openOrders.values(), {
+    instrumentId: order.instrumentId,
+    side: order.side,
+    pendingCancel: 'skip',
+  });
 }
 
 /**

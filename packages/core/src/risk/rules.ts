@@ -2,9 +2,17 @@ import { z } from 'zod';
 import { RxtradeError } from '../errors';
 import { fromUnits, pow10, toUnitsExact } from '../model/decimal';
 import { type Instrument, priceToUnits } from '../model/instrument';
-import { notionalMinorUnits } from '../model/money';
+import { buyCostMinorUnits, notionalMinorUnits } from '../model/money';
 import type { Order } from '../model/order';
-import type { BuiltInDenialReason, Denial, PositionView, PreTradeContext, PreTradeRule } from './pre-trade';
+import { reservedCashUnits } from './cash';
+import {
+  type BuiltInDenialReason,
+  type Denial,
+  openSideUnits,
+  type PositionView,
+  type PreTradeContext,
+  type PreTradeRule,
+} from './pre-trade';
 
 const positive = z.number().refine((n) => Number.isFinite(n) && n > 0, 'must be a finite number > 0');
 const nonNegative = z.number().refine((n) => Number.isFinite(n) && n >= 0, 'must be a finite number ≥ 0');
@@ -278,11 +286,10 @@ function compile(limits: Limits, label: string, forStrategy: boolean): CompiledS
       const { order, instrument } = context;
       const max = typeof maxPosition === 'number' ? maxPosition : maxPosition?.[instrument.id];
       const position = positionsOf(context, strategyId).get(instrument.id)?.qtyUnits ?? 0;
-      let pending = 0;
-      for (const open of openOrdersOf(context, strategyId)) {
-        if (open.instrumentId === instrument.id && open.side === order.side)
-          pending += qtyUnits(open, open.leavesQty);
-      }
+      const pending = openSideUnits(openOrdersOf(context, strategyId), {
+        instrumentId: instrument.id,
+        side: order.side,
+      });
       const q = qtyUnits(order, order.quantity);
       const before = order.side === 'buy' ? position + pending : position - pending;
       const after = order.side === 'buy' ? before + q : before - q;
@@ -338,22 +345,13 @@ function compile(limits: Limits, label: string, forStrategy: boolean): CompiledS
       if (Number.isNaN(price))
         return deny('PRICE_UNKNOWN', 'no last price to value a market order at', label);
       const cp = context.account.currencyPrecision;
-      const feeRate = Math.max(instrument.takerFee, instrument.makerFee, 0);
-      const value = valuer(cp);
-      const cost = (i: Instrument, px: number, units: number): number => {
-        const notional = value(i, px, units);
-        return notional + Math.ceil(notional * feeRate);
-      };
-      const required = cost(instrument, price, qtyUnits(order, order.quantity));
-      let reserved = 0;
-      for (const open of context.openOrders.values()) {
-        if (open.side !== 'buy') continue;
-        const i =
-          open.instrumentId === instrument.id ? instrument : context.market.instrument(open.instrumentId);
-        const px = open.price ?? open.triggerPrice ?? context.market.lastPrice(open.instrumentId);
-        if (!Number.isNaN(px)) reserved += cost(i, px, qtyUnits(open, open.leavesQty));
-      }
-      const available = context.account.cashUnits - reserved;
+      const required = buyCostMinorUnits(
+        instrument,
+        { pxUnits: priceToUnits(instrument, price), qtyUnits: qtyUnits(order, order.quantity) },
+        cp,
+      );
+      const available =
+        context.account.cashUnits - reservedCashUnits(context.openOrders.values(), context.market, cp);
       return required > available
         ? deny(
             'INSUFFICIENT_CASH',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { RxtradeError } from '../errors';
 import { pow10, toUnitsExact } from '../model/decimal';
 import { type Instrument, priceToUnits, roundQuantity } from '../model/instrument';
-import { notionalMinorUnits } from '../model/money';
+import { buyCostMinorUnits, notionalMinorUnits } from '../model/money';
 
 const positive = z.number().refine((n) => Number.isFinite(n) && n > 0, 'must be a finite number > 0');
 const fraction = z.number().refine((n) => n > 0 && n <= 1, 'must be a fraction in (0, 1]');
@@ -122,19 +122,16 @@ function rawQuantity(model: SizingModel, input: SizingInput): number {
 /** Exact notional (and fee, at the larger of the maker and taker rates) of a quantity, in minor units. */
 function coster(instrument: Instrument, price: number, currencyPrecision: number) {
   const pxUnits = priceToUnits(instrument, price);
-  const feeRate = Math.max(instrument.takerFee, instrument.makerFee, 0);
-  const notional = (quantity: number): number =>
-    notionalMinorUnits(
-      instrument,
-      { pxUnits, qtyUnits: toUnitsExact(quantity, instrument.quantityPrecision) },
-      currencyPrecision,
-    );
+  const amounts = (quantity: number) => ({
+    pxUnits,
+    qtyUnits: toUnitsExact(quantity, instrument.quantityPrecision),
+  });
   return {
-    notional,
-    withFee: (quantity: number): number => {
-      const n = notional(quantity);
-      return n + Math.ceil(n * feeRate);
-    },
+    notional: (quantity: number): number =>
+      notionalMinorUnits(instrument, amounts(quantity), currencyPrecision),
+    // What the cash rule will require for it.
+    withFee: (quantity: number): number =>
+      buyCostMinorUnits(instrument, amounts(quantity), currencyPrecision),
   };
 }
 

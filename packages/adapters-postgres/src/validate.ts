@@ -1,4 +1,4 @@
-import { type Bar, OrderEventSchema, RxtradeError } from '@rxtrade/core';
+import { type Bar, OrderEventSchema, OrderSchema, RxtradeError } from '@rxtrade/core';
 import { z } from 'zod';
 
 /** Latest instant a timestamptz round trip through ISO text supports: 9999-12-31T23:59:59.999Z. */
@@ -44,31 +44,6 @@ const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const id = z.string().min(1).max(256);
 const ts = z.number().int().min(0).max(MAX_TS);
 
-const OrderSnapshotSchema = z.object({
-  clientOrderId: id,
-  venueOrderId: id.optional(),
-  accountId: id,
-  strategyId: id,
-  instrumentId: id,
-  side: z.enum(['buy', 'sell']),
-  type: z.enum(['market', 'limit', 'stop', 'stopLimit']),
-  quantity: finite,
-  price: finite.optional(),
-  triggerPrice: finite.optional(),
-  timeInForce: z.string().min(1),
-  reduceOnly: z.boolean(),
-  postOnly: z.boolean(),
-  status: z.string().min(1),
-  previousStatus: z.string().min(1).optional(),
-  filledQty: finite,
-  leavesQty: finite,
-  avgPx: z.union([z.number(), z.nan()]),
-  quantityPrecision: z.number().int().min(0).max(18),
-  tradeIds: z.array(z.string()),
-  tsInit: ts,
-  tsLast: ts,
-});
-
 const ClosedTradeSchema = z.object({
   accountId: id,
   strategyId: id.optional(),
@@ -86,14 +61,14 @@ const ClosedTradeSchema = z.object({
 
 const schemas = {
   'order event': OrderEventSchema,
-  order: OrderSnapshotSchema,
+  order: OrderSchema,
   'closed trade': ClosedTradeSchema,
 } as const;
 
 /**
  * Validates every record before anything is written, so a bad one refuses the whole batch with
  * `INVALID_ARGUMENT` (details: its index and the issues). Order events and fills use core's
- * `OrderEventSchema`, the one wire schema of events.
+ * `OrderEventSchema`, the one wire schema of events; orders core's `OrderSchema`.
  */
 export function assertRecords(kind: keyof typeof schemas, records: readonly unknown[]): void {
   if (!Array.isArray(records)) {

@@ -212,6 +212,7 @@ export {
   type OrderGridReason,
   type OrderGridViolation,
 } from './model/order-grid';
+export { OrderSchema, orderFromRecord, orderToRecord } from './model/order-record';
 export type { AccountState, ClosedTrade, Position } from './model/position';
 export type { Signal } from './model/signal';
 // Ports

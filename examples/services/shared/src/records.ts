@@ -1,19 +1,20 @@
-import { type AccountState, type Order, type Position, type StateRecord, toUnitsExact } from '@rxtrade/core';
+import {
+  type AccountState,
+  orderFromRecord as coreOrderFromRecord,
+  type Order,
+  orderToRecord,
+  type Position,
+  type StateRecord,
+  toUnitsExact,
+} from '@rxtrade/core';
 import type { PositionSnapshot } from './schemas';
 
-/** Orders are stored as one JSON field; NaN (avgPx before a fill) round-trips through null. */
-export function orderToRecord(order: Order): StateRecord {
-  return { json: JSON.stringify(order), status: order.status };
-}
+/** Orders are stored as core's order record (`orderToRecord`: one hash field per order field). */
+export { orderToRecord };
 
+/** Reads an order record (undefined when there is none); a record that is not an order throws `CORRUPT_STATE`. */
 export function orderFromRecord(record: StateRecord | undefined): Order | undefined {
-  const json = record?.['json'];
-  if (json === undefined) return undefined;
-  const raw = JSON.parse(json) as Record<string, unknown>;
-  if (raw['avgPx'] === null) raw['avgPx'] = Number.NaN;
-  for (const k of ['venueOrderId', 'price', 'triggerPrice', 'previousStatus'])
-    if (raw[k] === null) raw[k] = undefined;
-  return raw as unknown as Order;
+  return record?.['clientOrderId'] === undefined ? undefined : coreOrderFromRecord(record);
 }
 
 /** A position record (integers) → its snapshot. */

@@ -1,9 +1,9 @@
 import type { Subscription } from 'rxjs';
-import { z } from 'zod';
 import type { TradingEngine } from '../engine/trading-engine';
 import { RxtradeError } from '../errors';
 import type { Order, OrderStatus } from '../model/order';
 import { type OrderEvent, OrderEventSchema, type OrderFilled } from '../model/order-events';
+import { orderFromRecord, orderToRecord } from '../model/order-record';
 import { type Logger, noopLogger } from '../ports/logger';
 import type { StateBatch, StateRecord, StateStore } from '../ports/state-store';
 
@@ -14,47 +14,6 @@ export interface OrderJournalOptions {
   readonly namespace?: string;
   readonly logger?: Logger;
 }
-
-const num = z
-  .string()
-  .regex(/^-?\d+(\.\d+)?(e-?\d+)?$/i)
-  .transform(Number);
-const optionalNum = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v === '' ? undefined : Number(v)));
-
-const OrderRecordSchema = z.object({
-  clientOrderId: z.string().min(1),
-  venueOrderId: z.string().optional(),
-  accountId: z.string().min(1),
-  strategyId: z.string().min(1),
-  instrumentId: z.string().min(1),
-  side: z.enum(['buy', 'sell']),
-  type: z.enum(['market', 'limit', 'stop', 'stopLimit']),
-  quantity: num,
-  price: optionalNum,
-  triggerPrice: optionalNum,
-  timeInForce: z.enum(['GTC', 'IOC', 'FOK', 'DAY']),
-  reduceOnly: z.enum(['true', 'false']).transform((v) => v === 'true'),
-  postOnly: z.enum(['true', 'false']).transform((v) => v === 'true'),
-  quantityPrecision: num,
-  tsInit: num,
-  tsLast: num,
-  status: z.enum([
-    'initialized',
-    'denied',
-    'submitted',
-    'accepted',
-    'rejected',
-    'triggered',
-    'pendingCancel',
-    'partiallyFilled',
-    'filled',
-    'canceled',
-    'expired',
-  ]),
-});
 
 /** What {@link OrderJournal.restore} did. */
 export interface RestoreSummary {
@@ -205,7 +164,7 @@ export class OrderJournal {
     const orderOp = {
       op: 'set' as const,
       key: `${this.#ns}:order:${order.clientOrderId}`,
-      fields: orderFields(order),
+      fields: orderToRecord(order),
     };
     if (event.type !== 'OrderFilled') return { ops: [orderOp] };
     const fillFields: Record<string, string> = {};
@@ -215,32 +174,8 @@ export class OrderJournal {
     return { ops: [orderOp, { op: 'set', key: fillKey, fields: fillFields }], eventId: fillKey };
   }
 
-  #parseOrder(
-    key: string,
-    record: StateRecord,
-  ): Omit<Order, 'previousStatus' | 'filledQty' | 'leavesQty' | 'avgPx' | 'tradeIds'> {
-    const parsed = OrderRecordSchema.safeParse(record);
-    if (!parsed.success) throw corrupt(key, parsed.error);
-    const o = parsed.data;
-    return {
-      clientOrderId: o.clientOrderId,
-      venueOrderId: o.venueOrderId,
-      accountId: o.accountId,
-      strategyId: o.strategyId,
-      instrumentId: o.instrumentId,
-      side: o.side,
-      type: o.type,
-      quantity: o.quantity,
-      price: o.price,
-      triggerPrice: o.triggerPrice,
-      timeInForce: o.timeInForce,
-      reduceOnly: o.reduceOnly,
-      postOnly: o.postOnly,
-      status: o.status,
-      quantityPrecision: o.quantityPrecision,
-      tsInit: o.tsInit,
-      tsLast: o.tsLast,
-    };
+  #parseOrder(key: string, record: StateRecord): Order {
+    return orderFromRecord(record, key);
   }
 
   #parseFill(key: string, record: StateRecord): OrderFilled {
@@ -251,29 +186,6 @@ export class OrderJournal {
     if (!parsed.success || parsed.data.type !== 'OrderFilled') throw corrupt(key, parsed.error);
     return parsed.data;
   }
-}
-
-function orderFields(order: Order): Record<string, string> {
-  const fields: Record<string, string> = {
-    clientOrderId: order.clientOrderId,
-    accountId: order.accountId,
-    strategyId: order.strategyId,
-    instrumentId: order.instrumentId,
-    side: order.side,
-    type: order.type,
-    quantity: String(order.quantity),
-    timeInForce: order.timeInForce,
-    reduceOnly: String(order.reduceOnly),
-    postOnly: String(order.postOnly),
-    quantityPrecision: String(order.quantityPrecision),
-    tsInit: String(order.tsInit),
-    tsLast: String(order.tsLast),
-    status: order.status,
-  };
-  if (order.venueOrderId !== undefined) fields['venueOrderId'] = order.venueOrderId;
-  if (order.price !== undefined) fields['price'] = String(order.price);
-  if (order.triggerPrice !== undefined) fields['triggerPrice'] = String(order.triggerPrice);
-  return fields;
 }
 
 function corrupt(key: string, cause: unknown): RxtradeError {

@@ -1,0 +1,112 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { isRxtradeError } from '../errors';
+import { applyOrderEvent, createOrder, type Order } from './order';
+import { OrderSchema, orderFromRecord, orderToRecord } from './order-record';
+
+const base = createOrder(
+  {
+    instrumentId: 'BTCUSDT',
+    side: 'buy',
+    type: 'stopLimit',
+    quantity: 1.5,
+    price: 101.25,
+    triggerPrice: 100,
+  },
+  { clientOrderId: 'c-1', accountId: 'acc', strategyId: 's', quantityPrecision: 3, ts: 1_000 },
+);
+
+const corruptCode = (fn: () => unknown): unknown => {
+  try {
+    fn();
+  } catch (error) {
+    return isRxtradeError(error) ? error.code : error;
+  }
+  return 'no error';
+};
+
+describe('orderToRecord / orderFromRecord', () => {
+  it('round-trips an unfilled order (NaN avgPx, no venue id) and a partly filled one', () => {
+    expect(orderFromRecord(orderToRecord(base))).toEqual(base);
+    const accepted = applyOrderEvent(base, {
+      type: 'OrderAccepted',
+      clientOrderId: 'c-1',
+      accountId: 'acc',
+      strategyId: 's',
+      instrumentId: 'BTCUSDT',
+      tsEvent: 1_001,
+      venueOrderId: 'V1',
+    });
+    const partly = applyOrderEvent(accepted, {
+      type: 'OrderFilled',
+      clientOrderId: 'c-1',
+      accountId: 'acc',
+      strategyId: 's',
+      instrumentId: 'BTCUSDT',
+      tsEvent: 1_002,
+      venueOrderId: 'V1',
+      tradeId: 'T,1"',
+      side: 'buy',
+      lastQty: 0.5,
+      lastPx: 101.25,
+      fee: 0.05,
+      feeCurrency: 'USDT',
+      liquiditySide: 'maker',
+    });
+    const record = orderToRecord(partly);
+    expect(record).toMatchObject({ venueOrderId: 'V1', filledQty: '0.5', leavesQty: '1', avgPx: '101.25' });
+    expect(orderFromRecord(record)).toEqual(partly);
+  });
+
+  it('round-trips any valid order exactly, every value through its decimal text', () => {
+    const order = fc.record({
+      quantity: fc.double({ min: 1e-8, max: 1e12, noNaN: true }),
+      filledQty: fc.double({ min: 0, max: 1e12, noNaN: true }),
+      avgPx: fc.oneof(fc.constant(Number.NaN), fc.double({ min: 1e-8, max: 1e9, noNaN: true })),
+      price: fc.option(fc.double({ min: 1e-8, max: 1e9, noNaN: true }), { nil: undefined }),
+      reduceOnly: fc.boolean(),
+      tradeIds: fc.array(fc.string({ minLength: 1 }), { maxLength: 4 }),
+      tsLast: fc.integer({ min: 1_000, max: 2 ** 45 }),
+    });
+    fc.assert(
+      fc.property(order, (fields) => {
+        const o: Order = { ...base, ...fields, leavesQty: fields.quantity };
+        expect(orderFromRecord(orderToRecord(o))).toEqual(o);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('reads a journal record of 0.1 (no fill fields) as an unfilled order', () => {
+    const { filledQty, leavesQty, avgPx, tradeIds, ...old } = orderToRecord(base);
+    expect([filledQty, leavesQty, avgPx, tradeIds]).toEqual(['0', '1.5', 'NaN', '[]']);
+    expect(orderFromRecord(old)).toEqual(base);
+  });
+
+  it('refuses what is not an order with CORRUPT_STATE, naming the key', () => {
+    const good = orderToRecord(base);
+    for (const bad of [
+      { ...good, side: 'up' },
+      { ...good, quantity: '1.5.0' },
+      { ...good, quantity: 'Infinity' },
+      { ...good, tsInit: '-1' },
+      { ...good, reduceOnly: 'yes' },
+      { ...good, tradeIds: '[unclosed' },
+      { ...good, tradeIds: '{}' },
+      { ...good, status: 'lost' },
+      { clientOrderId: 'x' },
+    ]) {
+      expect(corruptCode(() => orderFromRecord(bad, 'exec:order:x'))).toBe('CORRUPT_STATE');
+    }
+    try {
+      orderFromRecord({ ...good, side: 'up' }, 'exec:order:x');
+    } catch (error) {
+      expect(isRxtradeError(error) && error.details).toEqual({ key: 'exec:order:x' });
+    }
+  });
+
+  it('OrderSchema accepts an order object as the engine holds it', () => {
+    expect(OrderSchema.parse(base)).toEqual(base);
+    expect(OrderSchema.safeParse({ ...base, avgPx: Number.POSITIVE_INFINITY }).success).toBe(false);
+  });
+});

@@ -5,6 +5,12 @@ export type {
   IngestOptions,
   IngestResult,
 } from './bar-store';
+export {
+  createHistoryWriter,
+  type HistoryWriter,
+  type HistoryWriterOptions,
+  type HistoryWriterStats,
+} from './history-writer';
 export { MIGRATIONS, type MigrateResult, type Migration, migrate } from './migrations';
 export {
   createPostgresHistory,

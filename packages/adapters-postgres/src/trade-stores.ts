@@ -214,20 +214,25 @@ export function createOrderStore(pool: Pool, s: string, guard: () => void): Orde
   };
 }
 
+/** Throws `INVALID_ARGUMENT` unless every record is a valid `OrderFilled` event. */
+export function assertFills(fills: readonly Fill[]): void {
+  assertRecords('order event', fills);
+  const index = fills.findIndex((f) => f.type !== 'OrderFilled');
+  if (index >= 0) {
+    throw new RxtradeError({
+      code: 'INVALID_ARGUMENT',
+      message: `fill #${index} is an ${fills[index]?.type} event, not OrderFilled; nothing was written`,
+      details: { index },
+    });
+  }
+}
+
 export function createFillStore(pool: Pool, s: string, guard: () => void): FillStore {
   return {
     append: (runId, fills) =>
       run('fills.append', async () => {
         guard();
-        assertRecords('order event', fills);
-        const index = fills.findIndex((f) => f.type !== 'OrderFilled');
-        if (index >= 0) {
-          throw new RxtradeError({
-            code: 'INVALID_ARGUMENT',
-            message: `fill #${index} is an ${fills[index]?.type} event, not OrderFilled; nothing was written`,
-            details: { index },
-          });
-        }
+        assertFills(fills);
         if (fills.length === 0) return { inserted: 0 };
         const result = await pool.query(
           `INSERT INTO ${s}.fills (run_id, account_id, instrument_id, trade_id, client_order_id, venue_order_id, strategy_id,

@@ -5,6 +5,12 @@ export {
 } from './bind-engine-metrics';
 export type { MetricsEngineStreams, MetricsOrderEvent } from './engine-streams';
 export {
+  createEventLoopMonitor,
+  type EventLoopMonitor,
+  type EventLoopMonitorOptions,
+  type EventLoopStatus,
+} from './event-loop-monitor';
+export {
   CIRCUIT_BREAKER_STATE_VALUES,
   createEngineInstruments,
   ENGINE_METRICS,

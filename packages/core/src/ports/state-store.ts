@@ -196,6 +196,8 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): S
   const fences = new Map<string, number>();
   const dedupeWindow = options.dedupeWindow ?? 1_000_000;
   let closed = false;
+  /** Every key in {@link compareKeys} order; dropped when a key is added or removed. */
+  let sorted: string[] | undefined;
 
   const ensureOpen = (): void => {
     if (closed) throw new RxtradeError({ code: 'CLOSED', message: 'state store is closed' });
@@ -210,18 +212,29 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): S
     async listPage(prefix, options) {
       ensureOpen();
       const { after, limit } = parseListPage(prefix, options);
-      // A scan of every record per page: fine for the in-memory store's sizes.
-      const keys: string[] = [];
-      for (const key of records.keys()) {
-        if (key.startsWith(prefix) && (after === undefined || compareKeys(key, after) > 0)) keys.push(key);
+      // Sorted once after keys were added or removed, then each page is a binary search and a slice.
+      sorted ??= [...records.keys()].sort(compareKeys);
+      const keys = sorted;
+      const from = after ?? prefix;
+      let lo = 0;
+      let hi = keys.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        const c = compareKeys(keys[mid] as string, from);
+        if (c < 0 || (c === 0 && after !== undefined)) lo = mid + 1;
+        else hi = mid;
       }
-      keys.sort(compareKeys);
-      const page = keys.slice(0, limit);
-      const last = page[page.length - 1];
-      return {
-        entries: page.map((key) => [key, { ...records.get(key) }] as const),
-        cursor: keys.length > limit && last !== undefined ? encodeListCursor(last) : undefined,
-      };
+      const entries: Array<readonly [string, StateRecord]> = [];
+      let index = lo;
+      for (; index < keys.length && entries.length < limit; index++) {
+        const key = keys[index] as string;
+        if (!key.startsWith(prefix)) break;
+        entries.push([key, { ...records.get(key) }]);
+      }
+      const more =
+        entries.length === limit && index < keys.length && (keys[index] as string).startsWith(prefix);
+      const last = entries[entries.length - 1];
+      return { entries, cursor: more && last ? encodeListCursor(last[0]) : undefined };
     },
     list(prefix) {
       return listAll(store, prefix);
@@ -253,21 +266,24 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): S
           case 'set':
             // Like a Redis hash: setting no fields creates no record.
             if (Object.keys(op.fields).length > 0 || records.has(op.key)) {
+              if (!records.has(op.key)) sorted = undefined;
               records.set(op.key, { ...records.get(op.key), ...op.fields });
             }
             break;
           case 'replace':
+            if (!records.has(op.key)) sorted = undefined;
             records.set(op.key, { ...op.fields });
             break;
           case 'incrBy': {
             const record = records.get(op.key) ?? {};
             // BigInt keeps sums exact beyond 2^53, as Redis's 64-bit integers are.
             record[op.field] = String(BigInt(record[op.field] ?? '0') + BigInt(op.by));
+            if (!records.has(op.key)) sorted = undefined;
             records.set(op.key, record);
             break;
           }
           case 'delete':
-            records.delete(op.key);
+            if (records.delete(op.key)) sorted = undefined;
             break;
         }
       }

@@ -224,6 +224,33 @@ export function messageBusContract(options: MessageBusContractOptions): void {
       expect(handled).toHaveLength(2);
     });
 
+    it('keeps the dead letters of a subscriber without a group but does not replay them', async () => {
+      const ns = unique();
+      await bus.subscribe(
+        `${ns}.quotes`,
+        () => {
+          throw new Error('no quotes today');
+        },
+        { maxDeliveries: 1 },
+      );
+      await bus.publish(`${ns}.quotes`, envelope('q1'));
+      const mine = async () => (await bus.deadLetters({ topic: `${ns}.#` })).map((d) => d.envelope);
+      const start = Date.now();
+      while ((await mine()).length < 1) {
+        if (Date.now() - start > timeout) throw new Error('timed out waiting for the dead letter');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const [kept] = await mine();
+      expect(kept?.payload.group).toBeUndefined();
+      expect(kept?.payload.reason).toContain('no quotes today');
+      expect(await bus.deadLetters({ topic: `${ns}.#`, group: 'default' })).toHaveLength(1);
+      expect(metrics.value('dead_letters_total', { group: 'default' })).toBe(1);
+      const report = await bus.replayDeadLetters({ topic: `${ns}.#` });
+      expect(report.replayed).toBe(0);
+      expect(report.skipped).toEqual([{ id: kept?.id, reason: expect.stringContaining('without a group') }]);
+      expect(await mine()).toHaveLength(1);
+    });
+
     it('refuses an invalid dead-letter query with INVALID_ARGUMENT', async () => {
       await expect(bus.deadLetters({ limit: 0 })).rejects.toSatisfy(
         (e) => isRxtradeError(e) && e.code === 'INVALID_ARGUMENT',

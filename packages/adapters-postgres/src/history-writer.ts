@@ -25,6 +25,12 @@ export interface HistoryWriterOptions {
   readonly maxBatchRecords?: number;
   /** Backoff between attempts of a failing write, capped exponential. Default 100 ms doubling to 5,000 ms. */
   readonly retryDelay?: { readonly initialMs?: number; readonly maxMs?: number };
+  /**
+   * An attempt not answered within this counts as failed and is retried (a server that stopped
+   * answering without closing the connection would otherwise hold the queue silently). The late
+   * attempt may still land; the writes are idempotent. Default 30,000 ms.
+   */
+  readonly attemptTimeoutMs?: number;
   /** How long `close()` waits for the queue to drain. Default 10,000 ms. */
   readonly closeTimeoutMs?: number;
   /** Failures (warn, then error every 10th attempt), recoveries (info) and records left at close (error). */
@@ -94,6 +100,7 @@ const OptionsSchema = z.object({
     })
     .default({ initialMs: 100, maxMs: 5_000 }),
   closeTimeoutMs: z.number().int().nonnegative().default(10_000),
+  attemptTimeoutMs: z.number().int().positive().default(30_000),
 });
 
 /**
@@ -117,7 +124,7 @@ export function createHistoryWriter(
       cause: parsed.error,
     });
   }
-  const { maxQueuedRecords, maxBatchRecords, retryDelay, closeTimeoutMs } = parsed.data;
+  const { maxQueuedRecords, maxBatchRecords, retryDelay, closeTimeoutMs, attemptTimeoutMs } = parsed.data;
   const logger = givenLogger ?? noopLogger;
   const metrics = givenMetrics ?? noopMetrics;
   const failuresTotal = metrics.counter('history_write_failures_total', {
@@ -169,6 +176,25 @@ export function createHistoryWriter(
     }
   };
 
+  const attempt = (entry: { kind: Kind; runId: string; records: readonly unknown[] }): Promise<unknown> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new RxtradeError({
+              code: 'TIMEOUT',
+              message: `postgres history write not answered within ${attemptTimeoutMs} ms`,
+            }),
+          ),
+        attemptTimeoutMs,
+      );
+    });
+    const write$ = write(entry);
+    write$.catch(() => {}); // a late failure of an attempt that timed out is already counted
+    return Promise.race([write$, timeout]).finally(() => clearTimeout(timer));
+  };
+
   const settle = (): void => {
     const rooms = roomWaiters;
     roomWaiters = [];
@@ -190,22 +216,25 @@ export function createHistoryWriter(
   const drain = async (): Promise<void> => {
     while (queue.length > 0 && !stopped) {
       const head = queue[0] as Entry;
-      // Consecutive writes of one kind and run go in one INSERT, in order.
-      let take = 1;
-      let records = head.records.length;
-      while (take < queue.length) {
-        const next = queue[take] as Entry;
-        if (next.kind !== head.kind || next.runId !== head.runId) break;
-        if (records + next.records.length > maxBatchRecords) break;
-        records += next.records.length;
-        take++;
-      }
-      const batch = queue.slice(0, take).flatMap((entry) => entry.records);
+      let take = 0;
+      let records = 0;
       const started = Date.now();
-      let attempt = 1;
-      for (; !stopped; attempt++) {
+      let attempts = 1;
+      for (; !stopped; attempts++) {
+        // Consecutive writes of one kind and run go in one INSERT, in order; gathered again on each
+        // attempt, so a write retried through an outage takes what queued behind it meanwhile.
+        take = 1;
+        records = head.records.length;
+        while (take < queue.length) {
+          const next = queue[take] as Entry;
+          if (next.kind !== head.kind || next.runId !== head.runId) break;
+          if (records + next.records.length > maxBatchRecords) break;
+          records += next.records.length;
+          take++;
+        }
+        const batch = queue.slice(0, take).flatMap((entry) => entry.records);
         try {
-          await write({ kind: head.kind, runId: head.runId, records: batch });
+          await attempt({ kind: head.kind, runId: head.runId, records: batch });
           break;
         } catch (error) {
           failures++;
@@ -214,17 +243,24 @@ export function createHistoryWriter(
           // The SQLSTATE tells a connection failure (08…, 57P…) from one that needs an operator (23…, 42…).
           const cause = error instanceof RxtradeError ? error.cause : error;
           const sqlstate = (cause as { code?: unknown } | undefined)?.code;
-          const fields = { err: error, kind: head.kind, runId: head.runId, attempt, queued, sqlstate };
-          if (attempt === 1) logger.warn(fields, 'postgres: history write failed; retrying until it lands');
-          else if (attempt % 10 === 0)
+          const fields = {
+            err: error,
+            kind: head.kind,
+            runId: head.runId,
+            attempt: attempts,
+            queued,
+            sqlstate,
+          };
+          if (attempts === 1) logger.warn(fields, 'postgres: history write failed; retrying until it lands');
+          else if (attempts % 10 === 0)
             logger.error(fields, 'postgres: history write still failing; retrying');
-          await pause(Math.min(retryDelay.maxMs, retryDelay.initialMs * 2 ** Math.min(attempt - 1, 20)));
+          await pause(Math.min(retryDelay.maxMs, retryDelay.initialMs * 2 ** Math.min(attempts - 1, 20)));
         }
       }
       if (stopped) break;
-      if (attempt > 1) {
+      if (attempts > 1) {
         logger.info(
-          { kind: head.kind, attempts: attempt, downMs: Date.now() - started, queued },
+          { kind: head.kind, attempts, downMs: Date.now() - started, queued },
           'postgres: history write landed after failures',
         );
       }

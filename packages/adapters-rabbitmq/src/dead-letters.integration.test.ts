@@ -108,6 +108,12 @@ describe.skipIf(!up)('RabbitMQ dead-letter queue', () => {
     expect(handled.find((m) => m.id === 'f2')).toEqual(fill('f2'));
     const left = await second.deadLetters();
     expect(left.map((d) => [d.envelope.id, d.replayable])).toEqual([['dl-poison-1', false]]);
+
+    // Inspected and unreplayable: removed for good; a discard without a filter is refused.
+    expect((await cli(['discard', '--url', RABBIT_URL, '--prefix', exchange])).code).toBe(2);
+    const discarded = await cli(['discard', '--url', RABBIT_URL, '--prefix', exchange, '--group', 'ledger']);
+    expect([discarded.code, discarded.out]).toEqual([0, 'discarded 1\n']);
+    expect(await second.deadLetters()).toEqual([]);
   });
 
   it('skips a dead letter whose subscription is gone and says so; usage errors exit 2', async () => {

@@ -132,6 +132,27 @@ export class DeadLetterQueue implements ConnectionListener {
     });
   }
 
+  /** Acks (removes) matching dead letters, oldest first; every other one goes back in its place. */
+  async discard(query?: DeadLetterQuery): Promise<number> {
+    const parsed = parseDeadLetterQuery(query);
+    const discarded = await this.#withChannel(async (channel) => {
+      let count = 0;
+      while (count < parsed.limit) {
+        const got = await this.#get(channel);
+        if (!got) break;
+        const envelope = parse(got);
+        if (!envelope || !deadLetterMatches(envelope.payload, parsed)) continue;
+        channel.ack(got);
+        count++;
+      }
+      return count;
+    });
+    if (discarded > 0) {
+      this.#options.logger.warn({ discarded, query, queue: this.queue }, 'dead letters discarded');
+    }
+    return discarded;
+  }
+
   async #get(channel: Channel): Promise<GetMessage | undefined> {
     const got = await channel.get(this.queue, { noAck: false });
     return got === false ? undefined : got;

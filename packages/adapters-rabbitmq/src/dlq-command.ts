@@ -10,10 +10,11 @@ export interface DeadLetterCommandIo {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-const USAGE = `usage: rxtrade-dlq <list|replay> [options]
+const USAGE = `usage: rxtrade-dlq <list|replay|discard> [options]
 
   list      print the oldest dead letters (nothing is removed)
   replay    send dead letters back to the subscription that failed them
+  discard   remove dead letters for good (needs --topic, --group or --all)
 
 options:
   --url <amqp-url>   broker (default: $RABBITMQ_URL, else amqp://guest:guest@127.0.0.1:5672)
@@ -22,11 +23,12 @@ options:
   --group <name>     only this consumer group's dead letters
   --limit <n>        at most n (default: 100)
   --json             one JSON object per line
+  --all              discard: every dead letter (up to --limit)
 `;
 
 /**
- * The `rxtrade-dlq` command as a function, so another CLI can mount it: lists or replays a bus's
- * dead letters. Resolves with the exit code (0 done, 1 failed, 2 usage).
+ * The `rxtrade-dlq` command as a function, so another CLI can mount it: lists, replays or discards
+ * a bus's dead letters. Resolves with the exit code (0 done, 1 failed, 2 usage).
  *
  * @example
  * // npx rxtrade-dlq replay --url amqp://guest:guest@127.0.0.1:5672 --prefix rxtrade --topic 'fills.#'
@@ -48,10 +50,14 @@ export async function runDeadLetterCommand(
     io.stdout.write(USAGE);
     return 0;
   }
-  if (command !== 'list' && command !== 'replay') {
+  if (command !== 'list' && command !== 'replay' && command !== 'discard') {
     io.stderr.write(
       `${command === undefined ? 'missing command' : `unknown command ${command}`}\n\n${USAGE}`,
     );
+    return 2;
+  }
+  if (command === 'discard' && values.topic === undefined && values.group === undefined && !values.all) {
+    io.stderr.write(`discard needs --topic, --group or --all\n\n${USAGE}`);
     return 2;
   }
   const limit = values.limit === undefined ? undefined : Number(values.limit);
@@ -70,7 +76,12 @@ export async function runDeadLetterCommand(
     });
     try {
       if (command === 'list') printList(await bus.deadLetters(query), values.json === true, io);
-      else printReplay(await bus.replayDeadLetters(query), values.json === true, io);
+      else if (command === 'replay')
+        printReplay(await bus.replayDeadLetters(query), values.json === true, io);
+      else {
+        const discarded = await bus.discardDeadLetters(query);
+        io.stdout.write(values.json ? `${JSON.stringify({ discarded })}\n` : `discarded ${discarded}\n`);
+      }
     } finally {
       await bus.close();
     }
@@ -93,6 +104,7 @@ function parse(args: readonly string[]) {
       group: { type: 'string' },
       limit: { type: 'string' },
       json: { type: 'boolean' },
+      all: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -227,6 +227,10 @@ export async function createRabbitMqMessageBus(
       return deadLetterQueue.list(query);
     },
 
+    async discardDeadLetters(query) {
+      return deadLetterQueue.discard(query);
+    },
+
     async replayDeadLetters(query) {
       ensureOpen(true);
       return deadLetterQueue.replay(query);

@@ -182,6 +182,11 @@ export interface MessageBus {
    * accepted it. A replayed message that fails again is dead-lettered again.
    */
   replayDeadLetters(query?: DeadLetterQuery): Promise<ReplayReport>;
+  /**
+   * Removes matching dead letters for good (after you inspected them: `deadLetters` first), oldest
+   * first, and resolves with how many. Logged at warn.
+   */
+  discardDeadLetters(query?: DeadLetterQuery): Promise<number>;
   /** Drains in-flight work, then closes. Idempotent. */
   close(): Promise<void>;
 }
@@ -462,6 +467,13 @@ export function createMemoryMessageBus(options: MemoryMessageBusOptions = {}): M
         }
       }
       return { replayed, skipped };
+    },
+    async discardDeadLetters(query) {
+      const parsed = parseDeadLetterQuery(query);
+      const doomed = deadLetters.filter((d) => deadLetterMatches(d.payload, parsed)).slice(0, parsed.limit);
+      for (const deadLetter of doomed) deadLetters.splice(deadLetters.indexOf(deadLetter), 1);
+      if (doomed.length > 0) logger.warn({ discarded: doomed.length, query }, 'dead letters discarded');
+      return doomed.length;
     },
     async close() {
       if (closed) return;

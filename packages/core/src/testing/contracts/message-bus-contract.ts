@@ -249,6 +249,10 @@ export function messageBusContract(options: MessageBusContractOptions): void {
       expect(report.replayed).toBe(0);
       expect(report.skipped).toEqual([{ id: kept?.id, reason: expect.stringContaining('without a group') }]);
       expect(await mine()).toHaveLength(1);
+      // Inspected and not replayable: discarded for good, and only what matches.
+      expect(await bus.discardDeadLetters({ topic: `${ns}.other` })).toBe(0);
+      expect(await bus.discardDeadLetters({ topic: `${ns}.#` })).toBe(1);
+      expect(await mine()).toEqual([]);
     });
 
     it('refuses an invalid dead-letter query with INVALID_ARGUMENT', async () => {

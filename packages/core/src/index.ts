@@ -218,6 +218,15 @@ export type { Signal } from './model/signal';
 // Ports
 export { type Clock, ManualClock, systemClock } from './ports/clock';
 export {
+  DEAD_LETTERS_METRIC,
+  type DeadLetter,
+  type DeadLetterPayload,
+  type DeadLetterQuery,
+  deadLetterMatches,
+  parseDeadLetterQuery,
+  type ReplayReport,
+} from './ports/dead-letters';
+export {
   type BarDrivenExecutionClient,
   type EventListenerSource,
   type ExecutionClient,
@@ -236,26 +245,17 @@ export {
 } from './ports/lock-manager';
 export { type LogFn, type Logger, noopLogger } from './ports/logger';
 export {
-  assertValidTopic,
   type BusEnvelope,
   BusEnvelopeSchema,
   type BusHandler,
   type BusSubscription,
   createMemoryMessageBus,
-  DEAD_LETTERS_METRIC,
-  type DeadLetter,
-  type DeadLetterPayload,
-  type DeadLetterQuery,
   type DeliveryContext,
-  deadLetterMatches,
   type MemoryMessageBusOptions,
   type MessageBus,
   type PublishOptions,
-  parseDeadLetterQuery,
   parseEnvelope,
-  type ReplayReport,
   type SubscribeOptions,
-  topicMatches,
 } from './ports/message-bus';
 export {
   type Counter,
@@ -286,6 +286,7 @@ export {
   type StateRecord,
   type StateStore,
 } from './ports/state-store';
+export { assertValidTopic, topicMatches } from './ports/topics';
 export { reservedCashUnits } from './risk/cash';
 // Risk
 export {

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isRxtradeError } from '../../errors';
+import type { DeadLetterPayload } from '../../ports/dead-letters';
 import type { Logger } from '../../ports/logger';
-import type { BusEnvelope, DeadLetterPayload, MessageBus } from '../../ports/message-bus';
+import type { BusEnvelope, MessageBus } from '../../ports/message-bus';
 import { createMemoryMetrics, type MemoryMetrics, type MetricsSink } from '../../ports/metrics-sink';
 
 /** What the contract hands `create`: the bus must log dead letters to `logger` and count them in `metrics`. */

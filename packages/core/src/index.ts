@@ -270,16 +270,18 @@ export {
   noopMetrics,
 } from './ports/metrics-sink';
 export {
-  type ApplyResult,
-  assertValidBatch,
   compareKeys,
-  createMemoryStateStore,
   encodeListCursor,
-  type ListPageOptions,
   listAll,
   MAX_LIST_PAGE,
-  type MemoryStateStoreOptions,
   parseListPage,
+} from './ports/state-listing';
+export {
+  type ApplyResult,
+  assertValidBatch,
+  createMemoryStateStore,
+  type ListPageOptions,
+  type MemoryStateStoreOptions,
   type StateBatch,
   type StateOp,
   type StatePage,

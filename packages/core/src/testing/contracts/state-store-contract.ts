@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isRxtradeError } from '../../errors';
-import { compareKeys, type StateStore } from '../../ports/state-store';
+import { compareKeys } from '../../ports/state-listing';
+import type { StateStore } from '../../ports/state-store';
 
 export interface StateStoreContractOptions {
   /** Creates a fresh, empty store (e.g. with a unique key prefix). Called before every test. */

@@ -43,7 +43,8 @@
  *      skips step 4 altogether.
  * Then the writes, the fence update (max) and the event marker (EX ttl, value = nonce), in the order
  * each variant documents. Every record write keeps the index in step in the same script: a record
- * that gains a field is added (`ZADD`, skipped when an HSET added no new field: the record existed),
+ * that gains a field is added (`ZADD`, skipped when an HSET added no new field or an HINCRBY found its
+ * field non-zero: the record existed),
  * one deleted (or replaced by nothing) is removed. Index commands run under pcall after the apply's
  * first write, so they cannot fail it half-way (Redis refuses OOM at a script's first write only).
  */
@@ -196,8 +197,8 @@ local function write(k0, first, last, hasIncr)
       if err then return err end
       i = i + 3 + 2 * count
     elseif code == 'i' then
-      redis.call('HINCRBY', key, ARGV[i + 2], ARGV[i + 3])
-      indexAdd(key)
+      -- The sum equals the increment only when the field was absent (or 0): only then can the record be new.
+      if redis.call('HINCRBY', key, ARGV[i + 2], ARGV[i + 3]) == tonumber(ARGV[i + 3]) then indexAdd(key) end
       i = i + 4
     else
       redis.call('DEL', key)

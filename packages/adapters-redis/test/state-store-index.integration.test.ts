@@ -47,6 +47,13 @@ describe.skipIf(!binary)('StateStore index: listing a prefix costs the page, not
       });
       expect(await members()).toEqual(['p:c', 'p:e'].map(keys.state));
       expect((await store.list('p:')).map(([k]) => k)).toEqual(['p:c', 'p:e']);
+      // An increment of an existing non-zero field needs no index write; one that creates the record does.
+      await own.admin.config('RESETSTAT');
+      await store.apply({ ops: [{ op: 'incrBy', key: 'p:c', field: 'q', by: 1 }] });
+      expect((await calls())['zadd']).toBeUndefined();
+      await store.apply({ ops: [{ op: 'incrBy', key: 'p:f', field: 'q', by: 1 }] });
+      expect((await calls())['zadd']).toBe(1);
+      expect(await members()).toEqual(['p:c', 'p:e', 'p:f'].map(keys.state));
     },
   );
 

@@ -434,3 +434,57 @@ describe('AccountBook (examples)', () => {
     expect(a.cashUnits).toBe(10_000);
   });
 });
+
+describe('AccountBook edges', () => {
+  const spx = defineInstrument({ id: 'SPX', pricePrecision: 2, quantityPrecision: 0 });
+  const fill = (f: Partial<Fill>): Fill =>
+    ({
+      type: 'OrderFilled',
+      clientOrderId: 'c',
+      accountId: 'acc',
+      strategyId: 's1',
+      instrumentId: 'SPX',
+      tsEvent: 1,
+      venueOrderId: 'v',
+      tradeId: `t${Math.random()}`,
+      side: 'buy',
+      lastQty: 1,
+      lastPx: 100,
+      fee: 0,
+      feeCurrency: 'USD',
+      liquiditySide: 'taker',
+      ...f,
+    }) as Fill;
+
+  it('initial cash must be a finite amount ≥ 0 on the currency grid', () => {
+    for (const initialCash of [-0.01, Number.NaN, Number.POSITIVE_INFINITY, 1.005]) {
+      let error: unknown;
+      try {
+        new AccountBook({ id: 'a', initialCash });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toMatchObject({
+        code: 'INVALID_CONFIG',
+        message: `account a: initialCash ${initialCash} must be ≥ 0 with at most 2 decimals`,
+      });
+    }
+    expect(new AccountBook({ id: 'a', initialCash: 0 }).cashUnits).toBe(0);
+  });
+
+  it('refuses a fill quoted in another currency, naming both', () => {
+    const book = new AccountBook({ id: 'a', initialCash: 100, currency: 'EUR' });
+    expect(() => book.applyFill(fill({}), spx)).toThrow('account a holds EUR; SPX is quoted in USD');
+  });
+
+  it("a fill without a strategy moves only the account's book; marks reach books with or without strategies", () => {
+    const book = new AccountBook({ id: 'acc', initialCash: 10_000 });
+    book.applyFill(fill({ strategyId: '' }), spx);
+    expect(book.strategyPositions.size).toBe(0);
+    book.mark(spx, 110, 2);
+    expect(book.valueUnits).toBe(11_000);
+    book.applyFill(fill({ strategyId: 's1', tsEvent: 3 }), spx);
+    book.mark(spx, 120, 4);
+    expect(book.strategyPositions.get('s1')?.get('SPX')?.markPxUnits).toBe(12_000);
+  });
+});

@@ -110,3 +110,47 @@ describe('orderToRecord / orderFromRecord', () => {
     expect(OrderSchema.safeParse({ ...base, avgPx: Number.POSITIVE_INFINITY }).success).toBe(false);
   });
 });
+
+describe('orderFromRecord reads every value the engine writes', () => {
+  it('every side, type, time in force and status', () => {
+    const sides = ['buy', 'sell'] as const;
+    const types = ['market', 'limit', 'stop', 'stopLimit'] as const;
+    const tifs = ['GTC', 'IOC', 'FOK', 'DAY'] as const;
+    const statuses = [
+      'initialized',
+      'denied',
+      'submitted',
+      'accepted',
+      'rejected',
+      'triggered',
+      'pendingCancel',
+      'partiallyFilled',
+      'filled',
+      'canceled',
+      'expired',
+    ] as const;
+    for (const side of sides) expect(orderFromRecord(orderToRecord({ ...base, side })).side).toBe(side);
+    for (const type of types) expect(orderFromRecord(orderToRecord({ ...base, type })).type).toBe(type);
+    for (const timeInForce of tifs) {
+      expect(orderFromRecord(orderToRecord({ ...base, timeInForce })).timeInForce).toBe(timeInForce);
+    }
+    for (const status of statuses) {
+      const o = { ...base, status, previousStatus: status };
+      expect(orderFromRecord(orderToRecord(o))).toMatchObject({ status, previousStatus: status });
+    }
+  });
+
+  it('numbers in exponent form, and nothing around a number', () => {
+    const good = orderToRecord(base);
+    expect(orderFromRecord({ ...good, quantity: '2e3', leavesQty: '2E+3', price: '1e-7' })).toMatchObject({
+      quantity: 2_000,
+      leavesQty: 2_000,
+      price: 1e-7,
+    });
+    for (const quantity of ['x1.5', '1.5x', '', 'NaN']) {
+      expect(corruptCode(() => orderFromRecord({ ...good, quantity }))).toBe('CORRUPT_STATE');
+    }
+    const { tradeIds: _, ...noTradeIds } = good;
+    expect(orderFromRecord(noTradeIds).tradeIds).toEqual([]);
+  });
+});

@@ -106,14 +106,14 @@ export function orderFromRecord(record: Readonly<Record<string, string>>, key = 
   const raw: Record<string, unknown> = { ...record };
   for (const field of NUMERIC) {
     const text = record[field];
-    if (text === undefined || text === '') delete raw[field];
-    else if (field === 'avgPx' && text === 'NaN') raw[field] = Number.NaN;
-    else raw[field] = DECIMAL.test(text) ? Number(text) : text;
+    // Anything else stays text, for the schema to refuse.
+    if (text !== undefined && (DECIMAL.test(text) || (field === 'avgPx' && text === 'NaN'))) {
+      raw[field] = Number(text);
+    }
   }
   for (const field of ['reduceOnly', 'postOnly'] as const) {
     if (record[field] === 'true' || record[field] === 'false') raw[field] = record[field] === 'true';
   }
-  if (record['venueOrderId'] === '') delete raw['venueOrderId'];
   const tradeIds = record['tradeIds'];
   try {
     raw['tradeIds'] = tradeIds === undefined ? [] : JSON.parse(tradeIds);

@@ -11,6 +11,7 @@ import {
   ORDER_TRANSITIONS,
   type Order,
   type OrderRecord,
+  OrderRequestSchema,
   type OrderStatus,
   snapshotOrder,
   TERMINAL_STATUSES,
@@ -411,5 +412,105 @@ describe('order records (the engine applies events in place)', () => {
       expect(() => applyOrderEventTo(record, refused)).toThrow();
       expect(record).toEqual(before);
     }
+  });
+});
+
+describe('order edges', () => {
+  const errorOf = (fn: () => unknown): { code?: string; message?: string; details?: unknown } => {
+    try {
+      fn();
+    } catch (error) {
+      return isRxtradeError(error)
+        ? { code: error.code, message: error.message, details: error.details }
+        : {};
+    }
+    return {};
+  };
+  const submitted = (): Order => applyOrderEvent(newOrder(10, 0), event('OrderSubmitted', 2));
+  const accepted = (): Order => applyOrderEvent(submitted(), event('OrderAccepted', 3));
+
+  it('a request names the field that is wrong and why', () => {
+    const issues = (request: object) =>
+      OrderRequestSchema.safeParse(request).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    const req = { instrumentId: 'SPX', side: 'buy', quantity: 1 };
+    expect(issues({ ...req, type: 'limit' })).toEqual(['price: required for limit']);
+    expect(issues({ ...req, type: 'market', price: 1 })).toEqual(['price: not allowed for market']);
+    expect(issues({ ...req, type: 'stop' })).toEqual(['triggerPrice: required for stop']);
+    expect(issues({ ...req, type: 'limit', price: 1, triggerPrice: 1 })).toEqual([
+      'triggerPrice: not allowed for limit',
+    ]);
+    expect(issues({ ...req, type: 'market', postOnly: true })).toEqual([
+      'postOnly: only limit orders can be post-only',
+    ]);
+    expect(issues({ ...req, type: 'market', quantity: 0 })).toEqual([
+      'quantity: must be a finite number > 0',
+    ]);
+  });
+
+  it('the venue order id comes with the acceptance, or with the first fill of an order never acknowledged', () => {
+    expect(accepted().venueOrderId).toBe('V-1');
+    expect(applyOrderEvent(accepted(), { ...fill('T1', 1, 4), venueOrderId: 'V-other' }).venueOrderId).toBe(
+      'V-1',
+    );
+    expect(applyOrderEvent(submitted(), { ...fill('T1', 1, 4), venueOrderId: 'V-9' }).venueOrderId).toBe(
+      'V-9',
+    );
+  });
+
+  it('refuses a fill without a positive quantity on the grid or without a positive finite price', () => {
+    for (const [lastQty, lastPx] of [
+      [0, 100],
+      [-1, 100],
+      [0.5, 100], // off the whole-unit grid of this order
+      [1, 0],
+      [1, -1],
+      [1, Number.NaN],
+      [1, Number.POSITIVE_INFINITY],
+    ] as const) {
+      expect(errorOf(() => applyOrderEvent(accepted(), fill('T1', lastQty, 4, lastPx)))).toEqual({
+        code: 'INVALID_ARGUMENT',
+        message: `fill T1 has an invalid quantity or price (${lastQty} @ ${lastPx})`,
+        details: undefined,
+      });
+    }
+  });
+
+  it('duplicate, overfill, foreign and illegal events say what and which', () => {
+    const once = applyOrderEvent(accepted(), fill('T1', 4, 4));
+    expect(errorOf(() => applyOrderEvent(once, fill('T1', 1, 5)))).toEqual({
+      code: 'DUPLICATE_FILL',
+      message: 'trade T1 was already applied to order o-1',
+      details: { clientOrderId: 'o-1', tradeId: 'T1' },
+    });
+    expect(errorOf(() => applyOrderEvent(once, fill('T2', 7, 5)))).toEqual({
+      code: 'OVERFILL',
+      message: 'fill T2 of 7 would overfill order o-1 (4 of 10 filled)',
+      details: { clientOrderId: 'o-1', tradeId: 'T2' },
+    });
+    expect(errorOf(() => applyOrderEvent(once, { ...fill('T3', 1, 5), clientOrderId: 'o-2' }))).toEqual({
+      code: 'INVALID_ARGUMENT',
+      message: 'event for o-2 applied to order o-1',
+      details: undefined,
+    });
+    expect(errorOf(() => applyOrderEvent(once, event('OrderSubmitted', 5)))).toEqual({
+      code: 'INVALID_STATE_TRANSITION',
+      message: 'order o-1: OrderSubmitted is not allowed in status partiallyFilled',
+      details: { clientOrderId: 'o-1', status: 'partiallyFilled', event: 'OrderSubmitted' },
+    });
+  });
+
+  it('a rejected cancel of an order that never recorded its status goes back to accepted', () => {
+    const pending = {
+      ...applyOrderEvent(accepted(), event('OrderPendingCancel', 4)),
+      previousStatus: undefined,
+    };
+    expect(applyOrderEvent(pending, event('OrderCancelRejected', 5)).status).toBe('accepted');
+  });
+
+  it('a snapshot of an order with fills does not share their list', () => {
+    const filled = applyOrderEvent(accepted(), fill('T1', 1, 4)) as OrderRecord;
+    const copy = snapshotOrder(filled);
+    filled.tradeIds.push('T2');
+    expect(copy.tradeIds).toEqual(['T1']);
   });
 });

@@ -103,6 +103,11 @@ export function reducesPosition(order: Order, positionQty: number, quantityPreci
   const scale = pow10(quantityPrecision);
   const position = toUnitsExact(positionQty, quantityPrecision);
   const signed = Math.round((order.side === 'buy' ? order.quantity : -order.quantity) * scale);
+  return shrinks(position, signed);
+}
+
+/** True when adding `signed` units to a `position` of units moves it towards zero without passing it. */
+function shrinks(position: number, signed: number): boolean {
   return (
     position !== 0 && Math.sign(signed) !== Math.sign(position) && Math.abs(signed) <= Math.abs(position)
   );
@@ -159,7 +164,5 @@ export function reducesPositionWithOpenOrders(
   const pending = pendingSameSideUnits(order, context.openOrders);
   const position = toUnitsExact(context.positionQty, precision) + (order.side === 'buy' ? pending : -pending);
   const signed = Math.round((order.side === 'buy' ? order.quantity : -order.quantity) * pow10(precision));
-  return (
-    position !== 0 && Math.sign(signed) !== Math.sign(position) && Math.abs(signed) <= Math.abs(position)
-  );
+  return shrinks(position, signed);
 }

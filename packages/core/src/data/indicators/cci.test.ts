@@ -31,6 +31,14 @@ describe('Cci', () => {
   it('gives 0 for a flat window (no mean deviation)', () => {
     const bar = { high: 5, low: 5, close: 5 };
     expect(Array.from(cci([bar, bar, bar], 2)).slice(1)).toEqual([0, 0]);
+    // long windows take the mean from a running sum; a flat one must still give exactly 0
+    for (const x of [0.1, 3.3, 99.99, 1234.567, 1e-7]) {
+      const flat = Array.from({ length: 60 }, () => ({ high: x, low: x, close: x }));
+      expect(
+        Array.from(cci(flat, 20).subarray(19)).every((v) => v === 0),
+        String(x),
+      ).toBe(true);
+    }
   });
 
   it.each([2, 14, 20, 50])(

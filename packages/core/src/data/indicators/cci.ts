@@ -1,4 +1,4 @@
-import { badBar, barCursor, checkPeriod, runBarBatch } from './internal';
+import { badBar, barCursor, checkPeriod, runBarBatch, type WindowMean, windowMean } from './internal';
 import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /**
@@ -9,8 +9,8 @@ import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './typ
  *
  * Warm-up: `period - 1`.
  *
- * The mean deviation is taken about the current window mean, so it has no running form: each update re-sums the
- * window (O(period), exact, no drift; every library does the same). Tested against technicalindicators' `CCI`,
+ * The mean deviation is taken about the current window mean, so it has no running form: each update takes one
+ * pass over the window for it (O(period); every library does the same), with the mean from a drift-free running sum. Tested against technicalindicators' `CCI`,
  * trading-signals' `CCI` and @ixjb94/indicators' `cci`. Non-finite high/low/close throw INVALID_ARGUMENT and leave
  * the state unchanged.
  */
@@ -18,6 +18,7 @@ export class Cci implements StreamingIndicator<IndicatorBar> {
   readonly period: number = 0;
   readonly warmup: number = 0;
   private readonly ring: Float64Array;
+  private readonly mean: WindowMean;
   private idx = 0;
   private count = 0;
   private out = Number.NaN;
@@ -26,6 +27,7 @@ export class Cci implements StreamingIndicator<IndicatorBar> {
     this.period = checkPeriod('Cci', 'period', period);
     this.warmup = period - 1;
     this.ring = new Float64Array(period);
+    this.mean = windowMean(period);
   }
 
   /** True once `period` bars have been seen. */
@@ -50,19 +52,20 @@ export class Cci implements StreamingIndicator<IndicatorBar> {
     const i = this.idx;
     ring[i] = tp;
     this.idx = i + 1 === p ? 0 : i + 1;
+    const mean = this.mean.push(tp);
     if (this.count < p && ++this.count < p) return Number.NaN;
-    let sum = 0;
-    for (let j = 0; j < p; j++) sum += ring[j] as number;
-    const mean = sum / p;
     let dev = 0;
     for (let j = 0; j < p; j++) dev += Math.abs((ring[j] as number) - mean);
-    const out = dev > 0 ? (tp - mean) / ((0.015 * dev) / p) : 0;
+    // The running mean can sit an ulp off a flat window; a deviation below 1e-13 of the level is that rounding, not a
+    // move, and must give 0 rather than a ratio of two rounding errors.
+    const out = dev > 1e-13 * p * Math.abs(mean) ? (tp - mean) / ((0.015 * dev) / p) : 0;
     this.out = out;
     return out;
   }
 
   /** Forgets all bars. */
   reset(): void {
+    this.mean.reset();
     this.idx = 0;
     this.count = 0;
     this.out = Number.NaN;

@@ -43,9 +43,23 @@
  *   issue's literal ratio; both are printed, with hand-written / plain loop beside them.
  * For SMA and Bollinger an extra row shows the textbook uncompensated loop, i.e. the price of the drift guard.
  */
+import { cases as adaptiveAverages } from './indicators/adaptive-averages';
 import { cases as averages } from './indicators/averages';
+import { cases as candles } from './indicators/candles';
 import { runIndicatorBench } from './indicators/harness';
 import { cases as momentum } from './indicators/momentum';
+import { cases as oscillators } from './indicators/oscillators';
+import { cases as trend } from './indicators/trend';
 import { cases as volatility } from './indicators/volatility';
+import { cases as volume } from './indicators/volume';
 
-runIndicatorBench([...averages, ...volatility, ...momentum]);
+runIndicatorBench([
+  ...averages,
+  ...volatility,
+  ...momentum,
+  ...adaptiveAverages,
+  ...oscillators,
+  ...volume,
+  ...trend,
+  ...candles,
+]);

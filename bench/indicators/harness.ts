@@ -488,3 +488,10 @@ export function runIndicatorBench(cases: readonly Case[]): void {
     `\nwrote bench/results/indicators.json in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
 }
+
+/** Sums the finite entries of several output arrays (a multi-output batch result). */
+export function sumColumns(columns: readonly ArrayLike<number>[]): number {
+  let s = 0;
+  for (const c of columns) s += sumFinite(c);
+  return s;
+}

@@ -1,6 +1,5 @@
 import { invalidArgument } from '../../errors';
-import { badBar, barCursor, checkPeriod, runBarBatch } from './internal';
-import { Sma } from './sma';
+import { badBar, barCursor, checkPeriod, runBarBatch, type WindowMean, windowMean } from './internal';
 import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /** Periods of {@link AwesomeOscillator}, for the batch {@link awesomeOscillator}. */
@@ -13,7 +12,7 @@ export interface AwesomeOscillatorOptions {
 
 /**
  * Awesome oscillator (Bill Williams): `SMA(median, fast) - SMA(median, slow)` of the median price
- * `(high + low) / 2`, with the drift-free {@link Sma}.
+ * `(high + low) / 2`, with drift-free window sums (as {@link Sma}).
  *
  * Warm-up: `slow - 1`.
  *
@@ -24,8 +23,8 @@ export class AwesomeOscillator implements StreamingIndicator<IndicatorBar> {
   /** The slow period. */
   readonly period: number = 0;
   readonly warmup: number = 0;
-  private readonly fastSma: Sma;
-  private readonly slowSma: Sma;
+  private readonly fastSma: WindowMean;
+  private readonly slowSma: WindowMean;
   private out = Number.NaN;
 
   constructor(fast = 5, slow = 34) {
@@ -38,8 +37,9 @@ export class AwesomeOscillator implements StreamingIndicator<IndicatorBar> {
       });
     }
     this.warmup = slow - 1;
-    this.fastSma = new Sma(fast);
-    this.slowSma = new Sma(slow);
+    // The internal window means: the drift-free sums of Sma without a second input check per bar.
+    this.fastSma = windowMean(fast);
+    this.slowSma = windowMean(slow);
   }
 
   /** True once `slow` bars have been seen. */
@@ -59,8 +59,8 @@ export class AwesomeOscillator implements StreamingIndicator<IndicatorBar> {
     if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(bar.close)))
       throw badBar('AwesomeOscillator', bar);
     const median = (high + low) / 2;
-    const fast = this.fastSma.update(median);
-    const out = fast - this.slowSma.update(median);
+    const fast = this.fastSma.push(median);
+    const out = fast - this.slowSma.push(median);
     if (Number.isNaN(out)) return out;
     this.out = out;
     return out;

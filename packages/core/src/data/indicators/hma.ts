@@ -44,10 +44,11 @@ export class Hma implements StreamingIndicator<number> {
   /** Adds one input; returns the new HMA, or NaN while warming up. */
   update(value: number): number {
     if (!Number.isFinite(value)) throw badInput('Hma', 'value', value);
-    const half = this.half.update(value);
-    const full = this.full.update(value);
+    // The input was checked above, and 2 * half - full of finite inputs is finite: the unchecked path is safe.
+    const half = this.half.push(value);
+    const full = this.full.push(value);
     if (Number.isNaN(full)) return full;
-    const out = this.root.update(2 * half - full);
+    const out = this.root.push(2 * half - full);
     this.out = out;
     return out;
   }

@@ -46,6 +46,14 @@ export class Wma implements StreamingIndicator<number> {
   /** Adds one input; returns the new weighted average, or NaN while warming up. */
   update(value: number): number {
     if (!Number.isFinite(value)) throw badInput('Wma', 'value', value);
+    return this.push(value);
+  }
+
+  /**
+   * @internal {@link Wma.update} without the input check, for composites that validated their input already
+   * (the Hull moving average feeds three of them per update).
+   */
+  push(value: number): number {
     const p = this.period;
     const ring = this.ring;
     const i = this.idx;

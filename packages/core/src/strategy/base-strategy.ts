@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { RxtradeError } from '../errors';
 import type { Instrument } from '../model/instrument';
 import type { Bar } from '../model/market-data';
@@ -8,6 +8,7 @@ import type { AccountState } from '../model/position';
 import type { Signal } from '../model/signal';
 import type { Clock } from '../ports/clock';
 import type { Logger } from '../ports/logger';
+import { parseStrategyParams } from './strategy-params';
 
 /** What a running strategy can reach. The engine provides it; tests may provide their own. */
 export interface StrategyContext {
@@ -41,7 +42,11 @@ export interface StrategyOptions<TParams> {
   readonly symbols?: readonly string[];
   /** Account the strategy's orders go to. Default: the engine's first account. */
   readonly accountId?: string;
-  /** Parameters, validated by the class's `paramsSchema` (defaults applied). */
+  /**
+   * Parameters, validated by the class's `paramsSchema` (defaults applied). A name the schema does not
+   * declare is refused with `INVALID_CONFIG` (a misspelt one would otherwise run with the default),
+   * unless the schema takes any key on purpose (`z.looseObject`, `.catchall()`).
+   */
   readonly params?: Partial<TParams>;
 }
 
@@ -134,15 +139,7 @@ export abstract class BaseStrategy<TParams extends object = Record<string, never
     this.accountId = options.accountId;
     this.#symbol = options.symbols?.length === 1 ? options.symbols[0] : undefined;
     if (schema) {
-      const parsed = schema.safeParse(options.params ?? {});
-      if (!parsed.success) {
-        throw new RxtradeError({
-          code: 'INVALID_CONFIG',
-          message: `invalid parameters for strategy ${this.id}: ${z.prettifyError(parsed.error)}`,
-          cause: parsed.error,
-        });
-      }
-      this.params = parsed.data as TParams;
+      this.params = parseStrategyParams(schema, options.params ?? {}, this.id) as TParams;
     } else {
       this.params = (options.params ?? {}) as TParams;
     }

@@ -8,6 +8,7 @@ import type { Instrument, InstrumentSpec } from '../model/instrument';
 import type { Bar } from '../model/market-data';
 import type { BaseStrategy } from './base-strategy';
 import type { ParamSet } from './param-space';
+import { paramKeysOf } from './strategy-params';
 
 /**
  * Where a worker gets its bars: described, not sent, so each worker loads them itself; or an
@@ -200,11 +201,7 @@ async function loadStrategy(
       ? module[ref.export]
       : (module['default'] ?? Object.values(module).find((v) => isStrategyClass(v)));
   if (isStrategyClass(candidate)) {
-    const shape = (candidate.paramsSchema as { shape?: Record<string, unknown> } | undefined)?.shape;
-    return {
-      make: (params) => new candidate({ params }),
-      paramKeys: shape && typeof shape === 'object' ? Object.keys(shape) : undefined,
-    };
+    return { make: (params) => new candidate({ params }), paramKeys: paramKeysOf(candidate.paramsSchema) };
   }
   if (typeof candidate === 'function') return { make: candidate as Factory, paramKeys: undefined };
   throw failed(

@@ -172,7 +172,7 @@ describe('optimize', () => {
       }),
     );
     expect(isRxtradeError(error) && error.message).toBe(
-      "unknown parameter fats: the strategy's paramsSchema has fast, slow, quantity, failAt",
+      "unknown parameter fats (did you mean fast?): the strategy's paramsSchema takes fast, slow, quantity, failAt",
     );
   });
 

@@ -13,6 +13,7 @@ import {
   type TaskSetup,
 } from './optimize-task';
 import { gridParamSets, type ParamSet, type ParamSpace, randomParamSets } from './param-space';
+import { unknownParamsMessage } from './strategy-params';
 import { canceled, TaskPool } from './task-pool';
 
 /** A `BacktestStatistics` field that is a number: what an optimisation can rank by. */
@@ -124,7 +125,7 @@ function parameterSets(
     if (unknown.length > 0) {
       throw new RxtradeError({
         code: 'INVALID_ARGUMENT',
-        message: `unknown parameter ${unknown.join(', ')}: the strategy's paramsSchema has ${paramKeys.join(', ')}`,
+        message: unknownParamsMessage(unknown, paramKeys, "the strategy's paramsSchema"),
       });
     }
   }
@@ -256,6 +257,15 @@ export class Optimizer {
       execArgv: options.execArgv,
       signal: options.signal,
     });
+    const keys = pool.paramKeys;
+    const unknown = keys ? Object.keys(options.params ?? {}).filter((k) => !keys.includes(k)) : [];
+    if (keys && unknown.length > 0) {
+      await pool.close();
+      throw new RxtradeError({
+        code: 'INVALID_ARGUMENT',
+        message: `params: ${unknownParamsMessage(unknown, keys, "the strategy's paramsSchema")}`,
+      });
+    }
     return new Optimizer(pool);
   }
 

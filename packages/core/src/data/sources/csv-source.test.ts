@@ -202,6 +202,22 @@ describe('fromCsvFile: reading from bytes', () => {
     expect(bars.map((b) => b.ts)).toEqual([Math.round(1577923200.0005 * 1000), 1577923201000]);
   });
 
+  it('recognises a Binance kline file in microseconds by magnitude (semicolons too)', async () => {
+    const us = 1_735_689_600_000_000; // 2025-01-01 in µs
+    const path = await csv(`${us};10;12;9;11;1\n${us + 60_000_000};11;12;10;11.5;2\n`);
+    const bars = await readAll(path, { symbol: 'BTCUSDT', delimiter: ';', header: false });
+    expect(bars.map((b) => b.ts)).toEqual([Date.UTC(2025, 0, 1), Date.UTC(2025, 0, 1, 0, 1)]);
+  });
+
+  it('refuses a unit change mid-file, naming the line and the year it would be', async () => {
+    const ms = 1_735_689_600_000;
+    const path = await csv(`${header}${ms},10,12,9,11,1\n${(ms + 60_000) * 1000},10,12,9,11,1\n`);
+    const error = await readError(path, { symbol: 'X' });
+    expect(error.code).toBe('INVALID_MESSAGE');
+    expect(error.message).toContain(':3: invalid bar field "ts"');
+    expect(error.message).toContain('read as epoch-ms is the year 56971, outside 1970..2099');
+  });
+
   it('property: random rows, line breaks and read sizes give exactly Number() of every cell', async () => {
     // Mostly plain decimals (`12`, `0.5`, `+.5`, `5.`, long ones that need the fallback), sometimes not.
     const decimal = fc

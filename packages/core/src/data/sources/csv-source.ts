@@ -21,9 +21,12 @@ import {
 } from './columns';
 import { CsvRowScanner } from './csv-parse';
 import {
+  describeBadTimestamp,
   detectTimestampFormat,
+  epochToMs,
   parseTimestamp,
   type ResolvedTimestampFormat,
+  TIMESTAMP_FORMATS,
   type TimestampFormat,
 } from './timestamp';
 
@@ -69,7 +72,7 @@ const csvOptionsSchema = z
       .length(1)
       .refine((d) => d !== '"' && d !== '\n' && d !== '\r', 'cannot be a quote or a line break')
       .optional(),
-    timeFormat: z.enum(['auto', 'iso', 'epoch-s', 'epoch-ms']).optional(),
+    timeFormat: z.enum(TIMESTAMP_FORMATS).optional(),
     priceDecimals: z.number().int().min(0).max(12).optional(),
     highWaterMark: z.number().int().positive().optional(),
   })
@@ -445,7 +448,7 @@ class CsvBarReader {
     let ts = Number.NaN;
     if (format !== 'iso') {
       const n = this.cellValue[timeColumn] ?? Number.NaN;
-      if (!Number.isNaN(n)) ts = format === 'epoch-s' ? Math.round(n * 1000) : n;
+      if (!Number.isNaN(n)) ts = epochToMs(n, format);
     }
     if (Number.isNaN(ts)) {
       const timeText = this.cellText(timeColumn);
@@ -508,7 +511,7 @@ class CsvBarReader {
 
   private badTime(format: ResolvedTimestampFormat, timeText: string): void {
     this.gate.failRow(
-      { field: 'ts', reason: `not a valid ${format} timestamp` },
+      { field: 'ts', reason: describeBadTimestamp(timeText, format) },
       { file: this.file, line: this.line },
       timeText,
     );

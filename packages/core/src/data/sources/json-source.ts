@@ -12,9 +12,11 @@ import {
 import type { BarSource } from './bar-source';
 import { type BarColumns, barColumnsSchema, type ColumnRole, DEFAULT_COLUMN_NAMES } from './columns';
 import {
+  describeBadTimestamp,
   detectTimestampFormat,
   parseTimestamp,
   type ResolvedTimestampFormat,
+  TIMESTAMP_FORMATS,
   type TimestampFormat,
 } from './timestamp';
 
@@ -48,7 +50,7 @@ const jsonOptionsSchema = z
     columns: barColumnsSchema
       .refine((c) => Object.values(c).every((v) => typeof v !== 'number'), 'JSON columns are property names')
       .optional(),
-    timeFormat: z.enum(['auto', 'iso', 'epoch-s', 'epoch-ms']).optional(),
+    timeFormat: z.enum(TIMESTAMP_FORMATS).optional(),
     priceDecimals: z.number().int().min(0).max(12).optional(),
     chunkSize: z.number().int().positive().optional(),
   })
@@ -109,7 +111,7 @@ export function fromJsonFile(path: string, options: JsonBarSourceOptions = {}): 
       }
       if (Number.isNaN(ts)) {
         gate.failRow(
-          { field: 'ts', reason: `not a valid ${format ?? 'epoch-ms'} timestamp` },
+          { field: 'ts', reason: describeBadTimestamp(String(rawTime), format ?? 'epoch-ms') },
           location,
           String(rawTime),
         );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectTimestampFormat, parseIsoUtc, parseTimestamp } from './timestamp';
+import { describeBadTimestamp, detectTimestampFormat, parseIsoUtc, parseTimestamp } from './timestamp';
 
 describe('parseIsoUtc', () => {
   it.each([
@@ -51,5 +51,30 @@ describe('parseTimestamp / detectTimestampFormat', () => {
     expect(detectTimestampFormat('20200101')).toBe('iso');
     expect(detectTimestampFormat('1600000000')).toBe('epoch-s');
     expect(detectTimestampFormat('1600000000000')).toBe('epoch-ms');
+    expect(detectTimestampFormat('1735689600000000')).toBe('epoch-us');
+    expect(detectTimestampFormat('1735689600000000000')).toBe('epoch-ns');
+  });
+
+  it('reads micro- and nanoseconds (truncated to the millisecond)', () => {
+    const ms = Date.UTC(2025, 0, 1);
+    expect(parseTimestamp('1735689600000999', 'epoch-us')).toBe(ms);
+    expect(parseTimestamp('1735689600001000', 'epoch-us')).toBe(ms + 1);
+    expect(parseTimestamp('1735689600000000000', 'epoch-ns')).toBe(ms);
+    expect(parseTimestamp(' 1735689600 ', 'epoch-s')).toBe(ms);
+  });
+
+  it('refuses times before 1970 or from 2100 on, saying what they would be', () => {
+    expect(parseTimestamp('1735689600000000', 'epoch-ms')).toBeNaN();
+    expect(describeBadTimestamp('1735689600000000', 'epoch-ms')).toMatch(
+      /^1735689600000000 read as epoch-ms is the year 56971, outside 1970\.\.2099: set the time format/,
+    );
+    expect(parseTimestamp('1969-12-31', 'iso')).toBeNaN();
+    expect(parseTimestamp('2100-01-01', 'iso')).toBeNaN();
+    expect(parseTimestamp('2099-12-31', 'iso')).toBe(Date.UTC(2099, 11, 31));
+    expect(describeBadTimestamp('2150-06-01', 'iso')).toContain(
+      '2150-06-01 is 2150-06-01, outside 1970..2099',
+    );
+    expect(parseTimestamp('-5', 'epoch-s')).toBeNaN();
+    expect(describeBadTimestamp('abc', 'epoch-s')).toBe('not a valid epoch-s timestamp');
   });
 });

@@ -3,33 +3,92 @@
  * - `'iso'`: `YYYY-MM-DD` (00:00 UTC) or `YYYY-MM-DD[T ]HH:mm[:ss[.fff]]` with an optional `Z` or `±HH:mm` /
  *   `±HHmm` offset. **A datetime without an offset is read as UTC** (not local time, unlike `Date.parse`),
  *   so a backtest gives the same result on every machine. The ISO basic date `YYYYMMDD` is accepted too.
- * - `'epoch-s'` / `'epoch-ms'`: a number of seconds / milliseconds since 1970-01-01 UTC (seconds may have a
- *   fraction; the result is rounded to the millisecond).
+ * - `'epoch-s'` / `'epoch-ms'` / `'epoch-us'` / `'epoch-ns'`: a number of seconds, milliseconds,
+ *   microseconds or nanoseconds since 1970-01-01 UTC (seconds may have a fraction and are rounded to the
+ *   millisecond; micro- and nanoseconds are truncated to it).
  * - `'auto'`: decided once per file from the first data row: ISO if it contains a `-` or `:` or is 8 digits
- *   (`YYYYMMDD`, rather than epoch seconds of 1970-1973), otherwise epoch seconds below 1e11 (before year
- *   5138) and epoch milliseconds from 1e11 on. Milliseconds before 1973-03-03 would be read as seconds: pass
- *   the format explicitly for such data.
+ *   (`YYYYMMDD`, rather than epoch seconds of 1970-1973), otherwise by magnitude: seconds below 1e11,
+ *   milliseconds below 1e14, microseconds below 1e17 (Binance's kline files since 2025), nanoseconds above.
+ *   Milliseconds before 1973-03-03 would be read as seconds: pass the format explicitly for such data.
+ *
+ * Whatever the format, a time before 1970 or from 2100 on is refused as implausible (it is almost always
+ * the wrong unit: microseconds read as milliseconds give the year 55969).
  */
-export type TimestampFormat = 'auto' | 'iso' | 'epoch-s' | 'epoch-ms';
+export type TimestampFormat = 'auto' | 'iso' | 'epoch-s' | 'epoch-ms' | 'epoch-us' | 'epoch-ns';
+
+/** Every {@link TimestampFormat}, for option schemas. */
+export const TIMESTAMP_FORMATS = ['auto', 'iso', 'epoch-s', 'epoch-ms', 'epoch-us', 'epoch-ns'] as const;
 
 /** A concrete format, after `'auto'` has been resolved. */
 export type ResolvedTimestampFormat = Exclude<TimestampFormat, 'auto'>;
+
+/** 2100-01-01T00:00:00Z: the first time a file may not hold (see {@link TimestampFormat}). */
+export const PLAUSIBLE_TS_END = 4_102_444_800_000;
 
 /** Resolves `'auto'` from one sample value (see {@link TimestampFormat}). */
 export function detectTimestampFormat(sample: string): ResolvedTimestampFormat {
   const text = sample.trim();
   if (text.includes('-', 1) || text.includes(':') || /^\d{8}$/.test(text)) return 'iso';
-  const n = Number(text);
-  return Number.isFinite(n) && Math.abs(n) < 1e11 ? 'epoch-s' : 'epoch-ms';
+  const n = Math.abs(Number(text));
+  if (!Number.isFinite(n) || n < 1e11) return 'epoch-s';
+  return n < 1e14 ? 'epoch-ms' : n < 1e17 ? 'epoch-us' : 'epoch-ns';
 }
 
-/** Parses one timestamp in a resolved format; `NaN` when the text is not a valid timestamp. */
+/** An epoch number in a unit to epoch ms, without the plausibility check. */
+function epochMs(n: number, format: Exclude<ResolvedTimestampFormat, 'iso'>): number {
+  switch (format) {
+    case 'epoch-ms':
+      return n;
+    case 'epoch-s':
+      return Math.round(n * 1000);
+    case 'epoch-us':
+      return Math.floor(n / 1e3);
+    case 'epoch-ns':
+      return Math.floor(n / 1e6);
+  }
+}
+
+/**
+ * An epoch number in `format` as epoch ms; `NaN` when it falls outside 1970..2099 (see
+ * {@link TimestampFormat}). For sources that parsed the number themselves.
+ */
+export function epochToMs(n: number, format: Exclude<ResolvedTimestampFormat, 'iso'>): number {
+  const ms = epochMs(n, format);
+  return ms >= 0 && ms < PLAUSIBLE_TS_END ? ms : Number.NaN;
+}
+
+/** Parses one timestamp in a resolved format; `NaN` when invalid or implausible (before 1970, from 2100). */
 export function parseTimestamp(text: string, format: ResolvedTimestampFormat): number {
-  if (format === 'iso') return parseIsoUtc(text);
-  if (text.length === 0) return Number.NaN;
+  if (format === 'iso') {
+    const ms = parseIsoUtc(text);
+    return ms >= 0 && ms < PLAUSIBLE_TS_END ? ms : Number.NaN;
+  }
+  if (text.trim().length === 0) return Number.NaN;
   const n = Number(text);
-  if (!Number.isFinite(n)) return Number.NaN;
-  return format === 'epoch-s' ? Math.round(n * 1000) : n;
+  return Number.isFinite(n) ? epochToMs(n, format) : Number.NaN;
+}
+
+const YEAR_MS = 365.2425 * 86_400_000;
+
+/** A date for messages, even far outside what `Date` can print. */
+function showDate(ms: number): string {
+  // Date prints years past 9999 as +056971-10-25: a bare year reads better.
+  if (ms > -62_135_596_800_000 && ms < 253_402_300_800_000)
+    return new Date(ms).toISOString().replace('T00:00:00.000Z', '');
+  return `the year ${Math.floor(1970 + ms / YEAR_MS)}`;
+}
+
+/**
+ * Why `text` is not a timestamp in `format`, for a bad-row message: the date it would be when it
+ * parses but is implausible (usually the wrong unit), else that it is not a valid timestamp.
+ */
+export function describeBadTimestamp(text: string, format: ResolvedTimestampFormat): string {
+  let ms = Number.NaN;
+  if (format === 'iso') ms = parseIsoUtc(text);
+  else if (text.trim().length > 0 && Number.isFinite(Number(text))) ms = epochMs(Number(text), format);
+  if (Number.isNaN(ms)) return `not a valid ${format} timestamp`;
+  const unit = format === 'iso' ? '' : ` read as ${format}`;
+  return `${text.trim()}${unit} is ${showDate(ms)}, outside 1970..2099: set the time format (iso, epoch-s, epoch-ms, epoch-us, epoch-ns) if the unit is wrong`;
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

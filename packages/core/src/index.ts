@@ -54,6 +54,12 @@ export {
 } from './data/sources/bar-source';
 export { type CsvBarSource, type CsvBarSourceOptions, fromCsvFile } from './data/sources/csv-source';
 export { fromJsonFile, type JsonBarSource, type JsonBarSourceOptions } from './data/sources/json-source';
+export {
+  parseIsoUtc,
+  type ResolvedTimestampFormat,
+  TIMESTAMP_FORMATS,
+  type TimestampFormat,
+} from './data/sources/timestamp';
 // Engine
 export {
   type BacktestData,
@@ -61,12 +67,15 @@ export {
   type BacktestProgress,
   type BacktestResult,
   type PriceSeries,
+  type RefusalSummary,
   runBacktest,
 } from './engine/backtest';
 export {
   type HtmlReportFill,
   type HtmlReportInput,
   type HtmlReportPrices,
+  type HtmlReportRefusal,
+  type HtmlReportStrategyError,
   renderHtmlReport,
 } from './engine/html-report';
 export {

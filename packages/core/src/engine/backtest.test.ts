@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BaseStrategy } from '../strategy/base-strategy';
 import { FixtureSmaCross, fixtureBars } from '../strategy/optimize.fixture';
 import { runBacktest } from './backtest';
 import { computeStatistics } from './statistics';
@@ -42,5 +43,36 @@ describe('runBacktest: equity curve and statistics', () => {
     expect(thin.equity.values.at(-1)).toBe(full.account.equity);
     expect(thin.statistics).toEqual(full.statistics);
     expect(thin.statistics.bars).toBe(bars.length);
+  });
+});
+
+class BuysHalf extends BaseStrategy {
+  override onBar(): void {
+    if (this.position() === 0) this.buy(0.5);
+  }
+}
+
+describe('runBacktest: refused orders', () => {
+  it('counts orders refused by reason, in the statistics and with the first one as an example', async () => {
+    const result = await runBacktest({
+      strategies: new BuysHalf(),
+      data: bars.slice(0, 50),
+      instruments: [instrument],
+    });
+    expect(result.fills).toHaveLength(0);
+    expect(result.statistics.ordersRefused).toBe(50);
+    const [reason] = Object.keys(result.statistics.refusalsByReason);
+    expect(result.statistics.refusalsByReason).toEqual({ [reason as string]: 50 });
+    expect(result.refusals).toEqual([
+      { reason, count: 50, first: expect.objectContaining({ type: 'OrderDenied', strategyId: 'BuysHalf' }) },
+    ]);
+    expect(result.refusals[0]?.first.message).toMatch(/\S/);
+  });
+
+  it('reports no refusals when every order was accepted', async () => {
+    const result = await run();
+    expect(result.statistics.ordersRefused).toBe(0);
+    expect(result.statistics.refusalsByReason).toEqual({});
+    expect(result.refusals).toEqual([]);
   });
 });

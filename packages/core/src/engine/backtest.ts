@@ -4,7 +4,7 @@ import type { SimulatedVenue, SlippageModel } from '../execution/simulated-venue
 import { pow10 } from '../model/decimal';
 import type { Instrument, InstrumentSpec } from '../model/instrument';
 import type { Bar } from '../model/market-data';
-import type { Fill } from '../model/order-events';
+import type { Fill, OrderDenied, OrderRejected } from '../model/order-events';
 import type { AccountState, ClosedTrade, Position } from '../model/position';
 import { ManualClock } from '../ports/clock';
 import type { Logger } from '../ports/logger';
@@ -78,6 +78,15 @@ export interface PriceSeries {
   readonly close: readonly number[];
 }
 
+/** Orders refused for one reason over a run: how many, and the first one as an example. */
+export interface RefusalSummary {
+  /** The reason code (`QUANTITY_OFF_LOT`, `INSUFFICIENT_CASH`, …). */
+  readonly reason: string;
+  readonly count: number;
+  /** The first refusal for this reason: `OrderDenied` (pre-trade risk) or `OrderRejected` (the venue). */
+  readonly first: OrderDenied | OrderRejected;
+}
+
 export interface BacktestResult {
   readonly bars: number;
   readonly fills: readonly Fill[];
@@ -91,7 +100,13 @@ export interface BacktestResult {
   readonly account: AccountState;
   readonly accounts: readonly AccountState[];
   readonly positions: readonly Position[];
+  /** Strategies that failed (threw in a hook) and were stopped: `StrategyFailed` events. */
   readonly strategyEvents: readonly StrategyEvent[];
+  /**
+   * Orders that never reached the market, by reason, most frequent first (the counts are also in
+   * `statistics.refusalsByReason`). Empty when every order was accepted.
+   */
+  readonly refusals: readonly RefusalSummary[];
 }
 
 /** Growable equity series that halves itself when full. */
@@ -215,9 +230,18 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       else tradePnls.push(trade.pnl);
     },
   });
+  const refusals = new Map<string, { count: number; first: OrderDenied | OrderRejected }>();
   const subscriptions = [
     engine.strategyEvents$.subscribe((event) => {
       if (event.type === 'StrategyFailed') strategyEvents.push(event);
+    }),
+    // A refused order leaves no fill and no trade: without this count, a strategy whose every order
+    // was denied (0.5 BTC on a whole-unit instrument) would look like one that chose not to trade.
+    engine.orderEvents$.subscribe((event) => {
+      if (event.type !== 'OrderDenied' && event.type !== 'OrderRejected') return;
+      const known = refusals.get(event.reason);
+      if (known) known.count++;
+      else refusals.set(event.reason, { count: 1, first: event });
     }),
   ];
   const maxPoints = options.maxEquityPoints ?? 100_000;
@@ -316,6 +340,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     ...(recordClosedTrades ? {} : { tradePnls }),
     feesPaid: finalAccount.feesPaid,
     exposure: timestamps === 0 ? 0 : exposedTimestamps / timestamps,
+    refusalsByReason: Object.fromEntries([...refusals].map(([reason, r]) => [reason, r.count])),
   });
   return {
     bars,
@@ -331,6 +356,10 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     accounts: engine.accounts(),
     positions: engine.positions(),
     strategyEvents,
+    refusals: Object.keys(statistics.refusalsByReason).map((reason) => {
+      const r = refusals.get(reason) as { count: number; first: OrderDenied | OrderRejected };
+      return { reason, count: r.count, first: r.first };
+    }),
   };
 }
 

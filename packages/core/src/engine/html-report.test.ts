@@ -43,6 +43,37 @@ function input(overrides: Partial<HtmlReportInput> = {}): HtmlReportInput {
 const text = (html: string): string => html.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ');
 
 describe('renderHtmlReport', () => {
+  it('shows a failed strategy and refused orders above the figures, escaped', () => {
+    const html = renderHtmlReport(
+      input({
+        fills: [],
+        strategyErrors: [{ strategyId: 'S<1>', hook: 'onBar', message: 'boom & bust', tsEvent: T0 + DAY }],
+        refusals: [
+          {
+            reason: 'QUANTITY_OFF_LOT',
+            count: 3,
+            first: {
+              message: 'QUANTITY_OFF_LOT: 0.5 is not a multiple of lot 1',
+              tsEvent: T0,
+              instrumentId: 'BTC',
+            },
+          },
+        ],
+      }),
+    );
+    const t = text(html);
+    expect(t).toContain('Strategy S&lt;1&gt; failed in onBar on 2020-01-07 and was stopped');
+    expect(t).toContain('boom &amp; bust');
+    expect(t).toContain('No order reached the market: all 3 were refused');
+    expect(t).toContain(
+      'QUANTITY_OFF_LOT 3 first on 2020-01-06 (BTC): QUANTITY_OFF_LOT: 0.5 is not a multiple of lot 1',
+    );
+    // Above the figures: both alerts come before the first KPI.
+    expect(html.indexOf('class="alert err"')).toBeLessThan(html.indexOf('class="kpis"'));
+    expect(html.indexOf('class="alert warn"')).toBeLessThan(html.indexOf('class="kpis"'));
+    expect(renderHtmlReport(input())).not.toContain('class="alert');
+  });
+
   it('is one HTML document containing the statistics, params and fills', () => {
     const html = renderHtmlReport(input());
     expect(html.startsWith('<!doctype html>')).toBe(true);

@@ -27,6 +27,29 @@ export interface HtmlReportInput {
   readonly fills: readonly HtmlReportFill[];
   /** Strategy parameters, shown as a table (values as JSON). */
   readonly params?: Readonly<Record<string, unknown>>;
+  /**
+   * Strategies that threw and were stopped (`result.strategyEvents`' `StrategyFailed`): shown first, in
+   * red, because every figure after the failure no longer reflects the strategy's logic.
+   */
+  readonly strategyErrors?: readonly HtmlReportStrategyError[];
+  /** Orders refused, by reason (`result.refusals`): shown above the figures with an example message. */
+  readonly refusals?: readonly HtmlReportRefusal[];
+}
+
+/** A strategy that failed, as shown in the report. */
+export interface HtmlReportStrategyError {
+  readonly strategyId: string;
+  readonly hook: string;
+  readonly message: string;
+  readonly tsEvent: number;
+}
+
+/** Orders refused for one reason, as shown in the report. */
+export interface HtmlReportRefusal {
+  readonly reason: string;
+  readonly count: number;
+  /** The first refused order's message (`QUANTITY_OFF_LOT: 0.5 is not a multiple of lot 1`). */
+  readonly first: { readonly message: string; readonly tsEvent: number; readonly instrumentId: string };
 }
 
 /** Rows of the fills table; the rest is summarised as a count. */
@@ -127,6 +150,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 <h1>${esc(input.title)}</h1>
 <p class="sub">${esc(period)} · all times UTC</p>
 </header>
+${alerts(input, fmtTs)}
 ${kpis(s)}
 ${charts.join('\n')}
 <div class="grid2">
@@ -568,6 +592,37 @@ function countOf(fills: readonly HtmlReportFill[], side: 'buy' | 'sell'): string
   return formatInteger(fills.reduce((n, f) => n + (f.side === side ? 1 : 0), 0));
 }
 
+/** What went wrong, above the figures: failed strategies (red), then refused orders (amber). */
+function alerts(input: HtmlReportInput, fmtTs: (ts: number | null) => string): string {
+  const out: string[] = [];
+  for (const e of input.strategyErrors ?? []) {
+    out.push(
+      `<section class="alert err" role="alert"><h2>Strategy ${esc(e.strategyId)} failed in ${esc(e.hook)} on ${esc(
+        fmtTs(e.tsEvent),
+      )} and was stopped</h2><p><code>${esc(e.message)}</code></p><p>The figures below include everything after the failure, when the strategy no longer traded: fix the error before reading them.</p></section>`,
+    );
+  }
+  const refusals = input.refusals ?? [];
+  if (refusals.length > 0) {
+    const total = refusals.reduce((n, r) => n + r.count, 0);
+    const none = input.fills.length === 0;
+    const head = none
+      ? `No order reached the market: all ${formatInteger(total)} were refused`
+      : `${formatInteger(total)} order${total === 1 ? ' was' : 's were'} refused`;
+    out.push(
+      `<section class="alert warn" role="alert"><h2>${esc(head)}</h2><table class="kv"><tbody>${refusals
+        .map(
+          (r) =>
+            `<tr><th scope="row">${esc(r.reason)}</th><td>${esc(formatInteger(r.count))}</td><td class="msg">first on ${esc(
+              fmtTs(r.first.tsEvent),
+            )} (${esc(r.first.instrumentId)}): <code>${esc(r.first.message)}</code></td></tr>`,
+        )
+        .join('')}</tbody></table></section>`,
+    );
+  }
+  return out.join('\n');
+}
+
 function kpis(s: BacktestStatistics): string {
   const tone = (n: number | null): string => (n === null || n === 0 ? '' : n > 0 ? ' pos' : ' neg');
   const items: [string, string, string][] = [
@@ -622,6 +677,7 @@ function statisticsTables(s: BacktestStatistics, fmtTs: (ts: number | null) => s
       ['Drawdown bars', formatInteger(s.maxDrawdownDurationBars)],
       ['Exposure', formatPct(s.exposure, 1)],
       ['Fees paid', formatMoney(s.feesPaid)],
+      ['Orders refused', formatInteger(s.ordersRefused)],
     ]),
     table('Trades', [
       ['Number of trades', formatInteger(s.numberOfTrades)],
@@ -732,6 +788,12 @@ table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
 .side.buy{background:#dcfce7;color:#166534}.side.sell{background:#fee2e2;color:#991b1b}
 .count{display:inline-block;margin-left:6px;padding:0 8px;border-radius:999px;background:#f1f5f9;color:var(--muted);font-size:12px;font-weight:500}
 .note{color:var(--muted);font-size:12px;margin:10px 0 0}
+.alert{border-radius:10px;padding:14px 18px;margin:0 0 16px;border:1px solid}
+.alert h2{margin:0 0 6px}.alert p{margin:4px 0}
+.alert.err{background:#fef2f2;border-color:#fca5a5;color:#7f1d1d}
+.alert.warn{background:#fffbeb;border-color:#fcd34d;color:#78350f}
+.alert .kv th,.alert .kv td{color:inherit}.alert .kv td{text-align:left;padding-left:12px}
+.alert .kv td.msg{white-space:normal}.alert .kv tr+tr{border-top-color:rgba(0,0,0,.08)}
 footer{color:var(--muted);font-size:12px;margin-top:24px;text-align:center}
 @media (max-width:820px){.kpis{grid-template-columns:repeat(3,1fr)}}
 @media print{body{background:#fff}.card,.kpi{box-shadow:none;break-inside:avoid}.scroll{max-height:none;overflow:visible}}

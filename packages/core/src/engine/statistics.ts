@@ -31,6 +31,11 @@ export interface StatisticsInput {
   readonly periodsPerYear?: number;
   /** Annual risk-free rate as a fraction (0.02 = 2 %); default 0. */
   readonly riskFreeRate?: number;
+  /**
+   * Orders refused over the run, by reason code: denied by pre-trade risk (`OrderDenied`) or rejected
+   * by the venue (`OrderRejected`). Default none.
+   */
+  readonly refusalsByReason?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -108,6 +113,13 @@ export interface BacktestStatistics {
   /** Fraction of bars with an open position, as given. */
   readonly exposure: number;
   readonly feesPaid: number;
+  /**
+   * Orders that never reached the market: denied by pre-trade risk or rejected by the venue. A run
+   * whose orders were all refused trades nothing; read this before the returns.
+   */
+  readonly ordersRefused: number;
+  /** {@link ordersRefused} by reason code (`QUANTITY_OFF_LOT`, `INSUFFICIENT_CASH`, …), most frequent first. */
+  readonly refusalsByReason: Readonly<Record<string, number>>;
   /** Periods per year used for annualising (given or inferred). */
   readonly periodsPerYear: number;
   readonly riskFreeRate: number;
@@ -141,7 +153,10 @@ export interface EquityCurveStatisticsOptions {
 }
 
 /** What {@link EquityCurveStatistics.finish} needs besides the curve. */
-export type EquityCurveSummaryInput = Pick<StatisticsInput, 'trades' | 'tradePnls' | 'feesPaid' | 'exposure'>;
+export type EquityCurveSummaryInput = Pick<
+  StatisticsInput,
+  'trades' | 'tradePnls' | 'feesPaid' | 'exposure' | 'refusalsByReason'
+>;
 
 /**
  * The streaming form of {@link computeStatistics}: add equity points one at a time, O(1) time and memory
@@ -308,10 +323,23 @@ export class EquityCurveStatistics {
       ...trades,
       exposure: input.exposure,
       feesPaid: input.feesPaid,
+      ...refusals(input.refusalsByReason),
       periodsPerYear,
       riskFreeRate: this.#riskFreeRate,
     };
   }
+}
+
+/** The refusal counts, sorted most frequent first (then by name) so equal runs give equal objects. */
+function refusals(
+  byReason: Readonly<Record<string, number>> | undefined,
+): Pick<BacktestStatistics, 'ordersRefused' | 'refusalsByReason'> {
+  const entries = Object.entries(byReason ?? {})
+    .filter(([, n]) => n > 0)
+    .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1));
+  let total = 0;
+  for (const [, n] of entries) total += n;
+  return { ordersRefused: total, refusalsByReason: Object.fromEntries(entries) };
 }
 
 type TradeSummary = Pick<

@@ -303,5 +303,7 @@ export function statisticsFrom(result: BacktestResult, from: number): BacktestSt
     trades: result.closedTrades.filter((trade) => trade.exitTs >= from),
     feesPaid: Math.round(fees * 1e8) / 1e8,
     exposure: counted === 0 ? 0 : exposed / counted,
+    // Refusals carry no time in the result: these are the whole run's, warm-up included.
+    refusalsByReason: result.statistics.refusalsByReason,
   });
 }

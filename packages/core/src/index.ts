@@ -52,6 +52,8 @@ export {
   type SyncBarSource,
   toObservable,
 } from './data/sources/bar-source';
+export type { BarColumns, ColumnRef } from './data/sources/columns';
+export { type BarRange, barsBetween, mergeBarSources } from './data/sources/combine';
 export { type CsvBarSource, type CsvBarSourceOptions, fromCsvFile } from './data/sources/csv-source';
 export { fromJsonFile, type JsonBarSource, type JsonBarSourceOptions } from './data/sources/json-source';
 export {

@@ -239,7 +239,7 @@ describe('AccountBook (examples)', () => {
   function trade(
     account: AccountBook,
     instrument: Instrument,
-    t: { side: 'buy' | 'sell'; qty: number; px: number; ts: number },
+    t: { side: 'buy' | 'sell'; qty: number; px: number; ts: number; strategyId?: string },
   ): ClosedTrade | undefined {
     const pxUnits = Math.round(t.px * 10 ** instrument.pricePrecision);
     const qtyUnits = Math.round(t.qty * 10 ** instrument.quantityPrecision);
@@ -253,6 +253,22 @@ describe('AccountBook (examples)', () => {
     unrealized: a.unrealizedUnits,
     fees: a.feeUnits,
     equity: a.equityUnits,
+  });
+
+  it('a closed trade names its strategy only when one strategy made it (a flip opens a new one)', () => {
+    const a = new AccountBook({ id: 'acc', initialCash: 100_000 });
+    trade(a, spx, { side: 'buy', qty: 10, px: 100, ts: 1, strategyId: 'A' });
+    trade(a, spx, { side: 'buy', qty: 5, px: 100, ts: 2, strategyId: 'B' });
+    expect(
+      trade(a, spx, { side: 'sell', qty: 15, px: 101, ts: 3, strategyId: 'A' })?.strategyId,
+    ).toBeUndefined();
+    trade(a, spx, { side: 'buy', qty: 10, px: 100, ts: 4, strategyId: 'A' });
+    const flipped = trade(a, spx, { side: 'sell', qty: 15, px: 101, ts: 5, strategyId: 'B' });
+    expect(flipped?.strategyId).toBeUndefined();
+    expect(trade(a, spx, { side: 'buy', qty: 5, px: 100, ts: 6, strategyId: 'B' })?.strategyId).toBe('B');
+    trade(a, spx, { side: 'buy', qty: 3, px: 100.01, ts: 7, strategyId: 'A' });
+    const one = trade(a, spx, { side: 'sell', qty: 3, px: 100.02, ts: 8, strategyId: 'A' });
+    expect(one).toMatchObject({ strategyId: 'A', entryPx: 100.01, exitPx: 100.02 });
   });
 
   it('long round trip: cash, PnL and the closed trade', () => {
@@ -276,7 +292,7 @@ describe('AccountBook (examples)', () => {
     });
     expect(closed).toEqual({
       accountId: 'acc',
-      strategyId: undefined,
+      strategyId: 'strat',
       symbol: 'SPX',
       side: 'long',
       entryTs: 1,

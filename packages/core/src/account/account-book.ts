@@ -17,6 +17,9 @@ export interface AccountConfig {
 }
 
 /** The result of applying a fill to an account. */
+/** A round trip made by fills of several strategies. */
+const MIXED = '\u0000mixed';
+
 export interface FillOutcome {
   readonly book: PositionBook;
   readonly closed: ClosedTrade | undefined;
@@ -43,6 +46,11 @@ export class AccountBook {
   readonly strategyPositions = new Map<string, Map<string, PositionBook>>();
   /** Every strategy book of an instrument, for marking without iterator allocation on each bar. */
   readonly #strategyBooksByInstrument = new Map<string, PositionBook[]>();
+  /**
+   * The strategy of each open round trip on the net book (by instrument), or MIXED when fills of
+   * several strategies made it: a closed trade names its strategy only when it had one.
+   */
+  readonly #tradeOwner = new Map<string, string | undefined>();
   // The books of the instrument marked last: a single-symbol run marks without a Map lookup.
   #markId: string | undefined;
   #markBook: PositionBook | undefined;
@@ -119,7 +127,12 @@ export class AccountBook {
     const book = this.book(instrument);
     const valueBefore = book.valueUnits;
     const wasOpen = book.qtyUnits !== 0;
-    const closed = book.apply(input, true);
+    let closed = book.apply(input, true);
+    const owner = wasOpen ? this.#tradeOwner.get(instrument.id) : fill.strategyId;
+    const tradeOwner = owner === fill.strategyId ? owner : MIXED;
+    if (closed) closed = { ...closed, strategyId: tradeOwner === MIXED ? undefined : tradeOwner };
+    // After a flip the open remainder is a new round trip, opened by this fill.
+    if (book.qtyUnits !== 0) this.#tradeOwner.set(instrument.id, closed ? fill.strategyId : tradeOwner);
     this.cashUnits += book.lastCashDelta;
     this.realizedUnits += book.lastRealizedDelta;
     this.feeUnits += input.feeUnits;

@@ -180,7 +180,7 @@ export class PositionBook {
     const qp = this.instrument.quantityPrecision;
     const pnlUnits = this.#tradeRealized - this.#tradeFees;
     const unitsPerPx = (notional: number, qty: number): number =>
-      fromUnits(notional, cp) / fromUnits(qty, qp);
+      withoutFloatNoise(fromUnits(notional, cp) / fromUnits(qty, qp));
     return {
       accountId: this.accountId,
       strategyId: this.strategyId,
@@ -209,7 +209,10 @@ export class PositionBook {
     const { pricePrecision: pp, quantityPrecision: qp } = this.instrument;
     const q = this.qtyUnits;
     // avgPx = |cost| / |qty| in price terms; a display value, not used for accounting.
-    const avgPx = q === 0 ? Number.NaN : fromUnits(Math.abs(this.costUnits), cp) / fromUnits(Math.abs(q), qp);
+    const avgPx =
+      q === 0
+        ? Number.NaN
+        : withoutFloatNoise(fromUnits(Math.abs(this.costUnits), cp) / fromUnits(Math.abs(q), qp));
     return {
       accountId: this.accountId,
       instrumentId: this.instrument.id,
@@ -224,6 +227,15 @@ export class PositionBook {
       tsLast: this.tsLast,
     };
   }
+}
+
+/**
+ * An average price to 15 significant digits: a quotient of exact amounts carries binary noise in its
+ * last bits (1441.6100000000001 for one fill at 1441.61), which 15 digits drop; an average of several
+ * fills keeps its real decimals (1441.615).
+ */
+function withoutFloatNoise(price: number): number {
+  return Number(price.toPrecision(15));
 }
 
 /** Rounds a fee reported as a number to minor units, half-even. */

@@ -1,181 +1,99 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { createProgressReporter, isRxtradeError, renderHtmlReport, runBacktest } from '@rxtrade/core';
-import { formatSummary, resultToJson } from './format';
-import { loadData } from './load-data';
-import { loadStrategy } from './load-strategy';
+import { createRequire } from 'node:module';
+import { isRxtradeError } from '@rxtrade/core';
+import { UsageError } from './args';
+import type { CliIo, Command } from './command';
+import { backtestCommand } from './commands/backtest';
+import { optimizeCommand } from './commands/optimize';
 
-/** Where the CLI writes; injectable for tests. */
-export interface CliIo {
-  readonly stdout: NodeJS.WritableStream;
-  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  readonly cwd: string;
+export type { CliIo, Command } from './command';
+
+/**
+ * The commands, in the order `rxtrade --help` lists them. A new command is one entry here (and its
+ * file under commands/); `fleet` (running the service fleet locally) is to be added the same way.
+ */
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  backtest: backtestCommand,
+  optimize: optimizeCommand,
+};
+
+/** The CLI's own version, from its package.json (the same file in src/ and dist/ layouts). */
+export function cliVersion(): string {
+  const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
+  return pkg.version;
 }
 
-const USAGE = `Usage: rxtrade backtest --strategy <file> --data <sp500|file.csv|file.json> [options]
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return `Usage: rxtrade <command> [options]
 
-Options:
-  --strategy <file>          strategy module (.ts or .js) exporting a BaseStrategy subclass
-  --data <source>            sp500 (bundled S&P 500 daily bars) or a CSV/JSON file of OHLCV bars
-  --params <json>            strategy parameters, e.g. '{"fast":10,"slow":30}'
-  --cash <n>                 starting cash (default 100000)
-  --fee <rate>               maker and taker fee as a fraction of notional (default 0.001 = 0.1%)
-  --symbol <id>              instrument id for a CSV/JSON file (default: the file name)
-  --price-precision <n>      price decimals for a CSV/JSON file (default 2)
-  --quantity-precision <n>   quantity decimals (default 0)
-  --slippage-bps <n>         slippage on market/stop fills in basis points (default 0)
-  --close-at-end             close open positions at the last close (default: value them there)
-  --report <file.html>       where to write the HTML report (default reports/<strategy>.html)
-  --no-report                do not write the HTML report
-  --json                     print the whole result as one JSON document instead of the table
-  --help                     show this help
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+  .join('\n')}
+
+Run \`rxtrade <command> --help\` for a command's options.
+  --version    print the version
+  --debug      show the stack of an error (anywhere on the line)
+  --help       show this help
+
+Guides: docs/guides/getting-started.md, importing-data.md, troubleshooting.md
 `;
+}
 
-/** Runs the CLI; resolves to the process exit code. */
+/**
+ * What the user sees for an error: one or two lines saying what to change. A mistake on the command
+ * line points at the command's --help; an rxtrade error names its code; anything else is unexpected
+ * and says how to see more. `--debug` adds the stack and every cause.
+ */
+export function describeError(error: unknown, debug: boolean): string {
+  const message = error instanceof Error ? error.message : String(error);
+  let text: string;
+  if (error instanceof UsageError) {
+    text = `rxtrade: ${message}\nRun \`rxtrade ${error.command ? `${error.command} ` : ''}--help\` for the options.`;
+  } else if (isRxtradeError(error)) {
+    text = `rxtrade: ${message} [${error.code}]`;
+  } else {
+    text = `rxtrade: unexpected error: ${message}\nRun again with --debug to see where it happened; if it looks like a bug in rxtrade, please report it.`;
+  }
+  if (debug) {
+    let cause: unknown = error;
+    const seen = new Set<unknown>();
+    while (cause !== undefined && cause !== null && !seen.has(cause)) {
+      seen.add(cause);
+      text += `\n${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`;
+      cause = cause instanceof Error ? cause.cause : undefined;
+      if (cause !== undefined && cause !== null) text += '\nCaused by:';
+    }
+  }
+  return `${text}\n`;
+}
+
+/** Runs the CLI; resolves to the process exit code. Never throws: errors are printed to `io.stderr`. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === 'help') {
-    io.stdout.write(USAGE);
-    return command === undefined ? 1 : 0;
-  }
-  if (command !== 'backtest') {
-    io.stderr.write(`rxtrade: unknown command ${command}\n\n${USAGE}`);
-    return 1;
-  }
-  let values: ReturnType<typeof parse>;
-  try {
-    values = parse(rest);
-  } catch (error) {
-    io.stderr.write(`rxtrade: ${(error as Error).message}\n\n${USAGE}`);
-    return 1;
-  }
-  if (values.help) {
-    io.stdout.write(USAGE);
+  const debug = argv.includes('--debug');
+  const args = argv.filter((a) => a !== '--debug');
+  const [command, ...rest] = args;
+  if (command === '--version' || command === '-v' || command === 'version') {
+    io.stdout.write(`${cliVersion()}\n`);
     return 0;
   }
-  if (!values.strategy || !values.data) {
-    io.stderr.write(`rxtrade: --strategy and --data are required\n\n${USAGE}`);
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    const topic = command === 'help' && rest[0] !== undefined ? COMMANDS[rest[0]] : undefined;
+    io.stdout.write(topic ? topic.usage : usage());
+    return command === undefined ? 1 : 0;
+  }
+  const found = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!found) {
+    const names = Object.keys(COMMANDS).join(', ');
+    io.stderr.write(
+      `rxtrade: unknown command ${command}${command.startsWith('-') ? ' (options go after a command)' : ''}; the commands are ${names}\nRun \`rxtrade --help\` for more.\n`,
+    );
     return 1;
   }
   try {
-    const params = values.params ? parseParams(values.params) : {};
-    const fee = numberOption('--fee', values.fee, 0.001);
-    const cash = numberOption('--cash', values.cash, 100_000);
-    const slippageBps = numberOption('--slippage-bps', values['slippage-bps'], 0);
-    const strategy = await loadStrategy(values.strategy, { cwd: io.cwd, params });
-    const data = await loadData(values.data, {
-      cwd: io.cwd,
-      fee,
-      ...(values.symbol ? { symbol: values.symbol } : {}),
-      ...(values['price-precision']
-        ? { pricePrecision: numberOption('--price-precision', values['price-precision'], 2) }
-        : {}),
-      ...(values['quantity-precision']
-        ? { quantityPrecision: numberOption('--quantity-precision', values['quantity-precision'], 0) }
-        : {}),
-    });
-    const progress = createProgressReporter({
-      ...(data.total !== undefined ? { total: data.total } : {}),
-      stream: io.stderr,
-      label: strategy.id,
-    });
-    const result = await runBacktest({
-      strategies: strategy,
-      data: data.source,
-      instruments: [data.instrument],
-      initialCash: cash,
-      ...(slippageBps > 0 ? { slippage: { type: 'bps', bps: slippageBps } } : {}),
-      closeAtEnd: values['close-at-end'] ?? false,
-      recordPrices: !values['no-report'],
-      ...(data.total !== undefined ? { total: data.total } : {}),
-      onProgress: (p) => progress.update(p.bars),
-    });
-    progress.finish();
-    let reportPath: string | undefined;
-    if (!values['no-report']) {
-      const file = values.report ?? `reports/${strategy.id}.html`;
-      reportPath = isAbsolute(file) ? file : resolve(io.cwd, file);
-      await mkdir(dirname(reportPath), { recursive: true });
-      await writeFile(
-        reportPath,
-        renderHtmlReport({
-          title: `${strategy.id} on ${data.instrument.id}`,
-          statistics: result.statistics,
-          equity: { timestamps: result.equity.timestamps, values: result.equity.values },
-          prices: result.prices.map((p) => ({ symbol: p.symbol, timestamps: p.timestamps, close: p.close })),
-          fills: result.fills.map((f) => ({
-            ts: f.tsEvent,
-            symbol: f.instrumentId,
-            side: f.side,
-            price: f.lastPx,
-            quantity: f.lastQty,
-            fee: f.fee,
-          })),
-          params: strategy.params as Record<string, unknown>,
-        }),
-      );
-    }
-    if (values.json) {
-      io.stdout.write(
-        `${resultToJson(result, { strategy: strategy.id, params: strategy.params, data: data.label })}\n`,
-      );
-    } else {
-      io.stdout.write(
-        formatSummary(result, `${strategy.id} · ${data.label} · params ${JSON.stringify(strategy.params)}`),
-      );
-      if (reportPath) io.stdout.write(`\nReport: ${relative(io.cwd, reportPath) || reportPath}\n`);
-    }
-    return result.strategyEvents.length > 0 ? 2 : 0;
+    return await found.run(rest, io);
   } catch (error) {
-    const message = isRxtradeError(error)
-      ? `${error.code}: ${error.message}`
-      : ((error as Error).stack ?? String(error));
-    io.stderr.write(`rxtrade: ${message}\n`);
+    io.stderr.write(describeError(error, debug));
     return 1;
   }
-}
-
-function parse(args: readonly string[]) {
-  return parseArgs({
-    args: [...args],
-    strict: true,
-    allowPositionals: false,
-    options: {
-      strategy: { type: 'string' },
-      data: { type: 'string' },
-      params: { type: 'string' },
-      cash: { type: 'string' },
-      fee: { type: 'string' },
-      symbol: { type: 'string' },
-      'price-precision': { type: 'string' },
-      'quantity-precision': { type: 'string' },
-      'slippage-bps': { type: 'string' },
-      'close-at-end': { type: 'boolean' },
-      report: { type: 'string' },
-      'no-report': { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean' },
-    },
-  }).values;
-}
-
-function parseParams(text: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new Error(`--params must be a JSON object, got ${text}`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new Error(`--params must be a JSON object, got ${text}`);
-  }
-  return value as Record<string, unknown>;
-}
-
-function numberOption(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number ≥ 0, got ${text}`);
-  return value;
 }

@@ -1,20 +1,71 @@
-import type { BacktestResult } from '@rxtrade/core';
+import type { BacktestResult, InstrumentSpec, StrategyEvent } from '@rxtrade/core';
 
-const pct = (x: number | null): string =>
-  x === null || !Number.isFinite(x) ? 'n/a' : `${(x * 100).toFixed(2)}%`;
-const num = (x: number | null, digits = 2): string =>
+/** Money, ratios and prices: two decimals, thousands separated; `n/a` when undefined, `∞` for Infinity. */
+export const num = (x: number | null, digits = 2): string =>
   x === null || !Number.isFinite(x)
     ? x === Number.POSITIVE_INFINITY
       ? '∞'
       : 'n/a'
     : x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+/** Fractions as percentages with two decimals. */
+export const pct = (x: number | null): string =>
+  x === null || !Number.isFinite(x) ? 'n/a' : `${num(x * 100)}%`;
+/** Counts: whole, thousands separated. */
+export const count = (n: number): string => n.toLocaleString('en-US');
 const day = (ts: number | null): string => (ts === null ? 'n/a' : new Date(ts).toISOString().slice(0, 10));
 
-/** The summary table printed after a backtest. */
+type StrategyFailed = Extract<StrategyEvent, { type: 'StrategyFailed' }>;
+
+/** The strategies that threw and were stopped. */
+export function strategyFailures(result: BacktestResult): StrategyFailed[] {
+  return result.strategyEvents.filter((e): e is StrategyFailed => e.type === 'StrategyFailed');
+}
+
+/** What a user can change for a refusal reason, when the CLI knows. */
+const HINTS: Readonly<Record<string, string>> = {
+  QUANTITY_OFF_LOT:
+    'quantities must be whole multiples of the lot: --quantity-precision 3 allows 0.001 (the default 0 trades whole units)',
+  BELOW_MIN_QUANTITY:
+    'the order is smaller than the instrument allows: trade more, or raise --quantity-precision',
+  PRICE_OFF_TICK: 'prices must be multiples of the tick: round them, or raise --price-precision',
+  SHORT_NOT_ALLOWED: 'selling more than the position would go short, which the account does not allow',
+};
+
+/**
+ * What went wrong, for the top of the summary: each failed strategy, then refused orders by reason
+ * with the first message and a hint. Empty when nothing did.
+ */
+export function formatProblems(result: BacktestResult): string {
+  const lines: string[] = [];
+  for (const f of strategyFailures(result)) {
+    lines.push(`  ✗ STRATEGY FAILED: ${f.strategyId} threw in ${f.hook} on ${day(f.tsEvent)}: ${f.message}`);
+    lines.push('    It was stopped there; the figures below include the rest of the run without it.');
+  }
+  const refused = result.statistics.ordersRefused;
+  if (refused > 0) {
+    const none = result.fills.length === 0 && result.statistics.numberOfTrades === 0;
+    lines.push(
+      none
+        ? `  ! NOTHING TRADED: all ${count(refused)} orders were refused`
+        : `  ! ${count(refused)} order${refused === 1 ? ' was' : 's were'} refused`,
+    );
+    const width = Math.max(...result.refusals.map((r) => r.reason.length));
+    for (const r of result.refusals) {
+      lines.push(`      ${r.reason.padEnd(width)}  ${count(r.count).padStart(7)}  first: ${r.first.message}`);
+    }
+    for (const r of result.refusals) {
+      const hint = HINTS[r.reason];
+      if (hint) lines.push(`    hint: ${hint}`);
+    }
+  }
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n\n`;
+}
+
+/** The summary table printed after a backtest, after any problems (failed strategies, refused orders). */
 export function formatSummary(result: BacktestResult, title: string): string {
   const s = result.statistics;
   const rows: [string, string][] = [
-    ['Period', `${day(s.startTs)} → ${day(s.endTs)} (${result.bars.toLocaleString('en-US')} bars)`],
+    ['Period', `${day(s.startTs)} → ${day(s.endTs)} (${count(result.bars)} bars)`],
     ['Start equity', num(s.startEquity)],
     ['Final equity', num(s.endEquity)],
     ['Cash', num(result.account.cash)],
@@ -25,13 +76,14 @@ export function formatSummary(result: BacktestResult, title: string): string {
     ['Sortino', num(s.sortino)],
     [
       'Max drawdown',
-      `${pct(s.maxDrawdown)} (${num(s.maxDrawdownAmount)}, ${s.maxDrawdownDurationBars} bars)`,
+      `${pct(s.maxDrawdown)} (${num(s.maxDrawdownAmount)}, ${count(s.maxDrawdownDurationBars)} bars)`,
     ],
-    ['Trades', String(s.numberOfTrades)],
+    ['Trades', count(s.numberOfTrades)],
     ['Win rate', pct(s.winRate)],
     ['Profit factor', num(s.profitFactor)],
     ['Exposure', pct(s.exposure)],
     ['Fees paid', num(s.feesPaid)],
+    ['Orders refused', count(s.ordersRefused)],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);
@@ -43,21 +95,33 @@ export function formatSummary(result: BacktestResult, title: string): string {
         .join(', ')}`,
     );
   }
-  const failures = result.strategyEvents.filter((e) => e.type === 'StrategyFailed');
-  for (const f of failures)
-    if (f.type === 'StrategyFailed')
-      lines.push(`  ! strategy ${f.strategyId} failed in ${f.hook}: ${f.message}`);
-  return `${title}\n${lines.join('\n')}\n`;
+  return `${title}\n${formatProblems(result)}${lines.join('\n')}\n`;
 }
+
+/** Rounds to `decimals` (prices to the tick, quantities to the lot, money to the cent) for output. */
+const round = (x: number, decimals: number): number => {
+  if (!Number.isFinite(x)) return x;
+  const f = 10 ** decimals;
+  return Math.round(x * f) / f;
+};
 
 /**
  * The whole result as one JSON document: fills with time, side, price, quantity and fee;
- * statistics including final equity and cash. Stable key order, so equal runs print equal bytes.
+ * statistics including final equity and cash; refused orders and failed strategies. Prices and
+ * quantities of fills are rounded to the instrument's precision. Stable key order, so equal runs
+ * print equal bytes.
  */
-export function resultToJson(result: BacktestResult, meta: Record<string, unknown>): string {
+export function resultToJson(
+  result: BacktestResult,
+  meta: Record<string, unknown> & { readonly instruments?: readonly InstrumentSpec[] },
+): string {
+  const { instruments, ...rest } = meta;
+  const spec = new Map((instruments ?? []).map((i) => [i.id, i]));
+  const pricePrecision = (id: string): number => spec.get(id)?.pricePrecision ?? 8;
+  const quantityPrecision = (id: string): number => spec.get(id)?.quantityPrecision ?? 8;
   return JSON.stringify(
     {
-      ...meta,
+      ...rest,
       bars: result.bars,
       statistics: { ...result.statistics, finalEquity: result.account.equity, cash: result.account.cash },
       account: result.account,
@@ -66,19 +130,28 @@ export function resultToJson(result: BacktestResult, meta: Record<string, unknow
         time: new Date(f.tsEvent).toISOString(),
         symbol: f.instrumentId,
         side: f.side,
-        price: f.lastPx,
-        quantity: f.lastQty,
+        price: round(f.lastPx, pricePrecision(f.instrumentId)),
+        quantity: round(f.lastQty, quantityPrecision(f.instrumentId)),
         fee: f.fee,
         liquidity: f.liquiditySide,
         clientOrderId: f.clientOrderId,
         tradeId: f.tradeId,
+        strategyId: f.strategyId,
       })),
       closedTrades: result.closedTrades,
-      strategyErrors: result.strategyEvents
-        .filter((e) => e.type === 'StrategyFailed')
-        .map((e) =>
-          e.type === 'StrategyFailed' ? { strategyId: e.strategyId, hook: e.hook, message: e.message } : e,
-        ),
+      refusals: result.refusals.map((r) => ({
+        reason: r.reason,
+        count: r.count,
+        firstMessage: r.first.message,
+        firstTime: new Date(r.first.tsEvent).toISOString(),
+        firstSymbol: r.first.instrumentId,
+      })),
+      strategyErrors: strategyFailures(result).map((e) => ({
+        strategyId: e.strategyId,
+        hook: e.hook,
+        message: e.message,
+        time: new Date(e.tsEvent).toISOString(),
+      })),
     },
     (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value),
   );

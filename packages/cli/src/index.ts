@@ -1,4 +1,5 @@
-export { type CliIo, runCli } from './cli';
-export { formatSummary, resultToJson } from './format';
+export { OptionReader, parseOptions, UsageError } from './args';
+export { type CliIo, COMMANDS, type Command, cliVersion, describeError, runCli } from './cli';
+export { formatProblems, formatSummary, resultToJson } from './format';
 export { type DataOptions, type LoadedData, loadData } from './load-data';
-export { loadStrategy } from './load-strategy';
+export { type LoadStrategyOptions, loadStrategy } from './load-strategy';

@@ -8,20 +8,53 @@ import { startFleet } from './launcher';
  * the whole fleet as local processes against the local Redis, RabbitMQ and PostgreSQL, prints the
  * gateway URL and a first API key, and on Ctrl-C (SIGINT) stops every child and exits 0.
  */
-const { values } = parseArgs({
-  options: {
-    'strategy-replicas': { type: 'string', default: '3' },
-    symbols: { type: 'string', default: '5' },
-    bars: { type: 'string', default: '2000' },
-    'interval-ms': { type: 'string', default: '50' },
-    prefix: { type: 'string', default: `dev${Date.now().toString(36)}` },
-  },
-});
-const replicas = Number(values['strategy-replicas']);
-if (!Number.isInteger(replicas) || replicas < 1) {
-  process.stderr.write('--strategy-replicas must be a positive integer\n');
-  process.exit(2);
+const USAGE = `Usage: npm run services -- [options]
+
+Starts the whole fleet as local processes against the local Redis, RabbitMQ and PostgreSQL.
+
+Options:
+  --strategy-replicas <n>   strategy processes (default 3)
+  --symbols <n>             synthetic symbols the data service replays (default 5)
+  --bars <n>                bars per symbol (default 2000)
+  --interval-ms <n>         milliseconds between bars (default 50)
+  --prefix <name>           namespace of queues and keys (default: a new one per run)
+  --help                    show this help
+
+Environment: ACCOUNTS (default acc-1:1,acc-2:2). Ctrl-C stops every process.
+`;
+
+function parse(): ReturnType<typeof parseArgs<{ options: typeof options }>>['values'] {
+  try {
+    return parseArgs({ options }).values;
+  } catch (error) {
+    process.stderr.write(`services: ${(error as Error).message.split('\n')[0]}\n\n${USAGE}`);
+    process.exit(2);
+  }
 }
+
+const options = {
+  'strategy-replicas': { type: 'string', default: '3' },
+  symbols: { type: 'string', default: '5' },
+  bars: { type: 'string', default: '2000' },
+  'interval-ms': { type: 'string', default: '50' },
+  prefix: { type: 'string', default: `dev${Date.now().toString(36)}` },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+const values = parse();
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+for (const name of ['strategy-replicas', 'symbols', 'bars', 'interval-ms'] as const) {
+  const n = Number(values[name]);
+  if (!Number.isInteger(n) || n < (name === 'interval-ms' ? 0 : 1)) {
+    process.stderr.write(
+      `services: --${name} must be a whole number${name === 'interval-ms' ? ' ≥ 0' : ' ≥ 1'}, got ${JSON.stringify(values[name])}\n`,
+    );
+    process.exit(2);
+  }
+}
+const replicas = Number(values['strategy-replicas']);
 const fleet = await startFleet({
   strategyReplicas: replicas,
   env: {

@@ -110,7 +110,9 @@ export function parseStrategyParams(
   if (!parsed.success) {
     throw new RxtradeError({
       code: 'INVALID_CONFIG',
-      message: `invalid parameters for strategy ${strategy}: ${z.prettifyError(parsed.error)}`,
+      message: `invalid parameters for strategy ${strategy}: ${parsed.error.issues
+        .map((i) => `${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}${i.message}`)
+        .join('; ')}`,
       cause: parsed.error,
     });
   }

@@ -1,0 +1,163 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { createProgressReporter, renderHtmlReport, runBacktest, type SkippedRow } from '@rxtrade/core';
+import { OptionReader, parseOptions, UsageError } from '../args';
+import type { CliIo, Command } from '../command';
+import { DATA_OPTIONS, DATA_USAGE, dataOptions } from '../data-options';
+import { formatSummary, resultToJson, strategyFailures } from '../format';
+import { loadData } from '../load-data';
+import { loadStrategy } from '../load-strategy';
+
+const USAGE = `Usage: rxtrade backtest --strategy <file> --data <sp500|file.csv|file.json> [options]
+
+Runs a strategy over historical bars and prints a summary (or --json), with an HTML report.
+
+Strategy:
+  --strategy <file>          strategy module (.ts or .js) exporting a BaseStrategy subclass
+  --export <name>            which export to use (default: the default export, else the first strategy)
+  --params <json>            strategy parameters, e.g. '{"fast":10,"slow":30}'; unknown names are refused
+
+${DATA_USAGE}
+Run:
+  --cash <n>                 starting cash (default 100000)
+  --slippage-bps <n>         slippage on market/stop fills in basis points (default 0)
+  --close-at-end             close open positions at the last close (default: value them there)
+
+Output:
+  --report <file.html>       where to write the HTML report (default reports/<strategy>.html)
+  --no-report                do not write the HTML report
+  --json                     print the whole result as one JSON document instead of the table
+  --out <file>               write the summary or JSON to a file instead of standard output
+  --quiet                    no progress bar
+  --debug                    show the stack of an error
+  --help                     show this help
+
+Exit codes: 0 done · 1 bad input or error · 2 a strategy threw and was stopped · 3 every order was refused
+`;
+
+const OPTIONS = {
+  strategy: { type: 'string' },
+  export: { type: 'string' },
+  params: { type: 'string' },
+  ...DATA_OPTIONS,
+  cash: { type: 'string' },
+  'slippage-bps': { type: 'string' },
+  'close-at-end': { type: 'boolean' },
+  report: { type: 'string' },
+  'no-report': { type: 'boolean' },
+  json: { type: 'boolean' },
+  out: { type: 'string' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean' },
+} as const;
+
+/** Exit code of a run whose every order was refused: it traded nothing, and not by choice. */
+export const EXIT_ALL_REFUSED = 3;
+/** Exit code of a run in which a strategy threw and was stopped. */
+export const EXIT_STRATEGY_FAILED = 2;
+
+async function run(args: readonly string[], io: CliIo): Promise<number> {
+  const values = parseOptions(args, OPTIONS, 'backtest');
+  if (values.help) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  const read: OptionReader = new OptionReader('backtest');
+  if (!values.strategy)
+    read.fail('--strategy is required: the file of your strategy, e.g. --strategy src/strategy.ts');
+  if (!values.data) read.fail('--data is required: sp500, or a CSV/JSON file of bars, e.g. --data bars.csv');
+  if (values.report && values['no-report']) read.fail('--report and --no-report do not go together');
+  const params = values.params ? read.jsonObject('--params', values.params) : {};
+  const cash = read.number('--cash', values.cash, { min: 0.01 }) ?? 100_000;
+  const slippageBps = read.number('--slippage-bps', values['slippage-bps']) ?? 0;
+  const skipped: SkippedRow[] = [];
+  const data = await loadData(values.data, {
+    cwd: io.cwd,
+    ...dataOptions(values, read),
+    onSkip: (row) => skipped.push(row),
+  });
+  const strategy = await loadStrategy(values.strategy, {
+    cwd: io.cwd,
+    params,
+    ...(values.export ? { export: values.export } : {}),
+  });
+  const progress = createProgressReporter({
+    ...(data.total !== undefined ? { total: data.total } : {}),
+    stream: values.quiet ? { write: () => true } : io.stderr,
+    label: strategy.id,
+  });
+  const result = await runBacktest({
+    strategies: strategy,
+    data: data.source,
+    instruments: data.instruments,
+    initialCash: cash,
+    ...(slippageBps > 0 ? { slippage: { type: 'bps', bps: slippageBps } } : {}),
+    closeAtEnd: values['close-at-end'] ?? false,
+    recordPrices: !values['no-report'],
+    ...(data.total !== undefined ? { total: data.total } : {}),
+    onProgress: (p) => progress.update(p.bars),
+  });
+  progress.finish();
+  if (result.bars === 0) {
+    throw new UsageError(
+      `no bars to test on in ${data.label}${values.from || values.to ? ' between --from and --to' : ''}`,
+      'backtest',
+    );
+  }
+  if (skipped.length > 0) {
+    const first = skipped[0] as SkippedRow;
+    io.stderr.write(
+      `rxtrade: skipped ${skipped.length} bad row${skipped.length === 1 ? '' : 's'} (--on-bad-row skip); the first: ${first.file ?? ''}${first.line !== undefined ? `:${first.line}` : ''} ${first.field}: ${first.reason}\n`,
+    );
+  }
+  const title = `${strategy.id} on ${data.instruments.map((i) => i.id).join(', ')}`;
+  let reportPath: string | undefined;
+  if (!values['no-report']) {
+    const file = values.report ?? `reports/${strategy.id}.html`;
+    reportPath = isAbsolute(file) ? file : resolve(io.cwd, file);
+    await mkdir(dirname(reportPath), { recursive: true });
+    await writeFile(
+      reportPath,
+      renderHtmlReport({
+        title,
+        statistics: result.statistics,
+        equity: { timestamps: result.equity.timestamps, values: result.equity.values },
+        prices: result.prices.map((p) => ({ symbol: p.symbol, timestamps: p.timestamps, close: p.close })),
+        fills: result.fills.map((f) => ({
+          ts: f.tsEvent,
+          symbol: f.instrumentId,
+          side: f.side,
+          price: f.lastPx,
+          quantity: f.lastQty,
+          fee: f.fee,
+        })),
+        params: strategy.params as Record<string, unknown>,
+        strategyErrors: strategyFailures(result),
+        refusals: result.refusals,
+      }),
+    );
+  }
+  const text = values.json
+    ? `${resultToJson(result, { strategy: strategy.id, params: strategy.params, data: data.label, instruments: data.instruments })}\n`
+    : `${formatSummary(result, `${strategy.id} · ${data.label} · params ${JSON.stringify(strategy.params)}`)}${
+        reportPath ? `\nReport: ${relative(io.cwd, reportPath) || reportPath}\n` : ''
+      }`;
+  if (values.out) {
+    const out = isAbsolute(values.out) ? values.out : resolve(io.cwd, values.out);
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, text);
+    io.stderr.write(`rxtrade: wrote ${relative(io.cwd, out) || out}\n`);
+  } else {
+    io.stdout.write(text);
+  }
+  if (strategyFailures(result).length > 0) return EXIT_STRATEGY_FAILED;
+  if (result.statistics.ordersRefused > 0 && result.fills.length === 0) return EXIT_ALL_REFUSED;
+  return 0;
+}
+
+/** `rxtrade backtest`. */
+export const backtestCommand: Command = {
+  summary: 'run a strategy over historical bars: summary, JSON, HTML report',
+  usage: USAGE,
+  run,
+};

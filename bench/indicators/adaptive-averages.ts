@@ -5,7 +5,18 @@
 import { IndicatorsSync } from '@ixjb94/indicators';
 import * as ti from 'technicalindicators';
 import * as ts from 'trading-signals';
-import { Dema, Hma, Kama, Tema, Trix } from '../../packages/core/src/data/indicators/index';
+import {
+  Dema,
+  dema,
+  Hma,
+  hma,
+  Kama,
+  kama,
+  Tema,
+  Trix,
+  tema,
+  trix,
+} from '../../packages/core/src/data/indicators/index';
 import { type Case, type Inputs, streaming, sumFinite } from './harness';
 
 // ---------------------------------------------------------------------------------------------- DEMA(20)
@@ -18,6 +29,10 @@ function oursDema(ind: Dema, inp: Inputs, n: number): number {
     if (!Number.isNaN(v)) cs += v;
   }
   return cs;
+}
+
+function oursBatchDema(inp: Inputs, n: number): number {
+  return sumFinite(dema(inp.closes.subarray(0, n), 20));
 }
 
 function tsDema(ind: ts.DEMA, inp: Inputs, n: number): number {
@@ -46,6 +61,10 @@ function oursTema(ind: Tema, inp: Inputs, n: number): number {
   return cs;
 }
 
+function oursBatchTema(inp: Inputs, n: number): number {
+  return sumFinite(tema(inp.closes.subarray(0, n), 20));
+}
+
 function tsTema(ind: ts.TEMA, inp: Inputs, n: number): number {
   const xs = inp.closes;
   let cs = 0;
@@ -70,6 +89,10 @@ function oursTrix(ind: Trix, inp: Inputs, n: number): number {
     if (!Number.isNaN(v)) cs += v;
   }
   return cs;
+}
+
+function oursBatchTrix(inp: Inputs, n: number): number {
+  return sumFinite(trix(inp.closes.subarray(0, n), 18));
 }
 
 function tsTrix(ind: ts.TRIX, inp: Inputs, n: number): number {
@@ -108,6 +131,10 @@ function oursHma(ind: Hma, inp: Inputs, n: number): number {
   return cs;
 }
 
+function oursBatchHma(inp: Inputs, n: number): number {
+  return sumFinite(hma(inp.closes.subarray(0, n), 16));
+}
+
 function tsHma(ind: ts.HMA, inp: Inputs, n: number): number {
   const xs = inp.closes;
   let cs = 0;
@@ -134,6 +161,10 @@ function oursKama(ind: Kama, inp: Inputs, n: number): number {
   return cs;
 }
 
+function oursBatchKama(inp: Inputs, n: number): number {
+  return sumFinite(kama(inp.closes.subarray(0, n), { period: 10 }));
+}
+
 function tsKama(ind: ts.KAMA, inp: Inputs, n: number): number {
   const xs = inp.closes;
   let cs = 0;
@@ -156,6 +187,7 @@ export const cases: Case[] = [
     kind: 'streaming',
     run: streaming(() => new Dema(20), oursDema),
   },
+  { indicator: 'DEMA(20)', implementation: 'rxtrade dema (batch)', kind: 'batch', run: oursBatchDema },
   {
     indicator: 'DEMA(20)',
     implementation: 'trading-signals DEMA',
@@ -169,6 +201,7 @@ export const cases: Case[] = [
     kind: 'streaming',
     run: streaming(() => new Tema(20), oursTema),
   },
+  { indicator: 'TEMA(20)', implementation: 'rxtrade tema (batch)', kind: 'batch', run: oursBatchTema },
   {
     indicator: 'TEMA(20)',
     implementation: 'trading-signals TEMA',
@@ -182,6 +215,7 @@ export const cases: Case[] = [
     kind: 'streaming',
     run: streaming(() => new Trix(18), oursTrix),
   },
+  { indicator: 'TRIX(18)', implementation: 'rxtrade trix (batch)', kind: 'batch', run: oursBatchTrix },
   {
     indicator: 'TRIX(18)',
     implementation: 'trading-signals TRIX',
@@ -201,6 +235,7 @@ export const cases: Case[] = [
     kind: 'streaming',
     run: streaming(() => new Hma(16), oursHma),
   },
+  { indicator: 'HMA(16)', implementation: 'rxtrade hma (batch)', kind: 'batch', run: oursBatchHma },
   {
     indicator: 'HMA(16)',
     implementation: 'trading-signals HMA',
@@ -214,6 +249,7 @@ export const cases: Case[] = [
     kind: 'streaming',
     run: streaming(() => new Kama(10), oursKama),
   },
+  { indicator: 'KAMA(10)', implementation: 'rxtrade kama (batch)', kind: 'batch', run: oursBatchKama },
   {
     indicator: 'KAMA(10)',
     implementation: 'trading-signals KAMA',

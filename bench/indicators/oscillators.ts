@@ -1,13 +1,23 @@
 /**
  * Indicator bench group: CCI(20), Williams %R(14), MFI(14), Aroon(25) and the awesome oscillator(5, 34). rxtrade against every library that has each indicator (no plain loop: see
- * bench/indicators.ts); the harness prints one `target:` line per indicator. technicalindicators' typings declare
- * some `nextValue` parameters as the constructor's input type, hence the `as never` on its bar inputs.
+ * bench/indicators.ts); the harness prints one `target:` line per indicator.
  */
 import { IndicatorsSync } from '@ixjb94/indicators';
 import * as ti from 'technicalindicators';
 import * as ts from 'trading-signals';
-import { Aroon, AwesomeOscillator, Cci, Mfi, WilliamsR } from '../../packages/core/src/data/indicators/index';
-import { type BenchBar, type Case, type Inputs, streaming, sumColumns, sumFinite } from './harness';
+import {
+  Aroon,
+  AwesomeOscillator,
+  aroon,
+  awesomeOscillator,
+  Cci,
+  cci,
+  Mfi,
+  mfi,
+  WilliamsR,
+  williamsR,
+} from '../../packages/core/src/data/indicators/index';
+import { type BenchBar, type Case, columns, type Inputs, streaming, sumColumns, sumFinite } from './harness';
 
 // ---------------------------------------------------------------------------------------------- CCI(20)
 
@@ -19,6 +29,10 @@ function oursCci(ind: Cci, inp: Inputs, n: number): number {
     if (!Number.isNaN(v)) cs += v;
   }
   return cs;
+}
+
+function oursBatchCci(inp: Inputs, n: number): number {
+  return sumFinite(cci(columns(inp, n), 20));
 }
 
 function tsCci(ind: ts.CCI, inp: Inputs, n: number): number {
@@ -57,6 +71,10 @@ function oursWilliamsR(ind: WilliamsR, inp: Inputs, n: number): number {
   return cs;
 }
 
+function oursBatchWilliamsR(inp: Inputs, n: number): number {
+  return sumFinite(williamsR(columns(inp, n), 14));
+}
+
 function tsWilliamsR(ind: ts.WilliamsR, inp: Inputs, n: number): number {
   const xs = inp.bars;
   let cs = 0;
@@ -91,6 +109,10 @@ function oursMfi(ind: Mfi, inp: Inputs, n: number): number {
     if (!Number.isNaN(v)) cs += v;
   }
   return cs;
+}
+
+function oursBatchMfi(inp: Inputs, n: number): number {
+  return sumFinite(mfi(columns(inp, n), 14));
 }
 
 function tsMfi(ind: ts.MFI, inp: Inputs, n: number): number {
@@ -131,6 +153,10 @@ function oursAroon(ind: Aroon, inp: Inputs, n: number): number {
   return cs;
 }
 
+function oursBatchAroon(inp: Inputs, n: number): number {
+  return sumColumns(Object.values(aroon(columns(inp, n), 25)));
+}
+
 function tsAroon(ind: ts.Aroon, inp: Inputs, n: number): number {
   const xs = inp.bars;
   let cs = 0;
@@ -155,6 +181,10 @@ function oursAo(ind: AwesomeOscillator, inp: Inputs, n: number): number {
     if (!Number.isNaN(v)) cs += v;
   }
   return cs;
+}
+
+function oursBatchAo(inp: Inputs, n: number): number {
+  return sumFinite(awesomeOscillator(columns(inp, n)));
 }
 
 function tsAo(ind: ts.AO, inp: Inputs, n: number): number {
@@ -189,6 +219,7 @@ export const cases: Case[] = [
     kind: 'streaming',
     run: streaming(() => new Cci(20), oursCci),
   },
+  { indicator: 'CCI(20)', implementation: 'rxtrade cci (batch)', kind: 'batch', run: oursBatchCci },
   {
     indicator: 'CCI(20)',
     implementation: 'trading-signals CCI',
@@ -207,6 +238,12 @@ export const cases: Case[] = [
     implementation: 'rxtrade WilliamsR',
     kind: 'streaming',
     run: streaming(() => new WilliamsR(14), oursWilliamsR),
+  },
+  {
+    indicator: 'WilliamsR(14)',
+    implementation: 'rxtrade williamsR (batch)',
+    kind: 'batch',
+    run: oursBatchWilliamsR,
   },
   {
     indicator: 'WilliamsR(14)',
@@ -232,6 +269,7 @@ export const cases: Case[] = [
     kind: 'streaming',
     run: streaming(() => new Mfi(14), oursMfi),
   },
+  { indicator: 'MFI(14)', implementation: 'rxtrade mfi (batch)', kind: 'batch', run: oursBatchMfi },
   {
     indicator: 'MFI(14)',
     implementation: 'trading-signals MFI',
@@ -251,6 +289,7 @@ export const cases: Case[] = [
     kind: 'streaming',
     run: streaming(() => new Aroon(25), oursAroon),
   },
+  { indicator: 'Aroon(25)', implementation: 'rxtrade aroon (batch)', kind: 'batch', run: oursBatchAroon },
   {
     indicator: 'Aroon(25)',
     implementation: 'trading-signals Aroon',
@@ -263,6 +302,12 @@ export const cases: Case[] = [
     implementation: 'rxtrade AwesomeOscillator',
     kind: 'streaming',
     run: streaming(() => new AwesomeOscillator(5, 34), oursAo),
+  },
+  {
+    indicator: 'AwesomeOscillator(5,34)',
+    implementation: 'rxtrade awesomeOscillator (batch)',
+    kind: 'batch',
+    run: oursBatchAo,
   },
   {
     indicator: 'AwesomeOscillator(5,34)',

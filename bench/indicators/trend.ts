@@ -1,19 +1,23 @@
 /**
  * Indicator bench group: Parabolic SAR, Supertrend(10, 3), Keltner(20, 10, 2), Ichimoku(9, 26, 52) and the Chandelier exit(22, 3). rxtrade against every library that has each indicator (no plain loop: see
- * bench/indicators.ts); the harness prints one `target:` line per indicator. technicalindicators' typings declare
- * some `nextValue` parameters as the constructor's input type, hence the `as never` on its bar inputs.
+ * bench/indicators.ts); the harness prints one `target:` line per indicator.
  */
 import { IndicatorsSync } from '@ixjb94/indicators';
 import * as ti from 'technicalindicators';
 import * as ts from 'trading-signals';
 import {
   ChandelierExit,
+  chandelierExit,
   Ichimoku,
+  ichimoku,
   KeltnerChannel,
+  keltnerChannel,
   ParabolicSar,
+  parabolicSar,
   Supertrend,
+  supertrend,
 } from '../../packages/core/src/data/indicators/index';
-import { type BenchBar, type Case, type Inputs, streaming, sumColumns, sumFinite } from './harness';
+import { type BenchBar, type Case, columns, type Inputs, streaming, sumColumns, sumFinite } from './harness';
 
 // ---------------------------------------------------------------------------------------------- PSAR(0.02,0.2)
 
@@ -25,6 +29,10 @@ function oursPsar(ind: ParabolicSar, inp: Inputs, n: number): number {
     if (!Number.isNaN(v)) cs += v;
   }
   return cs;
+}
+
+function oursBatchPsar(inp: Inputs, n: number): number {
+  return sumFinite(parabolicSar(columns(inp, n)));
 }
 
 function tsPsar(ind: ts.PSAR, inp: Inputs, n: number): number {
@@ -63,6 +71,10 @@ function oursSupertrend(ind: Supertrend, inp: Inputs, n: number): number {
   return cs;
 }
 
+function oursBatchSupertrend(inp: Inputs, n: number): number {
+  return sumColumns(Object.values(supertrend(columns(inp, n))));
+}
+
 function tsSupertrend(ind: ts.SuperTrend, inp: Inputs, n: number): number {
   const xs = inp.bars;
   let cs = 0;
@@ -83,6 +95,10 @@ function oursKeltner(ind: KeltnerChannel, inp: Inputs, n: number): number {
     if (!Number.isNaN(v)) cs += v + ind.upper + ind.lower;
   }
   return cs;
+}
+
+function oursBatchKeltner(inp: Inputs, n: number): number {
+  return sumColumns(Object.values(keltnerChannel(columns(inp, n))));
 }
 
 function tsKeltner(ind: ts.KeltnerChannels, inp: Inputs, n: number): number {
@@ -121,6 +137,10 @@ function oursIchimoku(ind: Ichimoku, inp: Inputs, n: number): number {
   return cs;
 }
 
+function oursBatchIchimoku(inp: Inputs, n: number): number {
+  return sumColumns(Object.values(ichimoku(columns(inp, n))));
+}
+
 function tsIchimoku(ind: ts.IchimokuCloud, inp: Inputs, n: number): number {
   const xs = inp.bars;
   let cs = 0;
@@ -151,6 +171,10 @@ function oursChandelier(ind: ChandelierExit, inp: Inputs, n: number): number {
     if (!Number.isNaN(v)) cs += v + ind.shortStop;
   }
   return cs;
+}
+
+function oursBatchChandelier(inp: Inputs, n: number): number {
+  return sumColumns(Object.values(chandelierExit(columns(inp, n))));
 }
 
 function tsChandelier(ind: ts.ChandelierExit, inp: Inputs, n: number): number {
@@ -187,6 +211,12 @@ export const cases: Case[] = [
   },
   {
     indicator: 'PSAR(0.02,0.2)',
+    implementation: 'rxtrade parabolicSar (batch)',
+    kind: 'batch',
+    run: oursBatchPsar,
+  },
+  {
+    indicator: 'PSAR(0.02,0.2)',
     implementation: 'trading-signals PSAR',
     kind: 'streaming',
     run: streaming(() => new ts.PSAR({ accelerationStep: 0.02, accelerationMax: 0.2 }), tsPsar),
@@ -211,6 +241,12 @@ export const cases: Case[] = [
   },
   {
     indicator: 'Supertrend(10,3)',
+    implementation: 'rxtrade supertrend (batch)',
+    kind: 'batch',
+    run: oursBatchSupertrend,
+  },
+  {
+    indicator: 'Supertrend(10,3)',
     implementation: 'trading-signals SuperTrend',
     kind: 'streaming',
     run: streaming(() => new ts.SuperTrend({ interval: 10, multiplier: 3 }), tsSupertrend),
@@ -220,6 +256,12 @@ export const cases: Case[] = [
     implementation: 'rxtrade KeltnerChannel',
     kind: 'streaming',
     run: streaming(() => new KeltnerChannel(20, 10, 2), oursKeltner),
+  },
+  {
+    indicator: 'Keltner(20,10,2)',
+    implementation: 'rxtrade keltnerChannel (batch)',
+    kind: 'batch',
+    run: oursBatchKeltner,
   },
   {
     indicator: 'Keltner(20,10,2)',
@@ -262,6 +304,12 @@ export const cases: Case[] = [
   },
   {
     indicator: 'Ichimoku(9,26,52)',
+    implementation: 'rxtrade ichimoku (batch)',
+    kind: 'batch',
+    run: oursBatchIchimoku,
+  },
+  {
+    indicator: 'Ichimoku(9,26,52)',
     implementation: 'trading-signals IchimokuCloud',
     kind: 'streaming',
     run: streaming(() => new ts.IchimokuCloud(), tsIchimoku),
@@ -288,6 +336,12 @@ export const cases: Case[] = [
     implementation: 'rxtrade ChandelierExit',
     kind: 'streaming',
     run: streaming(() => new ChandelierExit(22, 3), oursChandelier),
+  },
+  {
+    indicator: 'ChandelierExit(22,3)',
+    implementation: 'rxtrade chandelierExit (batch)',
+    kind: 'batch',
+    run: oursBatchChandelier,
   },
   {
     indicator: 'ChandelierExit(22,3)',

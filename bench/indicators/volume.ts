@@ -1,13 +1,12 @@
 /**
  * Indicator bench group: the A/D line, CMF(20) and the force index(13). rxtrade against every library that has each indicator (no plain loop: see
- * bench/indicators.ts); the harness prints one `target:` line per indicator. technicalindicators' typings declare
- * some `nextValue` parameters as the constructor's input type, hence the `as never` on its bar inputs.
+ * bench/indicators.ts); the harness prints one `target:` line per indicator.
  */
 import { IndicatorsSync } from '@ixjb94/indicators';
 import * as ti from 'technicalindicators';
 import * as ts from 'trading-signals';
-import { Adl, Cmf, ForceIndex } from '../../packages/core/src/data/indicators/index';
-import { type BenchBar, type Case, type Inputs, streaming, sumFinite } from './harness';
+import { Adl, adl, Cmf, cmf, ForceIndex, forceIndex } from '../../packages/core/src/data/indicators/index';
+import { type BenchBar, type Case, columns, type Inputs, streaming, sumFinite } from './harness';
 
 // ---------------------------------------------------------------------------------------------- ADL
 
@@ -19,6 +18,10 @@ function oursAdl(ind: Adl, inp: Inputs, n: number): number {
     if (!Number.isNaN(v)) cs += v;
   }
   return cs;
+}
+
+function oursBatchAdl(inp: Inputs, n: number): number {
+  return sumFinite(adl(columns(inp, n)));
 }
 
 function tsAdl(ind: ts.AD, inp: Inputs, n: number): number {
@@ -57,6 +60,10 @@ function oursCmf(ind: Cmf, inp: Inputs, n: number): number {
   return cs;
 }
 
+function oursBatchCmf(inp: Inputs, n: number): number {
+  return sumFinite(cmf(columns(inp, n), 20));
+}
+
 function tsCmf(ind: ts.CMF, inp: Inputs, n: number): number {
   const xs = inp.bars;
   let cs = 0;
@@ -83,6 +90,10 @@ function oursFi(ind: ForceIndex, inp: Inputs, n: number): number {
     if (!Number.isNaN(v)) cs += v;
   }
   return cs;
+}
+
+function oursBatchFi(inp: Inputs, n: number): number {
+  return sumFinite(forceIndex(columns(inp, n), 13));
 }
 
 function tsFi(ind: ts.ForceIndex, inp: Inputs, n: number): number {
@@ -117,6 +128,7 @@ export const cases: Case[] = [
     kind: 'streaming',
     run: streaming(() => new Adl(), oursAdl),
   },
+  { indicator: 'ADL', implementation: 'rxtrade adl (batch)', kind: 'batch', run: oursBatchAdl },
   {
     indicator: 'ADL',
     implementation: 'trading-signals AD',
@@ -136,6 +148,7 @@ export const cases: Case[] = [
     kind: 'streaming',
     run: streaming(() => new Cmf(20), oursCmf),
   },
+  { indicator: 'CMF(20)', implementation: 'rxtrade cmf (batch)', kind: 'batch', run: oursBatchCmf },
   {
     indicator: 'CMF(20)',
     implementation: 'trading-signals CMF',
@@ -148,6 +161,12 @@ export const cases: Case[] = [
     implementation: 'rxtrade ForceIndex',
     kind: 'streaming',
     run: streaming(() => new ForceIndex(13), oursFi),
+  },
+  {
+    indicator: 'ForceIndex(13)',
+    implementation: 'rxtrade forceIndex (batch)',
+    kind: 'batch',
+    run: oursBatchFi,
   },
   {
     indicator: 'ForceIndex(13)',

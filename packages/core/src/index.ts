@@ -115,6 +115,12 @@ export {
 export { ClientOrderIds, type ClientOrderIdsOptions, VENUE_CLIENT_ORDER_ID } from './execution/order-ids';
 export { OrderJournal, type OrderJournalOptions, type RestoreSummary } from './execution/order-journal';
 export {
+  type OrderEventListener,
+  OrderManager,
+  type OrderManagerOptions,
+  type OrderOrigin,
+} from './execution/order-manager';
+export {
   OrderRateLimiter,
   type OrderRateLimiterOptions,
   type RateLimit,
@@ -168,6 +174,7 @@ export {
   rateToUnits,
   toUnitsExact,
 } from './model/decimal';
+export { DENIAL_REASONS, type Denial, type DenialReason, isDenialReason } from './model/denial';
 export {
   defineInstrument,
   type Instrument,
@@ -243,8 +250,10 @@ export {
   type ExecutionClient,
   hasEventListener,
   isBarDriven,
+  isSyncExecution,
   type MarketDataClient,
   type OrderStatusReport,
+  type SyncExecutionClient,
   type VenueEvent,
 } from './ports/execution-client';
 export {
@@ -312,6 +321,7 @@ export {
   type HaltLimits,
   HaltLimitsSchema,
 } from './risk/equity-guard';
+export { type FlattenOptions, flattenRequests } from './risk/flatten';
 export {
   type KillSwitchOptions,
   type KillSwitchResult,
@@ -319,9 +329,6 @@ export {
   killSwitch,
 } from './risk/kill-switch';
 export {
-  type BuiltInDenialReason,
-  type Denial,
-  type DenialReason,
   instrumentGridRule,
   type PositionView,
   type PreTradeAccount,
@@ -332,6 +339,7 @@ export {
   reducesPosition,
   reducesPositionWithOpenOrders,
 } from './risk/pre-trade';
+export { RiskEngine, type RiskEngineOptions } from './risk/risk-engine';
 export type { RiskMonitor } from './risk/risk-monitor';
 export {
   createRiskRule,
@@ -342,6 +350,7 @@ export {
   referencePrice,
 } from './risk/rules';
 export { type SizingInput, type SizingModel, SizingModelSchema, sizePosition } from './risk/sizing';
+export { type TradingHold, type TradingHoldChange, TradingHolds } from './risk/trading-holds';
 // Strategy
 export {
   BaseStrategy,
@@ -384,3 +393,9 @@ export {
   parseParamSpace,
   randomParamSets,
 } from './strategy/param-space';
+export {
+  type HostAccounts,
+  type OrderCommandSink,
+  StrategyHost,
+  type StrategyHostOptions,
+} from './strategy/strategy-host';

@@ -3,6 +3,7 @@ import {
   applyOrderEvent,
   type BusEnvelope,
   createOrder,
+  type Denial,
   type Order,
   OrderRequestSchema,
   parseEnvelope,
@@ -103,7 +104,7 @@ main('risk', async (ctx) => {
       tsEvent: submit.tsInit,
     };
     if (existing && existing.status === 'denied') return existing;
-    let denial: { reason: string; message: string } | undefined;
+    let denial: Denial | undefined;
     if (!existing) {
       const state = await tradingState();
       const position = positionFromRecord(
@@ -120,9 +121,12 @@ main('risk', async (ctx) => {
       if (state === 'HALTED' && !options.bypassHalt)
         denial = { reason: 'TRADING_HALTED', message: 'trading is halted' };
       else if (state === 'REDUCING' && !reducing && !options.bypassHalt)
-        denial = { reason: 'TRADING_REDUCING', message: 'only reducing orders are allowed' };
+        denial = { reason: 'REDUCING_ONLY', message: 'only reducing orders are allowed' };
       else if (Math.abs(position.qty + delta) > config.MAX_POSITION * weight)
-        denial = { reason: 'MAX_POSITION', message: `position would exceed ${config.MAX_POSITION * weight}` };
+        denial = {
+          reason: 'MAX_POSITION_EXCEEDED',
+          message: `position would exceed ${config.MAX_POSITION * weight}`,
+        };
     }
     if (denial) {
       const event = { type: 'OrderDenied' as const, ...evBase, ...denial };
@@ -230,7 +234,7 @@ main('risk', async (ctx) => {
         quantityPrecision: 0,
         ts: tsInit,
       });
-      const reason = last === undefined ? 'NO_MARKET_DATA' : 'UNSUPPORTED_ORDER_TYPE';
+      const reason = last === undefined ? 'PRICE_UNKNOWN' : 'UNSUPPORTED_ORDER_TYPE';
       const denied = applyOrderEvent(base, {
         type: 'OrderDenied',
         clientOrderId,
@@ -240,7 +244,7 @@ main('risk', async (ctx) => {
         tsEvent: tsInit,
         reason,
         message:
-          reason === 'NO_MARKET_DATA'
+          reason === 'PRICE_UNKNOWN'
             ? 'no bar seen for this symbol yet'
             : 'the fleet executes market and limit orders only',
       });

@@ -3,7 +3,7 @@ import { formatUnits, fromUnits, toUnitsExact } from '../model/decimal';
 import { type Instrument, priceToUnits } from '../model/instrument';
 import type { Fill } from '../model/order-events';
 import type { AccountState, ClosedTrade } from '../model/position';
-import { feeToMinorUnits, PositionBook } from './position-book';
+import { type FillUnits, feeToMinorUnits, PositionBook } from './position-book';
 
 /** How an account starts. */
 export interface AccountConfig {
@@ -14,6 +14,17 @@ export interface AccountConfig {
   readonly currency?: string;
   /** Decimals of the currency's minor unit. Default 2. */
   readonly currencyPrecision?: number;
+}
+
+/** A fill in a position book's integer units: quantity and price on the instrument's grid, fee in minor units. */
+export function fillUnits(fill: Fill, instrument: Instrument, currencyPrecision: number): FillUnits {
+  const qtyUnits = toUnitsExact(fill.lastQty, instrument.quantityPrecision);
+  return {
+    signedQtyUnits: fill.side === 'buy' ? qtyUnits : -qtyUnits,
+    pxUnits: priceToUnits(instrument, fill.lastPx),
+    feeUnits: feeToMinorUnits(fill.fee, currencyPrecision),
+    ts: fill.tsEvent,
+  };
 }
 
 /** The result of applying a fill to an account. */
@@ -117,13 +128,7 @@ export class AccountBook {
         message: `account ${this.id} holds ${this.currency}; ${instrument.id} is quoted in ${instrument.quoteCurrency}`,
       });
     }
-    const qtyUnits = toUnitsExact(fill.lastQty, instrument.quantityPrecision);
-    const input = {
-      signedQtyUnits: fill.side === 'buy' ? qtyUnits : -qtyUnits,
-      pxUnits: priceToUnits(instrument, fill.lastPx),
-      feeUnits: feeToMinorUnits(fill.fee, this.currencyPrecision),
-      ts: fill.tsEvent,
-    };
+    const input = fillUnits(fill, instrument, this.currencyPrecision);
     const book = this.book(instrument);
     const valueBefore = book.valueUnits;
     const wasOpen = book.qtyUnits !== 0;

@@ -1,47 +1,28 @@
-import { type Observable, Subject, type Subscription } from 'rxjs';
+import { type Observable, Subject } from 'rxjs';
 import { AccountBook, type AccountConfig } from '../account/account-book';
-import type { PositionBook } from '../account/position-book';
-import { isRxtradeError, RxtradeError } from '../errors';
+import { RxtradeError } from '../errors';
+import { OrderManager, type OrderOrigin } from '../execution/order-manager';
 import { SimulatedVenue, type SimulatedVenueOptions } from '../execution/simulated-venue';
 import { fromUnits } from '../model/decimal';
 import { defineInstrument, type Instrument, type InstrumentSpec } from '../model/instrument';
 import type { Bar } from '../model/market-data';
-import {
-  applyOrderEventTo,
-  createOrder,
-  isOpen,
-  type Order,
-  type OrderRecord,
-  type OrderRequest,
-  OrderRequestSchema,
-  snapshotOrder,
-} from '../model/order';
+import { type Order, type OrderRequest, OrderRequestSchema, snapshotOrder } from '../model/order';
 import type { Fill, OrderEvent } from '../model/order-events';
 import type { AccountState, ClosedTrade, Position } from '../model/position';
 import type { Signal } from '../model/signal';
 import { type Clock, systemClock } from '../ports/clock';
-import {
-  type ExecutionClient,
-  hasEventListener,
-  isBarDriven,
-  type VenueEvent,
-} from '../ports/execution-client';
+import type { ExecutionClient, VenueEvent } from '../ports/execution-client';
 import { type Logger, noopLogger } from '../ports/logger';
 import { type MetricsSink, noopMetrics } from '../ports/metrics-sink';
-import { OpenOrderIndex } from '../risk/open-orders';
-import {
-  type Denial,
-  instrumentGridRule,
-  type PreTradeContext,
-  type PreTradeRule,
-  reducesPositionWithOpenOrders,
-} from '../risk/pre-trade';
+import { flattenRequests } from '../risk/flatten';
+import type { PreTradeRule } from '../risk/pre-trade';
+import { RiskEngine } from '../risk/risk-engine';
 import type { RiskMonitor } from '../risk/risk-monitor';
-import type { BaseStrategy, StrategyContext } from '../strategy/base-strategy';
-import { BoundedFifo } from './bounded-fifo';
+import { TradingHolds } from '../risk/trading-holds';
+import type { BaseStrategy } from '../strategy/base-strategy';
+import { StrategyHost } from '../strategy/strategy-host';
 import { KeyedState } from './keyed-state';
 import type { EngineCommands, EngineStreams, RiskStateChanged, StrategyEvent, TradingState } from './types';
-import { validateOrderRequest } from './validate-order';
 
 /** Options of {@link createEngine}. Every port is optional; the defaults are in-memory. */
 export interface EngineOptions {
@@ -70,7 +51,8 @@ export interface EngineOptions {
   readonly retainClosedOrders?: number;
 }
 
-const STATE_RANK = { ACTIVE: 0, REDUCING: 1, HALTED: 2 } as const;
+/** Owner of the holds `setTradingState` places. */
+const OPERATOR = 'operator';
 
 /** @internal See {@link TradingEngine.setRecorder}. */
 export interface TradeRecorder {
@@ -81,20 +63,14 @@ export interface TradeRecorder {
 interface SymbolState {
   readonly instrument: Instrument;
   lastPrice: number;
-  readonly runners: StrategyRunner[];
-}
-
-interface StrategyRunner {
-  readonly strategy: BaseStrategy<object>;
-  readonly accountId: string;
-  active: boolean;
-  seq: number;
-  readonly open: Map<string, OrderRecord>;
 }
 
 /**
- * The trading engine: strategies → pre-trade risk → execution client → order state machine →
- * accounts → streams. One engine runs a backtest, paper trading or live trading; only the clock,
+ * The trading engine: the wiring of core's parts in one process. Bars go to the order manager's
+ * venue (matching), the account books (marks) and the {@link StrategyHost} (strategies); a
+ * strategy's order goes to the {@link RiskEngine} (holds, grid, rules) and the {@link OrderManager}
+ * (records, state machine, execution client); every order event goes to the accounts, the streams
+ * and back to the host. One engine runs a backtest, paper trading or live trading; only the clock,
  * the bar source and the execution client differ.
  *
  * The hot path (`processBar`, order events) is synchronous plain code; Subjects emit only when
@@ -105,38 +81,26 @@ export class TradingEngine implements EngineStreams, EngineCommands {
   readonly logger: Logger;
   readonly metrics: MetricsSink;
   readonly execution: ExecutionClient;
+  /**
+   * The trading holds in force (see {@link TradingHolds}): parts place and release their own;
+   * `tradingState()` is derived from them and every change is on `riskState$`.
+   */
+  readonly holds: TradingHolds;
 
   readonly #instruments = new Map<string, Instrument>();
   readonly #accounts = new Map<string, AccountBook>();
   readonly #accountList: AccountBook[] = [];
   readonly #defaultAccount: string;
-  readonly #runners: StrategyRunner[] = [];
-  readonly #runnersAllSymbols: StrategyRunner[] = [];
-  readonly #runnerById = new Map<string, StrategyRunner>();
-  /**
-   * Every known order, as the one record the engine updates in place per event; only snapshots leave
-   * the engine. The same record is in `runner.open` and `#openOrders` while it is open.
-   */
-  readonly #orders = new Map<string, OrderRecord>();
-  /** Ids of terminal orders still kept for lookup, oldest first. */
-  readonly #closedOrderIds: BoundedFifo<string>;
-  readonly #retainNone: boolean;
   /** Per-instrument hot state, one lookup per bar; a double in an object field is not boxed (in a Map it is). */
   readonly #symbols = new Map<string, SymbolState>();
   #lastSymbol: SymbolState | undefined;
-  readonly #rules: readonly PreTradeRule[];
-  /** Open orders per account, for pre-trade rules (updated in #apply, one Map op per order event). */
-  readonly #openOrders = new OpenOrderIndex();
+  readonly #host: StrategyHost;
+  readonly #risk: RiskEngine;
+  readonly #orders: OrderManager;
   /** Equity monitors (drawdown, daily loss); the hot path only checks the length. */
   readonly #monitors: RiskMonitor[] = [];
-  readonly #errorPolicy: 'stop' | 'continue';
   readonly #idPrefix: string;
-  readonly #barDriven: boolean;
   #state: 'new' | 'running' | 'stopped' = 'new';
-  #tradingState: TradingState = 'ACTIVE';
-  #tradingReason = 'initial';
-  readonly #accountStates = new Map<string, { state: TradingState; reason: string; ts: number }>();
-  #venueSubscription: Pick<Subscription, 'unsubscribe'> | undefined;
   #recorder: TradeRecorder | undefined;
   #manualSeq = 0;
 
@@ -165,11 +129,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? noopLogger;
     this.metrics = options.metrics ?? noopMetrics;
-    this.#rules = [instrumentGridRule, ...(options.rules ?? [])];
-    this.#errorPolicy = options.onStrategyError ?? 'stop';
     this.#idPrefix = options.orderIdPrefix ?? '';
-    this.#closedOrderIds = new BoundedFifo(options.retainClosedOrders ?? 10_000);
-    this.#retainNone = options.retainClosedOrders === 0;
     for (const spec of options.instruments) {
       const instrument = 'tickUnits' in spec ? spec : defineInstrument(spec);
       if (this.#instruments.has(instrument.id)) {
@@ -179,7 +139,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
         });
       }
       this.#instruments.set(instrument.id, instrument);
-      this.#symbols.set(instrument.id, { instrument, lastPrice: Number.NaN, runners: [] });
+      this.#symbols.set(instrument.id, { instrument, lastPrice: Number.NaN });
     }
     const accounts = options.accounts ?? [{ id: 'default', initialCash: 100_000 }];
     if (accounts.length === 0)
@@ -201,13 +161,51 @@ export class TradingEngine implements EngineStreams, EngineCommands {
         clock: this.clock,
         currencyPrecision: (this.#accounts.get(this.#defaultAccount) as AccountBook).currencyPrecision,
       });
-    this.#barDriven = isBarDriven(this.execution);
     this.#positions = new KeyedState(() => this.positions());
     this.#accountStream = new KeyedState(() => this.accounts());
-    this.#riskState = new KeyedState(() => this.#riskSnapshots());
+    this.#riskState = new KeyedState(() =>
+      this.holds.scopes().map((s) => ({ type: 'RiskStateChanged' as const, ...s })),
+    );
     this.positions$ = this.#positions.stream$;
     this.account$ = this.#accountStream.stream$;
     this.riskState$ = this.#riskState.stream$;
+
+    this.holds = new TradingHolds({ clock: this.clock });
+    this.holds.onChange((change) => this.#riskState.emit({ type: 'RiskStateChanged', ...change }));
+    this.#risk = new RiskEngine({ market: this, rules: options.rules ?? [], holds: this.holds });
+    this.#orders = new OrderManager({
+      execution: this.execution,
+      clock: this.clock,
+      logger: this.logger,
+      metrics: this.metrics,
+      ...(options.retainClosedOrders === undefined ? {} : { retainClosedOrders: options.retainClosedOrders }),
+      onEvent: (event, order, openChanged) => this.#onOrderEvent(event, order, openChanged),
+    });
+    const accountsById = this.#accounts;
+    this.#host = new StrategyHost({
+      instruments: this.#instruments.values(),
+      clock: this.clock,
+      logger: this.logger,
+      defaultAccountId: this.#defaultAccount,
+      onStrategyError: options.onStrategyError ?? 'stop',
+      orderIdPrefix: this.#idPrefix,
+      sink: {
+        submit: (request, origin) => this.#submit(request, origin),
+        cancel: (clientOrderId) => this.cancel(clientOrderId),
+        signal: (signal) => this.#signals.next(signal),
+      },
+      onStrategyEvent: (event) => this.#strategyEvents.next(event),
+      // The accounts book every fill per strategy already: the host reads those books.
+      virtualBooks: (strategyId, accountId, instrumentId) =>
+        accountsById.get(accountId)?.strategyPositions.get(strategyId)?.get(instrumentId),
+      accounts: {
+        account: (accountId) => this.#account(accountId).snapshot(),
+        positionQty: (accountId, instrumentId) => {
+          const book = this.#account(accountId).positions.get(instrumentId);
+          return book ? fromUnits(book.qtyUnits, book.instrument.quantityPrecision) : 0;
+        },
+      },
+    });
     for (const strategy of options.strategies ?? []) this.addStrategy(strategy);
   }
 
@@ -216,22 +214,14 @@ export class TradingEngine implements EngineStreams, EngineCommands {
     if (this.#state !== 'new') {
       throw new RxtradeError({ code: 'INVALID_ARGUMENT', message: 'strategies are added before start()' });
     }
-    if (this.#runnerById.has(strategy.id)) {
+    if (this.#host.has(strategy.id)) {
       throw new RxtradeError({
         code: 'INVALID_CONFIG',
         message: `two strategies have the id ${strategy.id}`,
       });
     }
-    const accountId = strategy.accountId ?? this.#defaultAccount;
-    this.#account(accountId);
-    for (const symbol of strategy.symbols ?? []) this.instrument(symbol);
-    const runner: StrategyRunner = { strategy, accountId, active: false, seq: 0, open: new Map() };
-    this.#runners.push(runner);
-    this.#runnerById.set(strategy.id, runner);
-    if (strategy.symbols === undefined) this.#runnersAllSymbols.push(runner);
-    for (const symbol of strategy.symbols ?? [])
-      (this.#symbols.get(symbol) as SymbolState).runners.push(runner);
-    strategy.attach(this.#contextFor(runner));
+    this.#account(strategy.accountId ?? this.#defaultAccount);
+    this.#host.add(strategy);
   }
 
   /** Connects the execution client and starts every strategy. Idempotent. */
@@ -243,35 +233,9 @@ export class TradingEngine implements EngineStreams, EngineCommands {
         message: 'a stopped engine cannot be started again; create a new one',
       });
     }
-    await this.execution.connect();
-    const onEvent = (event: VenueEvent): void => {
-      // Nothing a venue sends may take the engine down: a bad event is logged and dropped.
-      try {
-        this.#onVenueEvent(event);
-      } catch (error) {
-        this.logger.error({ err: error, event }, 'venue event could not be processed');
-      }
-    };
-    // A plain listener where the client offers one (the simulated venue): no RxJS layers per event.
-    const execution = this.execution;
-    if (hasEventListener(execution)) {
-      const remove = execution.addEventListener(onEvent);
-      this.#venueSubscription = { unsubscribe: remove };
-    } else this.#venueSubscription = execution.events$.subscribe(onEvent);
+    await this.#orders.connect();
     this.#state = 'running';
-    for (const runner of this.#runners) {
-      runner.active = true;
-      this.#strategyEvents.next({
-        type: 'StrategyStarted',
-        strategyId: runner.strategy.id,
-        tsEvent: this.clock.now(),
-      });
-      try {
-        runner.strategy.onStart();
-      } catch (error) {
-        this.#strategyFailed(runner, 'onStart', error);
-      }
-    }
+    this.#host.start();
   }
 
   /** Stops every strategy, disconnects, completes every stream. Idempotent. */
@@ -282,24 +246,9 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       this.#completeStreams();
       return;
     }
-    for (const runner of this.#runners) {
-      if (!runner.active) continue;
-      try {
-        runner.strategy.onStop();
-      } catch (error) {
-        this.#strategyFailed(runner, 'onStop', error);
-      }
-      runner.active = false;
-      this.#strategyEvents.next({
-        type: 'StrategyStopped',
-        strategyId: runner.strategy.id,
-        tsEvent: this.clock.now(),
-      });
-    }
+    this.#host.stop();
     this.#state = 'stopped';
-    this.#venueSubscription?.unsubscribe();
-    this.#venueSubscription = undefined;
-    await this.execution.disconnect();
+    await this.#orders.disconnect();
     this.#completeStreams();
   }
 
@@ -349,7 +298,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
     }
     const instrument = symbol.instrument;
     symbol.lastPrice = bar.close;
-    if (this.#barDriven) (this.execution as SimulatedVenue).processBar(bar);
+    this.#orders.processBar(bar);
     const observed = this.#positions.observed || this.#accountStream.observed;
     const accounts = this.#accountList;
     for (let i = 0; i < accounts.length; i++) {
@@ -359,26 +308,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
     }
     if (this.#monitors.length !== 0) this.#notifyMonitors(bar.symbol, bar.ts);
     if (this.#bars.observed) this.#bars.next(bar);
-    const runners = symbol.runners;
-    for (let i = 0; i < runners.length; i++) this.#runBar(runners[i] as StrategyRunner, bar);
-    const all = this.#runnersAllSymbols;
-    for (let i = 0; i < all.length; i++) this.#runBar(all[i] as StrategyRunner, bar);
-  }
-
-  #runBar(runner: StrategyRunner, bar: Bar): void {
-    if (!runner.active) return;
-    const strategy = runner.strategy;
-    try {
-      const tracked = strategy.tracked;
-      for (let i = 0; i < tracked.length; i++) {
-        const t = tracked[i] as (typeof tracked)[number];
-        if (t.symbol === undefined || t.symbol === bar.symbol) t.update(bar);
-      }
-      strategy.setCurrentSymbol(bar.symbol);
-      strategy.onBar(bar);
-    } catch (error) {
-      this.#strategyFailed(runner, 'onBar', error);
-    }
+    this.#host.onBar(bar);
   }
 
   /** Submits an order from outside any strategy (an API client, a script). Validated with zod. */
@@ -392,118 +322,28 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       });
     }
     const strategyId = parsed.data.strategyId ?? 'manual';
-    const runner = this.#runnerById.get(strategyId);
-    return this.#submit(
-      parsed.data,
-      runner,
-      runner ? undefined : `${this.#idPrefix}${strategyId}-${++this.#manualSeq}`,
-    );
+    const hosted = this.#host.has(strategyId);
+    const generated = hosted ? undefined : `${this.#idPrefix}${strategyId}-${++this.#manualSeq}`;
+    this.#assertRunning();
+    return this.#submit(parsed.data, {
+      // An order named after a hosted strategy is that strategy's: its ids, its events.
+      clientOrderId: parsed.data.clientOrderId ?? generated ?? this.#host.nextClientOrderId(strategyId),
+      strategyId,
+      accountId: parsed.data.accountId ?? this.#host.accountOf(strategyId) ?? this.#defaultAccount,
+    });
   }
 
-  #submit(request: OrderRequest, runner: StrategyRunner | undefined, generatedId?: string): Order {
+  /** Every order's way in: risk decides, the order manager denies or sends. */
+  #submit(request: OrderRequest, origin: OrderOrigin): Order {
     this.#assertRunning();
     const instrument = this.instrument(request.instrumentId);
-    const accountId = request.accountId ?? runner?.accountId ?? this.#defaultAccount;
-    const account = this.#account(accountId);
-    const strategyId = runner?.strategy.id ?? request.strategyId ?? 'manual';
-    const clientOrderId =
-      request.clientOrderId ??
-      generatedId ??
-      `${this.#idPrefix}${strategyId}-${runner ? ++runner.seq : ++this.#manualSeq}`;
-    if (this.#orders.has(clientOrderId)) {
-      throw new RxtradeError({
-        code: 'DUPLICATE_ORDER',
-        message: `client order id ${clientOrderId} is already in use`,
-      });
-    }
-    const order = createOrder(request, {
-      clientOrderId,
-      accountId,
-      strategyId,
-      quantityPrecision: instrument.quantityPrecision,
-      ts: this.clock.now(),
-    }) as OrderRecord;
-    this.#orders.set(clientOrderId, order);
-    const tsEvent = order.tsInit;
-    const instrumentId = instrument.id;
-    const denial = this.#preTrade(order, instrument, account);
-    if (denial) {
-      const denied: OrderEvent = {
-        type: 'OrderDenied',
-        clientOrderId,
-        accountId,
-        strategyId,
-        instrumentId,
-        tsEvent,
-        reason: denial.reason,
-        message: denial.message,
-      };
-      this.#apply(order, denied);
-      this.#retire(order);
-      this.#publishOrderEvent(denied, runner);
-      return snapshotOrder(order);
-    }
-    const submitted: OrderEvent = {
-      type: 'OrderSubmitted',
-      clientOrderId,
-      accountId,
-      strategyId,
-      instrumentId,
-      tsEvent,
-    };
-    this.#apply(order, submitted);
-    runner?.open.set(clientOrderId, order);
-    this.#publishOrderEvent(submitted, runner);
-    // The simulated venue is handed the record itself: it reads only the fields an order is created
-    // with, synchronously. Any other client gets a snapshot it may keep.
-    if (this.#barDriven) (this.execution as SimulatedVenue).submitOrderSync(order);
-    else {
-      this.execution.submitOrder(snapshotOrder(order)).catch((error: unknown) => {
-        // Unless the client knows it never sent the order, the outcome is unknown: the order stays
-        // in flight until the venue's events or reconciliation settle it. It is never resent blindly.
-        const notSent = isRxtradeError(error) && error.details?.['outcome'] === 'NOT_SENT';
-        this.logger.error(
-          { err: error, clientOrderId },
-          notSent
-            ? 'order submission refused before sending'
-            : 'order submission failed; outcome unknown until reconciled',
-        );
-      });
-    }
-    // As it stands now: a simulated venue has already accepted it (or refused it).
+    const account = this.#account(origin.accountId);
+    const order = this.#orders.create(request, origin, instrument.quantityPrecision);
+    const denial = this.#risk.check(order, instrument, account);
+    if (denial) this.#orders.deny(order, denial);
+    else this.#orders.send(order);
+    // As it stands now: denied, or (at a synchronous venue) already accepted or refused.
     return snapshotOrder(order);
-  }
-
-  #preTrade(order: Order, instrument: Instrument, account: AccountBook): Denial | undefined {
-    const positionQty = fromUnits(
-      account.positions.get(instrument.id)?.qtyUnits ?? 0,
-      instrument.quantityPrecision,
-    );
-    const state = this.tradingState(account.id);
-    if (state === 'HALTED') {
-      return { reason: 'TRADING_HALTED', message: `TRADING_HALTED: ${this.#tradingReasonFor(account.id)}` };
-    }
-    const context: PreTradeContext = {
-      order,
-      instrument,
-      positionQty,
-      lastPrice: this.#symbols.get(instrument.id)?.lastPrice ?? Number.NaN,
-      account,
-      openOrders: this.#openOrders.forAccount(account.id),
-      market: this,
-    };
-    if (state === 'REDUCING' && !reducesPositionWithOpenOrders(context)) {
-      return {
-        reason: 'REDUCING_ONLY',
-        message: 'REDUCING_ONLY: only orders that reduce the position (open orders included) are allowed',
-      };
-    }
-    const rules = this.#rules;
-    for (let i = 0; i < rules.length; i++) {
-      const denial = (rules[i] as PreTradeRule)(context);
-      if (denial) return denial;
-    }
-    return undefined;
   }
 
   /**
@@ -514,31 +354,17 @@ export class TradingEngine implements EngineStreams, EngineCommands {
   flattenAll(reason: string): Order[] {
     this.#assertRunning();
     const sent: Order[] = [];
-    for (const account of this.#accounts.values()) {
-      for (const [strategyId, books] of account.strategyPositions) {
-        for (const book of books.values()) {
-          if (book.qtyUnits === 0) continue;
-          const quantity = fromUnits(Math.abs(book.qtyUnits), book.instrument.quantityPrecision);
-          const runner = this.#runnerById.get(strategyId);
-          this.logger.info(
-            { strategyId, instrumentId: book.instrument.id, quantity, reason },
-            'flattening position',
-          );
-          sent.push(
-            this.#submit(
-              {
-                instrumentId: book.instrument.id,
-                accountId: account.id,
-                strategyId,
-                side: book.qtyUnits > 0 ? 'sell' : 'buy',
-                quantity,
-                type: 'market',
-              },
-              runner,
-              runner ? undefined : `${this.#idPrefix}${strategyId}-flat-${++this.#manualSeq}`,
-            ),
-          );
-        }
+    for (const account of this.#accountList) {
+      for (const request of flattenRequests(account, { by: 'strategy' })) {
+        const strategyId = request.strategyId as string;
+        this.logger.info(
+          { strategyId, instrumentId: request.instrumentId, quantity: request.quantity, reason },
+          'flattening position',
+        );
+        const clientOrderId = this.#host.has(strategyId)
+          ? this.#host.nextClientOrderId(strategyId)
+          : `${this.#idPrefix}${strategyId}-flat-${++this.#manualSeq}`;
+        sent.push(this.#submit(request, { clientOrderId, strategyId, accountId: account.id }));
       }
     }
     return sent;
@@ -547,78 +373,18 @@ export class TradingEngine implements EngineStreams, EngineCommands {
   /** Requests a cancel. False if the order is unknown or not open. */
   cancel(clientOrderId: string): boolean {
     this.#assertRunning();
-    const order = this.#orders.get(clientOrderId);
-    if (!order || !isOpen(order)) return false;
-    if (this.#barDriven) (this.execution as SimulatedVenue).cancelOrderSync(order);
-    else {
-      const pending: OrderEvent = {
-        type: 'OrderPendingCancel',
-        clientOrderId,
-        accountId: order.accountId,
-        strategyId: order.strategyId,
-        instrumentId: order.instrumentId,
-        tsEvent: this.clock.now(),
-      };
-      this.#apply(order, pending);
-      this.#publishOrderEvent(pending, this.#runnerById.get(order.strategyId));
-      this.execution.cancelOrder(snapshotOrder(order)).catch((error: unknown) => {
-        this.logger.error({ err: error, clientOrderId }, 'cancel request failed');
-      });
-    }
-    return true;
+    return this.#orders.cancel(clientOrderId);
   }
 
-  #onVenueEvent(event: VenueEvent): void {
-    const current = this.#orders.get(event.clientOrderId);
-    if (!current) {
-      this.logger.warn({ event }, 'event for an unknown order ignored');
-      this.metrics
-        .counter('unknown_order_events_total', { help: 'Venue events for orders this engine does not know' })
-        .add();
-      return;
-    }
-    if (event.type === 'OrderFilled') {
-      if (current.tradeIds.includes(event.tradeId)) {
-        // A redelivered fill (also on an order already filled): applied once, nothing else to do.
-        this.logger.debug({ tradeId: event.tradeId }, 'duplicate fill ignored');
-        return;
-      }
-      if (
-        event.accountId !== current.accountId ||
-        event.strategyId !== current.strategyId ||
-        event.instrumentId !== current.instrumentId
-      ) {
-        // The engine's own order is the authority on whose fill this is, not the venue's echo.
-        this.logger.warn({ event }, 'fill ids differ from the order; booking it to the order');
-        event = {
-          ...event,
-          accountId: current.accountId,
-          strategyId: current.strategyId,
-          instrumentId: current.instrumentId,
-        };
-      }
-    }
-    const order = current;
-    try {
-      this.#apply(order, event);
-    } catch (error) {
-      if (isRxtradeError(error) && error.code === 'DUPLICATE_FILL') {
-        this.logger.debug({ tradeId: (event as Fill).tradeId }, 'duplicate fill ignored');
-        return;
-      }
-      this.logger.error({ err: error, event }, 'venue event could not be applied');
-      return;
-    }
-    const runner = this.#runnerById.get(order.strategyId);
-    if (!isOpen(order)) {
-      runner?.open.delete(order.clientOrderId);
-      this.#retire(order);
-    }
+  /** Every event of every order, after the order manager applied it: accounts, streams, then the strategy. */
+  #onOrderEvent(event: OrderEvent, order: Order, openChanged: boolean): void {
+    if (openChanged) this.#risk.track(order);
     if (event.type === 'OrderFilled') {
       const instrument = this.instrument(event.instrumentId);
       const account = this.#account(event.accountId);
       const { closed } = account.applyFill(event, instrument);
-      this.#publishOrderEvent(event, runner);
+      // RxJS's Subject.next allocates even with no observer: skip it when nobody listens.
+      if (this.#orderEvents.observed) this.#orderEvents.next(event);
       this.#recorder?.fill(event);
       if (this.#fills.observed) this.#fills.next(event);
       this.#publishAccount(account, event.instrumentId);
@@ -628,36 +394,8 @@ export class TradingEngine implements EngineStreams, EngineCommands {
         this.#recorder?.closedTrade(closed);
         if (this.#closedTrades.observed) this.#closedTrades.next(closed);
       }
-      if (runner?.active) {
-        try {
-          runner.strategy.onFill(event);
-        } catch (error) {
-          this.#strategyFailed(runner, 'onFill', error);
-        }
-      }
-      return;
-    }
-    this.#publishOrderEvent(event, runner);
-  }
-
-  /** Applies an event to an order's record; the open-order index changes only when it opens or closes. */
-  #apply(order: OrderRecord, event: OrderEvent): void {
-    const wasOpen = isOpen(order);
-    applyOrderEventTo(order, event);
-    if (isOpen(order) !== wasOpen) this.#openOrders.track(order);
-  }
-
-  /** Emits an order event and hands it to its strategy (`runner`: the order's, resolved by the caller). */
-  #publishOrderEvent(event: OrderEvent, runner: StrategyRunner | undefined): void {
-    // RxJS's Subject.next allocates even with no observer: skip it when nobody listens.
-    if (this.#orderEvents.observed) this.#orderEvents.next(event);
-    if (runner?.active) {
-      try {
-        runner.strategy.onOrderEvent(event);
-      } catch (error) {
-        this.#strategyFailed(runner, 'onOrderEvent', error);
-      }
-    }
+    } else if (this.#orderEvents.observed) this.#orderEvents.next(event);
+    this.#host.deliver(event, order);
   }
 
   #publishAccount(account: AccountBook, symbol: string): void {
@@ -666,94 +404,6 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       if (book) this.#positions.emit(book.snapshot());
     }
     if (this.#accountStream.observed) this.#accountStream.emit(account.snapshot());
-  }
-
-  /** Keeps a bounded number of terminal orders for lookup. */
-  #retire(order: Order): void {
-    if (this.#retainNone) {
-      this.#orders.delete(order.clientOrderId);
-      return;
-    }
-    const dropped = this.#closedOrderIds.push(order.clientOrderId);
-    if (dropped === undefined) return;
-    const oldest = this.#orders.get(dropped);
-    if (oldest && !isOpen(oldest)) this.#orders.delete(dropped);
-  }
-
-  #strategyFailed(runner: StrategyRunner, hook: string, error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
-    this.logger.error({ err: error, strategyId: runner.strategy.id, hook }, 'strategy failed');
-    this.#strategyEvents.next({
-      type: 'StrategyFailed',
-      strategyId: runner.strategy.id,
-      error,
-      message,
-      hook,
-      tsEvent: this.clock.now(),
-    });
-    if (this.#errorPolicy === 'stop' && runner.active) {
-      runner.active = false;
-      for (const order of [...runner.open.values()]) this.cancel(order.clientOrderId);
-      this.#strategyEvents.next({
-        type: 'StrategyStopped',
-        strategyId: runner.strategy.id,
-        tsEvent: this.clock.now(),
-      });
-    }
-  }
-
-  #contextFor(runner: StrategyRunner): StrategyContext {
-    const engine = this;
-    let cachedSymbol: string | undefined;
-    let cachedBook: PositionBook | undefined;
-    return {
-      strategyId: runner.strategy.id,
-      accountId: runner.accountId,
-      clock: this.clock,
-      logger: this.logger.child({ strategyId: runner.strategy.id }),
-      submit(request) {
-        const problem = validateOrderRequest(request);
-        if (problem)
-          throw new RxtradeError({ code: 'INVALID_ARGUMENT', message: `invalid order: ${problem}` });
-        return engine.#submit(request, runner);
-      },
-      cancel: (id) => (runner.open.has(id) ? this.cancel(id) : false),
-      positionQty(symbol) {
-        // Strategies ask every bar: remember the last symbol's book (books are never replaced).
-        if (symbol !== cachedSymbol || cachedBook === undefined) {
-          engine.instrument(symbol);
-          cachedBook = engine
-            .#account(runner.accountId)
-            .strategyPositions.get(runner.strategy.id)
-            ?.get(symbol);
-          if (cachedBook === undefined) return 0;
-          cachedSymbol = symbol;
-        }
-        return fromUnits(cachedBook.qtyUnits, cachedBook.instrument.quantityPrecision);
-      },
-      accountPositionQty(symbol) {
-        const instrument = engine.instrument(symbol);
-        const book = engine.#account(runner.accountId).positions.get(symbol);
-        return book ? fromUnits(book.qtyUnits, instrument.quantityPrecision) : 0;
-      },
-      account: () => this.#account(runner.accountId).snapshot(),
-      instrument: (symbol) => this.instrument(symbol),
-      openOrders(symbol) {
-        const out: Order[] = [];
-        for (const o of runner.open.values())
-          if (symbol === undefined || o.instrumentId === symbol) out.push(snapshotOrder(o));
-        return out;
-      },
-      signal(partial) {
-        engine.#signals.next({
-          strategyId: runner.strategy.id,
-          strength: 1,
-          stopDistance: undefined,
-          ...partial,
-          tsEvent: engine.clock.now(),
-        });
-      },
-    };
   }
 
   instrument(id: string): Instrument {
@@ -797,14 +447,11 @@ export class TradingEngine implements EngineStreams, EngineCommands {
   }
 
   order(clientOrderId: string): Order | undefined {
-    const order = this.#orders.get(clientOrderId);
-    return order && snapshotOrder(order);
+    return this.#orders.order(clientOrderId);
   }
 
   openOrders(): Order[] {
-    const out: Order[] = [];
-    for (const order of this.#orders.values()) if (isOpen(order)) out.push(snapshotOrder(order));
-    return out;
+    return this.#orders.openOrders();
   }
 
   /**
@@ -812,7 +459,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
    * exactly as one from the execution client's `events$`: a fill whose tradeId was applied is ignored.
    */
   applyVenueEvent(event: VenueEvent): void {
-    this.#onVenueEvent(event);
+    this.#orders.applyVenueEvent(event);
   }
 
   /**
@@ -823,11 +470,10 @@ export class TradingEngine implements EngineStreams, EngineCommands {
     if (this.#orders.has(order.clientOrderId)) return false;
     this.instrument(order.instrumentId);
     this.#account(order.accountId);
-    // The engine's own record: the caller's object stays as it was.
-    const record = snapshotOrder(order) as OrderRecord;
-    this.#orders.set(record.clientOrderId, record);
-    this.#openOrders.track(record);
-    this.#runnerById.get(record.strategyId)?.open.set(record.clientOrderId, record);
+    this.#orders.adopt(order);
+    const record = this.#orders.get(order.clientOrderId) as Order;
+    this.#risk.track(record);
+    this.#host.adopt(record);
     return true;
   }
 
@@ -872,48 +518,21 @@ export class TradingEngine implements EngineStreams, EngineCommands {
     }
   }
 
-  /** The trading state in force for an account (the stricter of the engine's and the account's). */
+  /** The trading state in force for an account (the strictest hold on it or on every account). */
   tradingState(accountId?: string): TradingState {
-    if (this.#accountStates.size === 0 || accountId === undefined) return this.#tradingState;
-    const own = this.#accountStates.get(accountId)?.state;
-    return own !== undefined && STATE_RANK[own] > STATE_RANK[this.#tradingState] ? own : this.#tradingState;
+    return this.holds.state(accountId);
   }
 
-  #tradingReasonFor(accountId: string): string {
-    const own = this.#accountStates.get(accountId);
-    return own && own.state === this.tradingState(accountId) ? own.reason : this.#tradingReason;
-  }
-
-  /** Sets the engine-wide trading state, or one account's. */
+  /**
+   * The operator's lever on the trading state, engine-wide or for one account. REDUCING or HALTED
+   * places the operator's hold on that scope; ACTIVE lifts every hold on that scope, whoever placed
+   * it (the operator's resume). Parts place and release only their own holds, through {@link holds}.
+   */
   setTradingState(state: TradingState, options: { reason: string; accountId?: string }): void {
-    const ts = this.clock.now();
-    if (options.accountId === undefined) {
-      this.#tradingState = state;
-      this.#tradingReason = options.reason;
-    } else {
-      this.#account(options.accountId);
-      this.#accountStates.set(options.accountId, { state, reason: options.reason, ts });
-    }
-    this.#riskState.emit({
-      type: 'RiskStateChanged',
-      accountId: options.accountId,
-      state,
-      reason: options.reason,
-      tsEvent: ts,
-    });
-  }
-
-  *#riskSnapshots(): Iterable<RiskStateChanged> {
-    yield {
-      type: 'RiskStateChanged',
-      accountId: undefined,
-      state: this.#tradingState,
-      reason: this.#tradingReason,
-      tsEvent: this.clock.now(),
-    };
-    for (const [accountId, s] of this.#accountStates) {
-      yield { type: 'RiskStateChanged', accountId, state: s.state, reason: s.reason, tsEvent: s.ts };
-    }
+    const { accountId, reason } = options;
+    if (accountId !== undefined) this.#account(accountId);
+    if (state === 'ACTIVE') this.holds.releaseAll({ accountId, reason });
+    else this.holds.place({ owner: OPERATOR, state, reason, accountId });
   }
 
   #assertRunning(): void {

@@ -8,7 +8,6 @@ import {
   type Subscription,
 } from 'rxjs';
 import type { TradingEngine } from '../engine/trading-engine';
-import type { TradingState } from '../engine/types';
 import { isRxtradeError, RxtradeError } from '../errors';
 import { fromUnits, pow10, toUnitsExact } from '../model/decimal';
 import { createOrder, type Order, type OrderStatus } from '../model/order';
@@ -28,6 +27,9 @@ import type {
 
 /** The reason the engine is halted with while reconciliation runs or has unresolved items. */
 export const RECONCILING = 'RECONCILING';
+
+/** Owner of the reconciler's trading hold. */
+const RECONCILER = 'reconciler';
 
 /** Strategy id of orders adopted from the venue that no strategy of this engine sent. */
 export const EXTERNAL_STRATEGY = 'EXTERNAL';
@@ -203,8 +205,7 @@ export class Reconciler {
   #rerun = false;
   #timer: Subscription | undefined;
   #stopped = false;
-  #engineReason = '';
-  #stateBefore: TradingState | undefined;
+  #started = false;
 
   /** Hot, no replay: the report of every run. */
   readonly reports$: Observable<ReconciliationReport> = this.#reports.asObservable();
@@ -268,12 +269,8 @@ export class Reconciler {
   async start(): Promise<ReconciliationReport> {
     if (this.#stopped)
       throw new RxtradeError({ code: 'CLOSED', message: 'a stopped reconciler cannot start again' });
-    if (this.#subscriptions.length === 0) {
-      this.#subscriptions.push(
-        this.#engine.riskState$.subscribe((s) => {
-          if (s.accountId === undefined) this.#engineReason = s.reason;
-        }),
-      );
+    if (!this.#started) {
+      this.#started = true;
       this.#halt();
       if (this.#journal && !this.#engine.running) {
         await this.#journal.restore(this.#engine);
@@ -342,18 +339,13 @@ export class Reconciler {
     }, delay);
   }
 
+  // The reconciler's own hold: releasing it never lifts a halt someone else placed meanwhile.
   #halt(): void {
-    const state = this.#engine.tradingState();
-    if (state === 'HALTED' && this.#engineReason === RECONCILING) return;
-    this.#stateBefore = state;
-    this.#engine.setTradingState('HALTED', { reason: RECONCILING });
+    this.#engine.holds.place({ owner: RECONCILER, state: 'HALTED', reason: RECONCILING });
   }
 
   #resume(): void {
-    // Someone else (a kill switch, a drawdown halt) changed the state meanwhile: theirs stands.
-    if (this.#engine.tradingState() !== 'HALTED' || this.#engineReason !== RECONCILING) return;
-    this.#engine.setTradingState(this.#stateBefore ?? 'ACTIVE', { reason: 'RECONCILED' });
-    this.#stateBefore = undefined;
+    this.#engine.holds.release({ owner: RECONCILER, reason: 'RECONCILED' });
   }
 
   async #run(): Promise<ReconciliationReport> {

@@ -13,6 +13,7 @@ import type {
   BarDrivenExecutionClient,
   EventListenerSource,
   OrderStatusReport,
+  SyncExecutionClient,
   VenueEvent,
 } from '../ports/execution-client';
 
@@ -90,7 +91,7 @@ const NO_MATCH = -1;
  *
  * On ticks (`processTick`), market orders fill at the ask (buy) or bid (sell), else the last price.
  */
-export class SimulatedVenue implements BarDrivenExecutionClient, EventListenerSource {
+export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionClient, EventListenerSource {
   readonly venue: string;
   readonly #events = new Subject<VenueEvent>();
   /** Hot, no replay: venue events, emitted synchronously while the venue is called. */
@@ -143,7 +144,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, EventListenerSo
     this.submitOrderSync(order);
   }
 
-  /** The synchronous form the backtest engine calls. */
+  /** The synchronous form the backtest engine calls (see {@link SyncExecutionClient}). */
   submitOrderSync(order: Order): void {
     const instrument = this.#instruments.get(order.instrumentId);
     if (!instrument) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DENIAL_REASONS, type DenialReason } from './denial';
 import type { LiquiditySide, OrderSide } from './order';
 
 /** Fields every order event carries, so any consumer can route it without the order at hand. */
@@ -15,10 +16,10 @@ export interface OrderEventBase {
 export interface OrderSubmitted extends OrderEventBase {
   readonly type: 'OrderSubmitted';
 }
-/** The risk engine refused the order before it left the process. `reason` is a SCREAMING_SNAKE code. */
+/** The risk engine refused the order before it left the process. `reason` is one of `DENIAL_REASONS`. */
 export interface OrderDenied extends OrderEventBase {
   readonly type: 'OrderDenied';
-  readonly reason: string;
+  readonly reason: DenialReason;
   readonly message: string;
 }
 /** The venue acknowledged the order. */
@@ -94,7 +95,12 @@ const positiveFinite = z.number().refine((n) => Number.isFinite(n) && n > 0, 'mu
 /** Validates an order event from another process (bus, store, venue adapter). */
 export const OrderEventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('OrderSubmitted'), ...base }),
-  z.strictObject({ type: z.literal('OrderDenied'), ...base, reason: z.string().min(1), message: z.string() }),
+  z.strictObject({
+    type: z.literal('OrderDenied'),
+    ...base,
+    reason: z.enum(DENIAL_REASONS),
+    message: z.string(),
+  }),
   z.strictObject({ type: z.literal('OrderAccepted'), ...base, venueOrderId: id }),
   z.strictObject({
     type: z.literal('OrderRejected'),

@@ -37,6 +37,7 @@ function event(type: Exclude<OrderEvent['type'], 'OrderFilled'>, tsEvent: number
   const b = { ...base, tsEvent };
   switch (type) {
     case 'OrderDenied':
+      return { type, ...b, reason: 'RULE_DENIED', message: 'test' };
     case 'OrderRejected':
       return { type, ...b, reason: 'TEST', message: 'test' };
     case 'OrderAccepted':

@@ -59,6 +59,23 @@ export interface BarDrivenExecutionClient extends ExecutionClient {
 }
 
 /**
+ * A client in the same process that can take orders synchronously (the simulated venue): the
+ * engine's fast path in a backtest, with no promise per order. Its events for the order (accepted,
+ * or rejected) arrive before the call returns. `order` is the order manager's live record: read it
+ * during the call, keep only the fields an order is created with, never change it.
+ */
+export interface SyncExecutionClient extends ExecutionClient {
+  submitOrderSync(order: Order): void;
+  cancelOrderSync(order: Order): void;
+}
+
+/** True for clients that take orders synchronously (see {@link SyncExecutionClient}). */
+export function isSyncExecution(client: ExecutionClient): client is SyncExecutionClient {
+  const c = client as Partial<SyncExecutionClient>;
+  return typeof c.submitOrderSync === 'function' && typeof c.cancelOrderSync === 'function';
+}
+
+/**
  * A client that can also hand its events to a plain synchronous listener, the low-overhead form of
  * `events$` the engine uses on its hot path (each listener sees every event, after the ones before
  * it and before `events$` subscribers). Returns a function that removes the listener.

@@ -23,6 +23,9 @@ export const HaltLimitsSchema = z.strictObject({
 
 export type HaltLimits = z.input<typeof HaltLimitsSchema>;
 
+/** Owner of the trading holds the guard places. */
+const EQUITY_GUARD = 'equity-guard';
+
 /** Options of {@link createEquityGuard}. */
 export const EquityGuardOptionsSchema = z.strictObject({
   /** Limits per account id. */
@@ -32,8 +35,9 @@ export const EquityGuardOptionsSchema = z.strictObject({
   /** On a breach, also close the positions (see `killSwitch`). Default false: cancel and halt only. */
   flatten: z.boolean().optional(),
   /**
-   * After a daily-loss halt, set the scope ACTIVE again at its first update of a later UTC day.
-   * Default false: every halt holds until someone calls `setTradingState('ACTIVE', …)`.
+   * After a daily-loss halt, release the guard's hold at the scope's first update of a later UTC day
+   * (holds others placed stay). Default false: every halt holds until an operator calls
+   * `setTradingState('ACTIVE', …)`.
    */
   resumeNextDay: z.boolean().optional(),
 });
@@ -192,9 +196,11 @@ export class EquityGuard implements RiskMonitor {
       w.day = day;
       if (w.halted === 'MAX_DAILY_LOSS' && this.#resumeNextDay) {
         w.halted = undefined;
-        this.#engine.setTradingState('ACTIVE', {
+        // Only the guard's own hold is lifted: an operator's or another part's halt stays in force.
+        this.#engine.holds.release({
+          owner: EQUITY_GUARD,
+          accountId: w.accountId,
           reason: `new UTC day: daily loss limit of ${w.label} reset`,
-          ...(w.accountId === undefined ? {} : { accountId: w.accountId }),
         });
       }
     }
@@ -244,6 +250,7 @@ export class EquityGuard implements RiskMonitor {
     const message = `${b.reason}: ${b.detail} (${w.label})`;
     killSwitch(this.#engine, {
       reason: message,
+      owner: EQUITY_GUARD,
       flatten: this.#flatten,
       ...(w.accountId === undefined ? {} : { accountId: w.accountId }),
     });

@@ -1,11 +1,11 @@
 import type { TradingEngine } from '../engine/trading-engine';
-import { fromUnits } from '../model/decimal';
 import type { Order } from '../model/order';
+import { flattenRequests } from './flatten';
 
 /** The part of the engine the kill switch drives. */
 export type KillSwitchTarget = Pick<
   TradingEngine,
-  'setTradingState' | 'openOrders' | 'cancel' | 'submit' | 'accountBook' | 'accounts'
+  'holds' | 'openOrders' | 'cancel' | 'submit' | 'accountBook' | 'accounts'
 >;
 
 /** Options of {@link killSwitch}. */
@@ -18,6 +18,11 @@ export interface KillSwitchOptions {
   readonly accountId?: string;
   /** Strategy id for a part of a position no strategy holds (none, normally). Default `kill-switch`. */
   readonly strategyId?: string;
+  /**
+   * Owner of the trading hold it places (see `TradingHolds`); only that owner (or an operator's
+   * `setTradingState('ACTIVE')`) lifts it. Default `kill-switch`.
+   */
+  readonly owner?: string;
 }
 
 /** What the kill switch did. */
@@ -29,7 +34,7 @@ export interface KillSwitchResult {
 }
 
 /**
- * Stops trading in one call: the engine (or one account) goes HALTED, every open order is
+ * Stops trading in one call: the engine (or one account) goes HALTED (a hold owned by `owner`), every open order is
  * canceled, and with `flatten` every net position is closed by a market order. Only cancels pass
  * in HALTED, so flattening runs under REDUCING first and the state moves to HALTED after the
  * orders are out: `riskState$` shows REDUCING then HALTED, both with `reason`. The flattening
@@ -47,8 +52,8 @@ export interface KillSwitchResult {
  */
 export function killSwitch(engine: KillSwitchTarget, options: KillSwitchOptions): KillSwitchResult {
   const { reason, accountId } = options;
-  const scope = accountId === undefined ? {} : { accountId };
-  engine.setTradingState(options.flatten ? 'REDUCING' : 'HALTED', { reason, ...scope });
+  const owner = options.owner ?? 'kill-switch';
+  engine.holds.place({ owner, state: options.flatten ? 'REDUCING' : 'HALTED', reason, accountId });
   let canceled = 0;
   for (const order of engine.openOrders()) {
     if (accountId !== undefined && order.accountId !== accountId) continue;
@@ -56,41 +61,13 @@ export function killSwitch(engine: KillSwitchTarget, options: KillSwitchOptions)
   }
   const flattenOrders: Order[] = [];
   if (options.flatten) {
-    const fallback = options.strategyId ?? 'kill-switch';
+    const fallbackStrategyId = options.strategyId ?? 'kill-switch';
     const accounts = accountId === undefined ? engine.accounts().map((a) => a.accountId) : [accountId];
     for (const id of accounts) {
-      const book = engine.accountBook(id);
-      for (const net of book.positions.values()) {
-        if (net.qtyUnits === 0) continue;
-        const { instrument } = net;
-        const side = net.qtyUnits > 0 ? 'sell' : 'buy';
-        // The strategies holding the net's side, largest first: each closes its own book, so the
-        // strategies' virtual positions stay true and the account nets to flat.
-        const holders: [string, number][] = [];
-        for (const [strategyId, books] of book.strategyPositions) {
-          const units = books.get(instrument.id)?.qtyUnits ?? 0;
-          if (Math.sign(units) === Math.sign(net.qtyUnits)) holders.push([strategyId, Math.abs(units)]);
-        }
-        holders.sort((x, y) => y[1] - x[1]);
-        let remaining = Math.abs(net.qtyUnits);
-        for (const [strategyId, units] of [...holders, [fallback, remaining] as [string, number]]) {
-          const close = Math.min(units, remaining);
-          if (close === 0) continue;
-          remaining -= close;
-          flattenOrders.push(
-            engine.submit({
-              instrumentId: instrument.id,
-              accountId: id,
-              strategyId,
-              side,
-              quantity: fromUnits(close, instrument.quantityPrecision),
-              type: 'market',
-            }),
-          );
-        }
-      }
+      for (const request of flattenRequests(engine.accountBook(id), { by: 'net', fallbackStrategyId }))
+        flattenOrders.push(engine.submit(request));
     }
-    engine.setTradingState('HALTED', { reason, ...scope });
+    engine.holds.place({ owner, state: 'HALTED', reason, accountId });
   }
   return { canceled, flattenOrders };
 }

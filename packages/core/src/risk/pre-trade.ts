@@ -1,34 +1,10 @@
 import { pow10, toUnitsExact } from '../model/decimal';
+import type { Denial } from '../model/denial';
 import type { Instrument } from '../model/instrument';
 import type { Order, OrderSide } from '../model/order';
-import { checkOrderGrid, type OrderGridReason } from '../model/order-grid';
+import { checkOrderGrid } from '../model/order-grid';
 
-/** The denial codes core's own checks and rules use (see docs/concepts/risk.md). */
-export type BuiltInDenialReason =
-  | OrderGridReason
-  | 'TRADING_HALTED'
-  | 'REDUCING_ONLY'
-  | 'PRICE_UNKNOWN'
-  | 'PRICE_BAND_EXCEEDED'
-  | 'MAX_ORDER_QUANTITY_EXCEEDED'
-  | 'MAX_NOTIONAL_EXCEEDED'
-  | 'MAX_OPEN_ORDERS_EXCEEDED'
-  | 'SHORT_NOT_ALLOWED'
-  | 'MAX_POSITION_EXCEEDED'
-  | 'MAX_GROSS_EXPOSURE_EXCEEDED'
-  | 'MAX_NET_EXPOSURE_EXCEEDED'
-  | 'MAX_LEVERAGE_EXCEEDED'
-  | 'INSUFFICIENT_CASH'
-  | 'ORDER_RATE_EXCEEDED';
-
-/** A denial code: one of core's, or a custom rule's own SCREAMING_SNAKE code. */
-export type DenialReason = BuiltInDenialReason | (string & {});
-
-/** Why the risk engine refused an order: a SCREAMING_SNAKE code and the numbers that failed. */
-export interface Denial {
-  readonly reason: DenialReason;
-  readonly message: string;
-}
+export type { Denial, DenialReason } from '../model/denial';
 
 /** The fields of a position book rules read (the engine passes its exact books; integer units). */
 export interface PositionView {

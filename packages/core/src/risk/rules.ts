@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { RxtradeError } from '../errors';
 import { fromUnits, pow10, toUnitsExact } from '../model/decimal';
+import type { DenialReason } from '../model/denial';
 import { type Instrument, priceToUnits } from '../model/instrument';
 import { buyCostMinorUnits, notionalMinorUnits } from '../model/money';
 import type { Order } from '../model/order';
 import { reservedCashUnits } from './cash';
 import {
-  type BuiltInDenialReason,
   type Denial,
   openSideUnits,
   type PositionView,
@@ -84,7 +84,7 @@ const EMPTY_POSITIONS: ReadonlyMap<string, PositionView> = new Map();
 const fmt = (n: number, digits = 12): string => n.toLocaleString('en-US', { maximumFractionDigits: digits });
 const pct = (fraction: number): string => `${fmt(fraction * 100, 4)} %`;
 
-function deny(reason: BuiltInDenialReason, detail: string, label: string): Denial {
+function deny(reason: DenialReason, detail: string, label: string): Denial {
   return { reason, message: `${reason}: ${detail} (${label})` };
 }
 

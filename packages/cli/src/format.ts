@@ -95,6 +95,15 @@ export function formatSummary(result: BacktestResult, title: string): string {
         .join(', ')}`,
     );
   }
+  const span = s.endTs - s.startTs;
+  if (span < 365.25 * 86_400_000) {
+    lines.push(
+      `  note: CAGR, volatility and Sharpe are annualised from ${span < 2 * 86_400_000 ? `${num(span / 3_600_000, 1)} hours` : `${count(Math.round(span / 86_400_000))} days`} of data; read them as indications`,
+    );
+  }
+  if (s.numberOfTrades > 0 && s.numberOfTrades < 30) {
+    lines.push(`  note: the trade statistics rest on ${count(s.numberOfTrades)} trades`);
+  }
   return `${title}\n${formatProblems(result)}${lines.join('\n')}\n`;
 }
 

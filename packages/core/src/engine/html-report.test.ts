@@ -43,6 +43,40 @@ function input(overrides: Partial<HtmlReportInput> = {}): HtmlReportInput {
 const text = (html: string): string => html.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ');
 
 describe('renderHtmlReport', () => {
+  it('a tearsheet: buy and hold of the one symbol, Calmar, monthly returns, a small-sample caveat', () => {
+    const html = renderHtmlReport(input());
+    const t = text(html);
+    // SPX 3000 → 3200: +6.67 % held; the strategy made +21 %.
+    expect(t).toContain('Buy and hold 6.67%');
+    expect(t).toContain('Buy and hold SPX');
+    expect(html).toContain('stroke-dasharray="5 3"');
+    expect(t).toMatch(/Calmar ratio [\d,.]+/);
+    expect(t).toContain('Small sample: CAGR, volatility and Sharpe are annualised from 3 days of data');
+    expect(t).not.toContain('Monthly returns'); // one month only
+    // Two years of month-end points: a row per year, the year compounded.
+    const ts = [Date.UTC(2020, 0, 31), Date.UTC(2020, 1, 29), Date.UTC(2021, 0, 31)];
+    const values = [110_000, 121_000, 108_900];
+    const long = renderHtmlReport(
+      input({
+        equity: { timestamps: ts, values },
+        statistics: computeStatistics({
+          timestamps: ts,
+          equity: values,
+          trades: [],
+          feesPaid: 0,
+          exposure: 0,
+        }),
+        prices: [],
+      }),
+    );
+    const lt = text(long);
+    expect(lt).toContain('Monthly returns');
+    expect(lt).toContain('2020 0.0% 10.0%');
+    expect(lt).toContain('2021 −10.0%');
+    expect(lt).not.toContain('Buy and hold');
+    expect(lt).not.toContain('Small sample');
+  });
+
   it('shows a failed strategy and refused orders above the figures, escaped', () => {
     const html = renderHtmlReport(
       input({

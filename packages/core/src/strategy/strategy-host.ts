@@ -332,6 +332,11 @@ export class StrategyHost {
     if (runner !== undefined && isOpen(order)) runner.open.set(order.clientOrderId, order);
   }
 
+  /** How many open orders a hosted strategy has, as the events delivered to the host say. */
+  openOrderCount(strategyId: string): number {
+    return this.#byId.get(strategyId)?.open.size ?? 0;
+  }
+
   /** Tells the host an account's latest state (when no `accounts` source was given). */
   setAccount(state: AccountState): void {
     this.#accountStates.set(state.accountId, state);
@@ -397,6 +402,8 @@ export class StrategyHost {
       ts: this.#clock.now(),
     }) as OrderRecord;
     runner.own.set(origin.clientOrderId, record);
+    // In flight: the strategy sees it among its open orders and may cancel it, as in one process.
+    runner.open.set(origin.clientOrderId, record);
     return snapshotOrder(record);
   }
 

@@ -18,6 +18,7 @@ const benches = [
   { name: 'rabbitmq', title: '@rxtrade/rabbitmq: publish and consume', conditions: true },
   { name: 'postgres', title: '@rxtrade/postgres: bar ingest and range reads', conditions: true },
   { name: 'services', title: 'Service fleet: POST /api/orders and bar → order latency', conditions: true },
+  { name: 'fleet', title: '@rxtrade/fleet: what the barrier costs, against runBacktest', conditions: true },
 ];
 const only = process.env['BENCH_ONLY']?.split(',');
 const sections: { title: string; body: string; ok: boolean }[] = [];

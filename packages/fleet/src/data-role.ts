@@ -1,10 +1,13 @@
 import { type BacktestData, type Bar, type MessageBus, RxtradeError } from '@rxtrade/core';
+import type { FleetJournal } from './journal';
 import { fleetEnvelope } from './messages';
 import { fleetTopics } from './topics';
 
 /** Options of {@link publishBars}. */
 export interface PublishBarsOptions {
   readonly bus: MessageBus;
+  /** Where frames are kept for replicas that join late or take a partition over. Default: none. */
+  readonly journal?: FleetJournal;
   /** Bars of one or several symbols, in time order (an array, an iterable, an async iterable or a CSV source). */
   readonly data: BacktestData;
   /** Bars per frame (one message). Default 500. */
@@ -54,6 +57,8 @@ export async function publishBars(options: PublishBarsOptions): Promise<Publishe
 
   const send = async (symbol: string, frame: Pending, last: boolean): Promise<void> => {
     const lastTs = (frame.bars[frame.bars.length - 1] as Bar).ts;
+    // Stored before it is published: whoever receives it can read every frame before it.
+    await options.journal?.putFrame({ symbol, seq: frame.seq, bars: frame.bars, last });
     const envelope = fleetEnvelope(
       'BarFrame',
       { symbol, seq: frame.seq, bars: frame.bars, last },

@@ -1,6 +1,8 @@
 export { type AckToSend, type BarrierMode, MatchBarrier, type ReadyBar, StrategyBarrier } from './barrier';
 export { type PublishBarsOptions, type PublishedBars, publishBars } from './data-role';
+export { FleetJournal } from './journal';
 export * from './messages';
+export { OrderRole, type OrderRoleOptions } from './order-role';
 export {
   type FleetPlan,
   type FleetStrategy,
@@ -8,4 +10,8 @@ export {
   type StrategyFactory,
   strategyClass,
 } from './plan';
+export { type FleetReportInput, fleetReport } from './report';
+export { RiskRole, type RiskRoleOptions } from './risk-role';
+export { type FleetRoleName, type FleetRunResult, type RunFleetOptions, runFleet } from './run-fleet';
+export { StrategyRole, type StrategyRoleOptions } from './strategy-role';
 export { fleetGroups, fleetTopics, isTopicWord } from './topics';

@@ -131,7 +131,10 @@ export class ResolvedPlan {
       accountId: strategy.accountId,
       params: strategy.params ?? {},
     });
-    if (built.id !== strategy.id || built.accountId !== strategy.accountId) {
+    if (
+      built.id !== strategy.id ||
+      (built.accountId !== undefined && built.accountId !== strategy.accountId)
+    ) {
       invalid(`strategy ${strategy.id}: its factory must pass id, symbols and accountId to the strategy`);
     }
     return built;

@@ -1,0 +1,545 @@
+import {
+  type BusEnvelope,
+  type BusSubscription,
+  type Clock,
+  type DeliveryContext,
+  type ExecutionClient,
+  type Logger,
+  type MessageBus,
+  noopLogger,
+  type OrderEvent,
+  OrderManager,
+  RxtradeError,
+  SimulatedVenue,
+  type SimulatedVenueOptions,
+} from '@rxtrade/core';
+import { z } from 'zod';
+import { MatchBarrier } from './barrier';
+import type { FleetJournal } from './journal';
+import {
+  type BarFrame,
+  type BarsAcknowledged,
+  type CancelOrder,
+  decodeFleetMessage,
+  fleetEnvelope,
+  type Mark,
+  type SubmitOrder,
+} from './messages';
+import { type FleetPlan, ResolvedPlan } from './plan';
+import { fleetGroups, fleetTopics } from './topics';
+
+/** Options of {@link OrderRole}. */
+export interface OrderRoleOptions {
+  readonly bus: MessageBus;
+  readonly plan: FleetPlan | ResolvedPlan;
+  /** Unique per replica: names the replica's own subscription to the bars. */
+  readonly replicaId: string;
+  /**
+   * The execution client of one account, on that account's clock. Default: a {@link SimulatedVenue}
+   * over the plan's instruments (paper trading; a bar-driven venue keeps a backtest's fills).
+   */
+  readonly execution?: (accountId: string, clock: Clock) => ExecutionClient;
+  /**
+   * Where each account's inputs are journaled and frames are read back, so an account that moves to
+   * this replica (its previous owner died or left) is rebuilt by replaying its journal. Default: none
+   * (state in memory only).
+   */
+  readonly journal?: FleetJournal;
+  /** Options of the default simulated venue. */
+  readonly venue?: Omit<SimulatedVenueOptions, 'instruments' | 'clock'>;
+  readonly logger?: Logger;
+}
+
+type Inbound =
+  | { readonly kind: 'submit'; readonly command: SubmitOrder }
+  | { readonly kind: 'cancel'; readonly command: CancelOrder }
+  | { readonly kind: 'ack'; readonly ack: BarsAcknowledged };
+
+interface Outgoing {
+  readonly topic: string;
+  readonly key: string;
+  readonly envelope: BusEnvelope;
+}
+
+/**
+ * The order role: core's {@link OrderManager} and an {@link ExecutionClient} per account, fed the
+ * commands risk approved (`orders.submit.<accountId>`, partitioned by account) and, for a bar-driven
+ * venue, the bars of the account's symbols. It keeps the barrier (see `barrier.ts`): a bar is matched
+ * for an account once every strategy feeding it acknowledged the bar before, and a command placed on
+ * bar t is applied once bar t was matched. What the venue did goes to risk (`risk.reports.<accountId>`)
+ * before it goes back to the strategy that placed the order (`orders.events.<strategyId>`), fills
+ * also to `fills.<accountId>`.
+ */
+export class OrderRole {
+  readonly #bus: MessageBus;
+  readonly #plan: ResolvedPlan;
+  readonly #replicaId: string;
+  readonly #execution: (accountId: string, clock: Clock) => ExecutionClient;
+  readonly #logger: Logger;
+  readonly #desks = new Map<string, Promise<AccountDesk>>();
+  readonly #journal: FleetJournal | undefined;
+  /** Every frame received per symbol, index = frame seq (a desk created later starts from them). */
+  readonly #frames = new Map<string, BarFrame[]>();
+  readonly #subscriptions: BusSubscription[] = [];
+  #state: 'new' | 'running' | 'stopped' = 'new';
+
+  constructor(options: OrderRoleOptions) {
+    this.#bus = options.bus;
+    this.#plan = options.plan instanceof ResolvedPlan ? options.plan : new ResolvedPlan(options.plan);
+    this.#replicaId = options.replicaId;
+    this.#logger = options.logger ?? noopLogger;
+    this.#journal = options.journal;
+    const instruments = [...this.#plan.instruments.values()];
+    this.#execution =
+      options.execution ??
+      ((_accountId, clock) => new SimulatedVenue({ ...options.venue, instruments, clock }));
+  }
+
+  /** Subscribes to bars and commands. Idempotent. */
+  async start(): Promise<void> {
+    if (this.#state !== 'new') return;
+    this.#state = 'running';
+    this.#subscriptions.push(
+      await this.#bus.subscribe('bars.*', (message) => this.#onFrame(message), {
+        group: fleetGroups.orderBars(this.#replicaId),
+      }),
+      await this.#bus.subscribe(
+        fleetTopics.orderInbox,
+        (message, context) => this.#onCommand(message, context),
+        {
+          group: fleetGroups.order,
+        },
+      ),
+    );
+  }
+
+  /** Stops consuming (messages in flight finish first) and disconnects every account's client. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.#state === 'stopped') return;
+    this.#state = 'stopped';
+    await Promise.all(this.#subscriptions.splice(0).map((s) => s.unsubscribe()));
+    const desks = await Promise.allSettled(this.#desks.values());
+    await Promise.all(desks.map((d) => (d.status === 'fulfilled' ? d.value.close() : undefined)));
+  }
+
+  async #onFrame(message: BusEnvelope): Promise<void> {
+    const { payload: frame } = decodeFleetMessage(message, ['BarFrame']);
+    let frames = this.#frames.get(frame.symbol);
+    if (frames === undefined) {
+      frames = [];
+      this.#frames.set(frame.symbol, frames);
+    }
+    if (frame.seq < frames.length) return; // redelivered
+    if (frame.seq > frames.length) {
+      // Joined late, or the bus lost nothing but this replica started after the first frames.
+      if (this.#journal === undefined) {
+        throw new RxtradeError({
+          code: 'INVALID_MESSAGE',
+          message: `bar frame ${frame.seq} of ${frame.symbol} arrived before frame ${frames.length}`,
+        });
+      }
+      frames.push(...(await this.#journal.frames(frame.symbol, frames.length, frame.seq - 1)));
+    }
+    frames.push(frame);
+    const desks = await Promise.all(this.#desks.values());
+    await Promise.all(
+      desks.filter((desk) => desk.trades(frame.symbol)).map((desk) => desk.catchUp(this.#frames)),
+    );
+  }
+
+  async #onCommand(message: BusEnvelope, context: DeliveryContext): Promise<void> {
+    const decoded = decodeFleetMessage(message, ['SubmitOrder', 'CancelOrder', 'BarsAcknowledged']);
+    const accountId = decoded.payload.accountId as string;
+    // Ids are namespaced by account: a message on another account's topic is refused, not applied.
+    if (context.topic !== fleetTopics.orderSubmit(accountId)) {
+      throw new RxtradeError({
+        code: 'INVALID_MESSAGE',
+        message: `${decoded.type} for account ${accountId} arrived on ${context.topic}`,
+      });
+    }
+    const desk = await this.#desk(accountId);
+    const inbound: Inbound =
+      decoded.type === 'SubmitOrder'
+        ? { kind: 'submit', command: decoded.payload }
+        : decoded.type === 'CancelOrder'
+          ? { kind: 'cancel', command: decoded.payload }
+          : { kind: 'ack', ack: decoded.payload as BarsAcknowledged };
+    await desk.receive(inbound, message);
+  }
+
+  /** The account's desk, created (and rebuilt from its journal) on its first message here. */
+  #desk(accountId: string): Promise<AccountDesk> {
+    let desk = this.#desks.get(accountId);
+    if (desk === undefined) {
+      desk = this.#createDesk(accountId);
+      this.#desks.set(accountId, desk);
+      desk.catch(() => this.#desks.delete(accountId));
+    }
+    return desk;
+  }
+
+  async #createDesk(accountId: string): Promise<AccountDesk> {
+    if (!this.#plan.accounts.has(accountId)) {
+      throw new RxtradeError({ code: 'INVALID_MESSAGE', message: `unknown account ${accountId}` });
+    }
+    this.#logger.info({ accountId }, 'account taken');
+    const clock = new DeskClock();
+    const desk = new AccountDesk({
+      accountId,
+      plan: this.#plan,
+      clock,
+      execution: this.#execution(accountId, clock),
+      bus: this.#bus,
+      journal: this.#journal,
+      logger: this.#logger.child({ accountId }),
+    });
+    await desk.connect();
+    if (this.#journal !== undefined) {
+      const batches = await this.#journal.read(`order:${accountId}`, DeskEntrySchema);
+      if (batches.length > 0) {
+        this.#logger.info({ accountId, batches: batches.length }, 'rebuilding the account from its journal');
+        await desk.replay(batches, (symbol, seq) => this.#frame(symbol, seq));
+      }
+    }
+    await desk.catchUp(this.#frames);
+    return desk;
+  }
+
+  async #frame(symbol: string, seq: number): Promise<BarFrame> {
+    const known = this.#frames.get(symbol)?.[seq];
+    if (known !== undefined) return known;
+    const [loaded] = await (this.#journal as FleetJournal).frames(symbol, seq, seq);
+    return loaded as BarFrame;
+  }
+}
+
+/**
+ * An account desk's time: the time of what it is applying now. Unlike a ManualClock it may go back:
+ * an account's symbols are matched each at its own pace (a strategy with nothing working runs ahead),
+ * and a fill must carry its own bar's time, as in a backtest.
+ */
+class DeskClock implements Clock {
+  #now = 0;
+  now(): number {
+    return this.#now;
+  }
+  set(ts: number): void {
+    this.#now = ts;
+  }
+}
+
+/** One input of an account desk, as journaled: a frame it was given, or a message it received. */
+const DeskEntrySchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('frame'), symbol: z.string(), seq: z.number().int().nonnegative() }),
+  z.object({ kind: z.literal('in'), message: z.unknown() }),
+]);
+type DeskEntry = z.output<typeof DeskEntrySchema>;
+
+/** One account at the order role: its order manager and client, barriers, and what goes out next. */
+class AccountDesk {
+  readonly accountId: string;
+  readonly #plan: ResolvedPlan;
+  readonly #clock: DeskClock;
+  readonly #orders: OrderManager;
+  readonly #bus: MessageBus;
+  readonly #logger: Logger;
+  readonly #barriers = new Map<string, MatchBarrier>();
+  readonly #queues = new Map<string, Inbound[]>();
+  /** Events per strategy not yet delivered to it. */
+  readonly #outbox = new Map<string, OrderEvent[]>();
+  #reportEvents: OrderEvent[] = [];
+  readonly #marks = new Map<string, Mark>();
+  #marksChanged = false;
+  #outgoing: Outgoing[] = [];
+  #publishing: Promise<void> = Promise.resolve();
+  #seq = 0;
+  #finished = false;
+  readonly #journal: FleetJournal | undefined;
+  /** Inputs since the last journal append. */
+  #entries: DeskEntry[] = [];
+  #replaying = false;
+  /** Frames given to the barriers, per symbol. */
+  readonly #seen = new Map<string, number>();
+
+  constructor(options: {
+    accountId: string;
+    plan: ResolvedPlan;
+    clock: DeskClock;
+    execution: ExecutionClient;
+    bus: MessageBus;
+    journal: FleetJournal | undefined;
+    logger: Logger;
+  }) {
+    this.accountId = options.accountId;
+    this.#journal = options.journal;
+    this.#plan = options.plan;
+    this.#clock = options.clock;
+    this.#bus = options.bus;
+    this.#logger = options.logger;
+    this.#orders = new OrderManager({
+      execution: options.execution,
+      clock: options.clock,
+      logger: options.logger,
+      // Terminal orders are kept for lookup so a redelivered submit is recognised, not sent twice.
+      onEvent: (event) => this.#onEvent(event),
+    });
+    for (const symbol of this.#plan.symbolsOf(this.accountId)) {
+      this.#barriers.set(
+        symbol,
+        new MatchBarrier(this.#plan.feeders(this.accountId, symbol), this.#plan.mode),
+      );
+    }
+  }
+
+  async connect(): Promise<void> {
+    await this.#orders.connect();
+  }
+
+  async close(): Promise<void> {
+    await this.#publishing;
+    await this.#orders.disconnect();
+  }
+
+  trades(symbol: string): boolean {
+    return this.#barriers.has(symbol);
+  }
+
+  /** Gives the barriers every frame of the desk's symbols they have not had yet. */
+  catchUp(frames: ReadonlyMap<string, readonly BarFrame[]>): Promise<void> {
+    for (const symbol of this.#barriers.keys()) {
+      const list = frames.get(symbol) ?? [];
+      for (let seq = this.#seen.get(symbol) ?? 0; seq < list.length; seq++)
+        this.#addFrame(list[seq] as BarFrame);
+    }
+    return this.#pump();
+  }
+
+  receive(inbound: Inbound, message: BusEnvelope): Promise<void> {
+    if (!this.#replaying) this.#entries.push({ kind: 'in', message });
+    this.#enqueue(inbound);
+    return this.#pump();
+  }
+
+  /**
+   * Rebuilds the desk by applying its journaled inputs again, in order. Only the last batch's outputs
+   * are sent (again): every earlier batch was sent before the next one was journaled.
+   */
+  async replay(
+    batches: readonly (readonly DeskEntry[])[],
+    frameOf: (symbol: string, seq: number) => Promise<BarFrame>,
+  ): Promise<void> {
+    this.#replaying = true;
+    try {
+      for (const batch of batches) {
+        this.#outgoing = [];
+        for (const entry of batch) {
+          if (entry.kind === 'frame') this.#addFrame(await frameOf(entry.symbol, entry.seq));
+          else {
+            const decoded = decodeFleetMessage(entry.message, [
+              'SubmitOrder',
+              'CancelOrder',
+              'BarsAcknowledged',
+            ]);
+            this.#enqueue(
+              decoded.type === 'SubmitOrder'
+                ? { kind: 'submit', command: decoded.payload }
+                : decoded.type === 'CancelOrder'
+                  ? { kind: 'cancel', command: decoded.payload }
+                  : { kind: 'ack', ack: decoded.payload as BarsAcknowledged },
+            );
+          }
+          await this.#pump();
+        }
+      }
+    } finally {
+      this.#replaying = false;
+    }
+    const resend = this.#outgoing;
+    this.#outgoing = [];
+    this.#publishing = this.#publishing.then(async () => {
+      for (const out of resend) await this.#bus.publish(out.topic, out.envelope, { key: out.key });
+    });
+    await this.#publishing;
+  }
+
+  #addFrame(frame: BarFrame): void {
+    const barrier = this.#barriers.get(frame.symbol);
+    if (barrier === undefined || frame.seq !== (this.#seen.get(frame.symbol) ?? 0)) return;
+    this.#seen.set(frame.symbol, frame.seq + 1);
+    barrier.addBars(frame.bars, frame.last);
+    if (!this.#replaying) this.#entries.push({ kind: 'frame', symbol: frame.symbol, seq: frame.seq });
+  }
+
+  #enqueue(inbound: Inbound): void {
+    const strategyId = inbound.kind === 'ack' ? inbound.ack.strategyId : inbound.command.strategyId;
+    let queue = this.#queues.get(strategyId);
+    if (queue === undefined) {
+      queue = [];
+      this.#queues.set(strategyId, queue);
+    }
+    queue.push(inbound);
+  }
+
+  /** Applies whatever can be applied now, in protocol order, then publishes what that produced. */
+  #pump(): Promise<void> {
+    for (let progress = true; progress; ) {
+      progress = this.#drainQueues();
+      const ready = this.#nextReady();
+      if (ready !== undefined) {
+        this.#match(ready.symbol);
+        progress = true;
+      }
+    }
+    this.#finishIfDone();
+    // A replay rebuilds state; its outputs are kept for `replay` to decide what to send again.
+    if (this.#replaying) return Promise.resolve();
+    const batch = this.#outgoing;
+    const entries = this.#entries;
+    this.#outgoing = [];
+    this.#entries = [];
+    // State before publish: the inputs are journaled, then what they caused is sent (in order across
+    // calls: one chain per account), and only then does the bus hear they were handled.
+    this.#publishing = this.#publishing.then(async () => {
+      await this.#journal?.append(`order:${this.accountId}`, entries);
+      for (const out of batch) await this.#bus.publish(out.topic, out.envelope, { key: out.key });
+    });
+    return this.#publishing;
+  }
+
+  /** Each strategy's commands and acknowledgements in its own order; a command waits for its bar. */
+  #drainQueues(): boolean {
+    let progress = false;
+    for (const [strategyId, queue] of this.#queues) {
+      while (queue.length > 0) {
+        const head = queue[0] as Inbound;
+        if (head.kind === 'ack') {
+          this.#barriers.get(head.ack.symbol)?.acknowledge(head.ack);
+        } else {
+          const mark = head.command.mark;
+          const barrier = mark && this.#barriers.get(mark.symbol);
+          if (mark && barrier && barrier.matchedThrough < mark.ts) {
+            // Placed on a bar not matched yet: the strategy has run every bar before it.
+            barrier.assumeThrough(strategyId, mark.ts - 1);
+            break;
+          }
+          this.#apply(head);
+        }
+        queue.shift();
+        progress = true;
+      }
+    }
+    return progress;
+  }
+
+  #apply(inbound: Inbound): void {
+    if (inbound.kind === 'submit') {
+      const command = inbound.command;
+      if (this.#orders.has(command.clientOrderId)) return; // redelivered
+      this.#clock.set(command.tsInit);
+      const instrument = this.#plan.instrument(command.request.instrumentId);
+      const order = this.#orders.create(
+        command.request,
+        {
+          clientOrderId: command.clientOrderId,
+          strategyId: command.strategyId,
+          accountId: command.accountId,
+        },
+        instrument.quantityPrecision,
+      );
+      this.#orders.send(order);
+    } else if (inbound.kind === 'cancel') {
+      this.#clock.set(inbound.command.ts);
+      if (!this.#orders.cancel(inbound.command.clientOrderId)) {
+        this.#logger.debug(
+          { clientOrderId: inbound.command.clientOrderId },
+          'cancel of an order not open ignored',
+        );
+      }
+    }
+  }
+
+  /** The symbol whose next bar may be matched now, earliest bar first. */
+  #nextReady(): { symbol: string } | undefined {
+    let best: { symbol: string; ts: number } | undefined;
+    for (const [symbol, barrier] of this.#barriers) {
+      const bar = barrier.peek();
+      if (bar !== undefined && (best === undefined || bar.ts < best.ts)) best = { symbol, ts: bar.ts };
+    }
+    return best;
+  }
+
+  #match(symbol: string): void {
+    const ready = (this.#barriers.get(symbol) as MatchBarrier).next();
+    if (ready === undefined) return;
+    const bar = ready.bar;
+    this.#clock.set(bar.ts);
+    this.#orders.processBar(bar);
+    this.#marks.set(symbol, { symbol, ts: bar.ts, price: bar.close });
+    this.#marksChanged = true;
+    for (const strategyId of ready.notify)
+      this.#deliver(strategyId, { symbol, ts: bar.ts, price: bar.close });
+  }
+
+  #onEvent(event: OrderEvent): void {
+    let box = this.#outbox.get(event.strategyId);
+    if (box === undefined) {
+      box = [];
+      this.#outbox.set(event.strategyId, box);
+    }
+    box.push(event);
+    this.#reportEvents.push(event);
+    if (event.type === 'OrderFilled') {
+      this.#outgoing.push({
+        topic: fleetTopics.fills(this.accountId),
+        key: this.accountId,
+        envelope: fleetEnvelope('OrderFilled', event, {
+          id: `${this.accountId}:fill:${event.tradeId}`,
+          ts: event.tsEvent,
+        }),
+      });
+    }
+  }
+
+  /** Risk hears what happened before the strategy does, so the strategy's reaction is checked against it. */
+  #report(final: boolean): void {
+    if (this.#reportEvents.length === 0 && !this.#marksChanged && !final) return;
+    const id = `${this.accountId}:report:${++this.#seq}`;
+    this.#outgoing.push({
+      topic: fleetTopics.riskReports(this.accountId),
+      key: this.accountId,
+      envelope: fleetEnvelope(
+        'OrderEventsReported',
+        { accountId: this.accountId, events: this.#reportEvents, marks: [...this.#marks.values()], final },
+        { id, ts: this.#clock.now() },
+      ),
+    });
+    this.#reportEvents = [];
+    this.#marksChanged = false;
+  }
+
+  #deliver(strategyId: string, matched: Mark | undefined): void {
+    const events = this.#outbox.get(strategyId) ?? [];
+    if (events.length === 0 && matched === undefined) return;
+    this.#outbox.delete(strategyId);
+    this.#report(false);
+    const id = `${this.accountId}:${strategyId}:events:${++this.#seq}`;
+    this.#outgoing.push({
+      topic: fleetTopics.orderEvents(strategyId),
+      key: strategyId,
+      envelope: fleetEnvelope(
+        'OrderEventsDelivered',
+        { strategyId, events, ...(matched ? { matched } : {}) },
+        { id, ts: this.#clock.now() },
+      ),
+    });
+  }
+
+  #finishIfDone(): void {
+    if (this.#finished) return;
+    for (const barrier of this.#barriers.values()) if (!barrier.finished) return;
+    for (const queue of this.#queues.values()) if (queue.length > 0) return;
+    this.#finished = true;
+    for (const strategyId of [...this.#outbox.keys()]) this.#deliver(strategyId, undefined);
+    this.#report(true);
+  }
+}

@@ -1,0 +1,175 @@
+import {
+  type Bar,
+  type BaseStrategy,
+  createMemoryStateStore,
+  type Fill,
+  runBacktest,
+  type StrategyOptions,
+} from '@rxtrade/core';
+import { loadSp500Bars, SP500_INSTRUMENT } from '@rxtrade/datasets';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BreakoutAtr } from '../../../examples/breakout-atr/src/strategy';
+import { RsiMeanReversion } from '../../../examples/rsi-mean-reversion/src/strategy';
+import { SmaCrossover } from '../../../examples/sma-crossover/src/strategy';
+import { type FleetPlan, ResolvedPlan, strategyClass } from './plan';
+import { fleetReport } from './report';
+import { runFleet } from './run-fleet';
+
+const instrument = { ...SP500_INSTRUMENT, takerFee: 0.001, makerFee: 0.001 };
+type Class = new (options: StrategyOptions<Record<string, unknown>>) => BaseStrategy<object>;
+
+/** What parity compares: when, which side, at what price, how much, and the fee. */
+const trade = (f: Fill) => ({
+  ts: f.tsEvent,
+  side: f.side,
+  px: f.lastPx,
+  qty: f.lastQty,
+  fee: f.fee,
+  account: f.accountId,
+});
+
+let bars: Bar[];
+beforeAll(async () => {
+  bars = await loadSp500Bars();
+});
+
+const examples: [string, Class, string][] = [
+  ['SMA crossover (market orders)', SmaCrossover as Class, 'SmaCrossover'],
+  ['RSI mean reversion (DAY limit entries)', RsiMeanReversion as Class, 'RsiMeanReversion'],
+  ['ATR breakout (trailing stop orders, canceled and replaced)', BreakoutAtr as Class, 'BreakoutAtr'],
+];
+
+describe('the fleet on the in-memory bus gives a backtest’s fills and final equity', () => {
+  it.each(examples)('%s', async (_name, Strategy, id) => {
+    const backtest = await runBacktest({
+      strategies: new Strategy({ id, symbols: [instrument.id], accountId: 'main' }),
+      data: bars,
+      instruments: [instrument],
+      accounts: [{ id: 'main', initialCash: 100_000 }],
+    });
+    const plan: FleetPlan = {
+      instruments: [instrument],
+      accounts: [{ id: 'main', initialCash: 100_000 }],
+      strategies: [{ id, symbol: instrument.id, accountId: 'main', create: strategyClass(Strategy) }],
+    };
+    // With a store: every frame and each partition's inputs journaled, and removed at the end.
+    const store = createMemoryStateStore();
+    const fleet = await runFleet({ plan, data: bars, frameSize: 250, store });
+    expect(await store.list('fleet:')).toEqual([]);
+    expect(backtest.fills.length).toBeGreaterThan(10);
+    expect(fleet.strategyEvents).toEqual([]);
+    expect(fleet.fills.map(trade)).toEqual(backtest.fills.map(trade));
+    expect(fleet.accounts).toEqual(backtest.accounts);
+    // The run as a backtest's report: the same closed trades, positions and statistics.
+    const report = await fleetReport({
+      data: bars,
+      run: fleet,
+      instruments: new ResolvedPlan(plan).instruments,
+      accounts: plan.accounts,
+    });
+    expect(report.accounts).toEqual(fleet.accounts);
+    expect(report.closedTrades).toEqual(backtest.closedTrades);
+    expect(report.positions).toEqual(backtest.positions);
+    expect(report.statistics).toEqual(backtest.statistics);
+  });
+
+  it('one account trading two symbols with two strategies', async () => {
+    const second = { ...instrument, id: 'HALF' };
+    const data = bars.flatMap((b) => [
+      b,
+      { ...b, symbol: 'HALF', open: b.open / 2, high: b.high / 2, low: b.low / 2, close: b.close / 2 },
+    ]);
+    const accounts = [{ id: 'main', initialCash: 100_000 }];
+    const backtest = await runBacktest({
+      strategies: [
+        new SmaCrossover({ id: 'sma', symbols: [instrument.id], accountId: 'main' }),
+        new BreakoutAtr({ id: 'atr', symbols: ['HALF'], accountId: 'main' }),
+      ],
+      data,
+      instruments: [instrument, second],
+      accounts,
+    });
+    const fleet = await runFleet({
+      plan: {
+        instruments: [instrument, second],
+        accounts,
+        strategies: [
+          {
+            id: 'sma',
+            symbol: instrument.id,
+            accountId: 'main',
+            create: strategyClass(SmaCrossover as Class),
+          },
+          { id: 'atr', symbol: 'HALF', accountId: 'main', create: strategyClass(BreakoutAtr as Class) },
+        ],
+      },
+      data,
+      replicas: { strategy: 2 },
+    });
+    const bySymbol = (fills: readonly Fill[], symbol: string) =>
+      fills.filter((f) => f.instrumentId === symbol).map(trade);
+    for (const symbol of [instrument.id, 'HALF'])
+      expect(bySymbol(fleet.fills, symbol)).toEqual(bySymbol(backtest.fills, symbol));
+    expect(fleet.accounts).toEqual(backtest.accounts);
+  });
+
+  it('needs its barrier: live-style, the ATR breakout’s stops are placed and matched late', async () => {
+    const run = (mode: 'barrier' | 'live') =>
+      runFleet({
+        plan: {
+          instruments: [instrument],
+          accounts: [{ id: 'main', initialCash: 100_000 }],
+          strategies: [
+            {
+              id: 'atr',
+              symbol: instrument.id,
+              accountId: 'main',
+              create: strategyClass(BreakoutAtr as Class),
+            },
+          ],
+          mode,
+        },
+        data: bars,
+        frameSize: 250,
+      });
+    const [barrier, live] = [await run('barrier'), await run('live')];
+    expect(live.fills.map(trade)).not.toEqual(barrier.fills.map(trade));
+  });
+
+  it('several accounts and strategies on one symbol, over 3 strategy, 2 risk and 2 order replicas', async () => {
+    const accounts = [
+      { id: 'a', initialCash: 100_000 },
+      { id: 'b', initialCash: 50_000 },
+    ];
+    const make = () => [
+      new SmaCrossover({ id: 'sma-a', symbols: [instrument.id], accountId: 'a' }),
+      new RsiMeanReversion({ id: 'rsi-a', symbols: [instrument.id], accountId: 'a' }),
+      new BreakoutAtr({ id: 'atr-b', symbols: [instrument.id], accountId: 'b' }),
+    ];
+    const backtest = await runBacktest({
+      strategies: make(),
+      data: bars,
+      instruments: [instrument],
+      accounts,
+    });
+    const built = make();
+    const fleet = await runFleet({
+      plan: {
+        instruments: [instrument],
+        accounts,
+        strategies: built.map((s) => ({
+          id: s.id,
+          symbol: instrument.id,
+          accountId: s.accountId as string,
+          create: strategyClass(s.constructor as Class),
+        })),
+      },
+      data: bars,
+      replicas: { strategy: 3, risk: 2, order: 2 },
+    });
+    const byAccount = (fills: readonly Fill[], account: string) =>
+      fills.filter((f) => f.accountId === account).map(trade);
+    for (const { id } of accounts) expect(byAccount(fleet.fills, id)).toEqual(byAccount(backtest.fills, id));
+    expect(fleet.accounts).toEqual(backtest.accounts);
+  });
+});

@@ -1,0 +1,434 @@
+import {
+  type Bar,
+  type BusEnvelope,
+  type BusSubscription,
+  type Logger,
+  ManualClock,
+  type MessageBus,
+  noopLogger,
+  type OrderCommandSink,
+  RxtradeError,
+  type StrategyEvent,
+  StrategyHost,
+} from '@rxtrade/core';
+import { z } from 'zod';
+import { type AckToSend, StrategyBarrier } from './barrier';
+import type { FleetJournal } from './journal';
+import { type BarFrame, BEFORE_FIRST_BAR, decodeFleetMessage, fleetEnvelope, type Mark } from './messages';
+import { type FleetPlan, type FleetStrategy, ResolvedPlan } from './plan';
+import { fleetGroups, fleetTopics } from './topics';
+
+/** Options of {@link StrategyRole}. */
+export interface StrategyRoleOptions {
+  readonly bus: MessageBus;
+  readonly plan: FleetPlan | ResolvedPlan;
+  /** Strategies started, stopped and failed (a failed strategy is stopped and its orders canceled). */
+  readonly onStrategyEvent?: (event: StrategyEvent) => void;
+  /**
+   * Where each strategy's inputs are journaled and frames are read back, so a symbol that moves to
+   * this replica is rebuilt by replaying its strategies' journals. Default: none (memory only).
+   */
+  readonly journal?: FleetJournal;
+  readonly logger?: Logger;
+}
+
+/**
+ * The strategy role: the user's `BaseStrategy` classes in core's {@link StrategyHost}, partitioned by
+ * symbol (`bars.<symbol>`, consumer group `fleet-strategy`: N replicas share the symbols). A replica
+ * starts a symbol's strategies when the symbol's first frame reaches it. Their orders and cancels go to
+ * risk (`risk.requests.<accountId>`); what happens to the orders comes back on `orders.events.<strategyId>`
+ * and is delivered through the host, which keeps each strategy's open orders and virtual position.
+ * The barrier (see `barrier.ts`) keeps a backtest's order of events.
+ */
+export class StrategyRole {
+  readonly #bus: MessageBus;
+  readonly #plan: ResolvedPlan;
+  readonly #logger: Logger;
+  readonly #onStrategyEvent: ((event: StrategyEvent) => void) | undefined;
+  readonly #journal: FleetJournal | undefined;
+  readonly #symbols = new Map<string, SymbolSeat>();
+  readonly #subscriptions: BusSubscription[] = [];
+  #state: 'new' | 'running' | 'stopped' = 'new';
+
+  constructor(options: StrategyRoleOptions) {
+    this.#bus = options.bus;
+    this.#plan = options.plan instanceof ResolvedPlan ? options.plan : new ResolvedPlan(options.plan);
+    this.#logger = options.logger ?? noopLogger;
+    this.#onStrategyEvent = options.onStrategyEvent;
+    this.#journal = options.journal;
+  }
+
+  async start(): Promise<void> {
+    if (this.#state !== 'new') return;
+    this.#state = 'running';
+    this.#subscriptions.push(
+      await this.#bus.subscribe('bars.*', (message) => this.#onFrame(message), {
+        group: fleetGroups.strategy,
+      }),
+    );
+  }
+
+  /** Stops consuming, then stops every hosted strategy (`onStop`). Idempotent. */
+  async stop(): Promise<void> {
+    if (this.#state === 'stopped') return;
+    this.#state = 'stopped';
+    await Promise.all(this.#subscriptions.splice(0).map((s) => s.unsubscribe()));
+    await Promise.all([...this.#symbols.values()].map((seat) => seat.stop()));
+  }
+
+  /** Bars run by this replica's strategies, and how many waited for the order role's result (the barrier's cost). */
+  stats(): { readonly bars: number; readonly waited: number } {
+    let bars = 0;
+    let waited = 0;
+    for (const seat of this.#symbols.values()) {
+      for (const s of seat.strategies) {
+        bars += s.stats.bars;
+        waited += s.stats.waited;
+      }
+    }
+    return { bars, waited };
+  }
+
+  async #onFrame(message: BusEnvelope): Promise<void> {
+    const { payload: frame } = decodeFleetMessage(message, ['BarFrame']);
+    let seat = this.#symbols.get(frame.symbol);
+    if (seat === undefined) {
+      const strategies = this.#plan.strategies.filter((s) => s.symbol === frame.symbol);
+      seat = new SymbolSeat(
+        strategies.map(
+          (spec) =>
+            new HostedStrategy({
+              spec,
+              plan: this.#plan,
+              bus: this.#bus,
+              logger: this.#logger,
+              onStrategyEvent: this.#onStrategyEvent,
+              journal: this.#journal,
+            }),
+        ),
+        this.#journal,
+      );
+      this.#symbols.set(frame.symbol, seat);
+      this.#logger.info({ symbol: frame.symbol, strategies: strategies.length }, 'symbol taken');
+    }
+    await seat.onFrame(frame);
+  }
+}
+
+/** The strategies of one symbol at this replica, and the next frame expected. */
+class SymbolSeat {
+  readonly strategies: readonly HostedStrategy[];
+  readonly #journal: FleetJournal | undefined;
+  #nextSeq = 0;
+  #started: Promise<void> | undefined;
+
+  constructor(strategies: readonly HostedStrategy[], journal: FleetJournal | undefined) {
+    this.strategies = strategies;
+    this.#journal = journal;
+  }
+
+  async onFrame(frame: BarFrame): Promise<void> {
+    this.#started ??= this.#start(frame.symbol).catch((error: unknown) => {
+      this.#started = undefined; // the redelivered frame tries again
+      throw error;
+    });
+    await this.#started;
+    if (frame.seq < this.#nextSeq) return; // redelivered
+    if (frame.seq > this.#nextSeq) {
+      if (this.#journal === undefined) {
+        throw new RxtradeError({
+          code: 'INVALID_MESSAGE',
+          message: `bar frame ${frame.seq} of ${frame.symbol} arrived before frame ${this.#nextSeq}`,
+        });
+      }
+      // Frames this replica never received (it took the symbol over): run them from the store first.
+      for (const missed of await this.#journal.frames(frame.symbol, this.#nextSeq, frame.seq - 1))
+        await this.#run(missed);
+    }
+    await this.#run(frame);
+  }
+
+  /** Starts (or rebuilds) every strategy of the symbol; the next frame is the first one some has not run. */
+  async #start(symbol: string): Promise<void> {
+    const journal = this.#journal;
+    const frameOf = async (seq: number): Promise<BarFrame> =>
+      (await (journal as FleetJournal).frames(symbol, seq, seq))[0] as BarFrame;
+    const done = await Promise.all(this.strategies.map((s) => s.start(frameOf)));
+    this.#nextSeq = done.length === 0 ? 0 : Math.min(...done);
+  }
+
+  async #run(frame: BarFrame): Promise<void> {
+    this.#nextSeq = frame.seq + 1;
+    // Each strategy runs the frame on its own: one waiting for its results does not hold the others.
+    await Promise.all(this.strategies.map((s) => s.runFrame(frame)));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.strategies.map((s) => s.stop()));
+  }
+}
+
+/** One strategy instance: its host, clock, barrier, and the commands it has yet to send. */
+class HostedStrategy {
+  readonly #spec: FleetStrategy;
+  readonly #bus: MessageBus;
+  readonly #logger: Logger;
+  readonly #clock = new ManualClock(0);
+  readonly #host: StrategyHost;
+  readonly #barrier: StrategyBarrier;
+  #outbox: { topic: string; key: string; envelope: BusEnvelope }[] = [];
+  #publishing: Promise<void> = Promise.resolve();
+  #commanded = false;
+  #mark: Mark | undefined;
+  #seq = 0;
+  /** Bars run, and how many of them waited for the order role's result first. */
+  readonly stats = { bars: 0, waited: 0 };
+  #wake: (() => void) | undefined;
+  /** Ids of deliveries handled (bounded, oldest forgotten first). */
+  readonly #delivered = new Set<string>();
+  readonly #journal: FleetJournal | undefined;
+  /** Inputs since the last journal append. */
+  #entries: StrategyEntry[] = [];
+  #replaying = false;
+  /** The last bar run: frame seq and index in it. */
+  #ran = { seq: -1, i: -1 };
+  #subscription: BusSubscription | undefined;
+
+  constructor(options: {
+    spec: FleetStrategy;
+    plan: ResolvedPlan;
+    bus: MessageBus;
+    logger: Logger;
+    onStrategyEvent: ((event: StrategyEvent) => void) | undefined;
+    journal: FleetJournal | undefined;
+  }) {
+    const { spec, plan, bus, logger, onStrategyEvent } = options;
+    this.#journal = options.journal;
+    this.#spec = spec;
+    this.#bus = bus;
+    this.#logger = logger.child({ strategyId: spec.id });
+    this.#barrier = new StrategyBarrier(plan.mode);
+    const sink: OrderCommandSink = {
+      submit: (request, origin) => {
+        this.#command(
+          origin.accountId,
+          fleetEnvelope(
+            'SubmitOrder',
+            {
+              accountId: origin.accountId,
+              strategyId: origin.strategyId,
+              clientOrderId: origin.clientOrderId,
+              request,
+              tsInit: this.#clock.now(),
+              ...(this.#mark ? { mark: this.#mark } : {}),
+            },
+            { id: `${origin.accountId}:submit:${origin.clientOrderId}`, ts: this.#clock.now() },
+          ),
+        );
+        return undefined;
+      },
+      cancel: (clientOrderId, strategyId) => {
+        this.#command(
+          spec.accountId,
+          fleetEnvelope(
+            'CancelOrder',
+            {
+              accountId: spec.accountId,
+              strategyId,
+              clientOrderId,
+              ts: this.#clock.now(),
+              ...(this.#mark ? { mark: this.#mark } : {}),
+            },
+            { id: `${spec.accountId}:cancel:${clientOrderId}:${++this.#seq}`, ts: this.#clock.now() },
+          ),
+        );
+        return true;
+      },
+    };
+    this.#host = new StrategyHost({
+      instruments: plan.instruments.values(),
+      sink,
+      clock: this.#clock,
+      logger: this.#logger,
+      defaultAccountId: spec.accountId,
+      ...(onStrategyEvent ? { onStrategyEvent } : {}),
+    });
+    this.#host.add(plan.build(spec));
+  }
+
+  /**
+   * Runs `onStart`, rebuilds the strategy from its journal if it has one (replaying its bars and
+   * deliveries, sending nothing), then subscribes to its events. Resolves to the first frame it has
+   * not finished.
+   */
+  async start(frameOf: (seq: number) => Promise<BarFrame>): Promise<number> {
+    const batches = this.#journal
+      ? await this.#journal.read(`strategy:${this.#spec.id}`, StrategyEntrySchema)
+      : [];
+    this.#replaying = batches.length > 0;
+    this.#host.start();
+    this.#send(this.#barrier.afterBar(BEFORE_FIRST_BAR, this.#state(false)));
+    let next = 0;
+    if (this.#replaying) {
+      this.#logger.info({ batches: batches.length }, 'rebuilding the strategy from its journal');
+      const frames = new Map<number, BarFrame>();
+      for (const batch of batches) {
+        // Only the last batch's outputs may not have been sent: each earlier one was, before the next was journaled.
+        this.#outbox = [];
+        for (const entry of batch) {
+          if (entry.kind === 'bar') {
+            let frame = frames.get(entry.seq);
+            if (frame === undefined) {
+              frame = await frameOf(entry.seq);
+              frames.clear();
+              frames.set(entry.seq, frame);
+            }
+            this.#runBar(frame, entry.i);
+          } else if (entry.kind === 'delivery') this.#handle(entry.message);
+          else {
+            this.#send(this.#barrier.flush());
+            next = entry.seq + 1;
+          }
+        }
+      }
+      this.#replaying = false;
+    }
+    this.#subscription = await this.#bus.subscribe(
+      fleetTopics.orderEvents(this.#spec.id),
+      (message) => this.#onEvents(message),
+      { group: fleetGroups.strategyEvents(this.#spec.id) },
+    );
+    await this.#flush();
+    return next;
+  }
+
+  async stop(): Promise<void> {
+    await this.#subscription?.unsubscribe();
+    this.#subscription = undefined;
+    this.#host.stop();
+    await this.#publishing;
+  }
+
+  /** Runs a frame's bars through the strategy, waiting for the order role's results where the barrier says so. */
+  async runFrame(frame: BarFrame): Promise<void> {
+    const bars = frame.bars;
+    for (let i = 0; i < bars.length; i++) {
+      // Run before this replica took the symbol over (rebuilt from the journal).
+      if (frame.seq < this.#ran.seq || (frame.seq === this.#ran.seq && i <= this.#ran.i)) continue;
+      const bar = bars[i] as Bar;
+      if (!this.#barrier.canRun(bar)) this.stats.waited++;
+      while (!this.#barrier.canRun(bar)) {
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+        });
+      }
+      this.#runBar(frame, i);
+      this.stats.bars++;
+      if (this.#outbox.length > 0) await this.#flush();
+    }
+    this.#send(this.#barrier.flush());
+    this.#entries.push({ kind: 'frameDone', seq: frame.seq });
+    await this.#flush();
+  }
+
+  #runBar(frame: BarFrame, i: number): void {
+    const bar = frame.bars[i] as Bar;
+    this.#clock.set(bar.ts);
+    this.#mark = { symbol: bar.symbol, ts: bar.ts, price: bar.close };
+    this.#host.onBar(bar);
+    this.#ran = { seq: frame.seq, i };
+    if (!this.#replaying) this.#entries.push({ kind: 'bar', seq: frame.seq, i });
+    this.#send(this.#barrier.afterBar(bar.ts, this.#state(frame.last && i === frame.bars.length - 1)));
+  }
+
+  async #onEvents(message: BusEnvelope): Promise<void> {
+    this.#handle(message);
+    await this.#flush();
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /** Hands a delivery's events to the strategy (once per delivery id). */
+  #handle(message: unknown): void {
+    const { payload, envelope } = decodeFleetMessage(message, ['OrderEventsDelivered']);
+    if (payload.strategyId !== this.#spec.id) {
+      throw new RxtradeError({
+        code: 'INVALID_MESSAGE',
+        message: `events of ${payload.strategyId} reached ${this.#spec.id}`,
+      });
+    }
+    // At-least-once: a delivery seen before is not handed to the strategy again.
+    if (this.#delivered.has(envelope.id)) return;
+    this.#delivered.add(envelope.id);
+    if (this.#delivered.size > 100_000)
+      this.#delivered.delete(this.#delivered.values().next().value as string);
+    if (payload.matched) {
+      // Fills of bar t are handled at bar t's time, before onBar(t), as in a backtest.
+      this.#clock.set(payload.matched.ts);
+      this.#mark = payload.matched;
+    }
+    for (const event of payload.events) this.#host.deliver(event);
+    if (payload.matched) this.#barrier.matched(payload.matched.ts);
+    if (!this.#replaying) this.#entries.push({ kind: 'delivery', message: envelope });
+  }
+
+  #state(last: boolean): { commanded: boolean; working: boolean; last: boolean } {
+    const state = { commanded: this.#commanded, working: this.#host.openOrderCount(this.#spec.id) > 0, last };
+    this.#commanded = false;
+    return state;
+  }
+
+  #command(accountId: string, envelope: BusEnvelope): void {
+    this.#commanded = true;
+    this.#outbox.push({ topic: fleetTopics.riskRequests(accountId), key: accountId, envelope });
+  }
+
+  #send(ack: AckToSend | undefined): void {
+    if (ack === undefined) return;
+    const { accountId, id: strategyId, symbol } = this.#spec;
+    this.#outbox.push({
+      topic: fleetTopics.riskRequests(accountId),
+      key: accountId,
+      envelope: fleetEnvelope(
+        'BarsAcknowledged',
+        { accountId, strategyId, symbol, ...ack },
+        {
+          id: `${accountId}:ack:${strategyId}:${ack.through}:${ack.waits ? 'w' : 'r'}`,
+          ts: this.#clock.now(),
+        },
+      ),
+    });
+  }
+
+  /**
+   * Journals the inputs handled since the last flush (state before publish), then publishes what they
+   * caused in order (commands before the acknowledgement that follows them); only then does the bus
+   * hear the inputs were handled.
+   */
+  #flush(): Promise<void> {
+    if (this.#replaying) return Promise.resolve();
+    const batch = this.#outbox;
+    const entries = this.#entries;
+    this.#outbox = [];
+    this.#entries = [];
+    if (batch.length === 0 && (entries.length === 0 || this.#journal === undefined)) return this.#publishing;
+    this.#publishing = this.#publishing.then(async () => {
+      await this.#journal?.append(`strategy:${this.#spec.id}`, entries);
+      for (const out of batch) await this.#bus.publish(out.topic, out.envelope, { key: out.key });
+    });
+    return this.#publishing;
+  }
+}
+
+/** One input of a strategy, as journaled: a bar it ran, a delivery it handled, a frame it finished. */
+const StrategyEntrySchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('bar'),
+    seq: z.number().int().nonnegative(),
+    i: z.number().int().nonnegative(),
+  }),
+  z.object({ kind: z.literal('delivery'), message: z.unknown() }),
+  z.object({ kind: z.literal('frameDone'), seq: z.number().int().nonnegative() }),
+]);
+type StrategyEntry = z.output<typeof StrategyEntrySchema>;

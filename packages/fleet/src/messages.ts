@@ -134,10 +134,21 @@ export type OrderEventsReported = z.output<typeof OrderEventsReportedSchema>;
 
 const money = z.number().refine(Number.isFinite, 'must be finite');
 
-/** risk → `fleet.status`: an account's books after its last bar, and how many fills made them. */
+/**
+ * risk → `fleet.status`: an account's books after its last bar, how many fills made them, and the
+ * orders that never reached the market by reason (risk's denials, the venue's rejections), with the
+ * first of each, in the order the reasons first occurred.
+ */
 export const AccountFinishedSchema = z.strictObject({
   accountId: id,
   fills: z.number().int().nonnegative(),
+  refusals: z.array(
+    z.strictObject({
+      reason: z.string().min(1),
+      count: z.number().int().positive(),
+      first: OrderEventSchema,
+    }),
+  ),
   account: z.strictObject({
     accountId: id,
     currency: z.string().min(1).max(16),

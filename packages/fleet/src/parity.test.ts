@@ -1,6 +1,6 @@
 import {
   type Bar,
-  type BaseStrategy,
+  BaseStrategy,
   createMemoryStateStore,
   type Fill,
   runBacktest,
@@ -111,6 +111,49 @@ describe('the fleet on the in-memory bus gives a backtest’s fills and final eq
     for (const symbol of [instrument.id, 'HALF'])
       expect(bySymbol(fleet.fills, symbol)).toEqual(bySymbol(backtest.fills, symbol));
     expect(fleet.accounts).toEqual(backtest.accounts);
+  });
+
+  it('an order off the lot (0.5 of a whole-unit instrument) is denied with the engine’s reason, and later orders still trade', async () => {
+    class HalfThenWhole extends BaseStrategy {
+      n = 0;
+      override onBar(): void {
+        this.n++;
+        if (this.n % 100 === 0) this.buy(0.5);
+        else if (this.n % 100 === 50) this.buy(1);
+      }
+    }
+    const accounts = [{ id: 'main', initialCash: 100_000 }];
+    const denied = new Map<string, number>();
+    const backtest = await runBacktest({
+      strategies: new HalfThenWhole({ id: 'half', symbols: [instrument.id], accountId: 'main' }),
+      data: bars,
+      instruments: [instrument],
+      accounts,
+      onEngine: (engine) =>
+        engine.orderEvents$.subscribe((e) => {
+          if (e.type === 'OrderDenied' || e.type === 'OrderRejected')
+            denied.set(e.reason, (denied.get(e.reason) ?? 0) + 1);
+        }),
+    });
+    const fleet = await runFleet({
+      plan: {
+        instruments: [instrument],
+        accounts,
+        strategies: [
+          {
+            id: 'half',
+            symbol: instrument.id,
+            accountId: 'main',
+            create: strategyClass(HalfThenWhole as Class),
+          },
+        ],
+      },
+      data: bars,
+    });
+    expect(backtest.fills.length).toBeGreaterThan(40);
+    expect(fleet.fills.map(trade)).toEqual(backtest.fills.map(trade));
+    expect(fleet.refusals.map((r) => [r.reason, r.count])).toEqual([...denied]);
+    expect(fleet.refusals[0]?.first).toMatchObject({ type: 'OrderDenied', strategyId: 'half' });
   });
 
   it('needs its barrier: live-style, the ATR breakout’s stops are placed and matched late', async () => {

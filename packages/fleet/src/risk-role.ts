@@ -152,6 +152,8 @@ class AccountDesk {
   /** Submits decided, by client order id: a redelivered submit gets the same answer. */
   readonly #decided = new Map<string, OrderEvent | undefined>();
   readonly #reports = new Set<string>();
+  /** Orders that never reached the market, by reason: risk's denials and the venue's rejections. */
+  readonly #refusals = new Map<string, { count: number; first: OrderEvent }>();
   #fills = 0;
   #finished = false;
 
@@ -208,6 +210,7 @@ class AccountDesk {
           message: denial.message,
         };
         this.#logger.info({ clientOrderId: order.clientOrderId, reason: denial.reason }, 'order denied');
+        this.#refused(denied);
       }
       this.#decided.set(command.clientOrderId, denied);
       if (this.#decided.size > REMEMBERED) this.#decided.delete(this.#decided.keys().next().value as string);
@@ -262,7 +265,12 @@ class AccountDesk {
       fleetTopics.status,
       fleetEnvelope(
         'AccountFinished',
-        { accountId: this.book.id, fills: this.#fills, account: this.book.snapshot() },
+        {
+          accountId: this.book.id,
+          fills: this.#fills,
+          refusals: [...this.#refusals].map(([reason, r]) => ({ reason, count: r.count, first: r.first })),
+          account: this.book.snapshot(),
+        },
         { id: `${this.book.id}:finished`, ts: received.ts, correlationId: received.correlationId },
       ),
     );
@@ -286,7 +294,13 @@ class AccountDesk {
     if (event.type === 'OrderFilled') {
       this.book.applyFill(event, this.#plan.instrument(event.instrumentId));
       this.#fills++;
-    }
+    } else if (event.type === 'OrderRejected') this.#refused(event);
+  }
+
+  #refused(event: OrderEvent & { reason: string }): void {
+    const known = this.#refusals.get(event.reason);
+    if (known) known.count++;
+    else this.#refusals.set(event.reason, { count: 1, first: event });
   }
 
   #mark(mark: Mark): void {

@@ -7,6 +7,7 @@ import {
   type Fill,
   type Logger,
   type MessageBus,
+  type OrderEvent,
   type PreTradeRule,
   RxtradeError,
   type SimulatedVenueOptions,
@@ -72,6 +73,15 @@ export interface FleetRunResult {
   /** Final state of every account of the plan, in plan order. */
   readonly accounts: readonly AccountState[];
   readonly strategyEvents: readonly StrategyEvent[];
+  /**
+   * Orders that never reached the market, by reason (risk's denials, the venue's rejections), with
+   * the first of each: every account's, in plan order.
+   */
+  readonly refusals: readonly {
+    readonly reason: string;
+    readonly count: number;
+    readonly first: OrderEvent;
+  }[];
   /** Bars run by strategies (one per strategy and bar), and how many waited for the order role first. */
   readonly barrier: { readonly bars: number; readonly waited: number };
 }
@@ -220,7 +230,22 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetRunResult
       barrier.bars += stats.bars;
       barrier.waited += stats.waited;
     }
-    return { bars: published.bars, fills, accounts, strategyEvents, barrier };
+    const refusals = new Map<string, { reason: string; count: number; first: OrderEvent }>();
+    for (const config of plan.accounts.values()) {
+      for (const r of finished.get(config.id)?.refusals ?? []) {
+        const known = refusals.get(r.reason);
+        if (known) known.count += r.count;
+        else refusals.set(r.reason, { ...r, first: r.first as OrderEvent });
+      }
+    }
+    return {
+      bars: published.bars,
+      fills,
+      accounts,
+      strategyEvents,
+      refusals: [...refusals.values()],
+      barrier,
+    };
   } finally {
     if (timer) clearTimeout(timer);
     await Promise.all(subscriptions.map((s) => s.unsubscribe()));

@@ -123,17 +123,11 @@ describe('the fleet on the in-memory bus gives a backtest’s fills and final eq
       }
     }
     const accounts = [{ id: 'main', initialCash: 100_000 }];
-    const denied = new Map<string, number>();
     const backtest = await runBacktest({
       strategies: new HalfThenWhole({ id: 'half', symbols: [instrument.id], accountId: 'main' }),
       data: bars,
       instruments: [instrument],
       accounts,
-      onEngine: (engine) =>
-        engine.orderEvents$.subscribe((e) => {
-          if (e.type === 'OrderDenied' || e.type === 'OrderRejected')
-            denied.set(e.reason, (denied.get(e.reason) ?? 0) + 1);
-        }),
     });
     const fleet = await runFleet({
       plan: {
@@ -152,8 +146,8 @@ describe('the fleet on the in-memory bus gives a backtest’s fills and final eq
     });
     expect(backtest.fills.length).toBeGreaterThan(40);
     expect(fleet.fills.map(trade)).toEqual(backtest.fills.map(trade));
-    expect(fleet.refusals.map((r) => [r.reason, r.count])).toEqual([...denied]);
-    expect(fleet.refusals[0]?.first).toMatchObject({ type: 'OrderDenied', strategyId: 'half' });
+    expect(backtest.refusals.length).toBeGreaterThan(0);
+    expect(fleet.refusals).toEqual(backtest.refusals);
   });
 
   it('needs its barrier: live-style, the ATR breakout’s stops are placed and matched late', async () => {

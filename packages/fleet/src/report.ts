@@ -83,10 +83,12 @@ export async function fleetReport(input: FleetReportInput): Promise<BacktestResu
   }
   if (bars > 0) point();
   const account = main.snapshot();
+  const refusals = input.run.refusals;
   const statistics = curve.finish({
     trades: closedTrades,
     feesPaid: account.feesPaid,
     exposure: points === 0 ? 0 : exposed / points,
+    refusalsByReason: Object.fromEntries(refusals.map((r) => [r.reason, r.count])),
   });
   return {
     bars,
@@ -99,5 +101,6 @@ export async function fleetReport(input: FleetReportInput): Promise<BacktestResu
     accounts: books.map((b) => b.snapshot()),
     positions: books.flatMap((b) => [...b.positions.values()].map((p) => p.snapshot())),
     strategyEvents: input.run.strategyEvents,
+    refusals: refusals.map((r) => ({ reason: r.reason, count: r.count, first: r.first })),
   };
 }

@@ -7,8 +7,10 @@ import {
   type Fill,
   type Logger,
   type MessageBus,
-  type OrderEvent,
+  type OrderDenied,
+  type OrderRejected,
   type PreTradeRule,
+  type RefusalSummary,
   RxtradeError,
   type SimulatedVenueOptions,
   type StateStore,
@@ -77,11 +79,7 @@ export interface FleetRunResult {
    * Orders that never reached the market, by reason (risk's denials, the venue's rejections), with
    * the first of each: every account's, in plan order.
    */
-  readonly refusals: readonly {
-    readonly reason: string;
-    readonly count: number;
-    readonly first: OrderEvent;
-  }[];
+  readonly refusals: readonly RefusalSummary[];
   /** Bars run by strategies (one per strategy and bar), and how many waited for the order role first. */
   readonly barrier: { readonly bars: number; readonly waited: number };
 }
@@ -230,12 +228,12 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetRunResult
       barrier.bars += stats.bars;
       barrier.waited += stats.waited;
     }
-    const refusals = new Map<string, { reason: string; count: number; first: OrderEvent }>();
+    const refusals = new Map<string, { reason: string; count: number; first: OrderDenied | OrderRejected }>();
     for (const config of plan.accounts.values()) {
       for (const r of finished.get(config.id)?.refusals ?? []) {
         const known = refusals.get(r.reason);
         if (known) known.count += r.count;
-        else refusals.set(r.reason, { ...r, first: r.first as OrderEvent });
+        else refusals.set(r.reason, { ...r, first: r.first as OrderDenied | OrderRejected });
       }
     }
     return {

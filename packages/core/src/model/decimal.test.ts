@@ -9,6 +9,7 @@ import {
   mulDivCeil,
   mulDivRound,
   parseUnits,
+  pow10,
   rateToUnits,
   toUnitsExact,
 } from './decimal';
@@ -289,5 +290,41 @@ describe('rateToUnits', () => {
     expect(rateToUnits(0.00000001)).toBe(1);
     expect(() => rateToUnits(0.000000005)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => rateToUnits(Number.NaN)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+});
+
+describe('decimal refusals name the value', () => {
+  const messageOf = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (error) {
+      return isRxtradeError(error) ? `${error.code}: ${error.message}` : 'other error';
+    }
+    return 'no error';
+  };
+
+  it('pow10 holds 10^0 … 10^18 and refuses the rest', () => {
+    expect(pow10(0)).toBe(1);
+    expect(pow10(18)).toBe(1e18);
+    expect(messageOf(() => pow10(19))).toBe('INVALID_ARGUMENT: precision 19 is outside 0..18');
+    expect(messageOf(() => pow10(-1))).toBe('INVALID_ARGUMENT: precision -1 is outside 0..18');
+  });
+
+  it('parseUnits says what it refused', () => {
+    expect(messageOf(() => parseUnits('1.234', 2))).toBe(
+      'INVALID_ARGUMENT: "1.234" is not a decimal with at most 2 decimals',
+    );
+    expect(messageOf(() => parseUnits('90071992547409.93', 2))).toBe(
+      'INVALID_ARGUMENT: 90071992547409.93 is too large to hold exactly',
+    );
+  });
+
+  it('mulDivRound names the product that overflowed', () => {
+    expect(messageOf(() => mulDivRound(Number.MAX_SAFE_INTEGER, 4, 2))).toBe(
+      `INVALID_ARGUMENT: amount overflows exact integer range: ${Number.MAX_SAFE_INTEGER} * 4`,
+    );
+    expect(messageOf(() => mulDivCeil(Number.MAX_SAFE_INTEGER, 4, 2))).toBe(
+      `INVALID_ARGUMENT: amount overflows exact integer range: ${Number.MAX_SAFE_INTEGER} * 4`,
+    );
   });
 });

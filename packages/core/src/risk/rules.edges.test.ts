@@ -310,6 +310,14 @@ describe('createRiskRule: order rate', () => {
     expect(at(2_000)).toBeUndefined(); // a whole interval after 1,000: one token back
   });
 
+  it('an order stamped before the last one takes a token left, not one refilled backwards', () => {
+    const rule = createRiskRule({ defaults: { orderRate: { limit: 2, intervalMs: 1_000 } } });
+    const at = (ts: number) => rule(context(order({ ts }), { last: { SPX: 100 } }));
+    expect(at(1_000)).toBeUndefined();
+    expect(at(500)).toBeUndefined();
+    expect(at(500)?.reason).toBe('ORDER_RATE_EXCEEDED');
+  });
+
   it("a strategy's own rate, after its other limits passed; the account rate applies too", () => {
     const rule = createRiskRule({
       defaults: { orderRate: { limit: 3, intervalMs: 1_000 } },

@@ -24,6 +24,12 @@ export default {
     'src/risk/pre-trade.ts',
     'src/risk/cash.ts',
     'src/risk/open-orders.ts',
+    // The engine's parts.
+    'src/risk/risk-engine.ts',
+    'src/risk/trading-holds.ts',
+    'src/risk/flatten.ts',
+    'src/execution/order-manager.ts',
+    'src/strategy/strategy-host.ts',
   ],
   // The sandbox holds core alone and sits inside the repository, so imports still resolve from the
   // root node_modules.

@@ -97,6 +97,9 @@ describe('rxtrade backtest', () => {
     expect(html).toContain('<svg');
     expect(html).not.toMatch(/(src|href)="https?:/);
     expect(html).not.toContain('class="alert');
+    expect(html).toContain('Round trips');
+    expect(html).toContain('Monthly returns');
+    expect(html).toContain('Buy and hold SPX');
   });
 
   it('--json --out writes one JSON document with prices at the instrument precision', async () => {

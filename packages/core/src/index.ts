@@ -78,6 +78,7 @@ export {
   type HtmlReportPrices,
   type HtmlReportRefusal,
   type HtmlReportStrategyError,
+  type HtmlReportTrade,
   renderHtmlReport,
 } from './engine/html-report';
 export {

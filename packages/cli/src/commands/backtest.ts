@@ -134,6 +134,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
         params: strategy.params as Record<string, unknown>,
         strategyErrors: strategyFailures(result),
         refusals: result.refusals,
+        trades: result.closedTrades,
       }),
     );
   }

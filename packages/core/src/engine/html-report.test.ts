@@ -77,6 +77,23 @@ describe('renderHtmlReport', () => {
     expect(lt).not.toContain('Small sample');
   });
 
+  it('lists round trips with how long each was held', () => {
+    const trade = { symbol: 'SPX', side: 'long' as const, entryPx: 3100, exitPx: 3200, quantity: 10 };
+    const html = renderHtmlReport(
+      input({
+        trades: [
+          { ...trade, entryTs: T0 + DAY, exitTs: T0 + 3 * DAY, pnl: 987.5, returnPct: 0.0318 },
+          { ...trade, entryTs: T0, exitTs: T0 + DAY, exitPx: 3000, pnl: -1012.5, returnPct: -0.0327 },
+        ],
+      }),
+    );
+    const t = text(html);
+    expect(t).toContain('Round trips 2 average hold 36.0 hours');
+    expect(t).toContain('2020-01-07 2020-01-09 2 days SPX long 3,100.00 3,200.00 10 987.50 3.18%');
+    expect(t).toContain('−1,012.50 −3.27%');
+    expect(renderHtmlReport(input())).not.toContain('Round trips');
+  });
+
   it('shows a failed strategy and refused orders above the figures, escaped', () => {
     const html = renderHtmlReport(
       input({

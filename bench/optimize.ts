@@ -28,7 +28,7 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { type OptimizeResult, Optimizer, type OptimizerSearchOptions } from '@rxtrade/core';
+import { type OptimizeResult, Optimizer, type OptimizerSearchOptions } from '@rxtrade/core/node';
 import { SP500_INSTRUMENT } from '@rxtrade/datasets';
 import { table } from './synthetic';
 

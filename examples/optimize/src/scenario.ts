@@ -1,13 +1,13 @@
 import { fileURLToPath } from 'node:url';
+import type { ParamSpace } from '@rxtrade/core';
 import {
   type OptimizeResult,
   type OptimizeRow,
   Optimizer,
   optimize,
-  type ParamSpace,
   type WalkForwardResult,
   walkForward,
-} from '@rxtrade/core';
+} from '@rxtrade/core/node';
 import { SP500_INSTRUMENT } from '@rxtrade/datasets';
 
 /** The SMA crossover of examples/sma-crossover, loaded by path in every worker thread. */

@@ -5,8 +5,6 @@ import {
   type BarInput,
   type BarSource,
   barsBetween,
-  fromCsvFile,
-  fromJsonFile,
   type InstrumentSpec,
   mergeBarSources,
   RxtradeError,
@@ -14,6 +12,7 @@ import {
   type SkippedRow,
   type TimestampFormat,
 } from '@rxtrade/core';
+import { fromCsvFile, fromJsonFile } from '@rxtrade/core/node';
 import { resolveUserFile } from './load-strategy';
 
 export interface LoadedData {

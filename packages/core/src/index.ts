@@ -1,4 +1,5 @@
 // The public API of @rxtrade/core. Everything a user may import is named here; nothing else is reachable.
+// Nothing here needs Node: files and worker threads are in @rxtrade/core/node (src/node.ts), so this entry embeds anywhere.
 
 // Accounts
 export { AccountBook, type AccountConfig, type FillOutcome } from './account/account-book';
@@ -54,8 +55,6 @@ export {
 } from './data/sources/bar-source';
 export type { BarColumns, ColumnRef } from './data/sources/columns';
 export { type BarRange, barsBetween, mergeBarSources } from './data/sources/combine';
-export { type CsvBarSource, type CsvBarSourceOptions, fromCsvFile } from './data/sources/csv-source';
-export { fromJsonFile, type JsonBarSource, type JsonBarSourceOptions } from './data/sources/json-source';
 export {
   parseIsoUtc,
   type ResolvedTimestampFormat,
@@ -359,22 +358,6 @@ export {
   type StrategyContext,
   type StrategyOptions,
 } from './strategy/base-strategy';
-export {
-  type OptimizeMetric,
-  type OptimizeOptions,
-  type OptimizeProgress,
-  type OptimizeResult,
-  type OptimizeRow,
-  Optimizer,
-  type OptimizerOptions,
-  type OptimizerSearchOptions,
-  optimize,
-  type WalkForwardOptions,
-  type WalkForwardResult,
-  type WalkForwardWindow,
-  walkForward,
-} from './strategy/optimize';
-export type { DataDescription, OptimizeBacktestSettings, StrategyReference } from './strategy/optimize-task';
 export {
   type OverrunPolicy,
   type ParallelRunOptions,

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { type Bar, type CsvBarSource, fromCsvFile, RxtradeError } from '@rxtrade/core';
+import { type Bar, RxtradeError } from '@rxtrade/core';
+import { type CsvBarSource, fromCsvFile } from '@rxtrade/core/node';
 
 /** Symbol of the S&P 500 bars. */
 export const SP500_SYMBOL = 'SPX';

@@ -1,4 +1,5 @@
-import { type Bar, fromCsvFile, type InstrumentSpec } from '@rxtrade/core';
+import type { Bar, InstrumentSpec } from '@rxtrade/core';
+import { fromCsvFile } from '@rxtrade/core/node';
 import { loadSp500Bars, SP500_INSTRUMENT } from '@rxtrade/datasets';
 
 /** Symbols of the synthetic universe: `SPX0`, `SPX1`, … */

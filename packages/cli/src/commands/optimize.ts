@@ -5,15 +5,12 @@ import {
   type BarSource,
   computeStatistics,
   createProgressReporter,
-  type OptimizeMetric,
-  type OptimizeRow,
-  optimize,
   type ParamRange,
   type ParamSet,
   type ParamSpace,
   type ProgressReporter,
-  walkForward,
 } from '@rxtrade/core';
+import { type OptimizeMetric, type OptimizeRow, optimize, walkForward } from '@rxtrade/core/node';
 import { OptionReader, parseOptions } from '../args';
 import type { CliIo, Command } from '../command';
 import { DATA_OPTIONS, DATA_USAGE, dataOptions } from '../data-options';

@@ -18,7 +18,9 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
 
 /** The CLI's own version, from its package.json (the same file in src/ and dist/ layouts). */
 export function cliVersion(): string {
-  const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
+  // CommonJS builds have __dirname and an empty import.meta; ES modules the other way round.
+  const here = typeof __dirname === 'string' ? `${__dirname}/` : import.meta.url;
+  const pkg = createRequire(here)('../package.json') as { version: string };
   return pkg.version;
 }
 

@@ -1,17 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type BaseStrategy, isRxtradeError, RxtradeError } from '@rxtrade/core';
-
-type StrategyClass = new (options: { params?: Record<string, unknown> }) => BaseStrategy<object>;
-type StrategyFactory = (params: Record<string, unknown>) => BaseStrategy<object>;
-
-const isStrategyClass = (value: unknown): value is StrategyClass =>
-  typeof value === 'function' &&
-  typeof (value as { prototype?: { onBar?: unknown } }).prototype?.onBar === 'function';
-
-const isStrategyInstance = (value: unknown): value is BaseStrategy<object> =>
-  typeof value === 'object' && value !== null && typeof (value as { onBar?: unknown }).onBar === 'function';
+import { type BaseStrategy, RxtradeError, strategyFromModule } from '@rxtrade/core';
 
 const invalid = (message: string, cause?: unknown): RxtradeError =>
   new RxtradeError({ code: 'INVALID_ARGUMENT', message, ...(cause === undefined ? {} : { cause }) });
@@ -50,28 +40,10 @@ export async function importUserModule(path: string, file: string): Promise<Reco
   }
 }
 
-/** The names of a module's exports that look like strategies (classes, factories, instances). */
-function strategyExports(module: Record<string, unknown>): string[] {
-  return Object.entries(module)
-    .filter(([, v]) => isStrategyClass(v) || isStrategyInstance(v))
-    .map(([k]) => k);
-}
-
-function build(make: () => BaseStrategy<object>, file: string): BaseStrategy<object> {
-  try {
-    return make();
-  } catch (error) {
-    // The strategy's own errors (bad params) already say what to change.
-    if (isRxtradeError(error)) throw error;
-    throw invalid(`the strategy in ${file} threw while being built: ${(error as Error).message}`, error);
-  }
-}
-
 /**
  * Loads a user's strategy file (TypeScript through tsx, or JavaScript) and builds the strategy
- * with `params`. The module may export, as default or under any name: a BaseStrategy subclass, a
- * factory `(params) => strategy`, or a ready instance (then `params` must be empty). `export` picks
- * one by name.
+ * with `params`, picking the export by core's rule (`strategyFromModule`, which the optimiser's
+ * workers use too): `export` by name, else the default export, else the first BaseStrategy subclass.
  */
 export async function loadStrategy(
   file: string,
@@ -79,39 +51,5 @@ export async function loadStrategy(
 ): Promise<BaseStrategy<object>> {
   const path = resolveUserFile(file, options.cwd, 'strategy file');
   const module = await importUserModule(path, file);
-  const hasParams = Object.keys(options.params).length > 0;
-  if (options.export !== undefined && !(options.export in module)) {
-    const found = strategyExports(module);
-    throw invalid(
-      `${file} has no export ${options.export}; ${found.length > 0 ? `its strategy exports: ${found.join(', ')}` : 'it exports no strategy'}`,
-    );
-  }
-  const candidates =
-    options.export !== undefined
-      ? [module[options.export]]
-      : [
-          module['default'],
-          ...Object.entries(module)
-            .filter(([k]) => k !== 'default')
-            .map(([, v]) => v),
-        ];
-  for (const candidate of candidates) {
-    if (isStrategyClass(candidate)) return build(() => new candidate({ params: options.params }), file);
-  }
-  for (const candidate of candidates) {
-    if (isStrategyInstance(candidate)) {
-      if (hasParams) throw invalid(`${file} exports a ready strategy instance; it takes no --params`);
-      return candidate;
-    }
-  }
-  const factory = options.export !== undefined ? module[options.export] : module['default'];
-  if (typeof factory === 'function') {
-    const made = build(() => (factory as StrategyFactory)(options.params), file);
-    if (isStrategyInstance(made)) return made;
-  }
-  throw invalid(
-    options.export !== undefined
-      ? `${file}: export ${options.export} is not a strategy (a BaseStrategy subclass, a factory (params) => strategy, or an instance)`
-      : `${file} exports no strategy: export a BaseStrategy subclass, a factory (params) => strategy, or an instance`,
-  );
+  return strategyFromModule(module, { file, exportName: options.export }).make(options.params);
 }

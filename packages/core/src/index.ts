@@ -383,3 +383,5 @@ export {
   StrategyHost,
   type StrategyHostOptions,
 } from './strategy/strategy-host';
+export { type ModuleStrategy, type StrategyMaker, strategyFromModule } from './strategy/strategy-module';
+export { paramKeysOf, unknownParamKeys } from './strategy/strategy-params';

@@ -6,9 +6,8 @@ import { type BacktestStatistics, computeStatistics } from '../engine/statistics
 import { RxtradeError } from '../errors';
 import type { Instrument, InstrumentSpec } from '../model/instrument';
 import type { Bar } from '../model/market-data';
-import type { BaseStrategy } from './base-strategy';
 import type { ParamSet } from './param-space';
-import { paramKeysOf } from './strategy-params';
+import { type StrategyMaker, strategyFromModule } from './strategy-module';
 
 /**
  * Where a worker gets its bars: described, not sent, so each worker loads them itself; or an
@@ -181,32 +180,11 @@ async function loadBars(data: TaskSetup['data']): Promise<Bar[]> {
   }
 }
 
-type StrategyClass = (new (options: {
-  params?: Record<string, unknown>;
-}) => BaseStrategy<object>) & {
-  paramsSchema?: unknown;
-};
-type Factory = (params: Record<string, unknown>) => BaseStrategy<object>;
-
-const isStrategyClass = (value: unknown): value is StrategyClass =>
-  typeof value === 'function' &&
-  typeof (value as { prototype?: { onBar?: unknown } }).prototype?.onBar === 'function';
-
 async function loadStrategy(
   ref: StrategyReference,
-): Promise<{ make: Factory; paramKeys: readonly string[] | undefined }> {
+): Promise<{ make: StrategyMaker; paramKeys: readonly string[] | undefined }> {
   const module = await importFile(ref.path, 'strategy module');
-  const candidate =
-    ref.export !== undefined
-      ? module[ref.export]
-      : (module['default'] ?? Object.values(module).find((v) => isStrategyClass(v)));
-  if (isStrategyClass(candidate)) {
-    return { make: (params) => new candidate({ params }), paramKeys: paramKeysOf(candidate.paramsSchema) };
-  }
-  if (typeof candidate === 'function') return { make: candidate as Factory, paramKeys: undefined };
-  throw failed(
-    `${ref.path} has no ${ref.export ? `export ${ref.export}` : 'default export or BaseStrategy subclass'}: export a BaseStrategy subclass or a factory (params) => strategy`,
-  );
+  return strategyFromModule(module, { file: ref.path, exportName: ref.export });
 }
 
 function lowerBound(bars: readonly Bar[], ts: number): number {

@@ -1,4 +1,4 @@
-import { badBar, badVolume, barCursor, runBarBatch } from './internal';
+import { badBar, badVolume, barCursor } from './internal';
 import type { IndicatorBarSeries, IndicatorVolumeBar, StreamingIndicator } from './types';
 
 /**
@@ -50,5 +50,10 @@ export class Adl implements StreamingIndicator<IndicatorVolumeBar> {
 
 /** Batch {@link Adl} over bars with volume or `{ high, low, close, volume }` columns. */
 export function adl(bars: IndicatorBarSeries): Float64Array {
-  return runBarBatch(barCursor('adl', bars, true), () => new Adl());
+  const cursor = barCursor('adl', bars, true);
+  const ind = new Adl();
+  const n = cursor.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i));
+  return out;
 }

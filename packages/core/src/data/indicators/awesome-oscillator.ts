@@ -1,5 +1,5 @@
 import { invalidArgument } from '../../errors';
-import { badBar, barCursor, checkPeriod, runBarBatch, type WindowMean, windowMean } from './internal';
+import { badBar, barCursor, checkPeriod, type WindowMean, windowMean } from './internal';
 import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /** Periods of {@link AwesomeOscillator}, for the batch {@link awesomeOscillator}. */
@@ -80,5 +80,9 @@ export function awesomeOscillator(
   options: AwesomeOscillatorOptions = {},
 ): Float64Array {
   const cursor = barCursor('awesomeOscillator', bars, false);
-  return runBarBatch(cursor, () => new AwesomeOscillator(options.fast, options.slow));
+  const ind = new AwesomeOscillator(options.fast, options.slow);
+  const n = cursor.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i));
+  return out;
 }

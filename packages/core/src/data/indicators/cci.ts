@@ -1,4 +1,4 @@
-import { badBar, barCursor, checkPeriod, runBarBatch, type WindowMean, windowMean } from './internal';
+import { badBar, barCursor, checkPeriod, type WindowMean, windowMean } from './internal';
 import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /**
@@ -74,5 +74,10 @@ export class Cci implements StreamingIndicator<IndicatorBar> {
 
 /** Batch {@link Cci} over bar objects or `{ high, low, close }` columns: NaN for the first `period - 1`. */
 export function cci(bars: IndicatorBarSeries, period = 20): Float64Array {
-  return runBarBatch(barCursor('cci', bars, false), () => new Cci(period));
+  const cursor = barCursor('cci', bars, false);
+  const ind = new Cci(period);
+  const n = cursor.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i));
+  return out;
 }

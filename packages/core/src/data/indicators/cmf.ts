@@ -1,12 +1,4 @@
-import {
-  badBar,
-  badVolume,
-  barCursor,
-  checkPeriod,
-  runBarBatch,
-  type WindowMean,
-  windowMean,
-} from './internal';
+import { badBar, badVolume, barCursor, checkPeriod, type WindowMean, windowMean } from './internal';
 import type { IndicatorBarSeries, IndicatorVolumeBar, StreamingIndicator } from './types';
 
 /**
@@ -70,5 +62,10 @@ export class Cmf implements StreamingIndicator<IndicatorVolumeBar> {
 
 /** Batch {@link Cmf} over bars with volume or `{ high, low, close, volume }` columns: NaN for the first `period - 1`. */
 export function cmf(bars: IndicatorBarSeries, period = 20): Float64Array {
-  return runBarBatch(barCursor('cmf', bars, true), () => new Cmf(period));
+  const cursor = barCursor('cmf', bars, true);
+  const ind = new Cmf(period);
+  const n = cursor.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i));
+  return out;
 }

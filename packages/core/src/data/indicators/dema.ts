@@ -1,4 +1,4 @@
-import { badInput, checkPeriod, EmaStage, runValueBatch } from './internal';
+import { badInput, checkPeriod, checkValues, EmaStage } from './internal';
 import type { StreamingIndicator } from './types';
 
 /**
@@ -58,5 +58,10 @@ export class Dema implements StreamingIndicator<number> {
 
 /** Batch {@link Dema}: one output per input, NaN for the first `2 * (period - 1)`. */
 export function dema(values: ArrayLike<number>, period: number): Float64Array {
-  return runValueBatch('dema', values, () => new Dema(period));
+  checkValues('dema', values);
+  const ind = new Dema(period);
+  const n = values.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ind.update(values[i] as number);
+  return out;
 }

@@ -1,4 +1,4 @@
-import { badInput, checkPeriod, runValueBatch } from './internal';
+import { badInput, checkPeriod, checkValues } from './internal';
 import type { StreamingIndicator } from './types';
 
 /**
@@ -77,5 +77,10 @@ export class Ema implements StreamingIndicator<number> {
 
 /** Batch {@link Ema}: one output per input, NaN for the first `period - 1`. */
 export function ema(values: ArrayLike<number>, period: number): Float64Array {
-  return runValueBatch('ema', values, () => new Ema(period));
+  checkValues('ema', values);
+  const ind = new Ema(period);
+  const n = values.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ind.update(values[i] as number);
+  return out;
 }

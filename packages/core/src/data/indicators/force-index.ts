@@ -1,6 +1,6 @@
-import { badInput, badVolume, barCursor, checkPeriod, EmaStage, runBarBatch } from './internal';
+import { badInput, badVolume, barCursor, checkPeriod, EmaStage } from './internal';
 import type { ObvInput } from './obv';
-import type { IndicatorBarSeries, IndicatorVolumeBar, StreamingIndicator } from './types';
+import type { IndicatorBarSeries, StreamingIndicator } from './types';
 
 /**
  * Force index (Alexander Elder): the EMA over `period` of `(close - previousClose) * volume`. The EMA is seeded with
@@ -65,5 +65,10 @@ export class ForceIndex implements StreamingIndicator<ObvInput> {
 
 /** Batch {@link ForceIndex} over bars with volume or `{ high, low, close, volume }` columns: NaN for the first `period`. */
 export function forceIndex(bars: IndicatorBarSeries, period = 13): Float64Array {
-  return runBarBatch<IndicatorVolumeBar>(barCursor('forceIndex', bars, true), () => new ForceIndex(period));
+  const cursor = barCursor('forceIndex', bars, true);
+  const ind = new ForceIndex(period);
+  const n = cursor.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i));
+  return out;
 }

@@ -1,5 +1,5 @@
 import { invalidArgument } from '../../errors';
-import { badInput, checkPeriod, runValueBatch } from './internal';
+import { badInput, checkPeriod, checkValues } from './internal';
 import type { StreamingIndicator } from './types';
 import { Wma } from './wma';
 
@@ -64,5 +64,10 @@ export class Hma implements StreamingIndicator<number> {
 
 /** Batch {@link Hma}: one output per input, NaN for the first `period + floor(sqrt(period)) - 2`. */
 export function hma(values: ArrayLike<number>, period = 9): Float64Array {
-  return runValueBatch('hma', values, () => new Hma(period));
+  checkValues('hma', values);
+  const ind = new Hma(period);
+  const n = values.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ind.update(values[i] as number);
+  return out;
 }

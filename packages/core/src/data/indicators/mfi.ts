@@ -1,12 +1,4 @@
-import {
-  badBar,
-  badVolume,
-  barCursor,
-  checkPeriod,
-  runBarBatch,
-  type WindowMean,
-  windowMean,
-} from './internal';
+import { badBar, badVolume, barCursor, checkPeriod, type WindowMean, windowMean } from './internal';
 import type { IndicatorBarSeries, IndicatorVolumeBar, StreamingIndicator } from './types';
 
 /**
@@ -85,5 +77,10 @@ export class Mfi implements StreamingIndicator<IndicatorVolumeBar> {
 
 /** Batch {@link Mfi} over bars with volume or `{ high, low, close, volume }` columns: NaN for the first `period`. */
 export function mfi(bars: IndicatorBarSeries, period = 14): Float64Array {
-  return runBarBatch(barCursor('mfi', bars, true), () => new Mfi(period));
+  const cursor = barCursor('mfi', bars, true);
+  const ind = new Mfi(period);
+  const n = cursor.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i));
+  return out;
 }

@@ -1,5 +1,5 @@
 import { invalidArgument } from '../../errors';
-import { badBar, barCursor, checkPositive, runBarBatch } from './internal';
+import { badBar, barCursor, checkPositive } from './internal';
 import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /** Parameters of {@link ParabolicSar}. */
@@ -149,5 +149,9 @@ export class ParabolicSar implements StreamingIndicator<IndicatorBar> {
 /** Batch {@link ParabolicSar} over bar objects or `{ high, low, close }` columns: NaN for the first bar. */
 export function parabolicSar(bars: IndicatorBarSeries, options: ParabolicSarOptions = {}): Float64Array {
   const cursor = barCursor('parabolicSar', bars, false);
-  return runBarBatch(cursor, () => new ParabolicSar(options.step, options.max));
+  const ind = new ParabolicSar(options.step, options.max);
+  const n = cursor.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i));
+  return out;
 }

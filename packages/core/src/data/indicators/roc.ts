@@ -1,4 +1,4 @@
-import { badInput, checkPeriod, runValueBatch } from './internal';
+import { badInput, checkPeriod, checkValues } from './internal';
 import type { StreamingIndicator } from './types';
 
 /**
@@ -59,5 +59,10 @@ export class Roc implements StreamingIndicator<number> {
 
 /** Batch {@link Roc}: one output per input, NaN for the first `period`. */
 export function roc(values: ArrayLike<number>, period: number): Float64Array {
-  return runValueBatch('roc', values, () => new Roc(period));
+  checkValues('roc', values);
+  const ind = new Roc(period);
+  const n = values.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ind.update(values[i] as number);
+  return out;
 }

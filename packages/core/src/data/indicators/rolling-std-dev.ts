@@ -1,4 +1,4 @@
-import { badInput, checkPeriod, runValueBatch } from './internal';
+import { badInput, checkPeriod, checkValues } from './internal';
 import { RollingMoments } from './rolling-moments';
 import type { StreamingIndicator } from './types';
 
@@ -58,5 +58,10 @@ export class RollingStdDev implements StreamingIndicator<number> {
 
 /** Batch {@link RollingStdDev}: one output per input, NaN for the first `period - 1`. */
 export function rollingStdDev(values: ArrayLike<number>, period: number): Float64Array {
-  return runValueBatch('rollingStdDev', values, () => new RollingStdDev(period));
+  checkValues('rollingStdDev', values);
+  const ind = new RollingStdDev(period);
+  const n = values.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ind.update(values[i] as number);
+  return out;
 }

@@ -1,4 +1,4 @@
-import { badInput, checkPeriod, runValueBatch } from './internal';
+import { badInput, checkPeriod, checkValues } from './internal';
 import type { StreamingIndicator } from './types';
 
 /**
@@ -90,5 +90,10 @@ export class Rsi implements StreamingIndicator<number> {
 
 /** Batch {@link Rsi}: one output per input, NaN for the first `period`. */
 export function rsi(values: ArrayLike<number>, period = 14): Float64Array {
-  return runValueBatch('rsi', values, () => new Rsi(period));
+  checkValues('rsi', values);
+  const ind = new Rsi(period);
+  const n = values.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ind.update(values[i] as number);
+  return out;
 }

@@ -1,4 +1,4 @@
-import { badInput, checkPeriod, runValueBatch } from './internal';
+import { badInput, checkPeriod, checkValues } from './internal';
 import type { StreamingIndicator } from './types';
 
 /**
@@ -96,5 +96,10 @@ export class Sma implements StreamingIndicator<number> {
  * two can never disagree.
  */
 export function sma(values: ArrayLike<number>, period: number): Float64Array {
-  return runValueBatch('sma', values, () => new Sma(period));
+  checkValues('sma', values);
+  const ind = new Sma(period);
+  const n = values.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ind.update(values[i] as number);
+  return out;
 }

@@ -1,4 +1,4 @@
-import { badInput, checkPeriod, EmaStage, runValueBatch } from './internal';
+import { badInput, checkPeriod, checkValues, EmaStage } from './internal';
 import type { StreamingIndicator } from './types';
 
 /**
@@ -61,5 +61,10 @@ export class Tema implements StreamingIndicator<number> {
 
 /** Batch {@link Tema}: one output per input, NaN for the first `3 * (period - 1)`. */
 export function tema(values: ArrayLike<number>, period: number): Float64Array {
-  return runValueBatch('tema', values, () => new Tema(period));
+  checkValues('tema', values);
+  const ind = new Tema(period);
+  const n = values.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ind.update(values[i] as number);
+  return out;
 }

@@ -1,4 +1,4 @@
-import { badInput, checkPeriod, EmaStage, runValueBatch } from './internal';
+import { badInput, checkPeriod, checkValues, EmaStage } from './internal';
 import type { StreamingIndicator } from './types';
 
 /**
@@ -67,5 +67,10 @@ export class Trix implements StreamingIndicator<number> {
 
 /** Batch {@link Trix}: one output per input, NaN for the first `3 * (period - 1) + 1`. */
 export function trix(values: ArrayLike<number>, period = 18): Float64Array {
-  return runValueBatch('trix', values, () => new Trix(period));
+  checkValues('trix', values);
+  const ind = new Trix(period);
+  const n = values.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ind.update(values[i] as number);
+  return out;
 }

@@ -1,4 +1,4 @@
-import { badBar, barCursor, checkPeriod, RollingRange, runBarBatch } from './internal';
+import { badBar, barCursor, checkPeriod, RollingRange } from './internal';
 import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /**
@@ -61,5 +61,10 @@ export class WilliamsR implements StreamingIndicator<IndicatorBar> {
 
 /** Batch {@link WilliamsR} over bar objects or `{ high, low, close }` columns: NaN for the first `period - 1`. */
 export function williamsR(bars: IndicatorBarSeries, period = 14): Float64Array {
-  return runBarBatch(barCursor('williamsR', bars, false), () => new WilliamsR(period));
+  const cursor = barCursor('williamsR', bars, false);
+  const ind = new WilliamsR(period);
+  const n = cursor.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i));
+  return out;
 }

@@ -1,4 +1,4 @@
-import { badInput, checkPeriod, runValueBatch } from './internal';
+import { badInput, checkPeriod, checkValues } from './internal';
 import type { StreamingIndicator } from './types';
 
 /**
@@ -101,5 +101,10 @@ export class Wma implements StreamingIndicator<number> {
 
 /** Batch {@link Wma}: one output per input, NaN for the first `period - 1`. */
 export function wma(values: ArrayLike<number>, period: number): Float64Array {
-  return runValueBatch('wma', values, () => new Wma(period));
+  checkValues('wma', values);
+  const ind = new Wma(period);
+  const n = values.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ind.update(values[i] as number);
+  return out;
 }

@@ -158,6 +158,10 @@ export async function loadData(data: string | readonly string[], options: DataOp
       ...(options.to !== undefined ? { to: options.to } : {}),
     });
     total = undefined;
+    const day = (ts: number): string => new Date(ts).toISOString().slice(0, 10);
+    label += ` (${options.from !== undefined ? `from ${day(options.from)}` : ''}${
+      options.from !== undefined && options.to !== undefined ? ' ' : ''
+    }${options.to !== undefined ? `before ${day(options.to)}` : ''})`;
   }
   if (options.resample !== undefined) {
     input = resampleBars(input as BarSource, { timeframe: options.resample });

@@ -3,17 +3,19 @@ import { isRxtradeError } from '@rxtrade/core';
 import { UsageError } from './args';
 import type { CliIo, Command } from './command';
 import { backtestCommand } from './commands/backtest';
+import { fleetCommand } from './commands/fleet';
 import { optimizeCommand } from './commands/optimize';
 
 export type { CliIo, Command } from './command';
 
 /**
  * The commands, in the order `rxtrade --help` lists them. A new command is one entry here (and its
- * file under commands/); `fleet` (running the service fleet locally) is to be added the same way.
+ * file under commands/).
  */
 export const COMMANDS: Readonly<Record<string, Command>> = {
   backtest: backtestCommand,
   optimize: optimizeCommand,
+  fleet: fleetCommand,
 };
 
 /** The CLI's own version, from its package.json (the same file in src/ and dist/ layouts). */

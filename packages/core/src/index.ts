@@ -103,7 +103,6 @@ export type {
   StrategyEvent,
   TradingState,
 } from './engine/types';
-export { validateOrderRequest } from './engine/validate-order';
 // Errors
 export { isRxtradeError, RxtradeError, type RxtradeErrorCode, type RxtradeErrorOptions } from './errors';
 // Execution
@@ -246,9 +245,7 @@ export {
 } from './ports/dead-letters';
 export {
   type BarDrivenExecutionClient,
-  type EventListenerSource,
   type ExecutionClient,
-  hasEventListener,
   isBarDriven,
   isSyncExecution,
   type MarketDataClient,

@@ -76,7 +76,7 @@ export function isSyncExecution(client: ExecutionClient): client is SyncExecutio
 }
 
 /**
- * A client that can also hand its events to a plain synchronous listener, the low-overhead form of
+ * @internal The in-process event seam (not in the root barrel): a client that can also hand its events to a plain synchronous listener, the low-overhead form of
  * `events$` the engine uses on its hot path (each listener sees every event, after the ones before
  * it and before `events$` subscribers). Returns a function that removes the listener.
  */
@@ -84,7 +84,7 @@ export interface EventListenerSource {
   addEventListener(listener: (event: VenueEvent) => void): () => void;
 }
 
-/** True for clients that take a plain event listener besides `events$`. */
+/** @internal True for clients that take a plain event listener besides `events$`. */
 export function hasEventListener(client: ExecutionClient): client is ExecutionClient & EventListenerSource {
   return typeof (client as Partial<EventListenerSource>).addEventListener === 'function';
 }

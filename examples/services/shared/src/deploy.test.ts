@@ -1,14 +1,18 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+// The new fleet's topic names (packages/fleet): the broker permissions must admit both fleets.
+import { fleetGroups, fleetTopics } from '../../../../packages/fleet/src/topics.js';
+import { type K8sDoc, referenceErrors, schemaErrors, unknownFields } from './k8s-lint.js';
+import { rpc, topics as t } from './topics.js';
 
 const SERVICES = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const ROOT = resolve(SERVICES, '../..');
 const NAMES = ['data', 'strategy', 'risk', 'order', 'gateway'] as const;
-
-// biome-ignore lint/suspicious/noExplicitAny: parsed YAML, checked field by field by the assertions below
-type Doc = Record<string, any>;
+type Doc = K8sDoc;
 
 const load = (path: string): Doc[] =>
   parseAllDocuments(readFileSync(path, 'utf8'), { merge: true }).map((d) => {
@@ -17,6 +21,7 @@ const load = (path: string): Doc[] =>
   });
 
 describe('docker-compose.yml', () => {
+  const text = readFileSync(join(SERVICES, 'docker-compose.yml'), 'utf8');
   const [compose] = load(join(SERVICES, 'docker-compose.yml'));
   const services = compose?.['services'] as Record<string, Doc>;
 
@@ -26,39 +31,111 @@ describe('docker-compose.yml', () => {
     expect(services['strategy']?.['deploy']?.['replicas']).toBe(3);
   });
 
-  it('gives every service its Dockerfile, the server URLs and healthy dependencies', () => {
+  it('gives every service its Dockerfile, the server URLs, its own broker user and healthy dependencies', () => {
     for (const name of NAMES) {
       const s = services[name] as Doc;
       expect(s['build']['dockerfile'], name).toBe('examples/services/Dockerfile');
       expect(s['build']['args'], name).toEqual({ SERVICE: name });
       for (const v of ['REDIS_URL', 'AMQP_URL', 'PG_URL', 'HTTP_PORT'])
         expect(s['environment'][v], `${name} ${v}`).toBeDefined();
-      for (const dep of ['redis', 'rabbitmq', 'postgres']) {
+      expect(s['environment']['AMQP_URL'], name).toMatch(new RegExp(`^amqp://${name}:`));
+      for (const dep of ['redis', 'rabbitmq', 'postgres'])
         expect(s['depends_on'][dep]?.['condition'], `${name} → ${dep}`).toBe('service_healthy');
-      }
     }
-    expect(String(services['rabbitmq']?.['command'])).toContain('rabbitmq_consistent_hash_exchange');
-    expect(services['redis']?.['command']).toEqual(
-      expect.arrayContaining(['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']),
+    expect(services['redis']?.['command'].join(' ')).toMatch(
+      /--appendonly yes .*--maxmemory-policy noeviction/,
+    );
+  });
+
+  it('runs the services hardened: non-root, read-only root, no capabilities, no new privileges, limits', () => {
+    for (const name of NAMES) {
+      const s = services[name] as Doc;
+      expect(s['user'], name).toMatch(/^[1-9]\d*:[1-9]\d*$/);
+      expect(s['read_only'], name).toBe(true);
+      expect(s['cap_drop'], name).toEqual(['ALL']);
+      expect(s['security_opt'], name).toContain('no-new-privileges:true');
+      expect(s['mem_limit'], name).toBeDefined();
+      expect(s['cpus'], name).toBeDefined();
+    }
+  });
+
+  it('has no default credentials: every password is a required variable', () => {
+    expect(text).not.toMatch(/guest:|:guest@|USER: guest|rxtrade:rxtrade|postgres:postgres/);
+    const urls = [...text.matchAll(/\b(?:amqp|redis|postgres):\/\/([^:@\s]+):(\$\{[^}]*\}|[^@\s]+)@/g)];
+    expect(urls.length).toBeGreaterThanOrEqual(7);
+    for (const [url, , password] of urls) expect(password, url).toMatch(/^\$\{[A-Z_]+:\?[^}]+\}$/);
+    for (const [k, v] of [
+      ['RABBITMQ_DEFAULT_PASS', services['rabbitmq']?.['environment']['RABBITMQ_DEFAULT_PASS']],
+      ['POSTGRES_PASSWORD', services['postgres']?.['environment']['POSTGRES_PASSWORD']],
+      ['REDIS_PASSWORD', services['redis']?.['environment']['REDIS_PASSWORD']],
+    ])
+      expect(v, k).toMatch(/^\$\{[A-Z_]+:\?[^}]+\}$/);
+  });
+
+  it('protects Redis with an ACL (default user off) and checks it with the password', () => {
+    const cmd = ((services['redis'] as Doc)['command'] as string[]).join(' ');
+    expect(cmd).toContain('user default off');
+    expect(cmd).toMatch(/user rxtrade on >%s .*-@admin -flushall -flushdb/);
+    expect(cmd).toContain('--aclfile');
+    expect(services['redis']?.['healthcheck']['test'].join(' ')).toContain('--user rxtrade');
+  });
+
+  it('checks RabbitMQ by its AMQP port (ping is healthy too early) after the per-role users exist', () => {
+    const test = ((services['rabbitmq'] as Doc)['healthcheck']['test'] as string[]).join(' ');
+    expect(test).toContain('rabbitmq-diagnostics -q check_port_connectivity');
+    expect(test).not.toMatch(/\bping\b/);
+    expect(test).toContain('rxtrade-users-ready');
+    expect(readFileSync(join(SERVICES, 'deploy/rabbitmq/rabbitmq-start.sh'), 'utf8')).toContain(
+      'rabbitmq_consistent_hash_exchange',
     );
   });
 });
 
 describe('Dockerfile', () => {
   const text = readFileSync(join(SERVICES, 'Dockerfile'), 'utf8');
-  it('builds any service from a SERVICE argument, as a non-root user, with a health check', () => {
-    expect(text).toMatch(/^FROM node:20/m);
+  const lines = text.split('\n');
+  const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+
+  it('builds any service from a SERVICE argument, as a numeric non-root user, with a health check', () => {
     expect(text).toMatch(/^ARG SERVICE$/m);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's shell variable, literally
     expect(text).toContain('examples/services/${SERVICE}/src/main.ts');
-    expect(text).toMatch(/^USER node$/m);
+    expect(text).toMatch(/^USER [1-9]\d*(:[1-9]\d*)?$/m);
     expect(text).toMatch(/^HEALTHCHECK /m);
   });
-  it('installs with npm install (npm ci refuses the lock: npm/cli#4828)', () => {
-    expect(text).toMatch(/^RUN npm install /m);
-    expect(text).not.toMatch(/^RUN npm ci/m);
+
+  it('uses a Node version with upstream support (nodejs.org release schedule)', () => {
+    // End of life of each LTS line; a line past it fails here, so the image gets moved on.
+    const eol: Record<string, string> = { '22': '2027-04-30', '24': '2028-04-30' };
+    const majors = [...text.matchAll(/^FROM node:(\d+)/gm)].map((m) => m[1] as string);
+    expect(majors.length).toBeGreaterThan(0);
+    for (const major of majors) {
+      expect(eol[major], `node ${major}`).toBeDefined();
+      expect(new Date(eol[major] as string).getTime(), `node ${major}`).toBeGreaterThan(Date.now());
+    }
   });
+
+  it('installs from the manifests alone, before the sources and SERVICE, so the five images share it', () => {
+    const install = at(/^RUN npm install /);
+    expect(install).toBeGreaterThan(0);
+    expect(text).not.toMatch(/^RUN npm ci/m); // npm ci refuses the lock: npm/cli#4828
+    expect(at(/^COPY --from=manifests /)).toBeLessThan(install);
+    const finalStage = lines.findLastIndex((l) => l.startsWith('FROM '));
+    for (let i = finalStage; i < install; i++) {
+      expect(lines[i], `line ${i + 1}`).not.toMatch(/^(ARG SERVICE|COPY (packages|examples|\.))/);
+      expect(lines[i], `line ${i + 1}`).not.toMatch(/\$\{?SERVICE/);
+    }
+    expect(at(/^ARG SERVICE$/)).toBeGreaterThan(install);
+    expect(at(/^COPY packages /)).toBeGreaterThan(install);
+  });
+
+  it('.dockerignore keeps node_modules, git, build output and env files out of the context', () => {
+    const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n');
+    for (const p of ['.git', '**/node_modules', '**/dist', '**/.env']) expect(ignore, p).toContain(p);
+  });
+
   it.each(NAMES)('has a main.ts for %s', (name) => {
-    expect(() => readFileSync(join(SERVICES, name, 'src', 'main.ts'))).not.toThrow();
+    expect(existsSync(join(SERVICES, name, 'src', 'main.ts'))).toBe(true);
   });
 });
 
@@ -68,58 +145,340 @@ describe('Kubernetes manifests', () => {
     .filter((f) => f.endsWith('.yaml'))
     .flatMap((f) => load(join(dir, f)));
   const byKind = (kind: string) => docs.filter((d) => d['kind'] === kind);
-  const configMap = byKind('ConfigMap')[0] as Doc;
+  const deployment = (name: string) =>
+    byKind('Deployment').find((x) => x['metadata']['name'] === name) as Doc;
   const secret = byKind('Secret')[0] as Doc;
 
-  it('has a Deployment and a Service per service, a ConfigMap and a Secret with the encryption key', () => {
-    for (const name of NAMES) {
+  it('pass the API schema (kubernetes-models)', () => {
+    expect(docs.length).toBeGreaterThan(15);
+    expect(docs.flatMap(schemaErrors)).toEqual([]);
+  });
+
+  it('have no field the API does not know', () => {
+    expect(docs.flatMap(unknownFields)).toEqual([]);
+  });
+
+  it('reference only what exists: selectors, ConfigMap/Secret names and keys, ports, volumes', () => {
+    expect(referenceErrors(docs)).toEqual([]);
+  });
+
+  describe('each check fails on a broken copy', () => {
+    const broken = (edit: (d: Doc[]) => void): Doc[] => {
+      const copy = structuredClone(docs);
+      edit(copy);
+      return copy;
+    };
+    const dep = (d: Doc[], name: string) =>
+      d.find((x) => x['kind'] === 'Deployment' && x['metadata']['name'] === name) as Doc;
+    const container = (d: Doc[], name: string) => dep(d, name)['spec']['template']['spec']['containers'][0];
+    const of = (d: Doc[], kind: string, name: string) =>
+      d.find((x) => x['kind'] === kind && x['metadata']['name'] === name) as Doc;
+
+    it('schema: a wrong type and a missing required field', () => {
       expect(
-        byKind('Deployment').find((d) => d['metadata']['name'] === name),
-        name,
-      ).toBeDefined();
+        broken((d) => {
+          dep(d, 'risk')['spec']['replicas'] = 'two';
+        }).flatMap(schemaErrors),
+      ).toEqual([expect.stringContaining('Deployment/risk')]);
       expect(
-        byKind('Service').find((d) => d['metadata']['name'] === name),
-        name,
-      ).toBeDefined();
+        broken((d) => {
+          delete container(d, 'order')['name'];
+        }).flatMap(schemaErrors),
+      ).toEqual([expect.stringContaining('Deployment/order')]);
+    });
+
+    it('unknown fields: misspelt keys at any depth', () => {
+      const d = broken((x) => {
+        const c = container(x, 'gateway');
+        c['readinesProbe'] = c['readinessProbe'];
+        c['securityContext']['runAsNonroot'] = true;
+        of(x, 'NetworkPolicy', 'default-deny')['spec']['podSelectors'] = {};
+      });
+      expect(d.flatMap(unknownFields).sort()).toEqual([
+        'Deployment/gateway.spec.template.spec.containers[0].readinesProbe: unknown field',
+        'Deployment/gateway.spec.template.spec.containers[0].securityContext.runAsNonroot: unknown field',
+        'NetworkPolicy/default-deny.spec.podSelectors: unknown field',
+      ]);
+    });
+
+    it.each<[string, (d: Doc[]) => void, RegExp]>([
+      [
+        'Deployment selector vs pod labels',
+        (d) => {
+          dep(d, 'risk')['spec']['selector']['matchLabels']['app.kubernetes.io/name'] = 'riks';
+        },
+        /Deployment\/risk: spec.selector/,
+      ],
+      [
+        'ConfigMap name',
+        (d) => {
+          container(d, 'data')['envFrom'][0]['configMapRef']['name'] = 'rxtrade';
+        },
+        /Deployment\/data: envFrom → no ConfigMap rxtrade/,
+      ],
+      [
+        'Secret key',
+        (d) => {
+          container(d, 'strategy')['env'][0]['valueFrom']['secretKeyRef']['key'] = 'AMQP_URL';
+        },
+        /Deployment\/strategy: env AMQP_URL → Secret rxtrade-secrets has no key AMQP_URL/,
+      ],
+      [
+        'Secret volume item',
+        (d) => {
+          delete of(d, 'Secret', 'rxtrade-secrets')['stringData']['credentials-key'];
+        },
+        /Deployment\/gateway: volume credentials → Secret rxtrade-secrets has no key credentials-key/,
+      ],
+      [
+        'Service selector',
+        (d) => {
+          of(d, 'Service', 'order')['spec']['selector'] = { 'app.kubernetes.io/name': 'orders' };
+        },
+        /Service\/order: selector matches no pod/,
+      ],
+      [
+        'Service targetPort',
+        (d) => {
+          of(d, 'Service', 'gateway')['spec']['ports'][0]['targetPort'] = 'metrics';
+        },
+        /Service\/gateway: targetPort metrics/,
+      ],
+      [
+        'probe port',
+        (d) => {
+          container(d, 'risk')['startupProbe']['tcpSocket']['port'] = 9001;
+        },
+        /Deployment\/risk: startupProbe port 9001/,
+      ],
+      [
+        'volume mount',
+        (d) => {
+          dep(d, 'data')['spec']['template']['spec']['volumes'] = [];
+        },
+        /Deployment\/data: volumeMount tmp has no volume/,
+      ],
+      [
+        'PodDisruptionBudget selector',
+        (d) => {
+          of(d, 'PodDisruptionBudget', 'strategy')['spec']['selector']['matchLabels'] = { app: 'strategy' };
+        },
+        /PodDisruptionBudget\/strategy: selector matches no pod/,
+      ],
+      [
+        'NetworkPolicy selector',
+        (d) => {
+          of(d, 'NetworkPolicy', 'gateway-ingress')['spec']['podSelector']['matchLabels'] = { app: 'gw' };
+        },
+        /NetworkPolicy\/gateway-ingress: podSelector matches no pod/,
+      ],
+      [
+        'NetworkPolicy port',
+        (d) => {
+          of(d, 'NetworkPolicy', 'gateway-ingress')['spec']['ingress'][0]['ports'][0]['port'] = 'https';
+        },
+        /NetworkPolicy\/gateway-ingress: ingress port https/,
+      ],
+      [
+        'namespace',
+        (d) => {
+          of(d, 'ConfigMap', 'rxtrade-fleet')['metadata']['namespace'] = 'trading';
+        },
+        /ConfigMap\/rxtrade-fleet: namespace trading is not declared/,
+      ],
+    ])('references: %s', (_what, edit, error) => {
+      const errors = referenceErrors(broken(edit));
+      expect(errors.length, errors.join('\n')).toBeGreaterThan(0);
+      expect(
+        errors.some((e) => error.test(e)),
+        errors.join('\n'),
+      ).toBe(true);
+    });
+  });
+
+  it.each(NAMES)(
+    '%s: hardened pod, startup/readiness/liveness probes, limits, its own broker user',
+    (name) => {
+      const d = deployment(name);
+      const pod = d['spec']['template']['spec'];
+      const c = pod['containers'][0] as Doc;
+      expect(pod['securityContext']).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(pod['securityContext']['runAsUser']).toBeGreaterThan(0);
+      expect(pod['automountServiceAccountToken']).toBe(false);
+      expect(c['securityContext']).toMatchObject({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      });
+      expect(c['securityContext']['capabilities']['add']).toBeUndefined();
+      expect(c['resources']['limits']).toMatchObject({ cpu: expect.anything(), memory: expect.anything() });
+      expect(c['resources']['requests']).toMatchObject({ cpu: expect.anything(), memory: expect.anything() });
+      expect(c['startupProbe']).toBeDefined();
+      expect(c['readinessProbe']['httpGet']['path']).toBe('/health');
+      expect(c['livenessProbe']).toBeDefined();
+      expect(pod['terminationGracePeriodSeconds']).toBeGreaterThan(20);
+      const amqp = (c['env'] as Doc[]).find((e) => e['name'] === 'AMQP_URL');
+      expect(amqp?.['valueFrom']['secretKeyRef']).toEqual({
+        name: 'rxtrade-secrets',
+        key: `amqp-url-${name}`,
+      });
+      expect(secret['stringData'][`amqp-url-${name}`]).toMatch(new RegExp(`^amqp://${name}:`));
+      expect(
+        byKind('PodDisruptionBudget').some(
+          (b) => b['spec']['selector']['matchLabels']['app.kubernetes.io/name'] === name,
+        ),
+      ).toBe(true);
+    },
+  );
+
+  it('runs 3+ strategy replicas and a single order and data replica', () => {
+    expect(deployment('strategy')['spec']['replicas']).toBeGreaterThanOrEqual(3);
+    expect(deployment('order')['spec']['replicas']).toBe(1);
+    expect(deployment('data')['spec']['replicas']).toBe(1);
+  });
+
+  it('denies all traffic by default; only the gateway is reachable from outside the monitoring namespace', () => {
+    const policies = byKind('NetworkPolicy');
+    const deny = policies.find((p) => Object.keys(p['spec']['podSelector']).length === 0) as Doc;
+    expect(deny['spec']['policyTypes']).toEqual(['Ingress', 'Egress']);
+    expect(deny['spec']['ingress']).toBeUndefined();
+    expect(deny['spec']['egress']).toBeUndefined();
+    for (const p of policies)
+      for (const rule of (p['spec']['ingress'] ?? []) as Doc[])
+        if (!rule['from'])
+          expect(p['spec']['podSelector']['matchLabels'], p['metadata']['name']).toEqual({
+            'app.kubernetes.io/name': 'gateway',
+          });
+  });
+
+  it('keeps credentials in the Secret, as placeholders only', () => {
+    const configMap = byKind('ConfigMap')[0] as Doc;
+    expect(JSON.stringify(configMap)).not.toMatch(/:\/\/[^/@]*@/);
+    for (const [k, v] of Object.entries(secret['stringData'] as Record<string, string>)) {
+      expect(v, k).toContain('CHANGE-ME');
+      expect(v.replace(/:\/\/[a-z]+:CHANGE-ME@.*$/, ''), k).toMatch(/^(amqp|redis|postgres)?$|^CHANGE-ME$/);
     }
-    expect(configMap['data']['REDIS_URL']).toBeDefined();
-    expect(secret['stringData']['credentials-key']).toBeDefined();
-    expect(secret['stringData']['AMQP_URL']).toBeDefined();
-    expect(JSON.stringify(configMap)).not.toMatch(/amqp:\/\/[^@]*:[^@]*@/); // no password in the ConfigMap
-  });
-
-  it.each(NAMES)('%s: limits, probes on /health, config from the ConfigMap, selector matches', (name) => {
-    const d = byKind('Deployment').find((x) => x['metadata']['name'] === name) as Doc;
-    const pod = d['spec']['template'];
-    const [c] = pod['spec']['containers'] as Doc[];
-    expect(c?.['resources']['limits']['cpu']).toBeDefined();
-    expect(c?.['resources']['limits']['memory']).toBeDefined();
-    expect(c?.['resources']['requests']['memory']).toBeDefined();
-    expect(c?.['readinessProbe']['httpGet']['path']).toBe('/health');
-    expect(c?.['livenessProbe']).toBeDefined();
-    expect(c?.['envFrom']).toContainEqual({ configMapRef: { name: configMap['metadata']['name'] } });
-    expect(d['spec']['selector']['matchLabels']).toEqual(
-      expect.objectContaining({
-        'app.kubernetes.io/name': pod['metadata']['labels']['app.kubernetes.io/name'],
-      }),
-    );
-    expect(pod['spec']['terminationGracePeriodSeconds']).toBeGreaterThan(20);
-    const svc = byKind('Service').find((x) => x['metadata']['name'] === name) as Doc;
-    expect(svc['spec']['selector']).toEqual(d['spec']['selector']['matchLabels']);
-  });
-
-  it('runs 3+ strategy replicas and a single order and data replica; the gateway mounts the key', () => {
-    const replicas = (n: string) =>
-      byKind('Deployment').find((x) => x['metadata']['name'] === n)?.['spec']['replicas'];
-    expect(replicas('strategy')).toBeGreaterThanOrEqual(3);
-    expect(replicas('order')).toBe(1);
-    expect(replicas('data')).toBe(1);
-    const gw = byKind('Deployment').find((x) => x['metadata']['name'] === 'gateway') as Doc;
-    const volumes = gw['spec']['template']['spec']['volumes'] as Doc[];
-    expect(volumes.find((v) => v['secret']?.['secretName'] === secret['metadata']['name'])).toBeDefined();
+    expect(JSON.stringify(docs)).not.toMatch(/guest/);
   });
 
   it('the docs exist', () => {
-    expect(existsSync(resolve(SERVICES, '../../docs/guides/deploy.md'))).toBe(true);
+    expect(existsSync(join(ROOT, 'docs/guides/deploy.md'))).toBe(true);
+  });
+});
+
+describe('RabbitMQ users per role (deploy/rabbitmq/permissions.tsv)', () => {
+  const E = 'rxt-fleet-prod';
+  const rows = readFileSync(join(SERVICES, 'deploy/rabbitmq/permissions.tsv'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() && !l.trim().startsWith('#'))
+    .map((l) => l.replaceAll('{E}', E).trim().split(/\s+/));
+  const perm = (user: string, what: 'configure' | 'write' | 'read', name: string) => {
+    const row = rows.find((r) => r[0] === 'perm' && r[1] === user);
+    const i = { configure: 2, write: 3, read: 4 }[what];
+    return row !== undefined && new RegExp(row[i] as string).test(name);
+  };
+  /** RabbitMQ topic authorisation: publish (write) / bind (read) with this routing key on that exchange. */
+  const topic = (user: string, what: 'write' | 'read', exchange: string, key: string) => {
+    const row = rows.find((r) => r[0] === 'topic' && r[1] === user && r[2] === exchange);
+    return row !== undefined && new RegExp(row[what === 'write' ? 3 : 4] as string).test(key);
+  };
+  const publishers = (key: string, exchange = E) => NAMES.filter((u) => topic(u, 'write', exchange, key));
+
+  it('has one configure/write/read line per role and five columns everywhere', () => {
+    for (const name of NAMES) expect(rows.filter((r) => r[0] === 'perm' && r[1] === name)).toHaveLength(1);
+    for (const r of rows) expect(r, r.join(' ')).toHaveLength(5);
+  });
+
+  it('only risk may publish orders.submit (the bus is no way around risk)', () => {
+    expect(publishers(t.ordersSubmit)).toEqual(['risk']);
+    expect(publishers(fleetTopics.orderSubmit('acc-1'))).toEqual(['risk']);
+    expect(publishers(rpc.submitOrder, `${E}.rpc`)).toEqual(['gateway']);
+    expect(publishers(rpc.killSwitch, `${E}.rpc`)).toEqual(['gateway']);
+    expect(publishers(rpc.cancelAll, `${E}.rpc`)).toEqual(['risk']);
+  });
+
+  it('each role publishes what it produces and nothing it does not', () => {
+    expect(publishers(t.bars('AAPL'))).toEqual(['data']);
+    expect(publishers(fleetTopics.bars('AAPL'))).toEqual(['data']);
+    expect(publishers(t.signals('sma'))).toEqual(['strategy']);
+    expect(publishers(fleetTopics.riskRequests('acc-1'))).toEqual(['strategy']);
+    expect(publishers(fleetTopics.riskReports('acc-1'))).toEqual(['order']);
+    expect(publishers(t.fills('acc-1'))).toEqual(['order']);
+    expect(publishers(t.orderEvents('acc-1')).sort()).toEqual(['order', 'risk']);
+    expect(publishers(t.riskState)).toEqual(['risk']);
+    expect(publishers(fleetTopics.status)).toEqual(['risk']);
+    expect(publishers(rpc.cancelOrder, `${E}.rpc`)).toEqual(['gateway']);
+    for (const key of ['orders.submit.a.b', 'bars.x.y', '#', 'anything'])
+      expect(publishers(key), key).toEqual([]);
+  });
+
+  it('each role may bind its own subscriptions, and no other role may bind them', () => {
+    const subscriptions: Record<string, [string, string][]> = {
+      strategy: [
+        [E, t.allBars],
+        [E, 'orders.events.sma'],
+      ],
+      risk: [
+        [E, t.allSignals],
+        [E, fleetTopics.riskInbox],
+        [`${E}.rpc`, rpc.submitOrder],
+        [`${E}.rpc`, rpc.killSwitch],
+      ],
+      order: [
+        [E, t.allBars],
+        [E, t.ordersSubmit],
+        [E, fleetTopics.orderInbox],
+        [`${E}.rpc`, rpc.cancelOrder],
+        [`${E}.rpc`, rpc.cancelAll],
+      ],
+      gateway: [
+        [E, t.allFills],
+        [E, t.riskState],
+      ],
+    };
+    for (const [user, subs] of Object.entries(subscriptions))
+      for (const [exchange, key] of subs)
+        expect(topic(user, 'read', exchange, key), `${user} ${key}`).toBe(true);
+    expect(topic('strategy', 'read', E, t.ordersSubmit)).toBe(false);
+    expect(topic('gateway', 'read', `${E}.rpc`, rpc.submitOrder)).toBe(false);
+    expect(topic('data', 'read', E, '#')).toBe(false);
+  });
+
+  it('each role declares and consumes only its own queues (group topology names)', () => {
+    const own: Record<string, string[]> = {
+      strategy: [`${E}.strategy.bars.*.p0`, `${E}.${fleetGroups.strategy}.bars.*.hash`],
+      risk: [
+        `${E}.risk.signals.*.p3`,
+        `${E}.${fleetGroups.risk}.risk.*.*.members`,
+        `${E}.rpc.rpc.risk.submit`,
+      ],
+      order: [
+        `${E}.order.orders.submit.p0.lock`,
+        `${E}.${fleetGroups.orderBars('r1')}.bars.*.p1`,
+        `${E}.rpc.rpc.order.cancel`,
+      ],
+    };
+    for (const [user, queues] of Object.entries(own))
+      for (const q of queues) {
+        expect(perm(user, 'configure', q), `${user} configure ${q}`).toBe(true);
+        expect(perm(user, 'read', q), `${user} read ${q}`).toBe(true);
+        for (const other of NAMES.filter((n) => n !== user))
+          expect(perm(other, 'read', q), `${other} read ${q}`).toBe(false);
+      }
+    for (const name of NAMES) expect(perm(name, 'configure', E), name).toBe(true);
+    expect(perm('gateway', 'write', E)).toBe(false);
+    expect(perm('data', 'read', E)).toBe(false);
+  });
+
+  it('rabbitmq-users.sh refuses to run without a password for every role', () => {
+    const run = () =>
+      execFileSync('sh', [join(SERVICES, 'deploy/rabbitmq/rabbitmq-users.sh')], {
+        env: { PATH: process.env['PATH'], FLEET_PREFIX: 'prod' },
+        stdio: 'pipe',
+      });
+    expect(run).toThrow(/RABBITMQ_DATA_PASSWORD is not set/);
   });
 });

@@ -73,6 +73,80 @@ describe('the fleet on the in-memory bus gives a backtest’s fills and final eq
     expect(report.statistics).toEqual(backtest.statistics);
   });
 
+  it.each(examples)(
+    '%s: account() in onBar gives the backtest’s cash, equity and position at every bar',
+    async (_name, Strategy, id) => {
+      // Each run records what the strategy sees of its account before each of its decisions.
+      const seen = { backtest: [] as Record<string, number>[], fleet: [] as Record<string, number>[] };
+      let run: keyof typeof seen = 'backtest';
+      const Recording = class extends (Strategy as unknown as new (
+        o: StrategyOptions<object>,
+      ) => BaseStrategy) {
+        override onBar(bar: Bar): void {
+          const a = this.context.account();
+          seen[run].push({
+            ts: bar.ts,
+            cash: a.cash,
+            equity: a.equity,
+            realized: a.realizedPnl,
+            fees: a.feesPaid,
+            tsLast: a.tsLast,
+            qty: this.context.accountPositionQty(bar.symbol),
+          });
+          (Strategy.prototype as unknown as { onBar(bar: Bar): void }).onBar.call(this, bar);
+        }
+      };
+      const accounts = [{ id: 'main', initialCash: 100_000 }];
+      await runBacktest({
+        strategies: new Recording({ id, symbols: [instrument.id], accountId: 'main' }),
+        data: bars,
+        instruments: [instrument],
+        accounts,
+      });
+      run = 'fleet';
+      const fleet = await runFleet({
+        plan: {
+          instruments: [instrument],
+          accounts,
+          strategies: [
+            { id, symbol: instrument.id, accountId: 'main', create: strategyClass(Recording as Class) },
+          ],
+        },
+        data: bars,
+        frameSize: 250,
+      });
+      expect(fleet.strategyEvents).toEqual([]);
+      expect(seen.backtest).toHaveLength(bars.length);
+      const cash = new Set(seen.backtest.map((r) => r['cash']));
+      expect(cash.size).toBeGreaterThan(10);
+      expect(seen.fleet).toEqual(seen.backtest);
+    },
+  );
+
+  it('account() of an account several strategies share fails the strategy with INVALID_CONFIG (their fills meet only at risk)', async () => {
+    class AskAccount extends BaseStrategy {
+      override onBar(): void {
+        this.context.account();
+      }
+    }
+    const fleet = await runFleet({
+      plan: {
+        instruments: [instrument],
+        accounts: [{ id: 'main', initialCash: 100_000 }],
+        strategies: ['one', 'two'].map((sid) => ({
+          id: sid,
+          symbol: instrument.id,
+          accountId: 'main',
+          create: strategyClass(AskAccount as Class),
+        })),
+      },
+      data: bars.slice(0, 20),
+    });
+    const failed = fleet.strategyEvents.filter((e) => e.type === 'StrategyFailed');
+    expect(failed.map((e) => e.strategyId).sort()).toEqual(['one', 'two']);
+    expect(JSON.stringify(failed[0])).toContain('INVALID_CONFIG');
+  });
+
   it('one account trading two symbols with two strategies', async () => {
     const second = { ...instrument, id: 'HALF' };
     const data = bars.flatMap((b) => [

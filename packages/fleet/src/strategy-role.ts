@@ -1,7 +1,9 @@
 import {
+  AccountBook,
   type Bar,
   type BusEnvelope,
   type BusSubscription,
+  fromUnits,
   type Logger,
   ManualClock,
   type MessageBus,
@@ -193,6 +195,13 @@ class HostedStrategy {
   /** The last bar run: frame seq and index in it. */
   #ran = { seq: -1, i: -1 };
   #subscription: BusSubscription | undefined;
+  /**
+   * The strategy's account as core's {@link AccountBook}, fed with the fills the order role delivers
+   * and marked with each bar before `onBar`, as the engine does: undefined when other strategies
+   * trade the account too (their fills never reach this replica).
+   */
+  readonly #account: AccountBook | undefined;
+  readonly #plan: ResolvedPlan;
 
   constructor(options: {
     spec: FleetStrategy;
@@ -208,6 +217,10 @@ class HostedStrategy {
     this.#bus = bus;
     this.#logger = logger.child({ strategyId: spec.id });
     this.#barrier = new StrategyBarrier(plan.mode);
+    this.#plan = plan;
+    const config = plan.accounts.get(spec.accountId);
+    const alone = plan.strategies.every((s) => s.accountId !== spec.accountId || s.id === spec.id);
+    this.#account = config !== undefined && alone ? new AccountBook(config) : undefined;
     const sink: OrderCommandSink = {
       submit: (request, origin) => {
         this.#command(
@@ -251,9 +264,27 @@ class HostedStrategy {
       clock: this.#clock,
       logger: this.#logger,
       defaultAccountId: spec.accountId,
+      accounts: {
+        account: (accountId) => this.#accountBook(accountId).snapshot(),
+        positionQty: (accountId, instrumentId) => {
+          const book = this.#accountBook(accountId).positions.get(instrumentId);
+          return book ? fromUnits(book.qtyUnits, book.instrument.quantityPrecision) : 0;
+        },
+      },
       ...(onStrategyEvent ? { onStrategyEvent } : {}),
     });
     this.#host.add(plan.build(spec));
+  }
+
+  /** The strategy's account book; a shared account's state is not known here. */
+  #accountBook(accountId: string): AccountBook {
+    if (this.#account === undefined || accountId !== this.#spec.accountId) {
+      throw new RxtradeError({
+        code: 'INVALID_CONFIG',
+        message: `account ${accountId}: in the fleet, a strategy's account() needs an account that strategy trades alone (${this.#spec.id})`,
+      });
+    }
+    return this.#account;
   }
 
   /**
@@ -335,6 +366,8 @@ class HostedStrategy {
     const bar = frame.bars[i] as Bar;
     this.#clock.set(bar.ts);
     this.#mark = { symbol: bar.symbol, ts: bar.ts, price: bar.close };
+    // As the engine: the bar's fills were applied (delivered before), then the account is marked with its close.
+    this.#account?.mark(this.#plan.instrument(bar.symbol), bar.close, bar.ts);
     this.#host.onBar(bar);
     this.#ran = { seq: frame.seq, i };
     if (!this.#replaying) this.#entries.push({ kind: 'bar', seq: frame.seq, i });
@@ -368,7 +401,11 @@ class HostedStrategy {
       this.#clock.set(payload.matched.ts);
       this.#mark = payload.matched;
     }
-    for (const event of payload.events) this.#host.deliver(event);
+    for (const event of payload.events) {
+      if (event.type === 'OrderFilled')
+        this.#account?.applyFill(event, this.#plan.instrument(event.instrumentId));
+      this.#host.deliver(event);
+    }
     if (payload.matched) this.#barrier.matched(payload.matched.ts);
     if (!this.#replaying) this.#entries.push({ kind: 'delivery', message: envelope });
   }

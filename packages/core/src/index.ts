@@ -287,6 +287,18 @@ export {
   noopMetrics,
 } from './ports/metrics-sink';
 export {
+  type AcquireRateOptions,
+  acquireRate,
+  checkRateCosts,
+  createMemoryRateLimiter,
+  type MemoryRateLimiterOptions,
+  parseRateBuckets,
+  type RateBucketSpec,
+  type RateBuckets,
+  type RateCosts,
+  type RateLimiter,
+} from './ports/rate-limiter';
+export {
   compareKeys,
   encodeListCursor,
   listAll,

@@ -12,5 +12,10 @@ export {
   type MessageBusContractOptions,
   messageBusContract,
 } from './contracts/message-bus-contract';
+export {
+  type RateLimiterContractOptions,
+  type RateLimiterPair,
+  rateLimiterContract,
+} from './contracts/rate-limiter-contract';
 export { type StateStoreContractOptions, stateStoreContract } from './contracts/state-store-contract';
 export { probeTcp, requireService } from './integration';

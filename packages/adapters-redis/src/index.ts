@@ -21,6 +21,7 @@ export {
   type RedisSubscriber,
   type RedisSubscription,
 } from './pubsub';
+export { createRedisRateLimiter, type RedisRateLimiterOptions } from './rate-limiter';
 export { createRedisStateStore, type RedisStateStoreOptions } from './state-store';
 export {
   createRedisStreamConsumer,

@@ -36,6 +36,12 @@ export interface RedisKeys {
   stream(name: string): string;
   /** Dead-letter stream of a stream. */
   deadLetter(name: string): string;
+  /** Rate limiter grants of one bucket: sorted set, score = Redis time (ms), member `<id>:<weight>`. */
+  rateLog(limiter: string, bucket: string): string;
+  /** Sum of the weights in {@link rateLog} (string integer). Both expire one window after the last grant. */
+  rateTotal(limiter: string, bucket: string): string;
+  /** Rate limiter penalty: Redis time (ms) until which nothing is granted (string, PX = the penalty). */
+  ratePenalty(limiter: string): string;
 }
 
 /** The {@link RedisKeys} for `prefix` (default {@link DEFAULT_PREFIX}). */
@@ -56,6 +62,9 @@ export function redisKeys(prefix: string = DEFAULT_PREFIX): RedisKeys {
     channel: (topic) => `${prefix}ps:${topic}`,
     stream: (name) => `${prefix}stream:${name}`,
     deadLetter: (name) => `${prefix}stream:${name}:dead-letter`,
+    rateLog: (limiter, bucket) => `${prefix}rate:${limiter}:${bucket}:log`,
+    rateTotal: (limiter, bucket) => `${prefix}rate:${limiter}:${bucket}:total`,
+    ratePenalty: (limiter) => `${prefix}rate:${limiter}:penalty`,
   };
 }
 

@@ -9,7 +9,8 @@ table="${1:-$(dirname "$0")/permissions.tsv}"
 prefix="${FLEET_PREFIX:?set FLEET_PREFIX (the fleet's exchange is rxt-fleet-<prefix>)}"
 exchange="rxt-fleet-${prefix}"
 vhost="${RABBITMQ_VHOST:-/}"
-ctl() { rabbitmqctl -q "$@"; }
+# RABBITMQCTL: the command to reach the node (default `rabbitmqctl`; add `-n <node>` etc. as needed).
+ctl() { ${RABBITMQCTL:-rabbitmqctl} -q "$@" </dev/null; } # stdin: the loop below reads its table there
 
 for role in data strategy risk order gateway; do
   var="RABBITMQ_$(echo "$role" | tr a-z A-Z)_PASSWORD"

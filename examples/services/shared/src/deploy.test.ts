@@ -468,9 +468,13 @@ describe('RabbitMQ users per role (deploy/rabbitmq/permissions.tsv)', () => {
         for (const other of NAMES.filter((n) => n !== user))
           expect(perm(other, 'read', q), `${other} read ${q}`).toBe(false);
       }
-    for (const name of NAMES) expect(perm(name, 'configure', E), name).toBe(true);
+    for (const name of NAMES) {
+      // The adapter declares both exchanges at connect (an existing exchange too needs configure).
+      expect(perm(name, 'configure', E), name).toBe(true);
+      expect(perm(name, 'configure', `${E}.rpc`), name).toBe(true);
+    }
     expect(perm('gateway', 'write', E)).toBe(false);
-    expect(perm('data', 'read', E)).toBe(false);
+    expect(perm('data', 'read', `${E}.strategy.bars.*.p0`)).toBe(false);
   });
 
   it('rabbitmq-users.sh refuses to run without a password for every role', () => {

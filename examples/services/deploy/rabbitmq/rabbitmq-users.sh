@@ -12,11 +12,19 @@ vhost="${RABBITMQ_VHOST:-/}"
 # RABBITMQCTL: the command to reach the node (default `rabbitmqctl`; add `-n <node>` etc. as needed).
 ctl() { ${RABBITMQCTL:-rabbitmqctl} -q "$@" </dev/null; } # stdin: the loop below reads its table there
 
+password_of() { eval "printf '%s' \"\${RABBITMQ_$(echo "$1" | tr a-z A-Z)_PASSWORD:-}\""; }
+# Every password first: nothing is changed on the broker unless all are set.
 for role in data strategy risk order gateway; do
-  var="RABBITMQ_$(echo "$role" | tr a-z A-Z)_PASSWORD"
-  eval "password=\${$var:-}"
-  if [ -z "$password" ]; then echo "rabbitmq-users: $var is not set" >&2; exit 1; fi
-  if ctl list_users | cut -f1 | grep -qx "$role"; then
+  if [ -z "$(password_of "$role")" ]; then
+    echo "rabbitmq-users: RABBITMQ_$(echo "$role" | tr a-z A-Z)_PASSWORD is not set" >&2
+    exit 1
+  fi
+done
+
+existing="$(ctl list_users | cut -f1)"
+for role in data strategy risk order gateway; do
+  password="$(password_of "$role")"
+  if printf '%s\n' "$existing" | grep -qx "$role"; then
     ctl change_password "$role" "$password" >/dev/null
   else
     ctl add_user "$role" "$password" >/dev/null

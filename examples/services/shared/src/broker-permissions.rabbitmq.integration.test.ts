@@ -118,49 +118,46 @@ describe('RabbitMQ users per role, on a broker of our own', () => {
   }, 60_000);
 
   it('lets the roles do their own work through the bus: bars to the strategy group, gateway → risk RPC', async () => {
-    const strategy = await step(bus('strategy'), "bus('strategy');");
+    const strategy = await step(bus('strategy'), 'strategy connects');
     const got: string[] = [];
     await step(
       strategy.subscribe(topics.allBars, (_m, ctx) => void got.push(ctx.topic), { group: 'strategy' }),
-      'strategy.subscribe(topics.allBars, (_m, ',
+      'strategy subscribes to bars',
     );
-    const risk = await step(bus('risk'), "bus('risk');");
+    const risk = await step(bus('risk'), 'risk connects');
     await step(
       risk.reply(rpc.submitOrder, (req) => env('Reply', { echo: req.payload })),
-      'risk.reply(rpc.submitOrder, (req) => env',
+      'risk answers rpc.risk.submit',
     );
     await step(
       risk.subscribe(topics.allSignals, () => undefined, { group: 'risk' }),
-      'risk.subscribe(topics.allSignals, () => ',
+      'risk subscribes to signals',
     );
-    const order = await step(bus('order'), "bus('order');");
+    const order = await step(bus('order'), 'order connects');
     await step(
       order.subscribe(topics.ordersSubmit, () => undefined, { group: 'order' }),
-      'order.subscribe(topics.ordersSubmit, () ',
+      'order subscribes to orders.submit',
     );
     await step(
       order.reply(rpc.cancelOrder, () => env('Reply', { canceled: false })),
-      "order.reply(rpc.cancelOrder, () => env('",
+      'order answers rpc.order.cancel',
     );
-    const gateway = await step(bus('gateway'), "bus('gateway');");
+    const gateway = await step(bus('gateway'), 'gateway connects');
     const fills: string[] = [];
     await step(
       gateway.subscribe(topics.allFills, (_m, ctx) => void fills.push(ctx.topic)),
-      'gateway.subscribe(topics.allFills, (_m, ',
+      'gateway subscribes to fills',
     );
 
-    const data = await step(bus('data'), "bus('data');");
-    await step(
-      data.publish(topics.bars('AAPL'), env('Bar', {}), { key: 'AAPL' }),
-      "data.publish(topics.bars('AAPL'), env('B",
-    );
+    const data = await step(bus('data'), 'data connects');
+    await step(data.publish(topics.bars('AAPL'), env('Bar', {}), { key: 'AAPL' }), 'data publishes a bar');
     await step(
       order.publish(topics.fills('acc-1'), env('Fill', {}), { key: 'acc-1' }),
-      "order.publish(topics.fills('acc-1'), env",
+      'order publishes a fill',
     );
     const reply = await step(
       gateway.request(rpc.submitOrder, env('Request', { n: 1 }), { timeoutMs: 10_000 }),
-      "gateway.request(rpc.submitOrder, env('Re",
+      'gateway asks risk',
     );
     expect(reply.payload).toEqual({ echo: { n: 1 } });
     const deadline = Date.now() + 10_000;

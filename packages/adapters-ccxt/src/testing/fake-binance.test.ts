@@ -72,3 +72,58 @@ describe('FakeBinance', () => {
     expect(rows.at(-1)?.[0]).toBe(Math.floor(now / 60_000) * 60_000);
   });
 });
+
+describe('FakeBinance rate limits', () => {
+  it('answers 429 with Retry-After past the weight, then 418 to a client that does not back off', async () => {
+    let now = 1_699_999_980_000; // a minute boundary
+    const { FakeBinance } = await import('./fake-binance');
+    const venue = await FakeBinance.start({
+      now: () => now,
+      rateLimits: { weight: { limit: 45, windowMs: 60_000 }, banAfter: 2, banMs: 60_000 },
+    });
+    try {
+      const get = async (path: string) => {
+        const res = await fetch(`${venue.url}${path}`);
+        await res.text();
+        return { status: res.status, retryAfter: res.headers.get('retry-after') };
+      };
+      expect((await get('/api/v3/exchangeInfo')).status).toBe(200); // 20
+      expect((await get('/api/v3/exchangeInfo')).status).toBe(200); // 40
+      for (let i = 0; i < 5; i++) expect((await get('/api/v3/ping')).status).toBe(200); // 45
+      now += 15_000;
+      expect(await get('/api/v3/ping')).toEqual({ status: 429, retryAfter: '45' });
+      expect(venue.rateStats.peakWeight).toBe(45);
+      now += 1_000;
+      expect((await get('/api/v3/ping')).status).toBe(429); // 1st request during Retry-After
+      expect(await get('/api/v3/ping')).toEqual({ status: 418, retryAfter: '60' }); // 2nd: banned
+      now += 45_000; // next window, still banned
+      expect((await get('/api/v3/ping')).status).toBe(418);
+      now += 30_000;
+      expect((await get('/api/v3/ping')).status).toBe(200);
+      expect(venue.rateStats).toMatchObject({ answered429: 2, answered418: 2 });
+    } finally {
+      await venue.close();
+    }
+  });
+
+  it('counts orders per window per account, refused orders are not placed', async () => {
+    let now = 1_700_000_000_000;
+    const { FakeBinance } = await import('./fake-binance');
+    const venue = await FakeBinance.start({
+      now: () => now,
+      rateLimits: { orders: { limit: 2, windowMs: 10_000 } },
+    });
+    try {
+      const post = async () => (await fetch(`${venue.url}/api/v3/order`, { method: 'POST' })).status;
+      // Unsigned: answered 401 by the venue, but counted against the order limit first, as Binance does.
+      expect(await post()).toBe(401);
+      expect(await post()).toBe(401);
+      expect(await post()).toBe(429);
+      now += 10_000;
+      expect(await post()).toBe(401);
+      expect(venue.rateStats.peakOrders).toBe(2);
+    } finally {
+      await venue.close();
+    }
+  });
+});

@@ -76,6 +76,70 @@ export interface FakeTrade {
   readonly isMaker: boolean;
 }
 
+/** A fixed-window limit: at most `limit` per window of `windowMs`, windows aligned to the venue clock's epoch. */
+export interface FakeWindowLimit {
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+/**
+ * The venue's rate limits, enforced as Binance documents them: request weight per window per IP (every
+ * request, weighted by {@link binanceRequestWeight}), order count per window and per day per account
+ * (`POST /api/v3/order`). A request over a limit is answered 429 (code -1003) with `Retry-After` in
+ * seconds until the window ends, and not processed; a client that keeps sending during a Retry-After
+ * is banned after `banAfter` such requests: 418 with `Retry-After` for `banMs`.
+ */
+export interface FakeRateLimits {
+  readonly weight?: FakeWindowLimit;
+  readonly orders?: FakeWindowLimit;
+  readonly ordersPerDay?: number;
+  /** Requests sent during a Retry-After before the 418 ban. Default 3. */
+  readonly banAfter?: number;
+  /** Length of a ban. Default 120,000 ms. */
+  readonly banMs?: number;
+}
+
+/** Binance spot's documented limits: 6,000 weight per minute per IP, 100 orders per 10 s and 200,000 per day per account. */
+export const BINANCE_RATE_LIMITS: FakeRateLimits = {
+  weight: { limit: 6_000, windowMs: 60_000 },
+  orders: { limit: 100, windowMs: 10_000 },
+  ordersPerDay: 200_000,
+};
+
+/** Request weight of a Binance spot endpoint (the fake's table; Binance's API docs are the source). */
+export function binanceRequestWeight(
+  method: string,
+  path: string,
+  params: Readonly<Record<string, string>>,
+): number {
+  switch (`${method} ${path}`) {
+    case 'GET /api/v3/exchangeInfo':
+      return 20;
+    case 'GET /api/v3/klines':
+      return 2;
+    case 'GET /api/v3/order':
+      return 4;
+    case 'GET /api/v3/openOrders':
+      return params['symbol'] === undefined ? 80 : 6;
+    case 'GET /api/v3/myTrades':
+    case 'GET /api/v3/account':
+      return 20;
+    default:
+      return 1;
+  }
+}
+
+/** What the fake's rate limits saw (see {@link FakeRateLimits}). */
+export interface FakeRateStats {
+  /** Highest weight accepted in one weight window. */
+  peakWeight: number;
+  /** Highest order count accepted in one order window. */
+  peakOrders: number;
+  /** Requests answered 429 / 418. */
+  answered429: number;
+  answered418: number;
+}
+
 /** Options of {@link FakeBinance.start}. */
 export interface FakeBinanceOptions {
   readonly apiKey?: string;
@@ -89,6 +153,8 @@ export interface FakeBinanceOptions {
   readonly balances?: Readonly<Record<string, number>>;
   /** Commission rate charged in the quote asset. Default 0.001. */
   readonly commission?: number;
+  /** Enforce rate limits (e.g. {@link BINANCE_RATE_LIMITS}). Default: none enforced. */
+  readonly rateLimits?: FakeRateLimits;
 }
 
 const DEFAULT_SYMBOL: FakeSymbol = {
@@ -183,6 +249,13 @@ export class FakeBinance {
   readonly #held = new Set<ServerResponse>();
   #orderSeq = 1000;
   #tradeSeq = 5000;
+  readonly #limits: FakeRateLimits | undefined;
+  readonly #used = { weightWindow: -1, weight: 0, orderWindow: -1, orders: 0, day: -1, dayOrders: 0 };
+  #retryAfterUntil = 0;
+  #violations = 0;
+  #bannedUntil = 0;
+  /** What the rate limits saw; all zero when none are enforced. */
+  readonly rateStats: FakeRateStats = { peakWeight: 0, peakOrders: 0, answered429: 0, answered418: 0 };
 
   private constructor(server: Server, url: string, options: FakeBinanceOptions) {
     this.#server = server;
@@ -193,6 +266,7 @@ export class FakeBinance {
     this.#now = options.now ?? Date.now;
     this.#price = options.price ?? defaultPrice;
     this.#commission = options.commission ?? 0.001;
+    this.#limits = options.rateLimits;
     for (const [asset, free] of Object.entries(options.balances ?? { USDT: 10_000, BTC: 1 })) {
       this.#balances.set(asset, { free, locked: 0 });
     }
@@ -350,8 +424,97 @@ export class FakeBinance {
         res.socket?.destroy();
         return;
       }
+      if (this.#limits && this.#refuseForRate({ method, path, params, ts, res, record })) return;
       this.#respond({ req, res, record }, { method, path, params, query, body });
     });
+  }
+
+  /** Applies {@link FakeRateLimits}: counts the request, or answers 429/418 and returns true. */
+  #refuseForRate(request: {
+    method: string;
+    path: string;
+    params: Record<string, string>;
+    ts: number;
+    res: ServerResponse;
+    record: (status: number) => void;
+  }): boolean {
+    const limits = this.#limits as FakeRateLimits;
+    const { method, path, params, ts, res, record } = request;
+    const refuse = (status: 418 | 429, retryAfterMs: number, msg: string): true => {
+      if (status === 429) this.rateStats.answered429++;
+      else this.rateStats.answered418++;
+      record(status);
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
+      });
+      res.end(JSON.stringify({ code: -1003, msg }));
+      return true;
+    };
+    if (ts < this.#bannedUntil) {
+      return refuse(
+        418,
+        this.#bannedUntil - ts,
+        `Way too many requests; IP banned until ${this.#bannedUntil}.`,
+      );
+    }
+    if (ts < this.#retryAfterUntil && ++this.#violations >= (limits.banAfter ?? 3)) {
+      this.#bannedUntil = ts + (limits.banMs ?? 120_000);
+      this.#violations = 0;
+      return refuse(
+        418,
+        this.#bannedUntil - ts,
+        `Way too many requests; IP banned until ${this.#bannedUntil}.`,
+      );
+    }
+    const used = this.#used;
+    const tooMany = (windowMs: number, what: string): true => {
+      const end = (Math.floor(ts / windowMs) + 1) * windowMs;
+      this.#retryAfterUntil = Math.max(this.#retryAfterUntil, end);
+      return refuse(
+        429,
+        end - ts,
+        `Too many ${what}; current limit exceeded. Please use the Retry-After header.`,
+      );
+    };
+    const weight = binanceRequestWeight(method, path, params);
+    if (limits.weight) {
+      const window = Math.floor(ts / limits.weight.windowMs);
+      if (window !== used.weightWindow) {
+        used.weightWindow = window;
+        used.weight = 0;
+      }
+      if (used.weight + weight > limits.weight.limit) return tooMany(limits.weight.windowMs, 'requests');
+    }
+    const isOrder = method === 'POST' && path === '/api/v3/order';
+    if (isOrder && limits.orders) {
+      const window = Math.floor(ts / limits.orders.windowMs);
+      if (window !== used.orderWindow) {
+        used.orderWindow = window;
+        used.orders = 0;
+      }
+      if (used.orders + 1 > limits.orders.limit) return tooMany(limits.orders.windowMs, 'new orders');
+    }
+    if (isOrder && limits.ordersPerDay !== undefined) {
+      const day = Math.floor(ts / 86_400_000);
+      if (day !== used.day) {
+        used.day = day;
+        used.dayOrders = 0;
+      }
+      if (used.dayOrders + 1 > limits.ordersPerDay) return tooMany(86_400_000, 'orders today');
+    }
+    if (limits.weight) {
+      used.weight += weight;
+      this.rateStats.peakWeight = Math.max(this.rateStats.peakWeight, used.weight);
+    }
+    if (isOrder) {
+      if (limits.orders) {
+        used.orders++;
+        this.rateStats.peakOrders = Math.max(this.rateStats.peakOrders, used.orders);
+      }
+      used.dayOrders++;
+    }
+    return false;
   }
 
   #takeFault(method: string, path: string): FakeFault | undefined {
@@ -465,6 +628,7 @@ export class FakeBinance {
       rateLimits: [
         { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: 6000 },
         { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: 100 },
+        { rateLimitType: 'ORDERS', interval: 'DAY', intervalNum: 1, limit: 200000 },
       ],
       exchangeFilters: [],
       symbols: [...this.#symbols.values()].map((s) => ({

@@ -1,13 +1,18 @@
 // @rxtrade/ccxt/testing: a local fake of the Binance spot REST API for tests and demos.
 export {
+  BINANCE_RATE_LIMITS,
+  binanceRequestWeight,
   type CcxtUrlTarget,
   defaultPrice,
   FakeBinance,
   type FakeBinanceOptions,
   type FakeFault,
   type FakeOrder,
+  type FakeRateLimits,
+  type FakeRateStats,
   type FakeSymbol,
   type FakeTrade,
+  type FakeWindowLimit,
   type FaultRule,
   pointCcxtAtFakeBinance,
   type RecordedRequest,

@@ -4,6 +4,7 @@ import type { SchedulerLike } from 'rxjs';
 import { z } from 'zod';
 import { CcxtExecutionClient } from './execution-client';
 import { CcxtMarketDataClient } from './market-data-client';
+import { type CcxtRateLimitOptions, shareRateLimit } from './rate-limit';
 
 /** Options of {@link createCcxtConnector}. */
 export interface CcxtConnectorOptions {
@@ -21,6 +22,11 @@ export interface CcxtConnectorOptions {
   readonly scheduler?: SchedulerLike;
   readonly logger?: Logger;
   readonly metrics?: MetricsSink;
+  /**
+   * A rate limiter every REST request of `exchange` goes through ({@link shareRateLimit}), e.g. a
+   * `createRedisRateLimiter` shared by every process on the account. Default: ccxt's own per-instance throttle only.
+   */
+  readonly rateLimit?: CcxtRateLimitOptions;
 }
 
 /** A broker connector: execution and market data over one exchange, and its instruments. */
@@ -58,6 +64,7 @@ export function createCcxtConnector(options: CcxtConnectorOptions): CcxtConnecto
       cause: parsed.error,
     });
   }
+  if (options.rateLimit) shareRateLimit(options.exchange, options.rateLimit);
   const shared = {
     exchange: options.exchange,
     ...(options.venue === undefined ? {} : { venue: options.venue }),

@@ -11,3 +11,11 @@ export {
   type VenueOrderMapping,
   type VenueOrderRequest,
 } from './precision';
+export {
+  BINANCE_RATE_BUCKETS,
+  binanceRequestCosts,
+  binanceRequestWeight,
+  type CcxtRateLimitOptions,
+  type CcxtRequest,
+  shareRateLimit,
+} from './rate-limit';

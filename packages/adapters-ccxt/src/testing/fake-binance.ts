@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { binanceRequestWeight } from '../rate-limit';
 
 /** A spot symbol the fake venue lists, with Binance's filters as decimal strings. */
 export interface FakeSymbol {
@@ -105,29 +106,6 @@ export const BINANCE_RATE_LIMITS: FakeRateLimits = {
   orders: { limit: 100, windowMs: 10_000 },
   ordersPerDay: 200_000,
 };
-
-/** Request weight of a Binance spot endpoint (the fake's table; Binance's API docs are the source). */
-export function binanceRequestWeight(
-  method: string,
-  path: string,
-  params: Readonly<Record<string, string>>,
-): number {
-  switch (`${method} ${path}`) {
-    case 'GET /api/v3/exchangeInfo':
-      return 20;
-    case 'GET /api/v3/klines':
-      return 2;
-    case 'GET /api/v3/order':
-      return 4;
-    case 'GET /api/v3/openOrders':
-      return params['symbol'] === undefined ? 80 : 6;
-    case 'GET /api/v3/myTrades':
-    case 'GET /api/v3/account':
-      return 20;
-    default:
-      return 1;
-  }
-}
 
 /** What the fake's rate limits saw (see {@link FakeRateLimits}). */
 export interface FakeRateStats {

@@ -1,7 +1,7 @@
 // @rxtrade/ccxt/testing: a local fake of the Binance spot REST API for tests and demos.
+export { binanceRequestWeight } from '../rate-limit';
 export {
   BINANCE_RATE_LIMITS,
-  binanceRequestWeight,
   type CcxtUrlTarget,
   defaultPrice,
   FakeBinance,

@@ -16,6 +16,8 @@ import {
   RiskEngine,
   RxtradeError,
 } from '@rxtrade/core';
+import { z } from 'zod';
+import type { FleetJournal } from './journal';
 import {
   type BarsAcknowledged,
   type CancelOrder,
@@ -34,6 +36,12 @@ export interface RiskRoleOptions {
   readonly plan: FleetPlan | ResolvedPlan;
   /** Pre-trade rules after the trading holds and the instrument grid, as in `createEngine`. */
   readonly rules?: readonly PreTradeRule[];
+  /**
+   * Where each account's inputs are journaled (`risk:<accountId>`), so an account that moves to this
+   * replica (its previous owner died) is rebuilt by replaying them: books, open orders, decisions and
+   * refusals. Default: none (memory only).
+   */
+  readonly journal?: FleetJournal;
   readonly logger?: Logger;
 }
 
@@ -50,6 +58,8 @@ export class RiskRole {
   readonly #rules: readonly PreTradeRule[];
   readonly #logger: Logger;
   readonly #accounts = new Map<string, AccountDesk>();
+  readonly #opening = new Map<string, Promise<AccountDesk>>();
+  readonly #journal: FleetJournal | undefined;
   readonly #subscriptions: BusSubscription[] = [];
   #state: 'new' | 'running' | 'stopped' = 'new';
 
@@ -58,6 +68,7 @@ export class RiskRole {
     this.#plan = options.plan instanceof ResolvedPlan ? options.plan : new ResolvedPlan(options.plan);
     this.#rules = options.rules ?? [];
     this.#logger = options.logger ?? noopLogger;
+    this.#journal = options.journal;
   }
 
   async start(): Promise<void> {
@@ -86,12 +97,7 @@ export class RiskRole {
   }
 
   async #onMessage(message: BusEnvelope, context: DeliveryContext): Promise<void> {
-    const decoded = decodeFleetMessage(message, [
-      'SubmitOrder',
-      'CancelOrder',
-      'BarsAcknowledged',
-      'OrderEventsReported',
-    ]);
+    const decoded = decodeFleetMessage(message, RISK_INPUTS);
     const accountId = decoded.payload.accountId;
     const expected =
       decoded.type === 'OrderEventsReported'
@@ -103,36 +109,65 @@ export class RiskRole {
         message: `${decoded.type} for account ${accountId} arrived on ${context.topic}`,
       });
     }
-    const desk = this.#desk(accountId);
-    switch (decoded.type) {
-      case 'SubmitOrder':
-        return desk.submit(decoded.payload, message);
-      case 'CancelOrder':
-        return desk.forward('CancelOrder', decoded.payload, message);
-      case 'BarsAcknowledged':
-        return desk.forward('BarsAcknowledged', decoded.payload, message);
-      case 'OrderEventsReported':
-        return desk.report(decoded.payload, message);
-    }
+    const desk = this.#accounts.get(accountId) ?? (await this.#desk(accountId));
+    const outbox = desk.handle(decoded, message);
+    // State before publish: the input is journaled, then what it caused is sent.
+    await this.#journal?.append(`risk:${accountId}`, [message]);
+    await desk.send(outbox);
   }
 
-  #desk(accountId: string): AccountDesk {
-    let desk = this.#accounts.get(accountId);
-    if (desk === undefined) {
-      const config = this.#plan.accounts.get(accountId);
-      if (config === undefined)
-        throw new RxtradeError({ code: 'INVALID_MESSAGE', message: `unknown account ${accountId}` });
-      desk = new AccountDesk({
-        book: new AccountBook(config),
-        plan: this.#plan,
-        rules: this.#rules,
-        bus: this.#bus,
-        logger: this.#logger,
+  /** The account's desk, created (and rebuilt from its journal) on its first message here. */
+  #desk(accountId: string): Promise<AccountDesk> {
+    let opening = this.#opening.get(accountId);
+    if (opening === undefined) {
+      opening = this.#open(accountId).catch((error: unknown) => {
+        this.#opening.delete(accountId); // the redelivered message tries again
+        throw error;
       });
-      this.#accounts.set(accountId, desk);
+      this.#opening.set(accountId, opening);
     }
+    return opening;
+  }
+
+  async #open(accountId: string): Promise<AccountDesk> {
+    const config = this.#plan.accounts.get(accountId);
+    if (config === undefined)
+      throw new RxtradeError({ code: 'INVALID_MESSAGE', message: `unknown account ${accountId}` });
+    const desk = new AccountDesk({
+      book: new AccountBook(config),
+      plan: this.#plan,
+      rules: this.#rules,
+      bus: this.#bus,
+      logger: this.#logger,
+    });
+    this.#logger.info({ accountId }, 'account taken');
+    if (this.#journal !== undefined) {
+      const entries = (await this.#journal.read(`risk:${accountId}`, z.unknown())).flat();
+      if (entries.length > 0) {
+        this.#logger.info({ accountId, inputs: entries.length }, 'rebuilding the account from its journal');
+        // Each input's outputs were sent before the next was journaled: only the last one's may not
+        // have been, and are sent again with the same ids (consumers drop duplicates).
+        let outbox: Outgoing[] = [];
+        for (const entry of entries) {
+          const decoded = decodeFleetMessage(entry, RISK_INPUTS);
+          outbox = desk.handle(decoded, decoded.envelope);
+        }
+        await desk.send(outbox);
+      }
+    }
+    this.#accounts.set(accountId, desk);
     return desk;
   }
+}
+
+const RISK_INPUTS = ['SubmitOrder', 'CancelOrder', 'BarsAcknowledged', 'OrderEventsReported'] as const;
+type RiskInput = ReturnType<typeof decodeFleetMessage<(typeof RISK_INPUTS)[number]>>;
+
+/** A message a desk's input caused, sent once the input is journaled. */
+interface Outgoing {
+  readonly topic: string;
+  readonly envelope: BusEnvelope;
+  readonly key?: string;
 }
 
 /** Submits and reports remembered per account for redelivery (oldest forgotten first). */
@@ -179,7 +214,34 @@ class AccountDesk {
     });
   }
 
-  async submit(command: SubmitOrder, received: BusEnvelope): Promise<void> {
+  #outbox: Outgoing[] = [];
+
+  /** Applies one input to the books (no I/O); returns what it causes, to send once it is journaled. */
+  handle(input: RiskInput, received: BusEnvelope): Outgoing[] {
+    this.#outbox = [];
+    switch (input.type) {
+      case 'SubmitOrder':
+        this.#submit(input.payload, received);
+        break;
+      case 'CancelOrder':
+        this.#forward('CancelOrder', input.payload, received);
+        break;
+      case 'BarsAcknowledged':
+        this.#forward('BarsAcknowledged', input.payload, received);
+        break;
+      case 'OrderEventsReported':
+        this.#report(input.payload, received);
+        break;
+    }
+    return this.#outbox;
+  }
+
+  async send(outbox: readonly Outgoing[]): Promise<void> {
+    for (const out of outbox)
+      await this.#bus.publish(out.topic, out.envelope, out.key === undefined ? undefined : { key: out.key });
+  }
+
+  #submit(command: SubmitOrder, received: BusEnvelope): void {
     if (command.mark) this.#mark(command.mark);
     this.#clock.set(command.tsInit);
     let denied = this.#decided.get(command.clientOrderId);
@@ -216,9 +278,9 @@ class AccountDesk {
       if (this.#decided.size > REMEMBERED) this.#decided.delete(this.#decided.keys().next().value as string);
     }
     if (denied !== undefined) {
-      await this.#bus.publish(
-        fleetTopics.orderEvents(command.strategyId),
-        fleetEnvelope(
+      this.#outbox.push({
+        topic: fleetTopics.orderEvents(command.strategyId),
+        envelope: fleetEnvelope(
           'OrderEventsDelivered',
           { strategyId: command.strategyId, events: [denied] },
           {
@@ -227,30 +289,30 @@ class AccountDesk {
             correlationId: received.correlationId,
           },
         ),
-        { key: command.strategyId },
-      );
+        key: command.strategyId,
+      });
       return;
     }
-    await this.forward('SubmitOrder', command, received);
+    this.#forward('SubmitOrder', command, received);
   }
 
-  async forward(
+  #forward(
     type: 'SubmitOrder' | 'CancelOrder' | 'BarsAcknowledged',
     payload: SubmitOrder | CancelOrder | BarsAcknowledged,
     received: BusEnvelope,
-  ): Promise<void> {
-    await this.#bus.publish(
-      fleetTopics.orderSubmit(this.book.id),
-      fleetEnvelope(type, payload as never, {
+  ): void {
+    this.#outbox.push({
+      topic: fleetTopics.orderSubmit(this.book.id),
+      envelope: fleetEnvelope(type, payload as never, {
         id: received.id,
         ts: received.ts,
         correlationId: received.correlationId,
       }),
-      { key: this.book.id },
-    );
+      key: this.book.id,
+    });
   }
 
-  async report(report: OrderEventsReported, received: BusEnvelope): Promise<void> {
+  #report(report: OrderEventsReported, received: BusEnvelope): void {
     // A redelivered report (its handler failed after applying it) is applied once.
     if (!this.#reports.has(received.id)) {
       for (const event of report.events) this.#apply(event);
@@ -261,9 +323,9 @@ class AccountDesk {
     }
     if (!report.final || this.#finished) return;
     this.#finished = true;
-    await this.#bus.publish(
-      fleetTopics.status,
-      fleetEnvelope(
+    this.#outbox.push({
+      topic: fleetTopics.status,
+      envelope: fleetEnvelope(
         'AccountFinished',
         {
           accountId: this.book.id,
@@ -273,7 +335,7 @@ class AccountDesk {
         },
         { id: `${this.book.id}:finished`, ts: received.ts, correlationId: received.correlationId },
       ),
-    );
+    });
   }
 
   #apply(event: OrderEvent): void {

@@ -180,6 +180,7 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetRunResult
       const role = new RiskRole({
         bus: await connect('risk', i),
         plan,
+        ...withJournal,
         ...(options.rules ? { rules: options.rules } : {}),
         ...(logger ? { logger: logger.child({ role: 'risk', replica: i }) } : {}),
       });

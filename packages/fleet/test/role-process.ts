@@ -55,7 +55,7 @@ const started =
     ? new StrategyRole({ bus, plan, journal, logger })
     : role === 'order'
       ? new OrderRole({ bus, plan, journal, logger, replicaId: `${exchange}-${replica}` })
-      : new RiskRole({ bus, plan, logger });
+      : new RiskRole({ bus, plan, journal, logger });
 await started.start();
 // Ready once this replica's share of each consumer group has stopped changing for a second (the
 // groups rebalance as replicas join; a partition must not move from a live replica mid-run).

@@ -106,7 +106,7 @@ afterAll(async () => {
 });
 
 it.skipIf(!up)(
-  'a strategy replica and an order replica SIGKILLed mid-run: their partitions are rebuilt from the journal elsewhere, and the fills are still a backtest’s',
+  'a strategy, an order and a risk replica SIGKILLed mid-run: their partitions are rebuilt from the journal elsewhere, and the fills are still a backtest’s',
   async () => {
     const bars: Bar[] = (await loadSp500Bars()).slice(0, 1_260);
     const backtest = await runBacktest({
@@ -153,15 +153,20 @@ it.skipIf(!up)(
       );
       await publishBars({ bus, data: bars, frameSize: 50, journal });
 
-      // Mid-run: kill the replicas that own the symbol's strategies and account b (the stop orders).
+      // Mid-run: kill the replicas that own the symbol's strategies and account b (the stop orders) at
+      // the strategy, order and risk roles.
       await waitFor(() => fills.length >= 20, 120_000, '20 fills');
       const strategyOwner = replicas.find((r) => r.role === 'strategy' && said(r, 'symbol taken'));
       const orderOwner = replicas.find(
         (r) => r.role === 'order' && said(r, 'account taken', ['accountId', 'b']),
       );
-      expect(strategyOwner && orderOwner).toBeTruthy();
+      const riskOwner = replicas.find(
+        (r) => r.role === 'risk' && said(r, 'account taken', ['accountId', 'b']),
+      );
+      expect(strategyOwner && orderOwner && riskOwner).toBeTruthy();
       strategyOwner?.child.kill('SIGKILL');
       orderOwner?.child.kill('SIGKILL');
+      riskOwner?.child.kill('SIGKILL');
       const killedAt = fills.length;
 
       const done = () =>
@@ -172,11 +177,15 @@ it.skipIf(!up)(
       await waitFor(done, 180_000, 'every account finished');
       expect(killedAt).toBeLessThan(backtest.fills.length);
       // The survivors took the partitions over by replaying the journals.
-      const survivors = replicas.filter((r) => r !== strategyOwner && r !== orderOwner);
+      const survivors = replicas.filter((r) => r !== strategyOwner && r !== orderOwner && r !== riskOwner);
       expect(survivors.some((r) => said(r, 'rebuilding the strategy from its journal'))).toBe(true);
-      expect(
-        survivors.some((r) => said(r, 'rebuilding the account from its journal', ['accountId', 'b'])),
-      ).toBe(true);
+      for (const role of ['order', 'risk']) {
+        expect(
+          survivors.some(
+            (r) => r.role === role && said(r, 'rebuilding the account from its journal', ['accountId', 'b']),
+          ),
+        ).toBe(true);
+      }
 
       const trade = (f: Fill) => ({ ts: f.tsEvent, side: f.side, px: f.lastPx, qty: f.lastQty, fee: f.fee });
       const of = (list: readonly Fill[], id: string) =>

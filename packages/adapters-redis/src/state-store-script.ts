@@ -60,7 +60,12 @@ local index = ARGV[2]
 local pcall_, unpack_, type_ = redis.pcall, unpack, type
 
 local function indexAdd(key) pcall_('ZADD', index, 0, key) end
-local function indexRemove(key) pcall_('ZREM', index, key) end
+-- The last record gone: the index's "complete" mark (<index>:ready) goes too, so a store emptied of
+-- records leaves no key under its prefix (a new store scans once, finds nothing, sets it again).
+local function indexRemove(key)
+  pcall_('ZREM', index, key)
+  if redis.call('ZCARD', index) == 0 then redis.call('DEL', index .. ':ready') end
+end
 
 local function fail(tag, key, field, reason)
   return tag .. ' ' .. cjson.encode({key = key, field = field, reason = reason})

@@ -57,6 +57,26 @@ describe.skipIf(!binary)('StateStore index: listing a prefix costs the page, not
     },
   );
 
+  it.each(applyScriptVariants)(
+    'leaves no key under its prefix once every record is deleted ($script)',
+    async ({ internals }) => {
+      const prefix = `empty-${'forcePre7Script' in internals ? 'pre7' : 'v7'}:`;
+      store = openStateStore({ url: own.server.url }, { prefix }, internals);
+      await store.apply({ ops: [{ op: 'replace', key: 'r:a', fields: { q: '1' } }] });
+      await store.apply({ ops: [{ op: 'replace', key: 'r:b', fields: { q: '2' } }] });
+      expect((await store.list('r:')).map(([k]) => k)).toEqual(['r:a', 'r:b']); // marks the index complete
+      await store.apply({ ops: [{ op: 'delete', key: 'r:a' }] });
+      expect(await own.admin.exists(redisKeys(prefix).stateIndexReady())).toBe(1);
+      await store.apply({ ops: [{ op: 'delete', key: 'r:b' }] });
+      expect(await own.admin.keys(`${prefix}*`)).toEqual([]);
+      // A store opened later finds the records written after, as before.
+      await store.apply({ ops: [{ op: 'replace', key: 'r:c', fields: { q: '3' } }] });
+      await store.close();
+      store = openStateStore({ url: own.server.url }, { prefix }, internals);
+      expect((await store.list('r:')).map(([k]) => k)).toEqual(['r:c']);
+    },
+  );
+
   it('indexes records written before the index existed, once, then never scans again', async () => {
     const prefix = 'legacy:';
     const keys = redisKeys(prefix);

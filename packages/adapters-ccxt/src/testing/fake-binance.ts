@@ -949,7 +949,10 @@ export interface CcxtUrlTarget {
  * 127.0.0.1; sets the fake's key and secret; and keeps `loadMarkets` to the spot `exchangeInfo` call
  * (no margin pairs, no currencies, no futures markets).
  */
-export function pointCcxtAtFakeBinance(exchange: CcxtUrlTarget, fake: FakeBinance): void {
+export function pointCcxtAtFakeBinance(
+  exchange: CcxtUrlTarget,
+  fake: Pick<FakeBinance, 'url' | 'apiKey' | 'secret'>,
+): void {
   const api = exchange.urls.api as Record<string, string>;
   const moved: Record<string, string> = {};
   for (const [key, value] of Object.entries(api)) {

@@ -4,6 +4,7 @@ import { isRxtradeError, RxtradeError } from '../errors';
 import { createOrder, type Order } from '../model/order';
 import type { ExecutionClient, OrderStatusReport, VenueEvent } from '../ports/execution-client';
 import { createMemoryMetrics } from '../ports/metrics-sink';
+import { createMemoryRateLimiter } from '../ports/rate-limiter';
 import {
   type BreakerState,
   createResilientClient,
@@ -281,6 +282,23 @@ describe('ResilientExecutionClient: order-rate limit', () => {
     expect(events.filter((e) => e.type === 'OrderRejected')).toHaveLength(2);
     expect(inner.calls).toHaveLength(2);
     // Rate-limited refusals are not venue failures.
+    expect(client.breaker.state).toBe('closed');
+  });
+});
+
+describe('ResilientExecutionClient: shared rate limit', () => {
+  it('takes each order from the shared limiter, waits within maxWaitMs, refuses RATE_LIMITED past it', async () => {
+    const limiter = createMemoryRateLimiter({ buckets: { orders: { limit: 2, windowMs: 60_000 } } });
+    const inner = new ScriptedClient();
+    const client = createResilientClient(inner, { sharedRateLimit: { limiter, maxWaitMs: 0 } });
+    const events: VenueEvent[] = [];
+    client.events$.subscribe((e) => events.push(e));
+    const results = await Promise.all([1, 2, 3].map(() => settle(client.submitOrder(order()))));
+    expect(results.map((r) => r.ok)).toEqual([true, true, false]);
+    expect(results[2]?.error?.details?.['reason']).toBe('RATE_LIMITED');
+    expect(events.filter((e) => e.type === 'OrderRejected')).toHaveLength(1);
+    expect(inner.calls).toHaveLength(2);
+    expect(await limiter.tryAcquire({ orders: 1 })).toBeGreaterThan(0); // the two grants are the limiter's
     expect(client.breaker.state).toBe('closed');
   });
 });

@@ -23,6 +23,7 @@ import { systemClock } from '../ports/clock';
 import type { ExecutionClient, VenueEvent } from '../ports/execution-client';
 import { type Logger, noopLogger } from '../ports/logger';
 import { type MetricsSink, noopMetrics } from '../ports/metrics-sink';
+import { acquireRate, type RateCosts, type RateLimiter } from '../ports/rate-limiter';
 import { OrderRateLimiter, type OrderRateLimiterOptions } from './rate-limiter';
 import type {
   ReconcilableExecutionClient,
@@ -215,6 +216,16 @@ export interface ResilientClientOptions {
   };
   /** Outbound order-rate limits (venue and per account). Default none. */
   readonly rateLimit?: OrderRateLimiterOptions;
+  /**
+   * A limiter shared with other processes (e.g. `createRedisRateLimiter`): every submission waits for
+   * it to grant `costs(order)` (default `{ orders: 1 }`) after the per-instance `rateLimit`. Past
+   * `maxWaitMs` (default 5,000) the order is refused `RATE_LIMITED`, not sent. Default none.
+   */
+  readonly sharedRateLimit?: {
+    readonly limiter: RateLimiter;
+    readonly costs?: (order: Order) => RateCosts;
+    readonly maxWaitMs?: number;
+  };
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly metrics?: MetricsSink;
@@ -263,6 +274,7 @@ export class ResilientExecutionClient implements ExecutionClient {
   readonly #bulkhead: BulkheadPolicy;
   readonly #retry: RetryPolicy;
   readonly #limiter: OrderRateLimiter | undefined;
+  readonly #shared: ResilientClientOptions['sharedRateLimit'];
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #rejections = new Subject<VenueEvent>();
@@ -301,6 +313,7 @@ export class ResilientExecutionClient implements ExecutionClient {
       }),
     });
     this.#limiter = options.rateLimit ? new OrderRateLimiter(options.rateLimit) : undefined;
+    this.#shared = options.sharedRateLimit;
     this.#unknownTotal = metrics.counter('order_submit_unknown_total', {
       help: 'Order submissions whose outcome became unknown (timeout or transport error), by venue.',
       labelNames: ['venue'],
@@ -363,6 +376,11 @@ export class ResilientExecutionClient implements ExecutionClient {
     let innerFailed = false;
     try {
       if (this.#limiter) await this.#limiter.acquire(order.accountId);
+      if (this.#shared) {
+        await acquireRate(this.#shared.limiter, this.#shared.costs?.(order) ?? { orders: 1 }, {
+          maxWaitMs: this.#shared.maxWaitMs ?? 5_000,
+        });
+      }
       await this.#bulkhead.execute(() =>
         this.breaker.policy.execute(() =>
           this.#timeout.execute(() =>

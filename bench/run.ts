@@ -15,6 +15,7 @@ const benches = [
   { name: 'memory', title: 'Memory: 10,000,000-bar CSV backtest', conditions: true },
   { name: 'optimize', title: 'Parameter optimisation in worker threads', conditions: true },
   { name: 'redis', title: '@rxtrade/redis: position updates', conditions: true },
+  { name: 'rate-limit', title: '@rxtrade/redis: shared rate limiter grants', conditions: true },
   { name: 'rabbitmq', title: '@rxtrade/rabbitmq: publish and consume', conditions: true },
   { name: 'postgres', title: '@rxtrade/postgres: bar ingest and range reads', conditions: true },
   { name: 'services', title: 'Service fleet: POST /api/orders and bar → order latency', conditions: true },

@@ -12,18 +12,20 @@ describe.skipIf(!redisUp)('4 replicas sharing a Redis rate limiter against one v
       redisUrl: REDIS_URL,
       workers: 4,
       ordersEach: 1_000,
-      venue: { orders: 1_000, weight: 1_200, windowMs: 1_000 },
-      marginMs: 100,
+      venue: { orders: 150, weight: 200, windowMs: 1_000 },
+      marginMs: 500,
     });
     expect(result.reports.flatMap((r) => r.failed)).toEqual([]);
     expect(result.stats.answered429 + result.stats.answered418).toBe(0);
-    expect(result.peakOrdersSeen).toBeLessThanOrEqual(1_000);
-    expect(result.stats.peakWeight).toBeLessThanOrEqual(1_200);
+    expect(result.peakOrdersSeen).toBeLessThanOrEqual(150);
+    expect(result.stats.peakWeight).toBeLessThanOrEqual(200);
+    // The limit was binding (the replicas could send faster): some window was filled close to it.
+    expect(result.peakOrdersSeen).toBeGreaterThanOrEqual(75);
     const expected = result.reports.flatMap((r) => r.sent);
     expect(expected).toHaveLength(4_000);
     expect(new Set(result.placed).size).toBe(result.placed.length); // no duplicate
     expect([...result.placed].sort()).toEqual([...expected].sort()); // no loss
-    // The limiter was the bottleneck: 4,000 orders at 1,000 per window take more than 3 windows.
-    expect(result.ms).toBeGreaterThan(3_000);
+    // 4,000 orders at 150 per 1.5 s take more than 26 s.
+    expect(result.ms).toBeGreaterThan(26_000);
   }, 120_000);
 });

@@ -106,14 +106,14 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     redisUrl: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
     workers: 4,
     ordersEach: 1_000,
-    venue: { orders: 1_000, weight: 1_200, windowMs: 1_000 },
-    marginMs: 100,
+    venue: { orders: 150, weight: 200, windowMs: 1_000 },
+    marginMs: 500,
   });
   const failed = result.reports.reduce((n, r) => n + r.failed.length, 0);
   console.log(
     `${result.placed.length} orders placed by ${result.reports.length} replicas in ${result.ms} ms`,
   );
   console.log(
-    `venue: peak ${result.peakOrdersSeen} orders per window (limit 1000), 429s ${result.stats.answered429}, 418s ${result.stats.answered418}, failed submissions ${failed}`,
+    `venue: peak ${result.peakOrdersSeen} orders per window (limit 150), 429s ${result.stats.answered429}, 418s ${result.stats.answered418}, failed submissions ${failed}`,
   );
 }

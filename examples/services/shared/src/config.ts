@@ -60,6 +60,12 @@ export const FleetConfigSchema = z.object({
   PG_URL: z.string().default('postgres://postgres@127.0.0.1:5432/test'),
   HTTP_PORT: int(0),
   HTTP_HOST: z.string().default('127.0.0.1'),
+  /**
+   * Port of a second HTTP server that serves only `/metrics` (on `HTTP_HOST`); the main port then no
+   * longer serves it, so the public gateway route never exposes metrics. Unset: `/metrics` stays on
+   * the main port (local processes). The image sets 9100.
+   */
+  METRICS_PORT: z.coerce.number().int().nonnegative().max(65_535).optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   BUS_PARTITIONS: z.coerce.number().int().min(1).max(64).default(8),
   /** Data: synthetic symbols derived from the S&P 500 series, or a CSV file (`DATA_CSV`). */

@@ -80,6 +80,20 @@ describe('docker-compose.yml', () => {
     expect(services['redis']?.['healthcheck']['test'].join(' ')).toContain('--user rxtrade');
   });
 
+  it('serves /metrics on a port of its own, which Prometheus scrapes and nothing publishes', () => {
+    const env = (services['gateway'] as Doc)['environment'] as Record<string, string>;
+    expect(env['METRICS_PORT']).toBeDefined();
+    expect(env['METRICS_PORT']).not.toBe(env['HTTP_PORT']);
+    for (const name of NAMES)
+      expect(services[name]?.['environment']['METRICS_PORT'], name).toBe(env['METRICS_PORT']);
+    const [prometheus] = load(join(SERVICES, 'deploy/prometheus.yml'));
+    const sd = prometheus?.['scrape_configs'][0]['dns_sd_configs'][0] as Doc;
+    expect(String(sd['port'])).toBe(env['METRICS_PORT']);
+    expect([...sd['names']].sort()).toEqual([...NAMES].sort());
+    const published = ((services['gateway'] as Doc)['ports'] as string[]).map((p) => p.split(':').at(-1));
+    expect(published).not.toContain(env['METRICS_PORT']);
+  });
+
   it('checks RabbitMQ by its AMQP port (ping is healthy too early) after the per-role users exist', () => {
     const test = ((services['rabbitmq'] as Doc)['healthcheck']['test'] as string[]).join(' ');
     expect(test).toContain('rabbitmq-diagnostics -q check_port_connectivity');
@@ -240,9 +254,9 @@ describe('Kubernetes manifests', () => {
       [
         'Service targetPort',
         (d) => {
-          of(d, 'Service', 'gateway')['spec']['ports'][0]['targetPort'] = 'metrics';
+          of(d, 'Service', 'gateway')['spec']['ports'][0]['targetPort'] = 'admin';
         },
-        /Service\/gateway: targetPort metrics/,
+        /Service\/gateway: targetPort admin/,
       ],
       [
         'probe port',
@@ -320,6 +334,12 @@ describe('Kubernetes manifests', () => {
       expect(c['readinessProbe']['httpGet']['path']).toBe('/health');
       expect(c['livenessProbe']).toBeDefined();
       expect(pod['terminationGracePeriodSeconds']).toBeGreaterThan(20);
+      // /metrics on its own port (METRICS_PORT of the ConfigMap), the one Prometheus is told to scrape.
+      const metricsPort = (c['ports'] as Doc[]).find((p) => p['name'] === 'metrics')?.['containerPort'];
+      expect(String(metricsPort)).toBe(byKind('ConfigMap')[0]?.['data']['METRICS_PORT']);
+      expect(d['spec']['template']['metadata']['annotations']['prometheus.io/port']).toBe(
+        String(metricsPort),
+      );
       const amqp = (c['env'] as Doc[]).find((e) => e['name'] === 'AMQP_URL');
       expect(amqp?.['valueFrom']['secretKeyRef']).toEqual({
         name: 'rxtrade-secrets',

@@ -29,7 +29,8 @@ export interface ServiceContext {
 
 /**
  * Runs one service process: config from env, pino JSON logs, Redis + RabbitMQ connections, an HTTP
- * server with `/metrics` and `/health` (503 until every connection is up), and a graceful stop on
+ * server with `/health` (503 until every connection is up) and `/metrics` (on a port of its own,
+ * `METRICS_PORT`, when set — the gateway's too, whose app serves its own routes), and a graceful stop on
  * SIGTERM/SIGINT: the service's own stops (unsubscribe: no new messages), then `bus.close()` (running
  * handlers finish and are acked, publishes confirmed), then Redis and HTTP close, exit 0.
  */
@@ -65,7 +66,21 @@ export async function runService(
   ]);
   const routes = new Map<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>();
   const metricsHandler = createMetricsHandler(metrics);
-  routes.set('/metrics', metricsHandler);
+  // With METRICS_PORT, /metrics lives on a server of its own (see below), never on the main port.
+  if (config.METRICS_PORT === undefined) routes.set('/metrics', metricsHandler);
+  const metricsServer: Server | undefined =
+    config.METRICS_PORT === undefined
+      ? undefined
+      : createServer((req, res) => {
+          if ((req.url ?? '/').split('?')[0] !== '/metrics') {
+            res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+            return;
+          }
+          Promise.resolve(metricsHandler(req, res)).catch((error: unknown) => {
+            logger.error({ err: error, path: '/metrics' }, 'route failed');
+            if (!res.headersSent) res.writeHead(500).end();
+          });
+        });
   routes.set('/health', async (_req, res) => {
     const result: Record<string, boolean> = {};
     for (const [key, check] of checks) {
@@ -127,9 +142,10 @@ export async function runService(
       await bus.close();
       await store.close();
       await redis.quit().catch(() => undefined);
-      if (server.listening) {
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of [server, metricsServer]) {
+        if (!s?.listening) continue;
+        s.closeAllConnections();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
       }
       logger.info({}, 'stopped');
       clearTimeout(watchdog);
@@ -148,7 +164,14 @@ export async function runService(
     await new Promise<void>((resolve) => server.listen(config.HTTP_PORT, config.HTTP_HOST, resolve));
     port = (server.address() as AddressInfo).port;
   }
-  logger.info({ port, event: 'ready' }, 'service ready');
+  let metricsPort: number | undefined;
+  if (metricsServer) {
+    await new Promise<void>((resolve) =>
+      metricsServer.listen(config.METRICS_PORT, config.HTTP_HOST, resolve),
+    );
+    metricsPort = (metricsServer.address() as AddressInfo).port;
+  }
+  logger.info({ port, metricsPort, event: 'ready' }, 'service ready');
 }
 
 /** Entry point helper: runs the service and exits 1 (logged) when start-up fails. */

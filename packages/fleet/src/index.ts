@@ -1,5 +1,11 @@
 export { type AckToSend, type BarrierMode, MatchBarrier, type ReadyBar, StrategyBarrier } from './barrier';
 export { type PublishBarsOptions, type PublishedBars, publishBars } from './data-role';
+export {
+  FleetGatewayClient,
+  type FleetGatewayClientOptions,
+  type OrderDecision,
+  type TradingStateCommand,
+} from './gateway-client';
 export { FleetJournal } from './journal';
 export * from './messages';
 export { OrderRole, type OrderRoleOptions } from './order-role';
@@ -12,6 +18,7 @@ export {
 } from './plan';
 export { type FleetReportInput, fleetReport } from './report';
 export { RiskRole, type RiskRoleOptions } from './risk-role';
+export { type AccountView, RiskViews, riskViewKeys, type ViewPage } from './risk-views';
 export { type FleetRoleName, type FleetRunResult, type RunFleetOptions, runFleet } from './run-fleet';
 export { StrategyRole, type StrategyRoleOptions } from './strategy-role';
 export { fleetGroups, fleetTopics, isTopicWord } from './topics';

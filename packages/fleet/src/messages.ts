@@ -132,6 +132,33 @@ export const OrderEventsReportedSchema = z.strictObject({
 });
 export type OrderEventsReported = z.output<typeof OrderEventsReportedSchema>;
 
+/**
+ * gateway, operator → risk (`risk.requests.<accountId>`): the trading state an owner wants for one
+ * account, or for every account (`scope: 'fleet'`: sent once to each account, so each account applies
+ * it in order with its strategies' submits). `REDUCING` / `HALTED` place the owner's hold (core's
+ * `TradingHolds`); `ACTIVE` lifts every hold of the scope (an operator's resume). `killSwitch`:
+ * also cancel every open order and, with `flatten`, close every position (core's `killSwitch`).
+ */
+export const SetTradingStateSchema = z.strictObject({
+  accountId: id,
+  scope: z.enum(['account', 'fleet']),
+  state: z.enum(['ACTIVE', 'REDUCING', 'HALTED']),
+  owner: id,
+  reason: z.string().min(1).max(200),
+  killSwitch: z.boolean(),
+  flatten: z.boolean(),
+});
+export type SetTradingState = z.output<typeof SetTradingStateSchema>;
+
+/** risk → `risk.state`: the trading state now in force for an account, after a hold changed. */
+export const TradingStateChangedSchema = z.strictObject({
+  accountId: id,
+  state: z.enum(['ACTIVE', 'REDUCING', 'HALTED']),
+  reason: z.string().min(1),
+  tsEvent: z.number(),
+});
+export type TradingStateChanged = z.output<typeof TradingStateChangedSchema>;
+
 const money = z.number().refine(Number.isFinite, 'must be finite');
 
 /**
@@ -173,6 +200,8 @@ export const fleetMessageSchemas = {
   OrderEventsReported: OrderEventsReportedSchema,
   OrderFilled: OrderEventSchema,
   AccountFinished: AccountFinishedSchema,
+  SetTradingState: SetTradingStateSchema,
+  TradingStateChanged: TradingStateChangedSchema,
 } as const;
 
 type Schemas = typeof fleetMessageSchemas;

@@ -244,6 +244,8 @@ class AccountDesk {
   readonly #bus: MessageBus;
   readonly #logger: Logger;
   readonly #barriers = new Map<string, MatchBarrier>();
+  /** The plan's strategies trading this account (the barriers deliver their events). */
+  readonly #feeders = new Set<string>();
   readonly #queues = new Map<string, Inbound[]>();
   /** Events per strategy not yet delivered to it. */
   readonly #outbox = new Map<string, OrderEvent[]>();
@@ -283,6 +285,7 @@ class AccountDesk {
       // Terminal orders are kept for lookup so a redelivered submit is recognised, not sent twice.
       onEvent: (event) => this.#onEvent(event),
     });
+    for (const s of this.#plan.strategies) if (s.accountId === this.accountId) this.#feeders.add(s.id);
     for (const symbol of this.#plan.symbolsOf(this.accountId)) {
       this.#barriers.set(
         symbol,
@@ -390,6 +393,7 @@ class AccountDesk {
         progress = true;
       }
     }
+    this.#flushUnwaited();
     this.#finishIfDone();
     // A replay rebuilds state; its outputs are kept for `replay` to decide what to send again.
     if (this.#replaying) return Promise.resolve();
@@ -532,6 +536,17 @@ class AccountDesk {
         { id, ts: this.#clock.now() },
       ),
     });
+  }
+
+  /**
+   * What no barrier will deliver: events of orders from outside the plan's strategies of this account
+   * (the gateway's) go to their sender now, and fills reach risk now, not at some strategy's next
+   * bar (in live mode, or when the filled order's strategy is not waiting for it).
+   */
+  #flushUnwaited(): void {
+    for (const strategyId of [...this.#outbox.keys()])
+      if (!this.#feeders.has(strategyId)) this.#deliver(strategyId, undefined);
+    if (this.#reportEvents.some((e) => e.type === 'OrderFilled')) this.#report(false);
   }
 
   #finishIfDone(): void {

@@ -5,16 +5,23 @@ import {
   type BusSubscription,
   createOrder,
   type DeliveryContext,
+  type Fill,
   isOpen,
+  type KillSwitchTarget,
+  killSwitch,
   type Logger,
   ManualClock,
   type MessageBus,
   noopLogger,
   type Order,
   type OrderEvent,
+  type OrderRequest,
   type PreTradeRule,
   RiskEngine,
   RxtradeError,
+  type StateOp,
+  type StateStore,
+  TradingHolds,
 } from '@rxtrade/core';
 import { z } from 'zod';
 import type { FleetJournal } from './journal';
@@ -25,9 +32,11 @@ import {
   fleetEnvelope,
   type Mark,
   type OrderEventsReported,
+  type SetTradingState,
   type SubmitOrder,
 } from './messages';
 import { type FleetPlan, ResolvedPlan } from './plan';
+import { riskViewOps } from './risk-views';
 import { fleetGroups, fleetTopics } from './topics';
 
 /** Options of {@link RiskRole}. */
@@ -42,6 +51,12 @@ export interface RiskRoleOptions {
    * refusals. Default: none (memory only).
    */
   readonly journal?: FleetJournal;
+  /**
+   * Where each account's read model is kept for the gateway (see `RiskViews`): the account, its
+   * positions, orders and fills, written in one batch per input before what it caused is sent.
+   * Default: none.
+   */
+  readonly views?: { readonly store: StateStore; readonly prefix: string };
   readonly logger?: Logger;
 }
 
@@ -51,6 +66,19 @@ export interface RiskRoleOptions {
  * order role reported is applied before a strategy's reaction to it is checked). A submit that passes
  * goes on to the order role; one that fails goes back to its strategy as `OrderDenied` with the
  * engine's reason code. Cancels and bar acknowledgements pass through in order.
+ *
+ * A submit from a strategy the plan does not run (the gateway's, an operator's) hears risk's decision
+ * from risk: `OrderSubmitted` or `OrderDenied` on `orders.events.<strategyId>`. A client order id is
+ * its first submitter's: the same id from another strategy of the account is denied (`INVALID_ORDER`),
+ * never mistaken for a redelivery; ids of different accounts never meet (one desk per account).
+ *
+ * Trading holds (`SetTradingState`) are core's {@link TradingHolds}, one set per account desk: an
+ * account's own holds and the fleet-wide ones (each account is sent its copy, in order with its
+ * submits). The kill switch is core's {@link killSwitch} over the desk: hold, cancel every open
+ * order, and with `flatten` core's `flattenRequests`, each checked by the risk engine under
+ * REDUCING, which counts open orders: a second flatten while the first one's orders work is denied
+ * `REDUCING_ONLY`, so concurrent kill switches never flip a position. The kill switch's own
+ * flattening orders are not canceled by a later kill switch.
  */
 export class RiskRole {
   readonly #bus: MessageBus;
@@ -60,6 +88,7 @@ export class RiskRole {
   readonly #accounts = new Map<string, AccountDesk>();
   readonly #opening = new Map<string, Promise<AccountDesk>>();
   readonly #journal: FleetJournal | undefined;
+  readonly #views: { readonly store: StateStore; readonly prefix: string } | undefined;
   readonly #subscriptions: BusSubscription[] = [];
   #state: 'new' | 'running' | 'stopped' = 'new';
 
@@ -69,6 +98,7 @@ export class RiskRole {
     this.#rules = options.rules ?? [];
     this.#logger = options.logger ?? noopLogger;
     this.#journal = options.journal;
+    this.#views = options.views;
   }
 
   async start(): Promise<void> {
@@ -110,10 +140,16 @@ export class RiskRole {
       });
     }
     const desk = this.#accounts.get(accountId) ?? (await this.#desk(accountId));
-    const outbox = desk.handle(decoded, message);
-    // State before publish: the input is journaled, then what it caused is sent.
+    const { outbox, views } = desk.handle(decoded, message);
+    // State before publish: the input is journaled and the read model written, then what it caused is sent.
     await this.#journal?.append(`risk:${accountId}`, [message]);
+    await this.#writeViews(views);
     await desk.send(outbox);
+  }
+
+  async #writeViews(ops: readonly StateOp[]): Promise<void> {
+    if (this.#views === undefined || ops.length === 0) return;
+    for (let i = 0; i < ops.length; i += 500) await this.#views.store.apply({ ops: ops.slice(i, i + 500) });
   }
 
   /** The account's desk, created (and rebuilt from its journal) on its first message here. */
@@ -139,6 +175,7 @@ export class RiskRole {
       rules: this.#rules,
       bus: this.#bus,
       logger: this.#logger,
+      viewPrefix: this.#views?.prefix,
     });
     this.#logger.info({ accountId }, 'account taken');
     if (this.#journal !== undefined) {
@@ -147,12 +184,14 @@ export class RiskRole {
         this.#logger.info({ accountId, inputs: entries.length }, 'rebuilding the account from its journal');
         // Each input's outputs were sent before the next was journaled: only the last one's may not
         // have been, and are sent again with the same ids (consumers drop duplicates).
-        let outbox: Outgoing[] = [];
+        let last: Handled = { outbox: [], views: [] };
         for (const entry of entries) {
           const decoded = decodeFleetMessage(entry, RISK_INPUTS);
-          outbox = desk.handle(decoded, decoded.envelope);
+          last = desk.handle(decoded, decoded.envelope);
         }
-        await desk.send(outbox);
+        // The read model may lag the journal by the last input: written again, with the whole account.
+        await this.#writeViews([...last.views, ...desk.fullView()]);
+        await desk.send(last.outbox);
       }
     }
     this.#accounts.set(accountId, desk);
@@ -160,7 +199,13 @@ export class RiskRole {
   }
 }
 
-const RISK_INPUTS = ['SubmitOrder', 'CancelOrder', 'BarsAcknowledged', 'OrderEventsReported'] as const;
+const RISK_INPUTS = [
+  'SubmitOrder',
+  'CancelOrder',
+  'BarsAcknowledged',
+  'OrderEventsReported',
+  'SetTradingState',
+] as const;
 type RiskInput = ReturnType<typeof decodeFleetMessage<(typeof RISK_INPUTS)[number]>>;
 
 /** A message a desk's input caused, sent once the input is journaled. */
@@ -170,10 +215,16 @@ interface Outgoing {
   readonly key?: string;
 }
 
+/** What one input caused: messages to send and read-model writes. */
+interface Handled {
+  readonly outbox: readonly Outgoing[];
+  readonly views: readonly StateOp[];
+}
+
 /** Submits and reports remembered per account for redelivery (oldest forgotten first). */
 const REMEMBERED = 100_000;
 
-/** One account at the risk role: its books, open orders and risk engine. */
+/** One account at the risk role: its books, open orders, trading holds and risk engine. */
 class AccountDesk {
   readonly book: AccountBook;
   readonly #plan: ResolvedPlan;
@@ -184,13 +235,24 @@ class AccountDesk {
   readonly #lastPrices = new Map<string, number>();
   /** Orders risk has seen and not yet seen close, as core's state machine moves them. */
   readonly #orders = new Map<string, Order>();
-  /** Submits decided, by client order id: a redelivered submit gets the same answer. */
-  readonly #decided = new Map<string, OrderEvent | undefined>();
+  /** Submits decided, by client order id: its strategy, and the denial (a redelivery gets the same answer). */
+  readonly #decided = new Map<string, { strategyId: string; denied: OrderEvent | undefined }>();
   readonly #reports = new Set<string>();
   /** Orders that never reached the market, by reason: risk's denials and the venue's rejections. */
   readonly #refusals = new Map<string, { count: number; first: OrderEvent }>();
+  /** The kill switch's flattening orders still open: a later kill switch leaves them working. */
+  readonly #flattening = new Set<string>();
+  readonly #viewPrefix: string | undefined;
   #fills = 0;
   #finished = false;
+  #flattenSeq = 0;
+  #stateSeq = 0;
+  /** The input being handled (its ids and time name what it causes). */
+  #received: BusEnvelope | undefined;
+  #outbox: Outgoing[] = [];
+  readonly #dirtyOrders = new Map<string, { order: Order; open: boolean }>();
+  readonly #dirtyPositions = new Set<string>();
+  #newFills: Fill[] = [];
 
   constructor(options: {
     book: AccountBook;
@@ -198,27 +260,30 @@ class AccountDesk {
     rules: readonly PreTradeRule[];
     bus: MessageBus;
     logger: Logger;
+    viewPrefix: string | undefined;
   }) {
     const { book, plan, rules, bus, logger } = options;
     this.book = book;
     this.#plan = plan;
     this.#bus = bus;
+    this.#viewPrefix = options.viewPrefix;
     this.#logger = logger.child({ accountId: book.id });
+    const holds = new TradingHolds({ clock: this.#clock });
+    holds.onChange(() => this.#stateChanged());
     this.#risk = new RiskEngine({
       market: {
         lastPrice: (id) => this.#lastPrices.get(id) ?? Number.NaN,
         instrument: (id) => plan.instrument(id),
       },
       rules,
-      clock: this.#clock,
+      holds,
     });
   }
 
-  #outbox: Outgoing[] = [];
-
   /** Applies one input to the books (no I/O); returns what it causes, to send once it is journaled. */
-  handle(input: RiskInput, received: BusEnvelope): Outgoing[] {
+  handle(input: RiskInput, received: BusEnvelope): Handled {
     this.#outbox = [];
+    this.#received = received;
     switch (input.type) {
       case 'SubmitOrder':
         this.#submit(input.payload, received);
@@ -232,8 +297,11 @@ class AccountDesk {
       case 'OrderEventsReported':
         this.#report(input.payload, received);
         break;
+      case 'SetTradingState':
+        this.#setTradingState(input.payload);
+        break;
     }
-    return this.#outbox;
+    return { outbox: this.#outbox, views: this.#viewOps() };
   }
 
   async send(outbox: readonly Outgoing[]): Promise<void> {
@@ -241,11 +309,65 @@ class AccountDesk {
       await this.#bus.publish(out.topic, out.envelope, out.key === undefined ? undefined : { key: out.key });
   }
 
-  #submit(command: SubmitOrder, received: BusEnvelope): void {
+  /** The whole read model of the account (after a rebuild): account, positions, open orders. */
+  fullView(): StateOp[] {
+    for (const id of this.book.positions.keys()) this.#dirtyPositions.add(id);
+    for (const order of this.#orders.values())
+      this.#dirtyOrders.set(order.clientOrderId, { order, open: true });
+    return this.#viewOps();
+  }
+
+  #viewOps(): StateOp[] {
+    const prefix = this.#viewPrefix;
+    if (prefix === undefined) return [];
+    const ops: StateOp[] = [];
+    for (const { order, open } of this.#dirtyOrders.values())
+      ops.push(...riskViewOps.order(prefix, order, open));
+    for (const id of this.#dirtyPositions) {
+      const position = this.book.positions.get(id);
+      if (position !== undefined) ops.push(riskViewOps.position(prefix, position.snapshot()));
+    }
+    for (const fill of this.#newFills) ops.push(riskViewOps.fill(prefix, fill));
+    const holds = this.#risk.holds;
+    ops.push(
+      riskViewOps.account(prefix, {
+        account: this.book.snapshot(),
+        tradingState: holds.state(this.book.id),
+        reason: holds.reason(this.book.id),
+      }),
+    );
+    this.#dirtyOrders.clear();
+    this.#dirtyPositions.clear();
+    this.#newFills = [];
+    return ops;
+  }
+
+  /** Decides over one submit and queues what follows; returns the order as it is after risk. */
+  #submit(command: SubmitOrder, received: BusEnvelope): Order | undefined {
     if (command.mark) this.#mark(command.mark);
     this.#clock.set(command.tsInit);
-    let denied = this.#decided.get(command.clientOrderId);
-    if (!this.#decided.has(command.clientOrderId)) {
+    const known = this.#decided.get(command.clientOrderId);
+    if (known !== undefined && known.strategyId !== command.strategyId) {
+      // Another strategy's id: refused, never taken for a redelivery of that strategy's order.
+      this.#deliver(
+        {
+          type: 'OrderDenied',
+          clientOrderId: command.clientOrderId,
+          accountId: command.accountId,
+          strategyId: command.strategyId,
+          instrumentId: command.request.instrumentId,
+          tsEvent: command.tsInit,
+          reason: 'INVALID_ORDER',
+          message: `client order id ${command.clientOrderId} is already used on account ${command.accountId}`,
+        },
+        this.#replyId(command, received),
+        received,
+      );
+      return undefined;
+    }
+    let denied = known?.denied;
+    let decided: Order | undefined;
+    if (known === undefined) {
       const instrument = this.#plan.instrument(command.request.instrumentId);
       const order = createOrder(command.request, {
         clientOrderId: command.clientOrderId,
@@ -256,13 +378,9 @@ class AccountDesk {
       });
       const denial = this.#risk.check(order, instrument, this.book);
       if (denial === undefined) {
-        const submitted = applyOrderEvent(order, {
-          ...base(order),
-          type: 'OrderSubmitted',
-          tsEvent: command.tsInit,
-        });
-        this.#orders.set(order.clientOrderId, submitted);
-        this.#risk.track(submitted);
+        decided = applyOrderEvent(order, { ...base(order), type: 'OrderSubmitted', tsEvent: command.tsInit });
+        this.#orders.set(order.clientOrderId, decided);
+        this.#risk.track(decided);
       } else {
         denied = {
           ...base(order),
@@ -271,29 +389,64 @@ class AccountDesk {
           reason: denial.reason,
           message: denial.message,
         };
+        decided = applyOrderEvent(order, denied);
         this.#logger.info({ clientOrderId: order.clientOrderId, reason: denial.reason }, 'order denied');
         this.#refused(denied);
       }
-      this.#decided.set(command.clientOrderId, denied);
+      this.#dirtyOrders.set(decided.clientOrderId, { order: decided, open: denied === undefined });
+      this.#decided.set(command.clientOrderId, { strategyId: command.strategyId, denied });
       if (this.#decided.size > REMEMBERED) this.#decided.delete(this.#decided.keys().next().value as string);
     }
     if (denied !== undefined) {
-      this.#outbox.push({
-        topic: fleetTopics.orderEvents(command.strategyId),
-        envelope: fleetEnvelope(
-          'OrderEventsDelivered',
-          { strategyId: command.strategyId, events: [denied] },
-          {
-            id: `${command.accountId}:denied:${command.clientOrderId}`,
-            ts: received.ts,
-            correlationId: received.correlationId,
-          },
-        ),
-        key: command.strategyId,
-      });
-      return;
+      this.#deliver(denied, this.#replyId(command, received), received);
+      return decided;
+    }
+    if (!this.#inPlan(command.strategyId)) {
+      // Not a strategy of the plan (the gateway's): it hears the decision from risk.
+      this.#deliver(
+        {
+          type: 'OrderSubmitted',
+          clientOrderId: command.clientOrderId,
+          accountId: command.accountId,
+          strategyId: command.strategyId,
+          instrumentId: command.request.instrumentId,
+          tsEvent: command.tsInit,
+        },
+        this.#replyId(command, received),
+        received,
+      );
     }
     this.#forward('SubmitOrder', command, received);
+    return decided;
+  }
+
+  #inPlan(strategyId: string): boolean {
+    return this.#plan.strategies.some((s) => s.id === strategyId);
+  }
+
+  /**
+   * The id of risk's answer to a submit: per order for the plan's strategies (a redelivered submit
+   * gets the same answer, dropped as a duplicate); per request for others, so a gateway asking again
+   * about the same order hears the answer again.
+   */
+  #replyId(command: SubmitOrder, received: BusEnvelope): string {
+    return this.#inPlan(command.strategyId)
+      ? `${command.accountId}:denied:${command.clientOrderId}`
+      : `${command.accountId}:decided:${received.id}`;
+  }
+
+  /** Sends one event to the strategy that placed the order; `id` is the message's. */
+  #deliver(event: OrderEvent, id: string, received: BusEnvelope): void {
+    const strategyId = event.strategyId;
+    this.#outbox.push({
+      topic: fleetTopics.orderEvents(strategyId),
+      envelope: fleetEnvelope(
+        'OrderEventsDelivered',
+        { strategyId, events: [event] },
+        { id, ts: received.ts, correlationId: received.correlationId },
+      ),
+      key: strategyId,
+    });
   }
 
   #forward(
@@ -308,6 +461,95 @@ class AccountDesk {
         ts: received.ts,
         correlationId: received.correlationId,
       }),
+      key: this.book.id,
+    });
+  }
+
+  /** Holds, resume and the kill switch: core's TradingHolds and killSwitch over this account. */
+  #setTradingState(command: SetTradingState): void {
+    const holds = this.#risk.holds;
+    const accountId = command.scope === 'fleet' ? undefined : this.book.id;
+    if (command.state === 'ACTIVE') {
+      holds.releaseAll({ accountId, reason: command.reason });
+      return;
+    }
+    if (!command.killSwitch) {
+      holds.place({ owner: command.owner, state: command.state, reason: command.reason, accountId });
+      return;
+    }
+    const received = this.#received as BusEnvelope;
+    const desk: KillSwitchTarget = {
+      holds,
+      openOrders: () => [...this.#orders.values()].filter((o) => !this.#flattening.has(o.clientOrderId)),
+      cancel: (clientOrderId) => {
+        const order = this.#orders.get(clientOrderId);
+        if (order === undefined) return false;
+        this.#forward(
+          'CancelOrder',
+          { accountId: this.book.id, strategyId: order.strategyId, clientOrderId, ts: this.#clock.now() },
+          { ...received, id: `${this.book.id}:kill-cancel:${received.id}:${clientOrderId}`.slice(0, 200) },
+        );
+        return true;
+      },
+      submit: (request) => this.#flatten(request, received),
+      accountBook: () => this.book,
+      accounts: () => [this.book.snapshot()],
+    };
+    const result = killSwitch(desk, {
+      reason: command.reason,
+      flatten: command.flatten,
+      owner: command.owner,
+      ...(accountId === undefined ? {} : { accountId }),
+    });
+    this.#logger.warn(
+      {
+        owner: command.owner,
+        reason: command.reason,
+        canceled: result.canceled,
+        flatten: result.flattenOrders.map((o) => `${o.clientOrderId}:${o.status}`),
+      },
+      'kill switch',
+    );
+  }
+
+  /** One of the kill switch's flattening orders, through the same check as every submit. */
+  #flatten(request: OrderRequest, received: BusEnvelope): Order {
+    const clientOrderId = `flatten:${++this.#flattenSeq}`;
+    const command: SubmitOrder = {
+      accountId: this.book.id,
+      strategyId: request.strategyId ?? 'kill-switch',
+      clientOrderId,
+      request: { ...request, clientOrderId },
+      tsInit: this.#clock.now(),
+    };
+    const order = this.#submit(command, {
+      ...received,
+      id: `${this.book.id}:submit:${clientOrderId}`,
+    }) as Order;
+    if (isOpen(order)) this.#flattening.add(clientOrderId);
+    return order;
+  }
+
+  #stateChanged(): void {
+    const received = this.#received;
+    if (received === undefined) return;
+    const holds = this.#risk.holds;
+    this.#outbox.push({
+      topic: fleetTopics.riskState,
+      envelope: fleetEnvelope(
+        'TradingStateChanged',
+        {
+          accountId: this.book.id,
+          state: holds.state(this.book.id),
+          reason: holds.reason(this.book.id),
+          tsEvent: this.#clock.now(),
+        },
+        {
+          id: `${this.book.id}:state:${++this.#stateSeq}`,
+          ts: received.ts,
+          correlationId: received.correlationId,
+        },
+      ),
       key: this.book.id,
     });
   }
@@ -350,12 +592,19 @@ class AccountDesk {
         throw error;
       }
       this.#risk.track(next);
-      if (isOpen(next)) this.#orders.set(next.clientOrderId, next);
-      else this.#orders.delete(next.clientOrderId);
+      const open = isOpen(next);
+      if (open) this.#orders.set(next.clientOrderId, next);
+      else {
+        this.#orders.delete(next.clientOrderId);
+        this.#flattening.delete(next.clientOrderId);
+      }
+      this.#dirtyOrders.set(next.clientOrderId, { order: next, open });
     }
     if (event.type === 'OrderFilled') {
       this.book.applyFill(event, this.#plan.instrument(event.instrumentId));
       this.#fills++;
+      this.#dirtyPositions.add(event.instrumentId);
+      if (this.#viewPrefix !== undefined) this.#newFills.push(event);
     } else if (event.type === 'OrderRejected') this.#refused(event);
   }
 
@@ -368,6 +617,7 @@ class AccountDesk {
   #mark(mark: Mark): void {
     this.#lastPrices.set(mark.symbol, mark.price);
     this.book.mark(this.#plan.instrument(mark.symbol), mark.price, mark.ts);
+    if (this.book.positions.has(mark.symbol)) this.#dirtyPositions.add(mark.symbol);
   }
 }
 

@@ -6,11 +6,12 @@ import { RxtradeError } from '@rxtrade/core';
  * | topic | from → to | key |
  * |---|---|---|
  * | `bars.<symbol>` | data → strategy, order | symbol |
- * | `risk.requests.<accountId>` | strategy → risk: submit, cancel, bar acknowledgements | account |
+ * | `risk.requests.<accountId>` | strategy, gateway → risk: submit, cancel, bar acknowledgements, trading state | account |
  * | `risk.reports.<accountId>` | order → risk: what the venue did, with the latest marks | account |
  * | `orders.submit.<accountId>` | risk → order: approved submits, cancels, acknowledgements | account |
  * | `orders.events.<strategyId>` | risk, order → the strategy that placed the order | strategy |
  * | `fills.<accountId>` | order → anyone (history, gateway, a run's report) | account |
+ * | `risk.state` | risk → anyone: an account's trading state changed | account |
  * | `fleet.status` | risk → whoever runs the fleet: an account has seen its last bar | — |
  *
  * Requests and reports share the `risk.*.<accountId>` family so one consumer group (one queue per
@@ -28,6 +29,7 @@ export const fleetTopics = {
   orderEvents: (strategyId: string): string => `orders.events.${word(strategyId)}`,
   fills: (accountId: string): string => `fills.${word(accountId)}`,
   allFills: 'fills.*',
+  riskState: 'risk.state',
   status: 'fleet.status',
 } as const;
 

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type BusSubscription,
+  type MessageBus,
+  type OrderDenied,
+  type OrderRequest,
+  type OrderSubmitted,
+  RxtradeError,
+} from '@rxtrade/core';
+import { decodeFleetMessage, fleetEnvelope, type SetTradingState } from './messages';
+import { fleetTopics } from './topics';
+
+/** Options of {@link FleetGatewayClient}. */
+export interface FleetGatewayClientOptions {
+  readonly bus: MessageBus;
+  /**
+   * The strategy id the client's orders carry (not a strategy of the plan, so risk answers it
+   * itself). Default `gateway`.
+   */
+  readonly strategyId?: string;
+  /** How long a submit waits for risk's decision before `TIMEOUT`. Default 5 s. */
+  readonly timeoutMs?: number;
+  /** Time stamped on commands (`tsInit`). Default: the wall clock. */
+  readonly now?: () => number;
+}
+
+/** Risk's decision over a submit: the order went on to the order role, or it was denied with a reason. */
+export type OrderDecision = OrderSubmitted | OrderDenied;
+
+/** A trading-state command as an operator gives it (see `SetTradingState`). */
+export type TradingStateCommand = Omit<SetTradingState, 'accountId'>;
+
+/**
+ * An entry into the fleet from outside its strategies (the gateway, an operator's tool): orders go
+ * to the risk role of their account as `SubmitOrder` on `risk.requests.<accountId>` — core's
+ * `OrderRequest`, every type and option intact — and the answer is risk's decision, read from the
+ * client's own event topic (`orders.events.<strategyId>`, a private subscription: every gateway
+ * replica hears every answer and keeps those it waits for). Cancels and trading-state commands go
+ * the same way, in order with the account's other inputs.
+ */
+export class FleetGatewayClient {
+  readonly strategyId: string;
+  readonly #bus: MessageBus;
+  readonly #timeoutMs: number;
+  readonly #now: () => number;
+  readonly #waiting = new Map<string, ((decision: OrderDecision) => void)[]>();
+  #subscription: BusSubscription | undefined;
+
+  constructor(options: FleetGatewayClientOptions) {
+    this.#bus = options.bus;
+    this.strategyId = options.strategyId ?? 'gateway';
+    this.#timeoutMs = options.timeoutMs ?? 5_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Subscribes to the decisions. Idempotent. */
+  async start(): Promise<void> {
+    this.#subscription ??= await this.#bus.subscribe(fleetTopics.orderEvents(this.strategyId), (message) => {
+      const { payload } = decodeFleetMessage(message, ['OrderEventsDelivered']);
+      for (const event of payload.events) {
+        if (event.type !== 'OrderSubmitted' && event.type !== 'OrderDenied') continue;
+        const key = waitKey(event.accountId, event.clientOrderId);
+        const waiters = this.#waiting.get(key);
+        if (waiters === undefined) continue;
+        this.#waiting.delete(key);
+        for (const resolve of waiters) resolve(event);
+      }
+    });
+  }
+
+  /** Stops listening; pending submits end with `CLOSED`. Idempotent. */
+  async stop(): Promise<void> {
+    const subscription = this.#subscription;
+    this.#subscription = undefined;
+    await subscription?.unsubscribe();
+  }
+
+  /**
+   * Sends an order to risk and resolves with its decision. The same client order id asked again is
+   * the same order (risk answers with its first decision). Rejects with `TIMEOUT` when no decision
+   * came in time: the order may still have been decided, so ask again with the same id.
+   */
+  async submit(accountId: string, request: OrderRequest): Promise<OrderDecision> {
+    if (this.#subscription === undefined)
+      throw new RxtradeError({ code: 'NOT_STARTED', message: 'FleetGatewayClient.start() first' });
+    const clientOrderId = request.clientOrderId ?? `${this.strategyId}-${randomUUID()}`;
+    const key = waitKey(accountId, clientOrderId);
+    const decided = new Promise<OrderDecision>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const list = this.#waiting.get(key)?.filter((w) => w !== done);
+        if (list && list.length > 0) this.#waiting.set(key, list);
+        else this.#waiting.delete(key);
+        reject(
+          new RxtradeError({ code: 'TIMEOUT', message: `no risk decision for ${clientOrderId} in time` }),
+        );
+      }, this.#timeoutMs);
+      const done = (decision: OrderDecision): void => {
+        clearTimeout(timer);
+        resolve(decision);
+      };
+      this.#waiting.set(key, [...(this.#waiting.get(key) ?? []), done]);
+    });
+    const ts = this.#now();
+    try {
+      await this.#bus.publish(
+        fleetTopics.riskRequests(accountId),
+        fleetEnvelope(
+          'SubmitOrder',
+          {
+            accountId,
+            strategyId: this.strategyId,
+            clientOrderId,
+            request: { ...request, accountId, strategyId: this.strategyId, clientOrderId },
+            tsInit: ts,
+          },
+          // Unique per request: a second ask is a new message, answered again.
+          { id: `${accountId}:${this.strategyId}:${randomUUID()}`, ts },
+        ),
+        { key: accountId },
+      );
+    } catch (error) {
+      this.#waiting.delete(key);
+      throw error;
+    }
+    return decided;
+  }
+
+  /** Asks the order role to cancel one of the account's orders (placed by `strategyId`). */
+  async cancel(
+    accountId: string,
+    clientOrderId: string,
+    strategyId: string = this.strategyId,
+  ): Promise<void> {
+    const ts = this.#now();
+    await this.#bus.publish(
+      fleetTopics.riskRequests(accountId),
+      fleetEnvelope(
+        'CancelOrder',
+        { accountId, strategyId, clientOrderId, ts },
+        { id: `${accountId}:${this.strategyId}:${randomUUID()}`, ts },
+      ),
+      { key: accountId },
+    );
+  }
+
+  /** Sends a trading-state command to each account (`scope: 'fleet'`: send it to every account). */
+  async setTradingState(accountIds: readonly string[], command: TradingStateCommand): Promise<void> {
+    const ts = this.#now();
+    const correlationId = randomUUID();
+    await Promise.all(
+      accountIds.map((accountId) =>
+        this.#bus.publish(
+          fleetTopics.riskRequests(accountId),
+          fleetEnvelope(
+            'SetTradingState',
+            { ...command, accountId },
+            { id: `${accountId}:${this.strategyId}:${randomUUID()}`, ts, correlationId },
+          ),
+          { key: accountId },
+        ),
+      ),
+    );
+  }
+}
+
+const waitKey = (accountId: string, clientOrderId: string): string => `${accountId}\u0000${clientOrderId}`;

@@ -1,0 +1,312 @@
+import {
+  type Bar,
+  BaseStrategy,
+  createMemoryMessageBus,
+  createMemoryStateStore,
+  type MessageBus,
+  type StateStore,
+} from '@rxtrade/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FleetGatewayClient } from './gateway-client';
+import { FleetJournal } from './journal';
+import { fleetEnvelope } from './messages';
+import { OrderRole } from './order-role';
+import { type FleetPlan, strategyClass } from './plan';
+import { RiskRole } from './risk-role';
+import { RiskViews } from './risk-views';
+import { fleetTopics } from './topics';
+
+/** A plan strategy that never trades: the accounts' orders here come from the gateway. */
+class Idle extends BaseStrategy<object> {
+  override onBar(): void {}
+}
+
+const plan: FleetPlan = {
+  // Whole units: quantity precision 0.
+  instruments: [{ id: 'XYZ', pricePrecision: 2, quantityPrecision: 0 }],
+  accounts: [
+    { id: 'acc-1', initialCash: 100_000 },
+    { id: 'acc-2', initialCash: 100_000 },
+  ],
+  strategies: [
+    { id: 'idle-1', symbol: 'XYZ', accountId: 'acc-1', create: strategyClass(Idle) },
+    { id: 'idle-2', symbol: 'XYZ', accountId: 'acc-2', create: strategyClass(Idle) },
+  ],
+  mode: 'live',
+};
+
+const bar = (i: number, close = 100): Bar => ({
+  symbol: 'XYZ',
+  ts: 1_000 * (i + 1),
+  open: close,
+  high: close + 1,
+  low: close - 1,
+  close,
+  volume: 1_000,
+});
+
+interface Fleet {
+  bus: MessageBus;
+  store: StateStore;
+  risk: RiskRole;
+  order: OrderRole;
+  gateway: FleetGatewayClient;
+  views: RiskViews;
+  journal: FleetJournal;
+  /**
+   * Publishes the next two bars, each after everything the one before caused was handled: an order
+   * sent before them has been matched by then.
+   */
+  nextBar(close?: number): Promise<void>;
+}
+
+const open: Fleet[] = [];
+afterEach(async () => {
+  for (const f of open.splice(0)) {
+    await f.gateway.stop();
+    await f.risk.stop();
+    await f.order.stop();
+    await f.bus.close();
+  }
+});
+
+async function fleet(): Promise<Fleet> {
+  const bus = createMemoryMessageBus();
+  const store = createMemoryStateStore();
+  const journal = new FleetJournal(store, 'fleet:test');
+  const risk = new RiskRole({ bus, plan, journal, views: { store, prefix: 'view:' } });
+  const order = new OrderRole({ bus, plan, replicaId: 'o0' });
+  const gateway = new FleetGatewayClient({ bus, now: () => 0 });
+  await risk.start();
+  await order.start();
+  await gateway.start();
+  let seq = 0;
+  const f: Fleet = {
+    bus,
+    store,
+    risk,
+    order,
+    gateway,
+    journal,
+    views: new RiskViews(store, 'view:'),
+    async nextBar(close = 100) {
+      for (let i = 0; i < 2; i++) {
+        const n = seq++;
+        await bus.publish(
+          fleetTopics.bars('XYZ'),
+          fleetEnvelope(
+            'BarFrame',
+            { symbol: 'XYZ', seq: n, bars: [bar(n, close)], last: false },
+            { id: `f${n}`, ts: 0 },
+          ),
+          { key: 'XYZ' },
+        );
+        await settle();
+      }
+    },
+  };
+  open.push(f);
+  return f;
+}
+
+/** Lets the in-memory bus deliver everything queued (handlers chain through several hops). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+const buy = (quantity: number, clientOrderId?: string) => ({
+  instrumentId: 'XYZ',
+  side: 'buy' as const,
+  type: 'market' as const,
+  quantity,
+  ...(clientOrderId === undefined ? {} : { clientOrderId }),
+});
+
+const position = async (f: Fleet, accountId: string): Promise<number> =>
+  (await f.views.positions(accountId)).items.find((p) => p.instrumentId === 'XYZ')?.quantity ?? 0;
+
+describe('orders from outside the plan through the risk role', () => {
+  it('defect 1: 0.5 of a whole-unit instrument is denied with a typed reason and strands nothing after it', async () => {
+    const f = await fleet();
+    await f.nextBar();
+    const half = await f.gateway.submit('acc-1', buy(0.5, 'half'));
+    expect(half).toMatchObject({ type: 'OrderDenied', reason: 'QUANTITY_OFF_LOT' });
+    expect(await f.views.order('acc-1', 'half')).toMatchObject({ status: 'denied' });
+    // Later orders on the symbol, of either account, are accepted and fill at the next bar.
+    expect(await f.gateway.submit('acc-1', buy(1, 'one'))).toMatchObject({ type: 'OrderSubmitted' });
+    expect(await f.gateway.submit('acc-2', buy(2, 'two'))).toMatchObject({ type: 'OrderSubmitted' });
+    await f.nextBar();
+    expect(await position(f, 'acc-1')).toBe(1);
+    expect(await position(f, 'acc-2')).toBe(2);
+    expect((await f.views.fills('acc-1')).items.map((x) => x.clientOrderId)).toEqual(['one']);
+  });
+
+  it('defect 2: the same client order id from two accounts is two orders, each filled on its own account', async () => {
+    const f = await fleet();
+    await f.nextBar();
+    expect(await f.gateway.submit('acc-1', buy(3, 'same-id'))).toMatchObject({ type: 'OrderSubmitted' });
+    expect(await f.gateway.submit('acc-2', buy(4, 'same-id'))).toMatchObject({ type: 'OrderSubmitted' });
+    await f.nextBar();
+    expect(await f.views.order('acc-1', 'same-id')).toMatchObject({ status: 'filled', filledQty: 3 });
+    expect(await f.views.order('acc-2', 'same-id')).toMatchObject({ status: 'filled', filledQty: 4 });
+    expect(await position(f, 'acc-1')).toBe(3);
+    expect(await position(f, 'acc-2')).toBe(4);
+    // Asking again about the order is the same order, not a second one.
+    expect(await f.gateway.submit('acc-1', buy(3, 'same-id'))).toMatchObject({ type: 'OrderSubmitted' });
+    await f.nextBar();
+    expect(await position(f, 'acc-1')).toBe(3);
+  });
+
+  it("a client order id another strategy of the account used is denied, never taken for that strategy's order", async () => {
+    const f = await fleet();
+    await f.nextBar();
+    await f.bus.publish(
+      fleetTopics.riskRequests('acc-1'),
+      fleetEnvelope(
+        'SubmitOrder',
+        { accountId: 'acc-1', strategyId: 'idle-1', clientOrderId: 'idle-1-1', request: buy(1), tsInit: 1 },
+        { id: 'acc-1:submit:idle-1-1', ts: 0 },
+      ),
+      { key: 'acc-1' },
+    );
+    await settle();
+    const claimed = await f.gateway.submit('acc-1', buy(5, 'idle-1-1'));
+    expect(claimed).toMatchObject({ type: 'OrderDenied', reason: 'INVALID_ORDER' });
+    await f.nextBar();
+    expect(await position(f, 'acc-1')).toBe(1);
+  });
+
+  it('cancel reaches the order role: a resting limit order is canceled and leaves the open orders', async () => {
+    const f = await fleet();
+    await f.nextBar();
+    const limit = {
+      instrumentId: 'XYZ',
+      side: 'buy' as const,
+      type: 'limit' as const,
+      quantity: 1,
+      price: 50,
+    };
+    expect(
+      await f.gateway.submit('acc-1', { ...limit, clientOrderId: 'low', timeInForce: 'GTC' }),
+    ).toMatchObject({
+      type: 'OrderSubmitted',
+    });
+    await f.nextBar();
+    expect((await f.views.orders('acc-1', { openOnly: true })).items.map((o) => o.clientOrderId)).toEqual([
+      'low',
+    ]);
+    await f.gateway.cancel('acc-1', 'low');
+    await settle();
+    await f.nextBar();
+    expect((await f.views.orders('acc-1', { openOnly: true })).items).toEqual([]);
+    expect(await f.views.order('acc-1', 'low')).toMatchObject({
+      status: 'canceled',
+      type: 'limit',
+      price: 50,
+    });
+  });
+});
+
+describe('trading holds and the kill switch', () => {
+  it('halt, reduce-only and resume, per account and fleet-wide', async () => {
+    const f = await fleet();
+    await f.nextBar();
+    await f.gateway.submit('acc-1', buy(5, 'long'));
+    await f.nextBar();
+    const accounts = ['acc-1', 'acc-2'];
+    const hold = { owner: 'operator', reason: 'test', killSwitch: false, flatten: false } as const;
+    await f.gateway.setTradingState(accounts, { ...hold, scope: 'fleet', state: 'HALTED' });
+    await settle();
+    expect(await f.gateway.submit('acc-2', buy(1))).toMatchObject({ reason: 'TRADING_HALTED' });
+    expect((await f.views.account('acc-1'))?.tradingState).toBe('HALTED');
+    await f.gateway.setTradingState(accounts, { ...hold, scope: 'fleet', state: 'ACTIVE', reason: 'resume' });
+    await f.gateway.setTradingState(['acc-1'], { ...hold, scope: 'account', state: 'REDUCING' });
+    await settle();
+    expect(await f.gateway.submit('acc-1', buy(1))).toMatchObject({ reason: 'REDUCING_ONLY' });
+    expect(await f.gateway.submit('acc-1', { ...buy(2), side: 'sell' })).toMatchObject({
+      type: 'OrderSubmitted',
+    });
+    expect(await f.gateway.submit('acc-2', buy(1))).toMatchObject({ type: 'OrderSubmitted' });
+    await f.gateway.setTradingState(['acc-1'], {
+      ...hold,
+      scope: 'account',
+      state: 'ACTIVE',
+      reason: 'resume',
+    });
+    await settle();
+    expect(await f.gateway.submit('acc-1', buy(1))).toMatchObject({ type: 'OrderSubmitted' });
+    expect((await f.views.account('acc-1'))?.tradingState).toBe('ACTIVE');
+  });
+
+  it('defect 4: three concurrent kill switches with flatten close a position once, never flip it', async () => {
+    const f = await fleet();
+    await f.nextBar();
+    await f.gateway.submit('acc-1', buy(10, 'long'));
+    await f.gateway.submit('acc-2', { ...buy(4, 'short'), side: 'sell' });
+    await f.nextBar();
+    expect(await position(f, 'acc-1')).toBe(10);
+    const kill = {
+      scope: 'fleet',
+      state: 'HALTED',
+      owner: 'kill-switch',
+      killSwitch: true,
+      flatten: true,
+    } as const;
+    await Promise.all(
+      [1, 2, 3].map((n) =>
+        f.gateway.setTradingState(['acc-1', 'acc-2'], { ...kill, reason: `operator ${n}` }),
+      ),
+    );
+    await settle();
+    await f.nextBar();
+    await f.nextBar();
+    expect(await position(f, 'acc-1')).toBe(0);
+    expect(await position(f, 'acc-2')).toBe(0);
+    const flattening = (await f.views.orders('acc-1')).items.filter((o) =>
+      o.clientOrderId.startsWith('flatten:'),
+    );
+    expect(flattening.map((o) => o.status).sort()).toEqual(['denied', 'denied', 'filled']);
+    expect((await f.views.account('acc-1'))?.tradingState).toBe('HALTED');
+  });
+});
+
+describe('accounts are initialised once', () => {
+  it('defect 5: a restarted risk role rebuilds the books from its journal: cash is never reset while positions stay', async () => {
+    const f = await fleet();
+    await f.nextBar(100);
+    await f.gateway.submit('acc-1', buy(100, 'big'));
+    await f.nextBar(100);
+
+    const before = await f.views.account('acc-1');
+    expect(before?.account.cash).toBe(100_000 - 100 * 100);
+    expect(f.risk.account('acc-1')?.cash).toBe(90_000);
+    await f.risk.stop();
+    const restarted = new RiskRole({
+      bus: f.bus,
+      plan,
+      journal: f.journal,
+      views: { store: f.store, prefix: 'view:' },
+    });
+    await restarted.start();
+    f.risk = restarted;
+    // Nothing read yet: the view is the one written before the restart.
+    expect(await f.views.account('acc-1')).toEqual(before);
+    // The restarted role's first input rebuilds the books: a sell of 150 is refused under REDUCING
+    // because the position it restored is 100, and the cash is still 90,000.
+    await f.gateway.setTradingState(['acc-1'], {
+      scope: 'account',
+      state: 'REDUCING',
+      owner: 'operator',
+      reason: 'check',
+      killSwitch: false,
+      flatten: false,
+    });
+    await settle();
+    expect(await f.gateway.submit('acc-1', { ...buy(150), side: 'sell' })).toMatchObject({
+      reason: 'REDUCING_ONLY',
+    });
+    expect(restarted.account('acc-1')?.cash).toBe(90_000);
+    expect((await f.views.account('acc-1'))?.account.cash).toBe(90_000);
+    expect(await position(f, 'acc-1')).toBe(100);
+  });
+});

@@ -11,6 +11,11 @@ import { fileURLToPath } from 'node:url';
 
 const benches = [
   { name: 'engine', title: 'Backtest hot path (1,000,000 one-minute bars)', conditions: true },
+  {
+    name: 'engine-orders',
+    title: 'Per-order cost: an order-heavy backtest, before and after the parts of issue #15',
+    conditions: false,
+  },
   { name: 'indicators', title: 'Streaming indicators (1,000,000 updates)', conditions: true },
   { name: 'memory', title: 'Memory: 10,000,000-bar CSV backtest', conditions: true },
   { name: 'optimize', title: 'Parameter optimisation in worker threads', conditions: true },

@@ -97,4 +97,99 @@ describe('checkOrderGrid', () => {
     }
     expect(checkOrderGrid(spx, { ...order({}), leavesQty: 1 })).toBeUndefined();
   });
+
+  it('passes every known side and time in force, and a quantity at the maximum', () => {
+    for (const side of ['buy', 'sell']) expect(checkOrderGrid(spx, order({ side }))).toBeUndefined();
+    for (const timeInForce of ['GTC', 'IOC', 'FOK', 'DAY']) {
+      expect(checkOrderGrid(spx, order({ timeInForce }))).toBeUndefined();
+    }
+    expect(checkOrderGrid(spx, order({ quantity: 1_000 }))).toBeUndefined();
+  });
+
+  it('says in the message what is wrong, numbers as a person writes them', () => {
+    const message = (instrument: typeof spx, fields: Parameters<typeof order>[0], leavesQty?: number) =>
+      checkOrderGrid(instrument, leavesQty === undefined ? order(fields) : { ...order(fields), leavesQty })
+        ?.message;
+    expect(message(spx, { side: 'hold' })).toBe('INVALID_ORDER: side hold is unknown');
+    expect(message(spx, { type: 'iceberg' })).toBe('INVALID_ORDER: type iceberg is unknown');
+    expect(message(spx, { timeInForce: 'GTD' })).toBe('INVALID_ORDER: timeInForce GTD is unknown');
+    expect(message(spx, { quantity: -2 })).toBe('INVALID_QUANTITY: quantity -2 is not a finite number > 0');
+    expect(message(btc, { instrumentId: 'BTC', quantity: 0.0015, price: 30_000 })).toBe(
+      'QUANTITY_OFF_LOT: 0.0015 is not a multiple of lot 0.001',
+    );
+    expect(message(spx, { quantity: 1_001 })).toBe('MAX_QUANTITY_EXCEEDED: 1,001 > 1,000');
+    const unbounded = defineInstrument({ id: 'X', pricePrecision: 2, quantityPrecision: 0 });
+    expect(message(unbounded, { type: 'market', price: undefined, quantity: 1e17 })).toBe(
+      'AMOUNT_OUT_OF_RANGE: quantity 100,000,000,000,000,000 is too large to hold exactly',
+    );
+    expect(message(spx, { quantity: 1e-12 })).toBe('BELOW_MIN_QUANTITY: 0.000000000001 < 1');
+    expect(message(spx, {}, 3)).toBe(
+      'INVALID_QUANTITY: leaves quantity 3 is not a whole number of lots in (0, 2]',
+    );
+    expect(message(spx, { price: undefined })).toBe(
+      'INVALID_PRICE: price undefined of a limit order is not a finite number > 0',
+    );
+    expect(message(spx, { type: 'stop', price: undefined, triggerPrice: -1 })).toBe(
+      'INVALID_PRICE: triggerPrice -1 of a stop order is not a finite number > 0',
+    );
+    expect(message(spx, { price: 100.02 })).toBe(
+      'PRICE_OFF_TICK: price 100.02 is not a positive multiple of tick 0.05',
+    );
+    expect(message(spx, { type: 'stopLimit', triggerPrice: 100.01 })).toBe(
+      'PRICE_OFF_TICK: triggerPrice 100.01 is not a positive multiple of tick 0.05',
+    );
+    expect(message(spx, { price: 1e300 })).toBe(
+      `AMOUNT_OUT_OF_RANGE: price ${(1e300).toLocaleString('en-US')} is too large to hold exactly`,
+    );
+    expect(message(spx, { price: 49.95 })).toBe('BELOW_MIN_NOTIONAL: 99.9 < 100');
+    expect(message(unbounded, { quantity: 2 ** 48, price: 1 })).toBe(
+      'AMOUNT_OUT_OF_RANGE: notional 281,474,976,710,656 is too large to hold exactly',
+    );
+  });
+
+  it('checks the lot, the minimum quantity and the leaves quantity each on its own', () => {
+    // 0.0015 BTC is above the minimum (0.001) but between two lots.
+    expect(checkOrderGrid(btc, order({ instrumentId: 'BTC', quantity: 0.0015, price: 30_000 }))?.reason).toBe(
+      'QUANTITY_OFF_LOT',
+    );
+    // On the lot, below a minimum of five shares.
+    const five = defineInstrument({ id: 'F', pricePrecision: 2, quantityPrecision: 0, minQuantity: 5 });
+    expect(checkOrderGrid(five, order({ quantity: 2 }))?.reason).toBe('BELOW_MIN_QUANTITY');
+    expect(checkOrderGrid(five, order({ quantity: 5 }))).toBeUndefined();
+    // Left: a sliver that rounds to no units, half a lot.
+    expect(checkOrderGrid(spx, { ...order({}), leavesQty: 1e-12 })?.reason).toBe('INVALID_QUANTITY');
+    expect(
+      checkOrderGrid(btc, {
+        ...order({ instrumentId: 'BTC', quantity: 0.003, price: 30_000 }),
+        leavesQty: 0.0015,
+      })?.reason,
+    ).toBe('INVALID_QUANTITY');
+  });
+
+  it('needs both prices of a stop-limit order', () => {
+    expect(
+      checkOrderGrid(spx, order({ type: 'stopLimit', price: undefined, triggerPrice: 100 }))?.reason,
+    ).toBe('INVALID_PRICE');
+    expect(checkOrderGrid(spx, order({ type: 'stopLimit', triggerPrice: 100 }))).toBeUndefined();
+  });
+
+  it('takes the bounds of the notional and the tick as allowed', () => {
+    // Exactly the minimum notional, exactly one tick, exactly MAX_NOTIONAL_UNITS.
+    expect(checkOrderGrid(spx, order({ price: 50 }))).toBeUndefined();
+    const unbounded = defineInstrument({ id: 'X', pricePrecision: 2, quantityPrecision: 0 });
+    expect(checkOrderGrid(unbounded, order({ quantity: 1, price: 0.01 }))).toBeUndefined();
+    const market = order({ type: 'market', price: undefined, quantity: MAX_NOTIONAL_UNITS });
+    expect(checkOrderGrid(unbounded, market, { referencePrice: 1, currencyPrecision: 0 })).toBeUndefined();
+    expect(checkOrderGrid(unbounded, market, { referencePrice: 1.01, currencyPrecision: 0 })?.reason).toBe(
+      'AMOUNT_OUT_OF_RANGE',
+    );
+  });
+
+  it('skips the notional of a market order whose reference price is not finite', () => {
+    for (const referencePrice of [Number.POSITIVE_INFINITY, Number.NaN]) {
+      expect(
+        checkOrderGrid(spx, order({ type: 'market', price: undefined }), { referencePrice }),
+      ).toBeUndefined();
+    }
+  });
 });

@@ -6,8 +6,9 @@ import {
   type MetricsSink,
   type OrderRequest,
   priceToUnitsExact,
+  RxtradeError,
 } from '@rxtrade/core';
-import { createPrometheusMetrics, type PrometheusMetrics } from '@rxtrade/prometheus';
+import { createPrometheusMetrics, type EventLoopMonitor, type PrometheusMetrics } from '@rxtrade/prometheus';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Subscription } from 'rxjs';
 import type { GatewayBackend } from '../../shared/src/gateway-backend';
@@ -22,9 +23,11 @@ import {
   IdSchema,
   KillSwitchBodySchema,
   OrdersQuerySchema,
+  PageQuerySchema,
   parseOr400,
   StreamQuerySchema,
   SubmitOrderBodySchema,
+  TradingStateBodySchema,
 } from './schemas';
 import { createStreamTokens, type StreamTokens } from './stream-tokens';
 
@@ -56,6 +59,60 @@ export interface GatewayAppOptions {
   readonly streamTokens?: StreamTokens;
   /** SSE comment heartbeat. Default 15 s. */
   readonly heartbeatMs?: number;
+  /**
+   * Longest wait for a dependency (the key store, the rate limiter, the backend) before the request
+   * is answered 503 with `Retry-After`: a stalled Redis or broker never holds a client. Default 3 s.
+   */
+  readonly dependencyTimeoutMs?: number;
+  /** `/health` is 503 while the monitor reports a stalled event loop. */
+  readonly eventLoop?: EventLoopMonitor;
+}
+
+/** Seconds a client is told to wait (`Retry-After`) when a dependency is unavailable. */
+const RETRY_AFTER_SECONDS = '2';
+
+/** The 503 of an unavailable dependency. */
+const unavailable = (): ApiError =>
+  new ApiError(503, 'UNAVAILABLE', 'the trading backend is not available; retry later').with({
+    'retry-after': RETRY_AFTER_SECONDS,
+  });
+
+/**
+ * Wraps every method of a dependency: a call that takes longer than `ms` fails `TIMEOUT`, and with
+ * `opaque` (a plain Redis client underneath) any failure that is not a typed error becomes
+ * `ADAPTER_FAILURE`, so the gateway answers 503 rather than 500 while Redis or the broker is away.
+ */
+function withDeadline<T extends object>(target: T, ms: number, opaque: boolean): T {
+  return new Proxy(target, {
+    get(object, property, receiver) {
+      const value = Reflect.get(object, property, receiver);
+      if (typeof value !== 'function' || property === 'live$') return value;
+      return (...args: unknown[]) => {
+        const result: unknown = value.apply(object, args);
+        if (!(result instanceof Promise)) return result;
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new RxtradeError({ code: 'TIMEOUT', message: `${String(property)} took over ${ms} ms` }),
+              ),
+            ms,
+          );
+        });
+        return Promise.race([result, deadline])
+          .catch((error: unknown) => {
+            if (!opaque || isRxtradeError(error)) throw error;
+            throw new RxtradeError({
+              code: 'ADAPTER_FAILURE',
+              message: `${String(property)} failed`,
+              cause: error,
+            });
+          })
+          .finally(() => clearTimeout(timer));
+      };
+    },
+  });
 }
 
 /**
@@ -118,7 +175,8 @@ function backendError(error: unknown): ApiError | undefined {
     case 'NOT_CONNECTED':
     case 'TIMEOUT':
     case 'CLOSED':
-      return new ApiError(503, 'UNAVAILABLE', 'the trading backend is not available; retry later');
+    case 'ADAPTER_FAILURE':
+      return unavailable();
     default:
       return undefined;
   }
@@ -133,7 +191,10 @@ function backendError(error: unknown): ApiError | undefined {
  * `{ error: { code, message } }` and never carry stack traces or internals.
  */
 export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
-  const { backend, keys, rateLimit } = options;
+  const dependencyMs = options.dependencyTimeoutMs ?? 3_000;
+  const backend = withDeadline(options.backend, dependencyMs, false);
+  const keys = withDeadline(options.keys, dependencyMs, true);
+  const rateLimit = withDeadline(options.rateLimit, dependencyMs, true);
   const log = options.logger;
   const metrics = options.metrics ?? createPrometheusMetrics({ defaultMetrics: false });
   const sink: MetricsSink = metrics;
@@ -285,14 +346,19 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
   }
 
   app.get('/health', async (_request, reply) => {
+    const loop = options.eventLoop?.status();
+    const loopCheck = loop === undefined ? {} : { eventLoop: loop.healthy };
     try {
       const health = await backend.health();
-      return reply
-        .code(health.ok ? 200 : 503)
-        .send({ status: health.ok ? 'ok' : 'unavailable', checks: health.checks });
+      const ok = health.ok && (loop?.healthy ?? true);
+      return reply.code(ok ? 200 : 503).send({
+        status: ok ? 'ok' : 'unavailable',
+        checks: { ...health.checks, ...loopCheck },
+        ...(loop === undefined ? {} : { loop }),
+      });
     } catch (error) {
       log.warn({ err: error }, 'health check failed');
-      return reply.code(503).send({ status: 'unavailable', checks: {} });
+      return reply.code(503).send({ status: 'unavailable', checks: loopCheck });
     }
   });
 
@@ -331,16 +397,39 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
     return { account: await visibleAccount(keyOf(request), (request.params as { id: string }).id) };
   });
 
+  // Lists are paged (`limit`, default 100; `cursor` from the previous page's `nextCursor`).
+  const paged = async <T>(list: () => Promise<{ items: readonly T[]; cursor: string | undefined }>) => {
+    try {
+      return await list();
+    } catch (error) {
+      if (isRxtradeError(error) && error.code === 'INVALID_ARGUMENT') {
+        throw new ApiError(400, 'INVALID_CURSOR', 'cursor is not one of this list');
+      }
+      throw error;
+    }
+  };
+
   app.get('/api/accounts/:id/positions', read, async (request) => {
-    parseOr400(EmptyQuerySchema, request.query, 'query');
-    const account = await visibleAccount(keyOf(request), (request.params as { id: string }).id);
-    return { positions: await backend.listPositions(account.accountId) };
+    const page = parseOr400(PageQuerySchema, request.query, 'query');
+    const id = await visibleAccountId(keyOf(request), (request.params as { id: string }).id);
+    const { items, cursor } = await paged(() => backend.listPositions(id, page));
+    return { positions: items, nextCursor: cursor ?? null };
   });
 
   app.get('/api/accounts/:id/orders', read, async (request) => {
-    const query = parseOr400(OrdersQuerySchema, request.query, 'query');
-    const account = await visibleAccount(keyOf(request), (request.params as { id: string }).id);
-    return { orders: await backend.listOrders(account.accountId, { openOnly: query.open === 'true' }) };
+    const { open, ...page } = parseOr400(OrdersQuerySchema, request.query, 'query');
+    const id = await visibleAccountId(keyOf(request), (request.params as { id: string }).id);
+    const { items, cursor } = await paged(() =>
+      backend.listOrders(id, { openOnly: open === 'true', ...page }),
+    );
+    return { orders: items, nextCursor: cursor ?? null };
+  });
+
+  app.get('/api/accounts/:id/fills', read, async (request) => {
+    const page = parseOr400(PageQuerySchema, request.query, 'query');
+    const id = await visibleAccountId(keyOf(request), (request.params as { id: string }).id);
+    const { items, cursor } = await paged(() => backend.listFills(id, page));
+    return { fills: items, nextCursor: cursor ?? null };
   });
 
   app.get('/api/strategies', read, async (request) => {
@@ -381,9 +470,14 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
         }
       }
     }
-    const order = await backend.submitOrder(accountId, rest as OrderRequest);
+    const { order, denial } = await backend.submitOrder(accountId, rest as OrderRequest);
     if (order.status === 'denied') {
-      return reply.code(422).send({ ...errorBody('ORDER_DENIED', 'the order was denied by risk'), order });
+      // The risk engine's typed reason (core's DenialReason), for the client to act on.
+      return reply.code(422).send({
+        ...errorBody('ORDER_DENIED', 'the order was denied by risk'),
+        reason: denial?.reason,
+        order,
+      });
     }
     return reply.code(201).send({ order });
   });
@@ -428,6 +522,21 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
     log.warn({ reqId: request.id, keyId: key.id, reason: body.reason, flatten: body.flatten }, 'kill switch');
     await backend.killSwitch(body);
     return reply.code(202).send({ halted: true, flatten: body.flatten });
+  });
+
+  app.post('/api/risk/trading-state', admin, async (request, reply) => {
+    parseOr400(EmptyQuerySchema, request.query, 'query');
+    const body = parseOr400(TradingStateBodySchema, request.body, 'body');
+    const key = keyOf(request);
+    // Fleet-wide holds need a key that sees every account; one account's, a key that sees it.
+    if (body.accountId === undefined ? key.accounts !== '*' : !canSee(key, body.accountId)) {
+      throw notFound('account');
+    }
+    if (body.accountId !== undefined && !(await backend.hasAccount(body.accountId)))
+      throw notFound('account');
+    log.warn({ reqId: request.id, keyId: key.id, ...body }, 'trading state');
+    await backend.setTradingState(body.state, { accountId: body.accountId, reason: body.reason });
+    return reply.code(202).send({ state: body.state, accountId: body.accountId ?? null });
   });
 
   // ---- live stream ----

@@ -1,5 +1,8 @@
 import {
   type AccountState,
+  type Denial,
+  type Fill,
+  isDenialReason,
   isOpen,
   isRxtradeError,
   killSwitch,
@@ -8,7 +11,13 @@ import {
   type TradingEngine,
 } from '@rxtrade/core';
 import { filter, map, merge, type Observable, type Subscription } from 'rxjs';
-import type { GatewayBackend, LiveEvent, StrategyInfo } from '../../shared/src/gateway-backend';
+import type {
+  GatewayBackend,
+  LiveEvent,
+  Page,
+  PageRequest,
+  StrategyInfo,
+} from '../../shared/src/gateway-backend';
 
 /** Options of {@link createEngineBackend}. */
 export interface EngineBackendOptions {
@@ -38,8 +47,25 @@ export function createEngineBackend(options: EngineBackendOptions): EngineBacken
     (options.strategies ?? []).map((s) => [s.id, { id: s.id, status: 'running', symbols: [...s.symbols] }]),
   );
   const risk = new Map<string, RiskStateChanged>();
+  const fills = new Map<string, Fill[]>();
+  const denials = new Map<string, Denial>();
   const subscriptions: Subscription[] = [
+    engine.fills$.subscribe((fill) => {
+      let list = fills.get(fill.accountId);
+      if (list === undefined) {
+        list = [];
+        fills.set(fill.accountId, list);
+      }
+      list.push(fill);
+      if (list.length > maxOrders) list.shift();
+    }),
     engine.orderEvents$.subscribe((event) => {
+      if (event.type === 'OrderDenied') {
+        denials.set(event.clientOrderId, {
+          reason: isDenialReason(event.reason) ? event.reason : 'RULE_DENIED',
+          message: event.message,
+        });
+      }
       let ids = ordersByAccount.get(event.accountId);
       if (ids === undefined) {
         ids = new Set();
@@ -74,16 +100,26 @@ export function createEngineBackend(options: EngineBackendOptions): EngineBacken
     getAccount,
     hasAccount: async (accountId) => (await getAccount(accountId)) !== undefined,
     instrument: async (instrumentId) => engine.instruments.find((i) => i.id === instrumentId),
-    listPositions: async (accountId) => engine.positions(accountId).filter((p) => p.strategyId === undefined),
-    async listOrders(accountId, { openOnly }) {
+    listPositions: async (accountId, page) =>
+      paginate(
+        engine.positions(accountId).filter((p) => p.strategyId === undefined),
+        page,
+      ),
+    async listOrders(accountId, { openOnly, ...page }) {
       const out: Order[] = [];
       for (const id of ordersByAccount.get(accountId) ?? []) {
         const order = engine.order(id);
         if (order !== undefined && (!openOnly || isOpen(order))) out.push(order);
       }
-      return out;
+      return paginate(out, page);
     },
-    submitOrder: async (accountId, request) => engine.submit({ ...request, accountId }),
+    listFills: async (accountId, page) => paginate(fills.get(accountId) ?? [], page),
+    async submitOrder(accountId, request) {
+      const order = engine.submit({ ...request, accountId });
+      const denial = order.status === 'denied' ? denials.get(order.clientOrderId) : undefined;
+      denials.delete(order.clientOrderId);
+      return denial === undefined ? { order } : { order, denial };
+    },
     async cancelOrder(accountId, clientOrderId) {
       const order = engine.order(clientOrderId);
       if (order === undefined || order.accountId !== accountId) return false;
@@ -99,6 +135,9 @@ export function createEngineBackend(options: EngineBackendOptions): EngineBacken
     riskState: async () => [...risk.values()],
     async killSwitch({ reason, flatten }) {
       killSwitch(engine, { reason, flatten });
+    },
+    async setTradingState(state, { accountId, reason }) {
+      engine.setTradingState(state, accountId === undefined ? { reason } : { reason, accountId });
     },
     live$(accountIds: readonly string[]): Observable<LiveEvent> {
       const wanted = new Set(accountIds);
@@ -126,4 +165,12 @@ export function createEngineBackend(options: EngineBackendOptions): EngineBacken
       for (const s of subscriptions) s.unsubscribe();
     },
   };
+}
+
+/** A page of an in-memory list: the cursor is the index to continue at. */
+function paginate<T>(all: readonly T[], page: PageRequest = {}): Page<T> {
+  const from = page.cursor === undefined ? 0 : Number(page.cursor);
+  const start = Number.isSafeInteger(from) && from >= 0 ? from : 0;
+  const end = start + (page.limit ?? 100);
+  return { items: all.slice(start, end), cursor: end < all.length ? String(end) : undefined };
 }

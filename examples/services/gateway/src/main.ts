@@ -1,28 +1,36 @@
+import { ResolvedPlan } from '@rxtrade/fleet';
 import { componentLogger } from '@rxtrade/logging';
+import { createEventLoopMonitor } from '@rxtrade/prometheus';
 import { createFleetBackend } from '../../shared/src/fleet-backend';
+import { fleetPlan, GATEWAY_STRATEGY_ID, RISK_VIEW_PREFIX } from '../../shared/src/fleet-plan';
 import { main } from '../../shared/src/harness';
-import { symbolNames } from '../../shared/src/replay-data';
-import { openBarCache } from '../../shared/src/stores';
 import { ApiKeyRecordSchema, createRedisKeyStore } from './api-keys';
 import { createGatewayApp } from './app';
 import { createRedisRateLimiter } from './rate-limit';
 
 /**
  * Gateway process: the HTTP app (`createGatewayApp`, API keys, rate limits, SSE) over the fleet
- * backend (Redis reads, RabbitMQ request/reply to risk and order). Keys are stored hashed in Redis;
+ * backend: orders, cancels and holds go to the risk role on the bus, reads come from the risk role's
+ * read model in Redis, a page at a time. Keys are stored hashed in Redis;
  * `GATEWAY_BOOTSTRAP_KEY_RECORD` (a key record: id, SHA-256 hash, scopes — never the key itself)
- * installs a first key, which is how `npm run services` hands out one.
+ * installs a first key, which is how `npm run services` hands out one. While Redis or the broker is
+ * away (or stalled) requests are answered 503 with `Retry-After`; `/health` is 503 while the event
+ * loop stalls.
  */
 main('gateway', async (ctx) => {
   const { config, ns, logger, bus, store, redis, metrics } = ctx;
-  const cache = openBarCache(ctx);
+  const plan = new ResolvedPlan(fleetPlan(config));
+  const eventLoop = createEventLoopMonitor({ logger, metrics });
+  ctx.onStop(() => eventLoop.stop());
   const backend = await createFleetBackend({
     bus,
     store,
-    cache,
-    accounts: config.ACCOUNTS.map((a) => a.id),
-    symbols: symbolNames(config.SYMBOLS),
-    redisReady: () => redis.status === 'ready',
+    viewPrefix: RISK_VIEW_PREFIX,
+    strategyId: GATEWAY_STRATEGY_ID,
+    accounts: [...plan.accounts.keys()],
+    symbols: [...plan.instruments.keys()],
+    strategies: plan.strategies.map((s) => ({ id: s.id, symbols: [s.symbol] })),
+    ready: () => ({ broker: bus.stats().connected, redis: redis.status === 'ready' }),
   });
   const keyStore = createRedisKeyStore({ client: redis, prefix: `${ns.redisPrefix}gateway:` });
   const bootstrap = process.env['GATEWAY_BOOTSTRAP_KEY_RECORD'];
@@ -38,8 +46,8 @@ main('gateway', async (ctx) => {
     }),
     logger: componentLogger(logger, 'http'),
     metrics,
+    eventLoop,
   });
-  ctx.onStop(() => cache.close());
   ctx.onStop(() => backend.close());
   ctx.onStop(() => app.close());
   await app.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });

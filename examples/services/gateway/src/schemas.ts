@@ -52,7 +52,33 @@ export const KillSwitchBodySchema = z.strictObject({
 /** Routes without a body accept none, or an empty JSON object. */
 export const EmptyBodySchema = z.union([z.undefined(), z.strictObject({})]);
 
-export const OrdersQuerySchema = z.strictObject({ open: z.enum(['true', 'false']).optional() });
+/** `limit` (1-1000) and `cursor` (the previous page's `nextCursor`) of a paged list. */
+const page = {
+  limit: z
+    .string()
+    .regex(/^[0-9]{1,4}$/)
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(1_000))
+    .optional(),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,600}$/)
+    .optional(),
+};
+export const PageQuerySchema = z.strictObject(page);
+export const OrdersQuerySchema = z.strictObject({ open: z.enum(['true', 'false']).optional(), ...page });
+
+/** `POST /api/risk/trading-state`: an operator's hold on one account or all; `ACTIVE` lifts them. */
+export const TradingStateBodySchema = z.strictObject({
+  state: z.enum(['ACTIVE', 'REDUCING', 'HALTED']),
+  accountId: IdSchema.optional(),
+  reason: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .regex(/^[^\p{Cc}]+$/u, 'no control characters'),
+});
 export const EmptyQuerySchema = z.strictObject({});
 export const StreamQuerySchema = z.strictObject({
   token: z

@@ -1,38 +1,37 @@
-import { randomUUID } from 'node:crypto';
 import {
   type AccountState,
   type BusSubscription,
+  type Denial,
   defineInstrument,
+  isDenialReason,
   isOpen,
-  type Order,
+  type MessageBus,
   type OrderRequest,
-  type Position,
   type RiskStateChanged,
   RxtradeError,
   type StateStore,
 } from '@rxtrade/core';
-import type { RabbitMqMessageBus } from '@rxtrade/rabbitmq';
-import type { RedisMarketDataCache } from '@rxtrade/redis';
+import { decodeFleetMessage, FleetGatewayClient, fleetTopics, RiskViews } from '@rxtrade/fleet';
 import { filter, type Observable, Subject } from 'rxjs';
-import { envelope } from './envelope';
 import type { GatewayBackend, LiveEvent, StrategyInfo } from './gateway-backend';
-import { orderFromRecord, positionFromRecord, toAccountState, toPosition } from './records';
 import { instrumentFor } from './replay-data';
-import { FillPayloadSchema, RiskStatePayloadSchema } from './schemas';
-import { keys } from './state-keys';
-import { rpc, topics } from './topics';
 
 /** Options of {@link createFleetBackend}. */
 export interface FleetBackendOptions {
-  readonly bus: RabbitMqMessageBus;
-  /** The fleet's StateStore (same prefix as the order and risk services). */
+  readonly bus: MessageBus;
+  /** The fleet's StateStore, where the risk role keeps its read model. */
   readonly store: StateStore;
-  readonly cache: RedisMarketDataCache;
+  /** The risk role's read-model prefix in `store`. */
+  readonly viewPrefix: string;
   readonly accounts: readonly string[];
   readonly symbols: readonly string[];
-  /** Redis readiness, for `health()`. */
-  readonly redisReady: () => boolean;
-  /** Request/reply timeout. Default 5 s (kill switch: 3×). */
+  /** The plan's strategy ids (listed by `/api/strategies`). */
+  readonly strategies?: readonly { readonly id: string; readonly symbols: readonly string[] }[];
+  /** The strategy id the gateway's orders carry. Default `gateway`. */
+  readonly strategyId?: string;
+  /** Readiness of the connections, for `health()`. */
+  readonly ready: () => Readonly<Record<string, boolean>>;
+  /** How long a submit waits for risk's decision. Default 5 s. */
   readonly timeoutMs?: number;
 }
 
@@ -41,91 +40,55 @@ export interface FleetBackend extends GatewayBackend {
   close(): Promise<void>;
 }
 
-const reviveOrder = (raw: unknown): Order => {
-  const o = { ...(raw as Record<string, unknown>) };
-  if (o['avgPx'] === null) o['avgPx'] = Number.NaN;
-  for (const k of ['venueOrderId', 'price', 'triggerPrice', 'previousStatus'])
-    if (o[k] === null) o[k] = undefined;
-  return o as unknown as Order;
-};
-
 /**
- * {@link GatewayBackend} over the fleet: reads (accounts, positions, orders, strategies, risk state)
- * come straight from Redis, where the order and risk services keep them; commands go to the risk
- * and order services by RabbitMQ request/reply. A manual order is idempotent by its clientOrderId
- * (the risk service returns the existing order), so after a `TIMEOUT` the client resends it with the
- * same id instead of creating a second order. `live$` is fed by private subscriptions to
- * `fills.*` and `risk.state`.
+ * {@link GatewayBackend} over the fleet of `@rxtrade/fleet`: orders, cancels and the kill switch go to
+ * the risk role of their account on the bus ({@link FleetGatewayClient}: `SubmitOrder` on
+ * `risk.requests.<accountId>`, answered by risk's decision); reads come from the read model the risk
+ * role keeps ({@link RiskViews}: one prefix per account and list, a page at a time — never a scan of
+ * the store). `live$` is fed by private subscriptions to `fills.*` and `risk.state`. A manual order
+ * is idempotent by its client order id: after a `TIMEOUT`, send it again with the same id.
  */
 export async function createFleetBackend(options: FleetBackendOptions): Promise<FleetBackend> {
-  const { bus, store, cache } = options;
-  const timeoutMs = options.timeoutMs ?? 5_000;
+  const { bus, store } = options;
+  const views = new RiskViews(store, options.viewPrefix);
+  const client = new FleetGatewayClient({
+    bus,
+    strategyId: options.strategyId ?? 'gateway',
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  });
+  await client.start();
+  const accounts = new Set(options.accounts);
   const live = new Subject<LiveEvent>();
   const subs: BusSubscription[] = [];
   subs.push(
-    await bus.subscribe(topics.allFills, (message) => {
-      const parsed = FillPayloadSchema.safeParse(message.payload);
-      if (!parsed.success) return;
-      const { fill, position } = parsed.data;
-      live.next({ type: 'fill', accountId: fill.accountId, data: fill });
+    await bus.subscribe(fleetTopics.allFills, (message) => {
+      const { payload } = decodeFleetMessage(message, ['OrderFilled']);
+      live.next({ type: 'fill', accountId: payload.accountId, data: payload });
+    }),
+    await bus.subscribe(fleetTopics.riskState, (message) => {
+      const { payload } = decodeFleetMessage(message, ['TradingStateChanged']);
       live.next({
-        type: 'position',
-        accountId: position.accountId,
-        data: toPosition(position, position.lastPx),
+        type: 'risk',
+        accountId: payload.accountId,
+        data: { type: 'RiskStateChanged', ...payload },
       });
     }),
   );
-  subs.push(
-    await bus.subscribe(topics.riskState, (message) => {
-      const parsed = RiskStatePayloadSchema.safeParse(message.payload);
-      if (!parsed.success) return;
-      const { accountId, ...rest } = parsed.data;
-      live.next({ type: 'risk', accountId, data: { ...rest, accountId } });
-    }),
-  );
 
-  const call = async (
-    topic: string,
-    payload: unknown,
-    timeout = timeoutMs,
-  ): Promise<Record<string, unknown>> => {
-    const id = randomUUID();
-    const reply = await bus.request(
-      topic,
-      envelope('Request', payload, { id, correlationId: id, ts: Date.now() }),
-      {
-        timeoutMs: timeout,
-      },
-    );
-    return reply.payload as Record<string, unknown>;
-  };
+  const getAccount = async (accountId: string): Promise<AccountState | undefined> =>
+    accounts.has(accountId) ? (await views.account(accountId))?.account : undefined;
 
-  const markOf = async (symbol: string): Promise<number> =>
-    (await cache.bars(symbol, 1))[0]?.close ?? Number.NaN;
-
-  const listPositions = async (accountId: string): Promise<Position[]> => {
-    const prefix = keys.positionsOf(accountId);
-    const out: Position[] = [];
-    for (const [key, record] of await store.list(prefix)) {
-      const symbol = key.slice(prefix.length);
-      out.push(toPosition(positionFromRecord(accountId, symbol, record), await markOf(symbol)));
-    }
-    return out;
-  };
-
-  const getAccount = async (accountId: string): Promise<AccountState | undefined> => {
-    if (!options.accounts.includes(accountId)) return undefined;
-    const record = await store.get(keys.account(accountId));
-    if (!record) return undefined;
-    return toAccountState(accountId, record, await listPositions(accountId));
-  };
+  const denialOf = (reason: string, message: string): Denial => ({
+    reason: isDenialReason(reason) ? reason : 'RULE_DENIED',
+    message,
+  });
 
   return {
     async listAccounts() {
       const out: AccountState[] = [];
       for (const id of options.accounts) {
-        const a = await getAccount(id);
-        if (a) out.push(a);
+        const account = await getAccount(id);
+        if (account) out.push(account);
       }
       return out;
     },
@@ -135,71 +98,89 @@ export async function createFleetBackend(options: FleetBackendOptions): Promise<
         ? defineInstrument(instrumentFor(instrumentId))
         : undefined;
     },
-    async hasAccount(accountId) {
-      return options.accounts.includes(accountId) && (await store.get(keys.account(accountId))) !== undefined;
-    },
-    listPositions,
-    async listOrders(accountId, { openOnly }) {
-      const orders: Order[] = [];
-      for (const [, record] of await store.list(keys.ordersOf(accountId))) {
-        const order = orderFromRecord(record);
-        if (order && (!openOnly || isOpen(order))) orders.push(order);
-      }
-      return orders.sort((a, b) => a.tsInit - b.tsInit || a.clientOrderId.localeCompare(b.clientOrderId));
-    },
+    // An account of the plan exists from the start: its risk desk opens with its first message.
+    hasAccount: async (accountId) => accounts.has(accountId),
+    listPositions: (accountId, page) => views.positions(accountId, pageOf(page)),
+    listOrders: (accountId, { openOnly, ...page }) => views.orders(accountId, { openOnly, ...pageOf(page) }),
+    listFills: (accountId, page) => views.fills(accountId, pageOf(page)),
     async submitOrder(accountId: string, request: OrderRequest) {
-      const reply = await call(rpc.submitOrder, { accountId, request: JSON.parse(JSON.stringify(request)) });
-      if (reply['order'] === undefined) {
-        throw new RxtradeError({ code: 'ADAPTER_FAILURE', message: 'risk service replied without an order' });
+      const decision = await client.submit(accountId, request);
+      // State before publish: risk wrote the order before it answered.
+      const order = await views.order(accountId, decision.clientOrderId);
+      if (order === undefined) {
+        throw new RxtradeError({
+          code: 'CORRUPT_STATE',
+          message: `risk decided ${decision.clientOrderId} but kept no order`,
+        });
       }
-      return reviveOrder(reply['order']);
+      if (decision.type === 'OrderDenied')
+        return { order, denial: denialOf(decision.reason, decision.message) };
+      return { order };
     },
     async cancelOrder(accountId, clientOrderId) {
-      const reply = await call(rpc.cancelOrder, { accountId, clientOrderId });
-      return reply['canceled'] === true;
+      const order = await views.order(accountId, clientOrderId);
+      if (order === undefined || !isOpen(order)) return false;
+      await client.cancel(accountId, clientOrderId, order.strategyId);
+      return true;
     },
     async listStrategies() {
-      const out: StrategyInfo[] = [];
-      for (const [key, record] of await store.list(keys.strategies)) {
+      return (options.strategies ?? []).map(
+        (s): StrategyInfo => ({ id: s.id, status: 'running', symbols: s.symbols }),
+      );
+    },
+    // The fleet's strategies run their plan: pausing one is not a fleet command (yet), so 404.
+    setStrategyRunning: async () => false,
+    async riskState() {
+      const out: RiskStateChanged[] = [];
+      for (const id of options.accounts) {
+        const view = await views.account(id);
         out.push({
-          id: key.slice(keys.strategies.length),
-          status: record['status'] === 'stopped' ? 'stopped' : 'running',
-          symbols: [...options.symbols],
+          type: 'RiskStateChanged',
+          accountId: id,
+          state: view?.tradingState ?? 'ACTIVE',
+          reason: view?.reason ?? 'start',
+          tsEvent: view?.account.tsLast ?? 0,
         });
       }
       return out;
     },
-    async setStrategyRunning(strategyId, running) {
-      const key = keys.strategy(strategyId);
-      if (!(await store.get(key))) return false;
-      await store.apply({ ops: [{ op: 'set', key, fields: { status: running ? 'running' : 'stopped' } }] });
-      return true;
-    },
-    async riskState() {
-      const r = await store.get(keys.riskState);
-      const state: RiskStateChanged = {
-        type: 'RiskStateChanged',
-        accountId: undefined,
-        state: (r?.['state'] ?? 'ACTIVE') as RiskStateChanged['state'],
-        reason: r?.['reason'] ?? 'start',
-        tsEvent: Number(r?.['tsEvent'] ?? 0),
-      };
-      return [state];
-    },
     async killSwitch({ reason, flatten }) {
-      await call(rpc.killSwitch, { reason, flatten }, timeoutMs * 3);
+      await client.setTradingState(options.accounts, {
+        scope: 'fleet',
+        state: 'HALTED',
+        owner: 'kill-switch',
+        reason,
+        killSwitch: true,
+        flatten,
+      });
+    },
+    async setTradingState(state, scope) {
+      await client.setTradingState(scope.accountId === undefined ? options.accounts : [scope.accountId], {
+        scope: scope.accountId === undefined ? 'fleet' : 'account',
+        state,
+        owner: 'operator',
+        reason: scope.reason,
+        killSwitch: false,
+        flatten: false,
+      });
     },
     live$(accountIds: readonly string[]): Observable<LiveEvent> {
       const set = new Set(accountIds);
       return live.pipe(filter((e) => e.accountId === undefined || set.has(e.accountId)));
     },
     async health() {
-      const checks = { broker: bus.stats().connected, redis: options.redisReady() };
-      return { ok: checks.broker && checks.redis, checks };
+      const checks = options.ready();
+      return { ok: Object.values(checks).every(Boolean), checks };
     },
     async close() {
+      await client.stop();
       for (const s of subs) await s.unsubscribe();
       live.complete();
     },
   };
 }
+
+const pageOf = (page: { cursor?: string | undefined; limit?: number | undefined } | undefined) => ({
+  ...(page?.cursor === undefined ? {} : { cursor: page.cursor }),
+  ...(page?.limit === undefined ? {} : { limit: page.limit }),
+});

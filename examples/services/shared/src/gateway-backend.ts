@@ -1,10 +1,13 @@
 import type {
   AccountState,
+  Denial,
+  Fill,
   Instrument,
   Order,
   OrderRequest,
   Position,
   RiskStateChanged,
+  TradingState,
 } from '@rxtrade/core';
 import type { Observable } from 'rxjs';
 
@@ -14,6 +17,18 @@ export type LiveEvent =
   | { readonly type: 'position'; readonly accountId: string; readonly data: Position }
   | { readonly type: 'equity'; readonly accountId: string; readonly data: AccountState }
   | { readonly type: 'risk'; readonly accountId: string | undefined; readonly data: RiskStateChanged };
+
+/** Which page of a list: the `cursor` of the previous page (none for the first), at most `limit` items. */
+export interface PageRequest {
+  readonly cursor?: string | undefined;
+  readonly limit?: number | undefined;
+}
+
+/** One page of a list; `cursor` continues it, undefined at the end. */
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly cursor: string | undefined;
+}
 
 /** A strategy as the gateway lists it. */
 export interface StrategyInfo {
@@ -34,10 +49,18 @@ export interface GatewayBackend {
   instrument(instrumentId: string): Promise<Instrument | undefined>;
   /** Whether the account exists: the cheap check on the order routes (no positions, no marks). */
   hasAccount(accountId: string): Promise<boolean>;
-  listPositions(accountId: string): Promise<readonly Position[]>;
-  listOrders(accountId: string, options: { openOnly: boolean }): Promise<readonly Order[]>;
-  /** Submits through risk; resolves with the order as it is after risk (maybe `denied`). */
-  submitOrder(accountId: string, request: OrderRequest): Promise<Order>;
+  listPositions(accountId: string, page?: PageRequest): Promise<Page<Position>>;
+  listOrders(accountId: string, options: { readonly openOnly: boolean } & PageRequest): Promise<Page<Order>>;
+  /** The account's fills, oldest first. */
+  listFills(accountId: string, page?: PageRequest): Promise<Page<Fill>>;
+  /**
+   * Submits through risk; resolves with the order as it is after risk: accepted, or `denied` with
+   * the risk engine's reason (`denial`).
+   */
+  submitOrder(
+    accountId: string,
+    request: OrderRequest,
+  ): Promise<{ order: Order; denial?: Denial | undefined }>;
   /** False when the order is unknown to that account or no longer open. */
   cancelOrder(accountId: string, clientOrderId: string): Promise<boolean>;
   listStrategies(): Promise<readonly StrategyInfo[]>;
@@ -45,6 +68,14 @@ export interface GatewayBackend {
   riskState(): Promise<readonly RiskStateChanged[]>;
   /** Halts, cancels every open order and optionally flattens. */
   killSwitch(options: { reason: string; flatten: boolean }): Promise<void>;
+  /**
+   * An operator's hold: `HALTED` or `REDUCING` for one account or all (`accountId` undefined);
+   * `ACTIVE` lifts every hold of that scope.
+   */
+  setTradingState(
+    state: TradingState,
+    scope: { readonly accountId: string | undefined; readonly reason: string },
+  ): Promise<void>;
   /** Hot: live fills, positions, equity and risk changes of the given accounts (risk changes of all). */
   live$(accountIds: readonly string[]): Observable<LiveEvent>;
   /** Readiness: true only when every connection the backend needs is up. */

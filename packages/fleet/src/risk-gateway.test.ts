@@ -174,6 +174,33 @@ describe('orders from outside the plan through the risk role', () => {
     expect(claimed).toMatchObject({ type: 'OrderDenied', reason: 'INVALID_ORDER' });
     await f.nextBar();
     expect(await position(f, 'acc-1')).toBe(1);
+    expect(await f.views.order('acc-1', 'idle-1-1')).toMatchObject({ strategyId: 'idle-1', quantity: 1 });
+  });
+
+  it("a sender outside the plan cannot take a strategy's next id first (defect 2, pre-claiming)", async () => {
+    const f = await fleet();
+    await f.nextBar();
+    // idle-1 will generate idle-1-1, idle-1-2, …: the gateway may not claim them.
+    expect(await f.gateway.submit('acc-1', buy(5, 'idle-1-7'))).toMatchObject({
+      type: 'OrderDenied',
+      reason: 'INVALID_ORDER',
+    });
+    expect(await f.views.order('acc-1', 'idle-1-7')).toBeUndefined();
+    // Another account's strategy ids are not this account's concern: acc-2's desk never sees them.
+    expect(await f.gateway.submit('acc-2', buy(1, 'idle-1-7'))).toMatchObject({ type: 'OrderSubmitted' });
+    await f.bus.publish(
+      fleetTopics.riskRequests('acc-1'),
+      fleetEnvelope(
+        'SubmitOrder',
+        { accountId: 'acc-1', strategyId: 'idle-1', clientOrderId: 'idle-1-7', request: buy(2), tsInit: 1 },
+        { id: 'acc-1:submit:idle-1-7', ts: 0 },
+      ),
+      { key: 'acc-1' },
+    );
+    await settle();
+    await f.nextBar();
+    expect(await position(f, 'acc-1')).toBe(2);
+    expect(await position(f, 'acc-2')).toBe(1);
   });
 
   it('cancel reaches the order role: a resting limit order is canceled and leaves the open orders', async () => {

@@ -347,8 +347,13 @@ class AccountDesk {
     if (command.mark) this.#mark(command.mark);
     this.#clock.set(command.tsInit);
     const known = this.#decided.get(command.clientOrderId);
-    if (known !== undefined && known.strategyId !== command.strategyId) {
-      // Another strategy's id: refused, never taken for a redelivery of that strategy's order.
+    const claimed =
+      known !== undefined && known.strategyId !== command.strategyId
+        ? `client order id ${command.clientOrderId} is already used on account ${command.accountId}`
+        : this.#reserved(command);
+    if (claimed !== undefined) {
+      // Another strategy's id: refused, never taken for a redelivery of that strategy's order, and
+      // nothing is recorded under it.
       this.#deliver(
         {
           type: 'OrderDenied',
@@ -358,7 +363,7 @@ class AccountDesk {
           instrumentId: command.request.instrumentId,
           tsEvent: command.tsInit,
           reason: 'INVALID_ORDER',
-          message: `client order id ${command.clientOrderId} is already used on account ${command.accountId}`,
+          message: claimed,
         },
         this.#replyId(command, received),
         received,
@@ -418,6 +423,20 @@ class AccountDesk {
     }
     this.#forward('SubmitOrder', command, received);
     return decided;
+  }
+
+  /**
+   * Why a sender from outside the plan may not use this id: it has the shape of the ids the plan's
+   * strategies of the account generate (`<strategyId>-<n>`), so it could take one of theirs first.
+   */
+  #reserved(command: SubmitOrder): string | undefined {
+    if (this.#inPlan(command.strategyId)) return undefined;
+    const owner = this.#plan.strategies.find(
+      (s) => s.accountId === command.accountId && command.clientOrderId.startsWith(`${s.id}-`),
+    );
+    return owner === undefined
+      ? undefined
+      : `client order id ${command.clientOrderId} is in strategy ${owner.id}'s id space`;
   }
 
   #inPlan(strategyId: string): boolean {

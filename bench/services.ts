@@ -89,19 +89,21 @@ async function serveGatewayStub(): Promise<void> {
       getAccount: async (id) => (id === 'acc-1' ? account : undefined),
       hasAccount: async (id) => id === 'acc-1',
       instrument: async () => undefined,
-      listPositions: async () => [],
-      listOrders: async () => [],
+      listPositions: async () => ({ items: [], cursor: undefined }),
+      listOrders: async () => ({ items: [], cursor: undefined }),
+      listFills: async () => ({ items: [], cursor: undefined }),
       async submitOrder(accountId, request) {
         const clientOrderId = request.clientOrderId ?? `stub-${++n}`;
         const ids = { clientOrderId, accountId, strategyId: 'manual', instrumentId: request.instrumentId };
         const order = createOrder(request, { ...ids, quantityPrecision: 0, ts: Date.now() });
-        return applyOrderEvent(order, { type: 'OrderSubmitted', ...ids, tsEvent: Date.now() });
+        return { order: applyOrderEvent(order, { type: 'OrderSubmitted', ...ids, tsEvent: Date.now() }) };
       },
       cancelOrder: unused,
       listStrategies: unused,
       setStrategyRunning: unused,
       riskState: unused,
       killSwitch: unused,
+      setTradingState: unused,
       live$: () => {
         throw new Error('not used by the bench');
       },

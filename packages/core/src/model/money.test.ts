@@ -119,4 +119,13 @@ describe('notionalMinorUnits at the precision boundary', () => {
     expect(notionalMinorUnits(whole, { pxUnits: 7, qtyUnits: 3 }, 4)).toBe(210_000);
     expect(feeMinorUnits(whole, { pxUnits: 7, qtyUnits: 3, rateUnits: 50_000_000 }, 4)).toBe(105_000);
   });
+
+  it('keeps the fee exact at shift 0 when price × quantity is beyond exact doubles', () => {
+    // 8,318,987.63 × 803,311,924 at 0.001 %: the product of the units (6.7e17) is not a double, the fee is.
+    const x = defineInstrument({ id: 'X', pricePrecision: 2, quantityPrecision: 0 });
+    const amounts = { pxUnits: 831_898_763, qtyUnits: 803_311_924, rateUnits: 1_000 };
+    const exact = new D(amounts.pxUnits).times(amounts.qtyUnits).times(amounts.rateUnits).div(1e8);
+    expect(exact.toDecimalPlaces(0, Decimal.ROUND_HALF_EVEN).toNumber()).toBe(6_682_741_958_788);
+    expect(feeMinorUnits(x, amounts, 2)).toBe(6_682_741_958_788);
+  });
 });

@@ -1,5 +1,6 @@
 export type { BackoffPolicy } from './backoff';
 export { createMemoryDedupeStore, type DedupeStore, type MemoryDedupeStoreOptions } from './dedupe-store';
+export { type DeletedTopology, type DeleteTopologyOptions, deleteTopology } from './delete-topology';
 export { type DeadLetterCommandIo, runDeadLetterCommand } from './dlq-command';
 export type {
   RabbitMqBusSettings,

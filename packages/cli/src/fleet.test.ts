@@ -36,7 +36,7 @@ describe('rxtrade fleet', () => {
     const common = ['--strategy', strategy, '--data', 'sp500', '--cash', '50000', '--json'];
     const [backtest, fleet] = await Promise.all([
       rxtrade(['backtest', ...common, '--no-report', '--quiet']),
-      rxtrade(['fleet', ...common, '--until-done', '--strategy-replicas', '2']),
+      rxtrade(['fleet', ...common, '--in-process', '--until-done', '--strategy-replicas', '2']),
     ]);
     expect(backtest.code).toBe(0);
     expect(fleet).toMatchObject({ code: 0 });

@@ -1,5 +1,5 @@
+export { type LoadStrategyOptions, loadStrategy } from '@rxtrade/fleet/node';
 export { OptionReader, parseOptions, UsageError } from './args';
 export { type CliIo, COMMANDS, type Command, cliVersion, describeError, runCli } from './cli';
 export { formatProblems, formatSummary, resultToJson } from './format';
 export { type DataOptions, type LoadedData, loadData } from './load-data';
-export { type LoadStrategyOptions, loadStrategy } from './load-strategy';

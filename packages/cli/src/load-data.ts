@@ -13,7 +13,7 @@ import {
   type TimestampFormat,
 } from '@rxtrade/core';
 import { fromCsvFile, fromJsonFile } from '@rxtrade/core/node';
-import { resolveUserFile } from './load-strategy';
+import { resolveUserFile } from '@rxtrade/fleet/node';
 
 export interface LoadedData {
   readonly source: BarSource | readonly Bar[];

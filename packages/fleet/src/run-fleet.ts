@@ -24,7 +24,7 @@ import { OrderRole } from './order-role';
 import { type FleetPlan, ResolvedPlan } from './plan';
 import { RiskRole } from './risk-role';
 import { StrategyRole } from './strategy-role';
-import { fleetTopics } from './topics';
+import { fleetGroups, fleetTopics } from './topics';
 
 /** The role a bus connection is made for (see {@link RunFleetOptions.connect}). */
 export type FleetRoleName = 'data' | 'strategy' | 'risk' | 'order' | 'observer';
@@ -65,6 +65,17 @@ export interface RunFleetOptions {
   /** Gives up with `TIMEOUT` when the run has not finished by then. Default 10 minutes. */
   readonly timeoutMs?: number;
   readonly logger?: Logger;
+  /** Names the run's journal (`fleet:<run id>:…`) and observer groups. Default: a random id. */
+  readonly runId?: string;
+  /**
+   * The roles run elsewhere (other processes, see `launchFleet` in `@rxtrade/fleet/node`), already
+   * started on the same bus and store: this call only publishes the bars and observes. Default false.
+   */
+  readonly rolesElsewhere?: boolean;
+  /** Called with each fill as it arrives (once per trade). */
+  readonly onFill?: (fill: Fill) => void;
+  /** Aborting gives up with `CANCELED` (the bar replay stops; the roles are stopped as at the end). */
+  readonly signal?: AbortSignal;
 }
 
 /** What a fleet run produced: the shape of a backtest's fills and accounts. */
@@ -100,7 +111,7 @@ export interface FleetRunResult {
  */
 export async function runFleet(options: RunFleetOptions): Promise<FleetRunResult> {
   const plan = new ResolvedPlan(options.plan);
-  const counts = {
+  const counts: Record<'strategy' | 'risk' | 'order', number> = {
     strategy: ReplicasSchema.parse(options.replicas?.strategy ?? 1),
     risk: ReplicasSchema.parse(options.replicas?.risk ?? 1),
     order: ReplicasSchema.parse(options.replicas?.order ?? 1),
@@ -135,7 +146,7 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetRunResult
     settle?.();
   };
   let timer: NodeJS.Timeout | undefined;
-  const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  const runId = options.runId ?? `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
   const journal = options.store ? new FleetJournal(options.store, `fleet:${runId}`) : undefined;
   const withJournal = journal ? { journal } : {};
   try {
@@ -149,10 +160,11 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetRunResult
           if (seenTrades.has(`${fill.accountId}|${fill.tradeId}`)) return; // redelivered
           seenTrades.add(`${fill.accountId}|${fill.tradeId}`);
           fills.push(fill);
+          options.onFill?.(fill);
           fillCounts.set(fill.accountId, (fillCounts.get(fill.accountId) ?? 0) + 1);
           check();
         },
-        { group: `fleet-run-fills-${runId}` },
+        { group: fleetGroups.runFills(runId) },
       ),
       await observer.subscribe(
         fleetTopics.status,
@@ -161,9 +173,10 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetRunResult
           finished.set(payload.accountId, payload);
           check();
         },
-        { group: `fleet-run-status-${runId}` },
+        { group: fleetGroups.runStatus(runId) },
       ),
     );
+    if (options.rolesElsewhere) counts.order = counts.risk = counts.strategy = 0;
     for (let i = 0; i < counts.order; i++) {
       const role = new OrderRole({
         bus: await connect('order', i),
@@ -211,14 +224,26 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetRunResult
         timeoutMs,
       );
     });
-    await options.settle?.();
-    const published = await publishBars({
-      bus: await connect('data', 0),
-      data: options.data,
-      ...withJournal,
-      ...(options.frameSize !== undefined ? { frameSize: options.frameSize } : {}),
+    const signal = options.signal;
+    const canceled = new Promise<never>((_, reject) => {
+      const abort = () =>
+        reject(new RxtradeError({ code: 'CANCELED', message: 'the fleet run was canceled' }));
+      if (signal?.aborted) abort();
+      else signal?.addEventListener('abort', abort, { once: true });
     });
-    if (traded.length > 0) await Promise.race([done, timedOut]);
+    canceled.catch(() => {});
+    await Promise.race([options.settle?.(), canceled]);
+    const published = await Promise.race([
+      publishBars({
+        bus: await connect('data', 0),
+        data: options.data,
+        ...withJournal,
+        ...(options.frameSize !== undefined ? { frameSize: options.frameSize } : {}),
+        ...(signal ? { signal } : {}),
+      }),
+      canceled,
+    ]);
+    if (traded.length > 0) await Promise.race([done, timedOut, canceled]);
     fills.sort((a, b) => a.tsEvent - b.tsEvent);
     const accounts = [...plan.accounts.values()].map(
       (config) => finished.get(config.id)?.account ?? new AccountBook(config).snapshot(),

@@ -42,7 +42,34 @@ export const fleetGroups = {
   order: 'fleet-order',
   /** Every order replica needs every bar of its accounts' symbols: one group per replica. */
   orderBars: (replicaId: string): string => `fleet-order-bars-${replicaId}`,
+  /** `runFleet`'s own readers of one run's fills and status. */
+  runFills: (runId: string): string => `fleet-run-fills-${runId}`,
+  runStatus: (runId: string): string => `fleet-run-status-${runId}`,
 } as const;
+
+/**
+ * Every (group, pattern) a fleet run subscribes on the bus — the roles' groups and `runFleet`'s
+ * observers — so a run's broker topology can be deleted when it is over.
+ */
+export function fleetSubscriptions(spec: {
+  readonly runId: string;
+  readonly strategyIds: readonly string[];
+  /** The order replicas' ids (`OrderRoleOptions.replicaId`). */
+  readonly orderReplicaIds: readonly string[];
+}): { readonly group: string; readonly pattern: string }[] {
+  return [
+    { group: fleetGroups.strategy, pattern: 'bars.*' },
+    ...spec.strategyIds.map((id) => ({
+      group: fleetGroups.strategyEvents(id),
+      pattern: fleetTopics.orderEvents(id),
+    })),
+    { group: fleetGroups.risk, pattern: fleetTopics.riskInbox },
+    { group: fleetGroups.order, pattern: fleetTopics.orderInbox },
+    ...spec.orderReplicaIds.map((id) => ({ group: fleetGroups.orderBars(id), pattern: 'bars.*' })),
+    { group: fleetGroups.runFills(spec.runId), pattern: fleetTopics.allFills },
+    { group: fleetGroups.runStatus(spec.runId), pattern: fleetTopics.status },
+  ];
+}
 
 const WORD = /^[A-Za-z0-9_\-:]{1,64}$/;
 

@@ -1,8 +1,10 @@
+import { fileURLToPath } from 'node:url';
 import type { BaseStrategy, StrategyOptions } from '@rxtrade/core';
 import { SP500_INSTRUMENT } from '@rxtrade/datasets';
 import { BreakoutAtr } from '../../../examples/breakout-atr/src/strategy';
 import { RsiMeanReversion } from '../../../examples/rsi-mean-reversion/src/strategy';
 import { SmaCrossover } from '../../../examples/sma-crossover/src/strategy';
+import type { FilePlan } from '../src/node';
 import { type FleetPlan, strategyClass } from '../src/plan';
 
 type Class = new (options: StrategyOptions<Record<string, unknown>>) => BaseStrategy<object>;
@@ -33,4 +35,23 @@ export const fleetPlan = (): FleetPlan => ({
     accountId,
     create: strategyClass(Strategy),
   })),
+});
+
+const files: Record<string, string> = {
+  'sma-a': 'examples/sma-crossover/src/strategy.ts',
+  'rsi-a': 'examples/rsi-mean-reversion/src/strategy.ts',
+  'atr-b': 'examples/breakout-atr/src/strategy.ts',
+};
+
+/** The same strategies as a plan of strategy files, as every process of `launchFleet` loads it. */
+export const filePlan = (): FilePlan => ({
+  instruments: [instrument],
+  accounts,
+  strategies: strategies.map(([id, , accountId]) => ({
+    id,
+    symbol: instrument.id,
+    accountId,
+    file: files[id] as string,
+  })),
+  cwd: fileURLToPath(new URL('../../../', import.meta.url)),
 });

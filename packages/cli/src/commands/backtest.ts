@@ -1,12 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { createProgressReporter, renderHtmlReport, runBacktest, type SkippedRow } from '@rxtrade/core';
+import { loadStrategy } from '@rxtrade/fleet/node';
 import { OptionReader, parseOptions, UsageError } from '../args';
 import type { CliIo, Command } from '../command';
 import { DATA_OPTIONS, DATA_USAGE, dataOptions } from '../data-options';
 import { formatSummary, resultToJson, strategyFailures } from '../format';
 import { loadData } from '../load-data';
-import { loadStrategy } from '../load-strategy';
 
 const USAGE = `Usage: rxtrade backtest --strategy <file> --data <sp500|file.csv|file.json> [options]
 

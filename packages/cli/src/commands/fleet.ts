@@ -1,26 +1,28 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { type BacktestResult, createMemoryStateStore, type SkippedRow } from '@rxtrade/core';
 import {
-  type BaseStrategy,
-  createMemoryStateStore,
-  type SkippedRow,
-  type StrategyOptions,
-} from '@rxtrade/core';
-import type { FleetRunResult, StrategyFactory } from '@rxtrade/fleet';
+  type FilePlan,
+  LOCAL_RABBITMQ_URL as LOCAL_RABBITMQ,
+  LOCAL_REDIS_URL as LOCAL_REDIS,
+  loadStrategy,
+} from '@rxtrade/fleet/node';
 import { OptionReader, parseOptions, UsageError } from '../args';
 import type { CliIo, Command } from '../command';
 import { DATA_OPTIONS, DATA_USAGE, dataOptions } from '../data-options';
 import { formatSummary, resultToJson, strategyFailures } from '../format';
 import { loadData } from '../load-data';
-import { loadStrategy } from '../load-strategy';
 import { EXIT_ALL_REFUSED, EXIT_STRATEGY_FAILED } from './backtest';
 
 const USAGE = `Usage: rxtrade fleet --strategy <file> --data <sp500|file.csv|file.json> [options]
 
-Runs a strategy through the fleet's roles (data, strategy ×N, risk ×M, order ×K) until every bar was
-handled, and prints the same summary (or --json) as rxtrade backtest: the same fills and final equity.
-All roles run in this process on the in-memory bus and store (on RabbitMQ and Redis, start the roles
-from @rxtrade/fleet). Guide: docs/guides/fleet.md.
+Runs a strategy through the fleet's roles (data, strategy ×N, risk ×M, order ×K). By default every
+role replica is its own local process on RabbitMQ and Redis (the local servers unless --rabbitmq and
+--redis say otherwise); --in-process runs them all in this process on the in-memory bus and store.
+With --until-done it prints the same summary (or --json) as rxtrade backtest — the same fills and
+final equity — then stops the processes and removes every queue, exchange and Redis key the run
+created. Without it, the fleet keeps running after the replay until Ctrl-C, which stops it the same
+way. Guide: docs/guides/fleet.md.
 
 Strategy:
   --strategy <file>          strategy module (.ts or .js) exporting a BaseStrategy subclass
@@ -28,17 +30,23 @@ Strategy:
   --params <json>            strategy parameters, e.g. '{"fast":10,"slow":30}'
 
 ${DATA_USAGE}
-Run:
-  --cash <n>                 starting cash (default 100000)
+Fleet:
+  --rabbitmq <url>           RabbitMQ of the role processes (default ${LOCAL_RABBITMQ})
+  --redis <url>              Redis of their journals (default ${LOCAL_REDIS})
+  --in-process               every role in this process, on the in-memory bus and store (no servers)
   --strategy-replicas <n>    strategy role replicas (default 1)
   --risk-replicas <n>        risk role replicas (default 1)
   --order-replicas <n>       order role replicas (default 1)
-  --until-done               run until every bar was handled (the only mode on historical data)
+  --cash <n>                 starting cash (default 100000)
+  --until-done               stop once every bar was handled and every order settled, print the
+                             summary and remove what the run created (always so with --in-process)
 
 Output:
   --json                     print the whole result as one JSON document instead of the table
   --out <file>               write the summary or JSON to a file instead of standard output
   --help                     show this help
+
+Exit codes: 0 done · 1 bad input or error · 2 a strategy threw and was stopped · 3 every order was refused
 `;
 
 const OPTIONS = {
@@ -47,6 +55,9 @@ const OPTIONS = {
   params: { type: 'string' },
   ...DATA_OPTIONS,
   cash: { type: 'string' },
+  rabbitmq: { type: 'string' },
+  redis: { type: 'string' },
+  'in-process': { type: 'boolean' },
   'strategy-replicas': { type: 'string' },
   'risk-replicas': { type: 'string' },
   'order-replicas': { type: 'string' },
@@ -55,8 +66,6 @@ const OPTIONS = {
   out: { type: 'string' },
   help: { type: 'boolean' },
 } as const;
-
-type StrategyClass = new (options: StrategyOptions<Record<string, unknown>>) => BaseStrategy<object>;
 
 async function run(args: readonly string[], io: CliIo): Promise<number> {
   const values = parseOptions(args, OPTIONS, 'fleet');
@@ -68,6 +77,9 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   if (!values.strategy)
     read.fail('--strategy is required: the file of your strategy, e.g. --strategy src/strategy.ts');
   if (!values.data) read.fail('--data is required: sp500, or a CSV/JSON file of bars, e.g. --data bars.csv');
+  const inProcess = values['in-process'] === true;
+  if (inProcess && (values.rabbitmq || values.redis))
+    read.fail('--in-process runs without servers: leave out --rabbitmq and --redis');
   const params = values.params ? read.jsonObject('--params', values.params) : {};
   const cash = read.number('--cash', values.cash, { min: 0.01 }) ?? 100_000;
   const replicas = {
@@ -86,63 +98,124 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   if (data.instruments.length !== 1) {
     throw new UsageError('rxtrade fleet runs one symbol for now: give one --data file', 'fleet');
   }
+  // Loaded here first: a bad file or bad params fail before any process starts.
   const strategy = await loadStrategy(values.strategy, {
     cwd: io.cwd,
     params,
     ...(values.export ? { export: values.export } : {}),
   });
-  // A class is built once per strategy instance of the plan; a factory's or module's ready instance is used as it is.
-  const Class = strategy.constructor as StrategyClass;
-  let used = false;
-  const create: StrategyFactory =
-    Object.getPrototypeOf(strategy) === Class.prototype && Class.length <= 1
-      ? (options) => new Class({ ...options, params })
-      : () => {
-          if (used) throw new UsageError('a strategy module exporting an instance runs once', 'fleet');
-          used = true;
-          return strategy;
-        };
   const instrument = data.instruments[0] as (typeof data.instruments)[number];
-  const plan = {
+  const plan: FilePlan = {
     instruments: [instrument],
     accounts: [{ id: 'default', initialCash: cash }],
-    strategies: [{ id: strategy.id, symbol: instrument.id, accountId: 'default', create }],
+    strategies: [
+      {
+        id: strategy.id,
+        symbol: instrument.id,
+        accountId: 'default',
+        file: values.strategy,
+        params,
+        ...(values.export ? { export: values.export } : {}),
+      },
+    ],
+    cwd: io.cwd,
+  };
+  const where = inProcess ? 'in process' : 'processes on RabbitMQ + Redis';
+  const header = `${strategy.id} · ${data.label} · params ${JSON.stringify(strategy.params)} · fleet ${where} (${replicas.strategy} strategy, ${replicas.risk} risk, ${replicas.order} order)`;
+  const print = async (report: BacktestResult): Promise<number> => {
+    if (report.bars === 0) throw new UsageError(`no bars in ${data.label}`, 'fleet');
+    if (skipped.length > 0)
+      io.stderr.write(
+        `rxtrade: skipped ${skipped.length} bad row${skipped.length === 1 ? '' : 's'} (--on-bad-row skip)\n`,
+      );
+    const text = values.json
+      ? `${resultToJson(report, { strategy: strategy.id, params: strategy.params, data: data.label, instruments: data.instruments })}\n`
+      : formatSummary(report, header);
+    if (values.out) {
+      const out = isAbsolute(values.out) ? values.out : resolve(io.cwd, values.out);
+      await mkdir(dirname(out), { recursive: true });
+      await writeFile(out, text);
+      io.stderr.write(`rxtrade: wrote ${relative(io.cwd, out) || out}\n`);
+    } else io.stdout.write(text);
+    if (strategyFailures(report).length > 0) return EXIT_STRATEGY_FAILED;
+    if (report.statistics.ordersRefused > 0 && report.fills.length === 0) return EXIT_ALL_REFUSED;
+    return 0;
   };
   // Loaded here, not at the top: the other commands never need it.
   const { fleetReport, ResolvedPlan, runFleet } = await import('@rxtrade/fleet');
-  // Frames and each partition's inputs journaled in the in-memory store, as between processes.
-  const result: FleetRunResult = await runFleet({
-    plan,
-    data: data.source,
-    replicas,
-    store: createMemoryStateStore(),
-  });
-  const report = await fleetReport({
-    data: data.source,
-    run: result,
-    instruments: new ResolvedPlan(plan).instruments,
-    accounts: plan.accounts,
-  });
-  if (report.bars === 0) throw new UsageError(`no bars in ${data.label}`, 'fleet');
-  if (skipped.length > 0)
-    io.stderr.write(
-      `rxtrade: skipped ${skipped.length} bad row${skipped.length === 1 ? '' : 's'} (--on-bad-row skip)\n`,
+  const { launchFleet, resolveFilePlan } = await import('@rxtrade/fleet/node');
+  const resolved = await resolveFilePlan(plan);
+  const report = async (run: Awaited<ReturnType<typeof runFleet>>): Promise<BacktestResult> =>
+    fleetReport({
+      data: data.source,
+      run,
+      instruments: new ResolvedPlan(resolved).instruments,
+      accounts: resolved.accounts,
+    });
+  if (inProcess) {
+    // Frames and each partition's inputs journaled in the in-memory store, as between processes.
+    return print(
+      await report(
+        await runFleet({ plan: resolved, data: data.source, replicas, store: createMemoryStateStore() }),
+      ),
     );
-  const text = values.json
-    ? `${resultToJson(report, { strategy: strategy.id, params: strategy.params, data: data.label, instruments: data.instruments })}\n`
-    : formatSummary(
-        report,
-        `${strategy.id} · ${data.label} · params ${JSON.stringify(strategy.params)} · fleet (${replicas.strategy} strategy, ${replicas.risk} risk, ${replicas.order} order)`,
+  }
+
+  const rabbitmqUrl = values.rabbitmq ?? LOCAL_RABBITMQ;
+  const redisUrl = values.redis ?? LOCAL_REDIS;
+  const fleet = await launchFleet({ plan, data: data.source, rabbitmqUrl, redisUrl, replicas }).catch(
+    (error: unknown) => {
+      throw new UsageError(
+        `cannot start the fleet on ${redact(rabbitmqUrl)} and ${redact(redisUrl)}: ${(error as Error).message} (start RabbitMQ and Redis, or run with --in-process)`,
+        'fleet',
       );
-  if (values.out) {
-    const out = isAbsolute(values.out) ? values.out : resolve(io.cwd, values.out);
-    await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, text);
-    io.stderr.write(`rxtrade: wrote ${relative(io.cwd, out) || out}\n`);
-  } else io.stdout.write(text);
-  if (strategyFailures(report).length > 0) return EXIT_STRATEGY_FAILED;
-  if (report.statistics.ordersRefused > 0 && report.fills.length === 0) return EXIT_ALL_REFUSED;
-  return 0;
+    },
+  );
+  const teardown = async (): Promise<void> => {
+    const removed = await fleet.stop();
+    io.stderr.write(
+      `rxtrade: fleet ${fleet.runId} stopped; removed ${removed.queues} queues, ${removed.exchanges} exchanges and ${removed.keys} Redis keys\n`,
+    );
+  };
+  let interrupted = false;
+  const interrupt = new Promise<void>((resolveInterrupt) => {
+    process.once('SIGINT', () => {
+      interrupted = true;
+      resolveInterrupt();
+    });
+  });
+  const pids = fleet.replicas.map((r) => `${r.role}-${r.replica} ${r.process.pid}`).join(', ');
+  io.stderr.write(
+    `rxtrade: fleet ${fleet.runId} running: RabbitMQ ${redact(rabbitmqUrl)} exchange ${fleet.exchange}, Redis ${redact(redisUrl)} prefix ${fleet.redisPrefix}; processes ${pids}\n`,
+  );
+  try {
+    const outcome = await Promise.race([
+      fleet.result.then((r) => ({ run: r })),
+      interrupt.then(() => undefined),
+    ]);
+    if (outcome === undefined) return 130;
+    const code = await print(await report(outcome.run));
+    if (values['until-done']) return code;
+    io.stderr.write(
+      'rxtrade: replay done; the fleet keeps running. Ctrl-C stops it and removes what it created.\n',
+    );
+    await interrupt;
+    return code;
+  } finally {
+    if (interrupted) io.stderr.write('rxtrade: stopping the fleet (Ctrl-C)\n');
+    await teardown();
+  }
+}
+
+/** A URL without its password, for messages. */
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
 }
 
 /** `rxtrade fleet`. */

@@ -11,12 +11,12 @@ import {
   type ProgressReporter,
 } from '@rxtrade/core';
 import { type OptimizeMetric, type OptimizeRow, optimize, walkForward } from '@rxtrade/core/node';
+import { resolveUserFile } from '@rxtrade/fleet/node';
 import { OptionReader, parseOptions } from '../args';
 import type { CliIo, Command } from '../command';
 import { DATA_OPTIONS, DATA_USAGE, dataOptions } from '../data-options';
 import { count, num, pct } from '../format';
 import { loadData } from '../load-data';
-import { resolveUserFile } from '../load-strategy';
 
 const USAGE = `Usage: rxtrade optimize --strategy <file> --data <source> --param <name=values> … [options]
 

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type BaseStrategy, RxtradeError, strategyFromModule } from '@rxtrade/core';
+import { type BaseStrategy, RxtradeError, type StrategyOptions, strategyFromModule } from '@rxtrade/core';
+import type { StrategyFactory } from '../plan';
 
 const invalid = (message: string, cause?: unknown): RxtradeError =>
   new RxtradeError({ code: 'INVALID_ARGUMENT', message, ...(cause === undefined ? {} : { cause }) });
@@ -52,4 +53,26 @@ export async function loadStrategy(
   const path = resolveUserFile(file, options.cwd, 'strategy file');
   const module = await importUserModule(path, file);
   return strategyFromModule(module, { file, exportName: options.export }).make(options.params);
+}
+
+type StrategyClass = new (options: StrategyOptions<Record<string, unknown>>) => BaseStrategy<object>;
+
+/**
+ * A fleet {@link StrategyFactory} from a loaded strategy: a BaseStrategy subclass is built once per
+ * strategy instance of the plan (with the plan's id, symbol, account and `params`); a module's ready
+ * instance (or a factory's product whose class takes more than options) is used as it is, once.
+ */
+export function strategyFactoryOf(
+  strategy: BaseStrategy<object>,
+  params: Record<string, unknown>,
+): StrategyFactory {
+  const Class = strategy.constructor as StrategyClass;
+  if (Object.getPrototypeOf(strategy) === Class.prototype && Class.length <= 1)
+    return (options) => new Class({ ...options, params });
+  let used = false;
+  return () => {
+    if (used) throw invalid('a strategy module exporting an instance runs once in a fleet');
+    used = true;
+    return strategy;
+  };
 }

@@ -161,6 +161,31 @@ export type TradingStateChanged = z.output<typeof TradingStateChangedSchema>;
 
 const money = z.number().refine(Number.isFinite, 'must be finite');
 
+/** An account's books as the risk role keeps them (core's `AccountState`). */
+const AccountStateSchema = z.strictObject({
+  accountId: id,
+  currency: z.string().min(1).max(16),
+  initialCash: money,
+  cash: money,
+  equity: money,
+  realizedPnl: money,
+  unrealizedPnl: money,
+  feesPaid: money,
+  tsLast: z.number(),
+});
+
+/**
+ * risk → `risk.state` (when it keeps a read model): an account's books and the net positions that
+ * changed, after an input that changed them (fills, marks). For live views; the read model holds the
+ * same.
+ */
+export const AccountUpdatedSchema = z.strictObject({
+  account: AccountStateSchema,
+  /** Core's `Position`s (NaN prices travel as null). */
+  positions: z.array(z.looseObject({ accountId: id, instrumentId: id, quantity: z.number() })).max(10_000),
+});
+export type AccountUpdated = z.output<typeof AccountUpdatedSchema>;
+
 /**
  * risk → `fleet.status`: an account's books after its last bar, how many fills made them, and the
  * orders that never reached the market by reason (risk's denials, the venue's rejections), with the
@@ -176,17 +201,7 @@ export const AccountFinishedSchema = z.strictObject({
       first: OrderEventSchema,
     }),
   ),
-  account: z.strictObject({
-    accountId: id,
-    currency: z.string().min(1).max(16),
-    initialCash: money,
-    cash: money,
-    equity: money,
-    realizedPnl: money,
-    unrealizedPnl: money,
-    feesPaid: money,
-    tsLast: z.number(),
-  }),
+  account: AccountStateSchema,
 });
 export type AccountFinished = z.output<typeof AccountFinishedSchema>;
 
@@ -202,6 +217,7 @@ export const fleetMessageSchemas = {
   AccountFinished: AccountFinishedSchema,
   SetTradingState: SetTradingStateSchema,
   TradingStateChanged: TradingStateChangedSchema,
+  AccountUpdated: AccountUpdatedSchema,
 } as const;
 
 type Schemas = typeof fleetMessageSchemas;

@@ -26,6 +26,7 @@ import {
 import { z } from 'zod';
 import type { FleetJournal } from './journal';
 import {
+  type AccountUpdated,
   type BarsAcknowledged,
   type CancelOrder,
   decodeFleetMessage,
@@ -247,6 +248,7 @@ class AccountDesk {
   #finished = false;
   #flattenSeq = 0;
   #stateSeq = 0;
+  #updateSeq = 0;
   /** The input being handled (its ids and time name what it causes). */
   #received: BusEnvelope | undefined;
   #outbox: Outgoing[] = [];
@@ -301,7 +303,31 @@ class AccountDesk {
         this.#setTradingState(input.payload);
         break;
     }
+    this.#accountUpdated(received);
     return { outbox: this.#outbox, views: this.#viewOps() };
+  }
+
+  /** With a read model, live readers hear of changed books at once (`AccountUpdated` on `risk.state`). */
+  #accountUpdated(received: BusEnvelope): void {
+    if (this.#viewPrefix === undefined || this.#dirtyPositions.size === 0) return;
+    const positions: AccountUpdated['positions'][number][] = [];
+    for (const id of this.#dirtyPositions) {
+      const position = this.book.positions.get(id);
+      if (position !== undefined) positions.push({ ...position.snapshot() });
+    }
+    this.#outbox.push({
+      topic: fleetTopics.riskState,
+      envelope: fleetEnvelope(
+        'AccountUpdated',
+        { account: this.book.snapshot(), positions },
+        {
+          id: `${this.book.id}:account:${++this.#updateSeq}`,
+          ts: received.ts,
+          correlationId: received.correlationId,
+        },
+      ),
+      key: this.book.id,
+    });
   }
 
   async send(outbox: readonly Outgoing[]): Promise<void> {

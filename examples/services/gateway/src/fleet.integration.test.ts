@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { type Bar, BaseStrategy, type StateStore } from '@rxtrade/core';
+import { type Bar, BaseStrategy, type Fill, type StateStore } from '@rxtrade/core';
 import { probeTcp, requireService } from '@rxtrade/core/testing';
 import {
   FleetJournal,
@@ -24,6 +24,7 @@ import {
   rabbitAvailable,
 } from '../../../../packages/adapters-rabbitmq/test/support/broker';
 import { createFleetBackend, type FleetBackend } from '../../shared/src/fleet-backend';
+import type { LiveEvent } from '../../shared/src/gateway-backend';
 import { instrumentFor } from '../../shared/src/replay-data';
 import { createMemoryKeyStore, createRedisKeyStore, mintApiKey } from './api-keys';
 import { createGatewayApp } from './app';
@@ -266,9 +267,32 @@ describe.skipIf(!redisUp || !rabbitUp)(
       expect(bad.statusCode).toBe(400);
     });
 
+    it('the live stream: fills from fills.*, positions and equity from the risk role, of the asked accounts only', async () => {
+      const events: LiveEvent[] = [];
+      const subscription = backend.live$(['acc-1']).subscribe((event) => events.push(event));
+      try {
+        expect((await submit(trader.key, market('acc-1', 1, { clientOrderId: 'live-1' }))).statusCode).toBe(
+          201,
+        );
+        expect((await submit(trader.key, market('acc-2', 1, { clientOrderId: 'live-2' }))).statusCode).toBe(
+          201,
+        );
+        await bars();
+        await until(
+          async () =>
+            events.map((e) => `${e.type}:${e.type === 'fill' ? (e.data as Fill).clientOrderId : ''}`),
+          (seen) => seen.includes('fill:live-1') && seen.includes('position:') && seen.includes('equity:'),
+          'live events',
+        );
+        expect(events.every((e) => e.accountId === 'acc-1')).toBe(true);
+      } finally {
+        subscription.unsubscribe();
+      }
+    });
+
     it('defect 4: three concurrent kill switches with flatten close every position once, never flip them', async () => {
-      expect(await position('acc-1')).toBe(4);
-      expect(await position('acc-2')).toBe(6);
+      expect(await position('acc-1')).toBe(5);
+      expect(await position('acc-2')).toBe(7);
       const kills = await Promise.all(
         [1, 2, 3].map((n) =>
           app.inject({

@@ -7,6 +7,7 @@ import {
   isOpen,
   type MessageBus,
   type OrderRequest,
+  type Position,
   type RiskStateChanged,
   RxtradeError,
   type StateStore,
@@ -66,12 +67,17 @@ export async function createFleetBackend(options: FleetBackendOptions): Promise<
       live.next({ type: 'fill', accountId: payload.accountId, data: payload });
     }),
     await bus.subscribe(fleetTopics.riskState, (message) => {
-      const { payload } = decodeFleetMessage(message, ['TradingStateChanged']);
-      live.next({
-        type: 'risk',
-        accountId: payload.accountId,
-        data: { type: 'RiskStateChanged', ...payload },
-      });
+      const decoded = decodeFleetMessage(message, ['TradingStateChanged', 'AccountUpdated']);
+      if (decoded.type === 'TradingStateChanged') {
+        const state = decoded.payload;
+        live.next({ type: 'risk', accountId: state.accountId, data: { type: 'RiskStateChanged', ...state } });
+        return;
+      }
+      const { account, positions } = decoded.payload;
+      for (const position of positions) {
+        live.next({ type: 'position', accountId: account.accountId, data: position as unknown as Position });
+      }
+      live.next({ type: 'equity', accountId: account.accountId, data: account });
     }),
   );
 

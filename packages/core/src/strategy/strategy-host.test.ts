@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Sma } from '../data/indicators/index';
 import type { StrategyEvent } from '../engine/types';
+import { RxtradeError } from '../errors';
 import type { OrderOrigin } from '../execution/order-manager';
 import { defineInstrument } from '../model/instrument';
 import type { Bar } from '../model/market-data';
@@ -148,5 +149,51 @@ describe('StrategyHost without an engine', () => {
     expect(canceled).toEqual(['Fails-1']);
     expect(events).toEqual(['StrategyStarted', 'StrategyStarted', 'StrategyFailed', 'StrategyStopped']);
     expect(ok.seen.filter((s) => s.startsWith('bar'))).toHaveLength(3);
+  });
+
+  it('uses no id for a submit the sink refuses by throwing, nor for an order that names its own', () => {
+    const { sink, sent } = recordingSink();
+    const refusing: OrderCommandSink = {
+      submit: (request, origin) => {
+        if (request.instrumentId !== 'SPX') {
+          throw new RxtradeError({ code: 'UNKNOWN_INSTRUMENT', message: `unknown ${request.instrumentId}` });
+        }
+        return sink.submit(request, origin);
+      },
+      cancel: sink.cancel,
+    };
+    const errors: string[] = [];
+    class Sends extends BaseStrategy {
+      override onBar(): void {
+        const nope = { instrumentId: 'NOPE', side: 'buy', type: 'market', quantity: 1 } as const;
+        const refused = (request: OrderRequest) => {
+          try {
+            this.submit(request);
+          } catch (error) {
+            errors.push((error as Error).message);
+          }
+        };
+        // Each refusal on its own, followed by an order that shows which id is next.
+        refused(nope);
+        this.buy(1);
+        refused({ ...nope, clientOrderId: 'mine-0' });
+        this.buy(2);
+        this.submit({
+          instrumentId: 'SPX',
+          side: 'buy',
+          type: 'market',
+          quantity: 1,
+          clientOrderId: 'mine-1',
+        });
+        this.buy(3);
+      }
+    }
+    const host = new StrategyHost({ instruments: [SPX], sink: refusing });
+    host.add(new Sends({ symbols: ['SPX'] }));
+    host.start();
+    host.onBar(bar(0));
+    expect(errors).toEqual(['unknown NOPE', 'unknown NOPE']);
+    expect(sent.map((s) => s.origin.clientOrderId)).toEqual(['Sends-1', 'Sends-2', 'mine-1', 'Sends-3']);
+    expect(host.nextClientOrderId('Sends')).toBe('Sends-4');
   });
 });

@@ -387,12 +387,21 @@ export class StrategyHost {
 
   #submit(runner: Runner, request: OrderRequest): Order {
     const strategyId = runner.strategy.id;
+    const seq = request.clientOrderId === undefined ? ++runner.seq : undefined;
     const origin: OrderOrigin = {
-      clientOrderId: request.clientOrderId ?? `${this.#idPrefix}${strategyId}-${++runner.seq}`,
+      clientOrderId: request.clientOrderId ?? `${this.#idPrefix}${strategyId}-${seq}`,
       strategyId,
       accountId: request.accountId ?? runner.accountId,
     };
-    const known = this.#sink.submit(request, origin);
+    let known: Order | undefined;
+    try {
+      known = this.#sink.submit(request, origin);
+    } catch (error) {
+      // A call refused by throwing (an unknown instrument or account) used no id: the next order takes
+      // it, as before the host existed. Unless an order sent meanwhile (from an event) took a later one.
+      if (seq === runner.seq) runner.seq--;
+      throw error;
+    }
     if (known !== undefined) return known;
     // Across a process boundary: answer with the order as created, and follow its events.
     const instrument = this.instrument(request.instrumentId);

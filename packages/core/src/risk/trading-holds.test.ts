@@ -45,6 +45,81 @@ describe('TradingHolds', () => {
     expect(() => holds.place({ owner: 'x', state: 'ACTIVE' as 'HALTED', reason: 'r' })).toThrow(
       /REDUCING or HALTED/,
     );
+    let code: unknown;
+    try {
+      holds.place({ owner: 'x', state: 'ACTIVE' as 'HALTED', reason: 'r' });
+    } catch (error) {
+      code = (error as { code?: unknown }).code;
+    }
+    expect(code).toBe('INVALID_ARGUMENT');
+  });
+
+  it('lets the strictest hold set the state and, among equals, the latest placed give the reason', () => {
+    const clock = new ManualClock(T0);
+    const holds = new TradingHolds({ clock });
+    holds.place({ owner: 'guard', state: 'REDUCING', reason: 'drawdown' });
+    holds.place({ owner: 'operator', state: 'HALTED', reason: 'outage' });
+    holds.place({ owner: 'desk', state: 'REDUCING', reason: 'end of day' });
+    expect(holds.state()).toBe('HALTED');
+    expect(holds.reason()).toBe('outage');
+    holds.release({ owner: 'operator' });
+    expect(holds.reason()).toBe('end of day');
+    // Placed again, the guard's hold is the latest of the two.
+    holds.place({ owner: 'guard', state: 'REDUCING', reason: 'drawdown again' });
+    expect(holds.reason()).toBe('drawdown again');
+    expect(holds.list().map((h) => h.owner)).toEqual(['desk', 'guard']);
+  });
+
+  it('reports a release without a reason as released by its owner, and keeps that reason once free', () => {
+    const clock = new ManualClock(T0);
+    const holds = new TradingHolds({ clock });
+    // Before any hold: the engine-wide scope, active since the holds were made.
+    expect(holds.reason()).toBe('initial');
+    expect(holds.scopes()).toEqual([
+      { accountId: undefined, state: 'ACTIVE', reason: 'initial', tsEvent: T0 },
+    ]);
+    const changes: TradingHoldChange[] = [];
+    holds.onChange((c) => changes.push(c));
+    holds.place({ owner: 'ops', state: 'HALTED', reason: 'outage' });
+    clock.advance(1_000);
+    holds.release({ owner: 'ops' });
+    expect(changes.at(-1)).toEqual({
+      accountId: undefined,
+      state: 'ACTIVE',
+      reason: 'released by ops',
+      tsEvent: T0 + 1_000,
+    });
+    expect(holds.reason()).toBe('released by ops');
+    expect(holds.scopes()).toEqual([
+      { accountId: undefined, state: 'ACTIVE', reason: 'released by ops', tsEvent: T0 + 1_000 },
+    ]);
+  });
+
+  it("gives an account's own reason on a tie with the engine-wide state, the engine's once the account is free", () => {
+    const holds = new TradingHolds({ clock: new ManualClock(T0) });
+    holds.place({ owner: 'guard', accountId: 'a', state: 'REDUCING', reason: 'drawdown of a' });
+    holds.place({ owner: 'desk', state: 'REDUCING', reason: 'end of day' });
+    expect(holds.state('a')).toBe('REDUCING');
+    expect(holds.reason('a')).toBe('drawdown of a');
+    expect(holds.reason('b')).toBe('end of day');
+    holds.release({ owner: 'guard', accountId: 'a', reason: 'recovered' });
+    expect(holds.reason('a')).toBe('end of day');
+    holds.release({ owner: 'desk', reason: 'next day' });
+    expect(holds.state('a')).toBe('ACTIVE');
+    expect(holds.reason('a')).toBe('next day');
+  });
+
+  it('stops calling a listener once removed, and only that one', () => {
+    const holds = new TradingHolds({ clock: new ManualClock(T0) });
+    const first: string[] = [];
+    const second: string[] = [];
+    const removeFirst = holds.onChange((c) => first.push(c.reason));
+    holds.onChange((c) => second.push(c.reason));
+    holds.place({ owner: 'ops', state: 'HALTED', reason: 'one' });
+    removeFirst();
+    holds.place({ owner: 'ops', state: 'HALTED', reason: 'two' });
+    expect(first).toEqual(['one']);
+    expect(second).toEqual(['one', 'two']);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   fromUnits,
   mulDivCeil,
   mulDivRound,
+  mulMulDivRound,
   parseUnits,
   pow10,
   rateToUnits,
@@ -290,6 +291,53 @@ describe('rateToUnits', () => {
     expect(rateToUnits(0.00000001)).toBe(1);
     expect(() => rateToUnits(0.000000005)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => rateToUnits(Number.NaN)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => rateToUnits(0.000000005)).toThrow('rate 5e-9 must be finite with at most 8 decimals');
+    expect(() => rateToUnits(0.000000005, 'takerFee')).toThrow('takerFee 5e-9 must be finite');
+  });
+});
+
+describe('mulMulDivRound', () => {
+  /** The exact answer, from BigInt. */
+  const exact = (a: number, b: number, c: number, divisor: number): number => {
+    const n = BigInt(a) * BigInt(b) * BigInt(c);
+    const d = BigInt(divisor);
+    let q = n / d;
+    let r = n % d;
+    if (r < 0n) {
+      q -= 1n;
+      r += d;
+    }
+    if (r * 2n > d || (r * 2n === d && q % 2n !== 0n)) q += 1n;
+    return Number(q);
+  };
+
+  it('rounds a × b × c / divisor half to even, with doubles while the product is exact', () => {
+    expect(mulMulDivRound([3, 5, 7], 10)).toBe(10); // 10.5 → 10
+    expect(mulMulDivRound([3, 5, 9], 10)).toBe(14); // 13.5 → 14
+    expect(mulMulDivRound([-3, 5, 7], 4)).toBe(-26); // -26.25
+    expect(mulMulDivRound([12, 10, 1], 7)).toBe(17); // 17.14…
+  });
+
+  it('takes BigInt when the product is beyond exact doubles, or the divisor is a bigint', () => {
+    const factors: [number, number, number] = [831_898_763, 803_311_924, 1_000];
+    expect(mulMulDivRound(factors, 100_000_000)).toBe(exact(...factors, 100_000_000));
+    expect(mulMulDivRound(factors, 100_000_000)).toBe(6_682_741_958_788);
+    expect(mulMulDivRound([2 ** 40, 3, 2 ** 20], 1_000)).toBe(exact(2 ** 40, 3, 2 ** 20, 1_000));
+    expect(mulMulDivRound([12, 10, 3], 7n)).toBe(51); // 51.43
+    expect(mulMulDivRound([25, 10, 7], 10n ** 2n)).toBe(18); // 17.5 → 18
+  });
+
+  it('refuses a result beyond exact integers', () => {
+    let error: unknown;
+    try {
+      mulMulDivRound([2 ** 40, 2 ** 20, 2 ** 10], 3);
+    } catch (e) {
+      error = e;
+    }
+    expect(isRxtradeError(error) && [error.code, error.message]).toEqual([
+      'INVALID_ARGUMENT',
+      'amount overflows exact integer range',
+    ]);
   });
 });
 

@@ -64,6 +64,14 @@ describe('flattenRequests', () => {
     expect(requests).toEqual([market('a', 'GOLD', 'buy', 3), market('b', 'GOLD', 'buy', 2)]);
   });
 
+  it('never closes through a strategy on the other side, however large, nor one that never traded it', () => {
+    // Net long 0.5: c's short of 3.5 is larger than any long, but selling through c would grow it.
+    const requests = flattenRequests(
+      account({ a: { COIN: 3_000 }, b: { COIN: 1_000 }, c: { COIN: -3_500 }, d: { GOLD: 1 } }),
+    );
+    expect(requests).toEqual([market('a', 'COIN', 'sell', 0.5), market('d', 'GOLD', 'sell', 1)]);
+  });
+
   it('gives what no strategy holds to the fallback strategy', () => {
     expect(flattenRequests(account({ a: { GOLD: 2 } }, { GOLD: 3 }))).toEqual([
       market('a', 'GOLD', 'sell', 2),

@@ -2,7 +2,9 @@ import {
   type Bar,
   BaseStrategy,
   createMemoryMessageBus,
+  createMemoryMetrics,
   createMemoryStateStore,
+  type MemoryMetrics,
   type MessageBus,
   type StateStore,
 } from '@rxtrade/core';
@@ -53,6 +55,7 @@ interface Fleet {
   gateway: FleetGatewayClient;
   views: RiskViews;
   journal: FleetJournal;
+  metrics: MemoryMetrics;
   /**
    * Publishes the next two bars, each after everything the one before caused was handled: an order
    * sent before them has been matched by then.
@@ -74,7 +77,8 @@ async function fleet(): Promise<Fleet> {
   const bus = createMemoryMessageBus();
   const store = createMemoryStateStore();
   const journal = new FleetJournal(store, 'fleet:test');
-  const risk = new RiskRole({ bus, plan, journal, views: { store, prefix: 'view:' } });
+  const metrics = createMemoryMetrics();
+  const risk = new RiskRole({ bus, plan, journal, views: { store, prefix: 'view:' }, metrics });
   const order = new OrderRole({ bus, plan, replicaId: 'o0' });
   const gateway = new FleetGatewayClient({ bus, now: () => 0 });
   await risk.start();
@@ -88,6 +92,7 @@ async function fleet(): Promise<Fleet> {
     order,
     gateway,
     journal,
+    metrics,
     views: new RiskViews(store, 'view:'),
     async nextBar(close = 100) {
       for (let i = 0; i < 2; i++) {
@@ -132,6 +137,7 @@ describe('orders from outside the plan through the risk role', () => {
     const half = await f.gateway.submit('acc-1', buy(0.5, 'half'));
     expect(half).toMatchObject({ type: 'OrderDenied', reason: 'QUANTITY_OFF_LOT' });
     expect(await f.views.order('acc-1', 'half')).toMatchObject({ status: 'denied' });
+    expect(f.metrics.value('risk_denials_total', { reason: 'QUANTITY_OFF_LOT' })).toBe(1);
     // Later orders on the symbol, of either account, are accepted and fill at the next bar.
     expect(await f.gateway.submit('acc-1', buy(1, 'one'))).toMatchObject({ type: 'OrderSubmitted' });
     expect(await f.gateway.submit('acc-2', buy(2, 'two'))).toMatchObject({ type: 'OrderSubmitted' });
@@ -246,6 +252,7 @@ describe('trading holds and the kill switch', () => {
     await settle();
     expect(await f.gateway.submit('acc-2', buy(1))).toMatchObject({ reason: 'TRADING_HALTED' });
     expect((await f.views.account('acc-1'))?.tradingState).toBe('HALTED');
+    expect(f.metrics.value('risk_trading_state', { account: 'acc-2' })).toBe(2);
     await f.gateway.setTradingState(accounts, { ...hold, scope: 'fleet', state: 'ACTIVE', reason: 'resume' });
     await f.gateway.setTradingState(['acc-1'], { ...hold, scope: 'account', state: 'REDUCING' });
     await settle();

@@ -3,16 +3,20 @@ import {
   applyOrderEvent,
   type BusEnvelope,
   type BusSubscription,
+  type Counter,
   createOrder,
   type DeliveryContext,
   type Fill,
+  type Gauge,
   isOpen,
   type KillSwitchTarget,
   killSwitch,
   type Logger,
   ManualClock,
   type MessageBus,
+  type MetricsSink,
   noopLogger,
+  noopMetrics,
   type Order,
   type OrderEvent,
   type OrderRequest,
@@ -58,6 +62,11 @@ export interface RiskRoleOptions {
    * Default: none.
    */
   readonly views?: { readonly store: StateStore; readonly prefix: string };
+  /**
+   * `risk_denials_total{reason}` (orders the risk engine refused, by `DenialReason`) and
+   * `risk_trading_state{account}` (0 ACTIVE, 1 REDUCING, 2 HALTED).
+   */
+  readonly metrics?: MetricsSink;
   readonly logger?: Logger;
 }
 
@@ -90,6 +99,7 @@ export class RiskRole {
   readonly #opening = new Map<string, Promise<AccountDesk>>();
   readonly #journal: FleetJournal | undefined;
   readonly #views: { readonly store: StateStore; readonly prefix: string } | undefined;
+  readonly #meters: DeskMeters;
   readonly #subscriptions: BusSubscription[] = [];
   #state: 'new' | 'running' | 'stopped' = 'new';
 
@@ -100,6 +110,17 @@ export class RiskRole {
     this.#logger = options.logger ?? noopLogger;
     this.#journal = options.journal;
     this.#views = options.views;
+    const metrics = options.metrics ?? noopMetrics;
+    this.#meters = {
+      denials: metrics.counter('risk_denials_total', {
+        help: 'Orders the risk engine refused, by reason',
+        labelNames: ['reason'],
+      }),
+      state: metrics.gauge('risk_trading_state', {
+        help: 'Trading state in force per account: 0 ACTIVE, 1 REDUCING, 2 HALTED',
+        labelNames: ['account'],
+      }),
+    };
   }
 
   async start(): Promise<void> {
@@ -177,6 +198,7 @@ export class RiskRole {
       bus: this.#bus,
       logger: this.#logger,
       viewPrefix: this.#views?.prefix,
+      meters: this.#meters,
     });
     this.#logger.info({ accountId }, 'account taken');
     if (this.#journal !== undefined) {
@@ -216,6 +238,14 @@ interface Outgoing {
   readonly key?: string;
 }
 
+/** The role's meters, shared by its desks. */
+interface DeskMeters {
+  readonly denials: Counter;
+  readonly state: Gauge;
+}
+
+const STATE_LEVEL = { ACTIVE: 0, REDUCING: 1, HALTED: 2 } as const;
+
 /** What one input caused: messages to send and read-model writes. */
 interface Handled {
   readonly outbox: readonly Outgoing[];
@@ -244,6 +274,7 @@ class AccountDesk {
   /** The kill switch's flattening orders still open: a later kill switch leaves them working. */
   readonly #flattening = new Set<string>();
   readonly #viewPrefix: string | undefined;
+  readonly #meters: DeskMeters;
   #fills = 0;
   #finished = false;
   #flattenSeq = 0;
@@ -263,8 +294,10 @@ class AccountDesk {
     bus: MessageBus;
     logger: Logger;
     viewPrefix: string | undefined;
+    meters: DeskMeters;
   }) {
     const { book, plan, rules, bus, logger } = options;
+    this.#meters = options.meters;
     this.book = book;
     this.#plan = plan;
     this.#bus = bus;
@@ -422,6 +455,7 @@ class AccountDesk {
         };
         decided = applyOrderEvent(order, denied);
         this.#logger.info({ clientOrderId: order.clientOrderId, reason: denial.reason }, 'order denied');
+        this.#meters.denials.add(1, { reason: denial.reason });
         this.#refused(denied);
       }
       this.#dirtyOrders.set(decided.clientOrderId, { order: decided, open: denied === undefined });
@@ -579,6 +613,7 @@ class AccountDesk {
     const received = this.#received;
     if (received === undefined) return;
     const holds = this.#risk.holds;
+    this.#meters.state.set(STATE_LEVEL[holds.state(this.book.id)], { account: this.book.id });
     this.#outbox.push({
       topic: fleetTopics.riskState,
       envelope: fleetEnvelope(

@@ -12,13 +12,14 @@ import { main } from '../../shared/src/harness';
  * (accounts, positions, orders, fills) is written under `view:`.
  */
 main('risk', async (ctx) => {
-  const { config, logger, bus, store } = ctx;
+  const { config, logger, bus, store, metrics } = ctx;
   const role = new RiskRole({
     bus,
     plan: new ResolvedPlan(fleetPlan(config)),
     rules: [createRiskRule({ defaults: { maxPosition: config.MAX_POSITION } })],
     journal: new FleetJournal(store, 'fleet'),
     views: { store, prefix: RISK_VIEW_PREFIX },
+    metrics,
     logger,
   });
   await role.start();

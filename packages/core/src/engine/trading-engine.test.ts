@@ -646,3 +646,77 @@ describe('TradingEngine: an asynchronous venue', () => {
     ]);
   });
 });
+
+describe('TradingEngine: warm-up', () => {
+  /** Tracks the close of SPX, of any symbol, and of another symbol; fails on a bar when told to. */
+  class Warm extends Scripted {
+    spx: number[] = [];
+    any: string[] = [];
+    qqq: number[] = [];
+    throwOn = Number.NaN;
+    constructor(options: ConstructorParameters<typeof Scripted>[0]) {
+      super(options);
+      this.track({ update: (x: number) => this.spx.push(x) } as never, { symbol: 'SPX' });
+      this.trackBar({ update: (b: Bar) => this.#any(b) } as never);
+      this.track({ update: (x: number) => this.qqq.push(x) } as never, { symbol: 'QQQ' });
+    }
+    #any(b: Bar): void {
+      if (b.close === this.throwOn) throw new Error('broken indicator');
+      this.any.push(`${b.symbol}:${b.close}`);
+    }
+  }
+
+  it('updates tracked indicators of the bar symbol only: no onBar, no order, no mark, no fill', async () => {
+    const QQQ = { ...SPX, id: 'QQQ' };
+    const all = new Warm({ id: 'all' });
+    const spxOnly = new Warm({ id: 'spxOnly', symbols: ['SPX'] });
+    all.onBarDo = (_b, self) => self.send({ instrumentId: 'SPX', side: 'buy', quantity: 1, type: 'market' });
+    const engine = new TradingEngine({
+      instruments: [SPX, QQQ],
+      accounts: [{ id: 'acc', initialCash: 100_000 }],
+      strategies: [all, spxOnly],
+      clock: new ManualClock(T0),
+      logger: recordingLogger,
+    });
+    expect(() => engine.warmUp(bar(0))).toThrow(/start\(\) must be awaited before bars are warmed up/);
+    await engine.start();
+    engine.warmUp(bar(0, 101));
+    engine.warmUp({ ...bar(1, 202), symbol: 'QQQ' });
+    engine.warmUp(bar(2, 103));
+    expect(all.bars).toBe(0);
+    expect(all.spx).toEqual([101, 103]);
+    expect(all.qqq).toEqual([202]);
+    expect(all.any).toEqual(['SPX:101', 'QQQ:202', 'SPX:103']);
+    expect(spxOnly.any).toEqual(['SPX:101', 'SPX:103']);
+    expect(spxOnly.qqq).toEqual([]);
+    expect(engine.openOrders()).toEqual([]);
+    expect(engine.account('acc').equity).toBe(100_000);
+    expect(engine.positions()).toEqual([]);
+    engine.processBar(bar(3, 104));
+    expect(all.bars).toBe(1);
+    expect(all.spx).toEqual([101, 103, 104]);
+    await engine.stop();
+  });
+
+  it('a throwing indicator stops its strategy (stop policy), others keep warming', async () => {
+    const broken = new Warm({ id: 'broken' });
+    const fine = new Warm({ id: 'fine' });
+    broken.throwOn = 101;
+    const engine = new TradingEngine({
+      instruments: [SPX],
+      strategies: [broken, fine],
+      clock: new ManualClock(T0),
+      logger: recordingLogger,
+    });
+    const events: StrategyEvent[] = [];
+    engine.strategyEvents$.subscribe((e) => events.push(e));
+    await engine.start();
+    engine.warmUp(bar(0, 101));
+    engine.warmUp(bar(1, 102));
+    expect(broken.any).toEqual([]);
+    expect(broken.spx).toEqual([101]);
+    expect(fine.any).toEqual(['SPX:101', 'SPX:102']);
+    expect(events.map((e) => `${e.type}:${e.strategyId}`)).toContain('StrategyFailed:broken');
+    await engine.stop();
+  });
+});

@@ -273,6 +273,21 @@ export class TradingEngine implements EngineStreams, EngineCommands {
   }
 
   /**
+   * Warms strategies up with a bar of history: their tracked indicators update, nothing else (no
+   * `onBar`, no order, no fill, no mark). Call it after `start()` and before the first live bar, oldest
+   * bar first, so a paper or live run trades from its first bar with ready indicators.
+   */
+  warmUp(bar: Bar): void {
+    if (this.#state !== 'running') {
+      throw new RxtradeError({
+        code: 'NOT_STARTED',
+        message: 'engine.start() must be awaited before bars are warmed up',
+      });
+    }
+    this.#host.warmUp(bar);
+  }
+
+  /**
    * Processes one bar: the venue matches working orders, accounts are marked at the close,
    * tracked indicators update, strategies see the bar. The caller sets the clock first (backtests)
    * or the clock is real time (live).

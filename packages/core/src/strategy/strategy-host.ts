@@ -245,15 +245,40 @@ export class StrategyHost {
     for (let i = 0; i < all.length; i++) this.#runBar(all[i] as Runner, bar);
   }
 
+  /**
+   * Warms a bar into the strategies of its symbol and those of every symbol: their tracked
+   * indicators update, and nothing else happens (no `onBar`, so no order). Paper and live runs feed
+   * history through this before the first live bar, so an SMA(200) is ready at once.
+   */
+  warmUp(bar: Bar): void {
+    const runners = this.#bySymbol.get(bar.symbol) ?? EMPTY;
+    for (let i = 0; i < runners.length; i++) this.#warmBar(runners[i] as Runner, bar);
+    const all = this.#allSymbols;
+    for (let i = 0; i < all.length; i++) this.#warmBar(all[i] as Runner, bar);
+  }
+
+  #warmBar(runner: Runner, bar: Bar): void {
+    if (!runner.active) return;
+    try {
+      this.#updateTracked(runner.strategy, bar);
+    } catch (error) {
+      this.#failed(runner, 'onBar', error);
+    }
+  }
+
+  #updateTracked(strategy: BaseStrategy<object>, bar: Bar): void {
+    const tracked = strategy.tracked;
+    for (let i = 0; i < tracked.length; i++) {
+      const t = tracked[i] as (typeof tracked)[number];
+      if (t.symbol === undefined || t.symbol === bar.symbol) t.update(bar);
+    }
+  }
+
   #runBar(runner: Runner, bar: Bar): void {
     if (!runner.active) return;
     const strategy = runner.strategy;
     try {
-      const tracked = strategy.tracked;
-      for (let i = 0; i < tracked.length; i++) {
-        const t = tracked[i] as (typeof tracked)[number];
-        if (t.symbol === undefined || t.symbol === bar.symbol) t.update(bar);
-      }
+      this.#updateTracked(strategy, bar);
       strategy.setCurrentSymbol(bar.symbol);
       strategy.onBar(bar);
     } catch (error) {

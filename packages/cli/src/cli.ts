@@ -5,6 +5,7 @@ import type { CliIo, Command } from './command';
 import { backtestCommand } from './commands/backtest';
 import { fleetCommand } from './commands/fleet';
 import { optimizeCommand } from './commands/optimize';
+import { paperCommand } from './commands/paper';
 
 export type { CliIo, Command } from './command';
 
@@ -15,6 +16,7 @@ export type { CliIo, Command } from './command';
 export const COMMANDS: Readonly<Record<string, Command>> = {
   backtest: backtestCommand,
   optimize: optimizeCommand,
+  paper: paperCommand,
   fleet: fleetCommand,
 };
 

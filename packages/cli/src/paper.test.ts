@@ -1,0 +1,129 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeBinance } from '@rxtrade/ccxt/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rxtrade, startRxtrade } from './test-fixtures/run-cli';
+
+/**
+ * `rxtrade paper` the way docs/guides/paper-trading.md shows it, against a local fake of Binance
+ * (nothing leaves the machine): 1-second bars so a run takes seconds.
+ */
+const STACK = /^\s+at /m;
+let fake: FakeBinance;
+beforeAll(async () => {
+  fake = await FakeBinance.start();
+});
+afterAll(async () => {
+  await fake.close();
+});
+
+const live = (...more: string[]): string[] => [
+  'paper',
+  '--strategy',
+  'packages/cli/src/test-fixtures/warm-flip.ts',
+  '--symbol',
+  'BTC/USDT',
+  '--timeframe',
+  '1s',
+  '--poll-ms',
+  '200',
+  '--api-url',
+  fake.url,
+  ...more,
+];
+
+describe('rxtrade paper', () => {
+  it('warms up from history, fills on the simulated venue, stops at --max-bars; no order reaches the exchange', async () => {
+    const run = await rxtrade(live('--warmup', '3', '--max-bars', '4'));
+    expect(run.err).toMatch(
+      /paper trading WarmFlip on BTCUSDT 1s bars from binance, orders simulated, warmed up with 3 bars/,
+    );
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/Stopped \(--max-bars 4\)/);
+    expect(run.out).toMatch(/bars {8}4 live, 3 warm-up/);
+    // Buy, sell, buy, sell: one fill a bar after the first, each line with date and time.
+    expect(run.out.match(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}(BUY |SELL) 0\.01 BTCUSDT @ /gm)?.length).toBe(
+      3,
+    );
+    expect(fake.requests.some((r) => r.path === '/api/v3/order')).toBe(false);
+  });
+
+  it('without warm-up the strategy sees cold indicators (it throws here): exit 2, the reason on stderr', async () => {
+    const run = await rxtrade(live('--max-bars', '2'));
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/strategy WarmFlip threw in onBar and was stopped: SMA\(3\) not warm/);
+    expect(run.err).not.toMatch(STACK);
+  });
+
+  it('Ctrl-C stops cleanly: summary printed, exit code 0', async () => {
+    const running = startRxtrade(live('--warmup', '3'));
+    try {
+      await running.waitFor(/BUY {2}0\.01 BTCUSDT/);
+    } finally {
+      running.child.kill('SIGINT');
+    }
+    const run = await running.done;
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/Stopped \(Ctrl-C\)\.\n {2}bars {8}\d+ live, 3 warm-up\n {2}fills {7}[1-9]/);
+    expect(run.err).not.toMatch(STACK);
+  });
+
+  it('--testnet --orders exchange sends the orders to the exchange with the keys from the environment', async () => {
+    const before = fake.requests.filter((r) => r.path === '/api/v3/order').length;
+    const env = { RXTRADE_API_KEY: fake.apiKey, RXTRADE_API_SECRET: fake.secret };
+    const run = await rxtrade(live('--warmup', '3', '--max-bars', '3', '--testnet', '--orders', 'exchange'), {
+      env,
+    });
+    expect(run.err).toMatch(/\(testnet\), orders on the testnet/);
+    expect(run.code).toBe(0);
+    const orders = fake.requests.filter((r) => r.path === '/api/v3/order' && r.method === 'POST');
+    expect(orders.length - before).toBeGreaterThanOrEqual(2);
+  });
+
+  it('replays a file at --speed bars a second, warming up on its first bars', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rxtrade-paper-'));
+    const rows = ['time,open,high,low,close,volume'];
+    for (let i = 0; i < 8; i++)
+      rows.push(`2024-01-0${1 + i},${100 + i},${101 + i},${99 + i},${100 + i},1000`);
+    await writeFile(join(dir, 'abc.csv'), rows.join('\n'));
+    const run = await rxtrade([
+      'paper',
+      '--strategy',
+      'packages/cli/src/test-fixtures/warm-flip.ts',
+      '--params',
+      '{"quantity":1}',
+      '--data',
+      join(dir, 'abc.csv'),
+      '--speed',
+      '1000',
+      '--warmup',
+      '3',
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/Stopped \(end of the data\)\.\n {2}bars {8}5 live, 3 warm-up\n {2}fills {7}4/);
+    expect(run.out).toMatch(/^2024-01-05 00:00:00 {2}BUY {2}1 ABC @ 104/m);
+  });
+
+  it('mistakes are one or two lines saying what to change', async () => {
+    const [noSymbol, notTestnet, badExchange, noKeys] = await Promise.all([
+      rxtrade(['paper', '--strategy', 'examples/sma-crossover/src/strategy.ts']),
+      rxtrade(live('--orders', 'exchange')),
+      rxtrade(live('--exchange', 'binanse')),
+      rxtrade(live('--orders', 'exchange', '--testnet'), {
+        env: { RXTRADE_API_KEY: '', RXTRADE_API_SECRET: '' },
+      }),
+    ]);
+    expect(noSymbol.err).toMatch(
+      /--symbol is required for a live feed \(e\.g\. --symbol BTC\/USDT\), or replay a file with --data/,
+    );
+    expect(notTestnet.err).toMatch(/add --testnet/);
+    expect(badExchange.err).toMatch(/ccxt has no exchange "binanse"; did you mean .*binance/);
+    expect(noKeys.err).toMatch(/set RXTRADE_API_KEY and RXTRADE_API_SECRET/);
+    for (const run of [noSymbol, notTestnet, badExchange, noKeys]) {
+      expect(run.code).toBe(1);
+      expect(run.err.trim().split('\n').length).toBeLessThanOrEqual(2);
+      expect(run.err).not.toMatch(STACK);
+    }
+  });
+});

@@ -9,6 +9,7 @@ import {
   parseTimeframe,
   type TradingEngine,
 } from '@rxtrade/core';
+import { loadStrategy } from '@rxtrade/fleet/node';
 import { merge, type Subscription } from 'rxjs';
 import { OptionReader, parseOptions } from '../args';
 import type { CliIo, Command } from '../command';
@@ -16,7 +17,6 @@ import { DATA_OPTIONS, dataOptions } from '../data-options';
 import { EXCHANGE_OPTIONS, EXCHANGE_USAGE, importCcxtAdapter, openExchange } from '../exchange';
 import { count, num } from '../format';
 import { loadData } from '../load-data';
-import { loadStrategy } from '@rxtrade/fleet/node';
 import { EXIT_STRATEGY_FAILED } from './backtest';
 
 const USAGE = `Usage: rxtrade paper --strategy <file> --symbol <BTC/USDT> [options]

@@ -340,9 +340,12 @@ class AccountDesk {
     return { outbox: this.#outbox, views: this.#viewOps() };
   }
 
-  /** With a read model, live readers hear of changed books at once (`AccountUpdated` on `risk.state`). */
+  /**
+   * With a read model, live readers hear of books changed by fills at once (`AccountUpdated` on
+   * `risk.state`). Marks alone do not send one: they change with every bar, and the read model has them.
+   */
   #accountUpdated(received: BusEnvelope): void {
-    if (this.#viewPrefix === undefined || this.#dirtyPositions.size === 0) return;
+    if (this.#viewPrefix === undefined || this.#newFills.length === 0) return;
     const positions: AccountUpdated['positions'][number][] = [];
     for (const id of this.#dirtyPositions) {
       const position = this.book.positions.get(id);

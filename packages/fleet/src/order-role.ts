@@ -81,6 +81,8 @@ export class OrderRole {
   /** Every frame received per symbol, index = frame seq (a desk created later starts from them). */
   readonly #frames = new Map<string, BarFrame[]>();
   readonly #subscriptions: BusSubscription[] = [];
+  /** Accounts whose desk failed and was dropped: rebuilt from the journal on the next message. */
+  readonly #broken = new Set<string>();
   #state: 'new' | 'running' | 'stopped' = 'new';
 
   constructor(options: OrderRoleOptions) {
@@ -129,7 +131,6 @@ export class OrderRole {
       frames = [];
       this.#frames.set(frame.symbol, frames);
     }
-    if (frame.seq < frames.length) return; // redelivered
     if (frame.seq > frames.length) {
       // Joined late, or the bus lost nothing but this replica started after the first frames.
       if (this.#journal === undefined) {
@@ -140,11 +141,18 @@ export class OrderRole {
       }
       frames.push(...(await this.#journal.frames(frame.symbol, frames.length, frame.seq - 1)));
     }
-    frames.push(frame);
-    const desks = await Promise.all(this.#desks.values());
-    await Promise.all(
-      desks.filter((desk) => desk.trades(frame.symbol)).map((desk) => desk.catchUp(this.#frames)),
-    );
+    if (frame.seq === frames.length) {
+      frames.push(frame);
+      const desks = await Promise.all(this.#desks.values());
+      await Promise.all(
+        desks
+          .filter((desk) => desk.trades(frame.symbol))
+          .map((desk) => this.#guarded(desk, () => desk.catchUp(this.#frames))),
+      );
+    }
+    // A desk dropped after a failure is rebuilt here too: a strategy waiting for its result may send
+    // nothing more that would rebuild it. Failing again, the frame is redelivered and tries again.
+    for (const accountId of [...this.#broken]) await this.#desk(accountId);
   }
 
   async #onCommand(message: BusEnvelope, context: DeliveryContext): Promise<void> {
@@ -164,7 +172,31 @@ export class OrderRole {
         : decoded.type === 'CancelOrder'
           ? { kind: 'cancel', command: decoded.payload }
           : { kind: 'ack', ack: decoded.payload as BarsAcknowledged };
-    await desk.receive(inbound, message);
+    await this.#guarded(desk, () => desk.receive(inbound, message));
+  }
+
+  /**
+   * Runs work on a desk. If it fails (its journal append or a publish failed: a Redis or broker
+   * outage), the desk's memory is ahead of its journal and its outputs may be unsent: it is dropped
+   * and rebuilt from the journal by the next message (the failed input is redelivered by the bus; a
+   * frame is kept in memory), which sends again what the journal says may be unsent.
+   */
+  async #guarded(desk: AccountDesk, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      const current = this.#desks.get(desk.accountId);
+      if (current !== undefined && (await current.catch(() => undefined)) === desk) {
+        this.#desks.delete(desk.accountId);
+        this.#broken.add(desk.accountId);
+        this.#logger.warn(
+          { accountId: desk.accountId, err: error },
+          'account desk failed; it is rebuilt from its journal',
+        );
+        desk.discard();
+      }
+      throw error;
+    }
   }
 
   /** The account's desk, created (and rebuilt from its journal) on its first message here. */
@@ -173,7 +205,13 @@ export class OrderRole {
     if (desk === undefined) {
       desk = this.#createDesk(accountId);
       this.#desks.set(accountId, desk);
-      desk.catch(() => this.#desks.delete(accountId));
+      desk.then(
+        () => this.#broken.delete(accountId),
+        () => {
+          this.#desks.delete(accountId);
+          if (this.#plan.accounts.has(accountId)) this.#broken.add(accountId);
+        },
+      );
     }
     return desk;
   }
@@ -301,6 +339,11 @@ class AccountDesk {
   async close(): Promise<void> {
     await this.#publishing;
     await this.#orders.disconnect();
+  }
+
+  /** Drops a failed desk: disconnects its client without waiting for its (failed) publishes. */
+  discard(): void {
+    this.#orders.disconnect().catch(() => undefined);
   }
 
   trades(symbol: string): boolean {

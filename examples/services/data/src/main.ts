@@ -1,110 +1,126 @@
 import type { Bar } from '@rxtrade/core';
-import { envelope } from '../../shared/src/envelope';
+import { publishBars } from '@rxtrade/fleet';
 import { main } from '../../shared/src/harness';
+import { openJournal } from '../../shared/src/journal';
 import { replayBars } from '../../shared/src/replay-data';
-import { PAYLOAD_TYPES } from '../../shared/src/schemas';
 import { keys } from '../../shared/src/state-keys';
-import { openBarCache, openHistory } from '../../shared/src/stores';
-import { topics } from '../../shared/src/topics';
+import { openHistory } from '../../shared/src/stores';
+import { ReplayPace } from './pace';
 
 /**
- * Data service: stores the replay's bars in PostgreSQL (COPY, idempotent), then replays them in time
- * order: for each bar, Redis cache first (state before publish: a strategy replica that rebuilds from
- * the cache never misses a bar it was sent), then `bars.<symbol>` with `{ key: symbol }`.
- * Restartable: progress is in Redis, a restart resumes after the last published timestamp (a
- * re-published bar has the same envelope id and is deduped downstream).
+ * Data service: stores the replay's bars in PostgreSQL (COPY, idempotent), then hands them to the
+ * fleet's `publishBars` (frames on `bars.<symbol>`, each kept in the fleet journal before it is
+ * published), paced by `REPLAY_BARS_PER_SECOND` / `BAR_INTERVAL_MS` or as fast as the broker confirms.
+ *
+ * Resumable and outage-proof: frame ids are deterministic (`bars:<symbol>:<seq>`), so a replay that
+ * failed (a Redis or RabbitMQ outage) or a restarted service publishes the same frames again from the
+ * first, unpaced up to the recorded progress (consumers drop what they already have), then on at the
+ * configured pace. A failed replay is retried with backoff until it finishes; `/health` is 503 while
+ * the replay is failing or has not moved for `REPLAY_STALL_MS`.
  */
 main('data', async (ctx) => {
-  const { config, logger, bus, store, metrics } = ctx;
-  const cache = openBarCache(ctx);
+  const { config, logger, store, metrics } = ctx;
+  const journal = openJournal(ctx);
   const history = await openHistory(ctx, 2);
 
   const universe = await replayBars({ symbols: config.SYMBOLS, bars: config.BARS, csv: config.DATA_CSV });
-  const all: Bar[] = [...universe.values()].flat();
+  const timeline = [...universe.values()];
+  const all: Bar[] = timeline.flat();
   await history.bars.ingest(all);
   logger.info({ symbols: universe.size, bars: all.length }, 'history stored');
 
-  const published = metrics.counter('bars_published_total', {
-    help: 'Bars published on the bus',
-    labelNames: ['symbol'],
-  });
-  const timeline = [...universe.values()];
-  const length = Math.min(...timeline.map((b) => b.length));
-  const progress = await store.get(keys.dataProgress);
-  let startAt = progress?.['nextIndex'] !== undefined ? Number(progress['nextIndex']) : 0;
-  let running = true;
-  ctx.onStop(async () => {
-    running = false;
-    await loop;
-  });
-  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  const steps = Math.min(...timeline.map((b) => b.length));
+  const published = metrics.counter('bars_published_total', { help: 'Bars handed to the replay' });
+  const failures = metrics.counter('replay_failures_total', { help: 'Replay attempts that failed' });
+  const stepMs =
+    config.REPLAY_BARS_PER_SECOND > 0
+      ? (1_000 * timeline.length) / config.REPLAY_BARS_PER_SECOND
+      : config.BAR_INTERVAL_MS;
+  // Paced bars travel one per frame (a frame leaves when the next bar of its symbol arrives);
+  // an unpaced replay batches them.
+  const frameSize = config.REPLAY_FRAME_BARS > 0 ? config.REPLAY_FRAME_BARS : stepMs > 0 ? 1 : 500;
+  const pace = new ReplayPace({ stepMs, stallMs: config.REPLAY_STALL_MS });
+  ctx.addCheck('replay', () => pace.healthy());
 
-  const loop = (async () => {
-    await store.apply({
-      ops: [
-        { op: 'set', key: keys.dataProgress, fields: { total: String(length * timeline.length), done: '0' } },
-      ],
+  const controller = new AbortController();
+  let finished = false;
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        controller.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      controller.signal.addEventListener('abort', done, { once: true });
     });
-    // With a rate, step k (one bar per symbol) is due at a fixed time from the start: a slow step
-    // is caught up by the next ones instead of shifting every later bar.
-    const stepMs =
-      config.REPLAY_BARS_PER_SECOND > 0 ? (1_000 * timeline.length) / config.REPLAY_BARS_PER_SECOND : 0;
-    const paceStart = performance.now();
-    const firstIndex = startAt;
-    // Steps whose publishes may wait for their confirms at once. Awaiting each step's confirms
-    // before the next would cap the replay at one broker round trip per step.
-    const window: Promise<unknown>[] = [];
-    for (let k = startAt; k < length && running; k++) {
-      if (stepMs > 0) {
-        const wait = paceStart + (k - firstIndex) * stepMs - performance.now();
+
+  /** Bar k of every symbol, step by step; paced past `resumeAt`, recording progress every 100 steps. */
+  async function* bars(resumeAt: number): AsyncGenerator<Bar> {
+    pace.begin(resumeAt);
+    for (let k = 0; k < steps; k++) {
+      if (k >= resumeAt) {
+        const wait = pace.beforeStep(k);
         if (wait > 0) await sleep(wait);
       }
-      // State before publish: each bar is in the cache before its publish is issued. Publishes are
-      // issued in step order on one channel, so every symbol's bars reach the broker in order.
-      await Promise.all(timeline.map((bars) => cache.pushBar(bars[k] as Bar)));
-      const step = Promise.all(
-        timeline.map(async (bars) => {
-          const bar = bars[k] as Bar;
-          const id = `bar-${bar.symbol}-${bar.ts}`;
-          // The envelope's ts is the wall-clock publish time; every message this bar causes carries
-          // it on, so any service can tell how long ago its chain started (bar → order latency).
-          await bus.publish(
-            topics.bars(bar.symbol),
-            envelope(PAYLOAD_TYPES.bar, bar, { id, correlationId: id, ts: Date.now() }),
-            { key: bar.symbol },
-          );
-          published.add(1, { symbol: bar.symbol });
-        }),
-      );
-      step.catch(() => undefined); // awaited below; this only marks a rejection as handled
-      window.push(step);
-      if (window.length >= 64) await window.shift();
-      if (k % 100 === 99 || k === length - 1) {
-        // Progress only covers confirmed steps: a restart re-sends the rest (deduped by id).
-        await Promise.all(window.splice(0));
-        startAt = k + 1;
+      // Thrown, not returned: a generator that ended would mark each symbol's pending frame as its last.
+      if (controller.signal.aborted) throw new Error('replay stopped');
+      for (const series of timeline) yield series[k] as Bar;
+      pace.stepped(k);
+      if (k >= resumeAt) published.add(timeline.length);
+      if (k % 100 === 99 && k >= resumeAt) {
         await store.apply({
           ops: [{ op: 'set', key: keys.dataProgress, fields: { nextIndex: String(k + 1) } }],
         });
       }
-      if (stepMs === 0 && config.BAR_INTERVAL_MS > 0) await sleep(config.BAR_INTERVAL_MS);
     }
-    await Promise.all(window.splice(0));
-    if (startAt >= length) {
-      await store.apply({
-        ops: [{ op: 'set', key: keys.dataProgress, fields: { nextIndex: String(length), done: '1' } }],
-      });
-      const published = (length - firstIndex) * timeline.length;
-      const seconds = (performance.now() - paceStart) / 1_000;
-      logger.info(
-        {
-          bars: length * timeline.length,
-          published,
-          seconds,
-          barsPerSecond: Math.round(published / seconds),
-        },
-        'replay finished',
-      );
+  }
+
+  const replay = (async () => {
+    for (let attempt = 0; !controller.signal.aborted; attempt++) {
+      try {
+        const progress = await store.get(keys.dataProgress);
+        const resumeAt = Math.min(steps, Number(progress?.['nextIndex'] ?? 0));
+        if (progress?.['done'] === '1') {
+          logger.info({ bars: all.length }, 'replay already finished');
+          pace.finish();
+          return;
+        }
+        const started = performance.now();
+        const sent = await publishBars({
+          bus: ctx.bus,
+          journal,
+          data: bars(resumeAt),
+          frameSize,
+          signal: controller.signal,
+        });
+        if (controller.signal.aborted) return;
+        await store.apply({
+          ops: [{ op: 'set', key: keys.dataProgress, fields: { nextIndex: String(steps), done: '1' } }],
+        });
+        finished = true;
+        pace.finish();
+        const seconds = (performance.now() - started) / 1_000;
+        logger.info(
+          { bars: sent.bars, frames: sent.frames, seconds, barsPerSecond: Math.round(sent.bars / seconds) },
+          'replay finished',
+        );
+        return;
+      } catch (error) {
+        if (controller.signal.aborted) return;
+        failures.add(1);
+        pace.failed();
+        const backoff = Math.min(10_000, 500 * 2 ** Math.min(attempt, 5));
+        logger.error(
+          { err: error, attempt, retryInMs: backoff },
+          'replay failed; it resumes from its progress',
+        );
+        await sleep(backoff);
+      }
     }
-  })().catch((error: unknown) => logger.error({ err: error }, 'replay failed'));
+  })();
+  ctx.onStop(async () => {
+    if (!finished) controller.abort();
+    await replay;
+  });
 });

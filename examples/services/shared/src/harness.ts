@@ -2,7 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger, StateStore } from '@rxtrade/core';
 import { componentLogger, createLogger } from '@rxtrade/logging';
-import { createMetricsHandler, createPrometheusMetrics, type PrometheusMetrics } from '@rxtrade/prometheus';
+import {
+  createEventLoopMonitor,
+  createMetricsHandler,
+  createPrometheusMetrics,
+  type EventLoopMonitor,
+  type PrometheusMetrics,
+} from '@rxtrade/prometheus';
 import { createRabbitMqMessageBus, type RabbitMqMessageBus } from '@rxtrade/rabbitmq';
 import { createRedisClient, createRedisStateStore } from '@rxtrade/redis';
 import type { Redis } from 'ioredis';
@@ -60,9 +66,13 @@ export async function runService(
   });
 
   const stops: (() => Promise<void> | void)[] = [];
+  // Started once the service is up: start-up (data loading, compiling) may block the loop on purpose.
+  let loop: EventLoopMonitor | undefined;
   const checks = new Map<string, () => boolean | Promise<boolean>>([
     ['broker', () => bus.stats().connected],
     ['redis', () => redis.status === 'ready'],
+    // A blocked event loop cannot answer while it is blocked: the stall shows on the probes after it.
+    ['loop', () => loop?.status().healthy ?? true],
   ]);
   const routes = new Map<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>();
   const metricsHandler = createMetricsHandler(metrics);
@@ -157,6 +167,8 @@ export async function runService(
   process.on('SIGINT', () => void stop('SIGINT')); // Ctrl-C reaches us twice: directly and from the launcher
 
   const own = await start(ctx);
+  loop = createEventLoopMonitor({ logger, metrics, stallThresholdMs: 2_000, unhealthyForMs: 10_000 });
+  stops.unshift(() => loop?.stop());
   let port: number;
   if (own) {
     port = own.port; // the service serves HTTP itself (the gateway's app has its own /health, /metrics)

@@ -5,7 +5,12 @@ export default defineProject({
   ssr: { resolve: { conditions: ['rxtrade-source'] } },
   test: {
     name: 'services-shared',
-    include: ['src/**/*.test.ts', '../strategy/src/**/*.test.ts', '../data/src/**/*.test.ts', '../order/src/**/*.test.ts'],
+    include: [
+      'src/**/*.test.ts',
+      '../strategy/src/**/*.test.ts',
+      '../data/src/**/*.test.ts',
+      '../order/src/**/*.test.ts',
+    ],
     exclude: ['src/credentials.test.ts'],
     testTimeout: 30_000,
   },

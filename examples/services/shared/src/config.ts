@@ -24,16 +24,29 @@ const accountList = z
     return out;
   });
 
+const id = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, '1 to 32 of A-Z a-z 0-9 _ -');
+
+/**
+ * One strategy of the fleet: the user's strategy module (a file relative to the working directory,
+ * or a package), which export, its params (validated by the strategy's `paramsSchema` at start-up),
+ * and what it trades: each of `symbols` (default: every replayed symbol) for each of `accounts`
+ * (default: every account) is one strategy instance, `<id>-<symbol>-<account>`.
+ */
 const StrategyConfigSchema = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
-  kind: z.enum(['sma-crossover']),
+  id,
+  module: z.string().min(1),
+  export: z.string().min(1).optional(),
   params: z.record(z.string(), z.unknown()).default({}),
+  symbols: z.array(z.string().min(1)).min(1).optional(),
+  accounts: z.array(id).min(1).optional(),
 });
 export type StrategyConfig = z.output<typeof StrategyConfigSchema>;
 
 const strategies = z
   .string()
-  .default('[{"id":"sma","kind":"sma-crossover","params":{"fast":10,"slow":30,"quantity":10}}]')
+  .default(
+    '[{"id":"sma","module":"examples/sma-crossover/src/strategy.ts","params":{"fast":10,"slow":30,"quantity":10}}]',
+  )
   .transform((s, ctx) => {
     try {
       return JSON.parse(s) as unknown;
@@ -42,7 +55,12 @@ const strategies = z
       return z.NEVER;
     }
   })
-  .pipe(z.array(StrategyConfigSchema).min(1));
+  .pipe(
+    z
+      .array(StrategyConfigSchema)
+      .min(1)
+      .refine((list) => new Set(list.map((s) => s.id)).size === list.length, 'two strategies share an id'),
+  );
 
 const int = (d: number) => z.coerce.number().int().nonnegative().default(d);
 
@@ -79,9 +97,18 @@ export const FleetConfigSchema = z.object({
    * Overrides `BAR_INTERVAL_MS`. The bar → order latency bench replays at 1,000.
    */
   REPLAY_BARS_PER_SECOND: int(0),
+  /** Bars per frame (one bus message per symbol); 0 = 1 when paced, 500 when not. Keep it across restarts of one run. */
+  REPLAY_FRAME_BARS: int(0),
+  /** The data service's /health is 503 when the replay has not moved for this long past its schedule. */
+  REPLAY_STALL_MS: z.coerce.number().int().min(100).default(2_000),
   /** Bars kept per symbol in Redis; strategy replicas rebuild state from it. */
   CACHE_BARS: z.coerce.number().int().min(10).max(1_000_000).default(5_000),
   STRATEGIES: strategies,
+  /**
+   * `barrier` (default): strategies wait for the order service's result where it matters, so fills
+   * equal a backtest's; `live`: no barrier (a live venue's pace; fills as they come).
+   */
+  FLEET_MODE: z.enum(['barrier', 'live']).default('barrier'),
   ACCOUNTS: accountList,
   INITIAL_CASH: z.coerce.number().int().positive().default(100_000),
   MAX_POSITION: z.coerce.number().int().positive().default(1_000_000),

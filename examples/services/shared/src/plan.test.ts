@@ -1,0 +1,66 @@
+import { resolve } from 'node:path';
+import { ResolvedPlan } from '@rxtrade/fleet';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config';
+import { fleetPlanFromConfig, loadStrategies, resolveStrategyModule } from './plan';
+
+const ROOT = resolve(import.meta.dirname, '../../../..');
+const SMA = 'examples/sma-crossover/src/strategy.ts';
+
+describe('fleetPlanFromConfig', () => {
+  it("builds one instance of the user's strategy module per symbol and account, with its params", async () => {
+    const config = loadConfig({
+      SYMBOLS: '3',
+      ACCOUNTS: 'a,b',
+      INITIAL_CASH: '50000',
+      STRATEGIES: JSON.stringify([
+        { id: 'fast', module: SMA, params: { fast: 3, slow: 7, quantity: 2 }, symbols: ['SPX1'] },
+        { id: 'slow', module: `./${SMA}`, export: 'SmaCrossover', accounts: ['b'] },
+      ]),
+    });
+    const plan = new ResolvedPlan(fleetPlanFromConfig(config, await loadStrategies(config, ROOT)));
+    expect(plan.strategies.map((s) => [s.id, s.symbol, s.accountId])).toEqual([
+      ['fast-SPX1-a', 'SPX1', 'a'],
+      ['fast-SPX1-b', 'SPX1', 'b'],
+      ['slow-SPX0-b', 'SPX0', 'b'],
+      ['slow-SPX1-b', 'SPX1', 'b'],
+      ['slow-SPX2-b', 'SPX2', 'b'],
+    ]);
+    expect([...plan.accounts.values()]).toEqual([
+      { id: 'a', initialCash: 50_000 },
+      { id: 'b', initialCash: 50_000 },
+    ]);
+    const built = plan.build(plan.strategies[0] as (typeof plan.strategies)[number]);
+    expect(built.id).toBe('fast-SPX1-a');
+    expect(built.constructor.name).toBe('SmaCrossover');
+    expect((built as unknown as { params: unknown }).params).toMatchObject({ fast: 3, slow: 7, quantity: 2 });
+  });
+
+  it("refuses params the strategy's schema refuses, a missing module and an unknown symbol", async () => {
+    const plan = async (strategies: unknown[]) => {
+      const config = loadConfig({ STRATEGIES: JSON.stringify(strategies) });
+      return fleetPlanFromConfig(config, await loadStrategies(config, ROOT));
+    };
+    await expect(plan([{ id: 's', module: SMA, params: { fast: -1 } }])).rejects.toThrow(/fast/);
+    await expect(plan([{ id: 's', module: SMA, params: { fats: 3 } }])).rejects.toThrow(/fats/);
+    await expect(plan([{ id: 's', module: 'nope/strategy.ts' }])).rejects.toThrow(/not found/);
+    await expect(plan([{ id: 's', module: SMA, symbols: ['ZZZ'] }])).rejects.toThrow(/ZZZ/);
+    await expect(plan([{ id: 's', module: SMA, accounts: ['nobody'] }])).rejects.toThrow(/nobody/);
+  });
+
+  it('without loading (risk, order), its factories refuse to build', async () => {
+    const plan = fleetPlanFromConfig(loadConfig({}));
+    expect(plan.strategies).toHaveLength(5);
+    expect(() => plan.strategies[0]?.create({ id: 'x', symbols: ['SPX0'], params: {} })).toThrow(
+      /strategy service/,
+    );
+  });
+});
+
+describe('resolveStrategyModule', () => {
+  it('resolves a package specifier from node_modules', () => {
+    expect(resolveStrategyModule('@rxtrade/example-sma-crossover/package.json', ROOT)).toMatch(
+      /sma-crossover\/package\.json$/,
+    );
+  });
+});

@@ -1,0 +1,137 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type BaseStrategy, RxtradeError, type StrategyOptions, strategyFromModule } from '@rxtrade/core';
+import type { FleetPlan, FleetStrategy, StrategyFactory } from '@rxtrade/fleet';
+import type { FleetConfig, StrategyConfig } from './config';
+import { instrumentFor, symbolNames } from './replay-data';
+
+/**
+ * Where a strategy module is: a file (relative to `cwd`, `.ts` through the tsx loader every service
+ * runs under, or `.js`), or a package specifier (`@acme/strategies`, `@acme/strategies/trend`)
+ * resolved from this repository's `node_modules`.
+ */
+export function resolveStrategyModule(module: string, cwd: string): string {
+  const looksLikeFile = module.startsWith('.') || isAbsolute(module) || /\.[cm]?[jt]sx?$/.test(module);
+  if (looksLikeFile) {
+    const path = isAbsolute(module) ? module : resolve(cwd, module);
+    if (!existsSync(path)) {
+      throw new RxtradeError({
+        code: 'INVALID_CONFIG',
+        message: `STRATEGIES: strategy module ${module} not found (looked at ${path})`,
+      });
+    }
+    return path;
+  }
+  try {
+    return fileURLToPath(import.meta.resolve(module));
+  } catch (error) {
+    throw new RxtradeError({
+      code: 'INVALID_CONFIG',
+      message: `STRATEGIES: strategy package ${module} cannot be resolved: ${(error as Error).message}`,
+      cause: error,
+    });
+  }
+}
+
+type StrategyClass = new (options: StrategyOptions<Record<string, unknown>>) => BaseStrategy<object>;
+
+/**
+ * Loads one configured strategy module and checks its params by building it once (the strategy's
+ * `paramsSchema` refuses unknown or invalid params with a typed error): the same export rule as
+ * `rxtrade backtest --strategy` (core's `strategyFromModule`). The factory builds a fresh instance per
+ * strategy instance of the plan, with the plan's id, symbol and account.
+ */
+export async function loadStrategyFactory(config: StrategyConfig, cwd: string): Promise<StrategyFactory> {
+  const path = resolveStrategyModule(config.module, cwd);
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } catch (error) {
+    throw new RxtradeError({
+      code: 'INVALID_CONFIG',
+      message: `STRATEGIES: cannot load ${config.module}: ${((error as Error).message ?? String(error)).split('\n')[0]}`,
+      cause: error,
+    });
+  }
+  const found = strategyFromModule(module, { file: config.module, exportName: config.export });
+  const probe = found.make(config.params);
+  const Class = probe.constructor as StrategyClass;
+  if (Object.getPrototypeOf(probe) !== Class.prototype || Class.length > 1) {
+    throw new RxtradeError({
+      code: 'INVALID_CONFIG',
+      message: `STRATEGIES: ${config.id}: ${config.module} must export a BaseStrategy subclass (a fleet builds one instance per symbol and account)`,
+    });
+  }
+  return (options) => new Class({ ...options, params: config.params });
+}
+
+/** The instance id of a configured strategy on one symbol for one account. */
+export const instanceId = (strategyId: string, symbol: string, accountId: string): string =>
+  `${strategyId}-${symbol}-${accountId}`;
+
+/** Loads every configured strategy module (their params checked), by strategy id. */
+export async function loadStrategies(
+  config: Pick<FleetConfig, 'STRATEGIES'>,
+  cwd: string = process.cwd(),
+): Promise<ReadonlyMap<string, StrategyFactory>> {
+  const factories = new Map<string, StrategyFactory>();
+  for (const s of config.STRATEGIES) factories.set(s.id, await loadStrategyFactory(s, cwd));
+  return factories;
+}
+
+const notHere: StrategyFactory = () => {
+  throw new RxtradeError({ code: 'INVALID_CONFIG', message: 'strategies run in the strategy service' });
+};
+
+/**
+ * The fleet plan every service of one fleet agrees on, from the environment: the replay's symbols
+ * (each an instrument on the S&P 500's grid), `ACCOUNTS` with `INITIAL_CASH` each, and one strategy
+ * instance per configured strategy × symbol × account (`<id>-<symbol>-<account>`).
+ *
+ * `factories` come from {@link loadStrategies} in the strategy service; without them (risk, order:
+ * they never run a strategy) the plan's factories refuse to build.
+ */
+export function fleetPlanFromConfig(
+  config: FleetConfig,
+  factories?: ReadonlyMap<string, StrategyFactory>,
+): FleetPlan {
+  const symbols = symbolNames(config.SYMBOLS);
+  const accounts = config.ACCOUNTS.map((a) => a.id);
+  const strategies: FleetStrategy[] = [];
+  for (const s of config.STRATEGIES) {
+    const create = factories === undefined ? notHere : factories.get(s.id);
+    if (create === undefined) {
+      throw new RxtradeError({ code: 'INVALID_CONFIG', message: `strategy ${s.id} was not loaded` });
+    }
+    for (const symbol of s.symbols ?? symbols) {
+      if (!symbols.includes(symbol)) {
+        throw new RxtradeError({
+          code: 'INVALID_CONFIG',
+          message: `STRATEGIES: ${s.id} trades ${symbol}, which the replay does not have (${symbols.join(', ')})`,
+        });
+      }
+      for (const accountId of s.accounts ?? accounts) {
+        if (!accounts.includes(accountId)) {
+          throw new RxtradeError({
+            code: 'INVALID_CONFIG',
+            message: `STRATEGIES: ${s.id} trades for ${accountId}, which is not in ACCOUNTS (${accounts.join(', ')})`,
+          });
+        }
+        strategies.push({
+          id: instanceId(s.id, symbol, accountId),
+          symbol,
+          accountId,
+          params: s.params,
+          create,
+        });
+      }
+    }
+  }
+  return {
+    instruments: symbols.map(instrumentFor),
+    accounts: config.ACCOUNTS.map((a) => ({ id: a.id, initialCash: config.INITIAL_CASH })),
+    strategies,
+    mode: config.FLEET_MODE,
+  };
+}

@@ -3,6 +3,7 @@ import { isRxtradeError } from '@rxtrade/core';
 import { UsageError } from './args';
 import type { CliIo, Command } from './command';
 import { backtestCommand } from './commands/backtest';
+import { downloadCommand } from './commands/download';
 import { fleetCommand } from './commands/fleet';
 import { optimizeCommand } from './commands/optimize';
 import { paperCommand } from './commands/paper';
@@ -17,6 +18,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   backtest: backtestCommand,
   optimize: optimizeCommand,
   paper: paperCommand,
+  download: downloadCommand,
   fleet: fleetCommand,
 };
 

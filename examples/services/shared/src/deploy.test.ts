@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 // The new fleet's topic names (packages/fleet): the broker permissions must admit both fleets.
 import { fleetGroups, fleetTopics } from '../../../../packages/fleet/src/topics.js';
+import { STANDIN_IMAGES } from './deploy-smoke/podman.js';
 import { type K8sDoc, referenceErrors, schemaErrors, unknownFields } from './k8s-lint.js';
 import { rpc, topics as t } from './topics.js';
 
@@ -92,6 +93,22 @@ describe('docker-compose.yml', () => {
     expect([...sd['names']].sort()).toEqual([...NAMES].sort());
     const published = ((services['gateway'] as Doc)['ports'] as string[]).map((p) => p.split(':').at(-1));
     expect(published).not.toContain(env['METRICS_PORT']);
+  });
+
+  it('has a local stand-in (npm run test:deploy) for every image it and the Dockerfile name', () => {
+    const qualified = (image: string) =>
+      image.includes('/')
+        ? image.split('/')[0]?.includes('.')
+          ? image
+          : `docker.io/${image}`
+        : `docker.io/library/${image}`;
+    const named = Object.values(services)
+      .map((s) => s['image'] as string | undefined)
+      .filter((i): i is string => i !== undefined);
+    const dockerfile = readFileSync(join(SERVICES, 'Dockerfile'), 'utf8');
+    named.push(...[...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1] as string));
+    const tags = STANDIN_IMAGES.flatMap((i) => i.tags);
+    for (const image of named) expect(tags, image).toContain(qualified(image));
   });
 
   it('checks RabbitMQ by its AMQP port (ping is healthy too early) after the per-role users exist', () => {

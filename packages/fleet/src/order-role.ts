@@ -26,6 +26,7 @@ import {
   type SubmitOrder,
 } from './messages';
 import { type FleetPlan, ResolvedPlan } from './plan';
+import { type Outgoing, publishInOrder } from './publish';
 import { fleetGroups, fleetTopics } from './topics';
 
 /** Options of {@link OrderRole}. */
@@ -54,12 +55,6 @@ type Inbound =
   | { readonly kind: 'submit'; readonly command: SubmitOrder }
   | { readonly kind: 'cancel'; readonly command: CancelOrder }
   | { readonly kind: 'ack'; readonly ack: BarsAcknowledged };
-
-interface Outgoing {
-  readonly topic: string;
-  readonly key: string;
-  readonly envelope: BusEnvelope;
-}
 
 /**
  * The order role: core's {@link OrderManager} and an {@link ExecutionClient} per account, fed the
@@ -266,6 +261,9 @@ class DeskClock implements Clock {
   }
 }
 
+/** Topics of deliveries to strategies (`orders.events.<strategyId>`). */
+const EVENTS_PREFIX = fleetTopics.orderEvents('x').slice(0, -1);
+
 /** One input of an account desk, as journaled: a frame it was given, or a message it received. */
 const DeskEntrySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('frame'), symbol: z.string(), seq: z.number().int().nonnegative() }),
@@ -402,9 +400,7 @@ class AccountDesk {
     }
     const resend = this.#outgoing;
     this.#outgoing = [];
-    this.#publishing = this.#publishing.then(async () => {
-      for (const out of resend) await this.#bus.publish(out.topic, out.envelope, { key: out.key });
-    });
+    this.#publishing = this.#publishing.then(() => this.#send(resend));
     await this.#publishing;
   }
 
@@ -448,9 +444,23 @@ class AccountDesk {
     // calls: one chain per account), and only then does the bus hear they were handled.
     this.#publishing = this.#publishing.then(async () => {
       await this.#journal?.append(`order:${this.accountId}`, entries);
-      for (const out of batch) await this.#bus.publish(out.topic, out.envelope, { key: out.key });
+      await this.#send(batch);
     });
     return this.#publishing;
+  }
+
+  /**
+   * Sends in order, one confirm round trip for the batch, except that a report to risk is confirmed
+   * before a delivery to a strategy is written: the strategy's reaction goes to risk's queue from
+   * another connection, and must find the report there before it.
+   */
+  #send(batch: readonly Outgoing[]): Promise<void> {
+    const reports = fleetTopics.riskReports(this.accountId);
+    return publishInOrder(
+      this.#bus,
+      batch,
+      (out, sent) => out.topic.startsWith(EVENTS_PREFIX) && sent.some((s) => s.topic === reports),
+    );
   }
 
   /** Each strategy's commands and acknowledgements in its own order; a command waits for its bar. */

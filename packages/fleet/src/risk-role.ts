@@ -41,6 +41,7 @@ import {
   type SubmitOrder,
 } from './messages';
 import { type FleetPlan, ResolvedPlan } from './plan';
+import { type Outgoing, publishInOrder } from './publish';
 import { riskViewOps } from './risk-views';
 import { fleetGroups, fleetTopics } from './topics';
 
@@ -231,13 +232,6 @@ const RISK_INPUTS = [
 ] as const;
 type RiskInput = ReturnType<typeof decodeFleetMessage<(typeof RISK_INPUTS)[number]>>;
 
-/** A message a desk's input caused, sent once the input is journaled. */
-interface Outgoing {
-  readonly topic: string;
-  readonly envelope: BusEnvelope;
-  readonly key?: string;
-}
-
 /** The role's meters, shared by its desks. */
 interface DeskMeters {
   readonly denials: Counter;
@@ -366,9 +360,8 @@ class AccountDesk {
     });
   }
 
-  async send(outbox: readonly Outgoing[]): Promise<void> {
-    for (const out of outbox)
-      await this.#bus.publish(out.topic, out.envelope, out.key === undefined ? undefined : { key: out.key });
+  send(outbox: readonly Outgoing[]): Promise<void> {
+    return publishInOrder(this.#bus, outbox);
   }
 
   /** The whole read model of the account (after a rebuild): account, positions, open orders. */

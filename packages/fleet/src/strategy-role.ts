@@ -18,6 +18,7 @@ import { type AckToSend, StrategyBarrier } from './barrier';
 import type { FleetJournal } from './journal';
 import { type BarFrame, BEFORE_FIRST_BAR, decodeFleetMessage, fleetEnvelope, type Mark } from './messages';
 import { type FleetPlan, type FleetStrategy, ResolvedPlan } from './plan';
+import { publishInOrder } from './publish';
 import { fleetGroups, fleetTopics } from './topics';
 
 /** Options of {@link StrategyRole}. */
@@ -452,7 +453,7 @@ class HostedStrategy {
     if (batch.length === 0 && (entries.length === 0 || this.#journal === undefined)) return this.#publishing;
     this.#publishing = this.#publishing.then(async () => {
       await this.#journal?.append(`strategy:${this.#spec.id}`, entries);
-      for (const out of batch) await this.#bus.publish(out.topic, out.envelope, { key: out.key });
+      await publishInOrder(this.#bus, batch);
     });
     return this.#publishing;
   }

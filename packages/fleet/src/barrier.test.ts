@@ -36,11 +36,13 @@ describe('StrategyBarrier', () => {
     expect(gate.canRun(bar(4))).toBe(true);
   });
 
-  it('in live mode never waits', () => {
+  it('in live mode never waits, and acknowledges only the last bar', () => {
     const gate = new StrategyBarrier('live');
     expect(gate.afterBar(1, { ...quiet, commanded: true })).toBeUndefined();
     expect(gate.canRun(bar(2))).toBe(true);
-    expect(gate.flush()).toEqual({ through: 1, waits: false, final: false });
+    expect(gate.afterBar(2, { ...quiet, working: true })).toBeUndefined();
+    expect(gate.flush()).toBeUndefined();
+    expect(gate.afterBar(3, { ...quiet, last: true })).toEqual({ through: 3, waits: false, final: true });
   });
 
   it('acknowledges the last bar as final, once', () => {

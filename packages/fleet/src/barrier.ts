@@ -17,8 +17,9 @@ import { type BarsAcknowledged, BEFORE_FIRST_BAR } from './messages';
  *   symbol acknowledged bar t; a command placed on bar t is applied once bar t was matched, so it
  *   is first matched against bar t+1, as in a backtest.
  *
- * `live` mode drops the barrier: strategies never wait and the order role matches bars as they come
- * (what a live venue does anyway).
+ * `live` mode drops the barrier: strategies never wait, acknowledge only their last bar (the order
+ * role needs nothing else: one message per strategy and run, not one per frame), and the order role
+ * matches bars as they come (what a live venue does anyway).
  *
  * These classes are plain synchronous state; the roles move messages between them.
  */
@@ -75,7 +76,8 @@ export class StrategyBarrier {
       return this.#send({ through: ts, waits: true, final: false });
     }
     this.#waiting = false;
-    this.#pending = ts;
+    // Live: nothing waits on a strategy's progress, so there is nothing to acknowledge but the end.
+    this.#pending = this.mode === 'live' ? undefined : ts;
     return undefined;
   }
 

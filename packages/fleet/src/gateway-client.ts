@@ -83,7 +83,7 @@ export class FleetGatewayClient {
   async submit(accountId: string, request: OrderRequest): Promise<OrderDecision> {
     if (this.#subscription === undefined)
       throw new RxtradeError({ code: 'NOT_STARTED', message: 'FleetGatewayClient.start() first' });
-    const clientOrderId = request.clientOrderId ?? `${this.strategyId}-${randomUUID()}`;
+    const clientOrderId = request.clientOrderId ?? generatedId(this.strategyId);
     const key = waitKey(accountId, clientOrderId);
     const decided = new Promise<OrderDecision>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -114,7 +114,7 @@ export class FleetGatewayClient {
             tsInit: ts,
           },
           // Unique per request: a second ask is a new message, answered again.
-          { id: `${accountId}:${this.strategyId}:${randomUUID()}`, ts },
+          { id: requestId(accountId), ts },
         ),
         { key: accountId },
       );
@@ -137,7 +137,7 @@ export class FleetGatewayClient {
       fleetEnvelope(
         'CancelOrder',
         { accountId, strategyId, clientOrderId, ts },
-        { id: `${accountId}:${this.strategyId}:${randomUUID()}`, ts },
+        { id: requestId(accountId), ts },
       ),
       { key: accountId },
     );
@@ -154,7 +154,7 @@ export class FleetGatewayClient {
           fleetEnvelope(
             'SetTradingState',
             { ...command, accountId },
-            { id: `${accountId}:${this.strategyId}:${randomUUID()}`, ts, correlationId },
+            { id: requestId(accountId), ts, correlationId },
           ),
           { key: accountId },
         ),
@@ -164,3 +164,12 @@ export class FleetGatewayClient {
 }
 
 const waitKey = (accountId: string, clientOrderId: string): string => `${accountId}\u0000${clientOrderId}`;
+
+/** A request's message id: unique, and short enough that risk's answer id (`<account>:decided:<id>`) fits an envelope. */
+const requestId = (accountId: string): string => `${accountId}:r:${randomUUID()}`;
+
+/** A client order id for an order sent without one (ids are at most 64 characters). */
+function generatedId(strategyId: string): string {
+  const id = `${strategyId}-${randomUUID()}`;
+  return id.length <= 64 ? id : randomUUID();
+}

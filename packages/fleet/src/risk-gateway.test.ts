@@ -23,7 +23,7 @@ class Idle extends BaseStrategy<object> {
   override onBar(): void {}
 }
 
-const plan: FleetPlan = {
+const basePlan: FleetPlan = {
   // Whole units: quantity precision 0.
   instruments: [{ id: 'XYZ', pricePrecision: 2, quantityPrecision: 0 }],
   accounts: [
@@ -73,14 +73,19 @@ afterEach(async () => {
   }
 });
 
-async function fleet(): Promise<Fleet> {
+async function fleet(options: { plan?: FleetPlan; strategyId?: string } = {}): Promise<Fleet> {
+  const plan = options.plan ?? basePlan;
   const bus = createMemoryMessageBus();
   const store = createMemoryStateStore();
   const journal = new FleetJournal(store, 'fleet:test');
   const metrics = createMemoryMetrics();
   const risk = new RiskRole({ bus, plan, journal, views: { store, prefix: 'view:' }, metrics });
   const order = new OrderRole({ bus, plan, replicaId: 'o0' });
-  const gateway = new FleetGatewayClient({ bus, now: () => 0 });
+  const gateway = new FleetGatewayClient({
+    bus,
+    now: () => 0,
+    ...(options.strategyId ? { strategyId: options.strategyId } : {}),
+  });
   await risk.start();
   await order.start();
   await gateway.start();
@@ -240,6 +245,40 @@ describe('orders from outside the plan through the risk role', () => {
   });
 });
 
+describe('ids at their longest', () => {
+  it('a 64-character account and gateway strategy id: decisions, generated order ids and the kill switch still fit their envelopes', async () => {
+    const account = 'a'.repeat(64);
+    const f = await fleet({
+      plan: {
+        ...basePlan,
+        accounts: [{ id: account, initialCash: 100_000 }],
+        strategies: [{ id: 's'.repeat(64), symbol: 'XYZ', accountId: account, create: strategyClass(Idle) }],
+      },
+      strategyId: 'g'.repeat(64),
+    });
+    await f.nextBar();
+    const decision = await f.gateway.submit(account, buy(2));
+    expect(decision).toMatchObject({ type: 'OrderSubmitted', accountId: account });
+    expect(decision.clientOrderId.length).toBeLessThanOrEqual(64);
+    expect(await f.gateway.submit(account, { ...buy(1), type: 'limit', price: 1 })).toMatchObject({
+      type: 'OrderSubmitted',
+    });
+    await f.nextBar();
+    await f.gateway.setTradingState([account], {
+      scope: 'account',
+      state: 'HALTED',
+      owner: 'kill-switch',
+      reason: 'long ids',
+      killSwitch: true,
+      flatten: true,
+    });
+    await settle();
+    await f.nextBar();
+    expect(await position(f, account)).toBe(0);
+    expect((await f.views.orders(account, { openOnly: true })).items).toEqual([]);
+  });
+});
+
 describe('trading holds and the kill switch', () => {
   it('halt, reduce-only and resume, per account and fleet-wide', async () => {
     const f = await fleet();
@@ -317,7 +356,7 @@ describe('accounts are initialised once', () => {
     await f.risk.stop();
     const restarted = new RiskRole({
       bus: f.bus,
-      plan,
+      plan: basePlan,
       journal: f.journal,
       views: { store: f.store, prefix: 'view:' },
     });

@@ -274,6 +274,7 @@ class AccountDesk {
   #flattenSeq = 0;
   #stateSeq = 0;
   #updateSeq = 0;
+  #cancelSeq = 0;
   /** The input being handled (its ids and time name what it causes). */
   #received: BusEnvelope | undefined;
   #outbox: Outgoing[] = [];
@@ -562,7 +563,7 @@ class AccountDesk {
         this.#forward(
           'CancelOrder',
           { accountId: this.book.id, strategyId: order.strategyId, clientOrderId, ts: this.#clock.now() },
-          { ...received, id: `${this.book.id}:kill-cancel:${received.id}:${clientOrderId}`.slice(0, 200) },
+          { ...received, id: `${this.book.id}:kill-cancel:${++this.#cancelSeq}` },
         );
         return true;
       },

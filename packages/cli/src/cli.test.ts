@@ -343,6 +343,31 @@ describe('rxtrade backtest', () => {
     expect(skip.out).toContain('note: CAGR, volatility and Sharpe are annualised from 0.8 hours of data');
     expect(skip.err).toContain('rxtrade: skipped 2 bad rows (--on-bad-row skip); the first: ');
   });
+
+  it('--columns symbol=… reads several symbols from one file, each its own instrument', async () => {
+    const dir = await tmp();
+    const day = Date.UTC(2024, 0, 1);
+    const rows = ['date;ticker;o;h;l;c;v'];
+    for (let i = 0; i < 60; i++) {
+      const d = new Date(day + i * 86_400_000).toISOString().slice(0, 10);
+      const wave = (x: number) => (100 + 10 * Math.sin(i / 4 + x)).toFixed(2);
+      rows.push(`${d};AAA;${wave(0)};${wave(0)};${wave(0)};${wave(0)};1000`);
+      rows.push(`${d};BBB;${wave(2)};${wave(2)};${wave(2)};${wave(2)};1000`);
+    }
+    await writeFile(join(dir, 'two.csv'), rows.join('\n'));
+    const args = ['backtest', '--strategy', join(root, sma), '--params', '{"fast":2,"slow":5,"quantity":1}'];
+    const data = ['--data', 'two.csv', '--delimiter', 'semicolon', '--no-report', '--json'];
+    const columns = ['--columns', 'time=date,symbol=ticker,open=o,high=h,low=l,close=c,volume=v'];
+    const run = await rxtrade([...args, ...data, ...columns], dir);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.out) as { bars: number; fills: { symbol: string }[] };
+    expect(doc.bars).toBe(120);
+    expect(new Set(doc.fills.map((f) => f.symbol))).toEqual(new Set(['AAA', 'BBB']));
+    const both = await rxtrade([...args, ...data, ...columns, '--symbol', 'X'], dir);
+    expect(both.code).toBe(1);
+    expect(both.err).toMatch(/--symbol and --columns symbol=… do not go together/);
+  });
 });
 
 describe('rxtrade optimize', () => {

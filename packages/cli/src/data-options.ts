@@ -37,7 +37,8 @@ export const DATA_USAGE = `Data:
   --quantity-precision <n>   quantity decimals (default 0: whole units; 3 allows 0.001)
   --fee <rate>               maker and taker fee as a fraction of notional (default 0.001 = 0.1%)
   --delimiter <c>            CSV column separator: a character, or comma, semicolon, tab, pipe
-  --columns <map>            where the fields are: time=open_time,close=Close,volume=none
+  --columns <map>            where the fields are: time=open_time,close=Close,volume=none;
+                             symbol=ticker reads several symbols from one file
                              (header names or 0-based column numbers)
   --time-format <f>          auto (default), iso, s, ms, us or ns
   --no-header                the CSV has no header line (columns in the order time,open,high,low,close,volume)
@@ -85,8 +86,6 @@ function parseColumns(text: string, read: OptionReader): BarColumns {
     if (!(ROLES as readonly string[]).includes(role)) {
       read.fail(`--columns: unknown field ${role}; the fields are ${ROLES.join(', ')}`);
     }
-    if (role === 'symbol')
-      read.fail('--columns symbol=… is not supported by the CLI: use one file per symbol');
     columns[role] =
       role === 'volume' && (value === 'none' || value === '-')
         ? null

@@ -76,11 +76,11 @@ async function loadSp500(
   };
 }
 
-function fileSource(file: string, symbol: string, options: DataOptions): BarSource {
+function fileSource(file: string, symbol: string | undefined, options: DataOptions): BarSource {
   const path = resolveUserFile(file, options.cwd, 'data file');
   const extension = extname(path).toLowerCase();
   const common = {
-    symbol,
+    ...(symbol === undefined ? {} : { symbol }),
     ...(options.columns ? { columns: options.columns } : {}),
     ...(options.timeFormat ? { timeFormat: options.timeFormat } : {}),
     ...(options.onBadRow === 'skip'
@@ -135,12 +135,34 @@ export async function loadData(data: string | readonly string[], options: DataOp
     label = 'S&P 500 daily, 2000-01-03..2020-04-17';
     total = sp500.bars.length;
   } else {
-    const symbols = files.map((f, i) => options.symbols?.[i] ?? basename(f, extname(f)).toUpperCase());
-    const duplicate = symbols.find((s, i) => symbols.indexOf(s) !== i);
-    if (duplicate !== undefined) {
-      throw invalid(`two data files would both be symbol ${duplicate}: name them with --symbol A,B`);
+    const symbolColumn = options.columns?.symbol !== undefined && options.columns.symbol !== null;
+    if (symbolColumn && options.symbols) {
+      throw invalid('--symbol and --columns symbol=… do not go together: the symbols come from the column');
     }
-    const sources = files.map((f, i) => fileSource(f, symbols[i] as string, options));
+    let symbols: string[];
+    let sources: BarSource[];
+    if (symbolColumn) {
+      // The symbols are in the files: one pass over each to list them, so each gets its instrument.
+      sources = files.map((f) => fileSource(f, undefined, options));
+      symbols = [];
+      for (const [i, source] of sources.entries()) {
+        const seen = new Set<string>();
+        for await (const chunk of source.chunks()) for (const bar of chunk) seen.add(bar.symbol);
+        for (const s of seen) {
+          if (symbols.includes(s))
+            throw invalid(`symbol ${s} is in two data files (${files[i]} and another)`);
+          symbols.push(s);
+        }
+      }
+      if (symbols.length === 0) throw invalid(`no bars in ${files.join(', ')}`);
+    } else {
+      symbols = files.map((f, i) => options.symbols?.[i] ?? basename(f, extname(f)).toUpperCase());
+      const duplicate = symbols.find((s, i) => symbols.indexOf(s) !== i);
+      if (duplicate !== undefined) {
+        throw invalid(`two data files would both be symbol ${duplicate}: name them with --symbol A,B`);
+      }
+      sources = files.map((f, i) => fileSource(f, symbols[i] as string, options));
+    }
     input = sources.length === 1 ? (sources[0] as BarSource) : mergeBarSources(sources);
     instruments = symbols.map((id) => ({
       id,

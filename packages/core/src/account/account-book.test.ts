@@ -51,7 +51,8 @@ const equityIdentityHolds = (a: AccountBook): boolean =>
 describe('AccountBook ledger (1,000,000 random fills against decimal.js)', () => {
   it('keeps cash to the last minor unit and equity = initial + realized + unrealized − fees exactly', () => {
     const SEED = 20240607;
-    const FILLS = 1_000_000;
+    // LEDGER_FILLS: fewer for a mutation run (a multiple of CHECKPOINTS); the same seeded fills, cut short.
+    const FILLS = Number(process.env['LEDGER_FILLS'] ?? 1_000_000);
     const CHECKPOINTS = 10;
     const rand = mulberry32(SEED); // the same million fills on every run
     const int = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
@@ -222,11 +223,13 @@ describe('AccountBook ledger (1,000,000 random fills against decimal.js)', () =>
       if (k % (FILLS / CHECKPOINTS) === 0) checkpoint(k);
     }
     checkpoint(FILLS + 1);
-    // The run went through the places that matter.
-    expect(notionalTies).toBeGreaterThan(1_000);
-    expect(feeTies).toBeGreaterThan(1_000);
-    expect(flips).toBeGreaterThan(10_000);
-    expect(flats).toBeGreaterThan(10_000);
+    // The full run went through the places that matter (a cut-short one may see few fee ties).
+    if (FILLS >= 1_000_000) {
+      expect(notionalTies).toBeGreaterThan(1_000);
+      expect(feeTies).toBeGreaterThan(1_000);
+      expect(flips).toBeGreaterThan(10_000);
+      expect(flats).toBeGreaterThan(10_000);
+    }
     expect(closedTrades).toBe(flips + flats);
   });
 });

@@ -156,6 +156,9 @@ describe('checkOrderGrid', () => {
     const five = defineInstrument({ id: 'F', pricePrecision: 2, quantityPrecision: 0, minQuantity: 5 });
     expect(checkOrderGrid(five, order({ quantity: 2 }))?.reason).toBe('BELOW_MIN_QUANTITY');
     expect(checkOrderGrid(five, order({ quantity: 5 }))).toBeUndefined();
+    // A quantity that rounds to no units is below the minimum, even a minimum finer than the grid.
+    const fine = defineInstrument({ id: 'T', pricePrecision: 2, quantityPrecision: 0, minQuantity: 1e-13 });
+    expect(checkOrderGrid(fine, order({ quantity: 1e-12 }))?.reason).toBe('BELOW_MIN_QUANTITY');
     // Left: a sliver that rounds to no units, half a lot.
     expect(checkOrderGrid(spx, { ...order({}), leavesQty: 1e-12 })?.reason).toBe('INVALID_QUANTITY');
     expect(

@@ -17,6 +17,7 @@ describe('TradingHolds', () => {
     expect(holds.state('b')).toBe('HALTED');
     expect(holds.reason('a')).toBe('outage');
     expect(holds.release({ owner: 'guard' })).toBe(false); // it holds account a, not the engine
+    expect(holds.release({ owner: 'guard', accountId: 'never held' })).toBe(false);
     expect(holds.release({ owner: 'operator', reason: 'back' })).toBe(true);
     expect(holds.state('a')).toBe('REDUCING');
     expect(holds.state('b')).toBe('ACTIVE');

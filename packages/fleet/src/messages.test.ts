@@ -1,6 +1,6 @@
 import { isRxtradeError, type OrderRequest } from '@rxtrade/core';
 import { describe, expect, it } from 'vitest';
-import { decodeFleetMessage, fleetEnvelope, type SubmitOrder } from './messages';
+import { BarFrameSchema, decodeFleetMessage, fleetEnvelope, type SubmitOrder } from './messages';
 import { fleetTopics } from './topics';
 
 const bar = (ts: number, symbol = 'SPX') => ({
@@ -92,5 +92,47 @@ describe('fleet messages', () => {
     expect(fleetTopics.orderSubmit('acc-1')).toBe('orders.submit.acc-1');
     expect(() => fleetTopics.orderSubmit('acc.1')).toThrow(/cannot be part of a topic name/);
     expect(() => fleetTopics.orderEvents('*')).toThrow(/cannot be part of a topic name/);
+  });
+
+  it('decode a bar frame as its schema does, on the fast path and off it', () => {
+    const good = { symbol: 'SPX', seq: 3, bars: [bar(1), bar(2), bar(5)], last: false };
+    const variants: unknown[] = [
+      good,
+      { ...good, last: true },
+      { ...good, bars: [{ ...bar(1), volume: 0 }] },
+      { ...good, bars: [{ ...bar(1), extra: 1 }] }, // the schema strips it: decoded off the fast path
+      { ...good, extra: 1 },
+      { ...good, seq: -1 },
+      { ...good, seq: 1.5 },
+      { ...good, symbol: '' },
+      { ...good, symbol: 'X'.repeat(65) },
+      { ...good, last: 'no' },
+      { ...good, bars: [] },
+      { ...good, bars: [bar(2), bar(2)] },
+      { ...good, bars: [bar(2), bar(1)] },
+      { ...good, bars: [bar(1, 'NDX')] },
+      { ...good, bars: [{ ...bar(1), ts: -1 }] },
+      { ...good, bars: [{ ...bar(1), ts: 1.5 }] },
+      { ...good, bars: [{ ...bar(1), open: 0 }] },
+      { ...good, bars: [{ ...bar(1), close: -1 }] },
+      { ...good, bars: [{ ...bar(1), high: 10.4 }] },
+      { ...good, bars: [{ ...bar(1), low: 10.1 }] },
+      { ...good, bars: [{ ...bar(1), low: 12, high: 12 }] },
+      { ...good, bars: [{ ...bar(1), volume: -1 }] },
+      { ...good, bars: [{ ...bar(1), volume: '1' }] },
+      { ...good, bars: [{ ...bar(1), open: '10' }] },
+      { ...good, bars: [{ ...bar(1), high: null }] },
+      { ...good, bars: [null] },
+      { symbol: 'SPX', seq: 0, bars: [bar(1)] },
+    ];
+    for (const payload of variants) {
+      const expected = BarFrameSchema.safeParse(payload);
+      const decode = () =>
+        decodeFleetMessage(wire({ v: 1, type: 'BarFrame', id: 'f', ts: 1, correlationId: 'f', payload }), [
+          'BarFrame',
+        ]).payload;
+      if (expected.success) expect(decode()).toEqual(expected.data);
+      else expect(decode).toThrow(expect.objectContaining({ code: 'INVALID_MESSAGE' }));
+    }
   });
 });

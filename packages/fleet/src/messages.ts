@@ -257,6 +257,12 @@ export function decodeFleetMessage<K extends FleetMessageType = FleetMessageType
       message: `unexpected message type ${JSON.stringify(envelope.type)}${expected ? ` (expected ${expected.join(', ')})` : ''}`,
     });
   }
+  if (envelope.type === 'BarFrame') {
+    // The hot path: most of what a role receives is bars, and zod costs more per bar than a strategy.
+    const frame = plainBarFrame(envelope.payload);
+    if (frame !== undefined)
+      return { type: 'BarFrame', payload: frame, envelope } as Extract<FleetMessage, { type: K }>;
+  }
   const parsed = schema.safeParse(envelope.payload);
   if (!parsed.success) {
     throw new RxtradeError({
@@ -267,4 +273,35 @@ export function decodeFleetMessage<K extends FleetMessageType = FleetMessageType
     });
   }
   return { type: envelope.type, payload: parsed.data, envelope } as Extract<FleetMessage, { type: K }>;
+}
+
+const BAR_KEYS = 7;
+const FRAME_KEYS = 4;
+const positiveNumber = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n > 0;
+
+/**
+ * `payload` itself when it certainly passes {@link BarFrameSchema} unchanged — exactly the frame's and
+ * each bar's keys, every check of the schema met — else undefined (then zod decides, and explains a
+ * refusal). It accepts nothing the schema refuses, without zod's cost and copy.
+ */
+function plainBarFrame(payload: unknown): BarFrame | undefined {
+  if (typeof payload !== 'object' || payload === null || Object.keys(payload).length !== FRAME_KEYS)
+    return undefined;
+  const { symbol, seq, bars, last } = payload as Record<string, unknown>;
+  if (typeof symbol !== 'string' || symbol.length < 1 || symbol.length > 64) return undefined;
+  if (!Number.isSafeInteger(seq) || (seq as number) < 0 || typeof last !== 'boolean') return undefined;
+  if (!Array.isArray(bars) || bars.length < 1 || bars.length > 100_000) return undefined;
+  let previous = -1;
+  for (const bar of bars as unknown[]) {
+    if (typeof bar !== 'object' || bar === null || Object.keys(bar).length !== BAR_KEYS) return undefined;
+    const b = bar as Record<string, unknown>;
+    const { ts, open, high, low, close, volume } = b;
+    if (b['symbol'] !== symbol || !Number.isSafeInteger(ts) || (ts as number) <= previous) return undefined;
+    if (!positiveNumber(open) || !positiveNumber(high) || !positiveNumber(low) || !positiveNumber(close))
+      return undefined;
+    if (typeof volume !== 'number' || !Number.isFinite(volume) || volume < 0) return undefined;
+    if (!(high >= Math.max(open, close, low) && low <= Math.min(open, close))) return undefined;
+    previous = ts as number;
+  }
+  return payload as BarFrame;
 }

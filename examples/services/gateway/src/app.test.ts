@@ -534,3 +534,60 @@ describe('SSE /api/stream', () => {
     }
   });
 });
+
+describe('POST /api/orders: discoverable validation', () => {
+  it('names every problem at once with the allowed values, and accepts the common aliases', async () => {
+    // What a load-test script sends: no account, no side, other names and spellings.
+    const script = await post('/api/orders', f.keys.tradeA, {
+      symbol: 'BTCUSD',
+      type: 'MARKET',
+      volume: 0.1,
+    });
+    const body = expectTypedError(script, 400, 'VALIDATION_FAILED') as unknown as {
+      error: { message: string; problems: { field: string; message: string; allowed?: string[] }[] };
+    };
+    expect(body.error.problems).toEqual([
+      { field: 'accountId', message: 'required (string)' },
+      { field: 'side', message: 'must be one of buy, sell', allowed: ['buy', 'sell'] },
+    ]);
+    expect(body.error.message).toBe(
+      'invalid body: accountId: required (string); side: must be one of buy, sell',
+    );
+    const many = expectTypedError(
+      await post('/api/orders', f.keys.tradeA, { ...marketBuy, type: 'twap', quantity: -1, colour: 'red' }),
+      400,
+      'VALIDATION_FAILED',
+    ) as unknown as { error: { problems: { field: string; allowed?: string[] }[] } };
+    expect(many.error.problems.map((p) => p.field).sort()).toEqual(['colour', 'quantity', 'type']);
+    expect(many.error.problems.find((p) => p.field === 'type')?.allowed).toEqual([
+      'market',
+      'limit',
+      'stop',
+      'stopLimit',
+    ]);
+    const both = expectTypedError(
+      await post('/api/orders', f.keys.tradeA, { ...marketBuy, volume: 1 }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expect(both.error.message).toContain('volume is another name for quantity: give one of them');
+    const aliased = await post('/api/orders', f.keys.tradeA, {
+      accountId: 'acct-a',
+      symbol: 'BTCUSD',
+      side: 'BUY',
+      type: 'MARKET',
+      volume: 1,
+      clientOrderId: 'gw-alias-1',
+    });
+    expect(aliased.statusCode).toBe(201);
+    expect(aliased.json()).toMatchObject({
+      order: {
+        clientOrderId: 'gw-alias-1',
+        instrumentId: 'BTCUSD',
+        side: 'buy',
+        type: 'market',
+        quantity: 1,
+      },
+    });
+  });
+});

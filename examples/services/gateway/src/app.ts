@@ -331,7 +331,10 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
         api = new ApiError(500, 'INTERNAL', 'internal error');
       }
     }
-    return reply.code(api.status).headers(api.headers).send(errorBody(api.code, api.message));
+    return reply
+      .code(api.status)
+      .headers(api.headers)
+      .send(errorBody(api.code, api.message, api.details));
   });
 
   app.setNotFoundHandler(async (_request, reply) =>

@@ -1,6 +1,6 @@
 /** The body of every error the gateway sends: a stable code to branch on and a human message. */
 export interface ErrorBody {
-  readonly error: { readonly code: string; readonly message: string };
+  readonly error: { readonly code: string; readonly message: string } & Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -20,6 +20,15 @@ export class ApiError extends Error {
     this.code = code;
   }
 
+  /** Details for the client (e.g. `problems` of a validation error), sent inside `error`. */
+  details: Readonly<Record<string, unknown>> = {};
+
+  /** This error with details sent inside `error` (next to `code` and `message`). */
+  detail(details: Readonly<Record<string, unknown>>): this {
+    this.details = { ...this.details, ...details };
+    return this;
+  }
+
   /** This error with extra response headers. */
   with(headers: Readonly<Record<string, string>>): this {
     this.headers = { ...this.headers, ...headers };
@@ -28,8 +37,12 @@ export class ApiError extends Error {
 }
 
 /** Builds the typed error body. */
-export function errorBody(code: string, message: string): ErrorBody {
-  return { error: { code, message } };
+export function errorBody(
+  code: string,
+  message: string,
+  details: Readonly<Record<string, unknown>> = {},
+): ErrorBody {
+  return { error: { ...details, code, message } };
 }
 
 /** The one 401: identical for a missing, malformed, unknown or wrong key, and an expired stream token. */

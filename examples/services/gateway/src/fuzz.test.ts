@@ -88,7 +88,7 @@ const mutated: fc.Arbitrary<{ target: Target; body: unknown; raw?: string; conte
   ),
   // enums out of their set, cross-field rules broken
   fc.constantFrom<{ target: Target; body: unknown }>(
-    { target: 'order', body: { ...VALID.order, side: 'BUY' } },
+    { target: 'order', body: { ...VALID.order, side: 'long' } }, // BUY is an accepted spelling of buy
     { target: 'order', body: { ...VALID.order, type: 'market' } },
     { target: 'order', body: { ...VALID.order, type: 'stop' } },
     { target: 'order', body: { ...VALID.order, postOnly: true, type: 'stopLimit', triggerPrice: 1 } },

@@ -1,5 +1,6 @@
 import { OrderRequestSchema } from '@rxtrade/core';
 import { z } from 'zod';
+import { ApiError } from './errors';
 
 /** Ids in paths, queries and bodies: short, printable, no separators that could confuse a key space. */
 export const IdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ : -');
@@ -8,18 +9,21 @@ const positive = z
   .number()
   .refine((n) => Number.isFinite(n) && n > 0 && n <= 1e12, 'must be a finite number in (0, 1e12]');
 
+const ORDER_TYPES = ['market', 'limit', 'stop', 'stopLimit'] as const;
+
 /**
- * `POST /api/orders`. Strict: any other field is refused (no `strategyId`: an API client cannot book
- * orders to a strategy). Cross-field rules (price for limit, trigger for stop, …) are core's
- * {@link OrderRequestSchema}, applied after this.
+ * `POST /api/orders`, canonical shape. Strict: any other field is refused (no `strategyId`: an API
+ * client cannot book orders to a strategy). Cross-field rules (price for limit, trigger for stop, …)
+ * are core's {@link OrderRequestSchema}, applied after this. {@link SubmitOrderBodySchema} accepts the
+ * common aliases too.
  */
-export const SubmitOrderBodySchema = z
+export const CanonicalOrderBodySchema = z
   .strictObject({
     accountId: IdSchema,
     clientOrderId: IdSchema.optional(),
     instrumentId: IdSchema,
     side: z.enum(['buy', 'sell']),
-    type: z.enum(['market', 'limit', 'stop', 'stopLimit']),
+    type: z.enum(ORDER_TYPES),
     quantity: positive,
     price: positive.optional(),
     triggerPrice: positive.optional(),
@@ -32,6 +36,58 @@ export const SubmitOrderBodySchema = z
     const core = OrderRequestSchema.safeParse(request);
     if (!core.success) for (const issue of core.error.issues) ctx.addIssue({ ...issue, code: 'custom' });
   });
+
+/** Field names clients commonly send for a canonical field (other APIs, load-test scripts). */
+export const ORDER_FIELD_ALIASES: Readonly<Record<string, string>> = {
+  symbol: 'instrumentId',
+  instrument: 'instrumentId',
+  volume: 'quantity',
+  qty: 'quantity',
+  amount: 'quantity',
+  size: 'quantity',
+  stopPrice: 'triggerPrice',
+  orderType: 'type',
+  account: 'accountId',
+};
+
+/** Enum values in other spellings: `MARKET`, `STOP_LIMIT`, `BUY`, `gtc`. */
+const TYPE_SPELLINGS: Readonly<Record<string, string>> = {
+  market: 'market',
+  limit: 'limit',
+  stop: 'stop',
+  stop_market: 'stop',
+  stopmarket: 'stop',
+  stop_loss: 'stop',
+  stoplimit: 'stopLimit',
+  stop_limit: 'stopLimit',
+  stop_loss_limit: 'stopLimit',
+};
+
+function normaliseOrderBody(input: unknown, ctx: z.RefinementCtx): unknown {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    const canonical = Object.hasOwn(ORDER_FIELD_ALIASES, key) ? (ORDER_FIELD_ALIASES[key] as string) : key;
+    if (canonical !== key && Object.hasOwn(input, canonical)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `${key} is another name for ${canonical}: give one of them`,
+      });
+      continue;
+    }
+    out[canonical] = value;
+  }
+  if (typeof out['type'] === 'string') out['type'] = TYPE_SPELLINGS[out['type'].toLowerCase()] ?? out['type'];
+  if (typeof out['side'] === 'string' && /^(buy|sell)$/i.test(out['side']))
+    out['side'] = out['side'].toLowerCase();
+  if (typeof out['timeInForce'] === 'string' && /^(gtc|ioc|fok|day)$/i.test(out['timeInForce']))
+    out['timeInForce'] = out['timeInForce'].toUpperCase();
+  return out;
+}
+
+/** `POST /api/orders`: {@link CanonicalOrderBodySchema}, accepting {@link ORDER_FIELD_ALIASES} and enum spellings. */
+export const SubmitOrderBodySchema = z.preprocess(normaliseOrderBody, CanonicalOrderBodySchema);
 
 /** `DELETE /api/orders/:clientOrderId` body (when the account is not in the query). */
 export const CancelBodySchema = z.strictObject({ accountId: IdSchema });
@@ -87,12 +143,50 @@ export const StreamQuerySchema = z.strictObject({
     .optional(),
 });
 
-/** Parses or throws the gateway's 400 (the zod issues are summarised, never echoed raw). */
+/** One thing wrong with a request, for a client to fix: where, what, and what is allowed. */
+export interface Problem {
+  /** Dotted path of the field (`quantity`, `items.0.price`), or empty for the whole body. */
+  readonly field: string;
+  readonly message: string;
+  /** The allowed values of an enum field. */
+  readonly allowed?: readonly string[];
+}
+
+/** Every issue zod found, as {@link Problem}s (values are never echoed: only paths and rules). */
+export function problemsOf(error: z.ZodError): Problem[] {
+  const out: Problem[] = [];
+  for (const issue of error.issues) {
+    const field = issue.path.map(String).join('.').slice(0, 80);
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const alias = Object.hasOwn(ORDER_FIELD_ALIASES, key) ? ORDER_FIELD_ALIASES[key] : undefined;
+        out.push({
+          field: [field, key.slice(0, 40)].filter(Boolean).join('.'),
+          message: `unknown field${alias ? ` (did you mean ${alias}?)` : ''}`,
+        });
+      }
+    } else if (issue.code === 'invalid_value') {
+      const allowed = issue.values.map(String);
+      out.push({ field, message: `must be one of ${allowed.join(', ')}`, allowed });
+    } else if (issue.code === 'invalid_type' && issue.input === undefined) {
+      out.push({ field, message: `required (${issue.expected})` });
+    } else if (issue.code === 'invalid_type') {
+      out.push({ field, message: `must be a ${issue.expected}` });
+    } else {
+      out.push({ field, message: issue.message });
+    }
+  }
+  return out;
+}
+
+/**
+ * Parses or throws the gateway's 400 VALIDATION_FAILED naming every problem at once (the message and
+ * `problems`), with the allowed values of enum fields; values sent are never echoed.
+ */
 export function parseOr400<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const first = parsed.error.issues[0];
-  const where = first && first.path.length > 0 ? ` at ${first.path.map(String).join('.').slice(0, 80)}` : '';
-  const kind = first?.code === 'unrecognized_keys' ? 'unknown field' : 'invalid value';
-  throw Object.assign(new Error(`invalid ${what}: ${kind}${where}`), { validation: true });
+  const problems = problemsOf(parsed.error);
+  const text = problems.map((p) => (p.field ? `${p.field}: ${p.message}` : p.message)).join('; ');
+  throw new ApiError(400, 'VALIDATION_FAILED', `invalid ${what}: ${text}`).detail({ problems });
 }

@@ -223,6 +223,8 @@ export class StrategyHost {
       } catch (error) {
         this.#failed(runner, 'onStop', error);
       }
+      // Failing in onStop under the 'stop' policy stopped it already, and said so once.
+      if (!runner.active) continue;
       runner.active = false;
       this.#emit({ type: 'StrategyStopped', strategyId: runner.strategy.id, tsEvent: this.#clock.now() });
     }

@@ -151,17 +151,30 @@ describe('OrderManager over an asynchronous client', () => {
     place();
     client.submitError = new Error('socket closed');
     place();
+    client.submitError = new RxtradeError({ code: 'TIMEOUT', message: 'no details' });
+    place();
     await settle();
     expect(lines.map(([level, fields, message]) => [level, fields['clientOrderId'], message])).toEqual([
       ['error', 'o1', 'order submission refused before sending'],
       ['error', 'o2', 'order submission failed; outcome unknown until reconciled'],
       ['error', 'o3', 'order submission failed; outcome unknown until reconciled'],
+      ['error', 'o4', 'order submission failed; outcome unknown until reconciled'],
     ]);
     const errors = lines.map(([, fields]) => fields['err'] as Error & { code?: string });
-    expect(errors.map((e) => e.code ?? e.message)).toEqual(['NOT_CONNECTED', 'TIMEOUT', 'socket closed']);
+    expect(errors.map((e) => e.code ?? e.message)).toEqual([
+      'NOT_CONNECTED',
+      'TIMEOUT',
+      'socket closed',
+      'TIMEOUT',
+    ]);
     // Left in flight, never resent.
-    expect(client.submitted).toHaveLength(3);
-    expect(orders.openOrders().map((o) => o.status)).toEqual(['submitted', 'submitted', 'submitted']);
+    expect(client.submitted).toHaveLength(4);
+    expect(orders.openOrders().map((o) => o.status)).toEqual([
+      'submitted',
+      'submitted',
+      'submitted',
+      'submitted',
+    ]);
   });
 
   it('cancels through OrderPendingCancel at the clock’s time; refuses unknown and closed orders; logs a failed cancel', async () => {

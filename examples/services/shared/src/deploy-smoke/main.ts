@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,8 @@ const PROJECT = process.env['DEPLOY_PROJECT'] ?? 'rxtrade-deploy-test';
 const COMPOSE_FILE = join(SERVICES_DIR, 'docker-compose.yml');
 const ACCOUNT = process.env['DEPLOY_ACCOUNT'] ?? 'acc-1';
 const INSTRUMENT = process.env['DEPLOY_INSTRUMENT'] ?? 'SPX0';
+/** The user's strategy: a copy of examples/sma-crossover's, mounted as a user's own file. */
+const USER_STRATEGY_ID = 'usersma';
 
 const t0 = performance.now();
 const results: { name: string; seconds: number; detail: string }[] = [];
@@ -224,6 +226,14 @@ async function main(): Promise<void> {
     await step('podman and docker-compose', () => ensurePackages());
     const service = await startApiService();
     stopService = service.stop;
+    const userStrategies = join(work, 'strategies');
+    mkdirSync(userStrategies);
+    copyFileSync(
+      join(REPO_ROOT, 'examples/sma-crossover/src/strategy.ts'),
+      join(userStrategies, `${USER_STRATEGY_ID}.ts`),
+    );
+    chmodSync(userStrategies, 0o755);
+    chmodSync(join(userStrategies, `${USER_STRATEGY_ID}.ts`), 0o644);
     const ports = { gateway: await freePort(), prometheus: await freePort(), rabbitmqUi: await freePort() };
     const env: NodeJS.ProcessEnv = {
       ...podmanEnv(),
@@ -232,6 +242,16 @@ async function main(): Promise<void> {
       // A replay long enough for every check to run while it goes (3,000 bars × 150 ms = 7.5 min).
       BARS: process.env['BARS'] ?? '3000',
       BAR_INTERVAL_MS: process.env['BAR_INTERVAL_MS'] ?? '150',
+      // The user's own strategy, as docs/guides/deploy.md shows: a file in a folder mounted into the
+      // strategy containers, named in STRATEGIES by its path from the repository root.
+      STRATEGIES_DIR: userStrategies,
+      STRATEGIES: JSON.stringify([
+        {
+          id: USER_STRATEGY_ID,
+          module: `examples/services/strategies/${USER_STRATEGY_ID}.ts`,
+          params: { fast: 10, slow: 30, quantity: 10 },
+        },
+      ]),
       GATEWAY_PORT: String(ports.gateway),
       PROMETHEUS_PORT: String(ports.prometheus),
       RABBITMQ_UI_PORT: String(ports.rabbitmqUi),
@@ -316,6 +336,26 @@ async function main(): Promise<void> {
       return { status: response.status, json: text ? (JSON.parse(text) as unknown) : undefined };
     };
 
+    interface Order {
+      clientOrderId: string;
+      status: string;
+      strategyId?: string;
+    }
+    /** Every order of the account, page after page (`nextCursor`) where the gateway pages them. */
+    const allOrders = async (): Promise<Order[]> => {
+      const out: Order[] = [];
+      let cursor: string | null | undefined;
+      do {
+        const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
+        const { status, json } = await api('GET', `/api/accounts/${ACCOUNT}/orders${query}`);
+        if (status !== 200) throw new Error(`GET orders: ${status} ${JSON.stringify(json)}`);
+        const page = json as { orders: Order[]; nextCursor?: string | null };
+        out.push(...page.orders);
+        cursor = page.nextCursor;
+      } while (cursor);
+      return out;
+    };
+
     await step('the API key opens the gateway (and nothing else does)', async () => {
       const anonymous = await fetch(`${gw}/api/accounts`);
       if (anonymous.status !== 401)
@@ -341,10 +381,7 @@ async function main(): Promise<void> {
       if (placed.status !== 201)
         throw new Error(`POST /api/orders: ${placed.status} ${JSON.stringify(placed.json)}`);
       const order = await waitFor('the order filled', { timeoutMs: 60_000 }, async () => {
-        const { json } = await api('GET', `/api/accounts/${ACCOUNT}/orders`);
-        const found = (json as { orders: { clientOrderId: string; status: string }[] }).orders.find(
-          (o) => o.clientOrderId === clientOrderId,
-        );
+        const found = (await allOrders()).find((o) => o.clientOrderId === clientOrderId);
         if (found && ['denied', 'rejected', 'canceled', 'expired'].includes(found.status))
           throw new Error(`order ${clientOrderId} ended ${found.status}`);
         return found?.status === 'filled' ? found : undefined;
@@ -385,8 +422,7 @@ async function main(): Promise<void> {
       const victim = strategies[0];
       if (!victim) throw new Error('no strategy container');
       const filled = async () => {
-        const { json } = await api('GET', `/api/accounts/${ACCOUNT}/orders`);
-        return (json as { orders: { status: string }[] }).orders.filter((o) => o.status === 'filled').length;
+        return (await allOrders()).filter((o) => o.status === 'filled').length;
       };
       const before = await filled();
       podman('kill', '--signal', 'KILL', victim.id);
@@ -402,6 +438,15 @@ async function main(): Promise<void> {
       }
       return `${victim.name} killed; fills ${before} → ${after}; the killed container 15 s later: ${state}`;
     });
+
+    await step(
+      `the user's strategy file (${USER_STRATEGY_ID}, mounted from STRATEGIES_DIR) trades`,
+      async () => {
+        const mine = (await allOrders()).filter((o) => o.strategyId?.startsWith(`${USER_STRATEGY_ID}-`));
+        if (mine.length === 0) throw new Error(`no order of strategy ${USER_STRATEGY_ID}`);
+        return `${mine.length} orders of ${[...new Set(mine.map((o) => o.strategyId))].slice(0, 3).join(', ')}…`;
+      },
+    );
 
     if (process.env['DEPLOY_KUBE'] === '1') {
       await step(

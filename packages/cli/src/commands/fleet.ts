@@ -42,6 +42,7 @@ Fleet:
                              summary and remove what the run created (always so with --in-process)
 
 Output:
+  --verbose                  copy the role processes' JSON log lines to standard error
   --json                     print the whole result as one JSON document instead of the table
   --out <file>               write the summary or JSON to a file instead of standard output
   --help                     show this help
@@ -62,6 +63,7 @@ const OPTIONS = {
   'risk-replicas': { type: 'string' },
   'order-replicas': { type: 'string' },
   'until-done': { type: 'boolean' },
+  verbose: { type: 'boolean' },
   json: { type: 'boolean' },
   out: { type: 'string' },
   help: { type: 'boolean' },
@@ -163,14 +165,19 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
 
   const rabbitmqUrl = values.rabbitmq ?? LOCAL_RABBITMQ;
   const redisUrl = values.redis ?? LOCAL_REDIS;
-  const fleet = await launchFleet({ plan, data: data.source, rabbitmqUrl, redisUrl, replicas }).catch(
-    (error: unknown) => {
-      throw new UsageError(
-        `cannot start the fleet on ${redact(rabbitmqUrl)} and ${redact(redisUrl)}: ${(error as Error).message} (start RabbitMQ and Redis, or run with --in-process)`,
-        'fleet',
-      );
-    },
-  );
+  const fleet = await launchFleet({
+    plan,
+    data: data.source,
+    rabbitmqUrl,
+    redisUrl,
+    replicas,
+    ...(values.verbose ? { onLine: (_replica, line) => io.stderr.write(`${JSON.stringify(line)}\n`) } : {}),
+  }).catch((error: unknown) => {
+    throw new UsageError(
+      `cannot start the fleet on ${redact(rabbitmqUrl)} and ${redact(redisUrl)}: ${(error as Error).message} (start RabbitMQ and Redis, or run with --in-process)`,
+      'fleet',
+    );
+  });
   const teardown = async (): Promise<void> => {
     const removed = await fleet.stop();
     io.stderr.write(

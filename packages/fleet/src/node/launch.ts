@@ -34,7 +34,7 @@ export interface LaunchFleetOptions {
   readonly frameSize?: number;
   /** The run gives up with `TIMEOUT` after this. Default 10 minutes. */
   readonly timeoutMs?: number;
-  /** How long the replicas may take to start and settle their groups. Default 90 s. */
+  /** How long the replicas may take to start and settle their groups. Default 180 s. */
   readonly readyTimeoutMs?: number;
   /** Called with each fill as it arrives. */
   readonly onFill?: (fill: Fill) => void;
@@ -238,8 +238,14 @@ export async function launchFleet(options: LaunchFleetOptions): Promise<Launched
           replicas.every((r) => r.lines.some((l) => l['msg'] === 'ready')) && Date.now() - lastChange > 1_500
         );
       },
-      options.readyTimeoutMs ?? 90_000,
-      'the fleet replicas did not become ready',
+      options.readyTimeoutMs ?? 180_000,
+      () =>
+        `the fleet replicas did not become ready (waiting for ${
+          replicas
+            .filter((r) => !r.lines.some((l) => l['msg'] === 'ready'))
+            .map((r) => `${r.role}-${r.replica}`)
+            .join(', ') || `the groups to settle; last change ${Date.now() - lastChange} ms ago`
+        })`,
     );
   } catch (error) {
     await stop();
@@ -272,11 +278,11 @@ export async function launchFleet(options: LaunchFleetOptions): Promise<Launched
 
 const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&');
 
-async function waitUntil(check: () => boolean, timeoutMs: number, message: string): Promise<void> {
+async function waitUntil(check: () => boolean, timeoutMs: number, message: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline)
-      throw new RxtradeError({ code: 'TIMEOUT', message: `${message} in ${timeoutMs} ms` });
+      throw new RxtradeError({ code: 'TIMEOUT', message: `${message()} in ${timeoutMs} ms` });
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

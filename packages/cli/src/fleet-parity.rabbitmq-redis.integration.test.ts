@@ -1,0 +1,161 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { probeTcp, requireService } from '@rxtrade/core/testing';
+import { createRedisClient } from '@rxtrade/redis';
+import { describe, expect, it } from 'vitest';
+import { type RxtradeRun, rxtrade } from '../test/rxtrade-process';
+
+/**
+ * The parity suite through the command line: `rxtrade fleet --until-done --json` prints what
+ * `rxtrade backtest --json` prints — the same fills (time, side, price, quantity, fee) and final
+ * equity — for each example strategy, in one process on the in-memory bus, as processes on RabbitMQ
+ * and Redis (3 strategy, 2 risk, 2 order replicas), and with a strategy and an order replica
+ * SIGKILLed mid-run. The runs as processes leave no queue, exchange or Redis key behind.
+ */
+const run = promisify(execFile);
+const RABBITMQ_URL = process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const rabbitmq = new URL(RABBITMQ_URL);
+const redis = new URL(REDIS_URL);
+// In CI a missing server fails the suite instead of skipping it.
+const up =
+  (await requireService('RabbitMQ', () => probeTcp(rabbitmq.hostname, Number(rabbitmq.port || 5672)))) &&
+  (await requireService('Redis', () => probeTcp(redis.hostname, Number(redis.port || 6379))));
+
+const examples = [
+  ['the SMA crossover (market orders)', 'examples/sma-crossover/src/strategy.ts'],
+  ['the RSI mean reversion (limit entries)', 'examples/rsi-mean-reversion/src/strategy.ts'],
+  ['the ATR breakout (stop orders)', 'examples/breakout-atr/src/strategy.ts'],
+] as const;
+
+const settings = (strategy: string, slice: readonly string[] = []) => [
+  '--strategy',
+  strategy,
+  '--data',
+  'sp500',
+  ...slice,
+  '--cash',
+  '50000',
+  '--json',
+];
+
+interface Printed {
+  readonly fills: readonly { time: string; side: string; price: number; quantity: number }[];
+  readonly statistics: { readonly endEquity: number };
+}
+
+/** The backtest's JSON document, and the same fills and final equity checked one by one. */
+function expectParity(fleet: RxtradeRun, backtest: RxtradeRun): void {
+  expect(backtest.code).toBe(0);
+  expect(fleet, fleet.err).toMatchObject({ code: 0 });
+  const a = JSON.parse(fleet.out) as Printed;
+  const b = JSON.parse(backtest.out) as Printed;
+  expect(b.fills.length).toBeGreaterThan(0);
+  const trade = (f: Printed['fills'][number]) => [f.time, f.side, f.price, f.quantity];
+  expect(a.fills.map(trade)).toEqual(b.fills.map(trade));
+  expect(a.statistics.endEquity).toBe(b.statistics.endEquity);
+  expect(a).toEqual(b);
+}
+
+/** The run's exchange and Redis prefix, from the line `rxtrade fleet` prints when the fleet runs. */
+function where(err: string): { exchange: string; prefix: string; pids: Map<string, number> } {
+  const line = err.split('\n').find((l) => l.includes(' running: RabbitMQ ')) ?? '';
+  const exchange = /exchange (\S+),/.exec(line)?.[1] ?? '';
+  const prefix = /prefix (\S+);/.exec(line)?.[1] ?? '';
+  const pids = new Map([...line.matchAll(/(\w+-\d+) (\d+)/g)].map((m) => [m[1] as string, Number(m[2])]));
+  expect(exchange).toMatch(/^rxtrade-fleet-/);
+  return { exchange, prefix, pids };
+}
+
+/** Nothing of the run is left on the broker or in Redis. */
+async function expectNothingLeft(err: string): Promise<void> {
+  const { exchange, prefix } = where(err);
+  expect(err).toMatch(/stopped; removed \d+ queues, \d+ exchanges and [1-9]\d* Redis keys/);
+  for (const kind of ['queues', 'exchanges']) {
+    const { stdout } = await run('rabbitmqctl', [`list_${kind}`, 'name', '-q', '--no-table-headers']);
+    expect(stdout.split('\n').filter((n) => n.trim().startsWith(exchange))).toEqual([]);
+  }
+  const client = createRedisClient(REDIS_URL, { lazyConnect: true });
+  try {
+    await client.connect();
+    expect(await client.keys(`${prefix}*`)).toEqual([]);
+  } finally {
+    client.disconnect();
+  }
+}
+
+describe('rxtrade fleet --until-done --json prints what rxtrade backtest --json prints', () => {
+  describe('in one process on the in-memory bus (the whole S&P 500 series)', () => {
+    it.each(examples)('%s', async (_name, strategy) => {
+      const backtest = await rxtrade(['backtest', ...settings(strategy), '--no-report', '--quiet']);
+      const fleet = await rxtrade([
+        'fleet',
+        ...settings(strategy),
+        '--in-process',
+        '--until-done',
+        '--strategy-replicas',
+        '2',
+      ]);
+      expectParity(fleet, backtest);
+    });
+  });
+
+  // Processes start slowly on a busy machine: a shorter slice of the data (2000–2004).
+  const slice = ['--to', '2004-12-31'];
+  const replicas = ['--strategy-replicas', '3', '--risk-replicas', '2', '--order-replicas', '2'];
+
+  describe.skipIf(!up)('as processes on RabbitMQ + Redis: 3 strategy, 2 risk and 2 order replicas', () => {
+    it.each(examples)(
+      '%s, and nothing of the run is left afterwards',
+      async (_name, strategy) => {
+        const backtest = await rxtrade(['backtest', ...settings(strategy, slice), '--no-report', '--quiet']);
+        const fleet = await rxtrade(['fleet', ...settings(strategy, slice), '--until-done', ...replicas]);
+        expectParity(fleet, backtest);
+        await expectNothingLeft(fleet.err);
+      },
+      400_000,
+    );
+
+    it('the ATR breakout with the strategy and the order replica that own its symbol and account SIGKILLed mid-run', async () => {
+      const strategy = 'examples/breakout-atr/src/strategy.ts';
+      const backtest = await rxtrade(['backtest', ...settings(strategy, slice), '--no-report', '--quiet']);
+      const owners = new Map<string, string>();
+      const killed: string[] = [];
+      let running = '';
+      const fleet = await rxtrade(
+        ['fleet', ...settings(strategy, slice), '--until-done', '--verbose', ...replicas],
+        {
+          onErrLine: (line) => {
+            if (line.includes(' running: RabbitMQ ')) running = line;
+            if (!line.startsWith('{')) return;
+            const log = JSON.parse(line) as Record<string, unknown>;
+            const name = `${log['role']}-${log['replica']}`;
+            if (log['msg'] === 'symbol taken' && !owners.has('strategy')) owners.set('strategy', name);
+            if (log['msg'] === 'account taken' && log['role'] === 'order' && !owners.has('order'))
+              owners.set('order', name);
+            // Once the owners took their partitions and the account has orders, kill both.
+            if (owners.size === 2 && killed.length === 0) {
+              const { pids } = where(running);
+              for (const owner of owners.values()) {
+                process.kill(pids.get(owner) as number, 'SIGKILL');
+                killed.push(owner);
+              }
+            }
+          },
+        },
+      );
+      expect(killed).toHaveLength(2);
+      // Their partitions were rebuilt from the journals by the survivors, and the fills are a backtest's.
+      const lines = fleet.err
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const rebuilt = (msg: string) =>
+        lines.some((l) => l['msg'] === msg && !killed.includes(`${l['role']}-${l['replica']}`));
+      expect(rebuilt('rebuilding the strategy from its journal')).toBe(true);
+      expect(rebuilt('rebuilding the account from its journal')).toBe(true);
+      expectParity(fleet, backtest);
+      await expectNothingLeft(fleet.err);
+    }, 400_000);
+  });
+});

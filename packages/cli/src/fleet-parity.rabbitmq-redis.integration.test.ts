@@ -86,18 +86,24 @@ async function expectNothingLeft(err: string): Promise<void> {
 
 describe('rxtrade fleet --until-done --json prints what rxtrade backtest --json prints', () => {
   describe('in one process on the in-memory bus (the whole S&P 500 series)', () => {
-    it.each(examples)('%s', async (_name, strategy) => {
-      const backtest = await rxtrade(['backtest', ...settings(strategy), '--no-report', '--quiet']);
-      const fleet = await rxtrade([
-        'fleet',
-        ...settings(strategy),
-        '--in-process',
-        '--until-done',
-        '--strategy-replicas',
-        '2',
-      ]);
-      expectParity(fleet, backtest);
-    });
+    it.each(examples)(
+      '%s',
+      async (_name, strategy) => {
+        const [backtest, fleet] = await Promise.all([
+          rxtrade(['backtest', ...settings(strategy), '--no-report', '--quiet']),
+          rxtrade([
+            'fleet',
+            ...settings(strategy),
+            '--in-process',
+            '--until-done',
+            '--strategy-replicas',
+            '2',
+          ]),
+        ]);
+        expectParity(fleet, backtest);
+      },
+      400_000,
+    );
   });
 
   // Processes start slowly on a busy machine: a shorter slice of the data (2000–2004).
@@ -108,8 +114,10 @@ describe('rxtrade fleet --until-done --json prints what rxtrade backtest --json 
     it.each(examples)(
       '%s, and nothing of the run is left afterwards',
       async (_name, strategy) => {
-        const backtest = await rxtrade(['backtest', ...settings(strategy, slice), '--no-report', '--quiet']);
-        const fleet = await rxtrade(['fleet', ...settings(strategy, slice), '--until-done', ...replicas]);
+        const [backtest, fleet] = await Promise.all([
+          rxtrade(['backtest', ...settings(strategy, slice), '--no-report', '--quiet']),
+          rxtrade(['fleet', ...settings(strategy, slice), '--until-done', ...replicas]),
+        ]);
         expectParity(fleet, backtest);
         await expectNothingLeft(fleet.err);
       },
@@ -122,6 +130,7 @@ describe('rxtrade fleet --until-done --json prints what rxtrade backtest --json 
       const owners = new Map<string, string>();
       const killed: string[] = [];
       let running = '';
+      let fills = 0;
       const fleet = await rxtrade(
         ['fleet', ...settings(strategy, slice), '--until-done', '--verbose', ...replicas],
         {
@@ -130,11 +139,12 @@ describe('rxtrade fleet --until-done --json prints what rxtrade backtest --json 
             if (!line.startsWith('{')) return;
             const log = JSON.parse(line) as Record<string, unknown>;
             const name = `${log['role']}-${log['replica']}`;
+            if (log['msg'] === 'fill') fills++;
             if (log['msg'] === 'symbol taken' && !owners.has('strategy')) owners.set('strategy', name);
             if (log['msg'] === 'account taken' && log['role'] === 'order' && !owners.has('order'))
               owners.set('order', name);
-            // Once the owners took their partitions and the account has orders, kill both.
-            if (owners.size === 2 && killed.length === 0) {
+            // Mid-run: once the owners took their partitions and 8 of the run's fills arrived, kill both.
+            if (owners.size === 2 && fills >= 8 && killed.length === 0) {
               const { pids } = where(running);
               for (const owner of owners.values()) {
                 process.kill(pids.get(owner) as number, 'SIGKILL');
@@ -145,15 +155,18 @@ describe('rxtrade fleet --until-done --json prints what rxtrade backtest --json 
         },
       );
       expect(killed).toHaveLength(2);
+      expect(fills).toBeGreaterThan(8); // fills still came after the kill
       // Their partitions were rebuilt from the journals by the survivors, and the fills are a backtest's.
       const lines = fleet.err
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as Record<string, unknown>);
-      const rebuilt = (msg: string) =>
-        lines.some((l) => l['msg'] === msg && !killed.includes(`${l['role']}-${l['replica']}`));
-      expect(rebuilt('rebuilding the strategy from its journal')).toBe(true);
-      expect(rebuilt('rebuilding the account from its journal')).toBe(true);
+      const rebuilt = (role: string, msg: string) =>
+        lines.some(
+          (l) => l['role'] === role && l['msg'] === msg && !killed.includes(`${l['role']}-${l['replica']}`),
+        );
+      expect(rebuilt('strategy', 'rebuilding the strategy from its journal')).toBe(true);
+      expect(rebuilt('order', 'rebuilding the account from its journal')).toBe(true);
       expectParity(fleet, backtest);
       await expectNothingLeft(fleet.err);
     }, 400_000);

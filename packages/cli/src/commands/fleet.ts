@@ -42,7 +42,8 @@ Fleet:
                              summary and remove what the run created (always so with --in-process)
 
 Output:
-  --verbose                  copy the role processes' JSON log lines to standard error
+  --verbose                  copy the role processes' JSON log lines, and each fill as it
+                             arrives, to standard error
   --json                     print the whole result as one JSON document instead of the table
   --out <file>               write the summary or JSON to a file instead of standard output
   --help                     show this help
@@ -171,7 +172,15 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     rabbitmqUrl,
     redisUrl,
     replicas,
-    ...(values.verbose ? { onLine: (_replica, line) => io.stderr.write(`${JSON.stringify(line)}\n`) } : {}),
+    ...(values.verbose
+      ? {
+          onLine: (_replica, line) => io.stderr.write(`${JSON.stringify(line)}\n`),
+          onFill: (fill) =>
+            io.stderr.write(
+              `${JSON.stringify({ msg: 'fill', accountId: fill.accountId, ts: fill.tsEvent, side: fill.side, price: fill.lastPx, quantity: fill.lastQty })}\n`,
+            ),
+        }
+      : {}),
   }).catch((error: unknown) => {
     throw new UsageError(
       `cannot start the fleet on ${redact(rabbitmqUrl)} and ${redact(redisUrl)}: ${(error as Error).message} (start RabbitMQ and Redis, or run with --in-process)`,

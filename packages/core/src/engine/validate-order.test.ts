@@ -63,6 +63,8 @@ const requestArb = fc.record(
     timeInForce: oneOfOrJunk('GTC', 'IOC', 'FOK', 'DAY', 'GTD'),
     reduceOnly: oneOfOrJunk(true, false),
     postOnly: oneOfOrJunk(true, false),
+    trailingAmount: num,
+    trailingPercent: fc.oneof(num, fc.constantFrom(0, 50, 99.99, 100, 101)),
   },
   { requiredKeys: [] },
 );
@@ -83,6 +85,13 @@ const coherentArb = fc
     if (type === 'stop' || type === 'stopLimit')
       r['triggerPrice'] = keepJunk ? (request.triggerPrice ?? triggerPrice) : triggerPrice;
     else if (!keepJunk) delete r['triggerPrice'];
+    // Trailing: mostly none or one valid distance on a stop; junk, both, or the wrong type now and then.
+    if (!keepJunk) {
+      delete r['trailingAmount'];
+      delete r['trailingPercent'];
+      if (type === 'stop' || type === 'stopLimit')
+        r[price > triggerPrice ? 'trailingAmount' : 'trailingPercent'] = 2;
+    }
     return r;
   });
 

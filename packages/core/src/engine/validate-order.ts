@@ -1,4 +1,4 @@
-import type { OrderRequest } from '../model/order';
+import { type OrderRequest, trailingProblem } from '../model/order';
 
 // Comparisons, not Set lookups: string literals are interned, so each is a pointer compare.
 const isSide = (v: unknown): boolean => v === 'buy' || v === 'sell';
@@ -49,5 +49,10 @@ export function validateOrderRequest(r: OrderRequest): string | undefined {
   if (badId(r.strategyId)) return 'strategyId must be a string of 1..64 characters';
   if (r.reduceOnly !== undefined && typeof r.reduceOnly !== 'boolean') return 'reduceOnly must be a boolean';
   if (r.postOnly !== undefined && typeof r.postOnly !== 'boolean') return 'postOnly must be a boolean';
-  return undefined;
+  if (r.trailingAmount !== undefined && !positive(r.trailingAmount))
+    return `trailingAmount must be a finite number > 0, got ${show(r.trailingAmount)}`;
+  const pct = r.trailingPercent;
+  if (pct !== undefined && !(typeof pct === 'number' && pct > 0 && pct < 100))
+    return `trailingPercent must be a number in (0, 100), got ${show(pct)}`;
+  return trailingProblem(r);
 }

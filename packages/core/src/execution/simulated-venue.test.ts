@@ -281,6 +281,138 @@ describe('SimulatedVenue: stop-limit orders and the intrabar path', () => {
   });
 });
 
+describe('SimulatedVenue: trailing stops (ratchet on the favourable points of the path, trigger on the adverse)', () => {
+  const fills = (v: { log(): string[] }): string[] =>
+    v.log().filter((l) => !l.startsWith('Submitted') && !l.startsWith('Accepted'));
+
+  it('sell by amount: the high moves the trigger up, the low of the next bar reaches it', async () => {
+    const v = await setup();
+    v.submit({ side: 'sell', type: 'stop', triggerPrice: 98, trailingAmount: 2, quantity: 10 });
+    // Bullish 100 → 99 → 103 → 102: 100 and 99 leave it at 98, 103 moves it to 101, 102 is above 101.
+    v.run(bar(0, 100, 103, 99, 102));
+    expect(fills(v)).toEqual([]);
+    // Bearish 101.5 → 102 → 100: 102 − 2 = 100 is below 101, so it stays; the low 100 reaches 101.
+    v.run(bar(1, 101.5, 102, 100, 100.5));
+    expect(fills(v)).toEqual(['Filled o1 t1 sell 10@101 fee 1.01 taker']);
+    expect(v.position()).toBe(-10);
+  });
+
+  it('sell by amount: a bullish bar that closes back from its high triggers on the same bar', async () => {
+    const v = await setup();
+    v.submit({ side: 'sell', type: 'stop', triggerPrice: 98, trailingAmount: 2, quantity: 10 });
+    // 100 → 99.5 → 105 (trigger 103) → 102.5: at or below 103, filled at the trigger.
+    v.run(bar(0, 100, 105, 99.5, 102.5));
+    expect(fills(v)).toEqual(['Filled o1 t0 sell 10@103 fee 1.03 taker']);
+  });
+
+  it('sell by amount: a bar that gaps below the trigger fills at its open', async () => {
+    const v = await setup();
+    v.submit({ side: 'sell', type: 'stop', triggerPrice: 98, trailingAmount: 2, quantity: 10 });
+    v.run(bar(0, 100, 103, 99, 102)); // trigger 101
+    v.run(bar(1, 99, 100, 98, 99.5)); // opens at 99, through 101
+    expect(fills(v)).toEqual(['Filled o1 t1 sell 10@99 fee 0.99 taker']);
+  });
+
+  it('never moves away from the price: a falling market leaves the trigger where it was', async () => {
+    const v = await setup();
+    v.submit({ side: 'sell', type: 'stop', triggerPrice: 95, trailingAmount: 3, quantity: 1 });
+    v.run(bar(0, 99, 99.5, 98.5, 99)); // 99.5 → 96.5
+    v.run(bar(1, 98, 98.2, 96.6, 96.7)); // 98.2 → 95.2 < 96.5: stays 96.5; low 96.6 above it
+    expect(fills(v)).toEqual([]);
+    v.run(bar(2, 96.6, 96.6, 96.5, 96.55)); // the low touches 96.5 exactly
+    expect(fills(v)).toEqual(['Filled o1 t2 sell 1@96.5 fee 0.1 taker']);
+  });
+
+  it('buy by percent (short cover): the trigger follows the lows at 1 %, rounded up to the tick', async () => {
+    const v = await setup();
+    v.submit({ side: 'buy', type: 'stop', triggerPrice: 102, trailingPercent: 1, quantity: 10 });
+    // Bearish 100 → 100.5 → 97 → 97.2: 100 moves it to 101, 97 to 97.97; 97.2 gives 98.18, not lower.
+    v.run(bar(0, 100, 100.5, 97, 97.2));
+    expect(fills(v)).toEqual([]);
+    // Bullish 97.5 → 97.4 → 98.5: 97.4 gives 98.374 → 98.38, not lower; 98.5 reaches 97.97.
+    v.run(bar(1, 97.5, 98.5, 97.4, 98.2));
+    expect(fills(v)).toEqual(['Filled o1 t1 buy 10@97.97 fee 0.98 taker']); // 0.9797
+  });
+
+  it('sell by percent rounds the trigger down to the tick (away from the price)', async () => {
+    const v = await setup();
+    v.submit({ side: 'sell', type: 'stop', triggerPrice: 90, trailingPercent: 2.5, quantity: 1 });
+    // 100.01 × 0.975 = 97.50975 → 97.50; the close 97.5 reaches it.
+    v.run(bar(0, 99, 100.01, 99, 97.5));
+    expect(fills(v)).toEqual(['Filled o1 t0 sell 1@97.5 fee 0.1 taker']);
+  });
+
+  it('stop-limit by amount: the limit moves with the trigger; filled at the trigger within the limit', async () => {
+    const v = await setup();
+    v.submit({
+      side: 'sell',
+      type: 'stopLimit',
+      triggerPrice: 98,
+      price: 97.5,
+      trailingAmount: 2,
+      quantity: 10,
+    });
+    v.run(bar(0, 100, 103, 99, 102)); // trigger 101, limit 100.5
+    // Bearish 102 → 104 (trigger 102, limit 101.5) → 99: triggered at 102, within the limit.
+    v.run(bar(1, 102, 104, 99, 99.5));
+    expect(fills(v)).toEqual(['Triggered o1 t1', 'Filled o1 t1 sell 10@102 fee 1.02 taker']);
+  });
+
+  it('stop-limit by amount: a gap through the limit triggers it; it rests at the moved limit', async () => {
+    const v = await setup();
+    v.submit({
+      side: 'sell',
+      type: 'stopLimit',
+      triggerPrice: 98,
+      price: 97.5,
+      trailingAmount: 2,
+      quantity: 10,
+    });
+    v.run(bar(0, 100, 103, 99, 102)); // trigger 101, limit 100.5
+    v.run(bar(1, 99, 99.8, 98, 99.5)); // opens at 99: triggered, below the limit; never back to 100.5
+    expect(fills(v)).toEqual(['Triggered o1 t1']);
+    v.run(bar(2, 100.6, 101, 100.2, 100.8)); // opens above the limit: a resting limit's maker fill
+    expect(fills(v)).toEqual(['Filled o1 t2 sell 10@100.6 fee 0.5 maker']); // 0.503
+  });
+
+  it('stop-limit by amount: after a trigger the limit no longer moves', async () => {
+    const v = await setup();
+    v.submit({
+      side: 'buy',
+      type: 'stopLimit',
+      triggerPrice: 104,
+      price: 104.5,
+      trailingAmount: 1,
+      quantity: 1,
+    });
+    // Bullish 100 → 99 (trigger 100, limit 100.5) → 101.2: triggered at 100, within the limit.
+    v.run(bar(0, 100, 101.2, 99, 101));
+    expect(fills(v)).toEqual(['Triggered o1 t0', 'Filled o1 t0 buy 1@100 fee 0.1 taker']);
+  });
+
+  it('refuses a trailing amount off the tick, and trailing on other types or both distances', async () => {
+    const v = await setup();
+    v.submit({ side: 'sell', type: 'stop', triggerPrice: 98, trailingAmount: 0.005, quantity: 1 });
+    expect(v.log()).toEqual(['Denied o1 t-1 PRICE_OFF_TICK']);
+    expect(() =>
+      v.submit({ side: 'sell', type: 'limit', price: 98, trailingAmount: 1, quantity: 1 }),
+    ).toThrow(/only stop and stopLimit orders trail, not limit/);
+    expect(() =>
+      v.submit({
+        side: 'sell',
+        type: 'stop',
+        triggerPrice: 98,
+        trailingAmount: 1,
+        trailingPercent: 1,
+        quantity: 1,
+      }),
+    ).toThrow(/not both/);
+    expect(() =>
+      v.submit({ side: 'sell', type: 'stop', triggerPrice: 98, trailingPercent: 100, quantity: 1 }),
+    ).toThrow(/trailingPercent/);
+  });
+});
+
 describe('SimulatedVenue: time in force', () => {
   it('IOC: canceled on its first bar when it cannot trade', async () => {
     const v = await setup();

@@ -62,6 +62,21 @@ interface Working {
   status: OrderStatusReport['status'];
   /** Key of the venue-side position this order trades (account | instrument), built once. */
   positionKey: string;
+  /** A trailing stop's moving prices; undefined for every other order. */
+  trail: Trail | undefined;
+}
+
+/** A trailing stop's state, in price units: where it triggers now, and its limit (stop-limit). */
+interface Trail {
+  trigger: number;
+  limit: number;
+  /** Distance in price units (trailingAmount), or 0 when it trails by percent. */
+  readonly amount: number;
+  /** Distance in percent (trailingPercent), or 0 when it trails by amount. */
+  readonly percent: number;
+  /** A buy stop trails above the price (it follows the lows), a sell stop below (the highs). */
+  readonly buy: boolean;
+  readonly tickUnits: number;
 }
 
 /** Still working: not yet filled, canceled, expired or rejected (no map lookup per bar). */
@@ -83,6 +98,11 @@ const NO_MATCH = -1;
  * - Stop: triggers when the path reaches the trigger; fills at the trigger, or at the open when
  *   the bar gaps through it (taker), plus slippage.
  * - Stop-limit: triggers like a stop, then works as a limit on the rest of the path.
+ * - Trailing stop (a stop or stop-limit with `trailingAmount` or `trailingPercent`): walks the path
+ *   point by point. A point at or through the trigger triggers it (at the open: fills at the open;
+ *   later: at the trigger); any other point moves the trigger (and a stop-limit's limit, by the same
+ *   amount) toward the price, to the point's distance, and never back. Percent distances round
+ *   away from the price, to the tick. Once triggered it works like a plain stop or stop-limit.
  * - Partial fills: with `maxVolumeShare`, all orders on a bar share at most that part of its volume.
  * - IOC fills what it can on its first bar and cancels the rest; FOK fills whole on its first bar or
  *   is canceled; DAY expires at the first bar of a later UTC day than its first bar; GTC works until
@@ -174,6 +194,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
       venueOrderId,
       status: 'accepted',
       positionKey: `${order.accountId}|${order.instrumentId}`,
+      trail: trailOf(order, instrument),
     };
     this.#byId.set(order.clientOrderId, working);
     let list = this.#working.get(order.instrumentId);
@@ -345,6 +366,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
         return reached ? limit : NO_MATCH;
       }
       case 'stop': {
+        if (w.trail !== undefined && !w.triggered) return this.#matchTrailingStop(w, w.trail, bar);
         const trigger = priceToUnits(instrument, o.triggerPrice as number);
         const open = priceToUnits(instrument, bar.open);
         this.#liquidity = 'taker';
@@ -369,8 +391,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
     const o = w.order;
     const buy = o.side === 'buy';
     const instrument = w.instrument;
-    const limit = priceToUnits(instrument, o.price as number);
-    const trigger = priceToUnits(instrument, o.triggerPrice as number);
+    const trail = w.trail;
     const path =
       bar.close >= bar.open
         ? [bar.open, bar.low, bar.high, bar.close]
@@ -378,20 +399,13 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
     let start = 0;
     let from = priceToUnits(instrument, path[0] as number);
     if (!w.triggered) {
-      // Walk the path until the trigger is reached.
-      let triggeredAt: number | undefined;
-      if (buy ? from >= trigger : from <= trigger) triggeredAt = from;
-      for (let i = 1; triggeredAt === undefined && i < path.length; i++) {
-        const to = priceToUnits(instrument, path[i] as number);
-        if (buy ? to >= trigger && from < trigger : to <= trigger && from > trigger) {
-          triggeredAt = trigger;
-          start = i;
-        }
-        from = to;
-      }
-      if (triggeredAt === undefined) return NO_MATCH;
+      const index = this.#walkToTrigger(w, path);
+      if (index < 0) return NO_MATCH;
+      const triggeredAt = index === 0 ? from : this.#triggeredAt;
+      start = index;
       w.triggered = true;
       this.#emit({ type: 'OrderTriggered', ...this.#base(o) });
+      const limit = trail === undefined ? priceToUnits(instrument, o.price as number) : trail.limit;
       if (buy ? triggeredAt <= limit : triggeredAt >= limit) {
         this.#liquidity = 'taker';
         return triggeredAt;
@@ -399,11 +413,13 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
       from = triggeredAt;
     } else {
       // Already triggered on an earlier bar: a resting limit.
+      const limit = trail === undefined ? priceToUnits(instrument, o.price as number) : trail.limit;
       if (buy ? from <= limit : from >= limit) {
         this.#liquidity = 'maker';
         return from;
       }
     }
+    const limit = trail === undefined ? priceToUnits(instrument, o.price as number) : trail.limit;
     for (let i = start + 1; i < path.length; i++) {
       const to = priceToUnits(instrument, path[i] as number);
       if (buy ? Math.min(from, to) <= limit : Math.max(from, to) >= limit) {
@@ -413,6 +429,45 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
       from = to;
     }
     return NO_MATCH;
+  }
+
+  /** The trigger price (units) #walkToTrigger found, when it is not the open. */
+  #triggeredAt = 0;
+
+  /**
+   * Walks a bar's path until a stop's trigger is reached, ratcheting a trailing stop on the way;
+   * returns the index of the point that reached it (0: the open gapped through), or -1.
+   */
+  #walkToTrigger(w: Working, path: readonly number[]): number {
+    const buy = w.order.side === 'buy';
+    const instrument = w.instrument;
+    const trail = w.trail;
+    for (let i = 0; i < path.length; i++) {
+      const px = priceToUnits(instrument, path[i] as number);
+      const trigger =
+        trail === undefined ? priceToUnits(instrument, w.order.triggerPrice as number) : trail.trigger;
+      if (buy ? px >= trigger : px <= trigger) {
+        this.#triggeredAt = trigger;
+        return i;
+      }
+      if (trail !== undefined) ratchet(trail, px);
+    }
+    return -1;
+  }
+
+  /** An untriggered trailing stop on one bar: the fill price in units, or NO_MATCH. */
+  #matchTrailingStop(w: Working, trail: Trail, bar: Bar): number {
+    const path =
+      bar.close >= bar.open
+        ? [bar.open, bar.low, bar.high, bar.close]
+        : [bar.open, bar.high, bar.low, bar.close];
+    const index = this.#walkToTrigger(w, path);
+    if (index < 0) return NO_MATCH;
+    w.triggered = true;
+    this.#liquidity = 'taker';
+    const buy = w.order.side === 'buy';
+    const at = index === 0 ? priceToUnits(w.instrument, bar.open) : trail.trigger;
+    return this.#slip(at, buy, w.instrument);
   }
 
   #slip(pxUnits: number, buy: boolean, instrument: Instrument): number {
@@ -594,5 +649,40 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
       instrumentId: order.instrumentId,
       tsEvent: this.#clock.now(),
     };
+  }
+}
+
+/** The trailing state of a trailing stop or stop-limit, from its (grid-checked) prices. */
+function trailOf(order: Order, instrument: Instrument): Trail | undefined {
+  const amount = order.trailingAmount;
+  const percent = order.trailingPercent;
+  if (amount === undefined && percent === undefined) return undefined;
+  const trigger = priceToUnits(instrument, order.triggerPrice as number);
+  return {
+    trigger,
+    limit: order.price === undefined ? 0 : priceToUnits(instrument, order.price),
+    amount: amount === undefined ? 0 : priceToUnits(instrument, amount),
+    percent: percent ?? 0,
+    buy: order.side === 'buy',
+    tickUnits: instrument.tickUnits,
+  };
+}
+
+/**
+ * Moves a trailing stop toward a price it did not trigger at: to `px` less its distance (sell) or
+ * plus it (buy), if that is nearer the price than where it is; never away. The limit moves with it.
+ */
+function ratchet(trail: Trail, px: number): void {
+  const { buy, tickUnits } = trail;
+  let next: number;
+  if (trail.percent === 0) next = buy ? px + trail.amount : px - trail.amount;
+  else {
+    // Away from the price to the tick, with float noise shaved first (100.00 × 0.98 is 97.99999…).
+    const raw = (px * (buy ? 100 + trail.percent : 100 - trail.percent)) / 100 / tickUnits;
+    next = (buy ? Math.ceil(raw - 1e-9) : Math.floor(raw + 1e-9)) * tickUnits;
+  }
+  if (buy ? next < trail.trigger : next > trail.trigger) {
+    trail.limit += next - trail.trigger;
+    trail.trigger = next;
   }
 }

@@ -42,7 +42,7 @@ export const MAX_NOTIONAL_UNITS = 2 ** 49;
 /** The fields of an order the grid check reads. */
 export type GridOrder = Pick<
   Order,
-  'side' | 'type' | 'timeInForce' | 'quantity' | 'leavesQty' | 'price' | 'triggerPrice'
+  'side' | 'type' | 'timeInForce' | 'quantity' | 'leavesQty' | 'price' | 'triggerPrice' | 'trailingAmount'
 >;
 
 export interface OrderGridOptions {
@@ -129,6 +129,9 @@ export function checkOrderGrid(
   if (priceOff) return priceOff;
   const triggerOff = needsTrigger ? priceProblem(instrument, 'triggerPrice', trigger as number) : undefined;
   if (triggerOff) return triggerOff;
+  const trail = order.trailingAmount;
+  const trailOff = trail === undefined ? undefined : priceProblem(instrument, 'trailingAmount', trail);
+  if (trailOff) return trailOff;
   const reference = needsPrice
     ? (price as number)
     : needsTrigger

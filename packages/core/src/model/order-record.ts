@@ -40,6 +40,8 @@ export const OrderSchema = z.object({
   timeInForce: z.enum(['GTC', 'IOC', 'FOK', 'DAY']),
   reduceOnly: z.boolean(),
   postOnly: z.boolean(),
+  trailingAmount: finite.optional(),
+  trailingPercent: finite.optional(),
   status: z.enum(STATUSES),
   previousStatus: z.enum(STATUSES).optional(),
   filledQty: finite,
@@ -55,6 +57,8 @@ const NUMERIC = [
   'quantity',
   'price',
   'triggerPrice',
+  'trailingAmount',
+  'trailingPercent',
   'filledQty',
   'leavesQty',
   'avgPx',
@@ -94,6 +98,8 @@ export function orderToRecord(order: Order): Record<string, string> {
   if (order.price !== undefined) record['price'] = String(order.price);
   if (order.triggerPrice !== undefined) record['triggerPrice'] = String(order.triggerPrice);
   if (order.previousStatus !== undefined) record['previousStatus'] = order.previousStatus;
+  if (order.trailingAmount !== undefined) record['trailingAmount'] = String(order.trailingAmount);
+  if (order.trailingPercent !== undefined) record['trailingPercent'] = String(order.trailingPercent);
   return record;
 }
 
@@ -140,6 +146,8 @@ export function orderFromRecord(record: Readonly<Record<string, string>>, key = 
     timeInForce: o.timeInForce,
     reduceOnly: o.reduceOnly,
     postOnly: o.postOnly,
+    trailingAmount: o.trailingAmount,
+    trailingPercent: o.trailingPercent,
     status: o.status,
     previousStatus: o.previousStatus,
     filledQty: o.filledQty,

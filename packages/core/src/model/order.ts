@@ -43,6 +43,8 @@ export const OrderRequestSchema = z
     timeInForce: z.enum(['GTC', 'IOC', 'FOK', 'DAY']).optional(),
     reduceOnly: z.boolean().optional(),
     postOnly: z.boolean().optional(),
+    trailingAmount: finitePositive.optional(),
+    trailingPercent: z.number().gt(0).lt(100).optional(),
   })
   .superRefine((o, ctx) => {
     const needsPrice = o.type === 'limit' || o.type === 'stopLimit';
@@ -64,7 +66,24 @@ export const OrderRequestSchema = z
     if (o.postOnly && o.type !== 'limit') {
       ctx.addIssue({ code: 'custom', path: ['postOnly'], message: 'only limit orders can be post-only' });
     }
+    const trailing = trailingProblem(o);
+    if (trailing) ctx.addIssue({ code: 'custom', path: ['trailingAmount'], message: trailing });
   });
+
+/** The trailing fields' rule, shared by the schema and the hand-written validator. */
+export function trailingProblem(o: {
+  type?: unknown;
+  trailingAmount?: unknown;
+  trailingPercent?: unknown;
+}): string | undefined {
+  const amount = o.trailingAmount !== undefined;
+  const percent = o.trailingPercent !== undefined;
+  if (!amount && !percent) return undefined;
+  if (amount && percent) return 'give trailingAmount or trailingPercent, not both';
+  if (o.type !== 'stop' && o.type !== 'stopLimit')
+    return `only stop and stopLimit orders trail, not ${String(o.type)}`;
+  return undefined;
+}
 
 export type OrderRequest = z.input<typeof OrderRequestSchema>;
 
@@ -87,6 +106,13 @@ export interface Order {
   readonly timeInForce: TimeInForce;
   readonly reduceOnly: boolean;
   readonly postOnly: boolean;
+  /**
+   * A trailing stop's distance from the best price seen, in price (`trailingAmount`) or in percent
+   * of it (`trailingPercent`); at most one is set, only on stop and stop-limit orders. `triggerPrice`
+   * (and a stop-limit's `price`) are where the order starts: the venue ratchets them.
+   */
+  readonly trailingAmount?: number | undefined;
+  readonly trailingPercent?: number | undefined;
   readonly status: OrderStatus;
   /** The status before a pending cancel, restored if the cancel is rejected. */
   readonly previousStatus: OrderStatus | undefined;
@@ -222,6 +248,8 @@ export function createOrder(
     timeInForce: request.timeInForce ?? 'GTC',
     reduceOnly: request.reduceOnly ?? false,
     postOnly: request.postOnly ?? false,
+    trailingAmount: request.trailingAmount,
+    trailingPercent: request.trailingPercent,
     status: 'initialized',
     previousStatus: undefined,
     filledQty: 0,

@@ -112,6 +112,11 @@ export {
   type BatchOutcome,
 } from './execution/batch-executor';
 export { ClientOrderIds, type ClientOrderIdsOptions, VENUE_CLIENT_ORDER_ID } from './execution/order-ids';
+export {
+  type ContingentOrderSink,
+  hasContingency,
+  OrderEmulator,
+} from './execution/order-emulator';
 export { OrderJournal, type OrderJournalOptions, type RestoreSummary } from './execution/order-journal';
 export {
   type OrderEventListener,
@@ -196,6 +201,7 @@ export {
   nextStatus,
   ORDER_TRANSITIONS,
   type Order,
+  OrderAmendmentSchema,
   type OrderRequest,
   OrderRequestSchema,
   type OrderSide,
@@ -215,10 +221,12 @@ export type {
   OrderEventBase,
   OrderExpired,
   OrderFilled,
+  OrderModifyRejected,
   OrderPendingCancel,
   OrderRejected,
   OrderSubmitted,
   OrderTriggered,
+  OrderUpdated,
 } from './model/order-events';
 export { OrderEventSchema } from './model/order-events';
 export {
@@ -249,6 +257,7 @@ export {
   isBarDriven,
   isSyncExecution,
   type MarketDataClient,
+  type OrderAmendment,
   type OrderStatusReport,
   type SyncExecutionClient,
   type VenueEvent,

@@ -1,17 +1,24 @@
 import { type Observable, Subject } from 'rxjs';
 import { AccountBook, type AccountConfig } from '../account/account-book';
 import { RxtradeError } from '../errors';
+import { hasContingency, OrderEmulator } from '../execution/order-emulator';
 import { OrderManager, type OrderOrigin } from '../execution/order-manager';
 import { SimulatedVenue, type SimulatedVenueOptions } from '../execution/simulated-venue';
 import { fromUnits } from '../model/decimal';
 import { defineInstrument, type Instrument, type InstrumentSpec } from '../model/instrument';
 import type { Bar } from '../model/market-data';
-import { type Order, type OrderRequest, OrderRequestSchema, snapshotOrder } from '../model/order';
+import {
+  type Order,
+  OrderAmendmentSchema,
+  type OrderRequest,
+  OrderRequestSchema,
+  snapshotOrder,
+} from '../model/order';
 import type { Fill, OrderEvent } from '../model/order-events';
 import type { AccountState, ClosedTrade, Position } from '../model/position';
 import type { Signal } from '../model/signal';
 import { type Clock, systemClock } from '../ports/clock';
-import type { ExecutionClient, VenueEvent } from '../ports/execution-client';
+import type { ExecutionClient, OrderAmendment, VenueEvent } from '../ports/execution-client';
 import { type Logger, noopLogger } from '../ports/logger';
 import { type MetricsSink, noopMetrics } from '../ports/metrics-sink';
 import { flattenRequests } from '../risk/flatten';
@@ -97,6 +104,8 @@ export class TradingEngine implements EngineStreams, EngineCommands {
   readonly #host: StrategyHost;
   readonly #risk: RiskEngine;
   readonly #orders: OrderManager;
+  /** Brackets and OCO groups held in the process (see OrderEmulator). */
+  readonly #emulator: OrderEmulator;
   /** Equity monitors (drawdown, daily loss); the hot path only checks the length. */
   readonly #monitors: RiskMonitor[] = [];
   readonly #idPrefix: string;
@@ -181,6 +190,12 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       ...(options.retainClosedOrders === undefined ? {} : { retainClosedOrders: options.retainClosedOrders }),
       onEvent: (event, order, openChanged) => this.#onOrderEvent(event, order, openChanged),
     });
+    this.#emulator = new OrderEmulator({
+      submit: (request, origin) => this.#submit(request, origin),
+      cancel: (clientOrderId) => this.#orders.cancel(clientOrderId),
+      amend: (clientOrderId, amendment) => this.#orders.amend(clientOrderId, amendment),
+      order: (clientOrderId) => this.#orders.get(clientOrderId),
+    });
     const accountsById = this.#accounts;
     this.#host = new StrategyHost({
       instruments: this.#instruments.values(),
@@ -192,6 +207,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       sink: {
         submit: (request, origin) => this.#submit(request, origin),
         cancel: (clientOrderId) => this.cancel(clientOrderId),
+        amend: (clientOrderId, amendment) => this.amend(clientOrderId, amendment),
         signal: (signal) => this.#signals.next(signal),
       },
       onStrategyEvent: (event) => this.#strategyEvents.next(event),
@@ -357,6 +373,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
     const denial = this.#risk.check(order, instrument, account);
     if (denial) this.#orders.deny(order, denial);
     else this.#orders.send(order);
+    if (hasContingency(request)) this.#emulator.register(order, request);
     // As it stands now: denied, or (at a synchronous venue) already accepted or refused.
     return snapshotOrder(order);
   }
@@ -391,6 +408,24 @@ export class TradingEngine implements EngineStreams, EngineCommands {
     return this.#orders.cancel(clientOrderId);
   }
 
+  /**
+   * Requests an amendment of an open order: its whole quantity (above what has filled) and the
+   * prices its type has. False if the order is unknown or not open; throws `INVALID_ARGUMENT` for
+   * an amendment that is malformed. The outcome arrives as `OrderUpdated` or `OrderModifyRejected`.
+   */
+  amend(clientOrderId: string, amendment: OrderAmendment): boolean {
+    this.#assertRunning();
+    const parsed = OrderAmendmentSchema.safeParse(amendment);
+    if (!parsed.success) {
+      throw new RxtradeError({
+        code: 'INVALID_ARGUMENT',
+        message: `invalid amendment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        cause: parsed.error,
+      });
+    }
+    return this.#orders.amend(clientOrderId, parsed.data);
+  }
+
   /** Every event of every order, after the order manager applied it: accounts, streams, then the strategy. */
   #onOrderEvent(event: OrderEvent, order: Order, openChanged: boolean): void {
     if (openChanged) this.#risk.track(order);
@@ -411,6 +446,8 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       }
     } else if (this.#orderEvents.observed) this.#orderEvents.next(event);
     this.#host.deliver(event, order);
+    // After the event was delivered: what the emulator does next (a bracket's exits) comes after it.
+    if (this.#emulator.size !== 0) this.#emulator.onEvent(event, order);
   }
 
   #publishAccount(account: AccountBook, symbol: string): void {

@@ -63,6 +63,7 @@ const requestArb = fc.record(
     timeInForce: oneOfOrJunk('GTC', 'IOC', 'FOK', 'DAY', 'GTD'),
     reduceOnly: oneOfOrJunk(true, false),
     postOnly: oneOfOrJunk(true, false),
+    expireTime: fc.oneof(num, fc.constantFrom(0, 1_700_000_000_000, -1, 1.5)),
     trailingAmount: num,
     trailingPercent: fc.oneof(num, fc.constantFrom(0, 50, 99.99, 100, 101)),
   },
@@ -91,6 +92,8 @@ const coherentArb = fc
       delete r['trailingPercent'];
       if (type === 'stop' || type === 'stopLimit')
         r[price > triggerPrice ? 'trailingAmount' : 'trailingPercent'] = 2;
+      if (r['timeInForce'] === 'GTD') r['expireTime'] = 1_700_000_000_000;
+      else delete r['expireTime'];
     }
     return r;
   });

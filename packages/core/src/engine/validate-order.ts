@@ -1,9 +1,10 @@
-import { type OrderRequest, trailingProblem } from '../model/order';
+import { contingencyProblem, type OrderRequest, trailingProblem } from '../model/order';
 
 // Comparisons, not Set lookups: string literals are interned, so each is a pointer compare.
 const isSide = (v: unknown): boolean => v === 'buy' || v === 'sell';
 const isType = (v: unknown): boolean => v === 'market' || v === 'limit' || v === 'stop' || v === 'stopLimit';
-const isTif = (v: unknown): boolean => v === 'GTC' || v === 'IOC' || v === 'FOK' || v === 'DAY';
+const isTif = (v: unknown): boolean =>
+  v === 'GTC' || v === 'IOC' || v === 'FOK' || v === 'DAY' || v === 'GTD';
 const badId = (v: unknown): boolean =>
   v !== undefined && (typeof v !== 'string' || v.length === 0 || v.length > 64);
 const positive = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && n > 0;
@@ -44,6 +45,11 @@ export function validateOrderRequest(r: OrderRequest): string | undefined {
   if (r.timeInForce !== undefined && !isTif(r.timeInForce))
     return `timeInForce ${show(r.timeInForce)} is unknown`;
   if (r.postOnly && r.type !== 'limit') return 'only limit orders can be post-only';
+  const expire = r.expireTime;
+  if (expire !== undefined && !(Number.isSafeInteger(expire) && expire >= 0))
+    return `expireTime must be an integer epoch ms, got ${show(expire)}`;
+  if ((r.timeInForce === 'GTD') !== (expire !== undefined))
+    return 'expireTime is required for GTD orders, and only for them';
   if (badId(r.clientOrderId)) return 'clientOrderId must be a string of 1..64 characters';
   if (badId(r.accountId)) return 'accountId must be a string of 1..64 characters';
   if (badId(r.strategyId)) return 'strategyId must be a string of 1..64 characters';
@@ -54,5 +60,5 @@ export function validateOrderRequest(r: OrderRequest): string | undefined {
   const pct = r.trailingPercent;
   if (pct !== undefined && !(typeof pct === 'number' && pct > 0 && pct < 100))
     return `trailingPercent must be a number in (0, 100), got ${show(pct)}`;
-  return trailingProblem(r);
+  return trailingProblem(r) ?? contingencyProblem(r);
 }

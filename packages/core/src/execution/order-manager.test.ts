@@ -100,3 +100,56 @@ describe('OrderManager and RiskEngine without an engine', () => {
     await orders.disconnect();
   });
 });
+
+describe('OrderManager: amendments', () => {
+  it('refuses an amendment itself when the client cannot amend, and sends it to one that can', async () => {
+    const clock = new ManualClock(T0);
+    const events: string[] = [];
+    const setup = async (venue: ExecutionClient) => {
+      const orders = new OrderManager({
+        execution: venue,
+        clock,
+        onEvent: (event: OrderEvent, order) =>
+          events.push(`${event.type} ${order.status} ${'reason' in event ? event.reason : order.quantity}`),
+      });
+      await orders.connect();
+      const order = orders.create(
+        { instrumentId: 'SPX', side: 'buy', type: 'limit', price: 10, quantity: 5 },
+        origin('x'),
+        0,
+      );
+      orders.send(order);
+      return { orders, order };
+    };
+    const plain = new AsyncVenue();
+    const a = await setup(plain);
+    plain.subject.next({ type: 'OrderAccepted', ...ids(a.order), tsEvent: T0, venueOrderId: 'V1' });
+    expect(a.orders.amend('x', { quantity: 3 })).toBe(true);
+    expect(a.orders.amend('nope', { quantity: 3 })).toBe(false);
+    expect(events.splice(0)).toEqual([
+      'OrderSubmitted submitted 5',
+      'OrderAccepted accepted 5',
+      'OrderModifyRejected accepted AMEND_NOT_SUPPORTED',
+    ]);
+
+    const amending = new AsyncVenue();
+    const asked: unknown[] = [];
+    Object.assign(amending, {
+      async modifyOrder(order: Order, amendment: { quantity?: number }) {
+        asked.push(amendment);
+        amending.subject.next({ type: 'OrderUpdated', ...ids(order), tsEvent: T0, quantity: 3 });
+      },
+    });
+    const b = await setup(amending);
+    amending.subject.next({ type: 'OrderAccepted', ...ids(b.order), tsEvent: T0, venueOrderId: 'V1' });
+    expect(b.orders.amend('x', { quantity: 3 })).toBe(true);
+    await Promise.resolve();
+    expect(asked).toEqual([{ quantity: 3 }]);
+    expect(events.splice(0)).toEqual([
+      'OrderSubmitted submitted 5',
+      'OrderAccepted accepted 5',
+      'OrderUpdated accepted 3',
+    ]);
+    expect(b.orders.order('x')).toMatchObject({ quantity: 3, leavesQty: 3 });
+  });
+});

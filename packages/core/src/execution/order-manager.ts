@@ -20,6 +20,7 @@ import {
   hasEventListener,
   isBarDriven,
   isSyncExecution,
+  type OrderAmendment,
   type SyncExecutionClient,
   type VenueEvent,
 } from '../ports/execution-client';
@@ -227,6 +228,38 @@ export class OrderManager {
     this.#onEvent(pending, order, changed);
     this.execution.cancelOrder(snapshotOrder(order)).catch((error: unknown) => {
       this.#logger.error({ err: error, clientOrderId }, 'cancel request failed');
+    });
+    return true;
+  }
+
+  /**
+   * Requests an amendment of an open order (see {@link OrderAmendment}). False if the order is
+   * unknown or not open. The outcome is an event: `OrderUpdated` from the venue, or
+   * `OrderModifyRejected` — from the venue, or from here (`AMEND_NOT_SUPPORTED`) when the client
+   * cannot amend.
+   */
+  amend(clientOrderId: string, amendment: OrderAmendment): boolean {
+    const order = this.#orders.get(clientOrderId);
+    if (!order || !isOpen(order)) return false;
+    const sync = this.#sync?.modifyOrderSync;
+    if (sync !== undefined) {
+      sync.call(this.#sync, order, amendment);
+      return true;
+    }
+    if (this.execution.modifyOrder === undefined) {
+      this.applyVenueEvent({
+        type: 'OrderModifyRejected',
+        clientOrderId,
+        accountId: order.accountId,
+        strategyId: order.strategyId,
+        instrumentId: order.instrumentId,
+        tsEvent: this.#clock.now(),
+        reason: 'AMEND_NOT_SUPPORTED',
+      });
+      return true;
+    }
+    this.execution.modifyOrder(snapshotOrder(order), amendment).catch((error: unknown) => {
+      this.#logger.error({ err: error, clientOrderId }, 'amend request failed');
     });
     return true;
   }

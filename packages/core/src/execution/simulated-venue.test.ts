@@ -64,7 +64,10 @@ function describeEvent(e: OrderEvent): string {
       return `Filled ${at} ${e.side} ${e.lastQty}@${e.lastPx} fee ${e.fee} ${e.liquiditySide}`;
     case 'OrderRejected':
     case 'OrderDenied':
+    case 'OrderModifyRejected':
       return `${e.type.slice(5)} ${at} ${e.reason}`;
+    case 'OrderUpdated':
+      return `Updated ${at} qty ${e.quantity}${e.price === undefined ? '' : ` px ${e.price}`}${e.triggerPrice === undefined ? '' : ` trigger ${e.triggerPrice}`}`;
     default:
       return `${e.type.slice(5)} ${at}`;
   }
@@ -410,6 +413,68 @@ describe('SimulatedVenue: trailing stops (ratchet on the favourable points of th
     expect(() =>
       v.submit({ side: 'sell', type: 'stop', triggerPrice: 98, trailingPercent: 100, quantity: 1 }),
     ).toThrow(/trailingPercent/);
+  });
+});
+
+describe('SimulatedVenue: amendments and GTD', () => {
+  it('amends price and quantity of a working limit: the next bar matches the new order', async () => {
+    const v = await setup();
+    v.submit({ side: 'buy', type: 'limit', price: 99.5, quantity: 10 });
+    v.run(bar(0, 100, 100.5, 99.8, 100.2)); // never down to 99.5
+    expect(v.engine.amend('o1', { price: 100.1, quantity: 5 })).toBe(true);
+    v.run(bar(1, 100.5, 101, 100, 100.8)); // bullish: 100.5 → 100 reaches 100.10
+    expect(v.log().slice(2)).toEqual([
+      'Updated o1 t0 qty 5 px 100.1',
+      'Filled o1 t1 buy 5@100.1 fee 0.25 maker',
+    ]);
+    expect(v.engine.order('o1')).toMatchObject({ status: 'filled', quantity: 5, price: 100.1, filledQty: 5 });
+    expect(v.engine.amend('o1', { quantity: 6 })).toBe(false); // filled: nothing to amend
+  });
+
+  it('refuses what the order cannot take, and a quantity at or below what has filled', async () => {
+    const v = await setup({ maxVolumeShare: 0.5 });
+    v.submit({ side: 'buy', type: 'limit', price: 100, quantity: 10 });
+    v.run(bar(0, 100, 100.5, 99.8, 100.2, 10)); // 5 of the 10 fill (half the volume)
+    v.engine.amend('o1', { quantity: 5 });
+    v.engine.amend('o1', { triggerPrice: 99 }); // a limit has no trigger
+    v.engine.amend('o1', { price: 100.005 });
+    expect(() => v.engine.amend('o1', {})).toThrow(/quantity, price or triggerPrice/);
+    v.engine.amend('o1', { quantity: 8 });
+    expect(v.log().slice(3)).toEqual([
+      'ModifyRejected o1 t0 QUANTITY_NOT_ABOVE_FILLED',
+      'ModifyRejected o1 t0 INVALID_AMENDMENT',
+      'ModifyRejected o1 t0 PRICE_OFF_TICK',
+      'Updated o1 t0 qty 8',
+    ]);
+    expect(v.engine.order('o1')).toMatchObject({ status: 'partiallyFilled', quantity: 8, leavesQty: 3 });
+    v.run(bar(1, 99.9, 100.5, 99.8, 100.2, 10));
+    expect(v.log()).toEqual(['Filled o1 t1 buy 3@99.9 fee 0.15 maker']); // 299.7 × 0.0005
+    expect(v.position()).toBe(8);
+  });
+
+  it('an amended trailing stop restarts its trail from the new trigger', async () => {
+    const v = await setup();
+    v.submit({ side: 'sell', type: 'stop', triggerPrice: 95, trailingAmount: 2, quantity: 1 });
+    v.run(bar(0, 100, 103, 99.5, 102)); // trigger 101
+    v.engine.amend('o1', { triggerPrice: 97 });
+    v.run(bar(1, 100, 100.5, 99, 99.5)); // 100.5 → 98.5; the low 99 stays above it
+    v.run(bar(2, 99, 99.2, 98.4, 98.6)); // the low 98.4 reaches 98.5
+    expect(v.log().slice(2)).toEqual([
+      'Updated o1 t0 qty 1 trigger 97',
+      'Filled o1 t2 sell 1@98.5 fee 0.1 taker',
+    ]);
+  });
+
+  it('GTD: expires at the first bar that opens at or after its expireTime', async () => {
+    const v = await setup();
+    v.submit({ side: 'buy', type: 'limit', price: 90, quantity: 1, timeInForce: 'GTD', expireTime: t(2) });
+    v.run(bar(0, 100, 101, 99, 100), bar(1, 100, 101, 99, 100));
+    expect(v.engine.order('o1')?.status).toBe('accepted');
+    v.run(bar(2, 89, 90, 88, 89)); // would have filled, but the order has expired
+    expect(v.log().slice(2)).toEqual(['Expired o1 t2']);
+    expect(() =>
+      v.submit({ side: 'buy', type: 'limit', price: 90, quantity: 1, timeInForce: 'GTD' }),
+    ).toThrow(/expireTime/);
   });
 });
 

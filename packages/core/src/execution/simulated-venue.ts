@@ -6,12 +6,13 @@ import { type Instrument, priceToUnits } from '../model/instrument';
 import type { Bar, Tick } from '../model/market-data';
 import { feeMinorUnits, notionalMinorUnits } from '../model/money';
 import type { LiquiditySide, Order } from '../model/order';
-import type { OrderEventBase } from '../model/order-events';
+import type { OrderEventBase, OrderUpdated } from '../model/order-events';
 import { checkOrderGrid, MAX_NOTIONAL_UNITS, type OrderGridReason } from '../model/order-grid';
 import type { Clock } from '../ports/clock';
 import type {
   BarDrivenExecutionClient,
   EventListenerSource,
+  OrderAmendment,
   OrderStatusReport,
   SyncExecutionClient,
   VenueEvent,
@@ -105,8 +106,10 @@ const NO_MATCH = -1;
  *   away from the price, to the tick. Once triggered it works like a plain stop or stop-limit.
  * - Partial fills: with `maxVolumeShare`, all orders on a bar share at most that part of its volume.
  * - IOC fills what it can on its first bar and cancels the rest; FOK fills whole on its first bar or
- *   is canceled; DAY expires at the first bar of a later UTC day than its first bar; GTC works until
- *   canceled. Reduce-only fills never increase the position at this venue; the excess is canceled.
+ *   is canceled; DAY expires at the first bar of a later UTC day than its first bar; GTD expires at
+ *   the first bar that opens at or after its `expireTime`; GTC works until canceled.
+ * - Amendments (`modifyOrderSync`) apply at once: the rest of the order works at the new quantity
+ *   and prices from the next bar (a trailing stop's amended trigger restarts its trail there). Reduce-only fills never increase the position at this venue; the excess is canceled.
  * - Fees: maker/taker rate of the instrument × notional, rounded half-even to the minor unit once.
  *
  * On ticks (`processTick`), market orders fill at the ask (buy) or bid (sell), else the last price.
@@ -229,6 +232,57 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
     this.#emit({ type: 'OrderCanceled', ...this.#base(order) });
   }
 
+  async modifyOrder(order: Order, amendment: OrderAmendment): Promise<void> {
+    this.modifyOrderSync(order, amendment);
+  }
+
+  modifyOrderSync(order: Order, amendment: OrderAmendment): void {
+    const w = this.#byId.get(order.clientOrderId);
+    if (!w) {
+      this.#emit({ type: 'OrderModifyRejected', ...this.#base(order), reason: 'ORDER_NOT_WORKING' });
+      return;
+    }
+    const current = w.order;
+    const qp = w.instrument.quantityPrecision;
+    const quantity = amendment.quantity ?? current.quantity;
+    const filledUnits = toUnitsExact(current.quantity, qp) - w.remaining;
+    const amended: Order = {
+      ...current,
+      quantity,
+      leavesQty: quantity,
+      price: amendment.price ?? current.price,
+      triggerPrice: amendment.triggerPrice ?? current.triggerPrice,
+    };
+    const reject = (reason: string): void =>
+      this.#emit({ type: 'OrderModifyRejected', ...this.#base(order), reason });
+    if (
+      (amendment.price !== undefined && current.price === undefined) ||
+      (amendment.triggerPrice !== undefined && current.triggerPrice === undefined)
+    ) {
+      reject('INVALID_AMENDMENT');
+      return;
+    }
+    const problem = checkOrderGrid(w.instrument, amended, { currencyPrecision: this.#currencyPrecision });
+    if (problem) {
+      reject(problem.reason);
+      return;
+    }
+    const totalUnits = toUnitsExact(quantity, qp);
+    if (!(totalUnits > filledUnits)) {
+      reject('QUANTITY_NOT_ABOVE_FILLED');
+      return;
+    }
+    w.order = amended;
+    w.remaining = totalUnits - filledUnits;
+    if (w.trail !== undefined) w.trail = trailOf(amended, w.instrument);
+    const event: OrderUpdated = { type: 'OrderUpdated', ...this.#base(order), quantity };
+    this.#emit(
+      amendment.price === undefined && amendment.triggerPrice === undefined
+        ? event
+        : { ...event, price: amended.price, triggerPrice: amended.triggerPrice },
+    );
+  }
+
   async queryOrder(clientOrderId: string): Promise<OrderStatusReport | undefined> {
     const w = this.#byId.get(clientOrderId) ?? this.#finished.get(clientOrderId);
     return w && this.#toReport(w);
@@ -284,6 +338,10 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
       w.evaluated = true;
       w.day = day;
     } else if (w.order.timeInForce === 'DAY' && day > w.day) {
+      this.#expire(w);
+      return 0;
+    }
+    if (w.order.timeInForce === 'GTD' && bar.ts >= (w.order.expireTime as number)) {
       this.#expire(w);
       return 0;
     }

@@ -49,6 +49,21 @@ export interface OrderCancelRejected extends OrderEventBase {
 export interface OrderCanceled extends OrderEventBase {
   readonly type: 'OrderCanceled';
 }
+/**
+ * The venue amended a working order (see the engine's `amend`): its quantity (the whole order's,
+ * filled part included) and, where given, its prices. The order keeps its status.
+ */
+export interface OrderUpdated extends OrderEventBase {
+  readonly type: 'OrderUpdated';
+  readonly quantity: number;
+  readonly price?: number | undefined;
+  readonly triggerPrice?: number | undefined;
+}
+/** The venue (or the engine, for a venue that cannot amend) refused an amendment; the order is unchanged. */
+export interface OrderModifyRejected extends OrderEventBase {
+  readonly type: 'OrderModifyRejected';
+  readonly reason: string;
+}
 /** Time in force ran out: a DAY order at the end of its session. (IOC and FOK remainders are canceled, not expired.) */
 export interface OrderExpired extends OrderEventBase {
   readonly type: 'OrderExpired';
@@ -77,6 +92,8 @@ export type OrderEvent =
   | OrderCancelRejected
   | OrderCanceled
   | OrderExpired
+  | OrderUpdated
+  | OrderModifyRejected
   | OrderFilled;
 
 /** A fill is the `OrderFilled` event. */
@@ -113,6 +130,14 @@ export const OrderEventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('OrderCancelRejected'), ...base, reason: z.string().min(1) }),
   z.strictObject({ type: z.literal('OrderCanceled'), ...base }),
   z.strictObject({ type: z.literal('OrderExpired'), ...base }),
+  z.strictObject({
+    type: z.literal('OrderUpdated'),
+    ...base,
+    quantity: positiveFinite,
+    price: positiveFinite.optional(),
+    triggerPrice: positiveFinite.optional(),
+  }),
+  z.strictObject({ type: z.literal('OrderModifyRejected'), ...base, reason: z.string().min(1) }),
   z.strictObject({
     type: z.literal('OrderFilled'),
     ...base,

@@ -40,7 +40,7 @@ describe('checkOrderGrid', () => {
   it.each([
     [{ side: 'hold' }, 'INVALID_ORDER'],
     [{ type: 'iceberg' }, 'INVALID_ORDER'],
-    [{ timeInForce: 'GTD' }, 'INVALID_ORDER'],
+    [{ timeInForce: 'GTX' }, 'INVALID_ORDER'],
     [{ quantity: 0 }, 'INVALID_QUANTITY'],
     [{ quantity: -0 }, 'INVALID_QUANTITY'],
     [{ quantity: -2 }, 'INVALID_QUANTITY'],
@@ -112,7 +112,7 @@ describe('checkOrderGrid', () => {
         ?.message;
     expect(message(spx, { side: 'hold' })).toBe('INVALID_ORDER: side hold is unknown');
     expect(message(spx, { type: 'iceberg' })).toBe('INVALID_ORDER: type iceberg is unknown');
-    expect(message(spx, { timeInForce: 'GTD' })).toBe('INVALID_ORDER: timeInForce GTD is unknown');
+    expect(message(spx, { timeInForce: 'GTX' })).toBe('INVALID_ORDER: timeInForce GTX is unknown');
     expect(message(spx, { quantity: -2 })).toBe('INVALID_QUANTITY: quantity -2 is not a finite number > 0');
     expect(message(btc, { instrumentId: 'BTC', quantity: 0.0015, price: 30_000 })).toBe(
       'QUANTITY_OFF_LOT: 0.0015 is not a multiple of lot 0.001',

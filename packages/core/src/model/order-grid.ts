@@ -80,7 +80,13 @@ export function checkOrderGrid(
   if (type !== 'market' && type !== 'limit' && type !== 'stop' && type !== 'stopLimit') {
     return violation('INVALID_ORDER', `type ${fmt(type)} is unknown`);
   }
-  if (timeInForce !== 'GTC' && timeInForce !== 'IOC' && timeInForce !== 'FOK' && timeInForce !== 'DAY') {
+  if (
+    timeInForce !== 'GTC' &&
+    timeInForce !== 'IOC' &&
+    timeInForce !== 'FOK' &&
+    timeInForce !== 'DAY' &&
+    timeInForce !== 'GTD'
+  ) {
     return violation('INVALID_ORDER', `timeInForce ${fmt(timeInForce)} is unknown`);
   }
   const quantity = order.quantity;

@@ -37,7 +37,8 @@ export const OrderSchema = z.object({
   quantity: finite,
   price: finite.optional(),
   triggerPrice: finite.optional(),
-  timeInForce: z.enum(['GTC', 'IOC', 'FOK', 'DAY']),
+  timeInForce: z.enum(['GTC', 'IOC', 'FOK', 'DAY', 'GTD']),
+  expireTime: ts.optional(),
   reduceOnly: z.boolean(),
   postOnly: z.boolean(),
   trailingAmount: finite.optional(),
@@ -59,6 +60,7 @@ const NUMERIC = [
   'triggerPrice',
   'trailingAmount',
   'trailingPercent',
+  'expireTime',
   'filledQty',
   'leavesQty',
   'avgPx',
@@ -100,6 +102,7 @@ export function orderToRecord(order: Order): Record<string, string> {
   if (order.previousStatus !== undefined) record['previousStatus'] = order.previousStatus;
   if (order.trailingAmount !== undefined) record['trailingAmount'] = String(order.trailingAmount);
   if (order.trailingPercent !== undefined) record['trailingPercent'] = String(order.trailingPercent);
+  if (order.expireTime !== undefined) record['expireTime'] = String(order.expireTime);
   return record;
 }
 
@@ -148,6 +151,7 @@ export function orderFromRecord(record: Readonly<Record<string, string>>, key = 
     postOnly: o.postOnly,
     trailingAmount: o.trailingAmount,
     trailingPercent: o.trailingPercent,
+    expireTime: o.expireTime,
     status: o.status,
     previousStatus: o.previousStatus,
     filledQty: o.filledQty,

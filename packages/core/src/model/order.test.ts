@@ -43,7 +43,10 @@ function event(type: Exclude<OrderEvent['type'], 'OrderFilled'>, tsEvent: number
     case 'OrderAccepted':
       return { type, ...b, venueOrderId: 'V-1' };
     case 'OrderCancelRejected':
+    case 'OrderModifyRejected':
       return { type, ...b, reason: 'TEST' };
+    case 'OrderUpdated':
+      return { type, ...b, quantity: 10 };
     default:
       return { type, ...b };
   }
@@ -80,6 +83,7 @@ const NON_FILL_TYPES = [
   'OrderCancelRejected',
   'OrderCanceled',
   'OrderExpired',
+  'OrderModifyRejected',
 ] as const;
 
 /** A step of a random event sequence. Fill sizes are relative to what is left, so overfills and exact completions both happen. */
@@ -120,6 +124,7 @@ const SPEC: Record<OrderStatus, readonly OrderEvent['type'][]> = {
   submitted: [
     'OrderAccepted',
     'OrderRejected',
+    'OrderModifyRejected',
     'OrderPendingCancel',
     'OrderCanceled',
     'OrderExpired',
@@ -132,13 +137,35 @@ const SPEC: Record<OrderStatus, readonly OrderEvent['type'][]> = {
     'OrderCanceled',
     'OrderExpired',
     'OrderFilled',
+    'OrderUpdated',
+    'OrderModifyRejected',
   ],
-  triggered: ['OrderPendingCancel', 'OrderCanceled', 'OrderExpired', 'OrderFilled'],
-  partiallyFilled: ['OrderPendingCancel', 'OrderCanceled', 'OrderExpired', 'OrderFilled'],
-  pendingCancel: ['OrderCanceled', 'OrderCancelRejected', 'OrderExpired', 'OrderFilled'],
-  canceled: ['OrderFilled'],
-  expired: ['OrderFilled'],
-  filled: [],
+  triggered: [
+    'OrderUpdated',
+    'OrderModifyRejected',
+    'OrderPendingCancel',
+    'OrderCanceled',
+    'OrderExpired',
+    'OrderFilled',
+  ],
+  partiallyFilled: [
+    'OrderUpdated',
+    'OrderModifyRejected',
+    'OrderPendingCancel',
+    'OrderCanceled',
+    'OrderExpired',
+    'OrderFilled',
+  ],
+  pendingCancel: [
+    'OrderCanceled',
+    'OrderCancelRejected',
+    'OrderExpired',
+    'OrderFilled',
+    'OrderModifyRejected',
+  ],
+  canceled: ['OrderFilled', 'OrderModifyRejected'],
+  expired: ['OrderFilled', 'OrderModifyRejected'],
+  filled: ['OrderModifyRejected'],
   denied: [],
   rejected: [],
 };
@@ -148,7 +175,7 @@ const ALLOWED_ERRORS: ReadonlySet<RxtradeErrorCode> = new Set([
   'DUPLICATE_FILL',
   'OVERFILL',
 ]);
-const TERMINAL_NO_EVENTS: ReadonlySet<OrderStatus> = new Set(['denied', 'rejected', 'filled']);
+const TERMINAL_NO_EVENTS: ReadonlySet<OrderStatus> = new Set(['denied', 'rejected']);
 const ALL_STATUSES = Object.keys(ORDER_TRANSITIONS) as OrderStatus[];
 
 function fillUnits(step: Extract<Step, { kind: 'fill' }>, filled: number, total: number): number {
@@ -271,12 +298,14 @@ describe('order state machine (property)', () => {
     }
   });
 
-  it('accepts nothing in denied, rejected and filled; only fills in canceled and expired', () => {
+  it('accepts nothing in denied and rejected; only a refused amendment in filled; only that and fills in canceled and expired', () => {
     for (const status of ALL_STATUSES) {
       expect(Object.keys(ORDER_TRANSITIONS[status]).sort(), status).toEqual([...SPEC[status]].sort());
       const allowed = Object.keys(ORDER_TRANSITIONS[status]);
       if (TERMINAL_NO_EVENTS.has(status)) expect(allowed, status).toEqual([]);
-      if (status === 'canceled' || status === 'expired') expect(allowed, status).toEqual(['OrderFilled']);
+      if (status === 'filled') expect(allowed).toEqual(['OrderModifyRejected']);
+      if (status === 'canceled' || status === 'expired')
+        expect(allowed.sort(), status).toEqual(['OrderFilled', 'OrderModifyRejected']);
     }
   });
 });

@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { RxtradeError } from '../errors';
 import { fromUnits, toUnitsExact } from './decimal';
-import type { OrderEvent, OrderFilled } from './order-events';
+import type { OrderEvent, OrderFilled, OrderUpdated } from './order-events';
 
 export type OrderSide = 'buy' | 'sell';
 export type OrderType = 'market' | 'limit' | 'stop' | 'stopLimit';
-/** GTC: until canceled. IOC: fill what you can now, cancel the rest. FOK: all now or nothing. DAY: until the session (UTC day) ends. */
-export type TimeInForce = 'GTC' | 'IOC' | 'FOK' | 'DAY';
+/**
+ * GTC: until canceled. IOC: fill what you can now, cancel the rest. FOK: all now or nothing. DAY:
+ * until the session (UTC day) ends. GTD: until `expireTime` (epoch ms).
+ */
+export type TimeInForce = 'GTC' | 'IOC' | 'FOK' | 'DAY' | 'GTD';
 export type LiquiditySide = 'maker' | 'taker';
 
 export type OrderStatus =
@@ -24,6 +27,29 @@ export type OrderStatus =
 
 const finitePositive = z.number().refine((n) => Number.isFinite(n) && n > 0, 'must be a finite number > 0');
 
+const id64 = z.string().min(1).max(64);
+
+/** The sibling of an OCO request: same instrument, side and quantity; its own type and prices. */
+const OcoLegSchema = z.strictObject({
+  clientOrderId: id64.optional(),
+  type: z.enum(['limit', 'stop', 'stopLimit']),
+  price: finitePositive.optional(),
+  triggerPrice: finitePositive.optional(),
+  trailingAmount: finitePositive.optional(),
+  trailingPercent: z.number().gt(0).lt(100).optional(),
+});
+
+/** A bracket's take-profit: a reduce-only limit on the other side. */
+const TakeProfitSchema = z.strictObject({ price: finitePositive });
+
+/** A bracket's stop-loss: a reduce-only stop (or stop-limit with `price`), trailing if asked. */
+const StopLossSchema = z.strictObject({
+  triggerPrice: finitePositive,
+  price: finitePositive.optional(),
+  trailingAmount: finitePositive.optional(),
+  trailingPercent: z.number().gt(0).lt(100).optional(),
+});
+
 /**
  * What a strategy or API client asks for. `price` is required for limit and stop-limit orders,
  * `triggerPrice` for stop and stop-limit orders. Validated at the boundary by {@link OrderRequestSchema};
@@ -31,7 +57,7 @@ const finitePositive = z.number().refine((n) => Number.isFinite(n) && n > 0, 'mu
  */
 export const OrderRequestSchema = z
   .strictObject({
-    clientOrderId: z.string().min(1).max(64).optional(),
+    clientOrderId: id64.optional(),
     accountId: z.string().min(1).max(64).optional(),
     strategyId: z.string().min(1).max(64).optional(),
     instrumentId: z.string().min(1).max(64),
@@ -40,11 +66,15 @@ export const OrderRequestSchema = z
     quantity: finitePositive,
     price: finitePositive.optional(),
     triggerPrice: finitePositive.optional(),
-    timeInForce: z.enum(['GTC', 'IOC', 'FOK', 'DAY']).optional(),
+    timeInForce: z.enum(['GTC', 'IOC', 'FOK', 'DAY', 'GTD']).optional(),
+    expireTime: z.number().int().nonnegative().optional(),
     reduceOnly: z.boolean().optional(),
     postOnly: z.boolean().optional(),
     trailingAmount: finitePositive.optional(),
     trailingPercent: z.number().gt(0).lt(100).optional(),
+    takeProfit: TakeProfitSchema.optional(),
+    stopLoss: StopLossSchema.optional(),
+    oco: OcoLegSchema.optional(),
   })
   .superRefine((o, ctx) => {
     const needsPrice = o.type === 'limit' || o.type === 'stopLimit';
@@ -66,9 +96,58 @@ export const OrderRequestSchema = z
     if (o.postOnly && o.type !== 'limit') {
       ctx.addIssue({ code: 'custom', path: ['postOnly'], message: 'only limit orders can be post-only' });
     }
+    if ((o.timeInForce === 'GTD') !== (o.expireTime !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['expireTime'],
+        message: 'required for GTD orders, and only for them',
+      });
+    }
     const trailing = trailingProblem(o);
     if (trailing) ctx.addIssue({ code: 'custom', path: ['trailingAmount'], message: trailing });
+    const contingency = contingencyProblem(o);
+    if (contingency) ctx.addIssue({ code: 'custom', path: ['oco'], message: contingency });
   });
+
+/**
+ * The rule of a request's contingent parts (`takeProfit`, `stopLoss`, `oco`), shared by the schema
+ * and the hand-written validator: well-formed, an OCO sibling priced for its type, and OCO not mixed
+ * with a bracket's exits.
+ */
+export function contingencyProblem(o: {
+  type?: unknown;
+  takeProfit?: unknown;
+  stopLoss?: unknown;
+  oco?: unknown;
+}): string | undefined {
+  if (o.takeProfit === undefined && o.stopLoss === undefined && o.oco === undefined) return undefined;
+  const parts = [
+    ['takeProfit', TakeProfitSchema, o.takeProfit],
+    ['stopLoss', StopLossSchema, o.stopLoss],
+    ['oco', OcoLegSchema, o.oco],
+  ] as const;
+  for (const [name, schema, value] of parts) {
+    if (value !== undefined && !schema.safeParse(value).success) return `${name} is not a valid ${name}`;
+  }
+  const sl = o.stopLoss as z.infer<typeof StopLossSchema> | undefined;
+  if (sl !== undefined && sl.trailingAmount !== undefined && sl.trailingPercent !== undefined) {
+    return 'stopLoss: give trailingAmount or trailingPercent, not both';
+  }
+  const oco = o.oco as z.infer<typeof OcoLegSchema> | undefined;
+  if (oco === undefined) return undefined;
+  if (o.takeProfit !== undefined || o.stopLoss !== undefined) {
+    return 'an order has an OCO sibling or a bracket’s exits, not both';
+  }
+  if (o.type === 'market') return 'a market order cannot have an OCO sibling';
+  const needsPrice = oco.type !== 'stop';
+  const needsTrigger = oco.type !== 'limit';
+  if (needsPrice !== (oco.price !== undefined))
+    return `oco: price is ${needsPrice ? 'required' : 'not allowed'} for ${oco.type}`;
+  if (needsTrigger !== (oco.triggerPrice !== undefined)) {
+    return `oco: triggerPrice is ${needsTrigger ? 'required' : 'not allowed'} for ${oco.type}`;
+  }
+  return trailingProblem(oco);
+}
 
 /** The trailing fields' rule, shared by the schema and the hand-written validator. */
 export function trailingProblem(o: {
@@ -86,6 +165,18 @@ export function trailingProblem(o: {
 }
 
 export type OrderRequest = z.input<typeof OrderRequestSchema>;
+
+/** Validates an amendment (see `OrderAmendment`): at least one of quantity, price, triggerPrice. */
+export const OrderAmendmentSchema = z
+  .strictObject({
+    quantity: finitePositive.optional(),
+    price: finitePositive.optional(),
+    triggerPrice: finitePositive.optional(),
+  })
+  .refine(
+    (a) => a.quantity !== undefined || a.price !== undefined || a.triggerPrice !== undefined,
+    'an amendment changes quantity, price or triggerPrice',
+  );
 
 /**
  * An order's state: an immutable snapshot, replaced by {@link applyOrderEvent} on every event.
@@ -113,6 +204,8 @@ export interface Order {
    */
   readonly trailingAmount?: number | undefined;
   readonly trailingPercent?: number | undefined;
+  /** When a GTD order expires, epoch ms; undefined for every other time in force. */
+  readonly expireTime?: number | undefined;
   readonly status: OrderStatus;
   /** The status before a pending cancel, restored if the cancel is rejected. */
   readonly previousStatus: OrderStatus | undefined;
@@ -169,6 +262,7 @@ export const ORDER_TRANSITIONS = {
   submitted: {
     OrderAccepted: 'accepted',
     OrderRejected: 'rejected',
+    OrderModifyRejected: 'submitted',
     OrderPendingCancel: 'pendingCancel',
     OrderCanceled: 'canceled',
     OrderExpired: 'expired',
@@ -182,14 +276,20 @@ export const ORDER_TRANSITIONS = {
     OrderCanceled: 'canceled',
     OrderExpired: 'expired',
     OrderFilled: 'partiallyFilled',
+    OrderUpdated: 'accepted',
+    OrderModifyRejected: 'accepted',
   },
   triggered: {
+    OrderUpdated: 'triggered',
+    OrderModifyRejected: 'triggered',
     OrderPendingCancel: 'pendingCancel',
     OrderCanceled: 'canceled',
     OrderExpired: 'expired',
     OrderFilled: 'partiallyFilled',
   },
   partiallyFilled: {
+    OrderUpdated: 'partiallyFilled',
+    OrderModifyRejected: 'partiallyFilled',
     OrderPendingCancel: 'pendingCancel',
     OrderCanceled: 'canceled',
     OrderExpired: 'expired',
@@ -200,11 +300,13 @@ export const ORDER_TRANSITIONS = {
     OrderCancelRejected: 'pendingCancel',
     OrderExpired: 'expired',
     OrderFilled: 'pendingCancel',
+    OrderModifyRejected: 'pendingCancel',
   },
-  // A fill that happened at the venue before the cancel took effect still counts.
-  canceled: { OrderFilled: 'canceled' },
-  expired: { OrderFilled: 'expired' },
-  filled: {},
+  // A fill that happened at the venue before the cancel took effect still counts; an amendment
+  // that crossed the order's end is refused by the venue, and that changes nothing.
+  canceled: { OrderFilled: 'canceled', OrderModifyRejected: 'canceled' },
+  expired: { OrderFilled: 'expired', OrderModifyRejected: 'expired' },
+  filled: { OrderModifyRejected: 'filled' },
   denied: {},
   rejected: {},
 } as const satisfies Record<OrderStatus, Partial<Record<OrderEvent['type'], OrderStatus>>>;
@@ -250,6 +352,7 @@ export function createOrder(
     postOnly: request.postOnly ?? false,
     trailingAmount: request.trailingAmount,
     trailingPercent: request.trailingPercent,
+    expireTime: request.expireTime,
     status: 'initialized',
     previousStatus: undefined,
     filledQty: 0,
@@ -315,6 +418,23 @@ function applyFill(order: OrderRecord, fill: OrderFilled, placeholder: OrderStat
   order.tsLast = fill.tsEvent;
 }
 
+/** An amendment the venue made: the new quantity (never at or below what has filled) and prices. */
+function applyUpdate(order: OrderRecord, update: OrderUpdated): void {
+  const p = order.quantityPrecision;
+  const totalUnits = toUnitsExact(update.quantity, p);
+  const filledUnits = toUnitsExact(order.filledQty, p);
+  if (!(totalUnits > filledUnits)) {
+    throw new RxtradeError({
+      code: 'INVALID_ARGUMENT',
+      message: `order ${order.clientOrderId}: amended quantity ${update.quantity} is not above the filled ${order.filledQty}`,
+    });
+  }
+  order.quantity = update.quantity;
+  order.leavesQty = fromUnits(totalUnits - filledUnits, p);
+  if (update.price !== undefined) order.price = update.price;
+  if (update.triggerPrice !== undefined) order.triggerPrice = update.triggerPrice;
+}
+
 /**
  * Applies an event to an order record in place (the engine's form of {@link applyOrderEvent}). The
  * same checks, all made before anything changes: when it throws, the record is as it was.
@@ -351,7 +471,11 @@ export function applyOrderEventTo(order: OrderRecord, event: OrderEvent): void {
       order.previousStatus = undefined;
       order.tsLast = event.tsEvent;
       return;
+    case 'OrderUpdated':
+      applyUpdate(order, event);
+      break;
     case 'OrderSubmitted':
+    case 'OrderModifyRejected':
     case 'OrderDenied':
     case 'OrderRejected':
     case 'OrderTriggered':

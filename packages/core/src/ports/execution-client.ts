@@ -7,8 +7,10 @@ import type {
   OrderCancelRejected,
   OrderExpired,
   OrderFilled,
+  OrderModifyRejected,
   OrderRejected,
   OrderTriggered,
+  OrderUpdated,
 } from '../model/order-events';
 
 /** What a venue reports about an order. */
@@ -19,7 +21,19 @@ export type VenueEvent =
   | OrderCanceled
   | OrderCancelRejected
   | OrderExpired
+  | OrderUpdated
+  | OrderModifyRejected
   | OrderFilled;
+
+/**
+ * A change to a working order: its whole quantity (filled part included; above what has filled),
+ * its limit price, its trigger price. Only what the order's type has; at least one field.
+ */
+export interface OrderAmendment {
+  readonly quantity?: number | undefined;
+  readonly price?: number | undefined;
+  readonly triggerPrice?: number | undefined;
+}
 
 /** A venue's view of one order, for reconciliation. */
 export interface OrderStatusReport {
@@ -48,6 +62,12 @@ export interface ExecutionClient {
   disconnect(): Promise<void>;
   submitOrder(order: Order): Promise<void>;
   cancelOrder(order: Order): Promise<void>;
+  /**
+   * Amends a working order in place (queue position as the venue rules). The outcome arrives as
+   * `OrderUpdated` or `OrderModifyRejected`. Optional: without it the engine refuses amendments
+   * with `OrderModifyRejected` (`AMEND_NOT_SUPPORTED`).
+   */
+  modifyOrder?(order: Order, amendment: OrderAmendment): Promise<void>;
   queryOrder?(clientOrderId: string): Promise<OrderStatusReport | undefined>;
   openOrders?(): Promise<readonly OrderStatusReport[]>;
 }
@@ -67,6 +87,8 @@ export interface BarDrivenExecutionClient extends ExecutionClient {
 export interface SyncExecutionClient extends ExecutionClient {
   submitOrderSync(order: Order): void;
   cancelOrderSync(order: Order): void;
+  /** The synchronous form of `modifyOrder`, when the client can amend. */
+  modifyOrderSync?(order: Order, amendment: OrderAmendment): void;
 }
 
 /** True for clients that take orders synchronously (see {@link SyncExecutionClient}). */

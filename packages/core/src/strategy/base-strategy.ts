@@ -7,6 +7,7 @@ import type { Fill, OrderEvent } from '../model/order-events';
 import type { AccountState } from '../model/position';
 import type { Signal } from '../model/signal';
 import type { Clock } from '../ports/clock';
+import type { OrderAmendment } from '../ports/execution-client';
 import type { Logger } from '../ports/logger';
 import { parseStrategyParams } from './strategy-params';
 
@@ -18,6 +19,8 @@ export interface StrategyContext {
   readonly logger: Logger;
   submit(request: OrderRequest): Order;
   cancel(clientOrderId: string): boolean;
+  /** Amends one of the strategy's open orders; false when it is not open (or cannot be amended here). */
+  amend?(clientOrderId: string, amendment: OrderAmendment): boolean;
   /** This strategy's own (virtual) position in a symbol, signed. */
   positionQty(symbol: string): number;
   /** The account's net position in a symbol, across strategies. */
@@ -252,6 +255,12 @@ export abstract class BaseStrategy<TParams extends object = Record<string, never
       postOnly: o.postOnly,
       clientOrderId: o.clientOrderId,
       accountId: o.accountId,
+      expireTime: o.expireTime,
+      trailingAmount: o.trailingAmount,
+      trailingPercent: o.trailingPercent,
+      takeProfit: o.takeProfit,
+      stopLoss: o.stopLoss,
+      oco: o.oco,
     });
   }
 
@@ -262,6 +271,14 @@ export abstract class BaseStrategy<TParams extends object = Record<string, never
 
   protected cancel(clientOrderId: string): boolean {
     return this.context.cancel(clientOrderId);
+  }
+
+  /**
+   * Amends an open order's quantity (the whole order's, filled part included) or prices. The outcome
+   * arrives in `onOrderEvent`: `OrderUpdated`, or `OrderModifyRejected` with the reason.
+   */
+  protected amend(clientOrderId: string, amendment: OrderAmendment): boolean {
+    return this.context.amend?.(clientOrderId, amendment) ?? false;
   }
 
   /** Cancels this strategy's open orders (for one symbol, or all). */

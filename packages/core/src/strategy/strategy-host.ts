@@ -20,6 +20,7 @@ import type { OrderEvent } from '../model/order-events';
 import type { AccountState, Position } from '../model/position';
 import type { Signal } from '../model/signal';
 import { type Clock, systemClock } from '../ports/clock';
+import type { OrderAmendment } from '../ports/execution-client';
 import { type Logger, noopLogger } from '../ports/logger';
 import type { BaseStrategy, StrategyContext } from './base-strategy';
 
@@ -37,6 +38,8 @@ export interface OrderCommandSink {
   submit(request: OrderRequest, origin: OrderOrigin): Order | undefined;
   /** A cancel of one of the strategy's open orders. False when it is known to be unknown or closed. */
   cancel(clientOrderId: string, strategyId: string): boolean;
+  /** An amendment of one of the strategy's open orders (optional: refused, false, when absent). */
+  amend?(clientOrderId: string, amendment: OrderAmendment, strategyId: string): boolean;
   /** A strategy's signal (optional: dropped when absent). */
   signal?(signal: Signal): void;
 }
@@ -483,6 +486,8 @@ export class StrategyHost {
         return host.#submit(runner, request);
       },
       cancel: (id) => (runner.open.has(id) ? this.#sink.cancel(id, strategyId) : false),
+      amend: (id, amendment) =>
+        runner.open.has(id) ? (this.#sink.amend?.(id, amendment, strategyId) ?? false) : false,
       positionQty(symbol) {
         // Strategies ask every bar: remember the last symbol's book (books are never replaced).
         if (symbol !== cachedSymbol || cachedBook === undefined) {

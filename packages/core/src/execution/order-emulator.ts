@@ -1,0 +1,203 @@
+import { fromUnits, toUnitsExact } from '../model/decimal';
+import { isOpen, type Order, type OrderRequest } from '../model/order';
+import type { OrderEvent } from '../model/order-events';
+import type { OrderAmendment } from '../ports/execution-client';
+import type { OrderOrigin } from './order-manager';
+
+/** What the emulator does to orders: the engine's (or an order service's) own submit, cancel and amend. */
+export interface ContingentOrderSink {
+  /** Submits a child order through risk and execution; returns it as it stands after that. */
+  submit(request: OrderRequest, origin: OrderOrigin): Order;
+  cancel(clientOrderId: string): boolean;
+  amend(clientOrderId: string, amendment: OrderAmendment): boolean;
+  /** The order as it stands now, or undefined when unknown. */
+  order(clientOrderId: string): Order | undefined;
+}
+
+/** A bracket's exits, waiting for their entry's fills. */
+interface Link {
+  readonly entry: Order;
+  readonly exits: readonly { readonly suffix: string; readonly request: OrderRequest }[];
+  /** The exits working now (or last), by client order id. */
+  children: string[];
+  /** How many times the exits were placed (a new set when the entry fills after the last set ended). */
+  round: number;
+}
+
+/** Orders that cancel each other: a fill of one reduces the others by as much. */
+interface Group {
+  readonly members: readonly string[];
+}
+
+/** True when a request carries contingent orders (a take-profit, a stop-loss or an OCO sibling). */
+export function hasContingency(request: OrderRequest): boolean {
+  return request.takeProfit !== undefined || request.stopLoss !== undefined || request.oco !== undefined;
+}
+
+/**
+ * The order emulator: contingent orders held in the process, for any venue. It never trades by
+ * itself; it submits, amends and cancels through a {@link ContingentOrderSink}, so each child passes
+ * risk like any order and fills like its stand-alone type at the venue.
+ *
+ * - **OCO** (`oco` on a request): the sibling works beside the order, same side and quantity. A fill
+ *   of either reduces the other by as much (amended down, canceled at zero); when either ends
+ *   without filling whole (canceled, expired, rejected, denied), the other is canceled.
+ * - **OTO / bracket** (`takeProfit` and/or `stopLoss` on an entry): the exits (opposite side,
+ *   reduce-only, GTC) are placed when the entry first fills, for the quantity filled; each later
+ *   fill of the entry amends them up by its quantity. Two exits are an OCO pair. An entry that ends
+ *   before any fill places nothing.
+ *
+ * Call {@link register} after submitting a request with contingent parts, and {@link onEvent} with
+ * every order event after it was applied (and delivered).
+ */
+export class OrderEmulator {
+  readonly #sink: ContingentOrderSink;
+  readonly #links = new Map<string, Link>();
+  readonly #groups = new Map<string, Group>();
+
+  constructor(sink: ContingentOrderSink) {
+    this.#sink = sink;
+  }
+
+  /** Entries waiting or protected, plus OCO members working: zero when there is nothing to do. */
+  get size(): number {
+    return this.#links.size + this.#groups.size;
+  }
+
+  /** Takes the contingent parts of `request`, just submitted as `order`. */
+  register(order: Order, request: OrderRequest): void {
+    if (!isOpen(order)) return;
+    const id = order.clientOrderId;
+    const oco = request.oco;
+    if (oco !== undefined) {
+      const siblingId = oco.clientOrderId ?? `${id}-oco`;
+      this.#group([id, siblingId]);
+      this.#sink.submit(
+        {
+          instrumentId: order.instrumentId,
+          side: order.side,
+          type: oco.type,
+          quantity: order.quantity,
+          price: oco.price,
+          triggerPrice: oco.triggerPrice,
+          trailingAmount: oco.trailingAmount,
+          trailingPercent: oco.trailingPercent,
+          timeInForce: order.timeInForce,
+          expireTime: order.expireTime,
+          reduceOnly: order.reduceOnly,
+        },
+        this.#origin(order, siblingId),
+      );
+      return;
+    }
+    const exits: { suffix: string; request: OrderRequest }[] = [];
+    const side = order.side === 'buy' ? 'sell' : 'buy';
+    const base = {
+      instrumentId: order.instrumentId,
+      side,
+      quantity: order.quantity,
+      reduceOnly: true,
+    } as const;
+    const tp = request.takeProfit;
+    if (tp !== undefined) exits.push({ suffix: 'tp', request: { ...base, type: 'limit', price: tp.price } });
+    const sl = request.stopLoss;
+    if (sl !== undefined) {
+      exits.push({
+        suffix: 'sl',
+        request: {
+          ...base,
+          type: sl.price === undefined ? 'stop' : 'stopLimit',
+          triggerPrice: sl.triggerPrice,
+          price: sl.price,
+          trailingAmount: sl.trailingAmount,
+          trailingPercent: sl.trailingPercent,
+        },
+      });
+    }
+    this.#links.set(id, { entry: order, exits, children: [], round: 0 });
+  }
+
+  /** Acts on an order event that was applied to `order`. */
+  onEvent(event: OrderEvent, order: Order): void {
+    const id = event.clientOrderId;
+    const link = this.#links.get(id);
+    const group = this.#groups.get(id);
+    if (link === undefined && group === undefined) return;
+    if (event.type === 'OrderFilled') {
+      const qtyUnits = toUnitsExact(event.lastQty, order.quantityPrecision);
+      if (link !== undefined) this.#protect(link, qtyUnits);
+      if (group !== undefined) this.#reduceSiblings(group, order, qtyUnits);
+      if (link !== undefined && !isOpen(order)) this.#links.delete(id);
+      return;
+    }
+    if (isOpen(order)) return;
+    // Ended without filling whole: the entry places no more exits; an OCO member takes the others along.
+    if (link !== undefined) this.#links.delete(id);
+    if (group !== undefined) this.#dissolve(group, id);
+  }
+
+  /** Places an entry's exits for a fill of `qtyUnits`, or adds it to the exits working. */
+  #protect(link: Link, qtyUnits: number): void {
+    const precision = link.entry.quantityPrecision;
+    const working = link.children.filter((child) => {
+      const order = this.#sink.order(child);
+      return order !== undefined && isOpen(order);
+    });
+    if (working.length > 0) {
+      for (const child of working) {
+        const order = this.#sink.order(child) as Order;
+        const quantity = fromUnits(toUnitsExact(order.quantity, precision) + qtyUnits, precision);
+        this.#sink.amend(child, { quantity });
+      }
+      return;
+    }
+    link.round += 1;
+    const quantity = fromUnits(qtyUnits, precision);
+    const entryId = link.entry.clientOrderId;
+    const round = link.round === 1 ? '' : String(link.round);
+    link.children = link.exits.map((exit) => `${entryId}-${exit.suffix}${round}`);
+    if (link.children.length > 1) this.#group(link.children);
+    link.exits.forEach((exit, i) => {
+      this.#sink.submit({ ...exit.request, quantity }, this.#origin(link.entry, link.children[i] as string));
+    });
+  }
+
+  /** A member filled `qtyUnits`: the others shrink by as much; at zero they are canceled. */
+  #reduceSiblings(group: Group, filled: Order, qtyUnits: number): void {
+    const precision = filled.quantityPrecision;
+    const amendments: [string, number][] = [];
+    const cancels: string[] = [];
+    for (const member of group.members) {
+      if (member === filled.clientOrderId) continue;
+      const order = this.#sink.order(member);
+      if (order === undefined || !isOpen(order)) continue;
+      const left = toUnitsExact(order.quantity, precision) - qtyUnits;
+      if (left > toUnitsExact(order.filledQty, precision))
+        amendments.push([member, fromUnits(left, precision)]);
+      else cancels.push(member);
+    }
+    // Done when the fill completed an order or emptied a sibling: forget the group before the cancels report back.
+    if (!isOpen(filled) || cancels.length > 0) this.#forget(group);
+    for (const [member, quantity] of amendments) this.#sink.amend(member, { quantity });
+    for (const member of cancels) this.#sink.cancel(member);
+  }
+
+  /** One member ended: cancel the others that still work. */
+  #dissolve(group: Group, ended: string): void {
+    this.#forget(group);
+    for (const member of group.members) if (member !== ended) this.#sink.cancel(member);
+  }
+
+  #group(members: readonly string[]): void {
+    const group: Group = { members };
+    for (const member of members) this.#groups.set(member, group);
+  }
+
+  #forget(group: Group): void {
+    for (const member of group.members) this.#groups.delete(member);
+  }
+
+  #origin(order: Order, clientOrderId: string): OrderOrigin {
+    return { clientOrderId, strategyId: order.strategyId, accountId: order.accountId };
+  }
+}

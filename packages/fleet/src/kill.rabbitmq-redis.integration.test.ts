@@ -94,8 +94,9 @@ it.skipIf(!up)(
     // Nothing of the run is left on the broker or in Redis.
     expect(await listed('queues', fleet.exchange)).toEqual([]);
     expect(await listed('exchanges', fleet.exchange)).toEqual([]);
-    const redis = createRedisClient(REDIS_URL);
+    const redis = createRedisClient(REDIS_URL, { lazyConnect: true });
     try {
+      await redis.connect();
       expect(await redis.keys(`${fleet.redisPrefix}*`)).toEqual([]);
     } finally {
       redis.disconnect();

@@ -591,3 +591,39 @@ describe('POST /api/orders: discoverable validation', () => {
     });
   });
 });
+
+describe('GET /api/openapi.json', () => {
+  it('lists every route with its scope, the order body with its enums, and the error shape; no key needed', async () => {
+    const res = await get('/api/openapi.json');
+    expect(res.statusCode).toBe(200);
+    const doc = res.json() as {
+      openapi: string;
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            security: unknown[];
+            requestBody?: {
+              content: Record<
+                string,
+                { schema: { properties: Record<string, { enum?: string[] }>; required: string[] } }
+              >;
+            };
+          }
+        >
+      >;
+    };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/orders', '/api/risk/kill-switch', '/api/accounts/{id}/fills']),
+    );
+    const order = doc.paths['/api/orders']?.['post'];
+    expect(order?.security).toEqual([{ bearer: ['trade'] }]);
+    const schema = order?.requestBody?.content['application/json']?.schema;
+    expect(schema?.properties['type']?.enum).toEqual(['market', 'limit', 'stop', 'stopLimit']);
+    expect(schema?.required).toEqual(
+      expect.arrayContaining(['accountId', 'instrumentId', 'side', 'type', 'quantity']),
+    );
+  });
+});

@@ -14,6 +14,7 @@ import type { Subscription } from 'rxjs';
 import type { GatewayBackend } from '../../shared/src/gateway-backend';
 import { type ApiKeyRecord, type ApiKeyStore, type Scope, verifyApiKey } from './api-keys';
 import { ApiError, errorBody, notFound, unauthorized } from './errors';
+import { openApiDocument } from './openapi';
 import type { RateLimiter } from './rate-limit';
 import {
   CancelBodySchema,
@@ -347,6 +348,8 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
       reply.type(file.type).header('cache-control', 'no-cache').send(file.body),
     );
   }
+
+  app.get('/api/openapi.json', async () => openApiDocument());
 
   app.get('/health', async (_request, reply) => {
     const loop = options.eventLoop?.status();

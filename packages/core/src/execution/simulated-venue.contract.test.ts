@@ -9,6 +9,7 @@ const T0 = Date.UTC(2024, 0, 2, 14, 30);
 
 describe('SimulatedVenue', () => {
   executionClientContract({
+    amends: true,
     create: () => {
       const clock = new ManualClock(T0);
       // Whole shares on a 5-cent tick; volume-limited so that a bar's volume sets how much fills.

@@ -49,6 +49,12 @@ export interface ExecutionClientHarness {
 export interface ExecutionClientContractOptions {
   /** A fresh venue and client for each test. */
   readonly create: () => Promise<ExecutionClientHarness> | ExecutionClientHarness;
+  /**
+   * True when the client amends working orders (`modifyOrder`): the suite then checks amendments.
+   * False or unset: the suite checks that the client has no `modifyOrder` (the engine refuses
+   * amendments for it with `AMEND_NOT_SUPPORTED`).
+   */
+  readonly amends?: boolean;
 }
 
 const CODE = /^[A-Z][A-Z0-9_]*$/;
@@ -218,6 +224,35 @@ export function executionClientContract(options: ExecutionClientContractOptions)
       });
       expect(await openIds()).toEqual([]);
     });
+
+    if (options.amends) {
+      it('amends a working order’s quantity (OrderUpdated) and refuses to amend one that is done', async () => {
+        const o = resting();
+        await client.submitOrder(o);
+        await settle();
+        const half = fromUnits(units(o.quantity) / 2, h.instrument.quantityPrecision);
+        if (!client.modifyOrder)
+          throw new Error(`${client.venue}: modifyOrder is required when amends is set`);
+        await client.modifyOrder(o, { quantity: half });
+        await settle();
+        expect(types(o.clientOrderId)).toEqual(['OrderAccepted', 'OrderUpdated']);
+        expect(of(o.clientOrderId)[1]).toMatchObject({ quantity: half });
+        expect(await queryOrder(o.clientOrderId)).toMatchObject({ quantity: half, filledQty: 0 });
+        await h.fill(o.clientOrderId);
+        await settle();
+        expect(filledUnits(o.clientOrderId)).toBe(units(half));
+        await client.modifyOrder(o, { quantity: o.quantity });
+        await settle();
+        const last = of(o.clientOrderId).at(-1);
+        expect(last?.type).toBe('OrderModifyRejected');
+        expect((last as { reason: string }).reason).toMatch(CODE);
+        expectLegalSequences();
+      });
+    } else {
+      it('has no modifyOrder when it does not amend', () => {
+        expect(client.modifyOrder).toBeUndefined();
+      });
+    }
 
     it('fills a market sell on the sell side', async () => {
       const o = order({ side: 'sell' });

@@ -101,8 +101,6 @@ export const FleetConfigSchema = z.object({
   REPLAY_FRAME_BARS: int(0),
   /** The data service's /health is 503 when the replay has not moved for this long past its schedule. */
   REPLAY_STALL_MS: z.coerce.number().int().min(100).default(2_000),
-  /** Bars kept per symbol in Redis; strategy replicas rebuild state from it. */
-  CACHE_BARS: z.coerce.number().int().min(10).max(1_000_000).default(5_000),
   STRATEGIES: strategies,
   /**
    * `barrier` (default): strategies wait for the order service's result where it matters, so fills

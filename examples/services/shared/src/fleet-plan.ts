@@ -1,7 +1,6 @@
-import { type FleetPlan, strategyClass } from '@rxtrade/fleet';
-import { SmaCrossover } from '../../../sma-crossover/src/strategy';
+import type { FleetPlan } from '@rxtrade/fleet';
 import type { FleetConfig } from './config';
-import { instrumentFor, symbolNames } from './replay-data';
+import { fleetPlanFromConfig } from './plan';
 
 /** Where the risk role keeps its read model in the fleet's StateStore (the gateway reads it). */
 export const RISK_VIEW_PREFIX = 'view:';
@@ -10,30 +9,9 @@ export const RISK_VIEW_PREFIX = 'view:';
 export const GATEWAY_STRATEGY_ID = 'gateway';
 
 /**
- * The fleet plan every service of one fleet agrees on, from the configuration: the replay's
- * instruments, the configured accounts (each `INITIAL_CASH`), and one instance of each configured
- * strategy per symbol and account (quantity scaled by the account's weight).
+ * The fleet plan as risk and the gateway take it: {@link fleetPlanFromConfig} without the strategy
+ * modules (only the strategy service runs them).
  */
 export function fleetPlan(config: FleetConfig): FleetPlan {
-  const symbols = symbolNames(config.SYMBOLS);
-  return {
-    instruments: symbols.map(instrumentFor),
-    accounts: config.ACCOUNTS.map((a) => ({ id: a.id, initialCash: config.INITIAL_CASH })),
-    strategies: config.STRATEGIES.flatMap((s) =>
-      symbols.flatMap((symbol) =>
-        config.ACCOUNTS.map((account) => ({
-          id: `${s.id}-${symbol}-${account.id}`,
-          symbol,
-          accountId: account.id,
-          params: {
-            ...s.params,
-            ...(typeof s.params['quantity'] === 'number'
-              ? { quantity: s.params['quantity'] * account.weight }
-              : {}),
-          },
-          create: strategyClass(SmaCrossover as never),
-        })),
-      ),
-    ),
-  };
+  return fleetPlanFromConfig(config);
 }

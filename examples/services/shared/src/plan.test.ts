@@ -64,3 +64,13 @@ describe('resolveStrategyModule', () => {
     );
   });
 });
+
+describe('account weights', () => {
+  it("scale a numeric quantity param per account (ACCOUNTS=a:1,b:3), the module's other params as configured", () => {
+    const plan = fleetPlanFromConfig(loadConfig({ SYMBOLS: '1', ACCOUNTS: 'a:1,b:3' }));
+    expect(plan.strategies.map((s) => [s.id, s.params])).toEqual([
+      ['sma-SPX0-a', { fast: 10, slow: 30, quantity: 10 }],
+      ['sma-SPX0-b', { fast: 10, slow: 30, quantity: 30 }],
+    ]);
+  });
+});

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type BaseStrategy, RxtradeError, type StrategyOptions, strategyFromModule } from '@rxtrade/core';
+import { fileURLToPath } from 'node:url';
+import { RxtradeError } from '@rxtrade/core';
 import type { FleetPlan, FleetStrategy, StrategyFactory } from '@rxtrade/fleet';
+import { loadStrategy, strategyFactoryOf } from '@rxtrade/fleet/node';
 import type { FleetConfig, StrategyConfig } from './config';
 import { instrumentFor, symbolNames } from './replay-data';
 
@@ -34,36 +35,22 @@ export function resolveStrategyModule(module: string, cwd: string): string {
   }
 }
 
-type StrategyClass = new (options: StrategyOptions<Record<string, unknown>>) => BaseStrategy<object>;
-
 /**
- * Loads one configured strategy module and checks its params by building it once (the strategy's
- * `paramsSchema` refuses unknown or invalid params with a typed error): the same export rule as
- * `rxtrade backtest --strategy` (core's `strategyFromModule`). The factory builds a fresh instance per
- * strategy instance of the plan, with the plan's id, symbol and account.
+ * Loads one configured strategy module with `@rxtrade/fleet/node`'s loader (the one `rxtrade backtest
+ * --strategy` and `rxtrade fleet` use: core's export rule) and checks its params by building it once
+ * (the strategy's `paramsSchema` refuses unknown or invalid params with a typed error). The factory
+ * builds a fresh instance per strategy instance of the plan, with the plan's id, symbol and account.
  */
 export async function loadStrategyFactory(config: StrategyConfig, cwd: string): Promise<StrategyFactory> {
   const path = resolveStrategyModule(config.module, cwd);
-  let module: Record<string, unknown>;
-  try {
-    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
-  } catch (error) {
-    throw new RxtradeError({
-      code: 'INVALID_CONFIG',
-      message: `STRATEGIES: cannot load ${config.module}: ${((error as Error).message ?? String(error)).split('\n')[0]}`,
-      cause: error,
-    });
-  }
-  const found = strategyFromModule(module, { file: config.module, exportName: config.export });
-  const probe = found.make(config.params);
-  const Class = probe.constructor as StrategyClass;
-  if (Object.getPrototypeOf(probe) !== Class.prototype || Class.length > 1) {
-    throw new RxtradeError({
-      code: 'INVALID_CONFIG',
-      message: `STRATEGIES: ${config.id}: ${config.module} must export a BaseStrategy subclass (a fleet builds one instance per symbol and account)`,
-    });
-  }
-  return (options) => new Class({ ...options, params: config.params });
+  const strategy = await loadStrategy(path, {
+    cwd,
+    params: config.params,
+    ...(config.export ? { export: config.export } : {}),
+  });
+  // Per instance: an account's weight scales its params (see paramsFor). A module that exports a ready
+  // instance cannot be one instance per symbol and account: the plan refuses it when it builds.
+  return (options) => strategyFactoryOf(strategy, options.params ?? config.params)(options);
 }
 
 /** The instance id of a configured strategy on one symbol for one account. */
@@ -78,6 +65,12 @@ export async function loadStrategies(
   const factories = new Map<string, StrategyFactory>();
   for (const s of config.STRATEGIES) factories.set(s.id, await loadStrategyFactory(s, cwd));
   return factories;
+}
+
+/** An account's weight (`ACCOUNTS=acc-1:1,acc-2:2`) scales a numeric `quantity` param; other params are as configured. */
+function paramsFor(params: Record<string, unknown>, weight: number): Record<string, unknown> {
+  const quantity = params['quantity'];
+  return typeof quantity === 'number' && weight !== 1 ? { ...params, quantity: quantity * weight } : params;
 }
 
 const notHere: StrategyFactory = () => {
@@ -98,6 +91,7 @@ export function fleetPlanFromConfig(
 ): FleetPlan {
   const symbols = symbolNames(config.SYMBOLS);
   const accounts = config.ACCOUNTS.map((a) => a.id);
+  const weights = new Map(config.ACCOUNTS.map((a) => [a.id, a.weight]));
   const strategies: FleetStrategy[] = [];
   for (const s of config.STRATEGIES) {
     const create = factories === undefined ? notHere : factories.get(s.id);
@@ -122,7 +116,7 @@ export function fleetPlanFromConfig(
           id: instanceId(s.id, symbol, accountId),
           symbol,
           accountId,
-          params: s.params,
+          params: paramsFor(s.params, weights.get(accountId) ?? 1),
           create,
         });
       }

@@ -152,6 +152,26 @@ describe('orders from outside the plan through the risk role', () => {
     expect((await f.views.fills('acc-1')).items.map((x) => x.clientOrderId)).toEqual(['one']);
   });
 
+  it('a bracket or OCO request is denied UNSUPPORTED_ORDER_TYPE, never sent on without its exits', async () => {
+    const f = await fleet();
+    await f.nextBar();
+    const bracket = await f.gateway.submit('acc-1', {
+      ...buy(1, 'bracket'),
+      takeProfit: { price: 120 },
+    } as never);
+    expect(bracket).toMatchObject({ type: 'OrderDenied', reason: 'UNSUPPORTED_ORDER_TYPE' });
+    const oco = await f.gateway.submit('acc-1', {
+      ...buy(1, 'oco'),
+      type: 'limit',
+      price: 90,
+      oco: { type: 'stop', triggerPrice: 110 },
+    } as never);
+    expect(oco).toMatchObject({ type: 'OrderDenied', reason: 'UNSUPPORTED_ORDER_TYPE' });
+    expect(await f.gateway.submit('acc-1', buy(1, 'plain'))).toMatchObject({ type: 'OrderSubmitted' });
+    await f.nextBar();
+    expect(await position(f, 'acc-1')).toBe(1);
+  });
+
   it('defect 2: the same client order id from two accounts is two orders, each filled on its own account', async () => {
     const f = await fleet();
     await f.nextBar();

@@ -8,6 +8,7 @@ import {
   type DeliveryContext,
   type Fill,
   type Gauge,
+  hasContingency,
   isOpen,
   type KillSwitchTarget,
   killSwitch,
@@ -437,7 +438,14 @@ class AccountDesk {
         quantityPrecision: instrument.quantityPrecision,
         ts: command.tsInit,
       });
-      const denial = this.#risk.check(order, instrument, this.book);
+      // The order emulator (brackets, OCO) lives in the engine's process, not yet in the order role:
+      // refused here, never carried on without its contingent orders.
+      const denial = hasContingency(command.request)
+        ? ({
+            reason: 'UNSUPPORTED_ORDER_TYPE',
+            message: 'take-profit, stop-loss and OCO orders are not carried by the fleet yet',
+          } as const)
+        : this.#risk.check(order, instrument, this.book);
       if (denial === undefined) {
         decided = applyOrderEvent(order, { ...base(order), type: 'OrderSubmitted', tsEvent: command.tsInit });
         this.#orders.set(order.clientOrderId, decided);

@@ -1,16 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Bar, type BaseStrategy, type Fill, runBacktest } from '@rxtrade/core';
 import { probeTcp, requireService } from '@rxtrade/core/testing';
 import { connect } from 'amqplib';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
-import { SmaCrossover } from '../../../sma-crossover/src/strategy';
 import { namespace } from '../../shared/src/config';
 import { type Fleet, startFleet } from '../../shared/src/launcher';
-import { instrumentFor, replayBars, symbolNames } from '../../shared/src/replay-data';
 
 export const PG_URL = process.env['RXTRADE_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const AMQP_URL = process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -25,97 +22,6 @@ export async function fleetServersUp(): Promise<boolean> {
     (await requireService('RabbitMQ', () => probeTcp('127.0.0.1', 5672))) &&
     (await requireService('PostgreSQL', () => probeTcp('127.0.0.1', 5432)))
   );
-}
-
-/** A fill reduced to what must agree everywhere. */
-export interface FillView {
-  readonly symbol: string;
-  readonly ts: number;
-  readonly side: string;
-  readonly qty: number;
-  readonly px: number;
-}
-
-export const viewOf = (f: Fill): FillView => ({
-  symbol: f.instrumentId,
-  ts: f.tsEvent,
-  side: f.side,
-  qty: f.lastQty,
-  px: f.lastPx,
-});
-
-export const sortFills = <T extends FillView>(xs: readonly T[]): T[] =>
-  [...xs].sort((a, b) => a.symbol.localeCompare(b.symbol) || a.ts - b.ts);
-
-/** The in-process result of the same run: the same strategy on the same bars, through runBacktest. */
-export async function referenceRun(symbols: number, bars: number) {
-  const universe = await replayBars({ symbols, bars });
-  const names = symbolNames(symbols);
-  const all: Bar[] = [];
-  for (let k = 0; k < bars; k++) for (const s of names) all.push((universe.get(s) as Bar[])[k] as Bar);
-  const result = await runBacktest({
-    strategies: names.map(
-      (s) =>
-        new SmaCrossover({
-          id: `sma-${s}`,
-          symbols: [s],
-          params: { fast: 10, slow: 30, quantity: 10 },
-        }) as BaseStrategy<object>,
-    ),
-    data: all,
-    instruments: names.map(instrumentFor),
-    initialCash: 100_000,
-  });
-  const lastTs = Math.max(...[...universe.values()].map((b) => (b[b.length - 1] as Bar).ts));
-  return {
-    result,
-    fills: result.fills.map(viewOf),
-    positions: new Map(result.positions.map((p) => [p.instrumentId, p.quantity])),
-    lastTs,
-  };
-}
-
-/**
- * Waits until the fleet drained: every strategy handled the last bar of every symbol, and every order
- * risk recorded is filled or waiting for a bar that will not come (signals of the last bar).
- */
-export async function waitDrained(
-  redis: Redis,
-  run: { prefix: string; symbols: number; lastTs: number },
-  timeoutMs = 150_000,
-): Promise<void> {
-  const { prefix, symbols, lastTs } = run;
-  const ns = namespace({ FLEET_PREFIX: prefix });
-  const deadline = Date.now() + timeoutMs;
-  let settledSince: number | undefined;
-  for (;;) {
-    const progress = await Promise.all(
-      symbolNames(symbols).map((s) =>
-        redis.hget(`${ns.redisPrefix}state:strategy-progress:sma:${s}`, 'lastTs'),
-      ),
-    );
-    const strategiesDone = progress.every((p) => Number(p) === lastTs);
-    const orders = (await redis.keys(`${ns.redisPrefix}state:order:*`)).length;
-    const fills = (await redis.keys(`${ns.redisPrefix}state:fill:*`)).length;
-    const parked = (await redis.keys(`${ns.redisPrefix}state:parked:*`)).length;
-    const settled = strategiesDone && orders === fills + parked;
-    if (settled) settledSince ??= Date.now();
-    else settledSince = undefined;
-    if (settledSince !== undefined && Date.now() - settledSince > 1_000) return;
-    if (Date.now() > deadline)
-      throw new Error(`fleet did not drain: ${JSON.stringify({ progress, orders, fills, parked })}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** Every fill the order service stored in Redis for an account. */
-export async function redisFills(redis: Redis, prefix: string, accountId: string): Promise<FillView[]> {
-  const ns = namespace({ FLEET_PREFIX: prefix });
-  const out: FillView[] = [];
-  for (const k of await redis.keys(`${ns.redisPrefix}state:fill:${accountId}:*`)) {
-    out.push(viewOf(JSON.parse((await redis.hget(k, 'json')) as string) as Fill));
-  }
-  return out;
 }
 
 /** Deletes a run's Redis keys, PostgreSQL schema and broker queues/exchanges. */

@@ -25,7 +25,11 @@ const benches = [
   { name: 'postgres', title: '@rxtrade/postgres: bar ingest and range reads', conditions: true },
   { name: 'services', title: 'Service fleet: POST /api/orders and bar → order latency', conditions: true },
   { name: 'fleet', title: '@rxtrade/fleet: what the barrier costs, against runBacktest', conditions: true },
-  { name: 'fleet-throughput', title: '@rxtrade/fleet on RabbitMQ: sustained replay throughput', conditions: true },
+  {
+    name: 'fleet-throughput',
+    title: '@rxtrade/fleet on RabbitMQ: sustained replay throughput',
+    conditions: true,
+  },
   { name: 'fleet-latency', title: '@rxtrade/fleet on RabbitMQ: latency at 1,000 bars/s', conditions: true },
   { name: 'fleet-scale', title: '@rxtrade/fleet on RabbitMQ: strategy scale-out', conditions: true },
 ];

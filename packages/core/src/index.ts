@@ -111,12 +111,12 @@ export {
   type AsyncOrderExecutorOptions,
   type BatchOutcome,
 } from './execution/batch-executor';
-export { ClientOrderIds, type ClientOrderIdsOptions, VENUE_CLIENT_ORDER_ID } from './execution/order-ids';
 export {
   type ContingentOrderSink,
   hasContingency,
   OrderEmulator,
 } from './execution/order-emulator';
+export { ClientOrderIds, type ClientOrderIdsOptions, VENUE_CLIENT_ORDER_ID } from './execution/order-ids';
 export { OrderJournal, type OrderJournalOptions, type RestoreSummary } from './execution/order-journal';
 export {
   type OrderEventListener,

@@ -23,7 +23,6 @@ const benches = [
   { name: 'rate-limit', title: '@rxtrade/redis: shared rate limiter grants', conditions: true },
   { name: 'rabbitmq', title: '@rxtrade/rabbitmq: publish and consume', conditions: true },
   { name: 'postgres', title: '@rxtrade/postgres: bar ingest and range reads', conditions: true },
-  { name: 'services', title: 'Service fleet: POST /api/orders and bar → order latency', conditions: true },
   { name: 'fleet', title: '@rxtrade/fleet: what the barrier costs, against runBacktest', conditions: true },
   {
     name: 'fleet-throughput',

@@ -69,7 +69,7 @@ describe('rxtrade (top level)', () => {
     const r = await rxtrade(['frobnicate']);
     expect(r.code).toBe(1);
     expect(r.err).toBe(
-      'rxtrade: unknown command frobnicate; the commands are backtest, optimize, fleet\nRun `rxtrade --help` for more.\n',
+      'rxtrade: unknown command frobnicate; the commands are backtest, optimize, paper, download, fleet\nRun `rxtrade --help` for more.\n',
     );
   });
 });

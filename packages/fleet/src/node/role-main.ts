@@ -9,9 +9,10 @@ if (text === undefined) {
   process.stderr.write('FLEET_ROLE_CONFIG is not set: this is the entry launchFleet() starts\n');
   process.exit(1);
 }
-try {
-  await startRoleProcess(JSON.parse(text));
-} catch (error) {
-  process.stderr.write(`fleet role failed to start: ${(error as Error).message ?? String(error)}\n`);
-  process.exit(1);
-}
+// No top-level await: the package also builds to CommonJS.
+Promise.resolve()
+  .then(() => startRoleProcess(JSON.parse(text)))
+  .catch((error: unknown) => {
+    process.stderr.write(`fleet role failed to start: ${(error as Error).message ?? String(error)}\n`);
+    process.exit(1);
+  });

@@ -14,7 +14,11 @@ import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { type Bar, BaseStrategy, type BusEnvelope, type MessageBus } from '@rxtrade/core';
 import { connect } from 'amqplib';
-import { createRabbitMqMessageBus, type RabbitMqMessageBus } from '../packages/adapters-rabbitmq/src/index';
+import {
+  createRabbitMqMessageBus,
+  deleteTopology,
+  type RabbitMqMessageBus,
+} from '../packages/adapters-rabbitmq/src/index';
 import {
   fleetEnvelope,
   fleetTopics,
@@ -208,15 +212,10 @@ try {
   for (const role of roles.reverse()) await role.stop();
   const topologies = buses.map((b) => b.topology());
   await Promise.all(buses.map((b) => b.close()));
-  const admin = await connect(url);
-  for (const { queues, exchanges } of topologies) {
-    for (const name of [...queues, ...exchanges]) {
-      const channel = await admin.createChannel();
-      channel.on('error', () => {});
-      if (queues.includes(name)) await channel.deleteQueue(name).catch(() => {});
-      else await channel.deleteExchange(name).catch(() => {});
-      await channel.close().catch(() => {});
-    }
-  }
-  await admin.close();
+  await deleteTopology({
+    url,
+    exchange,
+    queues: topologies.flatMap((t) => t.queues),
+    exchanges: topologies.flatMap((t) => t.exchanges),
+  });
 }

@@ -13,7 +13,11 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runBacktest } from '@rxtrade/core';
 import { connect } from 'amqplib';
-import { createRabbitMqMessageBus, type RabbitMqMessageBus } from '../packages/adapters-rabbitmq/src/index';
+import {
+  createRabbitMqMessageBus,
+  deleteTopology,
+  type RabbitMqMessageBus,
+} from '../packages/adapters-rabbitmq/src/index';
 import { decodeFleetMessage, OrderRole, publishBars, RiskRole } from '../packages/fleet/src/index';
 import { benchBars, benchShape, HeavyIndicators } from './fleet/heavy-plan';
 
@@ -172,17 +176,12 @@ async function run(replicas: number): Promise<Run> {
     for (const proc of children) if (proc.exitCode === null) proc.kill('SIGKILL');
     const topologies = buses.map((b) => b.topology());
     await Promise.all(buses.map((b) => b.close()));
-    const admin = await connect(url);
-    for (const { queues, exchanges } of topologies) {
-      for (const name of [...queues, ...exchanges]) {
-        const channel = await admin.createChannel();
-        channel.on('error', () => {});
-        if (queues.includes(name)) await channel.deleteQueue(name).catch(() => {});
-        else await channel.deleteExchange(name).catch(() => {});
-        await channel.close().catch(() => {});
-      }
-    }
-    await admin.close();
+    await deleteTopology({
+      url,
+      exchange,
+      queues: topologies.flatMap((t) => t.queues),
+      exchanges: topologies.flatMap((t) => t.exchanges),
+    });
   }
 }
 

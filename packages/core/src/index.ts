@@ -395,6 +395,7 @@ export {
   parseParamSpace,
   randomParamSets,
 } from './strategy/param-space';
+export { ResampledBars, type ResampleStrategyOptions } from './strategy/resampled-bars';
 export {
   type HostAccounts,
   type OrderCommandSink,

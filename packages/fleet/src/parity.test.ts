@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BreakoutAtr } from '../../../examples/breakout-atr/src/strategy';
 import { RsiMeanReversion } from '../../../examples/rsi-mean-reversion/src/strategy';
 import { SmaCrossover } from '../../../examples/sma-crossover/src/strategy';
+import { WeeklyTrend } from '../../../examples/weekly-trend/src/strategy';
 import { type FleetPlan, ResolvedPlan, strategyClass } from './plan';
 import { fleetReport } from './report';
 import { runFleet } from './run-fleet';
@@ -37,6 +38,11 @@ const examples: [string, Class, string][] = [
   ['SMA crossover (market orders)', SmaCrossover as Class, 'SmaCrossover'],
   ['RSI mean reversion (DAY limit entries)', RsiMeanReversion as Class, 'RsiMeanReversion'],
   ['ATR breakout (trailing stop orders, canceled and replaced)', BreakoutAtr as Class, 'BreakoutAtr'],
+  [
+    'Weekly trend (weekly bars resampled from the daily feed in the strategy)',
+    WeeklyTrend as Class,
+    'WeeklyTrend',
+  ],
 ];
 
 describe('the fleet on the in-memory bus gives a backtest’s fills and final equity', () => {

@@ -9,6 +9,8 @@ import type { Signal } from '../model/signal';
 import type { Clock } from '../ports/clock';
 import type { OrderAmendment } from '../ports/execution-client';
 import type { Logger } from '../ports/logger';
+import { type BarIndicator, type PriceSource, priceOf, type ValueIndicator } from './price-source';
+import { ResampledBars, type ResampleStrategyOptions } from './resampled-bars';
 import { parseStrategyParams } from './strategy-params';
 
 /** What a running strategy can reach. The engine provides it; tests may provide their own. */
@@ -53,42 +55,13 @@ export interface StrategyOptions<TParams> {
   readonly params?: Partial<TParams>;
 }
 
-/** Which number of a bar a tracked indicator is fed. */
-export type PriceSource = 'open' | 'high' | 'low' | 'close' | 'volume' | 'hl2' | 'hlc3' | 'ohlc4';
-
-interface ValueIndicator {
-  update(value: number): number;
-}
-interface BarIndicator {
-  update(bar: Bar): number;
-}
+export type { PriceSource } from './price-source';
 
 /** @internal An indicator the runner updates before onBar. */
 export interface TrackedIndicator {
   readonly symbol: string | undefined;
   readonly update: (bar: Bar) => void;
 }
-
-const pick = (source: PriceSource): ((bar: Bar) => number) => {
-  switch (source) {
-    case 'open':
-      return (b) => b.open;
-    case 'high':
-      return (b) => b.high;
-    case 'low':
-      return (b) => b.low;
-    case 'close':
-      return (b) => b.close;
-    case 'volume':
-      return (b) => b.volume;
-    case 'hl2':
-      return (b) => (b.high + b.low) / 2;
-    case 'hlc3':
-      return (b) => (b.high + b.low + b.close) / 3;
-    case 'ohlc4':
-      return (b) => (b.open + b.high + b.low + b.close) / 4;
-  }
-};
 
 type OrderOptions = Omit<OrderRequest, 'instrumentId' | 'side' | 'quantity' | 'type'> & {
   readonly symbol?: string;
@@ -194,7 +167,7 @@ export abstract class BaseStrategy<TParams extends object = Record<string, never
   ): TIndicator {
     const source = options?.source ?? 'close';
     // The close (the default) is read directly: one closure call per indicator and bar, not two.
-    const get = source === 'close' ? undefined : pick(source);
+    const get = source === 'close' ? undefined : priceOf(source);
     this.tracked.push({
       symbol: options?.symbol,
       update: get ? (bar) => void indicator.update(get(bar)) : (bar) => void indicator.update(bar.close),
@@ -209,6 +182,30 @@ export abstract class BaseStrategy<TParams extends object = Record<string, never
   ): TIndicator {
     this.tracked.push({ symbol: options?.symbol, update: (bar) => void indicator.update(bar) });
     return indicator;
+  }
+
+  /**
+   * Declares a longer timeframe resampled from this strategy's bars (say, hours from minutes), whose
+   * completed bars and the indicators tracked on them (`resampled.track(...)`) the engine keeps up to
+   * date before `onBar`, in a backtest, paper or live run and in the fleet alike. Only completed bars
+   * are delivered, so there is no look-ahead; see {@link ResampledBars} for when a bar completes.
+   *
+   * @example
+   * hourly = this.resample('1h', { inputTimeframe: '1m' });
+   * hourlyRsi = this.hourly.track(new Rsi(14));
+   */
+  protected resample(timeframe: string, options: ResampleStrategyOptions = {}): ResampledBars {
+    const symbol = options.symbol;
+    if (symbol !== undefined && this.symbols !== undefined && !this.symbols.includes(symbol)) {
+      throw new RxtradeError({
+        code: 'INVALID_CONFIG',
+        message: `strategy ${this.id}: resample('${timeframe}') of ${symbol}, which is not one of its symbols (${this.symbols.join(', ')})`,
+      });
+    }
+    const single = this.symbols?.length === 1 ? this.symbols[0] : undefined;
+    const resampled = new ResampledBars(timeframe, options, single);
+    this.tracked.push({ symbol: undefined, update: (bar) => resampled.push(bar) });
+    return resampled;
   }
 
   #resolveSymbol(symbol: string | undefined): string {

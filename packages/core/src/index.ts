@@ -112,7 +112,9 @@ export {
   type BatchOutcome,
 } from './execution/batch-executor';
 export {
+  type ContingentLeg,
   type ContingentOrderSink,
+  childOrderId,
   hasContingency,
   OrderEmulator,
 } from './execution/order-emulator';

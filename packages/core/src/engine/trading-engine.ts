@@ -1,7 +1,7 @@
 import { type Observable, Subject } from 'rxjs';
 import { AccountBook, type AccountConfig } from '../account/account-book';
 import { RxtradeError } from '../errors';
-import { hasContingency, OrderEmulator } from '../execution/order-emulator';
+import { type ContingentLeg, hasContingency, OrderEmulator } from '../execution/order-emulator';
 import { OrderManager, type OrderOrigin } from '../execution/order-manager';
 import { SimulatedVenue, type SimulatedVenueOptions } from '../execution/simulated-venue';
 import { fromUnits } from '../model/decimal';
@@ -195,6 +195,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       cancel: (clientOrderId) => this.#orders.cancel(clientOrderId),
       amend: (clientOrderId, amendment) => this.#orders.amend(clientOrderId, amendment),
       order: (clientOrderId) => this.#orders.get(clientOrderId),
+      submitOco: (legs) => this.#submitOco(legs),
     });
     const accountsById = this.#accounts;
     this.#host = new StrategyHost({
@@ -369,6 +370,10 @@ export class TradingEngine implements EngineStreams, EngineCommands {
     this.#assertRunning();
     const instrument = this.instrument(request.instrumentId);
     const account = this.#account(origin.accountId);
+    if (request.oco !== undefined && this.execution.submitOco !== undefined) {
+      const first = this.#emulator.submitNativeOco(request, origin);
+      if (first !== undefined) return snapshotOrder(first);
+    }
     const order = this.#orders.create(request, origin, instrument.quantityPrecision);
     const denial = this.#risk.check(order, instrument, account);
     if (denial) this.#orders.deny(order, denial);
@@ -376,6 +381,35 @@ export class TradingEngine implements EngineStreams, EngineCommands {
     if (hasContingency(request)) this.#emulator.register(order, request);
     // As it stands now: denied, or (at a synchronous venue) already accepted or refused.
     return snapshotOrder(order);
+  }
+
+  /**
+   * Two orders as one native OCO, when the execution client offers it for this pair: both pass risk
+   * (a denial of either denies both, with its reason), then go out together. Undefined when the client
+   * cannot, with nothing done (the emulator holds the pair then).
+   */
+  #submitOco(legs: readonly [ContingentLeg, ContingentLeg]): readonly [Order, Order] | undefined {
+    const client = this.execution;
+    if (client.submitOco === undefined || client.supportsOco?.([legs[0].request, legs[1].request]) !== true) {
+      return undefined;
+    }
+    this.#assertRunning();
+    const checked = legs.map(({ request, origin }) => {
+      const instrument = this.instrument(request.instrumentId);
+      const order = this.#orders.create(request, origin, instrument.quantityPrecision);
+      return { order, denial: this.#risk.check(order, instrument, this.#account(origin.accountId)) };
+    });
+    const [a, b] = checked as [(typeof checked)[number], (typeof checked)[number]];
+    const denial = a.denial ?? b.denial;
+    if (denial !== undefined) {
+      for (const { order, denial: own } of checked) {
+        this.#orders.deny(
+          order,
+          own ?? { ...denial, message: `its OCO sibling was denied: ${denial.message}` },
+        );
+      }
+    } else this.#orders.sendOco(a.order, b.order);
+    return [snapshotOrder(a.order), snapshotOrder(b.order)];
   }
 
   /**

@@ -12,6 +12,18 @@ export interface ContingentOrderSink {
   amend(clientOrderId: string, amendment: OrderAmendment): boolean;
   /** The order as it stands now, or undefined when unknown. */
   order(clientOrderId: string): Order | undefined;
+  /**
+   * Optional: places two orders as one native OCO at the venue, each through risk (a denial of either
+   * denies both), and returns them as they stand after that; or returns undefined, having done
+   * nothing, when the venue cannot hold this pair. Without it every pair is emulated.
+   */
+  submitOco?(legs: readonly [ContingentLeg, ContingentLeg]): readonly [Order, Order] | undefined;
+}
+
+/** One order of a pair handed to {@link ContingentOrderSink.submitOco}. */
+export interface ContingentLeg {
+  readonly request: OrderRequest;
+  readonly origin: OrderOrigin;
 }
 
 /** A bracket's exits, waiting for their entry's fills. */
@@ -29,9 +41,67 @@ interface Group {
   readonly members: readonly string[];
 }
 
+/** The longest client order id most venues take (Binance: 36, see `VENUE_CLIENT_ORDER_ID`). */
+const MAX_CHILD_ID = 36;
+
+/** FNV-1a over the UTF-16 code units of `text`, from `seed`: a 32-bit hash. */
+function fnv1a(text: string, seed: number): number {
+  let h = seed >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/**
+ * The client order id of a contingent child (`tp`, `sl`, `sl2`, `oco`): `{parentId}-{suffix}` when
+ * that fits in 36 characters (Binance's limit on `newClientOrderId`), else the parent's first
+ * characters, `.`, a 10-character base-36 hash of the whole parent id (two FNV-1a rounds, ~47 bits)
+ * and `-{suffix}`, 36 characters in all. Deterministic (a restarted process derives the same ids);
+ * two parents that share their first characters get different children unless their hashes collide
+ * (about one chance in 2^47 per pair). Characters stay within `[.A-Za-z0-9:/_-]` when the parent's do.
+ *
+ * @example
+ * childOrderId('rx-1a-SmaCross-17', 'tp'); // 'rx-1a-SmaCross-17-tp'
+ * childOrderId('rx-1a-BreakoutWithBracket-1234567', 'sl2'); // 'rx-1a-BreakoutWithBra.1xu1lsjb3h-sl2' (36)
+ */
+export function childOrderId(parentId: string, suffix: string): string {
+  const plain = `${parentId}-${suffix}`;
+  if (plain.length <= MAX_CHILD_ID) return plain;
+  const hash =
+    fnv1a(parentId, 0x811c9dc5).toString(36).padStart(7, '0').slice(-7) +
+    fnv1a(parentId, 0x01000193).toString(36).padStart(3, '0').slice(-3);
+  const head = parentId.slice(0, Math.max(0, MAX_CHILD_ID - suffix.length - hash.length - 2));
+  return `${head}.${hash}-${suffix}`;
+}
+
 /** True when a request carries contingent orders (a take-profit, a stop-loss or an OCO sibling). */
 export function hasContingency(request: OrderRequest): boolean {
   return request.takeProfit !== undefined || request.stopLoss !== undefined || request.oco !== undefined;
+}
+
+/** The sibling an OCO request asks for: same instrument, side, quantity and time in force; its own type and prices. */
+function ocoSibling(
+  order: Pick<
+    OrderRequest,
+    'instrumentId' | 'side' | 'quantity' | 'timeInForce' | 'expireTime' | 'reduceOnly'
+  >,
+  oco: NonNullable<OrderRequest['oco']>,
+): OrderRequest {
+  return {
+    instrumentId: order.instrumentId,
+    side: order.side,
+    type: oco.type,
+    quantity: order.quantity,
+    price: oco.price,
+    triggerPrice: oco.triggerPrice,
+    trailingAmount: oco.trailingAmount,
+    trailingPercent: oco.trailingPercent,
+    timeInForce: order.timeInForce,
+    expireTime: order.expireTime,
+    reduceOnly: order.reduceOnly,
+  };
 }
 
 /**
@@ -46,6 +116,10 @@ export function hasContingency(request: OrderRequest): boolean {
  *   reduce-only, GTC) are placed when the entry first fills, for the quantity filled; each later
  *   fill of the entry amends them up by its quantity. Two exits are an OCO pair. An entry that ends
  *   before any fill places nothing.
+ * - **Native OCO**: when the sink offers `submitOco` (a venue that holds OCO pairs itself, such as
+ *   Binance through `@rxtrade/ccxt`), an OCO request ({@link submitNativeOco}) and the two exits of an
+ *   entry filled whole go to the venue as one pair, and the venue cancels one when the other fills or
+ *   triggers; other pairs are emulated as above.
  *
  * Call {@link register} after submitting a request with contingent parts, and {@link onEvent} with
  * every order event after it was applied (and delivered).
@@ -64,30 +138,34 @@ export class OrderEmulator {
     return this.#links.size + this.#groups.size;
   }
 
+  /**
+   * Places an OCO request (`oco` on it) as one native pair when the sink can (see
+   * {@link ContingentOrderSink.submitOco}) and returns its first order; the venue then holds the
+   * pair, not the emulator. Undefined when it cannot, with nothing done: submit the request as usual
+   * and {@link register} it.
+   */
+  submitNativeOco(request: OrderRequest, origin: OrderOrigin): Order | undefined {
+    const oco = request.oco;
+    if (oco === undefined || this.#sink.submitOco === undefined) return undefined;
+    const sibling = ocoSibling(request, oco);
+    const siblingId = oco.clientOrderId ?? childOrderId(origin.clientOrderId, 'oco');
+    const { oco: _oco, ...first } = request;
+    const pair = this.#sink.submitOco([
+      { request: first, origin },
+      { request: sibling, origin: { ...origin, clientOrderId: siblingId } },
+    ]);
+    return pair?.[0];
+  }
+
   /** Takes the contingent parts of `request`, just submitted as `order`. */
   register(order: Order, request: OrderRequest): void {
     if (!isOpen(order)) return;
     const id = order.clientOrderId;
     const oco = request.oco;
     if (oco !== undefined) {
-      const siblingId = oco.clientOrderId ?? `${id}-oco`;
+      const siblingId = oco.clientOrderId ?? childOrderId(id, 'oco');
       this.#group([id, siblingId]);
-      this.#sink.submit(
-        {
-          instrumentId: order.instrumentId,
-          side: order.side,
-          type: oco.type,
-          quantity: order.quantity,
-          price: oco.price,
-          triggerPrice: oco.triggerPrice,
-          trailingAmount: oco.trailingAmount,
-          trailingPercent: oco.trailingPercent,
-          timeInForce: order.timeInForce,
-          expireTime: order.expireTime,
-          reduceOnly: order.reduceOnly,
-        },
-        this.#origin(order, siblingId),
-      );
+      this.#sink.submit(ocoSibling(order, oco), this.#origin(order, siblingId));
       return;
     }
     const exits: { suffix: string; request: OrderRequest }[] = [];
@@ -125,7 +203,7 @@ export class OrderEmulator {
     if (link === undefined && group === undefined) return;
     if (event.type === 'OrderFilled') {
       const qtyUnits = toUnitsExact(event.lastQty, order.quantityPrecision);
-      if (link !== undefined) this.#protect(link, qtyUnits);
+      if (link !== undefined) this.#protect(link, qtyUnits, isOpen(order));
       if (group !== undefined) this.#reduceSiblings(group, order, qtyUnits);
       if (link !== undefined && !isOpen(order)) this.#links.delete(id);
       return;
@@ -136,8 +214,12 @@ export class OrderEmulator {
     if (group !== undefined) this.#dissolve(group, id);
   }
 
-  /** Places an entry's exits for a fill of `qtyUnits`, or adds it to the exits working. */
-  #protect(link: Link, qtyUnits: number): void {
+  /**
+   * Places an entry's exits for a fill of `qtyUnits`, or adds it to the exits working. Two exits for
+   * an entry filled whole (no later fill will amend them) go to the venue as one native OCO when the
+   * sink can; otherwise the emulator groups them.
+   */
+  #protect(link: Link, qtyUnits: number, entryOpen: boolean): void {
     const precision = link.entry.quantityPrecision;
     const working = link.children.filter((child) => {
       const order = this.#sink.order(child);
@@ -155,11 +237,17 @@ export class OrderEmulator {
     const quantity = fromUnits(qtyUnits, precision);
     const entryId = link.entry.clientOrderId;
     const round = link.round === 1 ? '' : String(link.round);
-    link.children = link.exits.map((exit) => `${entryId}-${exit.suffix}${round}`);
+    link.children = link.exits.map((exit) => childOrderId(entryId, `${exit.suffix}${round}`));
+    const legs = link.exits.map((exit, i) => ({
+      request: { ...exit.request, quantity },
+      origin: this.#origin(link.entry, link.children[i] as string),
+    }));
+    const [a, b] = legs;
+    if (!entryOpen && legs.length === 2 && this.#sink.submitOco?.([a, b] as [ContingentLeg, ContingentLeg])) {
+      return;
+    }
     if (link.children.length > 1) this.#group(link.children);
-    link.exits.forEach((exit, i) => {
-      this.#sink.submit({ ...exit.request, quantity }, this.#origin(link.entry, link.children[i] as string));
-    });
+    for (const leg of legs) this.#sink.submit(leg.request, leg.origin);
   }
 
   /** A member filled `qtyUnits`: the others shrink by as much; at zero they are canceled. */

@@ -181,6 +181,35 @@ export class OrderManager {
    * events or reconciliation settle it. It is never resent blindly.
    */
   send(order: Order): void {
+    const record = this.#submitted(order);
+    // A synchronous client is handed the record itself (see SyncExecutionClient); any other a snapshot it may keep.
+    if (this.#sync !== undefined) this.#sync.submitOrderSync(record);
+    else this.#watchSubmit(this.execution.submitOrder(snapshotOrder(record)), record.clientOrderId);
+  }
+
+  /**
+   * Sends two orders {@link create} returned as one native OCO (`ExecutionClient.submitOco`), which
+   * the caller checked the client offers and accepts for them. Both become `submitted`; the rest is as
+   * for {@link send}.
+   */
+  sendOco(first: Order, second: Order): void {
+    const submitOco = this.execution.submitOco;
+    if (submitOco === undefined) {
+      throw new RxtradeError({
+        code: 'INVALID_ARGUMENT',
+        message: `${this.execution.venue} cannot place native OCO orders`,
+      });
+    }
+    const a = this.#submitted(first);
+    const b = this.#submitted(second);
+    this.#watchSubmit(
+      submitOco.call(this.execution, [snapshotOrder(a), snapshotOrder(b)]),
+      `${a.clientOrderId}+${b.clientOrderId}`,
+    );
+  }
+
+  /** Applies `OrderSubmitted` to a record {@link create} returned and reports it. */
+  #submitted(order: Order): OrderRecord {
     const record = order as OrderRecord;
     const submitted: OrderEvent = {
       type: 'OrderSubmitted',
@@ -192,20 +221,20 @@ export class OrderManager {
     };
     const changed = this.#apply(record, submitted);
     this.#onEvent(submitted, record, changed);
-    // A synchronous client is handed the record itself (see SyncExecutionClient); any other a snapshot it may keep.
-    if (this.#sync !== undefined) this.#sync.submitOrderSync(record);
-    else {
-      const clientOrderId = record.clientOrderId;
-      this.execution.submitOrder(snapshotOrder(record)).catch((error: unknown) => {
-        const notSent = isRxtradeError(error) && error.details?.['outcome'] === 'NOT_SENT';
-        this.#logger.error(
-          { err: error, clientOrderId },
-          notSent
-            ? 'order submission refused before sending'
-            : 'order submission failed; outcome unknown until reconciled',
-        );
-      });
-    }
+    return record;
+  }
+
+  /** A failed submission is logged, never resent: its outcome comes from the venue or reconciliation. */
+  #watchSubmit(submission: Promise<void>, clientOrderId: string): void {
+    submission.catch((error: unknown) => {
+      const notSent = isRxtradeError(error) && error.details?.['outcome'] === 'NOT_SENT';
+      this.#logger.error(
+        { err: error, clientOrderId },
+        notSent
+          ? 'order submission refused before sending'
+          : 'order submission failed; outcome unknown until reconciled',
+      );
+    });
   }
 
   /** Requests a cancel. False if the order is unknown or not open. */

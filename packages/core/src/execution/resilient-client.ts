@@ -16,7 +16,7 @@ import {
 } from 'cockatiel';
 import { BehaviorSubject, merge, type Observable, Subject, type Subscription } from 'rxjs';
 import { isRxtradeError, RxtradeError, type RxtradeErrorCode } from '../errors';
-import type { Order } from '../model/order';
+import type { Order, OrderRequest } from '../model/order';
 import type { OrderRejected } from '../model/order-events';
 import type { Clock } from '../ports/clock';
 import { systemClock } from '../ports/clock';
@@ -268,6 +268,9 @@ export class ResilientExecutionClient implements ExecutionClient {
   readonly balances?: () => Promise<readonly VenueBalance[]>;
   readonly positions?: () => Promise<readonly VenuePositionReport[]>;
   readonly track?: (order: Order) => void;
+  /** The inner client's native OCO, when it has one, under the same policies as `submitOrder` (each order counted). */
+  readonly supportsOco?: (legs: readonly [OrderRequest, OrderRequest]) => boolean;
+  readonly submitOco?: (orders: readonly [Order, Order]) => Promise<void>;
 
   readonly #timeout: TimeoutPolicy;
   readonly #timeoutMs: number;
@@ -324,6 +327,11 @@ export class ResilientExecutionClient implements ExecutionClient {
     const c = inner as ExecutionClient &
       Partial<Record<'fills' | 'balances' | 'positions' | 'track', unknown>>;
     if (typeof c.track === 'function') this.track = (c.track as (order: Order) => void).bind(inner);
+    const { submitOco, supportsOco } = inner;
+    if (submitOco !== undefined && supportsOco !== undefined) {
+      this.supportsOco = supportsOco.bind(inner);
+      this.submitOco = (orders) => this.#submit(orders, () => submitOco.call(inner, orders));
+    }
     if (inner.queryOrder) {
       const query = inner.queryOrder.bind(inner);
       this.queryOrder = (id) =>
@@ -373,18 +381,25 @@ export class ResilientExecutionClient implements ExecutionClient {
   }
 
   async submitOrder(order: Order): Promise<void> {
+    await this.#submit([order], () => this.inner.submitOrder(order));
+  }
+
+  /** One submission of `orders` (one, or an OCO pair): limits per order, then the policies; never retried. */
+  async #submit(orders: readonly Order[], call: () => Promise<void>): Promise<void> {
     let innerFailed = false;
     try {
-      if (this.#limiter) await this.#limiter.acquire(order.accountId);
-      if (this.#shared) {
-        await acquireRate(this.#shared.limiter, this.#shared.costs?.(order) ?? { orders: 1 }, {
-          maxWaitMs: this.#shared.maxWaitMs ?? 5_000,
-        });
+      for (const order of orders) {
+        if (this.#limiter) await this.#limiter.acquire(order.accountId);
+        if (this.#shared) {
+          await acquireRate(this.#shared.limiter, this.#shared.costs?.(order) ?? { orders: 1 }, {
+            maxWaitMs: this.#shared.maxWaitMs ?? 5_000,
+          });
+        }
       }
       await this.#bulkhead.execute(() =>
         this.breaker.policy.execute(() =>
           this.#timeout.execute(() =>
-            this.inner.submitOrder(order).catch((error: unknown) => {
+            call().catch((error: unknown) => {
               innerFailed = true;
               throw error;
             }),
@@ -392,18 +407,20 @@ export class ResilientExecutionClient implements ExecutionClient {
         ),
       );
     } catch (raw) {
-      const error = this.#typed(raw, 'submitOrder', true);
-      if (submitOutcome(error) === 'NOT_SENT') {
-        // The inner client reports its own refusals; only ours (breaker, bulkhead, rate limit) are emitted here.
-        if (!innerFailed) this.#rejections.next(this.#rejected(order, error));
-      } else {
-        this.#unknown.set(order.clientOrderId, order);
-        this.#unknownTotal.add(1, { venue: this.venue });
-        this.#logger.warn(
-          { clientOrderId: order.clientOrderId, err: error },
-          'submit outcome unknown; not resent',
-        );
-        this.#unknownSubject.next(order);
+      const error = this.#typed(raw, orders.length === 1 ? 'submitOrder' : 'submitOco', true);
+      for (const order of orders) {
+        if (submitOutcome(error) === 'NOT_SENT') {
+          // The inner client reports its own refusals; only ours (breaker, bulkhead, rate limit) are emitted here.
+          if (!innerFailed) this.#rejections.next(this.#rejected(order, error));
+        } else {
+          this.#unknown.set(order.clientOrderId, order);
+          this.#unknownTotal.add(1, { venue: this.venue });
+          this.#logger.warn(
+            { clientOrderId: order.clientOrderId, err: error },
+            'submit outcome unknown; not resent',
+          );
+          this.#unknownSubject.next(order);
+        }
       }
       throw error;
     }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RxtradeError } from '../errors';
 import { pow10, RATE_SCALE, rateToUnits, toUnitsExact } from './decimal';
+import type { OrderType } from './order';
 
 /** How an instrument is described by a user or a venue (validated by {@link defineInstrument}). */
 export const InstrumentSpecSchema = z.strictObject({
@@ -26,6 +27,15 @@ export const InstrumentSpecSchema = z.strictObject({
   makerFee: z.number().min(-0.01).max(0.1).optional(),
   /** Taker fee as a fraction of notional. Default 0. */
   takerFee: z.number().min(-0.01).max(0.1).optional(),
+  /**
+   * Order types the venue takes for this instrument (natively, or emulated by its connector), e.g.
+   * `['market', 'limit', 'stopLimit']` for Binance spot with stop emulation off. Any other type is
+   * denied `UNSUPPORTED_ORDER_TYPE` before it is sent, in a backtest as live. Default: every type.
+   */
+  orderTypes: z
+    .array(z.enum(['market', 'limit', 'stop', 'stopLimit']))
+    .min(1)
+    .optional(),
 });
 
 export type InstrumentSpec = z.input<typeof InstrumentSpecSchema>;
@@ -54,6 +64,8 @@ export interface Instrument {
   readonly makerFeeUnits: number;
   /** Taker fee in parts per 10^8. */
   readonly takerFeeUnits: number;
+  /** Order types the venue takes for this instrument; undefined: every type. */
+  readonly orderTypes?: readonly OrderType[] | undefined;
 }
 
 function gridUnits(value: number, precision: number, name: string): number {
@@ -106,6 +118,7 @@ export function defineInstrument(spec: InstrumentSpec): Instrument {
     lotUnits,
     makerFeeUnits: rateToUnits(makerFee, 'makerFee'),
     takerFeeUnits: rateToUnits(takerFee, 'takerFee'),
+    ...(s.orderTypes === undefined ? {} : { orderTypes: Object.freeze([...new Set(s.orderTypes)]) }),
   });
 }
 

@@ -7,6 +7,7 @@ import type { Order } from './order';
  * (`OrderDenied.reason`) and the simulated venue rejects with them (`OrderRejected.reason`).
  *
  * - `INVALID_ORDER`: side, type or time in force is not one of the known values.
+ * - `UNSUPPORTED_ORDER_TYPE`: a known type the instrument's venue does not take (`Instrument.orderTypes`).
  * - `INVALID_QUANTITY`: quantity (or what is left of it) is not a finite number > 0.
  * - `QUANTITY_OFF_LOT`: not a whole number of lots (0.5 on a whole-unit instrument).
  * - `BELOW_MIN_QUANTITY` / `MAX_QUANTITY_EXCEEDED`: outside the instrument's quantity limits.
@@ -17,6 +18,7 @@ import type { Order } from './order';
  */
 export type OrderGridReason =
   | 'INVALID_ORDER'
+  | 'UNSUPPORTED_ORDER_TYPE'
   | 'INVALID_QUANTITY'
   | 'QUANTITY_OFF_LOT'
   | 'BELOW_MIN_QUANTITY'
@@ -62,7 +64,8 @@ const violation = (reason: OrderGridReason, detail: string): OrderGridViolation 
 });
 
 /**
- * Checks an order against its instrument's grid: known side, type and time in force; quantity a
+ * Checks an order against its instrument's grid: known side, type and time in force, a type the
+ * instrument's venue takes (`orderTypes`); quantity a
  * whole number of lots within [minQuantity, maxQuantity]; the prices its type needs present and on
  * the tick; notional at least minNotional and at most {@link MAX_NOTIONAL_UNITS}. Returns the first
  * violation, or undefined when the order fits. Pure, no allocation when it passes.
@@ -88,6 +91,13 @@ export function checkOrderGrid(
     timeInForce !== 'GTD'
   ) {
     return violation('INVALID_ORDER', `timeInForce ${fmt(timeInForce)} is unknown`);
+  }
+  const types = instrument.orderTypes;
+  if (types !== undefined && !types.includes(type)) {
+    return violation(
+      'UNSUPPORTED_ORDER_TYPE',
+      `${instrument.id}'s venue takes ${types.join(', ')} orders, not ${type}`,
+    );
   }
   const quantity = order.quantity;
   if (!finitePositive(quantity)) {

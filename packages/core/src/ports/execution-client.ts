@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { Bar } from '../model/market-data';
-import type { Order, OrderStatus } from '../model/order';
+import type { Order, OrderRequest, OrderStatus } from '../model/order';
 import type {
   OrderAccepted,
   OrderCanceled,
@@ -70,6 +70,17 @@ export interface ExecutionClient {
   modifyOrder?(order: Order, amendment: OrderAmendment): Promise<void>;
   queryOrder?(clientOrderId: string): Promise<OrderStatusReport | undefined>;
   openOrders?(): Promise<readonly OrderStatusReport[]>;
+  /**
+   * True when the venue can hold these two orders as one native OCO (see {@link submitOco}).
+   * Optional, with `submitOco`: without them the engine emulates every OCO pair (`OrderEmulator`).
+   */
+  supportsOco?(legs: readonly [OrderRequest, OrderRequest]): boolean;
+  /**
+   * Places two orders (same instrument, side and quantity) as one native OCO: when either fills, even
+   * in part, or triggers, the venue cancels or expires the other. Only for pairs {@link supportsOco}
+   * accepts. Resolves, rejects and reports events per order exactly as `submitOrder` does.
+   */
+  submitOco?(orders: readonly [Order, Order]): Promise<void>;
 }
 
 /** An execution client that is driven by the engine's bars (simulated venues). */

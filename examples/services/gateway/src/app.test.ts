@@ -200,6 +200,21 @@ describe('routes', () => {
     expect(f.engine.positions('acct-b')).toEqual([]);
   });
 
+  it('GET /api/accounts/:id/equity: the equity samples so far, in arrival order, ending at the account equity; 404 for another key', async () => {
+    const before = ((await get('/api/accounts/acct-a/equity', f.keys.readA)).json() as { equity: unknown[] })
+      .equity.length;
+    expect(before).toBeGreaterThan(0); // the starting equity at least
+    for (const px of [120, 125]) f.engine.processBar(bar('BTCUSD', px));
+    const res = await get('/api/accounts/acct-a/equity', f.keys.readA);
+    expect(res.statusCode).toBe(200);
+    const { equity } = res.json() as { equity: { ts: number; equity: number }[] };
+    expect(equity.length).toBeGreaterThanOrEqual(before + 1);
+    expect(equity.at(-1)?.ts).toBe(f.engine.account('acct-a').tsLast);
+    expect(equity.at(-1)?.equity).toBe(f.engine.account('acct-a').equity);
+    expectTypedError(await get('/api/accounts/acct-b/equity', f.keys.readA), 404);
+    expectTypedError(await get('/api/accounts/acct-a/equity?x=1', f.keys.readA), 400);
+  });
+
   it('POST /api/orders takes a limit order on the tick grid: open until a later bar crosses it, then filled', async () => {
     const limit = { ...marketBuy, type: 'limit', price: 95.5, clientOrderId: 'gw-lim-fill' };
     const res = await post('/api/orders', f.keys.tradeA, limit);
@@ -616,7 +631,12 @@ describe('GET /api/openapi.json', () => {
     };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/api/orders', '/api/risk/kill-switch', '/api/accounts/{id}/fills']),
+      expect.arrayContaining([
+        '/api/orders',
+        '/api/risk/kill-switch',
+        '/api/accounts/{id}/fills',
+        '/api/accounts/{id}/equity',
+      ]),
     );
     const order = doc.paths['/api/orders']?.['post'];
     expect(order?.security).toEqual([{ bearer: ['trade'] }]);

@@ -438,6 +438,12 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
     return { fills: items, nextCursor: cursor ?? null };
   });
 
+  app.get('/api/accounts/:id/equity', read, async (request) => {
+    parseOr400(EmptyQuerySchema, request.query, 'query');
+    const id = await visibleAccountId(keyOf(request), (request.params as { id: string }).id);
+    return { equity: await backend.equityHistory(id) };
+  });
+
   app.get('/api/strategies', read, async (request) => {
     parseOr400(EmptyQuerySchema, request.query, 'query');
     return { strategies: await backend.listStrategies() };

@@ -11,12 +11,13 @@ import {
   type TradingEngine,
 } from '@rxtrade/core';
 import { filter, map, merge, type Observable, type Subscription } from 'rxjs';
-import type {
-  GatewayBackend,
-  LiveEvent,
-  Page,
-  PageRequest,
-  StrategyInfo,
+import {
+  EquityHistory,
+  type GatewayBackend,
+  type LiveEvent,
+  type Page,
+  type PageRequest,
+  type StrategyInfo,
 } from '../../shared/src/gateway-backend';
 
 /** Options of {@link createEngineBackend}. */
@@ -49,7 +50,10 @@ export function createEngineBackend(options: EngineBackendOptions): EngineBacken
   const risk = new Map<string, RiskStateChanged>();
   const fills = new Map<string, Fill[]>();
   const denials = new Map<string, Denial>();
+  const equity = new EquityHistory();
+  for (const account of engine.accounts()) equity.record(account);
   const subscriptions: Subscription[] = [
+    engine.account$.subscribe((account) => equity.record(account)),
     engine.fills$.subscribe((fill) => {
       let list = fills.get(fill.accountId);
       if (list === undefined) {
@@ -114,6 +118,7 @@ export function createEngineBackend(options: EngineBackendOptions): EngineBacken
       return paginate(out, page);
     },
     listFills: async (accountId, page) => paginate(fills.get(accountId) ?? [], page),
+    equityHistory: async (accountId) => equity.list(accountId),
     async submitOrder(accountId, request) {
       const order = engine.submit({ ...request, accountId });
       const denial = order.status === 'denied' ? denials.get(order.clientOrderId) : undefined;

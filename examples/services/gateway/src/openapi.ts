@@ -43,6 +43,12 @@ const ROUTES: readonly Route[] = [
     query: ['limit', 'cursor'],
   },
   {
+    method: 'get',
+    path: '/api/accounts/{id}/equity',
+    scope: 'read',
+    summary: 'Recent equity samples { ts, equity }, oldest first (the last 500)',
+  },
+  {
     method: 'post',
     path: '/api/orders',
     scope: 'trade',

@@ -14,7 +14,7 @@ import {
 } from '@rxtrade/core';
 import { decodeFleetMessage, FleetGatewayClient, fleetTopics, RiskViews } from '@rxtrade/fleet';
 import { filter, type Observable, Subject } from 'rxjs';
-import type { GatewayBackend, LiveEvent, StrategyInfo } from './gateway-backend';
+import { EquityHistory, type GatewayBackend, type LiveEvent, type StrategyInfo } from './gateway-backend';
 import { instrumentFor } from './replay-data';
 
 /** Options of {@link createFleetBackend}. */
@@ -60,6 +60,7 @@ export async function createFleetBackend(options: FleetBackendOptions): Promise<
   await client.start();
   const accounts = new Set(options.accounts);
   const live = new Subject<LiveEvent>();
+  const equity = new EquityHistory();
   const subs: BusSubscription[] = [];
   subs.push(
     await bus.subscribe(fleetTopics.allFills, (message) => {
@@ -77,6 +78,7 @@ export async function createFleetBackend(options: FleetBackendOptions): Promise<
       for (const position of positions) {
         live.next({ type: 'position', accountId: account.accountId, data: position as unknown as Position });
       }
+      equity.record(account);
       live.next({ type: 'equity', accountId: account.accountId, data: account });
     }),
   );
@@ -109,6 +111,7 @@ export async function createFleetBackend(options: FleetBackendOptions): Promise<
     listPositions: (accountId, page) => views.positions(accountId, pageOf(page)),
     listOrders: (accountId, { openOnly, ...page }) => views.orders(accountId, { openOnly, ...pageOf(page) }),
     listFills: (accountId, page) => views.fills(accountId, pageOf(page)),
+    equityHistory: async (accountId) => equity.list(accountId),
     async submitOrder(accountId: string, request: OrderRequest) {
       const decision = await client.submit(accountId, request);
       // State before publish: risk wrote the order before it answered.

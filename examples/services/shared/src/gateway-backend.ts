@@ -54,6 +54,11 @@ export interface GatewayBackend {
   /** The account's fills, oldest first. */
   listFills(accountId: string, page?: PageRequest): Promise<Page<Fill>>;
   /**
+   * The account's recent equity, oldest first (what the dashboard's chart shows at login, before the
+   * live stream adds to it); bounded, see {@link EquityHistory}.
+   */
+  equityHistory(accountId: string): Promise<readonly EquityPoint[]>;
+  /**
    * Submits through risk; resolves with the order as it is after risk: accepted, or `denied` with
    * the risk engine's reason (`denial`).
    */
@@ -80,4 +85,40 @@ export interface GatewayBackend {
   live$(accountIds: readonly string[]): Observable<LiveEvent>;
   /** Readiness: true only when every connection the backend needs is up. */
   health(): Promise<{ readonly ok: boolean; readonly checks: Readonly<Record<string, boolean>> }>;
+}
+
+/** One sample of an account's equity. */
+export interface EquityPoint {
+  /** Epoch ms of the account update (its `tsLast`). */
+  readonly ts: number;
+  readonly equity: number;
+}
+
+/**
+ * The last `max` equity samples of each account, fed with every account update a backend sees. A
+ * sample with the same `ts` as the previous one replaces it (several fills on one bar are one point).
+ */
+export class EquityHistory {
+  readonly #max: number;
+  readonly #points = new Map<string, EquityPoint[]>();
+
+  constructor(max = 500) {
+    this.#max = max;
+  }
+
+  record(account: AccountState): void {
+    let list = this.#points.get(account.accountId);
+    if (list === undefined) {
+      list = [];
+      this.#points.set(account.accountId, list);
+    }
+    const point = { ts: account.tsLast, equity: account.equity };
+    if (list.length > 0 && (list.at(-1) as EquityPoint).ts === point.ts) list[list.length - 1] = point;
+    else list.push(point);
+    if (list.length > this.#max) list.shift();
+  }
+
+  list(accountId: string): readonly EquityPoint[] {
+    return [...(this.#points.get(accountId) ?? [])];
+  }
 }

@@ -3,7 +3,8 @@
 (() => {
   const KEY = 'rxtrade.apiKey';
   const $ = (id) => document.getElementById(id);
-  const state = { account: undefined, equity: new Map(), source: undefined, fills: [] };
+  const state = { account: undefined, equity: new Map(), source: undefined, fills: new Map() };
+  const MAX_FILLS = 50;
 
   const api = async (method, path, body) => {
     const key = sessionStorage.getItem(KEY);
@@ -30,7 +31,15 @@
     const tr = document.createElement('tr');
     for (const [text, c] of cells) {
       const td = document.createElement('td');
-      td.textContent = String(text);
+      if (c === 'id') {
+        // A long id is cut with an ellipsis (a span: table cells ignore max-width); hover shows it all.
+        const span = document.createElement('span');
+        span.textContent = String(text);
+        td.title = String(text);
+        td.append(span);
+      } else {
+        td.textContent = String(text);
+      }
       if (c) td.className = c;
       tr.append(td);
     }
@@ -52,7 +61,7 @@
     $('orders').replaceChildren(
       ...orders.map((o) =>
         row([
-          [o.clientOrderId],
+          [o.clientOrderId, 'id'],
           [o.instrumentId],
           [o.side, o.side],
           [o.type],
@@ -64,24 +73,35 @@
     );
   };
 
+  // Fills of the last days and of last year look alike without a date: UTC, like the rest of rxtrade.
+  const utc = (ts) => new Date(ts).toISOString().slice(0, 19).replace('T', ' ');
+
   const renderFills = () => {
     $('fills').replaceChildren(
-      ...state.fills
-        .filter((f) => f.accountId === state.account)
-        .map((f) =>
-          row(
-            [
-              [new Date(f.tsEvent).toLocaleTimeString()],
-              [f.clientOrderId],
-              [f.instrumentId],
-              [f.side, f.side],
-              [f.lastQty],
-              [fmt(f.lastPx)],
-            ],
-            'fill',
-          ),
+      ...(state.fills.get(state.account) ?? []).map((f) =>
+        row(
+          [
+            [utc(f.tsEvent)],
+            [f.clientOrderId],
+            [f.instrumentId],
+            [f.side, f.side],
+            [f.lastQty],
+            [fmt(f.lastPx)],
+          ],
+          'fill',
         ),
+      ),
     );
+  };
+
+  const fillKey = (f) => `${f.clientOrderId}/${f.tradeId}`;
+  const addFill = (f) => {
+    const list = state.fills.get(f.accountId) ?? [];
+    if (list.some((g) => fillKey(g) === fillKey(f))) return;
+    list.push(f);
+    list.sort((a, b) => b.tsEvent - a.tsEvent);
+    list.length = Math.min(list.length, MAX_FILLS);
+    state.fills.set(f.accountId, list);
   };
 
   const renderRisk = (s) => {
@@ -116,6 +136,33 @@
     if (list.length > 500) list.shift();
     state.equity.set(accountId, list);
     if (accountId === state.account) renderChart();
+  };
+
+  // What happened before this page opened: the equity samples the gateway kept and the latest fills
+  // (the fills list is oldest first and paged, so walk it to its end, keeping the newest).
+  const loadHistory = async (accountId) => {
+    const id = encodeURIComponent(accountId);
+    const { equity } = await api('GET', `/api/accounts/${id}/equity`);
+    if (equity.length > 0)
+      state.equity.set(
+        accountId,
+        equity.map((p) => p.equity),
+      );
+    let cursor;
+    let page = 0;
+    const seen = [];
+    do {
+      const q = cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+      const res = await api('GET', `/api/accounts/${id}/fills?limit=1000${q}`);
+      seen.push(...res.fills.slice(-MAX_FILLS));
+      if (seen.length > MAX_FILLS) seen.splice(0, seen.length - MAX_FILLS);
+      cursor = res.nextCursor ?? undefined;
+    } while (cursor !== undefined && ++page < 100);
+    for (const f of seen) addFill(f);
+    if (accountId === state.account) {
+      renderChart();
+      renderFills();
+    }
   };
 
   let refreshTimer;
@@ -155,9 +202,8 @@
     });
     source.addEventListener('fill', (e) => {
       const { data } = JSON.parse(e.data);
-      state.fills.unshift(data);
-      state.fills.length = Math.min(state.fills.length, 50);
-      renderFills();
+      addFill(data);
+      if (data.accountId === state.account) renderFills();
       scheduleRefresh();
     });
     source.addEventListener('position', scheduleRefresh);
@@ -188,14 +234,18 @@
     $('main-view').hidden = false;
     $('logout').hidden = false;
     renderChart();
-    await refresh();
     await connect();
+    if (state.account) await loadHistory(state.account);
+    await refresh();
   };
 
   function logout(message) {
     sessionStorage.removeItem(KEY);
     state.source?.close();
     state.source = undefined;
+    state.account = undefined;
+    state.equity.clear();
+    state.fills.clear();
     $('conn').textContent = 'offline';
     $('main-view').hidden = true;
     $('logout').hidden = true;
@@ -217,6 +267,7 @@
     state.account = e.target.value;
     renderChart();
     renderFills();
+    loadHistory(state.account).catch(() => {});
     refresh().catch(() => {});
   });
 

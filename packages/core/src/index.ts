@@ -155,6 +155,22 @@ export {
   VenueCircuitBreakers,
 } from './execution/resilient-client';
 export {
+  ATTRIBUTION_PARTS,
+  type AttributionPart,
+} from './execution/shadow/attribution';
+export {
+  ShadowExecutionClient,
+  type ShadowExecutionOptions,
+} from './execution/shadow/shadow-execution-client';
+export {
+  SHADOW_OUTCOMES,
+  type ShadowAttribution,
+  type ShadowOrderReport,
+  type ShadowOutcome,
+  type ShadowReport,
+  type ShadowSideReport,
+} from './execution/shadow/shadow-report';
+export {
   SimulatedVenue,
   type SimulatedVenueOptions,
   type SimulatedVenueRejectReason,

@@ -24,7 +24,9 @@ export type FakeFault =
   /** Process the request (place the order), then cut the connection without an answer. */
   | { readonly kind: 'dropAfterAccept' }
   /** Answer 429 with `Retry-After` and code -1003, without processing. */
-  | { readonly kind: 'rateLimit'; readonly retryAfterSeconds?: number };
+  | { readonly kind: 'rateLimit'; readonly retryAfterSeconds?: number }
+  /** Refuse the order without processing: 400, code -2010, "Account has insufficient balance…" by default. */
+  | { readonly kind: 'reject'; readonly code?: number; readonly msg?: string };
 
 /** Which requests a fault applies to, and how many times. */
 export interface FaultRule {
@@ -214,6 +216,8 @@ export class FakeBinance {
   readonly requests: RecordedRequest[] = [];
   /** Share of a taking order filled at once (the rest of a market order expires; of a limit order rests). Default 1. */
   partialFillRatio = 1;
+  /** Taking orders fill this many basis points worse than the market (buys higher, sells lower), to the tick. Default 0. */
+  takerSlippageBps = 0;
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   readonly #symbols = new Map<string, FakeSymbol>();
@@ -377,6 +381,17 @@ export class FakeBinance {
         });
         res.end(
           JSON.stringify({ code: -1003, msg: 'Too many requests; current limit is 10 orders per SECOND.' }),
+        );
+        return;
+      }
+      if (fault?.kind === 'reject') {
+        record(400);
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            code: fault.code ?? -2010,
+            msg: fault.msg ?? 'Account has insufficient balance for requested action.',
+          }),
         );
         return;
       }
@@ -752,7 +767,9 @@ export class FakeBinance {
     if (crosses) {
       const step = units(symbol.stepSize, qDec);
       const share = Math.floor((qty * this.partialFillRatio) / step) * step;
-      if (share > 0) fills.push(this.#fill(order, { qty: share / 10 ** qDec, price: market, maker: false }));
+      const slip = (side === 'BUY' ? 1 : -1) * market * (this.takerSlippageBps / 10_000);
+      const fillPx = this.#round(symbol, market + slip);
+      if (share > 0) fills.push(this.#fill(order, { qty: share / 10 ** qDec, price: fillPx, maker: false }));
       if (type === 'MARKET' && order.status !== 'FILLED') order.status = 'EXPIRED';
     }
     return {

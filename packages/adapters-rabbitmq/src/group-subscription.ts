@@ -85,10 +85,13 @@ export class GroupSubscription implements ConnectionListener, BusSubscription {
         arguments: { 'hash-header': HASH_HEADER },
       });
     } catch (cause) {
+      // 403: the user may not declare it (its configure permission); anything else: the plugin.
+      const refused = (cause as { code?: unknown } | undefined)?.code === 403;
       throw new RxtradeError({
         code: 'INVALID_CONFIG',
-        message:
-          'cannot declare an x-consistent-hash exchange: enable the plugin with `rabbitmq-plugins enable rabbitmq_consistent_hash_exchange`',
+        message: refused
+          ? `access refused to declare ${topology.hashExchange}: the user's configure permission does not cover it`
+          : 'cannot declare an x-consistent-hash exchange: enable the plugin with `rabbitmq-plugins enable rabbitmq_consistent_hash_exchange`',
         cause,
       });
     }

@@ -9,6 +9,7 @@ export type {
   RabbitMqUrlOptions,
   ReconnectOptions,
 } from './options';
+export { type BusUse, type RabbitMqPermissions, rabbitMqPermissions } from './permissions';
 export type { PublisherStats } from './publisher';
 export type { ConsumerStats } from './queue-consumer';
 export {

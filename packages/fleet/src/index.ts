@@ -21,4 +21,13 @@ export { RiskRole, type RiskRoleOptions } from './risk-role';
 export { type AccountView, RiskViews, riskViewKeys, type ViewPage } from './risk-views';
 export { type FleetRoleName, type FleetRunResult, type RunFleetOptions, runFleet } from './run-fleet';
 export { StrategyRole, type StrategyRoleOptions } from './strategy-role';
-export { fleetGroups, fleetSubscriptions, fleetTopics, isTopicWord } from './topics';
+export {
+  ANY_ID,
+  type FleetBusRole,
+  type FleetBusUse,
+  fleetBusUse,
+  fleetGroups,
+  fleetSubscriptions,
+  fleetTopics,
+  isTopicWord,
+} from './topics';

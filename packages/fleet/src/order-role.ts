@@ -97,7 +97,7 @@ export class OrderRole {
     if (this.#state !== 'new') return;
     this.#state = 'running';
     this.#subscriptions.push(
-      await this.#bus.subscribe('bars.*', (message) => this.#onFrame(message), {
+      await this.#bus.subscribe(fleetTopics.allBars, (message) => this.#onFrame(message), {
         group: fleetGroups.orderBars(this.#replicaId),
       }),
       await this.#bus.subscribe(

@@ -65,7 +65,7 @@ export class StrategyRole {
     if (this.#state !== 'new') return;
     this.#state = 'running';
     this.#subscriptions.push(
-      await this.#bus.subscribe('bars.*', (message) => this.#onFrame(message), {
+      await this.#bus.subscribe(fleetTopics.allBars, (message) => this.#onFrame(message), {
         group: fleetGroups.strategy,
       }),
     );

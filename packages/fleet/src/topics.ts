@@ -20,6 +20,8 @@ import { RxtradeError } from '@rxtrade/core';
  */
 export const fleetTopics = {
   bars: (symbol: string): string => `bars.${word(symbol)}`,
+  /** The strategy role's and each order replica's subscription: every symbol's bars. */
+  allBars: 'bars.*',
   riskRequests: (accountId: string): string => `risk.requests.${word(accountId)}`,
   riskReports: (accountId: string): string => `risk.reports.${word(accountId)}`,
   /** The risk role's one subscription: requests and reports of every account. */
@@ -42,6 +44,8 @@ export const fleetGroups = {
   order: 'fleet-order',
   /** Every order replica needs every bar of its accounts' symbols: one group per replica. */
   orderBars: (replicaId: string): string => `fleet-order-bars-${replicaId}`,
+  /** A fills history writer (the services' order process writes every fill to PostgreSQL). */
+  history: 'fleet-history',
   /** `runFleet`'s own readers of one run's fills and status. */
   runFills: (runId: string): string => `fleet-run-fills-${runId}`,
   runStatus: (runId: string): string => `fleet-run-status-${runId}`,
@@ -58,17 +62,87 @@ export function fleetSubscriptions(spec: {
   readonly orderReplicaIds: readonly string[];
 }): { readonly group: string; readonly pattern: string }[] {
   return [
-    { group: fleetGroups.strategy, pattern: 'bars.*' },
+    { group: fleetGroups.strategy, pattern: fleetTopics.allBars },
     ...spec.strategyIds.map((id) => ({
       group: fleetGroups.strategyEvents(id),
       pattern: fleetTopics.orderEvents(id),
     })),
     { group: fleetGroups.risk, pattern: fleetTopics.riskInbox },
     { group: fleetGroups.order, pattern: fleetTopics.orderInbox },
-    ...spec.orderReplicaIds.map((id) => ({ group: fleetGroups.orderBars(id), pattern: 'bars.*' })),
+    ...spec.orderReplicaIds.map((id) => ({ group: fleetGroups.orderBars(id), pattern: fleetTopics.allBars })),
     { group: fleetGroups.runFills(spec.runId), pattern: fleetTopics.allFills },
     { group: fleetGroups.runStatus(spec.runId), pattern: fleetTopics.status },
   ];
+}
+
+/** The processes a deployed fleet runs, each with a broker user of its own. */
+export type FleetBusRole = 'data' | 'strategy' | 'risk' | 'order' | 'gateway';
+
+/** What one role does on the bus: topics it publishes, its group and its private subscriptions. */
+export interface FleetBusUse {
+  readonly publishes: readonly string[];
+  readonly groups: readonly { readonly group: string; readonly pattern: string }[];
+  readonly subscribes: readonly string[];
+}
+
+/** Stands for any account, strategy, symbol or replica id in {@link fleetBusUse}'s names. */
+export const ANY_ID = '__any__';
+
+/**
+ * Everything each deployed role publishes and subscribes on the bus, built from the same topic and
+ * group builders the roles use ({@link ANY_ID} where an id goes) — what a broker user of that role
+ * must be allowed and nothing more. `data` runs `publishBars`; `strategy` a StrategyRole; `risk` a
+ * RiskRole; `order` an OrderRole and a fills history writer (group `fleet-history`); `gateway` a
+ * `FleetGatewayClient` under `gatewayStrategyId` plus private readers of `fills.*` and
+ * `risk.state`. Only risk publishes `orders.submit.*`: the bus is no way around risk.
+ * (`runFleet`'s observers are not a deployed role.)
+ */
+export function fleetBusUse(options: {
+  readonly gatewayStrategyId: string;
+}): Record<FleetBusRole, FleetBusUse> {
+  return {
+    data: { publishes: [fleetTopics.bars(ANY_ID)], groups: [], subscribes: [] },
+    strategy: {
+      publishes: [fleetTopics.riskRequests(ANY_ID)],
+      groups: [
+        { group: fleetGroups.strategy, pattern: fleetTopics.allBars },
+        { group: fleetGroups.strategyEvents(ANY_ID), pattern: fleetTopics.orderEvents(ANY_ID) },
+      ],
+      subscribes: [],
+    },
+    risk: {
+      publishes: [
+        fleetTopics.orderSubmit(ANY_ID),
+        fleetTopics.orderEvents(ANY_ID),
+        fleetTopics.riskState,
+        fleetTopics.status,
+      ],
+      groups: [{ group: fleetGroups.risk, pattern: fleetTopics.riskInbox }],
+      subscribes: [],
+    },
+    order: {
+      publishes: [
+        fleetTopics.orderEvents(ANY_ID),
+        fleetTopics.fills(ANY_ID),
+        fleetTopics.riskReports(ANY_ID),
+      ],
+      groups: [
+        { group: fleetGroups.orderBars(ANY_ID), pattern: fleetTopics.allBars },
+        { group: fleetGroups.order, pattern: fleetTopics.orderInbox },
+        { group: fleetGroups.history, pattern: fleetTopics.allFills },
+      ],
+      subscribes: [],
+    },
+    gateway: {
+      publishes: [fleetTopics.riskRequests(ANY_ID)],
+      groups: [],
+      subscribes: [
+        fleetTopics.orderEvents(options.gatewayStrategyId),
+        fleetTopics.allFills,
+        fleetTopics.riskState,
+      ],
+    },
+  };
 }
 
 const WORD = /^[A-Za-z0-9_\-:]{1,64}$/;

@@ -1,4 +1,4 @@
-import { decodeFleetMessage, fleetTopics, OrderRole } from '@rxtrade/fleet';
+import { decodeFleetMessage, fleetGroups, fleetTopics, OrderRole } from '@rxtrade/fleet';
 import { createHistoryWriter } from '@rxtrade/postgres';
 import { main } from '../../shared/src/harness';
 import { openJournal } from '../../shared/src/journal';
@@ -50,7 +50,7 @@ main('order', async (ctx) => {
       await writer.flush();
       trades.add(1, { account: fill.accountId });
     },
-    { group: 'fleet-history' },
+    { group: fleetGroups.history },
   );
   await role.start();
   logger.info({ accounts: plan.accounts.length, mode: config.FLEET_MODE }, 'order role started');

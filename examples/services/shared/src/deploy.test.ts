@@ -2,13 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ANY_ID, fleetBusUse, fleetTopics } from '@rxtrade/fleet';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-// The new fleet's topic names (packages/fleet): the broker permissions must admit both fleets.
-import { fleetGroups, fleetTopics } from '../../../../packages/fleet/src/topics.js';
+import { PERMISSIONS_FILE, permissionsTable } from './broker-permissions.js';
 import { STANDIN_IMAGES } from './deploy-smoke/podman.js';
+import { GATEWAY_STRATEGY_ID } from './fleet-plan.js';
 import { type K8sDoc, referenceErrors, schemaErrors, unknownFields } from './k8s-lint.js';
-import { rpc, topics as t } from './topics.js';
 
 const SERVICES = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ROOT = resolve(SERVICES, '../..');
@@ -408,7 +408,8 @@ describe('Kubernetes manifests', () => {
 
 describe('RabbitMQ users per role (deploy/rabbitmq/permissions.tsv)', () => {
   const E = 'rxt-fleet-prod';
-  const rows = readFileSync(join(SERVICES, 'deploy/rabbitmq/permissions.tsv'), 'utf8')
+  const text = readFileSync(PERMISSIONS_FILE, 'utf8');
+  const rows = text
     .split('\n')
     .filter((l) => l.trim() && !l.trim().startsWith('#'))
     .map((l) => l.replaceAll('{E}', E).trim().split(/\s+/));
@@ -422,80 +423,58 @@ describe('RabbitMQ users per role (deploy/rabbitmq/permissions.tsv)', () => {
     const row = rows.find((r) => r[0] === 'topic' && r[1] === user && r[2] === exchange);
     return row !== undefined && new RegExp(row[what === 'write' ? 3 : 4] as string).test(key);
   };
-  const publishers = (key: string, exchange = E) => NAMES.filter((u) => topic(u, 'write', exchange, key));
+  const publishers = (key: string) => NAMES.filter((u) => topic(u, 'write', E, key));
+  const use = fleetBusUse({ gatewayStrategyId: GATEWAY_STRATEGY_ID });
+
+  it('is generated from what the roles do on the bus (npm run -s services:permissions), not edited', () => {
+    expect(text).toBe(permissionsTable());
+  });
 
   it('has one configure/write/read line per role and five columns everywhere', () => {
     for (const name of NAMES) expect(rows.filter((r) => r[0] === 'perm' && r[1] === name)).toHaveLength(1);
     for (const r of rows) expect(r, r.join(' ')).toHaveLength(5);
   });
 
-  it('only risk may publish orders.submit (the bus is no way around risk)', () => {
-    expect(publishers(t.ordersSubmit)).toEqual(['risk']);
+  it('only risk may publish orders.submit.<account> (the bus is no way around risk)', () => {
     expect(publishers(fleetTopics.orderSubmit('acc-1'))).toEqual(['risk']);
-    expect(publishers(rpc.submitOrder, `${E}.rpc`)).toEqual(['gateway']);
-    expect(publishers(rpc.killSwitch, `${E}.rpc`)).toEqual(['gateway']);
-    expect(publishers(rpc.cancelAll, `${E}.rpc`)).toEqual(['risk']);
+    expect(publishers(fleetTopics.orderSubmit('Acc_2:x-y'))).toEqual(['risk']);
   });
 
   it('each role publishes what it produces and nothing it does not', () => {
-    expect(publishers(t.bars('AAPL'))).toEqual(['data']);
     expect(publishers(fleetTopics.bars('AAPL'))).toEqual(['data']);
-    expect(publishers(t.signals('sma'))).toEqual(['strategy']);
-    expect(publishers(fleetTopics.riskRequests('acc-1'))).toEqual(['strategy']);
+    expect(publishers(fleetTopics.riskRequests('acc-1')).sort()).toEqual(['gateway', 'strategy']);
     expect(publishers(fleetTopics.riskReports('acc-1'))).toEqual(['order']);
-    expect(publishers(t.fills('acc-1'))).toEqual(['order']);
-    expect(publishers(t.orderEvents('acc-1')).sort()).toEqual(['order', 'risk']);
-    expect(publishers(t.riskState)).toEqual(['risk']);
+    expect(publishers(fleetTopics.fills('acc-1'))).toEqual(['order']);
+    expect(publishers(fleetTopics.orderEvents('sma')).sort()).toEqual(['order', 'risk']);
+    expect(publishers(fleetTopics.riskState)).toEqual(['risk']);
     expect(publishers(fleetTopics.status)).toEqual(['risk']);
-    expect(publishers(rpc.cancelOrder, `${E}.rpc`)).toEqual(['gateway']);
-    for (const key of ['orders.submit.a.b', 'bars.x.y', '#', 'anything'])
+    for (const key of ['orders.submit', 'orders.submit.a.b', 'bars.x.y', 'bars.*', '#', 'anything'])
       expect(publishers(key), key).toEqual([]);
   });
 
   it('each role may bind its own subscriptions, and no other role may bind them', () => {
-    const subscriptions: Record<string, [string, string][]> = {
-      strategy: [
-        [E, t.allBars],
-        [E, 'orders.events.sma'],
-      ],
-      risk: [
-        [E, t.allSignals],
-        [E, fleetTopics.riskInbox],
-        [`${E}.rpc`, rpc.submitOrder],
-        [`${E}.rpc`, rpc.killSwitch],
-      ],
-      order: [
-        [E, t.allBars],
-        [E, t.ordersSubmit],
-        [E, fleetTopics.orderInbox],
-        [`${E}.rpc`, rpc.cancelOrder],
-        [`${E}.rpc`, rpc.cancelAll],
-      ],
-      gateway: [
-        [E, t.allFills],
-        [E, t.riskState],
-      ],
-    };
-    for (const [user, subs] of Object.entries(subscriptions))
-      for (const [exchange, key] of subs)
-        expect(topic(user, 'read', exchange, key), `${user} ${key}`).toBe(true);
-    expect(topic('strategy', 'read', E, t.ordersSubmit)).toBe(false);
-    expect(topic('gateway', 'read', `${E}.rpc`, rpc.submitOrder)).toBe(false);
+    for (const [role, u] of Object.entries(use)) {
+      const patterns = [...u.groups.map((g) => g.pattern), ...u.subscribes].map((p) =>
+        p.replaceAll(ANY_ID, 'sma'),
+      );
+      for (const p of patterns) expect(topic(role, 'read', E, p), `${role} ${p}`).toBe(true);
+    }
+    expect(topic('strategy', 'read', E, fleetTopics.orderInbox)).toBe(false);
+    expect(topic('gateway', 'read', E, fleetTopics.orderInbox)).toBe(false);
+    expect(topic('gateway', 'read', E, fleetTopics.orderEvents('sma'))).toBe(false);
+    expect(topic('gateway', 'read', E, fleetTopics.orderEvents(GATEWAY_STRATEGY_ID))).toBe(true);
     expect(topic('data', 'read', E, '#')).toBe(false);
+    expect(topic('risk', 'read', E, fleetTopics.allFills)).toBe(false);
   });
 
-  it('each role declares and consumes only its own queues (group topology names)', () => {
+  it('each role declares and consumes only its own queues (the adapter’s group topology names)', () => {
     const own: Record<string, string[]> = {
-      strategy: [`${E}.strategy.bars.*.p0`, `${E}.${fleetGroups.strategy}.bars.*.hash`],
-      risk: [
-        `${E}.risk.signals.*.p3`,
-        `${E}.${fleetGroups.risk}.risk.*.*.members`,
-        `${E}.rpc.rpc.risk.submit`,
-      ],
+      strategy: [`${E}.fleet-strategy.bars.*.p0`, `${E}.fleet-strategy-events-sma.orders.events.sma.p11`],
+      risk: [`${E}.fleet-risk.risk.*.*.p3`, `${E}.fleet-risk.risk.*.*.members`],
       order: [
-        `${E}.order.orders.submit.p0.lock`,
-        `${E}.${fleetGroups.orderBars('r1')}.bars.*.p1`,
-        `${E}.rpc.rpc.order.cancel`,
+        `${E}.fleet-order.orders.submit.*.p0`,
+        `${E}.fleet-order-bars-rxt-fleet-prod-order-0.bars.*.p1`,
+        `${E}.fleet-history.fills.*.p2`,
       ],
     };
     for (const [user, queues] of Object.entries(own))
@@ -509,9 +488,11 @@ describe('RabbitMQ users per role (deploy/rabbitmq/permissions.tsv)', () => {
       // The adapter declares both exchanges at connect (an existing exchange too needs configure).
       expect(perm(name, 'configure', E), name).toBe(true);
       expect(perm(name, 'configure', `${E}.rpc`), name).toBe(true);
+      expect(perm(name, 'write', `${E}.rpc`), name).toBe(false);
     }
-    expect(perm('gateway', 'write', E)).toBe(false);
-    expect(perm('data', 'read', `${E}.strategy.bars.*.p0`)).toBe(false);
+    expect(perm('data', 'read', `${E}.fleet-strategy.bars.*.p0`)).toBe(false);
+    expect(perm('gateway', 'read', 'amq.gen-abc')).toBe(true);
+    expect(perm('strategy', 'read', 'amq.gen-abc')).toBe(false);
   });
 
   it('rabbitmq-users.sh refuses to run without a password for every role', () => {

@@ -1,8 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintApiKey } from './api-keys';
+import { createMemoryKeyStore, mintApiKey } from './api-keys';
+import { createGatewayApp } from './app';
 import { createMemoryRateLimiter } from './rate-limit';
-import { auth, bar, createFixture, type GatewayFixture, tamper } from './test-support';
+import { auth, bar, captureLogger, createFixture, type GatewayFixture, tamper } from './test-support';
 
 const marketBuy = { accountId: 'acct-a', instrumentId: 'BTCUSD', side: 'buy', type: 'market', quantity: 1 };
 
@@ -306,6 +307,25 @@ describe('routes', () => {
     expect(metrics.headers['content-type']).toContain('text/plain');
     expect(metrics.body).toContain('rxtrade_gateway_http_requests_total');
     expect(metrics.body).toContain('rxtrade_gateway_auth_failures_total');
+  });
+
+  it('serves no /metrics when metricsRoute is false (it has a port of its own), nor lists it', async () => {
+    const app = createGatewayApp({
+      backend: f.backend,
+      keys: createMemoryKeyStore([]),
+      rateLimit: createMemoryRateLimiter({ capacity: 10, refillPerSecond: 10 }),
+      logger: captureLogger(),
+      metricsRoute: false,
+    });
+    try {
+      expect((await app.inject({ url: '/metrics' })).statusCode).toBe(404);
+      expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
+      const doc = (await app.inject({ url: '/api/openapi.json' })).json() as { paths: object };
+      expect(Object.keys(doc.paths)).not.toContain('/metrics');
+      expect(Object.keys(doc.paths)).toContain('/health');
+    } finally {
+      await app.close();
+    }
   });
 
   it('GET /health is 503 when the backend is not ready', async () => {

@@ -54,6 +54,11 @@ export interface GatewayAppOptions {
   readonly logger: Logger;
   /** Served at `/metrics`; the gateway's own metrics are recorded in it. Default: a fresh registry. */
   readonly metrics?: PrometheusMetrics;
+  /**
+   * Serve `/metrics` on this app. False when the process serves it on a port of its own
+   * (`METRICS_PORT`), so the public route never exposes it. Default true.
+   */
+  readonly metricsRoute?: boolean;
   /** Largest request body. Default 16 KiB. */
   readonly bodyLimit?: number;
   /** Default: in-memory, 30 s, single use. */
@@ -349,7 +354,8 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
     );
   }
 
-  app.get('/api/openapi.json', async () => openApiDocument());
+  const metricsRoute = options.metricsRoute ?? true;
+  app.get('/api/openapi.json', async () => openApiDocument({ metricsRoute }));
 
   app.get('/health', async (_request, reply) => {
     const loop = options.eventLoop?.status();
@@ -368,9 +374,11 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
     }
   });
 
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(metrics.contentType).send(await metrics.metrics()),
-  );
+  if (metricsRoute) {
+    app.get('/metrics', async (_request, reply) =>
+      reply.type(metrics.contentType).send(await metrics.metrics()),
+    );
+  }
 
   // ---- read ----
   const read = { config: { scope: 'read' as const } };

@@ -46,6 +46,8 @@ main('gateway', async (ctx) => {
     }),
     logger: componentLogger(logger, 'http'),
     metrics,
+    // With METRICS_PORT the harness serves /metrics on that port; the public port never does.
+    metricsRoute: config.METRICS_PORT === undefined,
     eventLoop,
   });
   ctx.onStop(() => backend.close());

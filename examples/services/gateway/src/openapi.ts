@@ -118,10 +118,14 @@ const ERROR = {
   },
 };
 
-/** The gateway's OpenAPI 3.1 document: routes, scopes, request bodies (from the zod schemas) and the error shape. */
-export function openApiDocument(): Record<string, unknown> {
+/**
+ * The gateway's OpenAPI 3.1 document: routes, scopes, request bodies (from the zod schemas) and the
+ * error shape; `/metrics` only when the app serves it (`metricsRoute`, default true).
+ */
+export function openApiDocument(options: { readonly metricsRoute?: boolean } = {}): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of ROUTES) {
+    if (route.path === '/metrics' && options.metricsRoute === false) continue;
     const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
       name: m[1],
       in: 'path',

@@ -5,7 +5,7 @@ import type { Order, OrderRequest } from '../model/order';
 import type { OrderEvent } from '../model/order-events';
 import { ManualClock } from '../ports/clock';
 import type { ExecutionClient, VenueEvent } from '../ports/execution-client';
-const childOrderId = (p: string, s: string) => `${p}-${s}`;
+import { childOrderId } from './order-emulator';
 import { VENUE_CLIENT_ORDER_ID } from './order-ids';
 import { createResilientClient } from './resilient-client';
 

@@ -35,6 +35,7 @@ export const InstrumentSpecSchema = z.strictObject({
   orderTypes: z
     .array(z.enum(['market', 'limit', 'stop', 'stopLimit']))
     .min(1)
+    .readonly()
     .optional(),
 });
 

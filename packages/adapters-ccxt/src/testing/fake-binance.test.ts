@@ -127,3 +127,85 @@ describe('FakeBinance rate limits', () => {
     }
   });
 });
+
+describe('FakeBinance order types and OCO order lists', () => {
+  let px = 30_000;
+  let venue: FakeBinance;
+  let exchange: ReturnType<typeof fakeExchange>;
+  beforeEach(async () => {
+    px = 30_000;
+    venue = await startFake({ now: () => now, price: () => px });
+    exchange = fakeExchange(venue);
+    exchange.nonce = () => now;
+    await exchange.loadMarkets();
+  });
+  afterEach(async () => {
+    await venue.close();
+  });
+  const oco = (params: Record<string, string>) =>
+    (exchange as unknown as { privatePostOrderListOco(p: object): Promise<unknown> }).privatePostOrderListOco(
+      {
+        symbol: 'BTCUSDT',
+        side: 'SELL',
+        quantity: '0.001',
+        aboveType: 'LIMIT_MAKER',
+        aboveClientOrderId: 'tp',
+        abovePrice: '31000',
+        belowType: 'STOP_LOSS_LIMIT',
+        belowClientOrderId: 'sl',
+        belowStopPrice: '29000',
+        belowPrice: '28900',
+        belowTimeInForce: 'GTC',
+        ...params,
+      },
+    );
+  const statuses = () => venue.orders.map((o) => `${o.clientOrderId} ${o.type} ${o.status}`);
+
+  it('a fill of one leg expires the other', async () => {
+    await oco({});
+    expect(statuses()).toEqual(['sl STOP_LOSS_LIMIT NEW', 'tp LIMIT_MAKER NEW']);
+    venue.fillOrder('tp', { qty: 0.0005 }); // even in part
+    expect(statuses()).toEqual(['sl STOP_LOSS_LIMIT EXPIRED', 'tp LIMIT_MAKER PARTIALLY_FILLED']);
+  });
+
+  it('a trigger of the stop expires the limit; the stop-limit then works as a limit', async () => {
+    await oco({});
+    px = 28_800; // a gap through 29,000 and below the limit 28,900: triggered, resting as a sell limit
+    await exchange.fetchOpenOrders('BTC/USDT');
+    expect(statuses()).toEqual(['sl STOP_LOSS_LIMIT NEW', 'tp LIMIT_MAKER EXPIRED']);
+    expect(venue.orders[0]?.isWorking).toBe(true);
+    px = 28_900;
+    await exchange.fetchOpenOrders('BTC/USDT');
+    expect(statuses()).toEqual(['sl STOP_LOSS_LIMIT FILLED', 'tp LIMIT_MAKER EXPIRED']);
+    expect(venue.trades.map((t) => [t.price, t.isMaker])).toEqual([[28_900, true]]);
+  });
+
+  it('canceling either leg cancels both', async () => {
+    await oco({});
+    await exchange.cancelOrder(undefined as unknown as string, 'BTC/USDT', { clientOrderId: 'sl' });
+    expect(statuses()).toEqual(['sl STOP_LOSS_LIMIT CANCELED', 'tp LIMIT_MAKER CANCELED']);
+  });
+
+  it('refuses a LIMIT_MAKER that would take, a stop that would trigger at once, a wrong combination — placing nothing', async () => {
+    expect(await failure(oco({ abovePrice: '29500' }))).toMatch(/^OrderImmediatelyFillable/);
+    expect(await failure(oco({ belowStopPrice: '30100', belowPrice: '30000' }))).toMatch(
+      /trigger immediately/,
+    );
+    expect(await failure(oco({ aboveType: 'STOP_LOSS_LIMIT' }))).toMatch(/-1014/);
+    expect(venue.orders).toEqual([]);
+  });
+
+  it('takes only the order types the symbol lists: no stop-market by default', async () => {
+    expect(
+      await failure(
+        exchange.createOrder('BTC/USDT', 'market', 'sell', 0.001, undefined, { triggerPrice: 29_000 }),
+      ),
+    ).toMatch(/^InvalidOrder: .*not allowed/);
+    expect(
+      await failure(
+        exchange.createOrder('BTC/USDT', 'limit', 'sell', 0.001, 28_900, { triggerPrice: 29_000 }),
+      ),
+    ).toBe('ok');
+    expect(statuses()).toEqual([`${venue.orders[0]?.clientOrderId} STOP_LOSS_LIMIT NEW`]);
+  });
+});

@@ -13,7 +13,23 @@ export interface FakeSymbol {
   readonly minQty: string;
   readonly maxQty: string;
   readonly minNotional: string;
+  /**
+   * Order types the symbol takes (`exchangeInfo` `orderTypes`). Default Binance spot's usual list,
+   * which has no stop-market: `LIMIT`, `LIMIT_MAKER`, `MARKET`, `STOP_LOSS_LIMIT`, `TAKE_PROFIT_LIMIT`.
+   */
+  readonly orderTypes?: readonly string[];
+  /** OCO order lists allowed (`ocoAllowed`). Default true. */
+  readonly ocoAllowed?: boolean;
 }
+
+/** Binance spot's usual `orderTypes` (no `STOP_LOSS` / `TAKE_PROFIT` market orders). */
+export const DEFAULT_ORDER_TYPES: readonly string[] = [
+  'LIMIT',
+  'LIMIT_MAKER',
+  'MARKET',
+  'STOP_LOSS_LIMIT',
+  'TAKE_PROFIT_LIMIT',
+];
 
 /** What can go wrong at the fake venue, for the next matching request(s). */
 export type FakeFault =
@@ -26,7 +42,9 @@ export type FakeFault =
   /** Answer 429 with `Retry-After` and code -1003, without processing. */
   | { readonly kind: 'rateLimit'; readonly retryAfterSeconds?: number }
   /** Refuse the order without processing: 400, code -2010, "Account has insufficient balance…" by default. */
-  | { readonly kind: 'reject'; readonly code?: number; readonly msg?: string };
+  | { readonly kind: 'reject'; readonly code?: number; readonly msg?: string }
+  /** Ban the IP for `ms`: this request and every one until then are answered 418 ("IP banned until …"), unprocessed. */
+  | { readonly kind: 'ban'; readonly ms: number };
 
 /** Which requests a fault applies to, and how many times. */
 export interface FaultRule {
@@ -57,6 +75,12 @@ export interface FakeOrder {
   readonly type: string;
   readonly timeInForce: string;
   readonly price: number;
+  /** Trigger of a stop or take-profit order; 0 for the others. */
+  readonly stopPrice: number;
+  /** The OCO list the order belongs to; -1 for none. */
+  readonly orderListId: number;
+  /** False while a stop or take-profit order waits for its trigger. */
+  isWorking: boolean;
   readonly origQty: number;
   executedQty: number;
   cummulativeQuoteQty: number;
@@ -166,6 +190,20 @@ const INTERVAL_MS: Record<string, number> = {
   '1d': 86_400_000,
 };
 
+const KNOWN_TYPES = new Set([
+  'LIMIT',
+  'LIMIT_MAKER',
+  'MARKET',
+  'STOP_LOSS',
+  'STOP_LOSS_LIMIT',
+  'TAKE_PROFIT',
+  'TAKE_PROFIT_LIMIT',
+]);
+/** Types with a limit price. */
+const LIMIT_TYPES = new Set(['LIMIT', 'LIMIT_MAKER', 'STOP_LOSS_LIMIT', 'TAKE_PROFIT_LIMIT']);
+/** Types with a trigger (`stopPrice`). */
+const STOP_TYPES = new Set(['STOP_LOSS', 'STOP_LOSS_LIMIT', 'TAKE_PROFIT', 'TAKE_PROFIT_LIMIT']);
+
 class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -230,10 +268,12 @@ export class FakeBinance {
   readonly #faults: { rule: FaultRule; left: number }[] = [];
   readonly #held = new Set<ServerResponse>();
   #orderSeq = 1000;
+  #listSeq = 0;
   #tradeSeq = 5000;
   readonly #limits: FakeRateLimits | undefined;
   readonly #used = { weightWindow: -1, weight: 0, orderWindow: -1, orders: 0, day: -1, dayOrders: 0 };
   #retryAfterUntil = 0;
+  #faultBanUntil = 0;
   #violations = 0;
   #bannedUntil = 0;
   /** What the rate limits saw; all zero when none are enforced. */
@@ -324,6 +364,9 @@ export class FakeBinance {
       type: 'LIMIT',
       timeInForce: 'GTC',
       price: order.price,
+      stopPrice: 0,
+      orderListId: -1,
+      isWorking: true,
       origQty: order.qty,
       executedQty: 0,
       cummulativeQuoteQty: 0,
@@ -362,6 +405,22 @@ export class FakeBinance {
         this.requests.push({ ts, method, path, params, status });
       };
       const fault = this.#takeFault(method, path);
+      if (fault?.kind === 'ban') this.#faultBanUntil = ts + fault.ms;
+      if (ts < this.#faultBanUntil) {
+        this.rateStats.answered418++;
+        record(418);
+        res.writeHead(418, {
+          'content-type': 'application/json',
+          'retry-after': String(Math.max(1, Math.ceil((this.#faultBanUntil - ts) / 1000))),
+        });
+        res.end(
+          JSON.stringify({
+            code: -1003,
+            msg: `Way too many requests; IP banned until ${this.#faultBanUntil}.`,
+          }),
+        );
+        return;
+      }
       if (fault?.kind === 'timeout') {
         record(0);
         this.#held.add(res);
@@ -479,14 +538,16 @@ export class FakeBinance {
       }
       if (used.weight + weight > limits.weight.limit) return tooMany(limits.weight.windowMs, 'requests');
     }
-    const isOrder = method === 'POST' && path === '/api/v3/order';
+    const isOcoList = method === 'POST' && path === '/api/v3/orderList/oco';
+    const isOrder = (method === 'POST' && path === '/api/v3/order') || isOcoList;
+    const count = isOcoList ? 2 : 1; // an OCO counts as two orders
     if (isOrder && limits.orders) {
       const window = Math.floor(ts / limits.orders.windowMs);
       if (window !== used.orderWindow) {
         used.orderWindow = window;
         used.orders = 0;
       }
-      if (used.orders + 1 > limits.orders.limit) return tooMany(limits.orders.windowMs, 'new orders');
+      if (used.orders + count > limits.orders.limit) return tooMany(limits.orders.windowMs, 'new orders');
     }
     if (isOrder && limits.ordersPerDay !== undefined) {
       const day = Math.floor(ts / 86_400_000);
@@ -494,7 +555,7 @@ export class FakeBinance {
         used.day = day;
         used.dayOrders = 0;
       }
-      if (used.dayOrders + 1 > limits.ordersPerDay) return tooMany(86_400_000, 'orders today');
+      if (used.dayOrders + count > limits.ordersPerDay) return tooMany(86_400_000, 'orders today');
     }
     if (limits.weight) {
       used.weight += weight;
@@ -502,10 +563,10 @@ export class FakeBinance {
     }
     if (isOrder) {
       if (limits.orders) {
-        used.orders++;
+        used.orders += count;
         this.rateStats.peakOrders = Math.max(this.rateStats.peakOrders, used.orders);
       }
-      used.dayOrders++;
+      used.dayOrders += count;
     }
     return false;
   }
@@ -590,6 +651,9 @@ export class FakeBinance {
       case 'POST /api/v3/order':
         this.#requireSigned(params);
         return this.#newOrder(params);
+      case 'POST /api/v3/orderList/oco':
+        this.#requireSigned(params);
+        return this.#newOco(params);
       case 'DELETE /api/v3/order':
         this.#requireSigned(params);
         return this.#cancel(params);
@@ -634,9 +698,10 @@ export class FakeBinance {
         quoteAssetPrecision: 8,
         baseCommissionPrecision: 8,
         quoteCommissionPrecision: 8,
-        orderTypes: ['LIMIT', 'LIMIT_MAKER', 'MARKET', 'STOP_LOSS_LIMIT', 'TAKE_PROFIT_LIMIT'],
+        orderTypes: [...(s.orderTypes ?? DEFAULT_ORDER_TYPES)],
         icebergAllowed: true,
-        ocoAllowed: true,
+        ocoAllowed: s.ocoAllowed ?? true,
+        otoAllowed: false,
         quoteOrderQtyMarketAllowed: true,
         allowTrailingStop: true,
         cancelReplaceAllowed: true,
@@ -707,13 +772,30 @@ export class FakeBinance {
   }
 
   #newOrder(params: Record<string, string>): unknown {
+    const order = this.#buildOrder(params, { side: params['side'] ?? '', prefix: '', orderListId: -1 });
+    return this.#place(order);
+  }
+
+  /**
+   * Checks one order's parameters (`prefix` `above`/`below` for an OCO leg: `aboveType`, …) and
+   * returns it, not yet in the ledger; throws Binance's error when it may not be placed.
+   */
+  #buildOrder(
+    params: Record<string, string>,
+    leg: { side: string; prefix: string; orderListId: number },
+  ): FakeOrder {
+    const { side, prefix, orderListId } = leg;
     const symbol = this.#symbol(params['symbol']);
-    const side = params['side'];
-    const type = params['type'] ?? '';
+    const key = (name: string): string =>
+      prefix === '' ? name : `${prefix}${name[0]?.toUpperCase()}${name.slice(1)}`;
+    const type = params[key('type')] ?? '';
     if (side !== 'BUY' && side !== 'SELL')
       throw new ApiError(400, -1102, "Mandatory parameter 'side' was not sent.");
-    if (type !== 'LIMIT' && type !== 'MARKET') throw new ApiError(400, -1116, 'Invalid orderType.');
-    const clientOrderId = params['newClientOrderId'] ?? `fake-${this.#orderSeq + 1}`;
+    if (!KNOWN_TYPES.has(type) || !(symbol.orderTypes ?? DEFAULT_ORDER_TYPES).includes(type)) {
+      throw new ApiError(400, -1116, 'Invalid orderType.');
+    }
+    const clientOrderId =
+      params[prefix === '' ? 'newClientOrderId' : key('clientOrderId')] ?? `fake-${this.#orderSeq + 1}`;
     if (!/^[.A-Z:/a-z0-9_-]{1,36}$/.test(clientOrderId)) {
       throw new ApiError(400, -1100, "Illegal characters found in parameter 'newClientOrderId'.");
     }
@@ -726,34 +808,46 @@ export class FakeBinance {
     if (qty < units(symbol.minQty, qDec) || qty > units(symbol.maxQty, qDec)) {
       throw new ApiError(400, -1013, 'Filter failure: LOT_SIZE');
     }
-    let price = 0;
-    const market = this.#round(symbol, this.#price(symbol.symbol, this.#now()));
-    if (type === 'LIMIT') {
-      const pDec = decimals(symbol.tickSize);
-      const p = units(params['price'] ?? '', pDec);
-      if (Number.isNaN(p) || p % units(symbol.tickSize, pDec) !== 0) {
+    const pDec = decimals(symbol.tickSize);
+    const onTick = (text: string | undefined): number => {
+      const p = units(text ?? '', pDec);
+      if (Number.isNaN(p) || p <= 0 || p % units(symbol.tickSize, pDec) !== 0) {
         throw new ApiError(400, -1013, 'Filter failure: PRICE_FILTER');
       }
-      price = p / 10 ** pDec;
-      if (!params['timeInForce'])
-        throw new ApiError(400, -1102, "Mandatory parameter 'timeInForce' was not sent.");
-    }
+      return p / 10 ** pDec;
+    };
+    const hasLimit = LIMIT_TYPES.has(type);
+    const price = hasLimit ? onTick(params[key('price')]) : 0;
+    const stopPrice = STOP_TYPES.has(type) ? onTick(params[key('stopPrice')]) : 0;
+    const tif = params[key('timeInForce')];
+    if (hasLimit && type !== 'LIMIT_MAKER' && !tif)
+      throw new ApiError(400, -1102, "Mandatory parameter 'timeInForce' was not sent.");
+    const market = this.#round(symbol, this.#price(symbol.symbol, this.#now()));
     const quantity = qty / 10 ** qDec;
-    if ((type === 'LIMIT' ? price : market) * quantity < Number(symbol.minNotional)) {
+    if ((price || stopPrice || market) * quantity < Number(symbol.minNotional)) {
       throw new ApiError(400, -1013, 'Filter failure: NOTIONAL');
+    }
+    if (stopPrice > 0 && this.#triggers({ type, side: side as 'BUY' | 'SELL', stopPrice }, market)) {
+      throw new ApiError(400, -2010, 'Stop price would trigger immediately.');
+    }
+    if (type === 'LIMIT_MAKER' && (side === 'BUY' ? price >= market : price <= market)) {
+      throw new ApiError(400, -2010, 'Order would immediately match and take.');
     }
     if (this.#orders.some((o) => o.clientOrderId === clientOrderId && this.#isOpen(o))) {
       throw new ApiError(400, -2010, 'Duplicate order sent.');
     }
     const now = this.#now();
-    const order: FakeOrder = {
+    return {
       symbol: symbol.symbol,
-      orderId: ++this.#orderSeq,
+      orderId: 0,
       clientOrderId,
       side,
       type,
-      timeInForce: type === 'MARKET' ? 'GTC' : (params['timeInForce'] ?? 'GTC'),
+      timeInForce: hasLimit && type !== 'LIMIT_MAKER' ? (tif ?? 'GTC') : 'GTC',
       price,
+      stopPrice,
+      orderListId,
+      isWorking: stopPrice === 0,
       origQty: quantity,
       executedQty: 0,
       cummulativeQuoteQty: 0,
@@ -761,20 +855,16 @@ export class FakeBinance {
       time: now,
       updateTime: now,
     };
+  }
+
+  /** Puts a checked order in the ledger and matches it if it takes; Binance's FULL answer. */
+  #place(built: FakeOrder): Record<string, unknown> {
+    const order: FakeOrder = { ...built, orderId: ++this.#orderSeq };
     this.#orders.push(order);
-    const fills: FakeTrade[] = [];
-    const crosses = type === 'MARKET' || (side === 'BUY' ? price >= market : price <= market);
-    if (crosses) {
-      const step = units(symbol.stepSize, qDec);
-      const share = Math.floor((qty * this.partialFillRatio) / step) * step;
-      const slip = (side === 'BUY' ? 1 : -1) * market * (this.takerSlippageBps / 10_000);
-      const fillPx = this.#round(symbol, market + slip);
-      if (share > 0) fills.push(this.#fill(order, { qty: share / 10 ** qDec, price: fillPx, maker: false }));
-      if (type === 'MARKET' && order.status !== 'FILLED') order.status = 'EXPIRED';
-    }
+    const fills = order.isWorking ? this.#takeIfCrossing(order) : [];
     return {
       ...this.#orderJson(order),
-      transactTime: now,
+      transactTime: order.time,
       fills: fills.map((t) => ({
         price: fmt(t.price),
         qty: fmt(t.qty),
@@ -785,11 +875,90 @@ export class FakeBinance {
     };
   }
 
+  /** A working market or limit order that crosses the market fills now, as a taker (a market order's rest expires). */
+  #takeIfCrossing(order: FakeOrder): FakeTrade[] {
+    const symbol = this.#symbols.get(order.symbol) as FakeSymbol;
+    const market = this.#round(symbol, this.#price(symbol.symbol, this.#now()));
+    const isMarket = !LIMIT_TYPES.has(order.type);
+    const crosses = isMarket || (order.side === 'BUY' ? order.price >= market : order.price <= market);
+    if (!crosses) return [];
+    const qDec = decimals(symbol.stepSize);
+    const qty = Math.round((order.origQty - order.executedQty) * 10 ** qDec);
+    const step = units(symbol.stepSize, qDec);
+    const share = Math.floor((qty * this.partialFillRatio) / step) * step;
+    const fills: FakeTrade[] = [];
+    const slip = (order.side === 'BUY' ? 1 : -1) * market * (this.takerSlippageBps / 10_000);
+    const fillPx = this.#round(symbol, market + slip);
+    if (share > 0) fills.push(this.#fill(order, { qty: share / 10 ** qDec, price: fillPx, maker: false }));
+    if (isMarket && order.status !== 'FILLED') {
+      order.status = 'EXPIRED';
+      order.updateTime = this.#now();
+    }
+    return fills;
+  }
+
+  /** True when a stop (`STOP_LOSS*`) or take-profit (`TAKE_PROFIT*`) order triggers at `market`. */
+  #triggers(order: Pick<FakeOrder, 'type' | 'side' | 'stopPrice'>, market: number): boolean {
+    const stopLoss = order.type.startsWith('STOP_LOSS');
+    const up = order.side === 'BUY' ? stopLoss : !stopLoss; // triggers on a rise to the stop price
+    return up ? market >= order.stopPrice : market <= order.stopPrice;
+  }
+
+  /**
+   * `POST /api/v3/orderList/oco`: two orders of one side and quantity, `above` and `below` the market
+   * (a SELL's above is LIMIT_MAKER or TAKE_PROFIT*, its below STOP_LOSS*; a BUY's the other way round).
+   * Both are checked before either is placed. When either fills (even in part) or triggers, the other
+   * expires; canceling either cancels both.
+   */
+  #newOco(params: Record<string, string>): unknown {
+    const symbol = this.#symbol(params['symbol']);
+    if (symbol.ocoAllowed === false)
+      throw new ApiError(400, -1116, 'OCO orders are not supported for this symbol.');
+    const side = params['side'] ?? '';
+    const profit = (t: string | undefined) => t === 'LIMIT_MAKER' || t?.startsWith('TAKE_PROFIT') === true;
+    const loss = (t: string | undefined) => t?.startsWith('STOP_LOSS') === true;
+    const [upper, lower] = side === 'SELL' ? [profit, loss] : [loss, profit];
+    if (!upper(params['aboveType']) || !lower(params['belowType'])) {
+      throw new ApiError(400, -1014, 'Unsupported order combination.');
+    }
+    const listId = ++this.#listSeq;
+    const above = this.#buildOrder(params, { side, prefix: 'above', orderListId: listId });
+    const below = this.#buildOrder(params, { side, prefix: 'below', orderListId: listId });
+    if (above.clientOrderId === below.clientOrderId) throw new ApiError(400, -2010, 'Duplicate order sent.');
+    const reports = [this.#place(below), this.#place(above)];
+    const placed = this.#orders.slice(-2);
+    return {
+      orderListId: listId,
+      contingencyType: 'OCO',
+      listStatusType: 'EXEC_STARTED',
+      listOrderStatus: 'EXECUTING',
+      listClientOrderId: params['listClientOrderId'] ?? `list-${listId}`,
+      transactionTime: this.#now(),
+      symbol: symbol.symbol,
+      orders: placed.map((o) => ({ symbol: o.symbol, orderId: o.orderId, clientOrderId: o.clientOrderId })),
+      orderReports: reports,
+    };
+  }
+
+  /** An OCO leg filled or triggered: the other legs still open expire. */
+  #expireSiblings(order: FakeOrder): void {
+    if (order.orderListId < 0) return;
+    for (const other of this.#orders) {
+      if (other.orderListId !== order.orderListId || other === order || !this.#isOpen(other)) continue;
+      other.status = 'EXPIRED';
+      other.updateTime = this.#now();
+    }
+  }
+
   #cancel(params: Record<string, string>): unknown {
     const order = this.#findOrder(params, -2011, 'Unknown order sent.');
     if (!this.#isOpen(order)) throw new ApiError(400, -2011, 'Unknown order sent.');
-    order.status = 'CANCELED';
-    order.updateTime = this.#now();
+    for (const o of this.#orders) {
+      if (o !== order && (order.orderListId < 0 || o.orderListId !== order.orderListId || !this.#isOpen(o)))
+        continue;
+      o.status = 'CANCELED';
+      o.updateTime = this.#now();
+    }
     return this.#orderJson(order);
   }
 
@@ -882,9 +1051,18 @@ export class FakeBinance {
   #matchResting(): void {
     const now = this.#now();
     for (const order of this.#orders) {
-      if (!this.#isOpen(order) || order.type !== 'LIMIT') continue;
+      if (!this.#isOpen(order)) continue;
       const symbol = this.#symbols.get(order.symbol) as FakeSymbol;
       const market = this.#round(symbol, this.#price(order.symbol, now));
+      if (!order.isWorking) {
+        if (!this.#triggers(order, market)) continue;
+        order.isWorking = true;
+        order.updateTime = now;
+        this.#expireSiblings(order);
+        this.#takeIfCrossing(order);
+        continue;
+      }
+      if (!LIMIT_TYPES.has(order.type)) continue;
       if (order.side === 'BUY' ? market <= order.price : market >= order.price) {
         this.#fill(order, { qty: order.origQty - order.executedQty, price: order.price, maker: true });
       }
@@ -916,6 +1094,7 @@ export class FakeBinance {
     order.cummulativeQuoteQty += price * q;
     order.status = take === left ? 'FILLED' : 'PARTIALLY_FILLED';
     order.updateTime = trade.time;
+    this.#expireSiblings(order);
     const base = this.#balances.get(symbol.base) ?? { free: 0, locked: 0 };
     const quote = this.#balances.get(symbol.quote) ?? { free: 0, locked: 0 };
     const sign = order.side === 'BUY' ? 1 : -1;
@@ -930,7 +1109,7 @@ export class FakeBinance {
     return {
       symbol: o.symbol,
       orderId: o.orderId,
-      orderListId: -1,
+      orderListId: o.orderListId,
       clientOrderId: o.clientOrderId,
       price: fmt(o.price),
       origQty: fmt(o.origQty),
@@ -940,11 +1119,11 @@ export class FakeBinance {
       timeInForce: o.timeInForce,
       type: o.type,
       side: o.side,
-      stopPrice: '0.00000000',
+      stopPrice: fmt(o.stopPrice),
       icebergQty: '0.00000000',
       time: o.time,
       updateTime: o.updateTime,
-      isWorking: true,
+      isWorking: o.isWorking,
       workingTime: o.time,
       origQuoteOrderQty: '0.00000000',
       selfTradePreventionMode: 'NONE',

@@ -3,6 +3,7 @@ export { binanceRequestWeight } from '../rate-limit';
 export {
   BINANCE_RATE_LIMITS,
   type CcxtUrlTarget,
+  DEFAULT_ORDER_TYPES,
   defaultPrice,
   FakeBinance,
   type FakeBinanceOptions,

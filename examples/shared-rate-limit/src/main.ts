@@ -17,6 +17,13 @@ export interface SharedRateLimitRun {
   readonly venue: { readonly orders: number; readonly weight: number; readonly windowMs: number };
   /** Added to the limiter's windows: covers the time from grant to arrival at the venue. */
   readonly marginMs: number;
+  /**
+   * The limits the replicas' limiter believes in, when not the venue's: larger ones make grants reach
+   * the venue bunched, as stalled processes do under load, so that the venue answers 429/418.
+   */
+  readonly limiter?: { readonly orders: number; readonly weight: number };
+  /** How long the venue bans an IP that keeps sending during a Retry-After (418). Default 2,000 ms. */
+  readonly banMs?: number;
 }
 
 /** What the venue saw and what the replicas reported. */
@@ -25,8 +32,12 @@ export interface SharedRateLimitResult {
   readonly stats: FakeRateStats;
   /** Client order ids in the venue's ledger, in arrival order. */
   readonly placed: readonly string[];
-  /** Highest order count the venue received in one window, from its request log. */
+  /** Highest order count the venue received in one window, from its request log (refused ones included). */
   readonly peakOrdersSeen: number;
+  /** Highest order count the venue accepted (answered 200) in one window, from its request log. */
+  readonly peakOrdersAccepted: number;
+  /** Order requests sent more than once (after a 429/418), by the venue's log. */
+  readonly resent: number;
   readonly ms: number;
 }
 
@@ -38,11 +49,13 @@ export async function runSharedRateLimit(run: SharedRateLimitRun): Promise<Share
     rateLimits: {
       weight: { limit: venue.weight, windowMs: venue.windowMs },
       orders: { limit: venue.orders, windowMs: venue.windowMs },
+      banMs: run.banMs ?? 2_000,
     },
   });
+  const believed = run.limiter ?? venue;
   const buckets: RateBuckets = {
-    'ip-weight': { limit: venue.weight, windowMs: venue.windowMs + run.marginMs },
-    'uid-orders': { limit: venue.orders, windowMs: venue.windowMs + run.marginMs },
+    'ip-weight': { limit: believed.weight, windowMs: venue.windowMs + run.marginMs },
+    'uid-orders': { limit: believed.orders, windowMs: venue.windowMs + run.marginMs },
     'uid-orders-day': { limit: 200_000, windowMs: 86_400_000 },
   };
   const prefix = `rxtrade-example:rate:${randomBytes(4).toString('hex')}:`;
@@ -83,17 +96,23 @@ export async function runSharedRateLimit(run: SharedRateLimitRun): Promise<Share
           }),
       ),
     );
-    const orderTimes = fake.requestsTo('POST', '/api/v3/order').map((r) => r.ts);
-    const perWindow = new Map<number, number>();
-    for (const ts of orderTimes) {
-      const w = Math.floor(ts / venue.windowMs);
-      perWindow.set(w, (perWindow.get(w) ?? 0) + 1);
-    }
+    const posts = fake.requestsTo('POST', '/api/v3/order');
+    const peak = (times: readonly number[]): number => {
+      const perWindow = new Map<number, number>();
+      for (const ts of times) {
+        const w = Math.floor(ts / venue.windowMs);
+        perWindow.set(w, (perWindow.get(w) ?? 0) + 1);
+      }
+      return Math.max(0, ...perWindow.values());
+    };
+    const ids = posts.map((r) => r.params['newClientOrderId']);
     return {
       reports,
       stats: { ...fake.rateStats },
       placed: fake.orders.map((o) => o.clientOrderId),
-      peakOrdersSeen: Math.max(0, ...perWindow.values()),
+      peakOrdersSeen: peak(posts.map((r) => r.ts)),
+      peakOrdersAccepted: peak(posts.filter((r) => r.status === 200).map((r) => r.ts)),
+      resent: ids.length - new Set(ids).size,
       ms: Date.now() - started,
     };
   } finally {
@@ -114,6 +133,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     `${result.placed.length} orders placed by ${result.reports.length} replicas in ${result.ms} ms`,
   );
   console.log(
-    `venue: peak ${result.peakOrdersSeen} orders per window (limit 150), 429s ${result.stats.answered429}, 418s ${result.stats.answered418}, failed submissions ${failed}`,
+    `venue: peak ${result.peakOrdersAccepted} orders accepted per window (limit 150), 429s ${result.stats.answered429}, 418s ${result.stats.answered418}, requests resent ${result.resent}, failed submissions ${failed}`,
   );
 }

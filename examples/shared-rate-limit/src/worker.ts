@@ -36,6 +36,8 @@ const connector = createCcxtConnector({
   symbols: ['BTC/USDT'],
   orderPollIntervalMs: 0,
   rateLimit: { limiter, maxWaitMs: 60_000 },
+  // A 429/418 was not processed: the order goes out again, same client order id, after the shared back-off.
+  rateLimitRetryMs: 120_000,
 });
 
 const order = (i: number): Order => {

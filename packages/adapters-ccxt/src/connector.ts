@@ -18,6 +18,14 @@ export interface CcxtConnectorOptions {
   readonly orderPollIntervalMs?: number;
   /** Bar polling interval. Default 1,000 ms. */
   readonly barPollIntervalMs?: number;
+  /**
+   * Emulate stop-market orders where the market has none (Binance spot): see
+   * `CcxtExecutionClient`'s `emulateStops`. Default true. `instruments()` lists `stop` among the
+   * order types accordingly, so a backtest on them refuses what this connector would.
+   */
+  readonly emulateStops?: boolean;
+  /** How long a submission refused for the request rate is resent: see `CcxtExecutionClient`. Default 60,000 ms. */
+  readonly rateLimitRetryMs?: number;
   readonly clock?: Clock;
   readonly scheduler?: SchedulerLike;
   readonly logger?: Logger;
@@ -33,7 +41,7 @@ export interface CcxtConnectorOptions {
 export interface CcxtConnector {
   readonly execution: CcxtExecutionClient;
   readonly marketData: CcxtMarketDataClient;
-  /** The traded markets as instruments (tick, lot, min notional, fees from the exchange). */
+  /** The traded markets as instruments (tick, lot, min notional, fees and the order types this connector takes). */
   instruments(): Promise<Instrument[]>;
 }
 
@@ -42,6 +50,8 @@ const OptionsSchema = z.object({
   venue: z.string().min(1).max(32).optional(),
   orderPollIntervalMs: z.number().min(0).optional(),
   barPollIntervalMs: z.number().positive().optional(),
+  emulateStops: z.boolean().optional(),
+  rateLimitRetryMs: z.number().min(0).optional(),
 });
 
 /**
@@ -77,10 +87,17 @@ export function createCcxtConnector(options: CcxtConnectorOptions): CcxtConnecto
     symbols: options.symbols,
     ...(options.orderPollIntervalMs === undefined ? {} : { pollIntervalMs: options.orderPollIntervalMs }),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    ...(options.emulateStops === undefined ? {} : { emulateStops: options.emulateStops }),
+    ...(options.rateLimitRetryMs === undefined ? {} : { rateLimitRetryMs: options.rateLimitRetryMs }),
   });
   const marketData = new CcxtMarketDataClient({
     ...shared,
     ...(options.barPollIntervalMs === undefined ? {} : { pollIntervalMs: options.barPollIntervalMs }),
   });
-  return { execution, marketData, instruments: () => marketData.instruments(options.symbols) };
+  const emulateStops = options.emulateStops ?? true;
+  return {
+    execution,
+    marketData,
+    instruments: () => marketData.instruments(options.symbols, { emulateStops }),
+  };
 }

@@ -1,4 +1,4 @@
-import { RxtradeError } from '@rxtrade/core';
+import { isRxtradeError, RxtradeError } from '@rxtrade/core';
 
 /**
  * The names of an error's classes, most derived first (`['RateLimitExceeded', 'DDoSProtection',
@@ -20,13 +20,21 @@ export function ccxtErrorNames(error: unknown): ReadonlySet<string> {
  * What a failed order placement means. `rejected`: the venue refused it, or ccxt refused it before
  * sending (bad parameters, insufficient funds, bad symbol, authentication) — definitive, a business
  * rejection. `duplicate`: the venue already has an open order with this client id — it is there.
- * `rateLimited`: refused for the request rate (HTTP 429/418), not processed. `unknown`: timeout,
+ * `rateLimited`: refused for the request rate (HTTP 429/418), not processed (`bannedUntil`: the end of
+ * a 418 ban, epoch ms, when the venue named it). `notSent`: refused before it left this process (a
+ * shared rate limiter that would wait too long, `details.outcome` `NOT_SENT`). `unknown`: timeout,
  * transport error, 5xx, anything else — it may be at the venue.
  */
 export type PlacementFailure =
   | { readonly kind: 'rejected'; readonly reason: string; readonly message: string }
   | { readonly kind: 'duplicate'; readonly message: string }
-  | { readonly kind: 'rateLimited'; readonly retryAfterMs: number; readonly message: string }
+  | {
+      readonly kind: 'rateLimited';
+      readonly retryAfterMs: number;
+      readonly bannedUntil: number | undefined;
+      readonly message: string;
+    }
+  | { readonly kind: 'notSent'; readonly reason: string; readonly message: string }
   | { readonly kind: 'unknown'; readonly timeout: boolean; readonly message: string };
 
 const REJECTION_REASONS: readonly (readonly [string, string])[] = [
@@ -53,13 +61,24 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
  * not accept the order are definitive (4xx refusals, ccxt's own checks); everything else is unknown.
  */
 export function classifyPlacementFailure(error: unknown): PlacementFailure {
-  const names = ccxtErrorNames(error);
   const message = messageOf(error);
+  if (isRxtradeError(error) && error.details?.['outcome'] === 'NOT_SENT') {
+    const reason = error.details['reason'];
+    return { kind: 'notSent', reason: typeof reason === 'string' ? reason : 'NOT_SENT', message };
+  }
+  const names = ccxtErrorNames(error);
   if (names.has('DuplicateOrderId') || /-2010\b.*Duplicate order/i.test(message)) {
     return { kind: 'duplicate', message };
   }
   if (names.has('DDoSProtection') || names.has('RateLimitExceeded')) {
-    return { kind: 'rateLimited', retryAfterMs: retryAfterMs(message), message };
+    // Binance's 418 names the ban's end: "IP banned until 1659146400000".
+    const banned = /banned until (\d{13})/i.exec(message)?.[1];
+    return {
+      kind: 'rateLimited',
+      retryAfterMs: retryAfterMs(message),
+      bannedUntil: banned === undefined ? undefined : Number(banned),
+      message,
+    };
   }
   for (const [name, reason] of REJECTION_REASONS) {
     if (!names.has(name)) continue;

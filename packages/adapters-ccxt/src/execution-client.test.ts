@@ -104,19 +104,56 @@ describe('CcxtExecutionClient against the fake Binance', () => {
     expect(events).toEqual([expect.objectContaining({ type: 'OrderRejected', reason: 'FILTER_NOTIONAL' })]);
   });
 
-  it('on 429 reports VENUE_RATE_LIMITED, throws NOT_SENT, and backs off without calling the venue', async () => {
+  it('on 429 with resends off: reports VENUE_RATE_LIMITED, throws NOT_SENT, backs off without calling the venue', async () => {
+    const strict = new CcxtExecutionClient({
+      exchange,
+      symbols: ['BTC/USDT'],
+      pollIntervalMs: 0,
+      rateLimitRetryMs: 0,
+    });
+    strict.events$.subscribe((e) => events.push(e));
+    await strict.connect();
     fake.fault({ path: '/api/v3/order', fault: { kind: 'rateLimit', retryAfterSeconds: 5 } });
     const first = order();
-    await expect(client.submitOrder(first)).rejects.toMatchObject({
+    await expect(strict.submitOrder(first)).rejects.toMatchObject({
       details: { reason: 'VENUE_RATE_LIMITED', outcome: 'NOT_SENT' },
     });
     const second = order();
-    await expect(client.submitOrder(second)).rejects.toMatchObject({ details: { outcome: 'NOT_SENT' } });
+    await expect(strict.submitOrder(second)).rejects.toMatchObject({ details: { outcome: 'NOT_SENT' } });
     expect(fake.requestsTo('POST', '/api/v3/order')).toHaveLength(1);
     expect(events.map((e) => (e.type === 'OrderRejected' ? e.reason : e.type))).toEqual([
       'VENUE_RATE_LIMITED',
       'VENUE_RATE_LIMITED',
     ]);
+    await strict.disconnect();
+  });
+
+  it('on 429 sends the order again after the back-off, under the same client order id: placed once, nothing rejected', async () => {
+    fake.fault({ path: '/api/v3/order', fault: { kind: 'rateLimit' }, times: 2 });
+    const o = order();
+    const started = Date.now();
+    await client.submitOrder(o);
+    const posts = fake.requestsTo('POST', '/api/v3/order');
+    expect(posts.map((r) => [r.status, r.params['newClientOrderId']])).toEqual([
+      [429, o.clientOrderId],
+      [429, o.clientOrderId],
+      [200, o.clientOrderId],
+    ]);
+    // 1 s after the first 429, 2 s after the second (no Retry-After reaches the client through ccxt: it doubles).
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
+    expect(types(o.clientOrderId)).toEqual(['OrderAccepted', 'OrderFilled']);
+    expect(fake.orders.filter((f) => f.clientOrderId === o.clientOrderId)).toHaveLength(1);
+    expect(metrics.value('order_rate_limit_resends_total', { venue: 'BINANCE' })).toBeGreaterThanOrEqual(2);
+  });
+
+  it('on a 418 ban waits until the end the venue names before sending again', async () => {
+    fake.fault({ path: '/api/v3/order', fault: { kind: 'ban', ms: 1_500 } });
+    const o = order();
+    const started = Date.now();
+    await client.submitOrder(o);
+    expect(fake.requestsTo('POST', '/api/v3/order').map((r) => r.status)).toEqual([418, 200]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
+    expect(types(o.clientOrderId)).toEqual(['OrderAccepted', 'OrderFilled']);
   });
 
   it('a lost response is an unknown outcome: rejects typed, keeps following, polling settles it', async () => {

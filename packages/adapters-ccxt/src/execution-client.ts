@@ -1,6 +1,7 @@
 import {
   type Clock,
   type Counter,
+  childOrderId,
   type Logger,
   type MetricsSink,
   noopLogger,
@@ -8,6 +9,7 @@ import {
   type Order,
   type OrderEventBase,
   type OrderFilled,
+  type OrderRequest,
   type OrderStatus,
   type ReconcilableExecutionClient,
   RxtradeError,
@@ -20,9 +22,10 @@ import {
 } from '@rxtrade/core';
 import type { Order as CcxtOrder, Trade as CcxtTrade, Exchange, MarketInterface as Market } from 'ccxt';
 import { asyncScheduler, type Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
-import { classifyPlacementFailure, isOrderNotFound, toRxtradeError } from './errors';
+import { classifyPlacementFailure, isOrderNotFound, type PlacementFailure, toRxtradeError } from './errors';
+import { exchangeOrderTypes } from './instruments';
 import { resolveMarkets } from './markets';
-import { toVenueOrder } from './precision';
+import { type PrecisionRules, toVenueOrder, type VenueOrderRequest } from './precision';
 
 /** Options of {@link CcxtExecutionClient}. */
 export interface CcxtExecutionClientOptions {
@@ -36,6 +39,20 @@ export interface CcxtExecutionClientOptions {
   readonly pollIntervalMs?: number;
   /** Trades and client ids remembered for de-duplication and lookups. Default 100,000. */
   readonly remember?: number;
+  /**
+   * Stop-market orders on a market that has none (Binance spot lists no `STOP_LOSS`): held by this
+   * client and, when a 1-second bar since its last poll reaches the trigger, sent as a market order
+   * under the same client order id (`OrderTriggered`, then the fills). Default true; false refuses
+   * them `UNSUPPORTED_ORDER_TYPE`. Held stops live in this process (see the docs).
+   */
+  readonly emulateStops?: boolean;
+  /**
+   * How long a submission refused for the request rate — a 429/418, or a shared limiter that would
+   * wait too long — is sent again after each back-off, under the same client order id (safe: such a
+   * request was not processed). Past it the order is rejected `VENUE_RATE_LIMITED`, not sent. Default
+   * 60,000 ms; 0 never resends.
+   */
+  readonly rateLimitRetryMs?: number;
   readonly clock?: Clock;
   /** Timers (polling, back-off). Default the RxJS `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
@@ -51,6 +68,20 @@ interface Tracked {
   readonly totalUnits: number;
   /** Set once the venue reported an end state: the quantity it says was filled (fills may still be due). */
   endedWithUnits: number | undefined;
+  /** `OrderAccepted` was emitted (or the order came in accepted). */
+  accepted: boolean;
+  /** An emulated stop waiting for its trigger: the trigger and the time its prices were checked to. */
+  held: { readonly trigger: number; checkedTo: number } | undefined;
+  /** An emulated stop whose market order is being sent. */
+  firing: boolean;
+}
+
+/** The venue order id an emulated stop reports while it is held (it has none at the venue yet). */
+export const EMULATED_VENUE_ORDER_ID = 'emulated';
+
+/** Binance's order-list endpoint, called through ccxt's implicit API. */
+interface OcoApi {
+  privatePostOrderListOco(params: Record<string, string>): Promise<{ orderReports?: unknown[] }>;
 }
 
 /** The longest time range one trade query may span (Binance spot `myTrades`: 24 h). */
@@ -119,7 +150,12 @@ export class CcxtExecutionClient implements ReconcilableExecutionClient {
   readonly #sent: Recent<string>;
   readonly #emittedTrades: Recent<string>;
   readonly #resends: Counter;
+  readonly #rateResends: Counter;
+  readonly #emulateStops: boolean;
+  readonly #retryMs: number;
   #backoffUntil = 0;
+  /** Consecutive 429/418 answers, for the back-off when the venue names no end. */
+  #rateStrikes = 0;
   #connected = false;
   #poll: Subscription | undefined;
   #polling = false;
@@ -140,7 +176,15 @@ export class CcxtExecutionClient implements ReconcilableExecutionClient {
       help: 'Submissions of a client order id already sent, detected and not sent again, by venue.',
       labelNames: ['venue'],
     });
+    this.#rateResends = (options.metrics ?? noopMetrics).counter('order_rate_limit_resends_total', {
+      help: 'Submissions sent again after a 429/418 or a shared limiter refused them unsent, by venue.',
+      labelNames: ['venue'],
+    });
+    this.#emulateStops = options.emulateStops ?? true;
+    this.#retryMs = options.rateLimitRetryMs ?? 60_000;
     this.events$ = this.#events.asObservable();
+    if (!(this.#retryMs >= 0))
+      throw new RxtradeError({ code: 'INVALID_CONFIG', message: 'rateLimitRetryMs must be ≥ 0' });
     if (this.#symbols.length === 0)
       throw new RxtradeError({ code: 'INVALID_CONFIG', message: 'symbols is empty' });
     if (!(this.#pollMs >= 0))
@@ -175,130 +219,144 @@ export class CcxtExecutionClient implements ReconcilableExecutionClient {
   async submitOrder(order: Order): Promise<void> {
     this.#assertConnected('submitOrder');
     const id = order.clientOrderId;
-    if (this.#sent.has(id) || this.#tracked.has(id)) {
-      this.#resends.add(1, { venue: this.venue });
-      this.#logger.warn(
-        { clientOrderId: id },
-        'resend of a client order id already sent: detected, not sent',
-      );
-      return;
-    }
+    if (this.#isResend(id)) return;
     const market = this.#markets.get(order.instrumentId);
     if (!market) {
-      this.#emit({
-        type: 'OrderRejected',
-        ...this.#base(order),
-        reason: 'UNKNOWN_INSTRUMENT',
-        message: `${order.instrumentId} is not traded by this client`,
-      });
+      this.#reject(order, 'UNKNOWN_INSTRUMENT', `${order.instrumentId} is not traded by this client`);
       return;
     }
-    const mapped = toVenueOrder(order, market, {
-      amountToPrecision: (s, a) => this.exchange.amountToPrecision(s, a) ?? '',
-      priceToPrecision: (s, p) => this.exchange.priceToPrecision(s, p) ?? '',
-    });
+    const rules = this.#rules(market);
+    const emulate = order.type === 'stop' && !rules.stopMarket && this.#emulateStops;
+    // An emulated stop is checked as the stop-limit it resembles (trigger on the tick, notional at it).
+    const mapped = toVenueOrder(
+      emulate ? { ...order, type: 'stopLimit', price: order.triggerPrice } : order,
+      market,
+      rules,
+    );
     if (!mapped.ok) {
-      this.#emit({
-        type: 'OrderRejected',
-        ...this.#base(order),
-        reason: mapped.reason,
-        message: mapped.message,
-      });
+      this.#reject(order, mapped.reason, mapped.message);
       return;
-    }
-    const waitMs = this.#backoffUntil - this.#clock.now();
-    if (waitMs > 0) {
-      this.#emit({
-        type: 'OrderRejected',
-        ...this.#base(order),
-        reason: 'VENUE_RATE_LIMITED',
-        message: `backing off for ${waitMs} ms after a 429`,
-      });
-      throw new RxtradeError({
-        code: 'ADAPTER_FAILURE',
-        message: `VENUE_RATE_LIMITED: ${this.venue} asked to back off; order not sent`,
-        details: {
-          venue: this.venue,
-          reason: 'VENUE_RATE_LIMITED',
-          outcome: 'NOT_SENT',
-          retryAfterMs: waitMs,
-        },
-      });
     }
     // Marked before the call: a resend while the first is in flight is caught too.
     this.#sent.add(id);
     const tracked = this.#track(order, market.symbol);
-    const r = mapped.request;
-    let result: CcxtOrder;
-    try {
-      result = await this.exchange.createOrder(
-        r.symbol,
-        r.type,
-        r.side,
-        Number(r.amount),
-        r.price === undefined ? undefined : Number(r.price),
-        {
-          ...r.params,
-        },
-      );
-    } catch (error) {
-      const failure = classifyPlacementFailure(error);
-      switch (failure.kind) {
-        case 'duplicate':
-          // Already open at the venue under this id: it is there; polling and reconciliation follow it.
-          this.#logger.warn(
-            { clientOrderId: id, message: failure.message },
-            'venue already has this client order id',
-          );
-          return;
-        case 'rejected':
-          this.#tracked.delete(id);
-          this.#emit({
-            type: 'OrderRejected',
-            ...this.#base(order),
-            reason: failure.reason,
-            message: failure.message,
-          });
-          return;
-        case 'rateLimited':
-          this.#tracked.delete(id);
-          this.#backoffUntil = this.#clock.now() + failure.retryAfterMs;
-          this.#emit({
-            type: 'OrderRejected',
-            ...this.#base(order),
-            reason: 'VENUE_RATE_LIMITED',
-            message: failure.message,
-          });
-          throw new RxtradeError({
-            code: 'ADAPTER_FAILURE',
-            message: `VENUE_RATE_LIMITED: ${failure.message}`,
-            cause: error,
-            details: {
-              venue: this.venue,
-              reason: 'VENUE_RATE_LIMITED',
-              outcome: 'NOT_SENT',
-              retryAfterMs: failure.retryAfterMs,
-            },
-          });
-        case 'unknown':
-          this.#logger.warn(
-            { clientOrderId: id, message: failure.message },
-            'submit outcome unknown; following the order',
-          );
-          throw new RxtradeError({
-            code: failure.timeout ? 'TIMEOUT' : 'ADAPTER_FAILURE',
-            message: `createOrder at ${this.venue}: ${failure.message}; outcome unknown`,
-            cause: error,
-            details: { venue: this.venue, op: 'submitOrder', outcome: 'UNKNOWN' },
-          });
+    if (emulate) {
+      tracked.held = { trigger: order.triggerPrice as number, checkedTo: this.#clock.now() };
+      tracked.accepted = true;
+      this.#emit({ type: 'OrderAccepted', ...this.#base(order), venueOrderId: EMULATED_VENUE_ORDER_ID });
+      return;
+    }
+    await this.#place([tracked], async () => [await this.#createOrder(mapped.request)]);
+  }
+
+  /**
+   * True when the venue can hold these two orders as one native OCO: Binance's order list of a
+   * `LIMIT_MAKER` and a `STOP_LOSS_LIMIT` (a stop-limit leg) or `STOP_LOSS` (a stop leg, where the
+   * market lists it) — one instrument, side and quantity, GTC, no trailing, on a market that allows OCO.
+   */
+  supportsOco(legs: readonly [OrderRequest, OrderRequest]): boolean {
+    const [a, b] = legs;
+    if (a.instrumentId !== b.instrumentId || a.side !== b.side || a.quantity !== b.quantity) return false;
+    const market = this.#markets.get(a.instrumentId);
+    if (!market || (market.info as { ocoAllowed?: unknown } | undefined)?.ocoAllowed !== true) return false;
+    const limit = legs.find((l) => l.type === 'limit');
+    const stop = legs.find((l) => l.type === 'stop' || l.type === 'stopLimit');
+    if (!limit || !stop) return false;
+    for (const leg of legs) {
+      if (leg.trailingAmount !== undefined || leg.trailingPercent !== undefined) return false;
+      if ((leg.timeInForce ?? 'GTC') !== 'GTC') return false;
+    }
+    const listed = exchangeOrderTypes(market) ?? [];
+    return (
+      listed.includes('LIMIT_MAKER') &&
+      listed.includes(stop.type === 'stop' ? 'STOP_LOSS' : 'STOP_LOSS_LIMIT')
+    );
+  }
+
+  /**
+   * Places a limit and a stop (or stop-limit) as one Binance OCO order list (`POST
+   * /api/v3/orderList/oco`): the limit as `LIMIT_MAKER`, the stop as `STOP_LOSS(_LIMIT)`, above and
+   * below the market as Binance wants them for the side. When one leg fills (even in part) or
+   * triggers, the venue expires the other; canceling either cancels both. Both legs are refused
+   * together (`OrderRejected` for each); outcomes, back-off and resends are as for `submitOrder`.
+   */
+  async submitOco(orders: readonly [Order, Order]): Promise<void> {
+    this.#assertConnected('submitOco');
+    if (orders.some((o) => this.#isResend(o.clientOrderId))) return;
+    const [a] = orders;
+    const market = this.#markets.get(a.instrumentId);
+    const refuseBoth = (reason: string, message: string): void => {
+      for (const o of orders) this.#reject(o, reason, message);
+    };
+    if (!market || !this.supportsOco(orders)) {
+      refuseBoth('UNSUPPORTED_ORDER_TYPE', `not an OCO pair ${this.venue} can hold for ${a.instrumentId}`);
+      return;
+    }
+    const rules = this.#rules(market);
+    const mapped = orders.map((o) => toVenueOrder(o, market, rules));
+    for (const m of mapped) {
+      if (!m.ok) {
+        refuseBoth(m.reason, m.message);
+        return;
       }
     }
-    this.#applyOrderUpdate(tracked, result);
+    const [limit, stop] = (mapped as { ok: true; request: VenueOrderRequest }[])
+      .map((m, i) => ({ request: m.request, order: orders[i] as Order }))
+      .sort((x, y) => (x.order.type === 'limit' ? -1 : y.order.type === 'limit' ? 1 : 0)) as [
+      { request: VenueOrderRequest; order: Order },
+      { request: VenueOrderRequest; order: Order },
+    ];
+    const limitLeg = {
+      type: 'LIMIT_MAKER',
+      clientOrderId: limit.order.clientOrderId,
+      price: limit.request.price as string,
+    };
+    const stopPrice = String(stop.request.params['triggerPrice']);
+    const stopLeg =
+      stop.order.type === 'stop'
+        ? { type: 'STOP_LOSS', clientOrderId: stop.order.clientOrderId, stopPrice }
+        : {
+            type: 'STOP_LOSS_LIMIT',
+            clientOrderId: stop.order.clientOrderId,
+            stopPrice,
+            price: stop.request.price as string,
+            timeInForce: 'GTC',
+          };
+    const sell = a.side === 'sell';
+    const [above, below] = sell ? [limitLeg, stopLeg] : [stopLeg, limitLeg];
+    const params: Record<string, string> = {
+      symbol: market.id as string,
+      side: sell ? 'SELL' : 'BUY',
+      quantity: limit.request.amount,
+      listClientOrderId: childOrderId(a.clientOrderId, 'list'),
+    };
+    for (const [prefix, leg] of [
+      ['above', above],
+      ['below', below],
+    ] as const) {
+      for (const [key, value] of Object.entries(leg)) {
+        params[`${prefix}${key[0]?.toUpperCase()}${key.slice(1)}`] = value;
+      }
+    }
+    const tracked = orders.map((o) => {
+      this.#sent.add(o.clientOrderId);
+      return this.#track(o, market.symbol);
+    });
+    await this.#place(tracked, async () => {
+      const answer = await (this.exchange as unknown as OcoApi).privatePostOrderListOco(params);
+      return (answer.orderReports ?? []).map((r) => this.exchange.parseOrder(r as never, market));
+    });
   }
 
   /** Cancels by client order id. An order the exchange no longer has working is reported `OrderCancelRejected`. */
   async cancelOrder(order: Order): Promise<void> {
     this.#assertConnected('cancelOrder');
+    const held = this.#tracked.get(order.clientOrderId);
+    if (held?.held !== undefined && !held.firing) {
+      this.#tracked.delete(order.clientOrderId);
+      this.#emit({ type: 'OrderCanceled', ...this.#base(order) });
+      return;
+    }
     const symbol =
       this.#tracked.get(order.clientOrderId)?.symbol ?? this.#markets.get(order.instrumentId)?.symbol;
     if (symbol === undefined) {
@@ -322,6 +380,8 @@ export class CcxtExecutionClient implements ReconcilableExecutionClient {
 
   async queryOrder(clientOrderId: string): Promise<VenueOrderReport | undefined> {
     this.#assertConnected('queryOrder');
+    const held = this.#tracked.get(clientOrderId);
+    if (held?.held !== undefined) return this.#heldReport(held);
     const known = this.#tracked.get(clientOrderId)?.symbol;
     const symbols = known ? [known] : [...this.#markets.values()].map((m) => m.symbol);
     for (const symbol of symbols) {
@@ -351,6 +411,7 @@ export class CcxtExecutionClient implements ReconcilableExecutionClient {
         throw toRxtradeError(error, 'openOrders', this.venue);
       }
     }
+    for (const t of this.#tracked.values()) if (t.held !== undefined) out.push(this.#heldReport(t));
     return out;
   }
 
@@ -400,9 +461,246 @@ export class CcxtExecutionClient implements ReconcilableExecutionClient {
     // Trades already applied by the engine are not emitted again (the engine would drop them anyway).
     for (const tradeId of order.tradeIds) this.#emittedTrades.add(tradeId);
     this.#sent.add(order.clientOrderId);
+    // An emulated stop of this client, still waiting: held again (it is not at the venue).
+    if (
+      order.venueOrderId === EMULATED_VENUE_ORDER_ID &&
+      order.type === 'stop' &&
+      order.status === 'accepted'
+    ) {
+      tracked.venueOrderId = undefined;
+      tracked.held = { trigger: order.triggerPrice as number, checkedTo: this.#clock.now() };
+    }
   }
 
   // ---- internals ----
+
+  /** A second submission of an id this client sent (or follows): counted, logged, not sent. */
+  #isResend(id: string): boolean {
+    if (!this.#sent.has(id) && !this.#tracked.has(id)) return false;
+    this.#resends.add(1, { venue: this.venue });
+    this.#logger.warn({ clientOrderId: id }, 'resend of a client order id already sent: detected, not sent');
+    return true;
+  }
+
+  #reject(order: Order, reason: string, message: string): void {
+    this.#emit({ type: 'OrderRejected', ...this.#base(order), reason, message });
+  }
+
+  #rules(market: Market): PrecisionRules {
+    return {
+      amountToPrecision: (s, a) => this.exchange.amountToPrecision(s, a) ?? '',
+      priceToPrecision: (s, p) => this.exchange.priceToPrecision(s, p) ?? '',
+      stopMarket: exchangeOrderTypes(market)?.includes('STOP_LOSS') === true,
+    };
+  }
+
+  #createOrder(r: VenueOrderRequest): Promise<CcxtOrder> {
+    return this.exchange.createOrder(
+      r.symbol,
+      r.type,
+      r.side,
+      Number(r.amount),
+      r.price === undefined ? undefined : Number(r.price),
+      { ...r.params },
+    );
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#scheduler.schedule(() => resolve(), ms);
+    });
+  }
+
+  /**
+   * Sends `list` (one order, or an OCO pair) with `call` and applies the answer. A 429/418 or a shared
+   * limiter's refusal means the request was not processed: it is sent again, under the same client
+   * order ids, once the back-off is over (every sharer of a shared limiter pauses with it), for up to
+   * `rateLimitRetryMs`; then the orders are rejected `VENUE_RATE_LIMITED` (or the limiter's reason),
+   * not sent. Other failures: a duplicate id is left to polling, a refusal is `OrderRejected`, anything
+   * else an unknown outcome (the orders stay followed). `placed` runs after a successful answer, before
+   * its events.
+   */
+  async #place(
+    list: readonly Tracked[],
+    call: () => Promise<CcxtOrder[]>,
+    placed?: () => void,
+  ): Promise<void> {
+    const started = this.#clock.now();
+    let limited: Extract<PlacementFailure, { kind: 'rateLimited' | 'notSent' }> | undefined;
+    for (;;) {
+      const waitMs = this.#backoffUntil - this.#clock.now();
+      if (waitMs > 0 || limited !== undefined) {
+        if (this.#clock.now() + Math.max(0, waitMs) - started > this.#retryMs) {
+          this.#refuseUnsent(list, limited, waitMs);
+        }
+        if (waitMs > 0) await this.#sleep(waitMs);
+        if (!this.#connected) this.#refuseUnsent(list, limited, 0);
+        if (limited !== undefined) this.#rateResends.add(1, { venue: this.venue });
+      }
+      let results: CcxtOrder[];
+      try {
+        results = await call();
+      } catch (error) {
+        const failure = classifyPlacementFailure(error);
+        if (failure.kind === 'rateLimited' || failure.kind === 'notSent') {
+          limited = failure;
+          if (failure.kind === 'rateLimited') {
+            const now = this.#clock.now();
+            // The ban's end when the venue names it, else its Retry-After, doubled on each strike in a row.
+            const backoff =
+              failure.bannedUntil !== undefined
+                ? failure.bannedUntil - now
+                : failure.retryAfterMs * 2 ** Math.min(this.#rateStrikes, 6);
+            this.#rateStrikes++;
+            this.#backoffUntil = Math.max(this.#backoffUntil, now + backoff);
+          }
+          this.#logger.info(
+            { clientOrderIds: list.map((t) => t.order.clientOrderId), message: failure.message },
+            'refused for the request rate, not processed: sending again after the back-off',
+          );
+          continue;
+        }
+        this.#failed(list, failure, error);
+        return;
+      }
+      this.#rateStrikes = 0;
+      placed?.();
+      for (const result of results) {
+        const tracked =
+          list.length === 1 ? list[0] : list.find((t) => t.order.clientOrderId === result.clientOrderId);
+        if (tracked) this.#applyOrderUpdate(tracked, result);
+      }
+      return;
+    }
+  }
+
+  /** Rejects orders that were never sent (rate limits), and throws the typed `NOT_SENT` error. */
+  #refuseUnsent(
+    list: readonly Tracked[],
+    failure: Extract<PlacementFailure, { kind: 'rateLimited' | 'notSent' }> | undefined,
+    waitMs: number,
+  ): never {
+    const reason = failure?.kind === 'notSent' ? failure.reason : 'VENUE_RATE_LIMITED';
+    const message =
+      failure?.message ?? `backing off for ${waitMs} ms after a 429/418; not sent within ${this.#retryMs} ms`;
+    for (const t of list) {
+      this.#tracked.delete(t.order.clientOrderId);
+      this.#reject(t.order, reason, message);
+    }
+    throw new RxtradeError({
+      code: 'ADAPTER_FAILURE',
+      message: `${reason}: ${this.venue} rate limit; order not sent (${message})`,
+      details: { venue: this.venue, reason, outcome: 'NOT_SENT', retryAfterMs: Math.max(0, waitMs) },
+    });
+  }
+
+  /** A placement that failed for a reason other than the rate (see {@link classifyPlacementFailure}). */
+  #failed(list: readonly Tracked[], failure: PlacementFailure, error: unknown): void {
+    const ids = list.map((t) => t.order.clientOrderId);
+    switch (failure.kind) {
+      case 'duplicate':
+        // Already open at the venue under this id: it is there; polling and reconciliation follow it.
+        this.#logger.warn(
+          { clientOrderIds: ids, message: failure.message },
+          'venue already has this client order id',
+        );
+        return;
+      case 'rejected':
+        for (const t of list) {
+          this.#tracked.delete(t.order.clientOrderId);
+          this.#reject(t.order, failure.reason, failure.message);
+        }
+        return;
+      case 'rateLimited':
+      case 'notSent':
+        this.#refuseUnsent(list, failure, 0);
+        return;
+      case 'unknown':
+        this.#logger.warn(
+          { clientOrderIds: ids, message: failure.message },
+          'submit outcome unknown; following the order',
+        );
+        throw new RxtradeError({
+          code: failure.timeout ? 'TIMEOUT' : 'ADAPTER_FAILURE',
+          message: `createOrder at ${this.venue}: ${failure.message}; outcome unknown`,
+          cause: error,
+          details: { venue: this.venue, op: 'submitOrder', outcome: 'UNKNOWN' },
+        });
+    }
+  }
+
+  /** What this client knows of an emulated stop it holds (it is not at the venue). */
+  #heldReport(t: Tracked): VenueOrderReport {
+    const o = t.order;
+    return {
+      clientOrderId: o.clientOrderId,
+      venueOrderId: EMULATED_VENUE_ORDER_ID,
+      instrumentId: o.instrumentId,
+      status: 'accepted',
+      filledQty: 0,
+      quantity: o.quantity,
+      side: o.side,
+      type: 'stop',
+      triggerPrice: o.triggerPrice,
+      tsEvent: o.tsLast,
+    };
+  }
+
+  /**
+   * Checks the emulated stops of a market against its 1-second bars since each was last checked: a
+   * buy stop whose trigger a bar's high reached, a sell stop whose trigger a low reached, is fired.
+   */
+  async #checkStops(symbol: string, list: readonly Tracked[]): Promise<void> {
+    const held = list.filter((t) => t.held !== undefined && !t.firing);
+    if (held.length === 0) return;
+    const second = (ts: number): number => Math.floor(ts / 1000) * 1000;
+    const from = second(Math.min(...held.map((t) => (t.held as { checkedTo: number }).checkedTo)));
+    const bars = await this.exchange.fetchOHLCV(symbol, '1s', from, 1000);
+    for (const t of held) {
+      const h = t.held as { trigger: number; checkedTo: number };
+      const start = second(h.checkedTo);
+      const buy = t.order.side === 'buy';
+      const hit = bars.some(
+        ([ts, , high, low]) =>
+          (ts ?? 0) >= start &&
+          (buy ? (high ?? 0) >= h.trigger : (low ?? Number.POSITIVE_INFINITY) <= h.trigger),
+      );
+      const last = bars.at(-1)?.[0];
+      if (last !== undefined && last > h.checkedTo) h.checkedTo = last;
+      if (hit) await this.#fire(t);
+    }
+  }
+
+  /** An emulated stop reached its trigger: a market order under its client order id. */
+  async #fire(t: Tracked): Promise<void> {
+    const market = this.#markets.get(t.order.instrumentId) as Market;
+    const mapped = toVenueOrder(
+      { ...t.order, type: 'market', triggerPrice: undefined, price: undefined },
+      market,
+      this.#rules(market),
+    );
+    t.held = undefined;
+    if (!mapped.ok) {
+      this.#tracked.delete(t.order.clientOrderId);
+      this.#reject(t.order, mapped.reason, mapped.message);
+      return;
+    }
+    t.firing = true;
+    try {
+      await this.#place(
+        [t],
+        async () => [await this.#createOrder(mapped.request)],
+        () => this.#emit({ type: 'OrderTriggered', ...this.#base(t.order) }),
+      );
+    } catch (error) {
+      this.#logger.warn(
+        { err: error, clientOrderId: t.order.clientOrderId },
+        'emulated stop: market order failed',
+      );
+    } finally {
+      t.firing = false;
+    }
+  }
 
   #assertConnected(op: string): void {
     if (!this.#connected) {
@@ -422,6 +720,9 @@ export class CcxtExecutionClient implements ReconcilableExecutionClient {
       filledUnits: 0,
       totalUnits: toUnitsExact(order.quantity, order.quantityPrecision),
       endedWithUnits: undefined,
+      accepted: order.venueOrderId !== undefined,
+      held: undefined,
+      firing: false,
     };
     this.#tracked.set(order.clientOrderId, tracked);
     if (order.venueOrderId !== undefined)
@@ -450,7 +751,8 @@ export class CcxtExecutionClient implements ReconcilableExecutionClient {
     if (tracked.venueOrderId === undefined && update.id) {
       tracked.venueOrderId = String(update.id);
       this.#clientIdByVenueId.set(tracked.venueOrderId, order.clientOrderId);
-      if (update.status !== 'rejected') {
+      if (update.status !== 'rejected' && !tracked.accepted) {
+        tracked.accepted = true;
         this.#emit({
           type: 'OrderAccepted',
           ...this.#base(order),
@@ -565,7 +867,15 @@ export class CcxtExecutionClient implements ReconcilableExecutionClient {
     const filled = order.filled ?? 0;
     let status = CCXT_STATUS[order.status ?? 'open'] ?? 'accepted';
     if (status === 'accepted' && filled > 0) status = 'partiallyFilled';
-    const type = order.type === 'market' ? 'market' : order.triggerPrice ? 'stopLimit' : 'limit';
+    // ccxt reports Binance's STOP_LOSS as a market order and STOP_LOSS_LIMIT as a limit, each with a trigger.
+    const type =
+      order.type === 'market'
+        ? order.triggerPrice
+          ? 'stop'
+          : 'market'
+        : order.triggerPrice
+          ? 'stopLimit'
+          : 'limit';
     const tif = order.timeInForce;
     return {
       clientOrderId,
@@ -576,7 +886,7 @@ export class CcxtExecutionClient implements ReconcilableExecutionClient {
       quantity: order.amount ?? 0,
       side: order.side === 'sell' ? 'sell' : 'buy',
       type,
-      price: type === 'market' ? undefined : order.price,
+      price: type === 'market' || type === 'stop' ? undefined : order.price,
       triggerPrice: order.triggerPrice ?? undefined,
       ...(tif === 'GTC' || tif === 'IOC' || tif === 'FOK' ? { timeInForce: tif } : {}),
       tsEvent: order.lastUpdateTimestamp ?? order.timestamp ?? this.#clock.now(),
@@ -658,10 +968,11 @@ export class CcxtExecutionClient implements ReconcilableExecutionClient {
     const previous = this.#lastPoll.get(symbol);
     const since = (previous ?? Math.min(...list.map((t) => t.order.tsInit))) - 60_000;
     this.#lastPoll.set(symbol, this.#clock.now());
+    await this.#checkStops(symbol, list);
     const open = await this.exchange.fetchOpenOrders(symbol);
     const openById = new Map(open.filter((o) => o.clientOrderId).map((o) => [o.clientOrderId as string, o]));
     for (const t of list) {
-      if (t.venueOrderId !== undefined) continue;
+      if (t.venueOrderId !== undefined || t.held !== undefined || t.firing) continue;
       // Submitted with an unknown outcome: does the venue have it?
       const o =
         openById.get(t.order.clientOrderId) ??

@@ -56,11 +56,19 @@ export class CcxtMarketDataClient implements MarketDataClient {
       throw new RxtradeError({ code: 'INVALID_CONFIG', message: 'pollIntervalMs must be > 0' });
   }
 
-  /** The instruments of the given markets (ids or ccxt symbols), with tick, lot, limits and fees. */
-  async instruments(symbols: readonly string[]): Promise<Instrument[]> {
+  /**
+   * The instruments of the given markets (ids or ccxt symbols), with tick, lot, limits, fees and the
+   * order types the connector takes (`emulateStops` as the execution client's, default true).
+   */
+  async instruments(
+    symbols: readonly string[],
+    options: { readonly emulateStops?: boolean } = {},
+  ): Promise<Instrument[]> {
     try {
       const markets = await resolveMarkets(this.exchange, symbols);
-      return markets.map((m) => instrumentFromMarket(m, { precisionMode: this.exchange.precisionMode ?? 4 }));
+      return markets.map((m) =>
+        instrumentFromMarket(m, { precisionMode: this.exchange.precisionMode ?? 4, ...options }),
+      );
     } catch (error) {
       throw error instanceof RxtradeError ? error : toRxtradeError(error, 'loadMarkets', this.venue);
     }

@@ -17,10 +17,15 @@ export type VenueOrderMapping =
   | { readonly ok: true; readonly request: VenueOrderRequest }
   | { readonly ok: false; readonly reason: string; readonly message: string };
 
-/** The precision helpers of a ccxt exchange (`loadMarkets()` must have run). */
+/** The precision helpers of a ccxt exchange (`loadMarkets()` must have run), and what the market can take. */
 export interface PrecisionRules {
   amountToPrecision(symbol: string, amount: number): string;
   priceToPrecision(symbol: string, price: number): string;
+  /**
+   * The market takes stop-market orders (Binance `STOP_LOSS` in the symbol's `orderTypes`). Default
+   * false: a `stop` order is refused `UNSUPPORTED_ORDER_TYPE` (the connector emulates it instead).
+   */
+  readonly stopMarket?: boolean;
 }
 
 const refuse = (reason: string, message: string): VenueOrderMapping => ({
@@ -36,8 +41,11 @@ const refuse = (reason: string, message: string): VenueOrderMapping => ({
  * quantity or price would move on the exchange's grid is refused (`QUANTITY_OFF_LOT`, `PRICE_OFF_TICK`)
  * rather than sent as a different order, and so is one below the limits (`BELOW_MIN_QUANTITY`,
  * `MAX_QUANTITY_EXCEEDED`, `BELOW_MIN_NOTIONAL` — checked at the limit price; a market order's
- * notional is left to the venue) or using what the venue cannot do (`UNSUPPORTED_ORDER_TYPE`,
- * `UNSUPPORTED_TIME_IN_FORCE`, `UNSUPPORTED_REDUCE_ONLY`, `INVALID_CLIENT_ORDER_ID`). The client
+ * notional is left to the venue) or using what the venue cannot do (`UNSUPPORTED_ORDER_TYPE`: a
+ * stop-market order unless `rules.stopMarket`, a trailing stop; `UNSUPPORTED_TIME_IN_FORCE`: DAY, GTD;
+ * `UNSUPPORTED_REDUCE_ONLY`: a reduce-only buy on spot — a reduce-only sell goes out as a plain sell,
+ * which on spot can never open a position; `INVALID_CLIENT_ORDER_ID`). A stop-market order leaves as
+ * ccxt's `market` with `triggerPrice` (Binance `STOP_LOSS`). The client
  * order id goes out as the venue's (Binance `newClientOrderId`). Quantities and prices leave as strings.
  */
 export function toVenueOrder(order: Order, market: Market, rules: PrecisionRules): VenueOrderMapping {
@@ -45,15 +53,20 @@ export function toVenueOrder(order: Order, market: Market, rules: PrecisionRules
   if (!VENUE_CLIENT_ORDER_ID.test(order.clientOrderId)) {
     return refuse('INVALID_CLIENT_ORDER_ID', `${order.clientOrderId} is not 1–36 of [.A-Za-z0-9:/_-]`);
   }
-  if (order.type === 'stop') {
+  if (order.type === 'stop' && rules.stopMarket !== true) {
     return refuse(
       'UNSUPPORTED_ORDER_TYPE',
-      'stop (market) orders are not sent through this connector; use stopLimit',
+      `${market.id} takes no stop-market orders; use stopLimit, or let the connector emulate them (emulateStops)`,
     );
   }
-  if (order.timeInForce === 'DAY')
-    return refuse('UNSUPPORTED_TIME_IN_FORCE', `${market.id} has no DAY orders`);
-  if (order.reduceOnly && market.spot)
+  if (order.trailingAmount !== undefined || order.trailingPercent !== undefined) {
+    return refuse('UNSUPPORTED_ORDER_TYPE', 'trailing stops are not sent through this connector');
+  }
+  if (order.timeInForce === 'DAY' || order.timeInForce === 'GTD')
+    return refuse('UNSUPPORTED_TIME_IN_FORCE', `${market.id} has no ${order.timeInForce} orders`);
+  // A spot sell can never open a position (the venue sells only what the account holds), so a
+  // reduce-only sell is sent as a plain one; a reduce-only buy would close a short spot cannot have.
+  if (order.reduceOnly && market.spot && order.side === 'buy')
     return refuse('UNSUPPORTED_REDUCE_ONLY', `${market.id} is a spot market`);
 
   const lotDecimals = decimalsOf(market.precision.amount ?? 1);
@@ -106,7 +119,7 @@ export function toVenueOrder(order: Order, market: Market, rules: PrecisionRules
     params['timeInForce'] = order.timeInForce;
     if (order.postOnly) params['postOnly'] = true;
   }
-  if (order.type === 'stopLimit') {
+  if (order.type === 'stopLimit' || order.type === 'stop') {
     const trigger = onTick(order.triggerPrice as number, 'triggerPrice');
     if (typeof trigger !== 'string') return trigger;
     params['triggerPrice'] = trigger;

@@ -40,7 +40,7 @@ describe('shareRateLimit', () => {
     await fake.close();
   });
 
-  async function setUp() {
+  async function setUp(options: { rateLimitRetryMs?: number } = {}) {
     fake = await startFake({
       balances: { USDT: 1e9, BTC: 1e3 },
       rateLimits: { weight: { limit: 60, windowMs: 1_000 }, orders: { limit: 20, windowMs: 1_000 } },
@@ -48,7 +48,7 @@ describe('shareRateLimit', () => {
     const exchange = fakeExchange(fake);
     const limiter = createMemoryRateLimiter({ buckets });
     shareRateLimit(exchange, { limiter });
-    client = new CcxtExecutionClient({ exchange, symbols: ['BTC/USDT'], pollIntervalMs: 0 });
+    client = new CcxtExecutionClient({ exchange, symbols: ['BTC/USDT'], pollIntervalMs: 0, ...options });
     await client.connect();
     return { exchange, limiter };
   }
@@ -66,13 +66,40 @@ describe('shareRateLimit', () => {
   });
 
   it('penalizes the limiter for the Retry-After of a 429, so the next request waits', async () => {
-    const { limiter } = await setUp();
+    const { limiter } = await setUp({ rateLimitRetryMs: 0 });
     fake.fault({ path: '/api/v3/order', fault: { kind: 'rateLimit', retryAfterSeconds: 3 } });
     const error = await client.submitOrder(order()).catch((e: unknown) => e);
     expect(isRxtradeError(error) && error.details?.['reason']).toBe('VENUE_RATE_LIMITED');
     const wait = await limiter.tryAcquire({ 'ip-weight': 1 });
     expect(wait).toBeGreaterThan(2_500);
     expect(wait).toBeLessThanOrEqual(3_000);
+  });
+
+  it('sends an order refused 429 again once the shared back-off is over, under the same id, placed once', async () => {
+    await setUp();
+    fake.fault({ path: '/api/v3/order', fault: { kind: 'rateLimit', retryAfterSeconds: 2 } });
+    const o = order();
+    const started = Date.now();
+    await client.submitOrder(o);
+    const posts = fake.requestsTo('POST', '/api/v3/order');
+    expect(posts.map((r) => [r.status, r.params['newClientOrderId']])).toEqual([
+      [429, o.clientOrderId],
+      [200, o.clientOrderId],
+    ]);
+    // The resend waited for the limiter's penalty (the venue's Retry-After), not just the local 1 s.
+    expect((posts[1]?.ts ?? 0) - (posts[0]?.ts ?? 0)).toBeGreaterThanOrEqual(1_900);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+    expect(fake.orders.filter((f) => f.clientOrderId === o.clientOrderId)).toHaveLength(1);
+  });
+
+  it('costs an OCO order list two orders', () => {
+    expect(
+      binanceRequestCosts({ api: 'private', method: 'POST', path: 'orderList/oco', params: {} }),
+    ).toEqual({
+      'ip-weight': 1,
+      'uid-orders': 2,
+      'uid-orders-day': 2,
+    });
   });
 
   it('costs a Binance order its weight and one order in each order bucket', () => {

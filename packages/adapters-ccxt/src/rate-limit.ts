@@ -63,13 +63,17 @@ export function binanceRequestWeight(
   }
 }
 
-/** Costs of a ccxt Binance spot request in {@link BINANCE_RATE_BUCKETS}: its weight, and an order for `POST order`. */
+/**
+ * Costs of a ccxt Binance spot request in {@link BINANCE_RATE_BUCKETS}: its weight, and one order for
+ * `POST order`, two for `POST orderList/oco` (Binance counts each order of a list).
+ */
 export function binanceRequestCosts(request: CcxtRequest): RateCosts {
   const path = `/api/v3/${request.path}`;
-  const isOrder = request.method === 'POST' && request.path === 'order';
+  const orders =
+    request.method !== 'POST' ? 0 : request.path === 'order' ? 1 : request.path === 'orderList/oco' ? 2 : 0;
   return {
     'ip-weight': binanceRequestWeight(request.method, path, request.params),
-    ...(isOrder ? { 'uid-orders': 1, 'uid-orders-day': 1 } : {}),
+    ...(orders > 0 ? { 'uid-orders': orders, 'uid-orders-day': orders } : {}),
   };
 }
 

@@ -24,6 +24,7 @@ export default {
     'src/risk/pre-trade.ts',
     'src/risk/cash.ts',
     'src/risk/open-orders.ts',
+    'src/risk/strategy-budgets.ts',
     // The engine's parts.
     'src/risk/risk-engine.ts',
     'src/risk/trading-holds.ts',

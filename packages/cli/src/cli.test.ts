@@ -102,6 +102,47 @@ describe('rxtrade backtest', () => {
     expect(html).toContain('Buy and hold SPX');
   });
 
+  it('--budget denies entries past the budget and adds the strategy’s own results to --json and the report', async () => {
+    const dir = await tmp();
+    const args = [
+      'backtest',
+      '--strategy',
+      sma,
+      '--data',
+      'sp500',
+      '--json',
+      '--report',
+      join(dir, 'b.html'),
+    ];
+    const r = await rxtrade([...args, '--budget', '20000']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out) as {
+      refusals: { reason: string; count: number; firstMessage: string }[];
+      strategies: {
+        strategyId: string;
+        capital: number;
+        budget: { budget: number; used: number; reserved: number; available: number };
+        statistics: { endEquity: number; refusalsByReason: Record<string, number> };
+        equity: { timestamps: number[]; values: number[] };
+      }[];
+    };
+    expect(doc.refusals.map((x) => x.reason)).toEqual(['STRATEGY_BUDGET_EXCEEDED']);
+    expect(doc.refusals[0]?.firstMessage).toMatch(/available of 20,000 \(strategy /);
+    expect(doc.strategies).toHaveLength(1);
+    const [mine] = doc.strategies;
+    expect(mine?.capital).toBe(20_000);
+    expect(mine?.budget).toMatchObject({ budget: 20_000, reserved: 0 });
+    expect(mine?.statistics.refusalsByReason).toEqual({ STRATEGY_BUDGET_EXCEEDED: doc.refusals[0]?.count });
+    expect(mine?.equity.values[0]).toBe(20_000);
+    expect(mine?.equity.values.at(-1)).toBe(mine?.statistics.endEquity);
+    const html = await readFile(join(dir, 'b.html'), 'utf8');
+    expect(html).toContain(`<h2>Strategy ${mine?.strategyId}</h2>`);
+    expect(html).toContain('Used + reserved');
+    // Without --budget, one strategy: no per-strategy results, the JSON as it was.
+    const plain = await rxtrade([...args.slice(0, -2), '--no-report']);
+    expect(JSON.parse(plain.out)).not.toHaveProperty('strategies');
+  });
+
   it('--json --out writes one JSON document with prices at the instrument precision', async () => {
     const dir = await tmp();
     const r = await rxtrade([

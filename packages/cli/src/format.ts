@@ -161,6 +161,21 @@ export function resultToJson(
         message: e.message,
         time: new Date(e.tsEvent).toISOString(),
       })),
+      // Each strategy's own results, when the run has them (several strategies, or budgets).
+      ...(result.strategies.length === 0
+        ? {}
+        : {
+            strategies: result.strategies.map((s) => ({
+              strategyId: s.strategyId,
+              accountId: s.accountId,
+              capital: s.capital,
+              budget: s.budget ?? null,
+              statistics: s.statistics,
+              positions: s.positions,
+              closedTrades: s.closedTrades.length,
+              equity: s.equity,
+            })),
+          }),
     },
     (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value),
   );

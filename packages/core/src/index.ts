@@ -374,6 +374,7 @@ export {
   pendingSameSideUnits,
   reducesPosition,
   reducesPositionWithOpenOrders,
+  type StrategyPositionView,
 } from './risk/pre-trade';
 export { RiskEngine, type RiskEngineOptions } from './risk/risk-engine';
 export type { RiskMonitor } from './risk/risk-monitor';
@@ -386,6 +387,14 @@ export {
   referencePrice,
 } from './risk/rules';
 export { type SizingInput, type SizingModel, SizingModelSchema, sizePosition } from './risk/sizing';
+export {
+  type BudgetUsage,
+  openingUnits,
+  type StrategyBudgetConfig,
+  StrategyBudgets,
+  StrategyBudgetsSchema,
+  strategyUsedUnits,
+} from './risk/strategy-budgets';
 export { type TradingHold, type TradingHoldChange, TradingHolds } from './risk/trading-holds';
 // Strategy
 export {

@@ -102,5 +102,7 @@ export async function fleetReport(input: FleetReportInput): Promise<BacktestResu
     positions: books.flatMap((b) => [...b.positions.values()].map((p) => p.snapshot())),
     strategyEvents: input.run.strategyEvents,
     refusals: refusals.map((r) => ({ reason: r.reason, count: r.count, first: r.first })),
+    // Per-strategy results are not rebuilt from a fleet run yet (runBacktest has them).
+    strategies: [],
   };
 }

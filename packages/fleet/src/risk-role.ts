@@ -26,6 +26,7 @@ import {
   RxtradeError,
   type StateOp,
   type StateStore,
+  type StrategyBudgetConfig,
   TradingHolds,
 } from '@rxtrade/core';
 import { z } from 'zod';
@@ -52,6 +53,11 @@ export interface RiskRoleOptions {
   readonly plan: FleetPlan | ResolvedPlan;
   /** Pre-trade rules after the trading holds and the instrument grid, as in `createEngine`. */
   readonly rules?: readonly PreTradeRule[];
+  /**
+   * Cash budgets per strategy id, as in `createEngine`: core's risk engine reserves, draws and
+   * releases them per account desk, and denies `STRATEGY_BUDGET_EXCEEDED`. Default: none.
+   */
+  readonly budgets?: StrategyBudgetConfig;
   /**
    * Where each account's inputs are journaled (`risk:<accountId>`), so an account that moves to this
    * replica (its previous owner died) is rebuilt by replaying them: books, open orders, decisions and
@@ -96,6 +102,7 @@ export class RiskRole {
   readonly #bus: MessageBus;
   readonly #plan: ResolvedPlan;
   readonly #rules: readonly PreTradeRule[];
+  readonly #budgets: StrategyBudgetConfig | undefined;
   readonly #logger: Logger;
   readonly #accounts = new Map<string, AccountDesk>();
   readonly #opening = new Map<string, Promise<AccountDesk>>();
@@ -109,6 +116,7 @@ export class RiskRole {
     this.#bus = options.bus;
     this.#plan = options.plan instanceof ResolvedPlan ? options.plan : new ResolvedPlan(options.plan);
     this.#rules = options.rules ?? [];
+    this.#budgets = options.budgets;
     this.#logger = options.logger ?? noopLogger;
     this.#journal = options.journal;
     this.#views = options.views;
@@ -197,6 +205,7 @@ export class RiskRole {
       book: new AccountBook(config),
       plan: this.#plan,
       rules: this.#rules,
+      budgets: this.#budgets,
       bus: this.#bus,
       logger: this.#logger,
       viewPrefix: this.#views?.prefix,
@@ -287,12 +296,13 @@ class AccountDesk {
     book: AccountBook;
     plan: ResolvedPlan;
     rules: readonly PreTradeRule[];
+    budgets: StrategyBudgetConfig | undefined;
     bus: MessageBus;
     logger: Logger;
     viewPrefix: string | undefined;
     meters: DeskMeters;
   }) {
-    const { book, plan, rules, bus, logger } = options;
+    const { book, plan, rules, budgets, bus, logger } = options;
     this.#meters = options.meters;
     this.book = book;
     this.#plan = plan;
@@ -308,6 +318,7 @@ class AccountDesk {
       },
       rules,
       holds,
+      ...(budgets === undefined ? {} : { budgets }),
     });
   }
 
@@ -676,6 +687,8 @@ class AccountDesk {
         if (error instanceof RxtradeError && error.code === 'DUPLICATE_FILL') return;
         throw error;
       }
+      // A fill draws on its order's budget reservation before the order's end releases the rest.
+      if (event.type === 'OrderFilled') this.#risk.fill(event);
       this.#risk.track(next);
       const open = isOpen(next);
       if (open) this.#orders.set(next.clientOrderId, next);

@@ -14,6 +14,7 @@ import {
   RxtradeError,
   type SimulatedVenueOptions,
   type StateStore,
+  type StrategyBudgetConfig,
   type StrategyEvent,
 } from '@rxtrade/core';
 import { z } from 'zod';
@@ -60,6 +61,8 @@ export interface RunFleetOptions {
   /** Bars per frame. Default 500. */
   readonly frameSize?: number;
   readonly rules?: readonly PreTradeRule[];
+  /** Cash budgets per strategy id, checked by the risk role as in `runBacktest` (docs/concepts/strategy-budgets.md). */
+  readonly budgets?: StrategyBudgetConfig;
   /** Options of each account's simulated venue (slippage, partial fills). */
   readonly venue?: Omit<SimulatedVenueOptions, 'instruments' | 'clock'>;
   /** Gives up with `TIMEOUT` when the run has not finished by then. Default 10 minutes. */
@@ -195,6 +198,7 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetRunResult
         plan,
         ...withJournal,
         ...(options.rules ? { rules: options.rules } : {}),
+        ...(options.budgets ? { budgets: options.budgets } : {}),
         ...(logger ? { logger: logger.child({ role: 'risk', replica: i }) } : {}),
       });
       roles.push(role);

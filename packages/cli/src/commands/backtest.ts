@@ -22,6 +22,8 @@ Run:
   --cash <n>                 starting cash (default 100000)
   --slippage-bps <n>         slippage on market/stop fills in basis points (default 0)
   --close-at-end             close open positions at the last close (default: value them there)
+  --budget <n>               the strategy's cash budget on the account: orders past it are denied
+                             STRATEGY_BUDGET_EXCEEDED; adds its own results (JSON "strategies", a report section)
 
 Output:
   --report <file.html>       where to write the HTML report (default reports/<strategy>.html)
@@ -43,6 +45,7 @@ const OPTIONS = {
   cash: { type: 'string' },
   'slippage-bps': { type: 'string' },
   'close-at-end': { type: 'boolean' },
+  budget: { type: 'string' },
   report: { type: 'string' },
   'no-report': { type: 'boolean' },
   json: { type: 'boolean' },
@@ -70,6 +73,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   const params = values.params ? read.jsonObject('--params', values.params) : {};
   const cash = read.number('--cash', values.cash, { min: 0.01 }) ?? 100_000;
   const slippageBps = read.number('--slippage-bps', values['slippage-bps']) ?? 0;
+  const budget = read.number('--budget', values.budget, { min: 0.01 });
   const skipped: SkippedRow[] = [];
   const data = await loadData(values.data, {
     cwd: io.cwd,
@@ -93,6 +97,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     initialCash: cash,
     ...(slippageBps > 0 ? { slippage: { type: 'bps', bps: slippageBps } } : {}),
     closeAtEnd: values['close-at-end'] ?? false,
+    ...(budget === undefined ? {} : { budgets: { [strategy.id]: budget } }),
     recordPrices: !values['no-report'],
     ...(data.total !== undefined ? { total: data.total } : {}),
     onProgress: (p) => progress.update(p.bars),
@@ -135,6 +140,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
         strategyErrors: strategyFailures(result),
         refusals: result.refusals,
         trades: result.closedTrades,
+        strategies: result.strategies,
       }),
     );
   }

@@ -274,6 +274,33 @@ describe('AccountBook (examples)', () => {
     expect(one).toMatchObject({ strategyId: 'A', entryPx: 100.01, exitPx: 100.02 });
   });
 
+  it("a strategy's own round trip is reported from its virtual book, whatever the net book did", () => {
+    const a = new AccountBook({ id: 'acc', initialCash: 100_000 });
+    const fill = (t: { side: 'buy' | 'sell'; qty: number; px: number; ts: number; strategyId: string }) =>
+      a.applyFill(makeFill(spx, { ...t, fee: 0 }), spx);
+    expect(fill({ side: 'buy', qty: 10, px: 100, ts: 1, strategyId: 'A' }).strategyClosed).toBeUndefined();
+    expect(fill({ side: 'buy', qty: 5, px: 100, ts: 2, strategyId: 'B' }).strategyClosed).toBeUndefined();
+    // A sells its 10: the account stays long 5 (no net round trip), A's own trip ends.
+    const out = fill({ side: 'sell', qty: 10, px: 103, ts: 3, strategyId: 'A' });
+    expect(out.closed).toBeUndefined();
+    expect(out.strategyClosed).toMatchObject({
+      strategyId: 'A',
+      side: 'long',
+      quantity: 10,
+      pnl: 30,
+      entryTs: 1,
+      exitTs: 3,
+    });
+    const b = fill({ side: 'sell', qty: 5, px: 99, ts: 4, strategyId: 'B' });
+    expect(b.strategyClosed).toMatchObject({ strategyId: 'B', quantity: 5, pnl: -5 });
+    expect(b.closed).toMatchObject({ strategyId: undefined, quantity: 15 });
+    const none = a.applyFill(
+      makeFill(spx, { side: 'buy', qty: 1, px: 100, ts: 5, fee: 0, strategyId: '' }),
+      spx,
+    );
+    expect(none.strategyClosed).toBeUndefined();
+  });
+
   it('long round trip: cash, PnL and the closed trade', () => {
     const a = new AccountBook({ id: 'acc', initialCash: 100_000 });
     expect(trade(a, spx, { side: 'buy', qty: 10, px: 100, ts: 1 })).toBeUndefined(); // fee 1.00

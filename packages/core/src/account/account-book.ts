@@ -34,6 +34,8 @@ const MIXED = '\u0000mixed';
 export interface FillOutcome {
   readonly book: PositionBook;
   readonly closed: ClosedTrade | undefined;
+  /** The round trip the fill ended on its strategy's own virtual book, if any. */
+  readonly strategyClosed: ClosedTrade | undefined;
 }
 
 /**
@@ -144,12 +146,13 @@ export class AccountBook {
     this.valueUnits += book.valueUnits - valueBefore;
     this.openPositions += (book.qtyUnits !== 0 ? 1 : 0) - (wasOpen ? 1 : 0);
     this.tsLast = fill.tsEvent;
+    let strategyClosed: ClosedTrade | undefined;
     if (fill.strategyId) {
       const virtual = this.strategyBook(fill.strategyId, instrument);
-      virtual.apply(input, false);
+      strategyClosed = virtual.apply(input, true);
       virtual.setMark(book.markPxUnits, fill.tsEvent);
     }
-    return { book, closed };
+    return { book, closed, strategyClosed };
   }
 
   /** Marks an instrument at `price` (snapped to tick). Cheap when nothing is held. */

@@ -10,8 +10,11 @@ import { ManualClock } from '../ports/clock';
 import type { Logger } from '../ports/logger';
 import type { MetricsSink } from '../ports/metrics-sink';
 import type { PreTradeRule } from '../risk/pre-trade';
+import type { StrategyBudgetConfig } from '../risk/strategy-budgets';
 import type { BaseStrategy } from '../strategy/base-strategy';
+import { EquityRecorder } from './equity-recorder';
 import { type BacktestStatistics, EquityCurveStatistics } from './statistics';
+import { type StrategyResult, StrategyTracker } from './strategy-results';
 import { TradingEngine } from './trading-engine';
 import type { StrategyEvent } from './types';
 
@@ -37,6 +40,8 @@ export interface BacktestOptions {
   /** See SimulatedVenueOptions.maxVolumeShare: partial fills by a share of bar volume. */
   readonly maxVolumeShare?: number;
   readonly rules?: readonly PreTradeRule[];
+  /** Cash budgets per strategy id (see `EngineOptions.budgets`, docs/concepts/strategy-budgets.md). */
+  readonly budgets?: StrategyBudgetConfig;
   readonly onStrategyError?: 'stop' | 'continue';
   /** Close every open position at the last bar's close. Default false: positions are valued at the last close. */
   readonly closeAtEnd?: boolean;
@@ -60,6 +65,11 @@ export interface BacktestOptions {
    * trade statistics are computed from the trades' PnLs alone (8 bytes a trade instead of an object).
    */
   readonly recordClosedTrades?: boolean;
+  /**
+   * Keep each strategy's own equity curve, statistics and round trips (`result.strategies`), from its
+   * virtual books. Default: on when the run has several strategies or `budgets`.
+   */
+  readonly strategyResults?: boolean;
   /** Keep each symbol's closes for charts (the HTML report's price panel). Default false. */
   readonly recordPrices?: boolean;
   readonly logger?: Logger;
@@ -107,71 +117,12 @@ export interface BacktestResult {
    * `statistics.refusalsByReason`). Empty when every order was accepted.
    */
   readonly refusals: readonly RefusalSummary[];
-}
-
-/** Growable equity series that halves itself when full. */
-class EquityRecorder {
-  #ts: Float64Array;
-  #values: Float64Array;
-  #length = 0;
-  #stride = 1;
-  #skip = 0;
-  readonly #max: number;
-
-  constructor(max: number) {
-    this.#max = Math.max(2, max);
-    const initial = Math.min(this.#max, 4096);
-    this.#ts = new Float64Array(initial);
-    this.#values = new Float64Array(initial);
-  }
-
-  /** Offers the next point; every `stride`-th is kept. Small on purpose, so it inlines into the bar loop. */
-  push(ts: number, value: number): void {
-    if (++this.#skip < this.#stride) return;
-    this.#append(ts, value);
-  }
-
-  #append(ts: number, value: number): void {
-    this.#skip = 0;
-    if (this.#length === this.#ts.length) {
-      if (this.#length < this.#max) {
-        const size = Math.min(this.#max, this.#length * 2);
-        const grownTs = new Float64Array(size);
-        const grownValues = new Float64Array(size);
-        grownTs.set(this.#ts);
-        grownValues.set(this.#values);
-        this.#ts = grownTs;
-        this.#values = grownValues;
-      } else {
-        let j = 0;
-        for (let i = 0; i < this.#length; i += 2, j++) {
-          this.#ts[j] = this.#ts[i] as number;
-          this.#values[j] = this.#values[i] as number;
-        }
-        this.#length = j;
-        this.#stride *= 2;
-      }
-    }
-    this.#ts[this.#length] = ts;
-    this.#values[this.#length] = value;
-    this.#length++;
-  }
-
-  /** Replaces the last point (used to make the final point exact after closing at the end). */
-  setLast(ts: number, value: number): void {
-    if (this.#length !== 0 && this.#ts[this.#length - 1] === ts) this.#values[this.#length - 1] = value;
-    else this.#append(ts, value);
-  }
-
-  result(): { timestamps: number[]; values: number[] } {
-    const timestamps: number[] = new Array(this.#length);
-    const values: number[] = new Array(this.#length);
-    for (let i = 0; i < this.#length; i++) {
-      timestamps[i] = this.#ts[i] as number;
-      values[i] = this.#values[i] as number;
-    }
-    return { timestamps, values };
-  }
+  /**
+   * Each strategy's own results (equity curve, statistics, round trips, budget) from its virtual
+   * books, in the order the strategies were given; empty unless `strategyResults` is on (the default
+   * with several strategies or with budgets).
+   */
+  readonly strategies: readonly StrategyResult[];
 }
 
 function isChunked(data: BacktestData): data is { chunks(): AsyncIterable<readonly Bar[]> } {
@@ -206,11 +157,27 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       ...(options.maxVolumeShare !== undefined ? { maxVolumeShare: options.maxVolumeShare } : {}),
     },
     ...(options.rules ? { rules: options.rules } : {}),
+    ...(options.budgets ? { budgets: options.budgets } : {}),
     ...(options.onStrategyError ? { onStrategyError: options.onStrategyError } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   const account = engine.accountBook();
+  const maxPoints = options.maxEquityPoints ?? 100_000;
+  const trackers =
+    (options.strategyResults ?? (strategies.length > 1 || options.budgets !== undefined))
+      ? strategies.map((strategy) => {
+          const book = engine.accountBook(strategy.accountId);
+          const budget = engine.budgetOf(strategy.id);
+          return new StrategyTracker({
+            strategyId: strategy.id,
+            account: book,
+            capital: budget ?? book.initialCashUnits / pow10(book.currencyPrecision),
+            maxPoints,
+          });
+        })
+      : [];
+  const trackerOf = new Map(trackers.map((t) => [t.strategyId, t]));
   // Equity in currency = units / 10^precision (fromUnits), with the power looked up once.
   const unitScale = pow10(account.currencyPrecision);
   const fills: Fill[] = [];
@@ -229,6 +196,13 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       if (recordClosedTrades) closedTrades.push(trade);
       else tradePnls.push(trade.pnl);
     },
+    ...(trackers.length === 0
+      ? {}
+      : {
+          strategyTrade(trade: ClosedTrade) {
+            if (trade.strategyId !== undefined) trackerOf.get(trade.strategyId)?.trade(trade);
+          },
+        }),
   });
   const refusals = new Map<string, { count: number; first: OrderDenied | OrderRejected }>();
   const subscriptions = [
@@ -242,9 +216,9 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       const known = refusals.get(event.reason);
       if (known) known.count++;
       else refusals.set(event.reason, { count: 1, first: event });
+      trackerOf.get(event.strategyId)?.refused(event.reason);
     }),
   ];
-  const maxPoints = options.maxEquityPoints ?? 100_000;
   const equity = new EquityRecorder(maxPoints);
   const curveStatistics = new EquityCurveStatistics();
   const recordPrices = options.recordPrices ?? false;
@@ -275,6 +249,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         curveStatistics.add(lastTs, value);
         timestamps++;
         if (account.openPositions > 0) exposedTimestamps++;
+        for (let i = 0; i < trackers.length; i++) (trackers[i] as StrategyTracker).add(lastTs);
       }
       lastTs = bar.ts;
       clock.set(bar.ts);
@@ -325,6 +300,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       curveStatistics.add(lastTs, value);
       timestamps++;
       if (account.openPositions > 0) exposedTimestamps++;
+      for (const tracker of trackers) tracker.add(lastTs, true);
     }
     options.onProgress?.({ bars, total, ts: lastTs });
   } finally {
@@ -360,6 +336,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       const r = refusals.get(reason) as { count: number; first: OrderDenied | OrderRejected };
       return { reason, count: r.count, first: r.first };
     }),
+    strategies: trackers.map((t) => t.finish(engine.strategyBudget(t.strategyId))),
   };
 }
 

@@ -291,3 +291,47 @@ describe('axis ticks', () => {
     ]);
   });
 });
+
+describe('renderHtmlReport: strategies', () => {
+  const timestamps = [T0, T0 + DAY, T0 + 2 * DAY];
+  const own = (values: number[]) => ({
+    equity: { timestamps, values },
+    statistics: computeStatistics({
+      timestamps,
+      equity: values,
+      trades: [],
+      feesPaid: 1.5,
+      exposure: 1,
+      periodsPerYear: 252,
+    }),
+  });
+
+  it('a comparison table and a section with its curve per strategy, budgets where there are', () => {
+    const html = renderHtmlReport(
+      input({
+        strategies: [
+          {
+            strategyId: 'swing<1>',
+            capital: 20_000,
+            budget: { budget: 20_000, used: 5_000.5, reserved: 1_000, available: 13_999.5 },
+            ...own([20_000, 21_000, 22_000]),
+          },
+          { strategyId: 'position', capital: 100_000, ...own([100_000, 99_000, 99_500]) },
+        ],
+      }),
+    );
+    const t = text(html);
+    expect(t).toContain('Strategies 2');
+    expect(t).toContain('Strategy swing&lt;1&gt;');
+    expect(t).toContain('Strategy position');
+    // capital, end, return, drawdown, sharpe, trades, win rate, fees, refused, used + reserved, available
+    expect(t).toMatch(
+      /swing&lt;1&gt; 20,000\.00 22,000\.00 10\.00% 0\.00% [\d.]+ 0 — 1\.50 0 6,000\.50 13,999\.50/,
+    );
+    expect(t).toMatch(/position 100,000\.00 99,500\.00 −0\.50% −1\.00% [−\d.]+ 0 — 1\.50 0 — —/);
+    expect(t).toContain('budget 20,000.00: used 5,000.50, reserved 1,000.00, available 13,999.50');
+    expect(html.match(/aria-label="Equity curve"/g)).toHaveLength(3);
+    // No strategies, no section.
+    expect(text(renderHtmlReport(input()))).not.toContain('Strategies');
+  });
+});

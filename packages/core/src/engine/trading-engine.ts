@@ -25,6 +25,7 @@ import { flattenRequests } from '../risk/flatten';
 import type { PreTradeRule } from '../risk/pre-trade';
 import { RiskEngine } from '../risk/risk-engine';
 import type { RiskMonitor } from '../risk/risk-monitor';
+import type { BudgetUsage, StrategyBudgetConfig } from '../risk/strategy-budgets';
 import { TradingHolds } from '../risk/trading-holds';
 import type { BaseStrategy } from '../strategy/base-strategy';
 import { StrategyHost } from '../strategy/strategy-host';
@@ -48,6 +49,11 @@ export interface EngineOptions {
   /** Pre-trade rules run after the instrument grid check, in order. */
   readonly rules?: readonly PreTradeRule[];
   /**
+   * Cash budgets per strategy id, in its account's currency: an order that would take a strategy
+   * past its budget is denied `STRATEGY_BUDGET_EXCEEDED` (docs/concepts/strategy-budgets.md).
+   */
+  readonly budgets?: StrategyBudgetConfig;
+  /**
    * What happens when a strategy hook throws: `stop` (default) stops that strategy and cancels its
    * open orders; `continue` reports the error and keeps calling it. The engine never stops.
    */
@@ -65,6 +71,8 @@ const OPERATOR = 'operator';
 export interface TradeRecorder {
   fill(fill: Fill): void;
   closedTrade(trade: ClosedTrade): void;
+  /** A round trip of a strategy's own virtual position. */
+  strategyTrade?(trade: ClosedTrade): void;
 }
 
 interface SymbolState {
@@ -181,7 +189,12 @@ export class TradingEngine implements EngineStreams, EngineCommands {
 
     this.holds = new TradingHolds({ clock: this.clock });
     this.holds.onChange((change) => this.#riskState.emit({ type: 'RiskStateChanged', ...change }));
-    this.#risk = new RiskEngine({ market: this, rules: options.rules ?? [], holds: this.holds });
+    this.#risk = new RiskEngine({
+      market: this,
+      rules: options.rules ?? [],
+      holds: this.holds,
+      ...(options.budgets === undefined ? {} : { budgets: options.budgets }),
+    });
     this.#orders = new OrderManager({
       execution: this.execution,
       clock: this.clock,
@@ -462,11 +475,13 @@ export class TradingEngine implements EngineStreams, EngineCommands {
 
   /** Every event of every order, after the order manager applied it: accounts, streams, then the strategy. */
   #onOrderEvent(event: OrderEvent, order: Order, openChanged: boolean): void {
+    // A fill draws on its order's budget reservation before the order's end releases the rest.
+    if (event.type === 'OrderFilled') this.#risk.fill(event);
     if (openChanged) this.#risk.track(order);
     if (event.type === 'OrderFilled') {
       const instrument = this.instrument(event.instrumentId);
       const account = this.#account(event.accountId);
-      const { closed } = account.applyFill(event, instrument);
+      const { closed, strategyClosed } = account.applyFill(event, instrument);
       // RxJS's Subject.next allocates even with no observer: skip it when nobody listens.
       if (this.#orderEvents.observed) this.#orderEvents.next(event);
       this.#recorder?.fill(event);
@@ -474,6 +489,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       this.#publishAccount(account, event.instrumentId);
       for (let i = 0; i < this.#monitors.length; i++)
         (this.#monitors[i] as RiskMonitor).onAccountUpdate(account, event.tsEvent);
+      if (strategyClosed) this.#recorder?.strategyTrade?.(strategyClosed);
       if (closed) {
         this.#recorder?.closedTrade(closed);
         if (this.#closedTrades.observed) this.#closedTrades.next(closed);
@@ -576,6 +592,20 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       for (const book of account.strategyPositions.get(strategyId)?.values() ?? []) out.push(book.snapshot());
     }
     return out;
+  }
+
+  /**
+   * Where a strategy's cash budget stands on an account (default: the strategy's own, else the
+   * default account): budget, used, reserved, available. Undefined when the strategy has no budget.
+   */
+  strategyBudget(strategyId: string, accountId?: string): BudgetUsage | undefined {
+    const account = this.#account(accountId ?? this.#host.accountOf(strategyId) ?? this.#defaultAccount);
+    return this.#risk.budgetUsage(account, strategyId);
+  }
+
+  /** @internal The budget of a strategy in its account's currency, or undefined. */
+  budgetOf(strategyId: string): number | undefined {
+    return this.#risk.budget(strategyId);
   }
 
   /**

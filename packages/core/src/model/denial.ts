@@ -33,6 +33,8 @@ export const DENIAL_REASONS = [
   'MAX_LEVERAGE_EXCEEDED',
   'INSUFFICIENT_CASH',
   'ORDER_RATE_EXCEEDED',
+  // A strategy's cash budget on its account (StrategyBudgets).
+  'STRATEGY_BUDGET_EXCEEDED',
   // An account may not trade the symbol or strategy (AccountManager's canTrade).
   'NOT_PERMITTED',
   // What the engine or a service cannot route.

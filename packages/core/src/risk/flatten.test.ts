@@ -1,16 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { defineInstrument } from '../model/instrument';
 import { flattenRequests } from './flatten';
-import type { PositionView, PreTradeAccount } from './pre-trade';
+import type { PreTradeAccount, StrategyPositionView } from './pre-trade';
 
 const COIN = defineInstrument({ id: 'COIN', pricePrecision: 2, quantityPrecision: 3 });
 const GOLD = defineInstrument({ id: 'GOLD', pricePrecision: 2, quantityPrecision: 0 });
 
-const view = (instrument: typeof COIN, qtyUnits: number): PositionView => ({
+const view = (instrument: typeof COIN, qtyUnits: number): StrategyPositionView => ({
   instrument,
   qtyUnits,
   valueUnits: 0,
   markPxUnits: 0,
+  costUnits: 0,
+  realizedUnits: 0,
+  feeUnits: 0,
 });
 
 /** An account from its strategies' books (units); the net is their sum plus `unowned`. */
@@ -20,16 +23,16 @@ function account(
 ): PreTradeAccount {
   const instruments = { COIN, GOLD } as const;
   const net = new Map<string, number>(Object.entries(unowned));
-  const strategyPositions = new Map<string, Map<string, PositionView>>();
+  const strategyPositions = new Map<string, Map<string, StrategyPositionView>>();
   for (const [strategyId, books] of Object.entries(strategies)) {
-    const mine = new Map<string, PositionView>();
+    const mine = new Map<string, StrategyPositionView>();
     for (const [id, units] of Object.entries(books)) {
       mine.set(id, view(instruments[id as keyof typeof instruments], units));
       net.set(id, (net.get(id) ?? 0) + units);
     }
     strategyPositions.set(strategyId, mine);
   }
-  const positions = new Map<string, PositionView>();
+  const positions = new Map<string, StrategyPositionView>();
   for (const [id, units] of net) positions.set(id, view(instruments[id as keyof typeof instruments], units));
   return {
     id: 'acc',

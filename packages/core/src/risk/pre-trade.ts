@@ -17,6 +17,16 @@ export interface PositionView {
   readonly markPxUnits: number;
 }
 
+/** A strategy's virtual book as rules see it: a position view and what the strategy's fills cost it. */
+export interface StrategyPositionView extends PositionView {
+  /** Signed cost basis of the open quantity, minor units (long > 0, short < 0). */
+  readonly costUnits: number;
+  /** Realised PnL so far, minor units (before fees). */
+  readonly realizedUnits: number;
+  /** Fees paid so far, minor units. */
+  readonly feeUnits: number;
+}
+
 /** The account an order is for, as rules see it: exact integer units, read-only. */
 export interface PreTradeAccount {
   readonly id: string;
@@ -29,7 +39,7 @@ export interface PreTradeAccount {
   /** Net position per instrument id (flat books of traded instruments included). */
   readonly positions: ReadonlyMap<string, PositionView>;
   /** Per-strategy virtual positions: strategyId → instrument id → book. */
-  readonly strategyPositions: ReadonlyMap<string, ReadonlyMap<string, PositionView>>;
+  readonly strategyPositions: ReadonlyMap<string, ReadonlyMap<string, StrategyPositionView>>;
 }
 
 /** Market lookups a rule may need for instruments other than the order's. */

@@ -2,6 +2,7 @@ import { fromUnits } from '../model/decimal';
 import type { Denial } from '../model/denial';
 import type { Instrument } from '../model/instrument';
 import type { Order } from '../model/order';
+import type { Fill } from '../model/order-events';
 import type { Clock } from '../ports/clock';
 import { OpenOrderIndex } from './open-orders';
 import {
@@ -12,6 +13,7 @@ import {
   type PreTradeRule,
   reducesPositionWithOpenOrders,
 } from './pre-trade';
+import { type BudgetUsage, type StrategyBudgetConfig, StrategyBudgets } from './strategy-budgets';
 import { TradingHolds } from './trading-holds';
 
 /** Options of {@link RiskEngine}. */
@@ -24,6 +26,11 @@ export interface RiskEngineOptions {
   readonly holds?: TradingHolds;
   /** Needed when `holds` is not given. */
   readonly clock?: Clock;
+  /**
+   * Cash budgets per strategy id, in its account's currency (see {@link StrategyBudgets}): checked
+   * after the instrument grid and before `rules`, reserved when an order passes. Default: none.
+   */
+  readonly budgets?: StrategyBudgetConfig;
 }
 
 /**
@@ -36,7 +43,9 @@ export interface RiskEngineOptions {
  * part decides inside the engine and in a risk service fed by order events in another process.
  *
  * Order of checks: HALTED holds, REDUCING holds (the order and the account's open orders on its side
- * must not grow the position), the instrument's grid, then `rules`.
+ * must not grow the position), the instrument's grid, the strategy's budget, then `rules`. An order
+ * that passes them all reserves its share of its strategy's budget; report its fills with
+ * {@link fill} (before {@link track}) and its end with {@link track}, which releases the rest.
  *
  * @example
  * const risk = new RiskEngine({ market, rules: [createRiskRule({ defaults: { maxOrderNotional: 10_000 } })], clock });
@@ -49,10 +58,12 @@ export class RiskEngine {
   readonly #rules: readonly PreTradeRule[];
   readonly #market: PreTradeMarket;
   readonly #openOrders = new OpenOrderIndex();
+  readonly #budgets: StrategyBudgets | undefined;
 
   constructor(options: RiskEngineOptions) {
     this.#market = options.market;
-    this.#rules = [instrumentGridRule, ...(options.rules ?? [])];
+    this.#rules = options.rules ?? [];
+    this.#budgets = options.budgets === undefined ? undefined : new StrategyBudgets(options.budgets);
     this.holds = options.holds ?? new TradingHolds({ clock: options.clock ?? { now: () => Number.NaN } });
   }
 
@@ -81,12 +92,23 @@ export class RiskEngine {
         message: 'REDUCING_ONLY: only orders that reduce the position (open orders included) are allowed',
       };
     }
+    const grid = instrumentGridRule(context);
+    if (grid) return grid;
+    const budgets = this.#budgets;
+    const reservation = budgets === undefined ? 0 : budgets.check(context);
+    if (typeof reservation !== 'number') return reservation;
     const rules = this.#rules;
     for (let i = 0; i < rules.length; i++) {
       const denial = (rules[i] as PreTradeRule)(context);
       if (denial) return denial;
     }
+    budgets?.reserve(order, reservation, { instrument, currencyPrecision: account.currencyPrecision });
     return undefined;
+  }
+
+  /** Draws a fill's cost from its order's budget reservation. Call it before {@link track}ing the order. */
+  fill(fill: Fill): void {
+    this.#budgets?.fill(fill);
   }
 
   /**
@@ -95,6 +117,17 @@ export class RiskEngine {
    */
   track(order: Order): void {
     this.#openOrders.track(order);
+    this.#budgets?.track(order);
+  }
+
+  /** Where a strategy's budget stands on `account`; undefined when it has none. */
+  budgetUsage(account: PreTradeAccount, strategyId: string): BudgetUsage | undefined {
+    return this.#budgets?.usage(account, strategyId);
+  }
+
+  /** The budget of a strategy (account currency), or undefined when it has none. */
+  budget(strategyId: string): number | undefined {
+    return this.#budgets?.budget(strategyId);
   }
 
   /** An account's open orders by client order id, as last tracked (a live view: do not keep it). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isRxtradeError } from '../errors';
 import { defineInstrument, type Instrument } from '../model/instrument';
 import { createOrder, type Order, type OrderRequest } from '../model/order';
-import type { PositionView, PreTradeContext } from './pre-trade';
+import type { PreTradeContext, StrategyPositionView } from './pre-trade';
 import { createRiskRule, type RiskRuleOptions } from './rules';
 
 // Rules called directly on hand-built contexts: every branch of a limit, including states the
@@ -35,13 +35,16 @@ function order(request: Partial<OrderRequest> & { strategyId?: string; ts?: numb
   });
 }
 
-function view(instrument: Instrument, qty: number, mark = 0): PositionView {
+function view(instrument: Instrument, qty: number, mark = 0): StrategyPositionView {
   const qtyUnits = Math.round(qty * 10 ** instrument.quantityPrecision);
   return {
     instrument,
     qtyUnits,
     markPxUnits: Math.round(mark * 100),
     valueUnits: qtyUnits * Math.round(mark * 100),
+    costUnits: 0,
+    realizedUnits: 0,
+    feeUnits: 0,
   };
 }
 

@@ -136,6 +136,7 @@ export {
   createReconciler,
   EXTERNAL_STRATEGY,
   RECONCILING,
+  type ReconcilableEngine,
   Reconciler,
   type ReconcilerOptions,
   type ReconciliationReport,

@@ -4,18 +4,28 @@ import {
   type Clock,
   type DeliveryContext,
   type ExecutionClient,
+  isBarDriven,
+  isReconcilable,
   type Logger,
   type MessageBus,
   noopLogger,
   type OrderEvent,
+  OrderEventSchema,
   OrderManager,
+  orderFromRecord,
+  orderToRecord,
+  Reconciler,
+  type ReconcilerOptions,
   RxtradeError,
   SimulatedVenue,
   type SimulatedVenueOptions,
+  type VenueEvent,
 } from '@rxtrade/core';
+import { filter, firstValueFrom, type Subscription } from 'rxjs';
 import { z } from 'zod';
 import { MatchBarrier } from './barrier';
 import type { FleetJournal } from './journal';
+import { deskHolds, reconcilableDesk, VenueGate } from './live-venue';
 import {
   type BarFrame,
   type BarsAcknowledged,
@@ -48,6 +58,18 @@ export interface OrderRoleOptions {
   readonly journal?: FleetJournal;
   /** Options of the default simulated venue. */
   readonly venue?: Omit<SimulatedVenueOptions, 'instruments' | 'clock'>;
+  /**
+   * A live client (not bar-driven) that can be reconciled (`@rxtrade/ccxt`, alone or behind core's
+   * resilient client) is reconciled by core's {@link Reconciler} each time an account's desk is
+   * created here (first message, restart, take-over), after the desk was rebuilt from its journal and
+   * before it takes any command; and again on the reconciler's own triggers (an unknown submit
+   * outcome, the venue's breaker closing). While a run is unresolved the desk sends no new order.
+   * These are the reconciler's options; `false` turns reconciliation off. Default: core's defaults,
+   * with `adoptExternal: 'none'` (orders placed at the venue by hand are reported, not adopted).
+   */
+  readonly reconciliation?:
+    | Omit<ReconcilerOptions, 'engine' | 'client' | 'journal' | 'accountId' | 'logger'>
+    | false;
   readonly logger?: Logger;
 }
 
@@ -70,6 +92,7 @@ export class OrderRole {
   readonly #plan: ResolvedPlan;
   readonly #replicaId: string;
   readonly #execution: (accountId: string, clock: Clock) => ExecutionClient;
+  readonly #reconciliation: OrderRoleOptions['reconciliation'];
   readonly #logger: Logger;
   readonly #desks = new Map<string, Promise<AccountDesk>>();
   readonly #journal: FleetJournal | undefined;
@@ -86,6 +109,7 @@ export class OrderRole {
     this.#replicaId = options.replicaId;
     this.#logger = options.logger ?? noopLogger;
     this.#journal = options.journal;
+    this.#reconciliation = options.reconciliation;
     const instruments = [...this.#plan.instruments.values()];
     this.#execution =
       options.execution ??
@@ -217,14 +241,18 @@ export class OrderRole {
     }
     this.#logger.info({ accountId }, 'account taken');
     const clock = new DeskClock();
-    const desk = new AccountDesk({
+    const logger = this.#logger.child({ accountId });
+    const client = this.#execution(accountId, clock);
+    const desk: AccountDesk = new AccountDesk({
       accountId,
       plan: this.#plan,
       clock,
-      execution: this.#execution(accountId, clock),
+      execution: client,
+      gate: isBarDriven(client) ? undefined : new VenueGate(client, logger),
       bus: this.#bus,
       journal: this.#journal,
-      logger: this.#logger.child({ accountId }),
+      logger,
+      guard: (work): Promise<void> => this.#guarded(desk, work),
     });
     await desk.connect();
     if (this.#journal !== undefined) {
@@ -235,6 +263,7 @@ export class OrderRole {
       }
     }
     await desk.catchUp(this.#frames);
+    await desk.goLive(this.#reconciliation);
     return desk;
   }
 
@@ -264,10 +293,17 @@ class DeskClock implements Clock {
 /** Topics of deliveries to strategies (`orders.events.<strategyId>`). */
 const EVENTS_PREFIX = fleetTopics.orderEvents('x').slice(0, -1);
 
-/** One input of an account desk, as journaled: a frame it was given, or a message it received. */
+/**
+ * One input of an account desk, as journaled: a frame it was given, or a message it received; with a
+ * live venue also what the venue reported (`venue`, an order it adopted from the venue (`adopt`), and
+ * the reconciler's halts (`halt`).
+ */
 const DeskEntrySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('frame'), symbol: z.string(), seq: z.number().int().nonnegative() }),
   z.object({ kind: z.literal('in'), message: z.unknown() }),
+  z.object({ kind: z.literal('venue'), event: OrderEventSchema }),
+  z.object({ kind: z.literal('adopt'), order: z.record(z.string(), z.string()) }),
+  z.object({ kind: z.literal('halt'), halted: z.boolean() }),
 ]);
 type DeskEntry = z.output<typeof DeskEntrySchema>;
 
@@ -298,24 +334,36 @@ class AccountDesk {
   #replaying = false;
   /** Frames given to the barriers, per symbol. */
   readonly #seen = new Map<string, number>();
+  /** A live venue's gate (see {@link VenueGate}); undefined for a bar-driven one. */
+  readonly #gate: VenueGate | undefined;
+  readonly #guard: (work: () => Promise<void>) => Promise<void>;
+  #venueEvents: Subscription | undefined;
+  #reconciler: Reconciler | undefined;
+  /** Set by the reconciler while it runs or has something unresolved: no new order goes out. */
+  #halted = false;
 
   constructor(options: {
     accountId: string;
     plan: ResolvedPlan;
     clock: DeskClock;
     execution: ExecutionClient;
+    gate: VenueGate | undefined;
     bus: MessageBus;
     journal: FleetJournal | undefined;
     logger: Logger;
+    /** Runs the desk's own work (venue events) as the role runs a message's: a failure drops the desk. */
+    guard: (work: () => Promise<void>) => Promise<void>;
   }) {
     this.accountId = options.accountId;
+    this.#gate = options.gate;
+    this.#guard = options.guard;
     this.#journal = options.journal;
     this.#plan = options.plan;
     this.#clock = options.clock;
     this.#bus = options.bus;
     this.#logger = options.logger;
     this.#orders = new OrderManager({
-      execution: options.execution,
+      execution: options.gate ?? options.execution,
       clock: options.clock,
       logger: options.logger,
       // Terminal orders are kept for lookup so a redelivered submit is recognised, not sent twice.
@@ -335,13 +383,84 @@ class AccountDesk {
   }
 
   async close(): Promise<void> {
+    this.#stopLive();
     await this.#publishing;
     await this.#orders.disconnect();
   }
 
   /** Drops a failed desk: disconnects its client without waiting for its (failed) publishes. */
   discard(): void {
+    this.#stopLive();
     this.#orders.disconnect().catch(() => undefined);
+  }
+
+  /**
+   * With a live venue, once the desk is rebuilt: takes the venue's events as inputs from now on and,
+   * for a client that can be reconciled, reconciles the desk's orders with the venue (core's
+   * {@link Reconciler}); resolves once a run settled everything, so no command is applied before.
+   */
+  async goLive(options: OrderRoleOptions['reconciliation']): Promise<void> {
+    const client = this.#gate?.inner;
+    if (client === undefined) return;
+    this.#venueEvents = client.events$.subscribe((event) => {
+      this.#guard(() => this.applyVenueEvent(event)).catch((error: unknown) =>
+        this.#logger.error({ err: error, event }, 'venue event not journaled; reconciliation settles it'),
+      );
+    });
+    if (options === false || !isReconcilable(client)) return;
+    const holds = deskHolds();
+    holds.onChange(() => {
+      const halted = holds.state() === 'HALTED';
+      if (halted === this.#halted) return;
+      this.#entries.push({ kind: 'halt', halted });
+      this.#halted = halted;
+      this.#guard(() => this.#pump()).catch(() => undefined);
+    });
+    const reconciler = new Reconciler({
+      adoptExternal: 'none',
+      ...options,
+      engine: reconcilableDesk(
+        {
+          accountId: this.accountId,
+          orders: this.#orders,
+          plan: this.#plan,
+          applyVenueEvent: (event) => {
+            this.#guard(() => this.applyVenueEvent(event)).catch(() => undefined);
+          },
+          adoptOrder: (order) => {
+            this.#entries.push({ kind: 'adopt', order: orderToRecord(order) });
+            return this.#orders.adopt(order);
+          },
+        },
+        holds,
+      ),
+      client,
+      accountId: this.accountId,
+      logger: this.#logger,
+    });
+    this.#reconciler = reconciler;
+    const first = await reconciler.start();
+    if (first.status !== 'ok') {
+      this.#logger.warn(
+        { unresolved: first.unresolved },
+        'account not reconciled with the venue; its commands wait until it is',
+      );
+      await firstValueFrom(reconciler.status$.pipe(filter((status) => status === 'ok')));
+    }
+  }
+
+  /** Applies what the live venue reported, as an input journaled before what it causes is sent. */
+  applyVenueEvent(event: VenueEvent): Promise<void> {
+    this.#entries.push({ kind: 'venue', event });
+    this.#orders.applyVenueEvent(event);
+    return this.#pump();
+  }
+
+  #stopLive(): void {
+    this.#venueEvents?.unsubscribe();
+    this.#venueEvents = undefined;
+    this.#reconciler?.stop();
+    this.#reconciler = undefined;
   }
 
   trades(symbol: string): boolean {
@@ -373,11 +492,15 @@ class AccountDesk {
     frameOf: (symbol: string, seq: number) => Promise<BarFrame>,
   ): Promise<void> {
     this.#replaying = true;
+    if (this.#gate) this.#gate.replaying = true;
     try {
       for (const batch of batches) {
         this.#outgoing = [];
         for (const entry of batch) {
           if (entry.kind === 'frame') this.#addFrame(await frameOf(entry.symbol, entry.seq));
+          else if (entry.kind === 'venue') this.#orders.applyVenueEvent(entry.event as VenueEvent);
+          else if (entry.kind === 'adopt') this.#orders.adopt(orderFromRecord(entry.order));
+          else if (entry.kind === 'halt') this.#halted = entry.halted;
           else {
             const decoded = decodeFleetMessage(entry.message, [
               'SubmitOrder',
@@ -397,6 +520,7 @@ class AccountDesk {
       }
     } finally {
       this.#replaying = false;
+      if (this.#gate) this.#gate.replaying = false;
     }
     const resend = this.#outgoing;
     this.#outgoing = [];
@@ -444,6 +568,8 @@ class AccountDesk {
     // calls: one chain per account), and only then does the bus hear they were handled.
     this.#publishing = this.#publishing.then(async () => {
       await this.#journal?.append(`order:${this.accountId}`, entries);
+      // Journal before send: a live venue is asked only once the inputs that decided it are kept.
+      this.#gate?.release();
       await this.#send(batch);
     });
     return this.#publishing;
@@ -472,6 +598,8 @@ class AccountDesk {
         if (head.kind === 'ack') {
           this.#barriers.get(head.ack.symbol)?.acknowledge(head.ack);
         } else {
+          // The reconciler has not settled the account with the venue: no new order goes out yet.
+          if (this.#halted && head.kind === 'submit') break;
           const mark = head.command.mark;
           const barrier = mark && this.#barriers.get(mark.symbol);
           if (mark && barrier && barrier.matchedThrough < mark.ts) {

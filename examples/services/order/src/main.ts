@@ -1,15 +1,23 @@
-import { decodeFleetMessage, fleetGroups, fleetTopics, OrderRole } from '@rxtrade/fleet';
+import { RxtradeError } from '@rxtrade/core';
+import { decodeFleetMessage, fleetGroups, fleetTopics, OrderRole, ResolvedPlan } from '@rxtrade/fleet';
 import { createHistoryWriter } from '@rxtrade/postgres';
 import { main } from '../../shared/src/harness';
 import { openJournal } from '../../shared/src/journal';
 import { fleetPlanFromConfig } from '../../shared/src/plan';
 import { openHistory } from '../../shared/src/stores';
+import { ccxtExecution, loadVenueCredentials } from '../../shared/src/venue';
 
 /**
  * Order service (K replicas): the fleet's OrderRole, accounts partitioned over the replicas
  * (`orders.submit.<accountId>`, consumer group `fleet-order`). Each account's orders run in core's
  * OrderManager against a SimulatedVenue fed by the replay's bars (paper trading: the fills of a
  * backtest). A replica that takes an account over rebuilds it from the fleet journal.
+ *
+ * With `ORDER_VENUE=ccxt` each account trades at a real exchange instead, with its own API key
+ * (`VENUE_CREDENTIALS_FILE`, encrypted): `@rxtrade/ccxt` behind core's resilient client. A venue is
+ * asked only once the input that decided the order is journaled, a rebuilt desk never asks again,
+ * and core's reconciler settles each account with the venue before its desk takes a command, so an
+ * order service killed mid-flight and restarted neither loses nor repeats an order.
  *
  * History: every fill on `fills.<accountId>` goes to PostgreSQL through `createHistoryWriter`
  * (consumer group `fleet-history`): a fill's message is acknowledged only once its row is written, so
@@ -18,7 +26,25 @@ import { openHistory } from '../../shared/src/stores';
  */
 main('order', async (ctx) => {
   const { config, ns, logger, metrics } = ctx;
-  const plan = fleetPlanFromConfig(config);
+  const plan = new ResolvedPlan(fleetPlanFromConfig(config));
+  let execution: ConstructorParameters<typeof OrderRole>[0]['execution'];
+  if (config.ORDER_VENUE === 'ccxt') {
+    if (config.VENUE_CREDENTIALS_FILE === undefined) {
+      throw new RxtradeError({
+        code: 'INVALID_CONFIG',
+        message: "ORDER_VENUE=ccxt needs VENUE_CREDENTIALS_FILE (each account's API key, encrypted)",
+      });
+    }
+    const venue = ccxtExecution({
+      config,
+      credentials: loadVenueCredentials(config.VENUE_CREDENTIALS_FILE, [...plan.accounts.keys()]),
+      symbols: [...plan.instruments.keys()],
+      logger,
+      metrics,
+    });
+    execution = (accountId) => venue.execution(accountId);
+    ctx.onStop(() => venue.close());
+  }
   const history = await openHistory(ctx, 3);
   await history.runs.create({
     runId: ns.runId,
@@ -34,6 +60,7 @@ main('order', async (ctx) => {
     plan,
     journal: openJournal(ctx),
     replicaId: `${ns.exchange}-order-${config.REPLICA}`,
+    ...(execution ? { execution } : {}),
     logger,
   });
   const trades = metrics.counter('trades_total', {
@@ -53,7 +80,10 @@ main('order', async (ctx) => {
     { group: fleetGroups.history },
   );
   await role.start();
-  logger.info({ accounts: plan.accounts.length, mode: config.FLEET_MODE }, 'order role started');
+  logger.info(
+    { accounts: plan.accounts.size, mode: config.FLEET_MODE, venue: config.ORDER_VENUE },
+    'order role started',
+  );
   // Stopped in reverse: the role first (its last fills are published), then history drains.
   ctx.onStop(async () => {
     await fills.unsubscribe();

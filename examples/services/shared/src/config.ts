@@ -113,6 +113,34 @@ export const FleetConfigSchema = z.object({
   /** Gateway: per-key token bucket (burst size and sustained requests per second), held in Redis. */
   GATEWAY_RATE_CAPACITY: z.coerce.number().int().min(1).default(50),
   GATEWAY_RATE_PER_SECOND: z.coerce.number().positive().default(20),
+  /**
+   * Order service: where orders execute. `simulated` (default): core's SimulatedVenue on the replay's
+   * bars (paper trading, a backtest's fills). `ccxt`: a real exchange through `@rxtrade/ccxt` behind
+   * core's resilient client (timeouts, breaker, retries of safe calls only), reconciled with the
+   * exchange whenever an account's desk starts (see `venue.ts`).
+   */
+  ORDER_VENUE: z.enum(['simulated', 'ccxt']).default('simulated'),
+  /** ccxt exchange id (`ORDER_VENUE=ccxt`). Binance spot is the one tested. */
+  CCXT_EXCHANGE: z
+    .string()
+    .regex(/^[a-z0-9]{2,32}$/)
+    .default('binance'),
+  /** The exchange's sandbox (Binance: the spot testnet). */
+  CCXT_SANDBOX: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** Points the exchange at a local fake Binance (`@rxtrade/ccxt/testing`) at this URL: tests and demos. */
+  CCXT_FAKE_BINANCE_URL: z.url().optional(),
+  /** How often the ccxt client polls working orders for fills, ms. */
+  CCXT_POLL_MS: z.coerce.number().int().min(50).default(1_000),
+  /**
+   * A JSON file of each account's venue API key and secret, encrypted (AES-256-GCM,
+   * `credentials.ts`): `{ "<accountId>": <record> }`, each record encrypted for purpose
+   * `venue:<accountId>` with the key of `RXTRADE_CREDENTIALS_KEY_FILE` (or `_KEY`). Required with
+   * `ORDER_VENUE=ccxt`; write one with `npm run services:venue-key`.
+   */
+  VENUE_CREDENTIALS_FILE: z.string().min(1).optional(),
   /** Strategy replica name (logs, consumer names). */
   REPLICA: z.string().default('0'),
 });

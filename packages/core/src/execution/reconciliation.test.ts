@@ -634,3 +634,46 @@ describe('Reconciler fails closed on a lost journal write', () => {
     told.stop();
   });
 });
+
+describe('Reconciler over a host that keeps no positions (the fleet order role)', () => {
+  it('settles orders and fills without comparing balances, and refuses a journal it cannot restore', async () => {
+    const venue = new LedgerVenue().spot();
+    venue.btcBefore = 0.25; // a balance the host could not explain: no positions to compare it with
+    const { engine } = setup({ venue });
+    await engine.start();
+    const order = engine.submit({ instrumentId: 'BTCUSDT', side: 'buy', type: 'market', quantity: 1.5 });
+    await tick();
+    const host = {
+      clock: engine.clock,
+      holds: engine.holds,
+      running: true,
+      start: () => Promise.resolve(),
+      order: (id: string) => engine.order(id),
+      openOrders: () => engine.openOrders(),
+      applyVenueEvent: (event: Parameters<TradingEngine['applyVenueEvent']>[0]) =>
+        engine.applyVenueEvent(event),
+      adoptOrder: (o: Parameters<TradingEngine['adoptOrder']>[0]) => engine.adoptOrder(o),
+      instruments: engine.instruments,
+      accounts: () => engine.accounts(),
+    };
+    const reconciler = new Reconciler({ engine: host, client: venue, accountId: 'acc', retryMs: 60_000 });
+    const report = await reconciler.start();
+    expect(report.status).toBe('ok');
+    expect(report.balances).toBeDefined();
+    expect(settled(engine, order.clientOrderId)).toBe('filled');
+    reconciler.stop();
+    // The same venue with the engine's positions compared is held (see the spot tests above).
+    const strict = new Reconciler({ engine, client: venue, retryMs: 60_000 });
+    expect((await strict.start()).status).toBe('unresolved');
+    strict.stop();
+
+    expect(
+      () =>
+        new Reconciler({
+          engine: host,
+          client: venue,
+          journal: new OrderJournal({ store: createMemoryStateStore() }),
+        }),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+  });
+});

@@ -7,7 +7,7 @@ import {
   Subject,
   type Subscription,
 } from 'rxjs';
-import type { TradingEngine } from '../engine/trading-engine';
+import { TradingEngine } from '../engine/trading-engine';
 import { isRxtradeError, RxtradeError } from '../errors';
 import { fromUnits, pow10, toUnitsExact } from '../model/decimal';
 import { createOrder, type Order, type OrderStatus } from '../model/order';
@@ -95,11 +95,32 @@ export interface ReconciliationReport {
   readonly positions: readonly VenuePositionReport[] | undefined;
 }
 
+/**
+ * What the reconciler needs of the host whose orders it reconciles: a {@link TradingEngine}, or any
+ * other holder of orders (the fleet's order role keeps orders without accounts or positions).
+ * Without `positions`, step 5 (positions and balances against the venue's) is not done: the host
+ * keeps no positions to compare; whoever keeps them must compare them.
+ */
+export type ReconcilableEngine = Pick<
+  TradingEngine,
+  | 'clock'
+  | 'holds'
+  | 'running'
+  | 'start'
+  | 'order'
+  | 'openOrders'
+  | 'applyVenueEvent'
+  | 'adoptOrder'
+  | 'instruments'
+  | 'accounts'
+> &
+  Partial<Pick<TradingEngine, 'positions'>>;
+
 /** Options of {@link Reconciler}. */
 export interface ReconcilerOptions {
-  readonly engine: TradingEngine;
+  readonly engine: TradingEngine | ReconcilableEngine;
   readonly client: ReconcilableExecutionClient;
-  /** Persists orders and fills across restarts; restored by {@link Reconciler.start}. */
+  /** Persists orders and fills across restarts; restored by {@link Reconciler.start}. Only with a {@link TradingEngine}. */
   readonly journal?: OrderJournal;
   /** Account external orders are booked to. Default the engine's first account. */
   readonly accountId?: string;
@@ -180,7 +201,7 @@ const ACTIVE_AT_VENUE: ReadonlySet<OrderStatus> = new Set([
  *    position in the instruments held in it. A missing report is never taken for a flat position.
  */
 export class Reconciler {
-  readonly #engine: TradingEngine;
+  readonly #engine: TradingEngine | ReconcilableEngine;
   readonly #client: ReconcilableExecutionClient;
   readonly #journal: OrderJournal | undefined;
   readonly #accountId: string | undefined;
@@ -214,6 +235,12 @@ export class Reconciler {
 
   constructor(options: ReconcilerOptions) {
     this.#engine = options.engine;
+    if (options.journal !== undefined && !(options.engine instanceof TradingEngine)) {
+      throw new RxtradeError({
+        code: 'INVALID_CONFIG',
+        message: 'a journal restores a TradingEngine; this engine keeps its own records',
+      });
+    }
     this.#client = options.client;
     this.#journal = options.journal;
     this.#accountId = options.accountId;
@@ -272,9 +299,10 @@ export class Reconciler {
     if (!this.#started) {
       this.#started = true;
       this.#halt();
-      if (this.#journal && !this.#engine.running) {
-        await this.#journal.restore(this.#engine);
-        this.#journal.attach(this.#engine);
+      const engine = this.#engine;
+      if (this.#journal && engine instanceof TradingEngine && !engine.running) {
+        await this.#journal.restore(engine);
+        this.#journal.attach(engine);
       }
       if (!this.#engine.running) await this.#engine.start();
       this.#watch();
@@ -451,9 +479,10 @@ export class Reconciler {
       this.#settle(order, report, work);
     }
 
-    // 5. Positions: the venue's report, else a spot venue's balances.
-    if (positions) this.#comparePositions(positions, work);
-    else if (balances) this.#compareBalances(balances, work);
+    // 5. Positions: the venue's report, else a spot venue's balances (a host without positions compares none).
+    const ours = engine.positions?.bind(engine);
+    if (ours && positions) this.#comparePositions(ours, positions, work);
+    else if (ours && balances) this.#compareBalances(ours, balances, work);
 
     // The client follows every order still open from here on, whoever sent it.
     if (client.track) for (const order of engine.openOrders()) client.track(order);
@@ -623,10 +652,14 @@ export class Reconciler {
     }
   }
 
-  #comparePositions(positions: readonly VenuePositionReport[], work: RunState): void {
+  #comparePositions(
+    positionsOf: NonNullable<ReconcilableEngine['positions']>,
+    positions: readonly VenuePositionReport[],
+    work: RunState,
+  ): void {
     const engine = this.#engine;
     const accountId = this.#accountId ?? engine.accounts()[0]?.accountId;
-    const ours = new Map(engine.positions(accountId).map((p) => [p.instrumentId, p]));
+    const ours = new Map(positionsOf(accountId).map((p) => [p.instrumentId, p]));
     const reported = new Set<string>();
     for (const venue of positions) {
       reported.add(venue.instrumentId);
@@ -652,10 +685,14 @@ export class Reconciler {
     }
   }
 
-  #compareBalances(balances: readonly VenueBalance[], work: RunState): void {
+  #compareBalances(
+    positionsOf: NonNullable<ReconcilableEngine['positions']>,
+    balances: readonly VenueBalance[],
+    work: RunState,
+  ): void {
     const engine = this.#engine;
     const accountId = this.#accountId ?? engine.accounts()[0]?.accountId;
-    const held = new Map(engine.positions(accountId).map((p) => [p.instrumentId, p.quantity]));
+    const held = new Map(positionsOf(accountId).map((p) => [p.instrumentId, p.quantity]));
     // Net position per base currency, compared at the finest quantity precision of its instruments.
     const byCurrency = new Map<string, { precision: number; units: number; instruments: string[] }>();
     for (const instrument of engine.instruments) {

@@ -1,0 +1,259 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeBinance } from '@rxtrade/ccxt/testing';
+import {
+  type BusEnvelope,
+  createMemoryMessageBus,
+  createMemoryStateStore,
+  type MessageBus,
+  noopLogger,
+  noopMetrics,
+  type OrderEvent,
+  type OrderRequest,
+  RxtradeError,
+  type StateStore,
+} from '@rxtrade/core';
+import { decodeFleetMessage, FleetJournal, fleetEnvelope, fleetTopics, OrderRole } from '@rxtrade/fleet';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCredentialCipher } from './credentials';
+import { instrumentFor } from './replay-data';
+import { ccxtExecution, loadVenueCredentials, venuePurpose } from './venue';
+
+const SYMBOL = 'SPX0';
+const ACCOUNT = 'acc-1';
+
+const plan = {
+  instruments: [instrumentFor(SYMBOL)],
+  accounts: [{ id: ACCOUNT, initialCash: 1_000_000 }],
+  strategies: [{ id: 'sma-SPX0-acc-1', symbol: SYMBOL, accountId: ACCOUNT, create: () => ({}) as never }],
+  mode: 'live' as const,
+};
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+async function fakeVenue(): Promise<FakeBinance> {
+  const fake = await FakeBinance.start({
+    symbols: [
+      {
+        symbol: SYMBOL,
+        base: SYMBOL,
+        quote: 'USD',
+        tickSize: '0.01',
+        stepSize: '1',
+        minQty: '1',
+        maxQty: '1000000',
+        minNotional: '1',
+      },
+    ],
+    price: () => 4_000,
+    balances: { USD: 10_000_000, [SYMBOL]: 1_000 },
+  });
+  cleanup.push(() => fake.close());
+  return fake;
+}
+
+/** An order role of one account trading at the fake venue through the order service's ccxt wiring. */
+async function orderRole(bus: MessageBus, store: StateStore, fake: FakeBinance, replicaId: string) {
+  const venue = ccxtExecution({
+    config: {
+      CCXT_EXCHANGE: 'binance',
+      CCXT_SANDBOX: false,
+      CCXT_FAKE_BINANCE_URL: fake.url,
+      CCXT_POLL_MS: 50,
+      ACCOUNTS: [{ id: ACCOUNT, weight: 1 }],
+    },
+    credentials: new Map([[ACCOUNT, { apiKey: fake.apiKey, secret: fake.secret }]]),
+    symbols: [SYMBOL],
+    logger: noopLogger,
+    metrics: noopMetrics,
+    resilience: { timeoutMs: 2_000, retry: { maxAttempts: 2, initialDelayMs: 10 } },
+  });
+  const role = new OrderRole({
+    bus,
+    plan,
+    replicaId,
+    journal: new FleetJournal(store, 'fleet:venue-test'),
+    execution: (accountId) => venue.execution(accountId),
+    reconciliation: { retryMs: 100, inFlightCheckMs: 50, notFoundChecks: 2 },
+  });
+  await role.start();
+  const stop = async () => {
+    await role.stop();
+    await venue.close();
+  };
+  cleanup.push(stop);
+  return { role, stop };
+}
+
+/** Every event the order role sends back to the gateway's strategy id, and every fill it publishes. */
+async function listen(bus: MessageBus) {
+  const events: OrderEvent[] = [];
+  const fills: BusEnvelope[] = [];
+  await bus.subscribe(fleetTopics.orderEvents('gateway'), (m) => {
+    events.push(...decodeFleetMessage(m, ['OrderEventsDelivered']).payload.events);
+  });
+  await bus.subscribe(fleetTopics.allFills, (m) => {
+    fills.push(m);
+  });
+  return { events, fills };
+}
+
+const submit = (clientOrderId: string, request: Omit<OrderRequest, 'instrumentId'>): BusEnvelope =>
+  fleetEnvelope(
+    'SubmitOrder',
+    {
+      accountId: ACCOUNT,
+      strategyId: 'gateway',
+      clientOrderId,
+      request: { instrumentId: SYMBOL, ...request, accountId: ACCOUNT, strategyId: 'gateway', clientOrderId },
+      tsInit: Date.now(),
+    },
+    { id: `${ACCOUNT}:approved:${clientOrderId}`, ts: Date.now() },
+  );
+
+async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const statusOf = (events: readonly OrderEvent[], id: string): string[] =>
+  events.filter((e) => e.clientOrderId === id).map((e) => e.type);
+
+describe('the order service on ccxt (fake Binance): resilient client, journal before send, reconciliation', () => {
+  it('trades through ccxt; restarted, it reconciles what the venue did meanwhile and sends nothing twice', async () => {
+    const fake = await fakeVenue();
+    const bus = createMemoryMessageBus();
+    const store = createMemoryStateStore();
+    const seen = await listen(bus);
+    const first = await orderRole(bus, store, fake, 'a');
+
+    await bus.publish(
+      fleetTopics.orderSubmit(ACCOUNT),
+      submit('m-1', { side: 'buy', type: 'market', quantity: 5 }),
+      { key: ACCOUNT },
+    );
+    await bus.publish(
+      fleetTopics.orderSubmit(ACCOUNT),
+      submit('l-1', { side: 'buy', type: 'limit', quantity: 3, price: 3_900 }),
+      { key: ACCOUNT },
+    );
+    await until(
+      'm-1 filled and l-1 working',
+      () =>
+        statusOf(seen.events, 'm-1').includes('OrderFilled') &&
+        statusOf(seen.events, 'l-1').includes('OrderAccepted'),
+    );
+    expect(fake.orders.map((o) => o.clientOrderId).sort()).toEqual(['l-1', 'm-1']);
+    await first.stop();
+
+    // While no order service runs: the resting limit order fills at the venue.
+    fake.fillOrder('l-1');
+    const second = await orderRole(bus, store, fake, 'b');
+    // The first message since the restart creates the account's desk: rebuilt from the journal, then
+    // reconciled with the venue, then this (redelivered) submit is recognised and not sent again.
+    await bus.publish(
+      fleetTopics.orderSubmit(ACCOUNT),
+      submit('m-1', { side: 'buy', type: 'market', quantity: 5 }),
+      { key: ACCOUNT },
+    );
+    await until('the fill of l-1 made while down', () =>
+      statusOf(seen.events, 'l-1').includes('OrderFilled'),
+    );
+    await bus.publish(
+      fleetTopics.orderSubmit(ACCOUNT),
+      submit('m-2', { side: 'sell', type: 'market', quantity: 2 }),
+      { key: ACCOUNT },
+    );
+    await until('m-2 filled', () => statusOf(seen.events, 'm-2').includes('OrderFilled'));
+
+    // No duplicate at the venue, none lost: one venue order per client order id, all filled.
+    expect(fake.orders.map((o) => [o.clientOrderId, o.status]).sort()).toEqual([
+      ['l-1', 'FILLED'],
+      ['m-1', 'FILLED'],
+      ['m-2', 'FILLED'],
+    ]);
+    // Each venue trade reached the fleet's fills once (by message id, as consumers dedupe).
+    const fillIds = new Set(seen.fills.map((m) => m.id));
+    expect(fillIds.size).toBe(fake.trades.length);
+    expect(statusOf(seen.events, 'l-1').filter((t) => t === 'OrderFilled')).toHaveLength(1);
+    await second.stop();
+  });
+
+  it('asks the venue only once the command is journaled: a failed journal write sends nothing, the redelivery sends it once', async () => {
+    const fake = await fakeVenue();
+    const bus = createMemoryMessageBus();
+    const inner = createMemoryStateStore();
+    let failNext = 0;
+    let sentWhileFailing = -1;
+    const store: StateStore = {
+      ...inner,
+      get: (key) => inner.get(key),
+      list: (prefix) => inner.list(prefix),
+      async apply(batch) {
+        if (failNext > 0 && batch.ops.some((op) => op.key.includes(':journal:order:'))) {
+          failNext--;
+          // Give a submit that went out before its journal write a chance to reach the venue.
+          await new Promise((r) => setTimeout(r, 200));
+          sentWhileFailing = fake.requestsTo('POST', '/api/v3/order').length;
+          throw new RxtradeError({ code: 'TIMEOUT', message: 'Redis did not answer' });
+        }
+        return inner.apply(batch);
+      },
+    };
+    const seen = await listen(bus);
+    await orderRole(bus, store, fake, 'a');
+    // The desk is created (and reconciled) on the first message; fail the write of the one after.
+    await bus.publish(
+      fleetTopics.orderSubmit(ACCOUNT),
+      submit('m-0', { side: 'buy', type: 'market', quantity: 1 }),
+      { key: ACCOUNT },
+    );
+    await until('m-0 filled', () => statusOf(seen.events, 'm-0').includes('OrderFilled'));
+    failNext = 1;
+    await bus.publish(
+      fleetTopics.orderSubmit(ACCOUNT),
+      submit('m-1', { side: 'buy', type: 'market', quantity: 5 }),
+      { key: ACCOUNT },
+    );
+    await until('m-1 filled', () => statusOf(seen.events, 'm-1').includes('OrderFilled'));
+    expect(sentWhileFailing, 'm-1 was not sent while its journal write failed').toBe(1);
+    expect(fake.orders.map((o) => o.clientOrderId).sort()).toEqual(['m-0', 'm-1']);
+  });
+});
+
+describe('venue credentials', () => {
+  const key = randomBytes(32);
+  const cipher = createCredentialCipher({ currentKid: 'k1', keys: [{ kid: 'k1', key }] });
+
+  it("decrypts each account's API key from the encrypted file", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rxt-venue-'));
+    const file = join(dir, 'venue.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ [ACCOUNT]: cipher.encryptJson({ apiKey: 'k', secret: 's' }, venuePurpose(ACCOUNT)) }),
+    );
+    expect(loadVenueCredentials(file, [ACCOUNT], cipher).get(ACCOUNT)).toEqual({ apiKey: 'k', secret: 's' });
+  });
+
+  it('refuses a record moved to another account, and an account without one, naming no secret', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rxt-venue-'));
+    const file = join(dir, 'venue.json');
+    const record = cipher.encryptJson({ apiKey: 'key-of-1', secret: 'secret-of-1' }, venuePurpose(ACCOUNT));
+    writeFileSync(file, JSON.stringify({ [ACCOUNT]: record, 'acc-2': record }));
+    expect(() => loadVenueCredentials(file, ['acc-2'], cipher)).toThrow(/TAMPERED/);
+    expect(() => loadVenueCredentials(file, ['acc-3'], cipher)).toThrow(/no credentials for account acc-3/);
+    try {
+      loadVenueCredentials(file, ['acc-2'], cipher);
+    } catch (error) {
+      expect(String((error as Error).message)).not.toMatch(/secret-of-1|key-of-1/);
+    }
+  });
+});

@@ -1,0 +1,124 @@
+import {
+  type ExecutionClient,
+  type Logger,
+  type Order,
+  type OrderManager,
+  type ReconcilableEngine,
+  submitOutcome,
+  systemClock,
+  TradingHolds,
+  type VenueEvent,
+} from '@rxtrade/core';
+import { NEVER, type Observable } from 'rxjs';
+import type { ResolvedPlan } from './plan';
+
+/**
+ * Stands between an account desk's {@link OrderManager} and a live execution client (one that is not
+ * bar-driven: `@rxtrade/ccxt` behind the resilient client, say), so that what the journal says and
+ * what the venue was asked agree after a crash:
+ *
+ * - **journal before send**: a submit or cancel the desk decides is held until the batch of inputs
+ *   that caused it is in the journal ({@link release}); a crash before that leaves the input
+ *   unacknowledged, redelivered and decided again, never a venue order the journal does not know;
+ * - **no resend on replay**: while the desk rebuilds itself from its journal ({@link replaying}),
+ *   calls are dropped: the venue was asked once already, and reconciliation settles what came of it
+ *   (a submit that never left is resolved by core's reconciler as `NOT_FOUND_AT_VENUE`);
+ * - the venue's events do not reach the order manager through here (`events$` is silent): the desk
+ *   takes them from the client itself, as inputs it journals, so a replay applies them in the same
+ *   order again.
+ */
+export class VenueGate implements ExecutionClient {
+  readonly venue: string;
+  readonly events$: Observable<VenueEvent> = NEVER;
+  readonly inner: ExecutionClient;
+  /** True while the desk replays its journal: calls are not made. */
+  replaying = false;
+  readonly #logger: Logger;
+  #held: (() => void)[] = [];
+
+  constructor(inner: ExecutionClient, logger: Logger) {
+    this.inner = inner;
+    this.venue = inner.venue;
+    this.#logger = logger;
+  }
+
+  connect(): Promise<void> {
+    return this.inner.connect();
+  }
+
+  disconnect(): Promise<void> {
+    this.#held = [];
+    return this.inner.disconnect();
+  }
+
+  submitOrder(order: Order): Promise<void> {
+    this.#hold(() =>
+      this.inner.submitOrder(order).catch((error: unknown) => {
+        this.#logger.error(
+          { err: error, clientOrderId: order.clientOrderId },
+          submitOutcome(error) === 'NOT_SENT'
+            ? 'order submission refused before sending'
+            : 'order submission failed; outcome unknown until reconciled',
+        );
+      }),
+    );
+    return Promise.resolve();
+  }
+
+  cancelOrder(order: Order): Promise<void> {
+    this.#hold(() =>
+      this.inner.cancelOrder(order).catch((error: unknown) => {
+        this.#logger.error({ err: error, clientOrderId: order.clientOrderId }, 'cancel request failed');
+      }),
+    );
+    return Promise.resolve();
+  }
+
+  /** Makes the calls held so far, in the order they were decided (their journal batch is written). */
+  release(): void {
+    const calls = this.#held;
+    this.#held = [];
+    for (const call of calls) call();
+  }
+
+  #hold(call: () => void): void {
+    if (!this.replaying) this.#held.push(call);
+  }
+}
+
+/** What an account desk lends core's reconciler: its orders, and how it applies what the venue says. */
+export interface DeskForReconciler {
+  readonly accountId: string;
+  readonly orders: OrderManager;
+  readonly plan: ResolvedPlan;
+  /** Applies a venue event as a journaled input of the desk. */
+  applyVenueEvent(event: VenueEvent): void;
+  /** Makes an order the venue reports known to the desk, as a journaled input. */
+  adoptOrder(order: Order): boolean;
+}
+
+/**
+ * The desk as core's {@link ReconcilableEngine}: orders, out-of-band venue events, and trading holds
+ * on the wall clock (the desk's own clock follows the bars). It keeps no positions (the risk role
+ * does, from the fills this desk reports), so the reconciler compares orders and fills, not balances.
+ */
+export function reconcilableDesk(desk: DeskForReconciler, holds: TradingHolds): ReconcilableEngine {
+  const instruments = [...desk.plan.instruments.values()];
+  return {
+    clock: systemClock,
+    holds,
+    running: true,
+    start: () => Promise.resolve(),
+    order: (id) => desk.orders.order(id),
+    openOrders: () => desk.orders.openOrders(),
+    applyVenueEvent: (event) => desk.applyVenueEvent(event),
+    adoptOrder: (order) => desk.adoptOrder(order),
+    instruments,
+    accounts: () => [],
+  };
+}
+
+/** A fresh set of holds for a desk's reconciler (see {@link reconcilableDesk}). */
+export function deskHolds(): TradingHolds {
+  return new TradingHolds({ clock: systemClock });
+}

@@ -7,6 +7,7 @@ import {
   noopLogger,
   noopMetrics,
   type Order,
+  type OrderAmendment,
   type OrderEventBase,
   type OrderFilled,
   type OrderRequest,
@@ -61,11 +62,12 @@ export interface CcxtExecutionClientOptions {
 }
 
 interface Tracked {
-  readonly order: Order;
+  /** The order as last sent or amended. */
+  order: Order;
   readonly symbol: string;
   venueOrderId: string | undefined;
   filledUnits: number;
-  readonly totalUnits: number;
+  totalUnits: number;
   /** Set once the venue reported an end state: the quantity it says was filled (fills may still be due). */
   endedWithUnits: number | undefined;
   /** `OrderAccepted` was emitted (or the order came in accepted). */
@@ -376,6 +378,64 @@ export class CcxtExecutionClient implements ReconcilableExecutionClient {
       }
       throw toRxtradeError(error, 'cancelOrder', this.venue);
     }
+  }
+
+  /**
+   * Amends a working order. An emulated stop still held here takes any quantity and trigger (nothing
+   * is at the venue). An order at Binance can only be made smaller, in place and keeping its priority
+   * (`PUT /api/v3/order/amend/keepPriority`); a larger quantity or a new price is refused
+   * (`OrderModifyRejected`: `AMEND_NOT_SUPPORTED`, `QUANTITY_INCREASE_NOT_SUPPORTED`), as is an amendment
+   * of an order no longer working (`ORDER_NOT_WORKING`) or off the grid (`QUANTITY_OFF_LOT`, …).
+   */
+  async modifyOrder(order: Order, amendment: OrderAmendment): Promise<void> {
+    this.#assertConnected('modifyOrder');
+    const id = order.clientOrderId;
+    const refuse = (reason: string): void => {
+      this.#emit({ type: 'OrderModifyRejected', ...this.#base(order), reason });
+    };
+    const t = this.#tracked.get(id);
+    const market = this.#markets.get(order.instrumentId);
+    if (!t || !market || t.endedWithUnits !== undefined || t.firing) return refuse('ORDER_NOT_WORKING');
+    const quantity = amendment.quantity ?? t.order.quantity;
+    if (t.held !== undefined) {
+      if (amendment.price !== undefined) return refuse('INVALID_AMENDMENT');
+      const triggerPrice = amendment.triggerPrice ?? t.held.trigger;
+      const amended: Order = { ...t.order, quantity, triggerPrice, leavesQty: quantity };
+      const check = toVenueOrder(
+        { ...amended, type: 'stopLimit', price: triggerPrice },
+        market,
+        this.#rules(market),
+      );
+      if (!check.ok) return refuse(check.reason);
+      t.order = amended;
+      t.totalUnits = toUnitsExact(quantity, amended.quantityPrecision);
+      t.held = { trigger: triggerPrice, checkedTo: t.held.checkedTo };
+      this.#emit({ type: 'OrderUpdated', ...this.#base(order), quantity, triggerPrice });
+      return;
+    }
+    if (amendment.price !== undefined || amendment.triggerPrice !== undefined)
+      return refuse('AMEND_NOT_SUPPORTED');
+    const precision = t.order.quantityPrecision;
+    const newUnits = toUnitsExact(quantity, precision);
+    if (!(newUnits < t.totalUnits)) return refuse('QUANTITY_INCREASE_NOT_SUPPORTED');
+    if (!(newUnits > t.filledUnits)) return refuse('QUANTITY_NOT_ABOVE_FILLED');
+    const check = toVenueOrder({ ...t.order, quantity }, market, this.#rules(market));
+    if (!check.ok) return refuse(check.reason);
+    try {
+      await this.exchange.request('order/amend/keepPriority', 'private', 'PUT', {
+        symbol: market.id,
+        origClientOrderId: id,
+        newQty: check.request.amount,
+      });
+    } catch (error) {
+      if (isOrderNotFound(error)) return refuse('ORDER_NOT_WORKING');
+      const failure = classifyPlacementFailure(error);
+      if (failure.kind === 'rejected') return refuse(failure.reason);
+      throw toRxtradeError(error, 'modifyOrder', this.venue);
+    }
+    t.order = { ...t.order, quantity };
+    t.totalUnits = newUnits;
+    this.#emit({ type: 'OrderUpdated', ...this.#base(order), quantity });
   }
 
   async queryOrder(clientOrderId: string): Promise<VenueOrderReport | undefined> {

@@ -52,6 +52,7 @@ export function binanceRequestWeight(
     case 'GET /api/v3/klines':
       return 2;
     case 'GET /api/v3/order':
+    case 'PUT /api/v3/order/amend/keepPriority':
       return 4;
     case 'GET /api/v3/openOrders':
       return params['symbol'] === undefined ? 80 : 6;

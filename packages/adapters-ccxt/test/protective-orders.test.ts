@@ -195,6 +195,36 @@ describe('stop-market orders on Binance spot (no STOP_LOSS)', () => {
     expect(position(engine)).toBe(0);
   });
 
+  it('an emulated OCO pair: a partial fill of the limit shrinks the held stop, which then fires for the rest', async () => {
+    const { engine, poll } = await live();
+    engine.submit({
+      clientOrderId: 'pair',
+      instrumentId: 'BTCUSDT',
+      side: 'sell',
+      type: 'limit',
+      price: 31_000,
+      quantity: 0.002,
+      oco: { type: 'stop', triggerPrice: 29_000 },
+    });
+    await until(
+      () => status(engine, 'pair') === 'accepted' && status(engine, 'pair-oco') === 'accepted',
+      'the pair',
+    );
+    fake.fillOrder('pair', { qty: 0.0005 });
+    await poll();
+    await until(() => engine.order('pair-oco')?.quantity === 0.0015, 'the stop to shrink');
+    px = 28_500;
+    await poll();
+    await until(
+      () => status(engine, 'pair-oco') === 'filled' && status(engine, 'pair') === 'canceled',
+      'the stop',
+    );
+    expect(fake.orders.map((o) => [o.clientOrderId, o.type, o.origQty, o.status])).toEqual([
+      ['pair', 'LIMIT', 0.002, 'CANCELED'],
+      ['pair-oco', 'MARKET', 0.0015, 'FILLED'],
+    ]);
+  });
+
   it('a held stop is canceled without a call to the venue, and reported open while held', async () => {
     const { engine, connector } = await live();
     const stop = engine.submit({

@@ -81,7 +81,7 @@ export interface FakeOrder {
   readonly orderListId: number;
   /** False while a stop or take-profit order waits for its trigger. */
   isWorking: boolean;
-  readonly origQty: number;
+  origQty: number;
   executedQty: number;
   cummulativeQuoteQty: number;
   status: 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'EXPIRED' | 'REJECTED';
@@ -654,6 +654,9 @@ export class FakeBinance {
       case 'POST /api/v3/orderList/oco':
         this.#requireSigned(params);
         return this.#newOco(params);
+      case 'PUT /api/v3/order/amend/keepPriority':
+        this.#requireSigned(params);
+        return this.#amendKeepPriority(params);
       case 'DELETE /api/v3/order':
         this.#requireSigned(params);
         return this.#cancel(params);
@@ -948,6 +951,31 @@ export class FakeBinance {
       other.status = 'EXPIRED';
       other.updateTime = this.#now();
     }
+  }
+
+  /**
+   * `PUT /api/v3/order/amend/keepPriority`: lowers an open order's quantity in place (`newQty` above
+   * what has filled, below the quantity); it keeps its place in the book. Nothing else can be amended.
+   */
+  #amendKeepPriority(params: Record<string, string>): unknown {
+    const order = this.#findOrder(params, -2013, 'Order does not exist.');
+    if (!this.#isOpen(order)) throw new ApiError(400, -2013, 'Order does not exist.');
+    const symbol = this.#symbols.get(order.symbol) as FakeSymbol;
+    const qDec = decimals(symbol.stepSize);
+    const qty = units(params['newQty'] ?? '', qDec);
+    if (Number.isNaN(qty) || qty % units(symbol.stepSize, qDec) !== 0)
+      throw new ApiError(400, -1013, 'Filter failure: LOT_SIZE');
+    const newQty = qty / 10 ** qDec;
+    if (!(newQty < order.origQty) || !(newQty > order.executedQty)) {
+      throw new ApiError(400, -2038, 'Order amend (quantity increase) is not supported.');
+    }
+    order.origQty = newQty;
+    order.updateTime = this.#now();
+    return {
+      transactTime: order.updateTime,
+      executionId: ++this.#tradeSeq,
+      amendedOrder: this.#orderJson(order),
+    };
   }
 
   #cancel(params: Record<string, string>): unknown {

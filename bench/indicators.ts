@@ -6,7 +6,8 @@
  * Layout: bench/indicators/harness.ts holds the inputs, timing and report; each other file in bench/indicators/ is one
  * group of indicators exporting its cases. The eight indicators of issue #3 (averages.ts, momentum.ts,
  * volatility.ts) carry a plain loop and a hand-written streaming class; the indicators added for issue #20
- * (adaptive-averages.ts, oscillators.ts, volume.ts, trend.ts, candles.ts) are timed against every library that has
+ * (adaptive-averages.ts, oscillators.ts, volume.ts, trend.ts, candles.ts) and the rest of the first set (basics.ts: WMA,
+ * ROC, rolling standard deviation, OBV, VWAP, Donchian) are timed against every library that has
  * them, and each indicator prints a `target: … → MET / MISSED` line: rxtrade at least as fast as the fastest library.
  *
  * Run: `npx tsx --conditions=rxtrade-source bench/indicators.ts` (about 2 minutes; `INDICATORS_BENCH_RUNS=9` for steadier
@@ -45,6 +46,7 @@
  */
 import { cases as adaptiveAverages } from './indicators/adaptive-averages';
 import { cases as averages } from './indicators/averages';
+import { cases as basics } from './indicators/basics';
 import { cases as candles } from './indicators/candles';
 import { runIndicatorBench } from './indicators/harness';
 import { cases as momentum } from './indicators/momentum';
@@ -57,6 +59,7 @@ runIndicatorBench([
   ...averages,
   ...volatility,
   ...momentum,
+  ...basics,
   ...adaptiveAverages,
   ...oscillators,
   ...volume,

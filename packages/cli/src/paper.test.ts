@@ -105,6 +105,37 @@ describe('rxtrade paper', () => {
     expect(run.out).toMatch(/^2024-01-05 00:00:00 {2}BUY {2}1 ABC @ 104/m);
   });
 
+  it('a strategy with a resampled timeframe: the warm-up completes its first hour, the live minutes trade on the next ones', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rxtrade-paper-'));
+    const rows = ['time,open,high,low,close,volume'];
+    const t0 = Date.UTC(2024, 0, 2, 9);
+    // 09:00 and 10:00 rise by a cent a minute, 11:00 falls; one bar at 12:00.
+    for (let m = 0; m <= 180; m++) {
+      const hour = Math.floor(m / 60);
+      const price = m === 180 ? 101 : hour < 2 ? 100 + hour + (m % 60) / 100 : 102 - (m % 60) / 100;
+      rows.push(`${t0 + m * 60_000},${price},${price + 0.05},${price - 0.05},${price},10`);
+    }
+    await writeFile(join(dir, 'abc.csv'), rows.join('\n'));
+    const run = await rxtrade([
+      'paper',
+      '--strategy',
+      'packages/cli/src/test-fixtures/hourly-direction.ts',
+      '--data',
+      join(dir, 'abc.csv'),
+      '--speed',
+      '100000',
+      '--warmup',
+      '60',
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(
+      /Stopped \(end of the data\)\.\n {2}bars {8}121 live, 60 warm-up\n {2}fills {7}2/,
+    );
+    // 10:00 rose (101 -> 101.59): bought at 10:59, filled at 11:00's open; 11:00 fell: sold at 11:59.
+    expect(run.out).toMatch(/^2024-01-02 11:00:00 {2}BUY {2}1 ABC @ 102\b/m);
+    expect(run.out).toMatch(/^2024-01-02 12:00:00 {2}SELL 1 ABC @ 101\b/m);
+  });
+
   it('mistakes are one or two lines saying what to change', async () => {
     const [noSymbol, notTestnet, badExchange, noKeys] = await Promise.all([
       rxtrade(['paper', '--strategy', 'examples/sma-crossover/src/strategy.ts']),

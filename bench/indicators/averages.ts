@@ -5,8 +5,8 @@
 import { IndicatorsSync } from '@ixjb94/indicators';
 import * as ti from 'technicalindicators';
 import * as ts from 'trading-signals';
-import { Ema, Macd, Sma } from '../../packages/core/src/data/indicators/index';
-import { type Case, HAND, type Inputs, streaming, sumFinite } from './harness';
+import { Ema, ema, Macd, macd, Sma, sma } from '../../packages/core/src/data/indicators/index';
+import { type Case, HAND, type Inputs, streaming, sumFinite, sumRows } from './harness';
 
 // ---------------------------------------------------------------------------------------------- SMA(20)
 
@@ -133,6 +133,10 @@ function oursSma(ind: Sma, inp: Inputs, n: number): number {
   return cs;
 }
 
+function oursBatchSma(inp: Inputs, n: number): number {
+  return sumFinite(sma(inp.closes.subarray(0, n), 20));
+}
+
 function tsSma(ind: ts.SMA, inp: Inputs, n: number): number {
   const xs = inp.closes;
   let cs = 0;
@@ -220,6 +224,10 @@ function oursEma(ind: Ema, inp: Inputs, n: number): number {
     if (!Number.isNaN(v)) cs += v;
   }
   return cs;
+}
+
+function oursBatchEma(inp: Inputs, n: number): number {
+  return sumFinite(ema(inp.closes.subarray(0, n), 20));
 }
 
 function tsEma(ind: ts.EMA, inp: Inputs, n: number): number {
@@ -386,6 +394,11 @@ function oursMacd(ind: Macd, inp: Inputs, n: number): number {
   return cs;
 }
 
+function oursBatchMacd(inp: Inputs, n: number): number {
+  const m = macd(inp.closes.subarray(0, n), { fast: 12, slow: 26, signal: 9 });
+  return sumRows(m.macd, m.signal, m.histogram);
+}
+
 function tsMacd(ind: ts.MACD, inp: Inputs, n: number): number {
   const xs = inp.closes;
   let cs = 0;
@@ -433,6 +446,7 @@ export const cases: Case[] = [
     kind: 'streaming',
     run: streaming(() => new Sma(20), oursSma),
   },
+  { indicator: 'SMA(20)', implementation: 'rxtrade sma (batch)', kind: 'batch', run: oursBatchSma },
   {
     indicator: 'SMA(20)',
     implementation: 'trading-signals SMA',
@@ -459,6 +473,7 @@ export const cases: Case[] = [
     kind: 'streaming',
     run: streaming(() => new Ema(20), oursEma),
   },
+  { indicator: 'EMA(20)', implementation: 'rxtrade ema (batch)', kind: 'batch', run: oursBatchEma },
   {
     indicator: 'EMA(20)',
     implementation: 'trading-signals EMA',
@@ -491,6 +506,7 @@ export const cases: Case[] = [
     kind: 'streaming',
     run: streaming(() => new Macd(12, 26, 9), oursMacd),
   },
+  { indicator: 'MACD(12,26,9)', implementation: 'rxtrade macd (batch)', kind: 'batch', run: oursBatchMacd },
   {
     indicator: 'MACD(12,26,9)',
     implementation: 'trading-signals MACD',

@@ -8,16 +8,25 @@
 import * as ti from 'technicalindicators';
 import {
   Doji,
+  doji,
   Engulfing,
   EveningStar,
+  engulfing,
+  eveningStar,
   Hammer,
   Harami,
+  hammer,
+  harami,
   MorningStar,
+  morningStar,
   ShootingStar,
+  shootingStar,
   ThreeBlackCrows,
   ThreeWhiteSoldiers,
+  threeBlackCrows,
+  threeWhiteSoldiers,
 } from '../../packages/core/src/data/indicators/index';
-import { type BenchBar, type Case, type Inputs, streaming } from './harness';
+import { type BenchBar, type Case, columns, type Inputs, streaming, sumFinite } from './harness';
 
 interface Window {
   open: number[];
@@ -35,6 +44,20 @@ function window(inp: Inputs, end: number, span: number): Window {
     low: inp.lowArray.slice(from, end + 1),
     close: inp.closeArray.slice(from, end + 1),
   };
+}
+
+/** The opens as a typed column, made once per input set (outside the timed calls after warm-up). */
+const openColumns = new WeakMap<Inputs, Float64Array>();
+
+/** The first `n` bars as the open/high/low/close columns rxtrade's batch pattern functions take (views). */
+function candleColumns(inp: Inputs, n: number) {
+  let opens = openColumns.get(inp);
+  if (opens === undefined) {
+    opens = Float64Array.from(inp.openArray);
+    openColumns.set(inp, opens);
+  }
+  const c = columns(inp, n);
+  return { open: opens.subarray(0, n), high: c.high, low: c.low, close: c.close };
 }
 
 // ---------------------------------------------------------------------------------------------- Doji
@@ -221,6 +244,44 @@ function tiThreeBlackCrows(inp: Inputs, n: number): number {
 }
 
 /** The cases of this group, in printing order. */
+// ---------------------------------------------------------------------------------------------- batch forms
+
+function oursBatchDoji(inp: Inputs, n: number): number {
+  return sumFinite(doji(candleColumns(inp, n)));
+}
+
+function oursBatchHammer(inp: Inputs, n: number): number {
+  return sumFinite(hammer(candleColumns(inp, n)));
+}
+
+function oursBatchShootingStar(inp: Inputs, n: number): number {
+  return sumFinite(shootingStar(candleColumns(inp, n)));
+}
+
+function oursBatchEngulfing(inp: Inputs, n: number): number {
+  return sumFinite(engulfing(candleColumns(inp, n)));
+}
+
+function oursBatchHarami(inp: Inputs, n: number): number {
+  return sumFinite(harami(candleColumns(inp, n)));
+}
+
+function oursBatchMorningStar(inp: Inputs, n: number): number {
+  return sumFinite(morningStar(candleColumns(inp, n)));
+}
+
+function oursBatchEveningStar(inp: Inputs, n: number): number {
+  return sumFinite(eveningStar(candleColumns(inp, n)));
+}
+
+function oursBatchThreeWhiteSoldiers(inp: Inputs, n: number): number {
+  return sumFinite(threeWhiteSoldiers(candleColumns(inp, n)));
+}
+
+function oursBatchThreeBlackCrows(inp: Inputs, n: number): number {
+  return sumFinite(threeBlackCrows(candleColumns(inp, n)));
+}
+
 export const cases: Case[] = [
   {
     indicator: 'Doji',
@@ -228,6 +289,7 @@ export const cases: Case[] = [
     kind: 'streaming',
     run: streaming(() => new Doji(), oursDoji),
   },
+  { indicator: 'Doji', implementation: 'rxtrade doji (batch)', kind: 'batch', run: oursBatchDoji },
   {
     indicator: 'Doji',
     implementation: 'technicalindicators doji (per bar, last 1 bars)',
@@ -240,6 +302,7 @@ export const cases: Case[] = [
     kind: 'streaming',
     run: streaming(() => new Hammer(), oursHammer),
   },
+  { indicator: 'Hammer', implementation: 'rxtrade hammer (batch)', kind: 'batch', run: oursBatchHammer },
   {
     indicator: 'Hammer',
     implementation: 'technicalindicators hammerpattern + hangingman (per bar, last 5 bars)',
@@ -251,6 +314,12 @@ export const cases: Case[] = [
     implementation: 'rxtrade ShootingStar',
     kind: 'streaming',
     run: streaming(() => new ShootingStar(), oursShootingStar),
+  },
+  {
+    indicator: 'ShootingStar',
+    implementation: 'rxtrade shootingStar (batch)',
+    kind: 'batch',
+    run: oursBatchShootingStar,
   },
   {
     indicator: 'ShootingStar',
@@ -266,6 +335,12 @@ export const cases: Case[] = [
   },
   {
     indicator: 'Engulfing',
+    implementation: 'rxtrade engulfing (batch)',
+    kind: 'batch',
+    run: oursBatchEngulfing,
+  },
+  {
+    indicator: 'Engulfing',
     implementation:
       'technicalindicators bullishengulfingpattern + bearishengulfingpattern (per bar, last 2 bars)',
     kind: 'streaming',
@@ -277,6 +352,7 @@ export const cases: Case[] = [
     kind: 'streaming',
     run: streaming(() => new Harami(), oursHarami),
   },
+  { indicator: 'Harami', implementation: 'rxtrade harami (batch)', kind: 'batch', run: oursBatchHarami },
   {
     indicator: 'Harami',
     implementation: 'technicalindicators bullishharami + bearishharami (per bar, last 2 bars)',
@@ -288,6 +364,12 @@ export const cases: Case[] = [
     implementation: 'rxtrade MorningStar',
     kind: 'streaming',
     run: streaming(() => new MorningStar(), oursMorningStar),
+  },
+  {
+    indicator: 'MorningStar',
+    implementation: 'rxtrade morningStar (batch)',
+    kind: 'batch',
+    run: oursBatchMorningStar,
   },
   {
     indicator: 'MorningStar',
@@ -303,6 +385,12 @@ export const cases: Case[] = [
   },
   {
     indicator: 'EveningStar',
+    implementation: 'rxtrade eveningStar (batch)',
+    kind: 'batch',
+    run: oursBatchEveningStar,
+  },
+  {
+    indicator: 'EveningStar',
     implementation: 'technicalindicators eveningstar (per bar, last 3 bars)',
     kind: 'streaming',
     run: tiEveningStar,
@@ -315,6 +403,12 @@ export const cases: Case[] = [
   },
   {
     indicator: 'ThreeWhiteSoldiers',
+    implementation: 'rxtrade threeWhiteSoldiers (batch)',
+    kind: 'batch',
+    run: oursBatchThreeWhiteSoldiers,
+  },
+  {
+    indicator: 'ThreeWhiteSoldiers',
     implementation: 'technicalindicators threewhitesoldiers (per bar, last 3 bars)',
     kind: 'streaming',
     run: tiThreeWhiteSoldiers,
@@ -324,6 +418,12 @@ export const cases: Case[] = [
     implementation: 'rxtrade ThreeBlackCrows',
     kind: 'streaming',
     run: streaming(() => new ThreeBlackCrows(), oursThreeBlackCrows),
+  },
+  {
+    indicator: 'ThreeBlackCrows',
+    implementation: 'rxtrade threeBlackCrows (batch)',
+    kind: 'batch',
+    run: oursBatchThreeBlackCrows,
   },
   {
     indicator: 'ThreeBlackCrows',

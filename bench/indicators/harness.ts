@@ -290,7 +290,7 @@ function summarise(group: readonly Row[]): Summary {
   const plain = group.find((r) => r.kind === 'plain' && r.ratioToPlainLoop === 1) as Row;
   const hand = group.find((r) => r.kind === 'hand-streaming') as Row;
   const ours = group.find((r) => r.implementation.startsWith('rxtrade')) as Row;
-  const others = group.filter((r) => (r.kind === 'streaming' || r.kind === 'batch') && r !== ours);
+  const others = group.filter((r) => (r.kind === 'streaming' || r.kind === 'batch') && !isOurs(r));
   return {
     indicator: ours.indicator,
     rxtradeToPlainLoop: ours.ratioToPlainLoop,
@@ -511,6 +511,22 @@ export function columns(
     close: inp.closes.subarray(0, n),
     volume: inp.volumes.subarray(0, n),
   };
+}
+
+/**
+ * Sums `first[i] + others[k][i]` over the rows whose `first` is not NaN: how the streaming loops consume a
+ * multi-output indicator (its main output is NaN until every output has a value), so a batch checksum matches theirs.
+ */
+export function sumRows(first: ArrayLike<number>, ...others: ArrayLike<number>[]): number {
+  let s = 0;
+  for (let i = 0; i < first.length; i++) {
+    const v = first[i] as number;
+    if (Number.isNaN(v)) continue;
+    let row = v;
+    for (const o of others) row += o[i] as number;
+    s += row;
+  }
+  return s;
 }
 
 /** Sums the finite entries of several output arrays (a multi-output batch result). */

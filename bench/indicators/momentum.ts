@@ -5,8 +5,17 @@
 import { IndicatorsSync } from '@ixjb94/indicators';
 import * as ti from 'technicalindicators';
 import * as ts from 'trading-signals';
-import { Adx, Rsi, Stochastic } from '../../packages/core/src/data/indicators/index';
-import { type BenchBar, type Case, HAND, type Inputs, streaming, sumFinite } from './harness';
+import { Adx, adx, Rsi, rsi, Stochastic, stochastic } from '../../packages/core/src/data/indicators/index';
+import {
+  type BenchBar,
+  type Case,
+  columns,
+  HAND,
+  type Inputs,
+  streaming,
+  sumFinite,
+  sumRows,
+} from './harness';
 
 // ---------------------------------------------------------------------------------------------- RSI(14)
 
@@ -95,6 +104,10 @@ function oursRsi(ind: Rsi, inp: Inputs, n: number): number {
     if (!Number.isNaN(v)) cs += v;
   }
   return cs;
+}
+
+function oursBatchRsi(inp: Inputs, n: number): number {
+  return sumFinite(rsi(inp.closes.subarray(0, n), 14));
 }
 
 function tsRsi(ind: ts.RSI, inp: Inputs, n: number): number {
@@ -308,6 +321,11 @@ function oursStochastic(ind: Stochastic, inp: Inputs, n: number): number {
   return cs;
 }
 
+function oursBatchStochastic(inp: Inputs, n: number): number {
+  const s = stochastic(columns(inp, n), { kPeriod: 14, dPeriod: 3, smoothK: 3 });
+  return sumRows(s.k, s.d);
+}
+
 function tsStochastic(ind: ts.StochasticOscillator, inp: Inputs, n: number): number {
   const bars = inp.bars;
   let cs = 0;
@@ -502,6 +520,10 @@ function oursAdx(ind: Adx, inp: Inputs, n: number): number {
   return cs;
 }
 
+function oursBatchAdx(inp: Inputs, n: number): number {
+  return sumFinite(adx(columns(inp, n), 14).adx);
+}
+
 function tsAdx(ind: ts.ADX, inp: Inputs, n: number): number {
   const bars = inp.bars;
   let cs = 0;
@@ -541,6 +563,7 @@ export const cases: Case[] = [
     kind: 'streaming',
     run: streaming(() => new Rsi(14), oursRsi),
   },
+  { indicator: 'RSI(14)', implementation: 'rxtrade rsi (batch)', kind: 'batch', run: oursBatchRsi },
   {
     indicator: 'RSI(14)',
     implementation: 'trading-signals RSI',
@@ -572,6 +595,12 @@ export const cases: Case[] = [
     implementation: 'rxtrade Stochastic',
     kind: 'streaming',
     run: streaming(() => new Stochastic(14, 3, 3), oursStochastic),
+  },
+  {
+    indicator: 'Stochastic(14,3,3)',
+    implementation: 'rxtrade stochastic (batch)',
+    kind: 'batch',
+    run: oursBatchStochastic,
   },
   {
     indicator: 'Stochastic(14,3,3)',
@@ -610,6 +639,7 @@ export const cases: Case[] = [
     kind: 'streaming',
     run: streaming(() => new Adx(14), oursAdx),
   },
+  { indicator: 'ADX(14)', implementation: 'rxtrade adx (batch)', kind: 'batch', run: oursBatchAdx },
   {
     indicator: 'ADX(14)',
     implementation: 'trading-signals ADX',

@@ -5,8 +5,17 @@
 import { IndicatorsSync } from '@ixjb94/indicators';
 import * as ti from 'technicalindicators';
 import * as ts from 'trading-signals';
-import { Atr, BollingerBands } from '../../packages/core/src/data/indicators/index';
-import { type BenchBar, type Case, HAND, type Inputs, streaming, sumFinite } from './harness';
+import { Atr, atr, BollingerBands, bollingerBands } from '../../packages/core/src/data/indicators/index';
+import {
+  type BenchBar,
+  type Case,
+  columns,
+  HAND,
+  type Inputs,
+  streaming,
+  sumFinite,
+  sumRows,
+} from './harness';
 
 // ---------------------------------------------------------------------------------------------- Bollinger(20, 2)
 
@@ -286,6 +295,11 @@ function oursBollinger(ind: BollingerBands, inp: Inputs, n: number): number {
   return cs;
 }
 
+function oursBatchBollinger(inp: Inputs, n: number): number {
+  const b = bollingerBands(inp.closes.subarray(0, n), { period: 20, multiplier: 2 });
+  return sumRows(b.middle, b.upper, b.lower);
+}
+
 function tsBollinger(ind: ts.BollingerBands, inp: Inputs, n: number): number {
   const xs = inp.closes;
   let cs = 0;
@@ -401,6 +415,10 @@ function oursAtr(ind: Atr, inp: Inputs, n: number): number {
   return cs;
 }
 
+function oursBatchAtr(inp: Inputs, n: number): number {
+  return sumFinite(atr(columns(inp, n), 14));
+}
+
 function tsAtr(ind: ts.ATR, inp: Inputs, n: number): number {
   const bars = inp.bars;
   let cs = 0;
@@ -454,6 +472,12 @@ export const cases: Case[] = [
   },
   {
     indicator: 'Bollinger(20,2)',
+    implementation: 'rxtrade bollingerBands (batch)',
+    kind: 'batch',
+    run: oursBatchBollinger,
+  },
+  {
+    indicator: 'Bollinger(20,2)',
     implementation: 'trading-signals BollingerBands',
     kind: 'streaming',
     run: streaming(() => new ts.BollingerBands(20, 2), tsBollinger),
@@ -483,6 +507,7 @@ export const cases: Case[] = [
     kind: 'streaming',
     run: streaming(() => new Atr(14), oursAtr),
   },
+  { indicator: 'ATR(14)', implementation: 'rxtrade atr (batch)', kind: 'batch', run: oursBatchAtr },
   {
     indicator: 'ATR(14)',
     implementation: 'trading-signals ATR',

@@ -1,4 +1,14 @@
-import { childOrderId, createEngine, createOrder, type OrderEvent, type TradingEngine } from '@rxtrade/core';
+import {
+  ClientOrderIds,
+  childOrderId,
+  createEngine,
+  createMemoryStateStore,
+  createOrder,
+  type OrderEvent,
+  OrderJournal,
+  Reconciler,
+  type TradingEngine,
+} from '@rxtrade/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCcxtConnector } from '../src/connector';
 import { DEFAULT_ORDER_TYPES, type FakeBinance, type FakeBinanceOptions } from '../src/testing/index';
@@ -293,3 +303,63 @@ function defaultSymbol() {
     minNotional: '5.00000000',
   };
 }
+
+describe('an emulated stop across a restart', () => {
+  it('is missing at the venue on the first reconciliation, held again, settled on the retry, and still fires', async () => {
+    fake = await startFake({ price: () => px });
+    const store = createMemoryStateStore();
+    const start = async () => {
+      const exchange = fakeExchange(fake, { timeoutMs: 2_000 });
+      const connector = createCcxtConnector({ exchange, symbols: ['BTCUSDT'], orderPollIntervalMs: 0 });
+      const ids = await ClientOrderIds.create({ store, prefix: 'rx' });
+      const engine = usdtEngine({
+        instruments: await connector.instruments(),
+        execution: connector.execution,
+        orderIdPrefix: ids.orderIdPrefix,
+      });
+      const journal = new OrderJournal({ store });
+      const reconciler = new Reconciler({
+        engine,
+        client: connector.execution,
+        journal,
+        accountId: 'acc',
+        unmanagedBalances: { BTC: 1 },
+        retryMs: 50,
+      });
+      const reports: string[] = [];
+      reconciler.reports$.subscribe((r) =>
+        reports.push(`${r.status} ${r.unresolved.map((u) => u.reason).join(',')}`),
+      );
+      return { connector, engine, journal, reconciler, reports };
+    };
+    const first = await start();
+    await first.reconciler.start();
+    const stop = first.engine.submit({
+      instrumentId: 'BTCUSDT',
+      side: 'sell',
+      type: 'stop',
+      triggerPrice: 29_000,
+      quantity: 0.001,
+    });
+    await until(() => first.engine.order(stop.clientOrderId)?.status === 'accepted', 'the stop');
+    await first.journal.flush();
+    first.reconciler.stop();
+    await first.journal.close();
+    await first.engine.stop(); // the process dies
+
+    const second = await start();
+    cleanup.push(async () => {
+      second.reconciler.stop();
+      await second.journal.close();
+      await second.engine.stop();
+    });
+    await second.reconciler.start();
+    await until(() => second.engine.tradingState() === 'ACTIVE', 'the retry to settle it');
+    expect(second.reports).toEqual(['unresolved ORDER_MISSING_AT_VENUE', 'ok ']);
+    expect(second.engine.order(stop.clientOrderId)?.status).toBe('accepted');
+    px = 28_800;
+    await second.connector.execution.pollOnce();
+    await until(() => second.engine.order(stop.clientOrderId)?.status === 'filled', 'the stop to fire');
+    expect(fake.orders.map((o) => [o.clientOrderId, o.type])).toEqual([[stop.clientOrderId, 'MARKET']]);
+  });
+});

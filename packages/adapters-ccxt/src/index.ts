@@ -1,3 +1,8 @@
+/**
+ * Exchanges through ccxt: ExecutionClient and MarketDataClient.
+ *
+ * @module @rxtrade/ccxt
+ */
 // The public API of @rxtrade/ccxt.
 export { type CcxtConnector, type CcxtConnectorOptions, createCcxtConnector } from './connector';
 export { ccxtErrorNames, classifyPlacementFailure, isOrderNotFound, type PlacementFailure } from './errors';

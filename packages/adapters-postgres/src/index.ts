@@ -1,3 +1,8 @@
+/**
+ * PostgreSQL history: bars, strategy runs, orders, fills, closed trades.
+ *
+ * @module @rxtrade/postgres
+ */
 export type {
   BarQuery,
   BarStore,

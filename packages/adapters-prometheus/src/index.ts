@@ -1,3 +1,8 @@
+/**
+ * Prometheus: the MetricsSink and its /metrics handler.
+ *
+ * @module @rxtrade/prometheus
+ */
 export {
   type BindEngineMetricsOptions,
   bindEngineMetrics,

@@ -1,3 +1,8 @@
+/**
+ * RabbitMQ: the MessageBus between the fleet's processes.
+ *
+ * @module @rxtrade/rabbitmq
+ */
 export type { BackoffPolicy } from './backoff';
 export { createMemoryDedupeStore, type DedupeStore, type MemoryDedupeStoreOptions } from './dedupe-store';
 export { type DeletedTopology, type DeleteTopologyOptions, deleteTopology } from './delete-topology';

@@ -25,7 +25,7 @@ interface Outbound {
   readonly deadline: number;
 }
 
-/** Counters for {@link ConfirmingPublisher}. */
+/** Counters for the confirming publisher (`ConfirmingPublisher`). */
 export interface PublisherStats {
   readonly queued: number;
   readonly unconfirmed: number;

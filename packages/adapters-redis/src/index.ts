@@ -1,3 +1,8 @@
+/**
+ * Redis: StateStore, LockManager, market-data cache and event fan-out.
+ *
+ * @module @rxtrade/redis
+ */
 export {
   createRedisClient,
   type RedisConnection,

@@ -1,3 +1,8 @@
+/**
+ * The engine: model, data and indicators, strategies, risk, execution, accounts, backtests. Runs anywhere (no Node built-ins).
+ *
+ * @module @rxtrade/core
+ */
 // The public API of @rxtrade/core. Everything a user may import is named here; nothing else is reachable.
 // Nothing here needs Node: files and worker threads are in @rxtrade/core/node (src/node.ts), so this entry embeds anywhere.
 

@@ -1,3 +1,8 @@
+/**
+ * The parts of core that need Node.js: bar files (CSV, JSON) and optimisation in worker threads.
+ *
+ * @module @rxtrade/core/node
+ */
 // @rxtrade/core/node: the parts of core that need Node.js (files, worker threads). The root entry
 // (@rxtrade/core) has none, so it bundles for browsers, edge runtimes and workers.
 

@@ -1,3 +1,8 @@
+/**
+ * The engine split into processes: strategy, risk and order roles over the MessageBus and StateStore.
+ *
+ * @module @rxtrade/fleet
+ */
 export { type AckToSend, type BarrierMode, MatchBarrier, type ReadyBar, StrategyBarrier } from './barrier';
 export { type PublishBarsOptions, type PublishedBars, publishBars } from './data-role';
 export {

@@ -1,3 +1,8 @@
+/**
+ * The fleet as local processes (child processes, files), and strategy modules loaded from files.
+ *
+ * @module @rxtrade/fleet/node
+ */
 // @rxtrade/fleet/node: the fleet as local processes (Node.js: child processes, files), and strategy
 // modules loaded by file as the CLI's --strategy loads them.
 export {

@@ -1,3 +1,8 @@
+/**
+ * JSON logs with correlation ids (pino).
+ *
+ * @module @rxtrade/logging
+ */
 export {
   type ChildLogger,
   COMPONENT_KEY,

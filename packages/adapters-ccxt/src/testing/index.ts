@@ -1,3 +1,8 @@
+/**
+ * A local fake of the Binance spot REST API, for tests and demos of the ccxt connector.
+ *
+ * @module @rxtrade/ccxt/testing
+ */
 // @rxtrade/ccxt/testing: a local fake of the Binance spot REST API for tests and demos.
 export { binanceRequestWeight } from '../rate-limit';
 export {

@@ -1,3 +1,8 @@
+/**
+ * A Fastify plugin serving /metrics.
+ *
+ * @module @rxtrade/prometheus/fastify
+ */
 import type { FastifyPluginAsync } from 'fastify';
 import type { MetricsSource } from '../metrics-handler';
 

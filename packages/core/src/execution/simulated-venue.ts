@@ -297,7 +297,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
     return this.#byId.size;
   }
 
-  /** Adds a synchronous listener for every event (see {@link EventListenerSource}); returns its remover. */
+  /** Adds a synchronous listener for every event (see `EventListenerSource`); returns its remover. */
   addEventListener(listener: (event: VenueEvent) => void): () => void {
     this.#listeners = [...this.#listeners, listener];
     return () => {

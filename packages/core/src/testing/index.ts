@@ -1,3 +1,8 @@
+/**
+ * Test helpers: a manual clock, the contract suites every port implementation runs, service probes.
+ *
+ * @module @rxtrade/core/testing
+ */
 export { ManualClock } from '../ports/clock';
 /** Core's seeded PRNG (the optimizer's random search draws from it): the same data on every run. */
 export { mulberry32 } from '../strategy/param-space';

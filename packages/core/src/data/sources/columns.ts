@@ -5,7 +5,7 @@ export type ColumnRef = string | number;
 
 /**
  * Where each bar field lives in a CSV row or JSON record. Unset fields fall back to the usual names
- * (see {@link DEFAULT_COLUMN_NAMES}); without a header, to the order time, open, high, low, close, volume.
+ * (see `DEFAULT_COLUMN_NAMES` in columns.ts); without a header, to the order time, open, high, low, close, volume.
  * `volume: null` means the data has no volume: bars get volume 0. A symbol column is only read when
  * configured or found by name and no `symbol` option is given.
  */

@@ -57,7 +57,7 @@ export interface Attribution {
   readonly total: bigint;
 }
 
-/** The parts of an {@link Attribution}, in the order reports list them. */
+/** The parts of an `Attribution`, in the order reports list them. */
 export const ATTRIBUTION_PARTS = [
   'slippage',
   'latency',

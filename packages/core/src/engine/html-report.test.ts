@@ -195,6 +195,32 @@ describe('renderHtmlReport', () => {
     expect(points).toBeLessThanOrEqual(4 * 1000);
   });
 
+  it('draws thousands of fills as small markers under the price line, a few as large ones over it', () => {
+    const priceSvg = (html: string): string => html.slice(html.indexOf('close price with fills'));
+    const sparse = priceSvg(renderHtmlReport(input()));
+    expect(sparse).toContain('l5,8.5h-10z');
+    expect(sparse.indexOf('stroke-width="1.3"')).toBeLessThan(sparse.indexOf('l5,8.5h-10z'));
+
+    const n = 4_000;
+    const timestamps = Array.from({ length: n }, (_, i) => T0 + i * DAY);
+    const close = timestamps.map((_, i) => 3000 + 200 * Math.sin(i / 50));
+    const fills: HtmlReportFill[] = timestamps.map((ts, i) => ({
+      ts,
+      symbol: 'SPX',
+      side: i % 2 === 0 ? 'buy' : 'sell',
+      price: close[i] as number,
+      quantity: 1,
+      fee: 0,
+    }));
+    const dense = priceSvg(
+      renderHtmlReport(input({ prices: [{ symbol: 'SPX', timestamps, close }], fills })),
+    );
+    expect(dense).not.toContain('l5,8.5h-10z');
+    expect(dense).toContain('l2,3.5h-4z');
+    expect(dense).toContain('fill-opacity="0.55"');
+    expect(dense.indexOf('l2,3.5h-4z')).toBeLessThan(dense.indexOf('stroke-width="1.3"'));
+  });
+
   it('truncates a long fills table with a count', () => {
     const fills: HtmlReportFill[] = Array.from({ length: 1_234 }, (_, i) => ({
       ts: T0 + (i % 4) * DAY,

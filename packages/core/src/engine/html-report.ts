@@ -34,7 +34,7 @@ export interface HtmlReportInput {
   readonly strategyErrors?: readonly HtmlReportStrategyError[];
   /** Orders refused, by reason (`result.refusals`): shown above the figures with an example message. */
   readonly refusals?: readonly HtmlReportRefusal[];
-  /** Round trips (`result.closedTrades`): a table with their duration and return, the first {@link MAX_FILL_ROWS}. */
+  /** Round trips (`result.closedTrades`): a table with their duration and return, the first `MAX_FILL_ROWS` (500). */
   readonly trades?: readonly HtmlReportTrade[];
   /**
    * Each strategy's own results (`result.strategies`): a comparison table and a section per strategy
@@ -97,6 +97,8 @@ export const MAX_PRICE_CHARTS = 12;
 const WIDTH = 1000;
 const MARGIN = { left: 76, right: 18, top: 14, bottom: 30 } as const;
 const PLOT_WIDTH = WIDTH - MARGIN.left - MARGIN.right;
+/** Above one fill marker per this many pixel columns, a price chart draws small markers under its line. */
+const DENSE_PX = 6;
 
 const COLORS = {
   equity: '#2563eb',
@@ -116,8 +118,8 @@ const COLORS = {
  * the statistics, the parameters and the fills. It references no external resource (no CDN, fonts,
  * scripts or images), so it opens offline and can be mailed or archived as is.
  *
- * Long series are downsampled to at most 4 points per pixel column ({@link downsampleMinMax}), so a
- * 1M-point equity curve still gives a file of a few hundred KB; fills tables stop at {@link MAX_FILL_ROWS}
+ * Long series are downsampled to at most 4 points per pixel column (`downsampleMinMax`), so a
+ * 1M-point equity curve still gives a file of a few hundred KB; fills tables stop at `MAX_FILL_ROWS` (500)
  * rows with a count of the rest. All text is HTML-escaped. Dates are UTC. The output is deterministic
  * (no "generated at" time), so reports can be diffed.
  */
@@ -447,13 +449,11 @@ function priceChart(prices: HtmlReportPrices, fills: readonly HtmlReportFill[]):
     svgOpen(f, `${prices.symbol} close price with fills`),
     axes(f, ticks, numberFormatter(ticks)),
   ];
-  parts.push(
-    `<path d="${linePath(f, { x, y })}" fill="none" stroke="${COLORS.price}" stroke-width="1.3" stroke-linejoin="round"/>`,
-  );
+  const line = `<path d="${linePath(f, { x, y })}" fill="none" stroke="${COLORS.price}" stroke-width="1.3" stroke-linejoin="round"/>`;
   // One marker per pixel column and side: thousands of fills stay a small path.
+  const markers: Record<'buy' | 'sell', { px: number; py: number }[]> = { buy: [], sell: [] };
   for (const side of ['buy', 'sell'] as const) {
     const seen = new Set<number>();
-    let d = '';
     for (const fill of fills) {
       if (fill.side !== side || fill.ts < f.x0 || fill.ts > f.x1) continue;
       const px = sx(f, fill.ts);
@@ -461,14 +461,33 @@ function priceChart(prices: HtmlReportPrices, fills: readonly HtmlReportFill[]):
       const key = Math.round(px) * 4096 + Math.round(py / 3);
       if (seen.has(key)) continue;
       seen.add(key);
-      d += side === 'buy' ? `M${r1(px)},${r1(py - 4)}l5,8.5h-10z` : `M${r1(px)},${r1(py + 4)}l5,-8.5h-10z`;
-    }
-    if (d !== '') {
-      parts.push(
-        `<path d="${d}" fill="${COLORS[side]}" stroke="#fff" stroke-width="0.8" stroke-linejoin="round"/>`,
-      );
+      markers[side].push({ px, py });
     }
   }
+  // Dense: more markers than one per DENSE_PX columns would hide the price under a band of
+  // triangles, so they shrink, lose their outline, sit under the line, and the line stays readable.
+  const dense = markers.buy.length + markers.sell.length > PLOT_WIDTH / DENSE_PX;
+  if (!dense) parts.push(line);
+  for (const side of ['buy', 'sell'] as const) {
+    const d = markers[side]
+      .map(({ px, py }) =>
+        dense
+          ? side === 'buy'
+            ? `M${r1(px)},${r1(py + 1)}l2,3.5h-4z`
+            : `M${r1(px)},${r1(py - 1)}l2,-3.5h-4z`
+          : side === 'buy'
+            ? `M${r1(px)},${r1(py - 4)}l5,8.5h-10z`
+            : `M${r1(px)},${r1(py + 4)}l5,-8.5h-10z`,
+      )
+      .join('');
+    if (d === '') continue;
+    parts.push(
+      dense
+        ? `<path d="${d}" fill="${COLORS[side]}" fill-opacity="0.55"/>`
+        : `<path d="${d}" fill="${COLORS[side]}" stroke="#fff" stroke-width="0.8" stroke-linejoin="round"/>`,
+    );
+  }
+  if (dense) parts.push(line);
   parts.push('</svg>');
   return parts.join('');
 }
@@ -783,7 +802,7 @@ function kpis(s: BacktestStatistics): string {
     ['Total return', formatPct(s.totalReturn), tone(s.totalReturn)],
     ['CAGR', formatPct(s.cagr), tone(s.cagr)],
     ['Sharpe', formatRatio(s.sharpe), tone(s.sharpe)],
-    ['Max drawdown', formatPct(-s.maxDrawdown), tone(-s.maxDrawdown)],
+    ['Max drawdown', formatPct(s.maxDrawdown === 0 ? 0 : -s.maxDrawdown), tone(-s.maxDrawdown)],
     ['Win rate', formatPct(s.winRate, 1), ''],
     ['Trades', formatInteger(s.numberOfTrades), ''],
   ];

@@ -28,13 +28,18 @@ export interface ExchangeSettings {
   readonly command: string;
 }
 
-async function importOptional<T>(name: string, command: string): Promise<T> {
+/** An optional peer dependency, or a UsageError saying what to install. */
+export async function importOptional<T>(
+  name: string,
+  command: string,
+  install = 'npm install ccxt @rxtrade/ccxt',
+): Promise<T> {
   try {
     return (await import(name)) as T;
   } catch (error) {
     if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String(error).includes(name)) {
       throw new UsageError(
-        `rxtrade ${command} needs ${name}: install it next to the CLI (npm install ccxt @rxtrade/ccxt)`,
+        `rxtrade ${command} needs ${name}: install it next to the CLI (${install})`,
         command,
       );
     }

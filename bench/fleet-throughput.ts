@@ -15,8 +15,13 @@ import { loadavg } from 'node:os';
 import { type Bar, type Fill, runBacktest } from '@rxtrade/core';
 import { connect } from 'amqplib';
 import { SmaCrossover } from '../examples/sma-crossover/src/strategy';
-import { createRabbitMqMessageBus, type RabbitMqMessageBus } from '../packages/adapters-rabbitmq/src/index';
+import {
+  createRabbitMqMessageBus,
+  deleteTopology,
+  type RabbitMqMessageBus,
+} from '../packages/adapters-rabbitmq/src/index';
 import { type BarrierMode, decodeFleetMessage, runFleet, strategyClass } from '../packages/fleet/src/index';
+import { brokerCpuSeconds } from './fleet/broker-cpu';
 import { syntheticBars } from './synthetic';
 
 const url = process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -74,6 +79,7 @@ const backtestMs = performance.now() - t0;
 
 const exchange = `rxt-bench-fleet-tp-${randomBytes(4).toString('hex')}`;
 const buses: RabbitMqMessageBus[] = [];
+const busNames = new Map<RabbitMqMessageBus, string>();
 const bus = async (name: string): Promise<RabbitMqMessageBus> => {
   const b = await createRabbitMqMessageBus({
     url,
@@ -85,6 +91,7 @@ const bus = async (name: string): Promise<RabbitMqMessageBus> => {
     ...(PREFETCH ? { prefetch: PREFETCH } : {}),
   });
   buses.push(b);
+  busNames.set(b, name.replace(/-\d+$/, ''));
   return b;
 };
 
@@ -135,20 +142,28 @@ const depths = async (): Promise<Map<string, number>> => {
 const family = (queue: string) =>
   queue
     .replace(`${exchange}.`, '')
-    .replace(/sma-SYN\d+/, 'sma-*')
-    .replace(/[.-]\d+$/, '')
-    .replace(/-[0-9a-z]{8,}-\d+/, '');
+    .replace(/sma-SYN\d+/g, 'sma-*')
+    .replace(/\.(p\d+|members)$/, '')
+    .replace(/-[0-9a-z]{8,}/g, '');
 
 const watcher = await bus('watcher');
 let startedAt = 0;
 let finishedAt = 0;
+let brokerCpuAtStart: number | undefined;
+let brokerCpuAtEnd: number | undefined;
+let cpuAtStart: NodeJS.CpuUsage | undefined;
+let cpuAtEnd: NodeJS.CpuUsage | undefined;
 const finished = new Set<string>();
 await watcher.subscribe(
   'fleet.status',
   (message) => {
     const { payload } = decodeFleetMessage(message, ['AccountFinished']);
     finished.add(payload.accountId);
-    if (finished.size === accounts.length) finishedAt = performance.now();
+    if (finished.size === accounts.length) {
+      finishedAt = performance.now();
+      brokerCpuAtEnd = brokerCpuSeconds();
+      cpuAtEnd = process.cpuUsage(cpuAtStart);
+    }
   },
   { group: `bench-status-${exchange}` },
 );
@@ -193,6 +208,8 @@ try {
     settle: async () => {
       await settled();
       startedAt = performance.now();
+      brokerCpuAtStart = brokerCpuSeconds();
+      cpuAtStart = process.cpuUsage();
     },
     timeoutMs: 900_000,
   });
@@ -219,8 +236,37 @@ try {
   console.log(
     `barrier waits: ${fleet.barrier.waited} of ${fleet.barrier.bars} strategy bars; engine / fleet = ${(engineRate / rate).toFixed(0)}×`,
   );
+  const traffic = new Map<string, { published: number; delivered: number }>();
+  for (const b of buses) {
+    const role = busNames.get(b) ?? '?';
+    const { publisher, consumer } = b.stats();
+    const t = traffic.get(role) ?? { published: 0, delivered: 0 };
+    t.published += publisher.confirmed;
+    t.delivered += consumer.delivered;
+    traffic.set(role, t);
+  }
   console.log(
-    `largest backlog in ${samples} samples during the run (messages, by queue family): ${[...maxBacklog].map(([f, n]) => `${f} ${n}`).join(', ') || 'none sampled'}`,
+    `messages per bar, by role (published / delivered): ${[...traffic]
+      .map(
+        ([role, t]) =>
+          `${role} ${(t.published / bars.length).toFixed(2)} / ${(t.delivered / bars.length).toFixed(2)}`,
+      )
+      .join(', ')}`,
+  );
+  const seconds = ms / 1000;
+  const cores = (cpu: number) => `${(cpu / seconds).toFixed(2)} cores`;
+  const fleetCpu = cpuAtEnd === undefined ? undefined : (cpuAtEnd.user + cpuAtEnd.system) / 1e6;
+  const brokerCpu =
+    brokerCpuAtStart === undefined || brokerCpuAtEnd === undefined
+      ? undefined
+      : brokerCpuAtEnd - brokerCpuAtStart;
+  const messages = [...traffic.values()].reduce((n, t) => n + t.published, 0);
+  console.log(
+    `CPU during the run: fleet process (every role) ${fleetCpu === undefined ? '?' : cores(fleetCpu)}, RabbitMQ ${brokerCpu === undefined ? 'not measured (not a local Linux broker)' : `${cores(brokerCpu)}, ${((brokerCpu * 1e6) / messages).toFixed(0)} µs per message published`}`,
+  );
+  const backlog = [...maxBacklog].filter(([, n]) => n > 0);
+  console.log(
+    `largest backlog in ${samples} samples during the run (messages, by queue family): ${samples === 0 ? 'none sampled' : backlog.map(([f, n]) => `${f} ${n}`).join(', ') || 'none'}`,
   );
   console.log(`queue depths at the end: ${backlogAtEnd} messages in ${endDepths.size} queues`);
   const met = rate >= TARGET && same && backlogAtEnd === 0;
@@ -232,9 +278,11 @@ try {
   maxBacklog = new Map();
   const topologies = buses.map((b) => b.topology());
   await watcher.close();
-  for (const { queues, exchanges } of topologies) {
-    for (const name of queues) await onChannel((c) => c.deleteQueue(name));
-    for (const name of exchanges) await onChannel((c) => c.deleteExchange(name));
-  }
   await admin.close().catch(() => {});
+  await deleteTopology({
+    url,
+    exchange,
+    queues: topologies.flatMap((t) => t.queues),
+    exchanges: topologies.flatMap((t) => t.exchanges),
+  });
 }

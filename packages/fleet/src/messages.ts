@@ -1,6 +1,7 @@
 import {
   BarSchema,
   type BusEnvelope,
+  BusEnvelopeSchema,
   OrderEventSchema,
   OrderRequestSchema,
   parseEnvelope,
@@ -205,6 +206,19 @@ export const AccountFinishedSchema = z.strictObject({
 });
 export type AccountFinished = z.output<typeof AccountFinishedSchema>;
 
+/** The most messages one {@link Batch} carries. */
+export const MAX_BATCH = 1_000;
+
+/**
+ * Several messages of one sender to one topic and key, sent as one: a strategy's submit and the bar
+ * acknowledgement after it, or risk's forwards of both, cost the broker one message and one confirm.
+ * The receiver applies them in order, as if they had come one by one (see {@link unbatch}).
+ */
+export const BatchSchema = z.strictObject({
+  messages: z.array(BusEnvelopeSchema).min(2).max(MAX_BATCH),
+});
+export type Batch = z.output<typeof BatchSchema>;
+
 /** Every fleet message type and its payload schema. */
 export const fleetMessageSchemas = {
   BarFrame: BarFrameSchema,
@@ -218,6 +232,7 @@ export const fleetMessageSchemas = {
   SetTradingState: SetTradingStateSchema,
   TradingStateChanged: TradingStateChangedSchema,
   AccountUpdated: AccountUpdatedSchema,
+  Batch: BatchSchema,
 } as const;
 
 type Schemas = typeof fleetMessageSchemas;
@@ -304,4 +319,24 @@ function plainBarFrame(payload: unknown): BarFrame | undefined {
     previous = ts as number;
   }
   return payload as BarFrame;
+}
+
+/**
+ * The messages a received envelope carries, in order: a {@link Batch}'s messages (each to be decoded
+ * by itself; a batch inside a batch is refused), or the envelope itself. Throws `INVALID_MESSAGE` for a
+ * malformed envelope or batch, so the bus dead-letters it whole and none of it is applied.
+ */
+export function unbatch(input: unknown): BusEnvelope[] {
+  const envelope = parseEnvelope(input);
+  if (envelope.type !== 'Batch') return [envelope];
+  const { payload } = decodeFleetMessage(envelope, ['Batch']);
+  const messages = payload.messages as BusEnvelope[];
+  if (messages.some((m) => m.type === 'Batch')) {
+    throw new RxtradeError({
+      code: 'INVALID_MESSAGE',
+      message: 'a batch may not carry a batch',
+      details: { messageId: envelope.id },
+    });
+  }
+  return messages;
 }

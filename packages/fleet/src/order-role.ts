@@ -34,6 +34,7 @@ import {
   fleetEnvelope,
   type Mark,
   type SubmitOrder,
+  unbatch,
 } from './messages';
 import { type FleetPlan, ResolvedPlan } from './plan';
 import { type Outgoing, publishInOrder } from './publish';
@@ -175,23 +176,32 @@ export class OrderRole {
   }
 
   async #onCommand(message: BusEnvelope, context: DeliveryContext): Promise<void> {
-    const decoded = decodeFleetMessage(message, ['SubmitOrder', 'CancelOrder', 'BarsAcknowledged']);
-    const accountId = decoded.payload.accountId as string;
+    const commands = unbatch(message).map((envelope) =>
+      decodeFleetMessage(envelope, ['SubmitOrder', 'CancelOrder', 'BarsAcknowledged']),
+    );
     // Ids are namespaced by account: a message on another account's topic is refused, not applied.
-    if (context.topic !== fleetTopics.orderSubmit(accountId)) {
-      throw new RxtradeError({
-        code: 'INVALID_MESSAGE',
-        message: `${decoded.type} for account ${accountId} arrived on ${context.topic}`,
-      });
+    for (const decoded of commands) {
+      if (context.topic !== fleetTopics.orderSubmit(decoded.payload.accountId)) {
+        throw new RxtradeError({
+          code: 'INVALID_MESSAGE',
+          message: `${decoded.type} for account ${decoded.payload.accountId} arrived on ${context.topic}`,
+        });
+      }
     }
-    const desk = await this.#desk(accountId);
-    const inbound: Inbound =
-      decoded.type === 'SubmitOrder'
-        ? { kind: 'submit', command: decoded.payload }
-        : decoded.type === 'CancelOrder'
-          ? { kind: 'cancel', command: decoded.payload }
-          : { kind: 'ack', ack: decoded.payload as BarsAcknowledged };
-    await this.#guarded(desk, () => desk.receive(inbound, message));
+    const desk = await this.#desk((commands[0] as (typeof commands)[number]).payload.accountId);
+    await this.#guarded(desk, () =>
+      desk.receive(
+        commands.map((decoded) => ({
+          message: decoded.envelope,
+          inbound:
+            decoded.type === 'SubmitOrder'
+              ? { kind: 'submit', command: decoded.payload }
+              : decoded.type === 'CancelOrder'
+                ? { kind: 'cancel', command: decoded.payload }
+                : { kind: 'ack', ack: decoded.payload as BarsAcknowledged },
+        })),
+      ),
+    );
   }
 
   /**
@@ -477,9 +487,12 @@ class AccountDesk {
     return this.#pump();
   }
 
-  receive(inbound: Inbound, message: BusEnvelope): Promise<void> {
-    if (!this.#replaying) this.#entries.push({ kind: 'in', message });
-    this.#enqueue(inbound);
+  /** Takes commands in order (one delivery's: a batch's are journaled and answered together). */
+  receive(received: readonly { readonly inbound: Inbound; readonly message: BusEnvelope }[]): Promise<void> {
+    for (const { inbound, message } of received) {
+      if (!this.#replaying) this.#entries.push({ kind: 'in', message });
+      this.#enqueue(inbound);
+    }
     return this.#pump();
   }
 

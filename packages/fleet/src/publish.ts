@@ -1,4 +1,5 @@
 import type { BusEnvelope, MessageBus } from '@rxtrade/core';
+import { fleetEnvelope, MAX_BATCH } from './messages';
 
 /** A message a role's input caused, to send once the input is journaled. */
 export interface Outgoing {
@@ -32,4 +33,66 @@ export async function publishInOrder(
     sent.push(out);
   }
   await Promise.all(pending);
+}
+
+/**
+ * `outgoing` with each run of consecutive messages to one topic and key (where `batchable(topic)`)
+ * sent as one `Batch` message, in the same order: fewer broker messages and confirms, the same
+ * order for the receiver, which applies a batch's messages one by one ({@link unbatch}). Only for
+ * topics whose every consumer unbatches (the risk and order roles' inboxes).
+ *
+ * A batch's id is derived from its messages' ids, so the same messages re-sent after a restart form
+ * the same batch id (deduplicated by the bus), and different messages never share one.
+ */
+export function batchRuns(outgoing: readonly Outgoing[], batchable: (topic: string) => boolean): Outgoing[] {
+  const out: Outgoing[] = [];
+  for (let i = 0; i < outgoing.length; ) {
+    const first = outgoing[i] as Outgoing;
+    let end = i + 1;
+    if (batchable(first.topic)) {
+      while (
+        end < outgoing.length &&
+        end - i < MAX_BATCH &&
+        (outgoing[end] as Outgoing).topic === first.topic &&
+        (outgoing[end] as Outgoing).key === first.key
+      )
+        end++;
+    }
+    if (end - i === 1) out.push(first);
+    else {
+      const messages = outgoing.slice(i, end).map((o) => o.envelope);
+      const last = messages[messages.length - 1] as BusEnvelope;
+      out.push({
+        topic: first.topic,
+        ...(first.key === undefined ? {} : { key: first.key }),
+        envelope: fleetEnvelope(
+          'Batch',
+          { messages },
+          {
+            id: `batch:${messages.length}:${idsHash(messages)}`,
+            ts: last.ts,
+            correlationId: first.envelope.correlationId,
+          },
+        ),
+      });
+    }
+    i = end;
+  }
+  return out;
+}
+
+/** 64 bits of FNV-1a over the ids (two 32-bit lanes), as hex: equal for the same ids in the same order. */
+function idsHash(messages: readonly BusEnvelope[]): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ messages.length;
+  for (const { id } of messages) {
+    for (let i = 0; i < id.length; i++) {
+      const c = id.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+    }
+    a = Math.imul(a ^ 0x0a, 0x01000193); // a separator, so ["ab","c"] and ["a","bc"] differ
+    b = Math.imul(b ^ 0x0a, 0x5bd1e995);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }

@@ -41,9 +41,10 @@ import {
   type OrderEventsReported,
   type SetTradingState,
   type SubmitOrder,
+  unbatch,
 } from './messages';
 import { type FleetPlan, ResolvedPlan } from './plan';
-import { type Outgoing, publishInOrder } from './publish';
+import { batchRuns, type Outgoing, publishInOrder } from './publish';
 import { riskViewOps } from './risk-views';
 import { fleetGroups, fleetTopics } from './topics';
 
@@ -159,22 +160,28 @@ export class RiskRole {
   }
 
   async #onMessage(message: BusEnvelope, context: DeliveryContext): Promise<void> {
-    const decoded = decodeFleetMessage(message, RISK_INPUTS);
-    const accountId = decoded.payload.accountId;
-    const expected =
-      decoded.type === 'OrderEventsReported'
-        ? fleetTopics.riskReports(accountId)
-        : fleetTopics.riskRequests(accountId);
-    if (context.topic !== expected) {
-      throw new RxtradeError({
-        code: 'INVALID_MESSAGE',
-        message: `${decoded.type} for account ${accountId} arrived on ${context.topic}`,
-      });
+    const inputs = unbatch(message).map((envelope) => decodeFleetMessage(envelope, RISK_INPUTS));
+    const accountId = (inputs[0] as RiskInput).payload.accountId;
+    for (const decoded of inputs) {
+      const expected =
+        decoded.type === 'OrderEventsReported'
+          ? fleetTopics.riskReports(decoded.payload.accountId)
+          : fleetTopics.riskRequests(decoded.payload.accountId);
+      if (context.topic !== expected) {
+        throw new RxtradeError({
+          code: 'INVALID_MESSAGE',
+          message: `${decoded.type} for account ${decoded.payload.accountId} arrived on ${context.topic}`,
+        });
+      }
     }
     const desk = this.#accounts.get(accountId) ?? (await this.#desk(accountId));
-    const { outbox, views } = desk.handle(decoded, message);
-    // State before publish: the input is journaled and the read model written, then what it caused is sent.
-    await this.#journal?.append(`risk:${accountId}`, [message]);
+    // A batch's inputs are applied one by one, then journaled, written and sent together.
+    const { outbox, views } = desk.handleAll(inputs);
+    // State before publish: the inputs are journaled and the read model written, then what they caused is sent.
+    await this.#journal?.append(
+      `risk:${accountId}`,
+      inputs.map((input) => input.envelope),
+    );
     await this.#writeViews(views);
     await desk.send(outbox);
   }
@@ -213,25 +220,32 @@ export class RiskRole {
     });
     this.#logger.info({ accountId }, 'account taken');
     if (this.#journal !== undefined) {
-      const entries = (await this.#journal.read(`risk:${accountId}`, z.unknown())).flat();
-      if (entries.length > 0) {
-        this.#logger.info({ accountId, inputs: entries.length }, 'rebuilding the account from its journal');
-        // Each input's outputs were sent before the next was journaled: only the last one's may not
-        // have been, and are sent again with the same ids (consumers drop duplicates).
+      const batches = await this.#journal.read(`risk:${accountId}`, z.unknown());
+      if (batches.length > 0) {
+        this.#logger.info(
+          { accountId, inputs: batches.reduce((n, b) => n + b.length, 0) },
+          'rebuilding the account from its journal',
+        );
+        // Each batch's outputs were sent before the next batch was journaled: only the last one's may
+        // not have been, and are sent again with the same ids (consumers drop duplicates).
         let last: Handled = { outbox: [], views: [] };
-        for (const entry of entries) {
-          const decoded = decodeFleetMessage(entry, RISK_INPUTS);
-          last = desk.handle(decoded, decoded.envelope);
+        for (const batch of batches) {
+          last = desk.handleAll(batch.map((entry) => decodeFleetMessage(entry, RISK_INPUTS)));
         }
-        // The read model may lag the journal by the last input: written again, with the whole account.
-        await this.#writeViews([...last.views, ...desk.fullView()]);
-        await desk.send(last.outbox);
+        const { outbox, views } = last;
+        // The read model may lag the journal by the last batch: written again, with the whole account.
+        await this.#writeViews([...views, ...desk.fullView()]);
+        await desk.send(outbox);
       }
     }
     this.#accounts.set(accountId, desk);
     return desk;
   }
 }
+
+const ORDER_SUBMIT_PREFIX = fleetTopics.orderSubmit('_').slice(0, -1);
+/** Risk's forwards to the order role (one account's approved submits, cancels, acknowledgements) travel in batches. */
+const isOrderInbox = (topic: string): boolean => topic.startsWith(ORDER_SUBMIT_PREFIX);
 
 const RISK_INPUTS = [
   'SubmitOrder',
@@ -322,6 +336,19 @@ class AccountDesk {
     });
   }
 
+  /** Applies inputs one by one (no I/O); returns all they cause, in order. */
+  handleAll(inputs: readonly RiskInput[]): Handled {
+    if (inputs.length === 1) return this.handle(inputs[0] as RiskInput, (inputs[0] as RiskInput).envelope);
+    const outbox: Outgoing[] = [];
+    const views: StateOp[] = [];
+    for (const input of inputs) {
+      const handled = this.handle(input, input.envelope);
+      outbox.push(...handled.outbox);
+      views.push(...handled.views);
+    }
+    return { outbox, views };
+  }
+
   /** Applies one input to the books (no I/O); returns what it causes, to send once it is journaled. */
   handle(input: RiskInput, received: BusEnvelope): Handled {
     this.#outbox = [];
@@ -374,7 +401,7 @@ class AccountDesk {
   }
 
   send(outbox: readonly Outgoing[]): Promise<void> {
-    return publishInOrder(this.#bus, outbox);
+    return publishInOrder(this.#bus, batchRuns(outbox, isOrderInbox));
   }
 
   /** The whole read model of the account (after a rebuild): account, positions, open orders. */

@@ -18,7 +18,7 @@ import { type AckToSend, StrategyBarrier } from './barrier';
 import type { FleetJournal } from './journal';
 import { type BarFrame, BEFORE_FIRST_BAR, decodeFleetMessage, fleetEnvelope, type Mark } from './messages';
 import { type FleetPlan, type FleetStrategy, ResolvedPlan } from './plan';
-import { publishInOrder } from './publish';
+import { batchRuns, publishInOrder } from './publish';
 import { fleetGroups, fleetTopics } from './topics';
 
 /** Options of {@link StrategyRole}. */
@@ -453,11 +453,15 @@ class HostedStrategy {
     if (batch.length === 0 && (entries.length === 0 || this.#journal === undefined)) return this.#publishing;
     this.#publishing = this.#publishing.then(async () => {
       await this.#journal?.append(`strategy:${this.#spec.id}`, entries);
-      await publishInOrder(this.#bus, batch);
+      await publishInOrder(this.#bus, batchRuns(batch, isRiskRequests));
     });
     return this.#publishing;
   }
 }
+
+const RISK_REQUESTS_PREFIX = fleetTopics.riskRequests('_').slice(0, -1);
+/** A strategy's commands and acknowledgements to risk travel in batches (risk unbatches them). */
+const isRiskRequests = (topic: string): boolean => topic.startsWith(RISK_REQUESTS_PREFIX);
 
 /** One input of a strategy, as journaled: a bar it ran, a delivery it handled, a frame it finished. */
 const StrategyEntrySchema = z.discriminatedUnion('kind', [

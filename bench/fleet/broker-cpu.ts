@@ -1,0 +1,30 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * CPU seconds a local RabbitMQ (its Erlang VM, `beam.smp`) has used so far, from /proc; undefined
+ * where that cannot be read (not Linux, or the broker runs elsewhere). Two readings around a timed
+ * window give the broker's share of the run, in cores.
+ */
+export function brokerCpuSeconds(): number | undefined {
+  let dirs: string[];
+  try {
+    dirs = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return undefined;
+  }
+  let ticks = 0;
+  let found = false;
+  for (const pid of dirs) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('beam')) continue;
+      const fields = stat.slice(close + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+      found = true;
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found ? ticks / 100 : undefined; // USER_HZ is 100 on Linux
+}

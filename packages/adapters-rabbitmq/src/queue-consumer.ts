@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type BusBatchHandler,
+  type BusDelivery,
   type BusEnvelope,
   type BusHandler,
   type Counter,
@@ -31,6 +33,11 @@ export interface ConsumerContext {
   readonly options: ResolvedOptions;
   readonly publisher: ConfirmingPublisher;
   readonly handler: BusHandler;
+  /**
+   * With `subscribeBatches`: the messages waiting in a lane go to this handler together (at most
+   * `max`), acked together once it resolved; if it throws they go one by one through `handler`.
+   */
+  readonly batch?: { readonly handler: BusBatchHandler; readonly max: number };
   readonly maxDeliveries: number;
   /** Dedupe scope: the group, or the private subscription's own name. */
   readonly scope: string;
@@ -148,9 +155,12 @@ export class QueueConsumer {
   }
 
   async #drain(lane: string, queue: ConsumeMessage[]): Promise<void> {
-    for (let message = queue.shift(); message; message = queue.shift()) {
+    const max = this.#context.batch?.max ?? 1;
+    while (queue.length > 0) {
+      const batch = queue.splice(0, max);
       try {
-        await this.#process(message);
+        if (batch.length > 1 && (await this.#processBatch(batch))) continue;
+        for (const message of batch) await this.#process(message);
       } catch (error) {
         this.#context.options.logger.error({ err: error, queue: this.#queue }, 'rabbitmq: delivery failed');
       }
@@ -161,6 +171,56 @@ export class QueueConsumer {
       this.#idle = [];
       for (const resolve of idle) resolve();
     }
+  }
+
+  /**
+   * A lane's waiting messages through the batch handler at once, acked together. False, with nothing
+   * acked, when any of them needs the one-by-one path (unparseable, a duplicate, delivered too often)
+   * or the handler threw: then each goes through {@link #process}, which retries, deduplicates and
+   * dead-letters it alone.
+   */
+  async #processBatch(messages: readonly ConsumeMessage[]): Promise<boolean> {
+    const context = this.#context;
+    const handler = context.batch?.handler;
+    if (handler === undefined || this.#stopped) return false;
+    const deliveries: BusDelivery[] = [];
+    const dedupeIds: string[] = [];
+    for (const message of messages) {
+      let envelope: BusEnvelope;
+      try {
+        envelope = parseEnvelope(JSON.parse(message.content.toString('utf8')));
+      } catch {
+        return false;
+      }
+      const dedupeId = this.#dedupeId(message, envelope);
+      const seen = context.options.dedupe.has(context.scope, dedupeId);
+      if (seen === true || (seen !== false && (await seen))) return false;
+      const prior = priorDeliveries(message, context.queueType);
+      if (prior >= context.maxDeliveries) return false;
+      deliveries.push({
+        message: envelope,
+        context: { topic: message.fields.routingKey, deliveryCount: prior + 1 },
+      });
+      dedupeIds.push(dedupeId);
+    }
+    try {
+      await handler(deliveries);
+    } catch {
+      return false;
+    }
+    for (const dedupeId of dedupeIds) {
+      const added = context.options.dedupe.add(context.scope, dedupeId);
+      if (added) await added;
+    }
+    context.stats.processed += messages.length;
+    for (const message of messages) this.#ack(message);
+    return true;
+  }
+
+  /** A replay is deduped under its own token: the original id is already in the window. */
+  #dedupeId(message: ConsumeMessage, envelope: BusEnvelope): string {
+    const replay = message.properties.headers?.[REPLAY_HEADER];
+    return typeof replay === 'string' ? `${envelope.id}~${replay}` : envelope.id;
   }
 
   async #process(message: ConsumeMessage): Promise<void> {
@@ -191,9 +251,7 @@ export class QueueConsumer {
       return;
     }
     const { dedupe } = context.options;
-    const replay = message.properties.headers?.[REPLAY_HEADER];
-    // A replay is deduped under its own token: the original id is already in the window.
-    const dedupeId = typeof replay === 'string' ? `${envelope.id}~${replay}` : envelope.id;
+    const dedupeId = this.#dedupeId(message, envelope);
     const seen = dedupe.has(context.scope, dedupeId);
     if (seen === true || (seen !== false && (await seen))) {
       context.stats.duplicates++;

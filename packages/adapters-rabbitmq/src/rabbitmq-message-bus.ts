@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import {
   assertValidTopic,
+  type BusBatchHandler,
   type BusEnvelope,
   type BusHandler,
   type BusSubscription,
+  checkMaxBatch,
   DEAD_LETTERS_METRIC,
   type MessageBus,
   type PublishOptions,
   parseEnvelope,
   RxtradeError,
+  type SubscribeBatchesOptions,
   type SubscribeOptions,
 } from '@rxtrade/core';
 import { z } from 'zod';
@@ -145,6 +148,53 @@ export async function createRabbitMqMessageBus(
     };
   };
 
+  const addSubscription = async (
+    subscriber: {
+      readonly pattern: string;
+      readonly handler: BusHandler;
+      readonly batch: { readonly handler: BusBatchHandler; readonly max: number } | undefined;
+    },
+    subscribeOptions: SubscribeOptions,
+  ): Promise<BusSubscription> => {
+    const { pattern, handler, batch } = subscriber;
+    ensureOpen(false);
+    assertPattern(pattern);
+    const parsed = SubscribeOptionsSchema.safeParse(subscribeOptions);
+    if (!parsed.success) throw invalid(`invalid subscribe options: ${z.prettifyError(parsed.error)}`);
+    const { group, maxDeliveries = 5, prefetch = resolved.prefetch } = parsed.data;
+    const consumer = {
+      options: resolved,
+      publisher,
+      handler,
+      ...(batch === undefined ? {} : { batch }),
+      maxDeliveries,
+      stats,
+      scope: group ?? `~${randomUUID()}`,
+      deadLetterTopic: `dead-letter.${group ?? 'default'}`,
+      group,
+      pattern,
+      deadLettersTotal,
+    };
+    if (group === undefined) {
+      return attach(new PrivateSubscription({ pattern, prefetch, connection, consumer }));
+    }
+    const member = new GroupSubscription({ group, pattern, prefetch, connection, consumer });
+    members.set(member, `${group} ${pattern}`);
+    for (const name of member.topology.partitions) declaredQueues.add(name);
+    declaredQueues.add(member.topology.presence);
+    declaredExchanges.add(member.topology.hashExchange);
+    const subscription = await attach(member).catch((error: unknown) => {
+      members.delete(member);
+      throw error;
+    });
+    return {
+      async unsubscribe() {
+        await subscription.unsubscribe();
+        members.delete(member);
+      },
+    };
+  };
+
   return {
     async publish(topic, message, publishOptions?: PublishOptions) {
       ensureOpen(true);
@@ -167,42 +217,15 @@ export async function createRabbitMqMessageBus(
       });
     },
 
-    async subscribe(pattern: string, handler: BusHandler, subscribeOptions: SubscribeOptions = {}) {
-      ensureOpen(false);
-      assertPattern(pattern);
-      const parsed = SubscribeOptionsSchema.safeParse(subscribeOptions);
-      if (!parsed.success) throw invalid(`invalid subscribe options: ${z.prettifyError(parsed.error)}`);
-      const { group, maxDeliveries = 5, prefetch = resolved.prefetch } = parsed.data;
-      const consumer = {
-        options: resolved,
-        publisher,
-        handler,
-        maxDeliveries,
-        stats,
-        scope: group ?? `~${randomUUID()}`,
-        deadLetterTopic: `dead-letter.${group ?? 'default'}`,
-        group,
-        pattern,
-        deadLettersTotal,
-      };
-      if (group === undefined) {
-        return attach(new PrivateSubscription({ pattern, prefetch, connection, consumer }));
-      }
-      const member = new GroupSubscription({ group, pattern, prefetch, connection, consumer });
-      members.set(member, `${group} ${pattern}`);
-      for (const name of member.topology.partitions) declaredQueues.add(name);
-      declaredQueues.add(member.topology.presence);
-      declaredExchanges.add(member.topology.hashExchange);
-      const subscription = await attach(member).catch((error: unknown) => {
-        members.delete(member);
-        throw error;
-      });
-      return {
-        async unsubscribe() {
-          await subscription.unsubscribe();
-          members.delete(member);
-        },
-      };
+    subscribe(pattern: string, handler: BusHandler, subscribeOptions: SubscribeOptions = {}) {
+      return addSubscription({ pattern, handler, batch: undefined }, subscribeOptions);
+    },
+
+    async subscribeBatches(pattern: string, handler: BusBatchHandler, options: SubscribeBatchesOptions = {}) {
+      const { maxBatch, ...subscribeOptions } = options;
+      const batch = { handler, max: checkMaxBatch(maxBatch) };
+      const one: BusHandler = (message, context) => handler([{ message, context }]);
+      return addSubscription({ pattern, handler: one, batch }, subscribeOptions);
     },
 
     async request(topic, message, requestOptions: RequestOptions = {}) {

@@ -295,17 +295,22 @@ export {
 } from './ports/lock-manager';
 export { type LogFn, type Logger, noopLogger } from './ports/logger';
 export {
+  type BusBatchHandler,
+  type BusDelivery,
   type BusEnvelope,
   BusEnvelopeSchema,
   type BusHandler,
   type BusSubscription,
+  checkMaxBatch,
   createMemoryMessageBus,
   type DeliveryContext,
   type MemoryMessageBusOptions,
   type MessageBus,
   type PublishOptions,
   parseEnvelope,
+  type SubscribeBatchesOptions,
   type SubscribeOptions,
+  subscribeInBatches,
 } from './ports/message-bus';
 export {
   type Counter,

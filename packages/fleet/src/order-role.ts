@@ -1,8 +1,8 @@
 import {
+  type BusDelivery,
   type BusEnvelope,
   type BusSubscription,
   type Clock,
-  type DeliveryContext,
   type ExecutionClient,
   isBarDriven,
   isReconcilable,
@@ -19,6 +19,7 @@ import {
   RxtradeError,
   SimulatedVenue,
   type SimulatedVenueOptions,
+  subscribeInBatches,
   type VenueEvent,
 } from '@rxtrade/core';
 import { filter, firstValueFrom, type Subscription } from 'rxjs';
@@ -125,12 +126,10 @@ export class OrderRole {
       await this.#bus.subscribe(fleetTopics.allBars, (message) => this.#onFrame(message), {
         group: fleetGroups.orderBars(this.#replicaId),
       }),
-      await this.#bus.subscribe(
-        fleetTopics.orderInbox,
-        (message, context) => this.#onCommand(message, context),
-        {
-          group: fleetGroups.order,
-        },
+      await subscribeInBatches(
+        this.#bus,
+        { pattern: fleetTopics.orderInbox, handler: (deliveries) => this.#onCommands(deliveries) },
+        { group: fleetGroups.order, maxBatch: MAX_COMMANDS_PER_COMMIT },
       ),
     );
   }
@@ -175,32 +174,39 @@ export class OrderRole {
     for (const accountId of [...this.#broken]) await this.#desk(accountId);
   }
 
-  async #onCommand(message: BusEnvelope, context: DeliveryContext): Promise<void> {
-    const commands = unbatch(message).map((envelope) =>
-      decodeFleetMessage(envelope, ['SubmitOrder', 'CancelOrder', 'BarsAcknowledged']),
-    );
-    // Ids are namespaced by account: a message on another account's topic is refused, not applied.
-    for (const decoded of commands) {
-      if (context.topic !== fleetTopics.orderSubmit(decoded.payload.accountId)) {
-        throw new RxtradeError({
-          code: 'INVALID_MESSAGE',
-          message: `${decoded.type} for account ${decoded.payload.accountId} arrived on ${context.topic}`,
-        });
+  /**
+   * Commands the bus delivered together (waiting ones, in order): each account's are taken in order,
+   * then journaled and answered together — one commit per account per delivery (group commit).
+   */
+  async #onCommands(deliveries: readonly BusDelivery[]): Promise<void> {
+    const byAccount = new Map<string, { inbound: Inbound; message: BusEnvelope }[]>();
+    for (const { message, context } of deliveries) {
+      for (const envelope of unbatch(message)) {
+        const decoded = decodeFleetMessage(envelope, ['SubmitOrder', 'CancelOrder', 'BarsAcknowledged']);
+        const accountId = decoded.payload.accountId;
+        // Ids are namespaced by account: a message on another account's topic is refused, not applied.
+        if (context.topic !== fleetTopics.orderSubmit(accountId)) {
+          throw new RxtradeError({
+            code: 'INVALID_MESSAGE',
+            message: `${decoded.type} for account ${accountId} arrived on ${context.topic}`,
+          });
+        }
+        const inbound: Inbound =
+          decoded.type === 'SubmitOrder'
+            ? { kind: 'submit', command: decoded.payload }
+            : decoded.type === 'CancelOrder'
+              ? { kind: 'cancel', command: decoded.payload }
+              : { kind: 'ack', ack: decoded.payload as BarsAcknowledged };
+        const received = byAccount.get(accountId);
+        if (received === undefined) byAccount.set(accountId, [{ inbound, message: envelope }]);
+        else received.push({ inbound, message: envelope });
       }
     }
-    const desk = await this.#desk((commands[0] as (typeof commands)[number]).payload.accountId);
-    await this.#guarded(desk, () =>
-      desk.receive(
-        commands.map((decoded) => ({
-          message: decoded.envelope,
-          inbound:
-            decoded.type === 'SubmitOrder'
-              ? { kind: 'submit', command: decoded.payload }
-              : decoded.type === 'CancelOrder'
-                ? { kind: 'cancel', command: decoded.payload }
-                : { kind: 'ack', ack: decoded.payload as BarsAcknowledged },
-        })),
-      ),
+    await Promise.all(
+      [...byAccount].map(async ([accountId, received]) => {
+        const desk = await this.#desk(accountId);
+        await this.#guarded(desk, () => desk.receive(received));
+      }),
     );
   }
 
@@ -299,6 +305,9 @@ class DeskClock implements Clock {
     this.#now = ts;
   }
 }
+
+/** Most commands the bus hands the role at once (each account's are committed together). */
+const MAX_COMMANDS_PER_COMMIT = 200;
 
 /** Topics of deliveries to strategies (`orders.events.<strategyId>`). */
 const EVENTS_PREFIX = fleetTopics.orderEvents('x').slice(0, -1);

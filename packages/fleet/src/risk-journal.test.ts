@@ -1,6 +1,6 @@
 import {
   type BaseStrategy,
-  type BusHandler,
+  type BusBatchHandler,
   createMemoryMessageBus,
   createMemoryStateStore,
   type Fill,
@@ -26,7 +26,7 @@ const trade = (f: Fill) => ({ ts: f.tsEvent, side: f.side, px: f.lastPx, qty: f.
  * message and every later one go to replica 1, as a broker redelivers an unacknowledged message.
  */
 function riskFailover(bus: MessageBus, diesAfterPublishes: number) {
-  const handlers: BusHandler[] = [];
+  const handlers: BusBatchHandler[] = [];
   let published = 0;
   let dead = false;
   const replica = (index: number): MessageBus => ({
@@ -38,14 +38,17 @@ function riskFailover(bus: MessageBus, diesAfterPublishes: number) {
       }
       await bus.publish(topic, message, options);
     },
-    async subscribe(pattern, handler, options) {
+    // The risk role takes its inputs in batches (group commit); the batch being handled when replica 0
+    // dies goes whole to replica 1, as a broker redelivers every unacknowledged message.
+    subscribe: () => Promise.reject(new Error('the risk role subscribes in batches')),
+    async subscribeBatches(pattern, handler, options) {
       handlers[index] = handler;
       if (index !== 0) return { unsubscribe: async () => {} };
-      return bus.subscribe(
+      return (bus.subscribeBatches as NonNullable<MessageBus['subscribeBatches']>)(
         pattern,
-        async (message, context) => {
-          if (!dead) await (handlers[0] as BusHandler)(message, context);
-          if (dead) await (handlers[1] as BusHandler)(message, context);
+        async (deliveries) => {
+          if (!dead) await (handlers[0] as BusBatchHandler)(deliveries);
+          if (dead) await (handlers[1] as BusBatchHandler)(deliveries);
         },
         options,
       );

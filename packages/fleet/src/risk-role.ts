@@ -1,11 +1,11 @@
 import {
   AccountBook,
   applyOrderEvent,
+  type BusDelivery,
   type BusEnvelope,
   type BusSubscription,
   type Counter,
   createOrder,
-  type DeliveryContext,
   type Fill,
   type Gauge,
   hasContingency,
@@ -27,6 +27,7 @@ import {
   type StateOp,
   type StateStore,
   type StrategyBudgetConfig,
+  subscribeInBatches,
   TradingHolds,
 } from '@rxtrade/core';
 import { z } from 'zod';
@@ -138,12 +139,10 @@ export class RiskRole {
     if (this.#state !== 'new') return;
     this.#state = 'running';
     this.#subscriptions.push(
-      await this.#bus.subscribe(
-        fleetTopics.riskInbox,
-        (message, context) => this.#onMessage(message, context),
-        {
-          group: fleetGroups.risk,
-        },
+      await subscribeInBatches(
+        this.#bus,
+        { pattern: fleetTopics.riskInbox, handler: (deliveries) => this.#onMessages(deliveries) },
+        { group: fleetGroups.risk, maxBatch: MAX_INPUTS_PER_COMMIT },
       ),
     );
   }
@@ -159,23 +158,38 @@ export class RiskRole {
     return this.#accounts.get(accountId)?.book.snapshot();
   }
 
-  async #onMessage(message: BusEnvelope, context: DeliveryContext): Promise<void> {
-    const inputs = unbatch(message).map((envelope) => decodeFleetMessage(envelope, RISK_INPUTS));
-    const accountId = (inputs[0] as RiskInput).payload.accountId;
-    for (const decoded of inputs) {
-      const expected =
-        decoded.type === 'OrderEventsReported'
-          ? fleetTopics.riskReports(decoded.payload.accountId)
-          : fleetTopics.riskRequests(decoded.payload.accountId);
-      if (context.topic !== expected) {
-        throw new RxtradeError({
-          code: 'INVALID_MESSAGE',
-          message: `${decoded.type} for account ${decoded.payload.accountId} arrived on ${context.topic}`,
-        });
+  /**
+   * What the bus delivered together (waiting inputs, in order): each account's inputs are applied one
+   * by one, then journaled, written to the read model and answered together — one commit per account
+   * per delivery, however many inputs queued up while the previous commit ran (group commit).
+   */
+  async #onMessages(deliveries: readonly BusDelivery[]): Promise<void> {
+    const byAccount = new Map<string, RiskInput[]>();
+    for (const { message, context } of deliveries) {
+      for (const envelope of unbatch(message)) {
+        const decoded = decodeFleetMessage(envelope, RISK_INPUTS);
+        const accountId = decoded.payload.accountId;
+        const expected =
+          decoded.type === 'OrderEventsReported'
+            ? fleetTopics.riskReports(accountId)
+            : fleetTopics.riskRequests(accountId);
+        if (context.topic !== expected) {
+          throw new RxtradeError({
+            code: 'INVALID_MESSAGE',
+            message: `${decoded.type} for account ${accountId} arrived on ${context.topic}`,
+          });
+        }
+        const inputs = byAccount.get(accountId);
+        if (inputs === undefined) byAccount.set(accountId, [decoded]);
+        else inputs.push(decoded);
       }
     }
+    // Accounts are independent desks: their commits run side by side.
+    await Promise.all([...byAccount].map(([accountId, inputs]) => this.#commit(accountId, inputs)));
+  }
+
+  async #commit(accountId: string, inputs: readonly RiskInput[]): Promise<void> {
     const desk = this.#accounts.get(accountId) ?? (await this.#desk(accountId));
-    // A batch's inputs are applied one by one, then journaled, written and sent together.
     const { outbox, views } = desk.handleAll(inputs);
     // State before publish: the inputs are journaled and the read model written, then what they caused is sent.
     await this.#journal?.append(
@@ -246,6 +260,9 @@ export class RiskRole {
 const ORDER_SUBMIT_PREFIX = fleetTopics.orderSubmit('_').slice(0, -1);
 /** Risk's forwards to the order role (one account's approved submits, cancels, acknowledgements) travel in batches. */
 const isOrderInbox = (topic: string): boolean => topic.startsWith(ORDER_SUBMIT_PREFIX);
+
+/** Most inputs the bus hands the role at once (each account's are committed together). */
+const MAX_INPUTS_PER_COMMIT = 200;
 
 const RISK_INPUTS = [
   'SubmitOrder',

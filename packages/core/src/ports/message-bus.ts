@@ -78,6 +78,25 @@ export interface DeliveryContext {
 /** Resolving acknowledges the message; throwing (or rejecting) asks for redelivery. */
 export type BusHandler = (message: BusEnvelope, context: DeliveryContext) => void | Promise<void>;
 
+/** One message of a batch, with its delivery context. */
+export interface BusDelivery {
+  readonly message: BusEnvelope;
+  readonly context: DeliveryContext;
+}
+
+/**
+ * Handles a batch: messages that were already waiting for one subscriber, in delivery order.
+ * Resolving acknowledges all of them; throwing asks for them again, one by one (so one bad message
+ * is retried and dead-lettered alone, and the others go through).
+ */
+export type BusBatchHandler = (deliveries: readonly BusDelivery[]) => void | Promise<void>;
+
+/** Options of {@link MessageBus.subscribeBatches}. */
+export interface SubscribeBatchesOptions extends SubscribeOptions {
+  /** Most messages in one batch. Default 100. */
+  readonly maxBatch?: number;
+}
+
 export interface BusSubscription {
   /** Stops delivery; messages in flight finish first. Idempotent. */
   unsubscribe(): Promise<void>;
@@ -101,6 +120,18 @@ export interface MessageBus {
   /** Resolves when the message is safely accepted (for a broker: confirmed). Rejects otherwise. */
   publish(topic: string, message: BusEnvelope, options?: PublishOptions): Promise<void>;
   subscribe(pattern: string, handler: BusHandler, options?: SubscribeOptions): Promise<BusSubscription>;
+  /**
+   * As {@link subscribe}, with the same groups, keys, order and redelivery, but the messages that are
+   * waiting when the handler is free come to it together (one key's, or for the in-memory bus the
+   * member's, in order, at most `maxBatch`): a handler that journals or publishes what it received
+   * pays one round trip for the batch, not one per message. Optional: {@link subscribeInBatches}
+   * falls back to `subscribe`, one message per batch, on a bus without it.
+   */
+  subscribeBatches?(
+    pattern: string,
+    handler: BusBatchHandler,
+    options?: SubscribeBatchesOptions,
+  ): Promise<BusSubscription>;
   /** The oldest dead letters matching `query`, without removing them. */
   deadLetters(query?: DeadLetterQuery): Promise<readonly DeadLetter[]>;
   /**
@@ -121,6 +152,32 @@ export interface MessageBus {
 
 export { assertValidTopic, topicMatches } from './topics';
 
+/** `bus.subscribeBatches` where the bus has it, else `bus.subscribe` with batches of one. */
+export function subscribeInBatches(
+  bus: MessageBus,
+  subscription: { readonly pattern: string; readonly handler: BusBatchHandler },
+  options?: SubscribeBatchesOptions,
+): Promise<BusSubscription> {
+  const { pattern, handler } = subscription;
+  if (bus.subscribeBatches !== undefined) return bus.subscribeBatches(pattern, handler, options);
+  const { maxBatch: _, ...single } = options ?? {};
+  return bus.subscribe(pattern, (message, context) => handler([{ message, context }]), single);
+}
+
+const DEFAULT_MAX_BATCH = 100;
+
+/** `maxBatch` checked: an integer from 1 to 10,000. */
+export function checkMaxBatch(maxBatch: number | undefined): number {
+  const max = maxBatch ?? DEFAULT_MAX_BATCH;
+  if (!Number.isInteger(max) || max < 1 || max > 10_000) {
+    throw new RxtradeError({
+      code: 'INVALID_ARGUMENT',
+      message: `maxBatch must be an integer from 1 to 10000, got ${String(maxBatch)}`,
+    });
+  }
+  return max;
+}
+
 function hashKey(key: string): number {
   let h = 2166136261;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
@@ -135,6 +192,8 @@ interface QueuedMessage {
 
 interface Member {
   readonly handler: BusHandler;
+  /** With `subscribeBatches`: the batch handler and the most messages per batch. */
+  readonly batch: { readonly handler: BusBatchHandler; readonly max: number } | undefined;
   readonly maxDeliveries: number;
   readonly queue: QueuedMessage[];
   draining: Promise<void> | undefined;
@@ -245,13 +304,36 @@ export function createMemoryMessageBus(options: MemoryMessageBusOptions = {}): M
     route(`dead-letter.${named ? group.name : 'default'}`, deadLetter);
   };
 
+  /** A batch to its handler: true when it took them all; false (a bad envelope, a throw) to go one by one. */
+  const deliverBatch = async (member: Member, batch: readonly QueuedMessage[]): Promise<boolean> => {
+    const deliveries: BusDelivery[] = [];
+    for (const item of batch) {
+      const checked = BusEnvelopeSchema.safeParse(item.message);
+      if (!checked.success) return false;
+      deliveries.push({
+        message: checked.data as BusEnvelope,
+        context: { topic: item.topic, deliveryCount: 1 },
+      });
+    }
+    try {
+      await member.batch?.handler(deliveries);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
   const drain = (member: Member, group: Group): void => {
     if (member.draining) return;
     member.draining = (async () => {
       // Yield first so publish never runs a handler synchronously.
       await Promise.resolve();
-      for (let item = member.queue.shift(); item; item = member.queue.shift())
-        await deliver(member, group, item);
+      while (member.queue.length > 0) {
+        const batch = member.queue.splice(0, member.batch?.max ?? 1);
+        if (batch.length === 1 || !(await deliverBatch(member, batch))) {
+          for (const item of batch) await deliver(member, group, item);
+        }
+      }
       member.draining = undefined;
     })();
   };
@@ -266,6 +348,57 @@ export function createMemoryMessageBus(options: MemoryMessageBusOptions = {}): M
       member.queue.push({ topic, message, key });
       drain(member, group);
     }
+  };
+
+  const addMember = async (
+    subscriber: { readonly pattern: string; readonly handler: BusHandler; readonly batch: Member['batch'] },
+    options: SubscribeOptions,
+  ): Promise<BusSubscription> => {
+    const { pattern, handler, batch } = subscriber;
+    ensureOpen();
+    if (!/^([A-Za-z0-9_\-:]+|\*|#)(\.([A-Za-z0-9_\-:]+|\*|#))*$/.test(pattern)) {
+      throw new RxtradeError({
+        code: 'INVALID_ARGUMENT',
+        message: `invalid topic pattern ${JSON.stringify(pattern)}`,
+      });
+    }
+    const name = options.group ?? `~${++anonymous}`;
+    const groupKey = `${name}\u0000${pattern}`;
+    let group = groups.get(groupKey);
+    if (!group) {
+      group = { name, pattern, members: [], next: 0 };
+      groups.set(groupKey, group);
+    }
+    const member: Member = {
+      handler,
+      batch,
+      maxDeliveries: options.maxDeliveries ?? 5,
+      queue: [],
+      draining: undefined,
+      active: true,
+    };
+    group.members.push(member);
+    const owner = group;
+    return {
+      async unsubscribe() {
+        if (!member.active) return;
+        member.active = false;
+        const index = owner.members.indexOf(member);
+        if (index >= 0) owner.members.splice(index, 1);
+        // Hand undelivered messages to the group's remaining members (nothing is lost), routed by
+        // their key as at publish, so each key's messages stay in order on their new member.
+        const pending = member.queue.splice(0);
+        await member.draining;
+        for (const item of pending) {
+          const slot = hashKey(item.key ?? item.message.id) % Math.max(1, owner.members.length);
+          const next = owner.members[slot];
+          if (next) {
+            next.queue.push(item);
+            drain(next, owner);
+          }
+        }
+      },
+    };
   };
 
   const ensureOpen = (): void => {
@@ -300,50 +433,13 @@ export function createMemoryMessageBus(options: MemoryMessageBusOptions = {}): M
       // Copy so a publisher mutating its object later cannot change what was sent.
       route(topic, structuredClone(checked), options?.key);
     },
-    async subscribe(pattern, handler, options = {}) {
-      ensureOpen();
-      if (!/^([A-Za-z0-9_\-:]+|\*|#)(\.([A-Za-z0-9_\-:]+|\*|#))*$/.test(pattern)) {
-        throw new RxtradeError({
-          code: 'INVALID_ARGUMENT',
-          message: `invalid topic pattern ${JSON.stringify(pattern)}`,
-        });
-      }
-      const name = options.group ?? `~${++anonymous}`;
-      const groupKey = `${name}\u0000${pattern}`;
-      let group = groups.get(groupKey);
-      if (!group) {
-        group = { name, pattern, members: [], next: 0 };
-        groups.set(groupKey, group);
-      }
-      const member: Member = {
-        handler,
-        maxDeliveries: options.maxDeliveries ?? 5,
-        queue: [],
-        draining: undefined,
-        active: true,
-      };
-      group.members.push(member);
-      const owner = group;
-      return {
-        async unsubscribe() {
-          if (!member.active) return;
-          member.active = false;
-          const index = owner.members.indexOf(member);
-          if (index >= 0) owner.members.splice(index, 1);
-          // Hand undelivered messages to the group's remaining members (nothing is lost), routed by
-          // their key as at publish, so each key's messages stay in order on their new member.
-          const pending = member.queue.splice(0);
-          await member.draining;
-          for (const item of pending) {
-            const slot = hashKey(item.key ?? item.message.id) % Math.max(1, owner.members.length);
-            const next = owner.members[slot];
-            if (next) {
-              next.queue.push(item);
-              drain(next, owner);
-            }
-          }
-        },
-      };
+    subscribe(pattern, handler, options = {}) {
+      return addMember({ pattern, handler, batch: undefined }, options);
+    },
+    async subscribeBatches(pattern, handler, options = {}) {
+      const batch = { handler, max: checkMaxBatch(options.maxBatch) };
+      const one: BusHandler = (message, context) => handler([{ message, context }]);
+      return addMember({ pattern, handler: one, batch }, options);
     },
     async deadLetters(query) {
       const parsed = parseDeadLetterQuery(query);

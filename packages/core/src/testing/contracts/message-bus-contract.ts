@@ -288,6 +288,75 @@ export function messageBusContract(options: MessageBusContractOptions): void {
       expect(got).toEqual(['before']);
     });
 
+    it('subscribeBatches: messages waiting for a member come together, in order, at most maxBatch, each once', async () => {
+      const ns = unique();
+      const subscribeBatches = bus.subscribeBatches?.bind(bus);
+      expect(subscribeBatches, 'the bus implements subscribeBatches').toBeDefined();
+      if (subscribeBatches === undefined) return;
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const batches: string[][] = [];
+      await subscribeBatches(
+        `${ns}.x.*`,
+        async (deliveries) => {
+          batches.push(deliveries.map((d) => d.message.id));
+          for (const d of deliveries) expect(d.context).toEqual({ topic: `${ns}.x.k`, deliveryCount: 1 });
+          await gate; // the first batch holds the member while the rest arrive
+        },
+        { group: `${ns}-g`, maxBatch: 5 },
+      );
+      for (let i = 0; i < 21; i++) await bus.publish(`${ns}.x.k`, envelope(`m${i}`), { key: 'k' });
+      await waitFor(() => batches.length >= 1, timeout);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      release();
+      await waitFor(() => batches.flat().length === 21, timeout);
+      expect(batches.flat()).toEqual(Array.from({ length: 21 }, (_, i) => `m${i}`));
+      expect(Math.max(...batches.map((b) => b.length))).toBe(5);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(batches.flat()).toHaveLength(21); // acknowledged: none comes again
+      await expect(
+        subscribeBatches(`${ns}.y`, () => {}, { group: `${ns}-h`, maxBatch: 0 }),
+      ).rejects.toSatisfy((e) => isRxtradeError(e) && e.code === 'INVALID_ARGUMENT');
+    });
+
+    it('subscribeBatches: a batch that fails goes one by one — the bad message is dead-lettered alone, the rest handled in order', async () => {
+      const ns = unique();
+      const group = `${ns}-g`;
+      const subscribeBatches = bus.subscribeBatches?.bind(bus);
+      expect(subscribeBatches, 'the bus implements subscribeBatches').toBeDefined();
+      if (subscribeBatches === undefined) return;
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const ok: string[] = [];
+      const sizes: number[] = [];
+      const dead: BusEnvelope[] = [];
+      await bus.subscribe(`dead-letter.${group}`, (m) => void dead.push(m));
+      await subscribeBatches(
+        `${ns}.x`,
+        async (deliveries) => {
+          sizes.push(deliveries.length);
+          if (deliveries[0]?.message.id === 'first') await gate;
+          if (deliveries.some((d) => d.message.id === 'poison')) throw new Error('cannot process poison');
+          for (const d of deliveries) ok.push(d.message.id);
+        },
+        { group, maxDeliveries: 2, maxBatch: 10 },
+      );
+      await bus.publish(`${ns}.x`, envelope('first'), { key: 'k' });
+      await waitFor(() => sizes.length === 1, timeout);
+      for (const id of ['a', 'poison', 'b']) await bus.publish(`${ns}.x`, envelope(id), { key: 'k' });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      release();
+      await waitFor(() => dead.length === 1 && ok.length === 3, timeout);
+      expect(ok).toEqual(['first', 'a', 'b']);
+      expect(sizes.some((n) => n === 3)).toBe(true); // they were tried together first
+      expect((dead[0]?.payload as DeadLetterPayload).deliveries).toBe(2);
+      expect(((dead[0]?.payload as DeadLetterPayload).message as BusEnvelope).id).toBe('poison');
+    });
+
     it('is closed after close(), and close() is idempotent', async () => {
       await bus.close();
       await bus.close();

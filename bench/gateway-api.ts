@@ -1,0 +1,237 @@
+/**
+ * POST /api/orders under load (autocannon, 10 connections), three ways in one run:
+ * - bare Fastify: a route that parses the JSON body and answers 201 (the ceiling of the HTTP stack);
+ * - the gateway alone: API key from Redis, per-key rate limit in Redis, validation, an in-process engine;
+ * - the gateway on the fleet: the same gateway, each order sent on RabbitMQ to the risk role and
+ *   answered when risk decided (`OrderSubmitted`), then worked by the order role; the read model in Redis.
+ * Every answer must be 2xx.
+ *
+ * Run: npx tsx --conditions=rxtrade-source bench/gateway-api.ts
+ *   (RABBITMQ_URL, REDIS_URL; API_SECONDS per measure, default 5; API_CONNECTIONS default 10)
+ */
+import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { BaseStrategy, createEngine, noopLogger } from '@rxtrade/core';
+import { connect } from 'amqplib';
+import autocannon from 'autocannon';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { createRedisKeyStore, mintApiKey } from '../examples/services/gateway/src/api-keys';
+import { createGatewayApp } from '../examples/services/gateway/src/app';
+import { createEngineBackend } from '../examples/services/gateway/src/engine-backend';
+import { createRedisRateLimiter } from '../examples/services/gateway/src/rate-limit';
+
+import { createFleetBackend } from '../examples/services/shared/src/fleet-backend';
+import { createRabbitMqMessageBus, deleteTopology } from '../packages/adapters-rabbitmq/src/index';
+import { createRedisClient, createRedisStateStore } from '../packages/adapters-redis/src/index';
+import {
+  FleetJournal,
+  type FleetPlan,
+  OrderRole,
+  RiskRole,
+  strategyClass,
+} from '../packages/fleet/src/index';
+
+/** The account's strategy in the plan; the orders measured are the gateway's own. */
+class Idle extends BaseStrategy<object> {
+  override onBar(): void {}
+}
+
+const rabbitUrl = process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const SECONDS = Number(process.env['API_SECONDS'] ?? 5);
+const CONNECTIONS = Number(process.env['API_CONNECTIONS'] ?? 10);
+const TARGET_RPS = 3_000;
+const TARGET_P99_MS = 25;
+const TARGET_SHARE = 0.5;
+
+const run = randomUUID().slice(0, 8);
+const instrument = { id: 'BTCUSD', pricePrecision: 2, quantityPrecision: 3, tickSize: 0.01 };
+const body = JSON.stringify({
+  accountId: 'acct',
+  instrumentId: 'BTCUSD',
+  side: 'buy',
+  type: 'market',
+  quantity: 0.001,
+});
+
+interface Measured {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly non2xx: number;
+  readonly errors: number;
+}
+
+async function load(app: FastifyInstance, path: string, headers: Record<string, string>): Promise<Measured> {
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const options = {
+    url: `${address}${path}`,
+    method: 'POST' as const,
+    connections: CONNECTIONS,
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  };
+  await autocannon({ ...options, duration: 1 }); // warm-up, not counted
+  const result = await autocannon({ ...options, duration: SECONDS });
+  await app.close();
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+async function up(check: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await check();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const redisUp = await up(async () => {
+  const probe = createRedisClient(redisUrl, { lazyConnect: true });
+  try {
+    await probe.connect();
+  } finally {
+    probe.disconnect();
+  }
+});
+const rabbitUp = await up(async () => (await connect(rabbitUrl)).close());
+if (!redisUp || !rabbitUp) {
+  console.log(`skipped: needs Redis at ${redisUrl} and RabbitMQ at ${rabbitUrl}`);
+  console.log(
+    `target: POST /api/orders through gateway → risk → order ≥ ${TARGET_RPS} req/s → MISSED (not run)`,
+  );
+  process.exit(0);
+}
+
+const prefix = `rxtrade:bench:api:${run}:`;
+// Commands wait for a connection that is up (the client does not queue offline).
+const redis: Redis = createRedisClient(redisUrl, { lazyConnect: true });
+await redis.connect();
+const key = mintApiKey({ scopes: ['read', 'trade'], accounts: ['acct'] });
+const auth = { authorization: `Bearer ${key.key}` };
+const keysInRedis = createRedisKeyStore({ client: redis, prefix });
+await keysInRedis.put(key.record);
+const rateLimit = () =>
+  createRedisRateLimiter({ client: redis, prefix, capacity: 1_000_000_000, refillPerSecond: 1_000_000_000 });
+const load0 = loadavg()[0] ?? 0;
+const rows: [string, Measured][] = [];
+
+try {
+  // 1. Bare Fastify: the same body parsed, 201.
+  const bare = Fastify();
+  bare.post('/api/orders', async (request, reply) => {
+    reply.code(201);
+    return { order: request.body };
+  });
+  rows.push(['bare Fastify (JSON body → 201)', await load(bare, '/api/orders', {})]);
+
+  // 2. The gateway alone: Redis keys and rate limit, validation, an in-process engine.
+  const engine = createEngine({ instruments: [instrument], accounts: [{ id: 'acct', initialCash: 1e12 }] });
+  await engine.start();
+  engine.processBar({
+    symbol: 'BTCUSD',
+    ts: Date.UTC(2026, 0, 1),
+    open: 100,
+    high: 100,
+    low: 100,
+    close: 100,
+    volume: 1,
+  });
+  const alone = createGatewayApp({
+    backend: createEngineBackend({ engine, strategies: [] }),
+    keys: keysInRedis,
+    rateLimit: rateLimit(),
+    logger: noopLogger,
+  });
+  rows.push([
+    'gateway alone (Redis keys + rate limit, validation, in-process engine)',
+    await load(alone, '/api/orders', auth),
+  ]);
+  await engine.stop();
+
+  // 3. The gateway on the fleet: RabbitMQ to risk and order, read model in Redis.
+  const exchange = `rxt-bench-api-${run}`;
+  const bus = await createRabbitMqMessageBus({
+    url: rabbitUrl,
+    exchange,
+    connectionName: exchange,
+    queueType: 'classic',
+    partitions: 2,
+  });
+  const store = createRedisStateStore({ client: redis }, { prefix });
+  const plan: FleetPlan = {
+    instruments: [instrument],
+    accounts: [{ id: 'acct', initialCash: 1e12 }],
+    strategies: [{ id: 'idle', symbol: 'BTCUSD', accountId: 'acct', create: strategyClass(Idle) }],
+    mode: 'live',
+  };
+  const risk = new RiskRole({
+    bus,
+    plan,
+    journal: new FleetJournal(store, 'fleet'),
+    views: { store, prefix: 'view:' },
+  });
+  const order = new OrderRole({ bus, plan, replicaId: 'o0', journal: new FleetJournal(store, 'fleet') });
+  await risk.start();
+  await order.start();
+  const backend = await createFleetBackend({
+    bus,
+    store,
+    viewPrefix: 'view:',
+    accounts: ['acct'],
+    symbols: ['BTCUSD'],
+    ready: () => ({ broker: bus.stats().connected, redis: redis.status === 'ready' }),
+  });
+  try {
+    const fleet = createGatewayApp({
+      backend,
+      keys: keysInRedis,
+      rateLimit: rateLimit(),
+      logger: noopLogger,
+    });
+    rows.push(['gateway → risk → order (RabbitMQ, Redis)', await load(fleet, '/api/orders', auth)]);
+  } finally {
+    await backend.close();
+    await risk.stop();
+    await order.stop();
+    const topology = bus.topology();
+    await bus.close();
+    await deleteTopology({ url: rabbitUrl, exchange, ...topology });
+  }
+} finally {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+  await redis.quit();
+}
+
+console.log(
+  `POST /api/orders, ${CONNECTIONS} connections, ${SECONDS} s each after 1 s of warm-up; load average ${load0.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)}`,
+);
+console.log('');
+console.log('| measure | req/s | p50 ms | p99 ms | non-2xx | errors |');
+console.log('|---|---:|---:|---:|---:|---:|');
+for (const [name, m] of rows)
+  console.log(`| ${name} | ${Math.round(m.rps)} | ${m.p50} | ${m.p99} | ${m.non2xx} | ${m.errors} |`);
+console.log('');
+const [bare, alone, fleet] = rows.map(([, m]) => m) as [Measured, Measured, Measured];
+const share = alone.rps / bare.rps;
+const fleetOk =
+  fleet.rps >= TARGET_RPS && fleet.p99 <= TARGET_P99_MS && fleet.non2xx === 0 && fleet.errors === 0;
+console.log(
+  `target: POST /api/orders through gateway → risk → order ≥ ${TARGET_RPS} req/s, p99 ≤ ${TARGET_P99_MS} ms, no non-2xx → ${fleetOk ? 'MET' : `MISSED (${Math.round(fleet.rps)} req/s, p99 ${fleet.p99} ms, ${fleet.non2xx} non-2xx, ${fleet.errors} errors)`}`,
+);
+const aloneOk = share >= TARGET_SHARE && alone.non2xx === 0 && alone.errors === 0;
+console.log(
+  `target: the gateway alone (auth, Redis rate limit, validation) ≥ ${TARGET_SHARE * 100} % of bare Fastify → ${aloneOk ? 'MET' : `MISSED (${(share * 100).toFixed(1)} %${alone.non2xx ? `, ${alone.non2xx} non-2xx` : ''})`} (${(share * 100).toFixed(1)} %)`,
+);

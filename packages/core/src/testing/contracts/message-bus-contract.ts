@@ -353,8 +353,9 @@ export function messageBusContract(options: MessageBusContractOptions): void {
       await waitFor(() => dead.length === 1 && ok.length === 3, timeout);
       expect(ok).toEqual(['first', 'a', 'b']);
       expect(sizes.some((n) => n === 3)).toBe(true); // they were tried together first
-      expect((dead[0]?.payload as DeadLetterPayload).deliveries).toBe(2);
-      expect(((dead[0]?.payload as DeadLetterPayload).message as BusEnvelope).id).toBe('poison');
+      const payload = dead[0]?.payload as DeadLetterPayload;
+      expect(payload.deliveries).toBe(2);
+      expect((payload.message as BusEnvelope).id).toBe('poison');
     });
 
     it('is closed after close(), and close() is idempotent', async () => {

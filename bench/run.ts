@@ -31,6 +31,11 @@ const benches = [
   },
   { name: 'fleet-latency', title: '@rxtrade/fleet on RabbitMQ: latency at 1,000 bars/s', conditions: true },
   { name: 'fleet-scale', title: '@rxtrade/fleet on RabbitMQ: strategy scale-out', conditions: true },
+  {
+    name: 'gateway-api',
+    title: 'Gateway API: POST /api/orders, alone and through risk and order on RabbitMQ',
+    conditions: true,
+  },
 ];
 const only = process.env['BENCH_ONLY']?.split(',');
 const sections: { title: string; body: string; ok: boolean }[] = [];

@@ -12,7 +12,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
-import { type Bar, BaseStrategy, type BusEnvelope, type MessageBus } from '@rxtrade/core';
+import {
+  type Bar,
+  BaseStrategy,
+  type BusBatchHandler,
+  type BusEnvelope,
+  type MessageBus,
+} from '@rxtrade/core';
 import { connect } from 'amqplib';
 import {
   createRabbitMqMessageBus,
@@ -26,6 +32,7 @@ import {
   RiskRole,
   StrategyRole,
   strategyClass,
+  unbatch,
 } from '../packages/fleet/src/index';
 import { benchBars, benchShape } from './fleet/heavy-plan';
 
@@ -75,17 +82,23 @@ const warmTs = (bars[Math.floor(bars.length * WARMUP)] as Bar).ts;
 function timed(bus: MessageBus): MessageBus {
   return new Proxy(bus, {
     get(target, property, receiver) {
-      if (property === 'subscribe') {
-        return (pattern: string, handler: Parameters<MessageBus['subscribe']>[1], options?: object) =>
-          target.subscribe(
+      if (property === 'subscribeBatches') {
+        // The order role takes its inbox in batches: each submit is timed as it arrives (inside a
+        // fleet Batch message too), before the batch is handled.
+        return (pattern: string, handler: BusBatchHandler, options?: object) =>
+          (target.subscribeBatches as NonNullable<MessageBus['subscribeBatches']>)(
             pattern,
-            (message, context) => {
-              if (message.type === 'SubmitOrder') {
-                const mark = (message.payload as { mark?: { symbol: string; ts: number } }).mark;
-                const at = mark && publishedAt.get(`${mark.symbol}:${mark.ts}`);
-                if (mark && at !== undefined && mark.ts >= warmTs) toOrder.push(performance.now() - at);
+            (deliveries) => {
+              const now = performance.now();
+              for (const { message } of deliveries) {
+                for (const inner of unbatch(message)) {
+                  if (inner.type !== 'SubmitOrder') continue;
+                  const mark = (inner.payload as { mark?: { symbol: string; ts: number } }).mark;
+                  const at = mark && publishedAt.get(`${mark.symbol}:${mark.ts}`);
+                  if (mark && at !== undefined && mark.ts >= warmTs) toOrder.push(now - at);
+                }
               }
-              return handler(message, context);
+              return handler(deliveries);
             },
             options,
           );

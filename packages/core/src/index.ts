@@ -84,6 +84,7 @@ export {
   type HtmlReportStrategyError,
   type HtmlReportTrade,
   renderHtmlReport,
+  renderShadowReport,
 } from './engine/html-report';
 export {
   createProgressReporter,

@@ -1,7 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeBinance } from '@rxtrade/ccxt/testing';
+import { ATTRIBUTION_PARTS, parseUnits, type ShadowReport } from '@rxtrade/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rxtrade, startRxtrade } from './test-fixtures/run-cli';
 
@@ -134,6 +135,84 @@ describe('rxtrade paper', () => {
     // 10:00 rose (101 -> 101.59): bought at 10:59, filled at 11:00's open; 11:00 fell: sold at 11:59.
     expect(run.out).toMatch(/^2024-01-02 11:00:00 {2}BUY {2}1 ABC @ 102\b/m);
     expect(run.out).toMatch(/^2024-01-02 12:00:00 {2}SELL 1 ABC @ 101\b/m);
+  });
+
+  it('--shadow: the simulated venue beside the paper venue on a replay; each order explained, to the cent', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rxtrade-paper-'));
+    const rows = ['time,open,high,low,close,volume'];
+    for (let i = 0; i < 8; i++)
+      rows.push(`2024-01-0${1 + i},${100 + i},${101 + i},${99 + i},${100 + i},1000`);
+    await writeFile(join(dir, 'abc.csv'), rows.join('\n'));
+    const run = await rxtrade([
+      'paper',
+      '--strategy',
+      'packages/cli/src/test-fixtures/warm-flip.ts',
+      '--params',
+      '{"quantity":1}',
+      '--data',
+      join(dir, 'abc.csv'),
+      '--speed',
+      '1000',
+      '--warmup',
+      '3',
+      '--slippage-bps',
+      '10',
+      '--shadow',
+      join(dir, 'out'),
+    ]);
+    expect(run.code).toBe(0);
+    // The paper venue slips 10 bp (buy at 104.11 for an open of 104); the shadow fills at the open.
+    expect(run.out).toMatch(/^2024-01-05 00:00:00 {2}BUY {2}1 ABC @ 104\.11/m);
+    expect(run.out).toMatch(
+      /shadow {6}5 orders: 4 matched, 0 partial, 0 missed, 0 extra, 1 unfilled\n {14}real − simulated P&L -0\.44 USD\n/,
+    );
+    const report = JSON.parse(await readFile(join(dir, 'out', 'shadow.json'), 'utf8')) as ShadowReport;
+    expect(
+      report.orders.slice(0, 4).map((o) => [o.side, o.simulated.avgPx, o.real.avgPx, o.attribution.slippage]),
+    ).toEqual([
+      ['buy', 104, 104.11, '-0.11'],
+      ['sell', 105, 104.89, '-0.11'],
+      ['buy', 106, 106.11, '-0.11'],
+      ['sell', 107, 106.89, '-0.11'],
+    ]);
+    // Filled on the bar it was matched on, whatever the clock said: no latency.
+    expect(report.totals['USD']).toMatchObject({ slippage: '-0.44', latency: '0.00', total: '-0.44' });
+    // The last order was still working when the data ended: reported as it stood.
+    expect(report.orders[4]).toMatchObject({ outcome: 'unfilled', real: { status: 'accepted' } });
+    const html = await readFile(join(dir, 'out', 'shadow.html'), 'utf8');
+    expect(html).toContain('Live vs simulated');
+  });
+
+  it('--shadow with --testnet --orders exchange: the exchange’s fills beside the simulated ones', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rxtrade-paper-'));
+    const env = { RXTRADE_API_KEY: fake.apiKey, RXTRADE_API_SECRET: fake.secret };
+    fake.takerSlippageBps = 25;
+    try {
+      const run = await rxtrade(
+        live('--warmup', '3', '--max-bars', '4', '--testnet', '--orders', 'exchange', '--shadow', dir),
+        { env },
+      );
+      expect(run.code).toBe(0);
+      const report = JSON.parse(await readFile(join(dir, 'shadow.json'), 'utf8')) as ShadowReport;
+      expect(report.venues).toEqual({ real: 'BINANCE', simulated: 'SHADOW' });
+      expect(report.orders.length).toBeGreaterThanOrEqual(3);
+      // The real side is what the exchange did: its fills are the fake's trades, 25 bp off the market.
+      expect(report.orders.filter((x) => x.real.fills > 0).length).toBeGreaterThanOrEqual(2);
+      const trades = new Map(fake.orders.map((o) => [o.clientOrderId, o]));
+      for (const o of report.orders.filter((x) => x.real.fills > 0)) {
+        const at = trades.get(o.clientOrderId);
+        expect(at?.executedQty).toBe(o.real.filledQty);
+        expect(o.real.avgPx).toBeCloseTo((at?.cummulativeQuoteQty ?? 0) / (at?.executedQty ?? 1), 6);
+      }
+      // Every total is exactly the sum of its parts.
+      for (const t of Object.values(report.totals)) {
+        const sum = ATTRIBUTION_PARTS.reduce((n, part) => n + parseUnits(t[part], 12), 0);
+        expect(sum).toBe(parseUnits(t.total, 12));
+      }
+      expect(run.out).toMatch(/shadow {6}\d+ orders: /);
+    } finally {
+      fake.takerSlippageBps = 0;
+    }
   });
 
   it('mistakes are one or two lines saying what to change', async () => {

@@ -1,12 +1,19 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import {
   type Bar,
   type Clock,
   createEngine,
+  defineInstrument,
   type ExecutionClient,
   type Fill,
   type InstrumentSpec,
   ManualClock,
   parseTimeframe,
+  renderShadowReport,
+  ShadowExecutionClient,
+  SimulatedVenue,
+  systemClock,
   type TradingEngine,
 } from '@rxtrade/core';
 import { loadStrategy } from '@rxtrade/fleet/node';
@@ -49,6 +56,11 @@ Orders:
                              exchange: sent to the exchange (requires --testnet and API keys)
   --cash <n>                 starting cash of the simulated account (default 10000)
   --slippage-bps <n>         slippage of simulated market/stop fills in basis points (default 0)
+  --shadow <dir>             run rxtrade's simulated venue beside the orders' venue, on the same bars
+                             and orders (a backtest's fill model, no slippage); when the run stops,
+                             write <dir>/shadow.json and <dir>/shadow.html: per order the simulated vs
+                             real price, time, quantity and fees, and the P&L difference split into
+                             slippage, latency, fees, partial, missed and extra fills
 
 Run:
   --duration <30s|10m|2h>    stop after this long (default: until Ctrl-C)
@@ -73,6 +85,7 @@ const OPTIONS = {
   orders: { type: 'string' },
   cash: { type: 'string' },
   'slippage-bps': { type: 'string' },
+  shadow: { type: 'string' },
   duration: { type: 'string' },
   'max-bars': { type: 'string' },
   quiet: { type: 'boolean' },
@@ -154,6 +167,9 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   const maxBars = read.number('--max-bars', values['max-bars'], { min: 1, integer: true });
   const timeframe = values.timeframe ?? '1m';
   const durationMs = values.duration === undefined ? undefined : duration(values.duration, read);
+  if (values.shadow === '')
+    read.fail('--shadow needs a folder for shadow.json and shadow.html, e.g. --shadow reports');
+  const shadowDir = values.shadow === undefined ? undefined : resolve(io.cwd, values.shadow);
   try {
     parseTimeframe(timeframe);
   } catch {
@@ -187,10 +203,26 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     let bars = 0;
     let warmed = 0;
     let failed = 0;
+    let shadow: ShadowExecutionClient | undefined;
     const engineFor = (
       instruments: readonly InstrumentSpec[],
-      extra: { clock?: Clock; execution?: ExecutionClient; currency?: string | undefined },
+      given: { clock?: Clock; execution?: ExecutionClient; currency?: string | undefined },
     ): TradingEngine => {
+      let extra = given;
+      if (shadowDir !== undefined) {
+        // The orders' venue, as the engine would make it, with the simulated venue beside it.
+        const clock = extra.clock ?? systemClock;
+        const real =
+          extra.execution ??
+          new SimulatedVenue({
+            instruments: instruments.map(defineInstrument),
+            clock,
+            currencyPrecision: 8,
+            ...(slippageBps > 0 ? { slippage: { type: 'bps' as const, bps: slippageBps } } : {}),
+          });
+        shadow = new ShadowExecutionClient({ real, instruments, clock, venue: { currencyPrecision: 8 } });
+        extra = { ...extra, execution: shadow };
+      }
       const engine = createEngine({
         instruments,
         accounts: [
@@ -314,12 +346,33 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     }
     await engine.stop();
     io.stdout.write(summary(engine, { bars, warmed, fills: fills.length, why }));
+    if (shadow !== undefined && shadowDir !== undefined) await writeShadow(shadow, shadowDir, io);
     return failed > 0 ? EXIT_STRATEGY_FAILED : 0;
   } finally {
     if (timer) clearTimeout(timer);
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
+}
+
+/** Writes the shadow venue's document and page, and a line saying what they found. */
+async function writeShadow(shadow: ShadowExecutionClient, dir: string, io: CliIo): Promise<void> {
+  const report = shadow.report();
+  await mkdir(dir, { recursive: true });
+  const json = join(dir, 'shadow.json');
+  const html = join(dir, 'shadow.html');
+  await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(html, renderShadowReport(report, { title: 'rxtrade paper: live vs simulated' }));
+  const o = report.outcomes;
+  const totals = Object.entries(report.totals).map(([currency, t]) => `${t.total} ${currency}`);
+  io.stdout.write(
+    [
+      `  shadow      ${count(report.orders.length)} orders: ${o.matched} matched, ${o.partial} partial, ${o.missed} missed, ${o.extra} extra, ${o.unfilled} unfilled`,
+      `              real − simulated P&L ${totals.length > 0 ? totals.join(', ') : '0'}`,
+      `              ${json}, ${html}`,
+      '',
+    ].join('\n'),
+  );
 }
 
 function duration(text: string, read: OptionReader): number {

@@ -35,6 +35,7 @@ export const SHADOW_CSS = `
 .shadow-grid{display:grid;grid-template-columns:minmax(220px,1fr) 2.4fr;gap:20px;align-items:start;margin:6px 0 14px}
 .shadow-grid .kv td{text-align:right}
 .attr-label{font-size:12px;fill:#334155}.attr-value{font-size:12px;fill:#0f172a;font-variant-numeric:tabular-nums}
+.shadow-grid>*{min-width:0}.attr-wrap{overflow-x:auto}.attr-wrap svg{min-width:480px;max-width:640px}
 .attr-total .attr-label,.attr-total .attr-value{font-weight:650}
 .fills .sub{color:#64748b;font-size:12px}
 .shadow-orders td,.shadow-orders th{padding:6px 8px;font-size:13px}.shadow-orders th{font-size:12px}
@@ -95,9 +96,9 @@ function attributionChart(a: ShadowAttribution, currency: string): string {
   const rows: (AttributionPart | 'total')[] = [...ATTRIBUTION_PARTS, 'total'];
   const values = rows.map((r) => Number(a[r]));
   const max = Math.max(...values.map(Math.abs), 1e-12);
-  const width = 700;
-  const labelW = 100;
-  const valueW = 150;
+  const width = 560;
+  const labelW = 92;
+  const valueW = 128;
   const plot = width - labelW - valueW * 2;
   const zero = labelW + valueW + plot / 2;
   const rowH = 26;
@@ -119,7 +120,7 @@ function attributionChart(a: ShadowAttribution, currency: string): string {
     })
     .join('');
   const axis = `<line x1="${zero}" x2="${zero}" y1="2" y2="${height - 2}" stroke="#94a3b8"/>`;
-  return `<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(`Attribution of the P&L difference in ${currency}`)}">${axis}${bars}</svg>`;
+  return `<div class="attr-wrap"><svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(`Attribution of the P&L difference in ${currency}`)}">${axis}${bars}</svg></div>`;
 }
 
 function ordersTable(orders: readonly ShadowOrderReport[]): string {

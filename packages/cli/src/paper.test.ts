@@ -183,6 +183,25 @@ describe('rxtrade paper', () => {
     expect(html).toContain('Live vs simulated');
   });
 
+  it('--shadow on live bars with simulated orders: two venues with one fill model differ in nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rxtrade-paper-'));
+    const run = await rxtrade(live('--warmup', '3', '--max-bars', '4', '--shadow', dir));
+    expect(run.code).toBe(0);
+    const report = JSON.parse(await readFile(join(dir, 'shadow.json'), 'utf8')) as ShadowReport;
+    expect(report.venues).toEqual({ real: 'SIM', simulated: 'SHADOW' });
+    expect(report.outcomes.matched).toBeGreaterThanOrEqual(2);
+    // The paper venue stamps fills with the wall clock, a bar after the bar they filled on: no latency.
+    expect(report.totals['USDT']).toEqual({
+      slippage: '0.00',
+      latency: '0.00',
+      fees: '0.00',
+      partialFills: '0.00',
+      missedFills: '0.00',
+      extraFills: '0.00',
+      total: '0.00',
+    });
+  });
+
   it('--shadow with --testnet --orders exchange: the exchange’s fills beside the simulated ones', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rxtrade-paper-'));
     const env = { RXTRADE_API_KEY: fake.apiKey, RXTRADE_API_SECRET: fake.secret };

@@ -7,6 +7,7 @@ import {
   defineInstrument,
   type ExecutionClient,
   type Fill,
+  type Instrument,
   type InstrumentSpec,
   ManualClock,
   parseTimeframe,
@@ -205,7 +206,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     let failed = 0;
     let shadow: ShadowExecutionClient | undefined;
     const engineFor = (
-      instruments: readonly InstrumentSpec[],
+      instruments: readonly (Instrument | InstrumentSpec)[],
       given: { clock?: Clock; execution?: ExecutionClient; currency?: string | undefined },
     ): TradingEngine => {
       let extra = given;
@@ -215,7 +216,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
         const real =
           extra.execution ??
           new SimulatedVenue({
-            instruments: instruments.map(defineInstrument),
+            instruments: instruments.map((i) => ('tickUnits' in i ? i : defineInstrument(i))),
             clock,
             currencyPrecision: 8,
             ...(slippageBps > 0 ? { slippage: { type: 'bps' as const, bps: slippageBps } } : {}),

@@ -157,7 +157,8 @@ describe('rxtrade backtest', () => {
       join(dir, 'result.json'),
     ]);
     expect(r).toMatchObject({ code: 0, out: '' });
-    expect(r.err).toContain('rxtrade: wrote ');
+    // Outside the working directory: the absolute path, not ../../../tmp/…
+    expect(r.err).toBe(`rxtrade: wrote ${join(dir, 'result.json')}\n`);
     const doc = JSON.parse(await readFile(join(dir, 'result.json'), 'utf8')) as {
       statistics: { finalEquity: number; cash: number; ordersRefused: number };
       fills: {
@@ -189,6 +190,13 @@ describe('rxtrade backtest', () => {
     });
     // No float noise anywhere in a price: at most the instrument's 2 decimals (averages excepted).
     for (const t of doc.closedTrades) expect(String(t.exitPx)).toMatch(/^\d+(\.\d{1,2})?$/);
+    // Sums of money in cents read in cents (22690.06, not 22690.060000000005); averages keep 12 digits.
+    const stats = doc.statistics as unknown as Record<string, number>;
+    expect(stats['grossProfit']).toBe(22_690.06);
+    expect(stats['maxDrawdownAmount']).toBe(5_121.65);
+    for (const value of Object.values(stats)) {
+      if (typeof value === 'number') expect(Number(value.toPrecision(12))).toBe(value);
+    }
   });
 
   it('refuses bad input in one or two lines that say what to change, without a stack', async () => {

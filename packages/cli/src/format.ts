@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from 'node:path';
 import type { BacktestResult, InstrumentSpec, StrategyEvent } from '@rxtrade/core';
 
 /** Money, ratios and prices: two decimals, thousands separated; `n/a` when undefined, `∞` for Infinity. */
@@ -115,10 +116,26 @@ const round = (x: number, decimals: number): number => {
 };
 
 /**
+ * Derived figures (sums of money, averages, ratios) at 12 significant digits: a sum of prices in cents
+ * reads 22690.06, not 22690.060000000005, the last bits of float error cut. Integers (timestamps,
+ * counts) are left alone; prices and quantities are rounded to their instrument's precision instead.
+ */
+function denoise<T extends object>(record: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) {
+    out[key] =
+      typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value)
+        ? Number(value.toPrecision(12))
+        : value;
+  }
+  return out as T;
+}
+
+/**
  * The whole result as one JSON document: fills with time, side, price, quantity and fee;
  * statistics including final equity and cash; refused orders and failed strategies. Prices and
  * quantities of fills are rounded to the instrument's precision. Stable key order, so equal runs
- * print equal bytes.
+ * print equal bytes. Derived figures are denoised (12 significant digits).
  */
 export function resultToJson(
   result: BacktestResult,
@@ -132,7 +149,11 @@ export function resultToJson(
     {
       ...rest,
       bars: result.bars,
-      statistics: { ...result.statistics, finalEquity: result.account.equity, cash: result.account.cash },
+      statistics: denoise({
+        ...result.statistics,
+        finalEquity: result.account.equity,
+        cash: result.account.cash,
+      }),
       account: result.account,
       positions: result.positions,
       fills: result.fills.map((f) => ({
@@ -147,7 +168,7 @@ export function resultToJson(
         tradeId: f.tradeId,
         strategyId: f.strategyId,
       })),
-      closedTrades: result.closedTrades,
+      closedTrades: result.closedTrades.map(denoise),
       refusals: result.refusals.map((r) => ({
         reason: r.reason,
         count: r.count,
@@ -179,4 +200,13 @@ export function resultToJson(
     },
     (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value),
   );
+}
+
+/**
+ * A path as messages show it: relative to the working directory when inside it (`reports/x.html`),
+ * else absolute (`/tmp/x.html`, not `../../../tmp/x.html`).
+ */
+export function shownPath(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }

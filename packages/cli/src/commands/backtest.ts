@@ -1,11 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { createProgressReporter, renderHtmlReport, runBacktest, type SkippedRow } from '@rxtrade/core';
 import { loadStrategy } from '@rxtrade/fleet/node';
 import { OptionReader, parseOptions, UsageError } from '../args';
 import type { CliIo, Command } from '../command';
 import { DATA_OPTIONS, DATA_USAGE, dataOptions } from '../data-options';
-import { formatSummary, resultToJson, strategyFailures } from '../format';
+import { formatSummary, resultToJson, shownPath, strategyFailures } from '../format';
 import { loadData } from '../load-data';
 
 const USAGE = `Usage: rxtrade backtest --strategy <file> --data <sp500|file.csv|file.json> [options]
@@ -147,13 +147,13 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   const text = values.json
     ? `${resultToJson(result, { strategy: strategy.id, params: strategy.params, data: data.label, instruments: data.instruments })}\n`
     : `${formatSummary(result, `${strategy.id} · ${data.label} · params ${JSON.stringify(strategy.params)}`)}${
-        reportPath ? `\nReport: ${relative(io.cwd, reportPath) || reportPath}\n` : ''
+        reportPath ? `\nReport: ${shownPath(io.cwd, reportPath)}\n` : ''
       }`;
   if (values.out) {
     const out = isAbsolute(values.out) ? values.out : resolve(io.cwd, values.out);
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, text);
-    io.stderr.write(`rxtrade: wrote ${relative(io.cwd, out) || out}\n`);
+    io.stderr.write(`rxtrade: wrote ${shownPath(io.cwd, out)}\n`);
   } else {
     io.stdout.write(text);
   }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, open, readFile, truncate } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { type Bar, parseIsoUtc, parseTimeframe } from '@rxtrade/core';
 import { OptionReader, parseOptions } from '../args';
 import type { CliIo, Command } from '../command';
@@ -11,7 +11,7 @@ import {
   importOptional,
   openExchange,
 } from '../exchange';
-import { count } from '../format';
+import { count, shownPath } from '../format';
 
 const USAGE = `Usage: rxtrade download --symbol <BTC/USDT> --timeframe <1h> --from <date> --out <file.csv | postgres://…> [options]
 
@@ -120,7 +120,7 @@ async function csvSink(values: { out: string }, io: CliIo, read: OptionReader): 
   const out = isAbsolute(values.out) ? values.out : resolve(io.cwd, values.out);
   const resumeAfter = existsSync(out) ? await resumePoint(out, read) : undefined;
   return {
-    shown: relative(io.cwd, out) || out,
+    shown: shownPath(io.cwd, out),
     resumeAfter,
     async begin() {
       await mkdir(dirname(out), { recursive: true });

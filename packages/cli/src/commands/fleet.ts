@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { type BacktestResult, createMemoryStateStore, type SkippedRow } from '@rxtrade/core';
 import {
   type FilePlan,
@@ -10,7 +10,7 @@ import {
 import { OptionReader, parseOptions, UsageError } from '../args';
 import type { CliIo, Command } from '../command';
 import { DATA_OPTIONS, DATA_USAGE, dataOptions } from '../data-options';
-import { formatSummary, resultToJson, strategyFailures } from '../format';
+import { formatSummary, resultToJson, shownPath, strategyFailures } from '../format';
 import { loadData } from '../load-data';
 import { EXIT_ALL_REFUSED, EXIT_STRATEGY_FAILED } from './backtest';
 
@@ -138,7 +138,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
       const out = isAbsolute(values.out) ? values.out : resolve(io.cwd, values.out);
       await mkdir(dirname(out), { recursive: true });
       await writeFile(out, text);
-      io.stderr.write(`rxtrade: wrote ${relative(io.cwd, out) || out}\n`);
+      io.stderr.write(`rxtrade: wrote ${shownPath(io.cwd, out)}\n`);
     } else io.stdout.write(text);
     if (strategyFailures(report).length > 0) return EXIT_STRATEGY_FAILED;
     if (report.statistics.ordersRefused > 0 && report.fills.length === 0) return EXIT_ALL_REFUSED;

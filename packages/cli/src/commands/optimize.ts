@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import {
   type Bar,
   type BarSource,
@@ -15,7 +15,7 @@ import { resolveUserFile } from '@rxtrade/fleet/node';
 import { OptionReader, parseOptions } from '../args';
 import type { CliIo, Command } from '../command';
 import { DATA_OPTIONS, DATA_USAGE, dataOptions } from '../data-options';
-import { count, num, pct } from '../format';
+import { count, num, pct, shownPath } from '../format';
 import { loadData } from '../load-data';
 
 const USAGE = `Usage: rxtrade optimize --strategy <file> --data <source> --param <name=values> … [options]
@@ -329,7 +329,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     const out = isAbsolute(values.out) ? values.out : resolve(io.cwd, values.out);
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, text);
-    io.stderr.write(`rxtrade: wrote ${relative(io.cwd, out) || out}\n`);
+    io.stderr.write(`rxtrade: wrote ${shownPath(io.cwd, out)}\n`);
   } else {
     io.stdout.write(text);
   }

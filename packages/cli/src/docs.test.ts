@@ -266,6 +266,25 @@ describe('docs: every rxtrade line of the docs', () => {
   });
 });
 
+describe('docs: links', () => {
+  it('every relative link of the README, docs/ and the examples names a file that exists', async () => {
+    const { existsSync } = await import('node:fs');
+    const { dirname } = await import('node:path');
+    const broken: string[] = [];
+    const files = [...(await markdownFiles()), 'CONTRIBUTING.md'];
+    for (const file of files) {
+      const text = (await readFile(join(root, file), 'utf8')).replace(/```[\s\S]*?```/g, '');
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^(https?:|mailto:|#)/.test(target as string)) continue;
+        const path = (target as string).split('#')[0] as string;
+        if (!existsSync(join(root, dirname(file), path))) broken.push(`${file} -> ${target}`);
+      }
+    }
+    expect(files.length).toBeGreaterThan(30);
+    expect(broken).toEqual([]);
+  });
+});
+
 describe('docs: the cookbook', () => {
   it('every ts block runs and prints the text block under it', async () => {
     const blocks = fences(await readFile(join(root, 'docs/guides/cookbook.md'), 'utf8'));

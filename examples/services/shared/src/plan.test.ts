@@ -42,7 +42,9 @@ describe('fleetPlanFromConfig', () => {
       return fleetPlanFromConfig(config, await loadStrategies(config, ROOT));
     };
     await expect(plan([{ id: 's', module: SMA, params: { fast: -1 } }])).rejects.toThrow(/fast/);
-    await expect(plan([{ id: 's', module: SMA, params: { fats: 3 } }])).rejects.toThrow(/fats/);
+    await expect(plan([{ id: 's', module: SMA, params: { fats: 3 } }])).rejects.toThrow(
+      /unknown parameter fats \(did you mean fast\?\): strategy \S+ takes fast, slow, quantity/,
+    );
     await expect(plan([{ id: 's', module: 'nope/strategy.ts' }])).rejects.toThrow(/not found/);
     await expect(plan([{ id: 's', module: SMA, symbols: ['ZZZ'] }])).rejects.toThrow(/ZZZ/);
     await expect(plan([{ id: 's', module: SMA, accounts: ['nobody'] }])).rejects.toThrow(/nobody/);

@@ -17,4 +17,24 @@ describe('rxtrade fleet', () => {
     expect(run.err).toMatch(/--strategy-replicas must be a whole number from 1 to 64/);
     expect(run.err).not.toMatch(/^\s+at /m);
   });
+
+  it('with RabbitMQ unreachable: says why in one or two lines (password masked) and exits, not hangs', async () => {
+    const run = await rxtrade([
+      'fleet',
+      '--strategy',
+      'examples/sma-crossover/src/strategy.ts',
+      '--data',
+      'sp500',
+      '--until-done',
+      '--rabbitmq',
+      'amqp://guest:secret@127.0.0.1:1',
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.err).toMatch(
+      /^rxtrade: cannot start the fleet on amqp:\/\/guest:\*\*\*@127\.0\.0\.1:1 .*exited while starting: .*ECONNREFUSED/,
+    );
+    expect(run.err).not.toContain('secret');
+    expect(run.err.trim().split('\n').length).toBeLessThanOrEqual(2);
+    expect(run.err).not.toMatch(/^\s+at /m);
+  });
 });

@@ -185,42 +185,50 @@ export async function launchFleet(options: LaunchFleetOptions): Promise<Launched
   let result: Promise<FleetRunResult> | undefined;
   const stop = (): Promise<FleetTeardown> => {
     stopping ??= (async () => {
-      abort.abort();
-      await result?.catch(() => {});
-      await stopReplicas();
-      const deleted = await deleteTopology({
-        url: rabbitmqUrl,
-        exchange: names.exchange,
-        partitions,
-        groups: fleetSubscriptions({
-          runId,
-          strategyIds: plan.strategies.map((s) => s.id),
-          orderReplicaIds: [...Array(counts.order).keys()].map((i) => `${runId}-${i}`),
-        }),
-      });
-      let keys = 0;
-      const redis = createRedisClient(redisUrl, { lazyConnect: true });
+      // The store closes whatever happens to the clean-up (RabbitMQ down as well): an open Redis
+      // connection would keep the caller's process alive after its error was printed.
       try {
-        await redis.connect();
-        let cursor = '0';
-        do {
-          const [next, found] = await redis.scan(
-            cursor,
-            'MATCH',
-            `${escapeGlob(names.redisPrefix)}*`,
-            'COUNT',
-            1000,
-          );
-          cursor = next;
-          if (found.length > 0) keys += await redis.del(...found);
-        } while (cursor !== '0');
+        return await cleanUp();
       } finally {
-        redis.disconnect();
         await store.close();
       }
-      return { queues: deleted.queues.length, exchanges: deleted.exchanges.length, keys };
     })();
     return stopping;
+  };
+  const cleanUp = async (): Promise<FleetTeardown> => {
+    abort.abort();
+    await result?.catch(() => {});
+    await stopReplicas();
+    const deleted = await deleteTopology({
+      url: rabbitmqUrl,
+      exchange: names.exchange,
+      partitions,
+      groups: fleetSubscriptions({
+        runId,
+        strategyIds: plan.strategies.map((s) => s.id),
+        orderReplicaIds: [...Array(counts.order).keys()].map((i) => `${runId}-${i}`),
+      }),
+    });
+    let keys = 0;
+    const redis = createRedisClient(redisUrl, { lazyConnect: true });
+    try {
+      await redis.connect();
+      let cursor = '0';
+      do {
+        const [next, found] = await redis.scan(
+          cursor,
+          'MATCH',
+          `${escapeGlob(names.redisPrefix)}*`,
+          'COUNT',
+          1000,
+        );
+        cursor = next;
+        if (found.length > 0) keys += await redis.del(...found);
+      } while (cursor !== '0');
+    } finally {
+      redis.disconnect();
+    }
+    return { queues: deleted.queues.length, exchanges: deleted.exchanges.length, keys };
   };
 
   try {
@@ -248,7 +256,8 @@ export async function launchFleet(options: LaunchFleetOptions): Promise<Launched
         })`,
     );
   } catch (error) {
-    await stop();
+    // The reason it did not start, not a clean-up failure it causes (RabbitMQ down fails both).
+    await stop().catch(() => {});
     throw error;
   }
   result = runFleet({

@@ -244,10 +244,43 @@ describe('OrderManager over an asynchronous client', () => {
       const fill = filled(order, 'T1', 1, echo);
       client.subject.next(fill);
       expect(lines).toEqual([
-        ['warn', { event: fill }, 'fill ids differ from the order; booking it to the order'],
+        ['warn', { event: fill }, 'event ids differ from the order; booking it to the order'],
       ]);
       expect(events.at(-1)?.event).toEqual({ ...fill, ...ids(order) });
     }
+  });
+
+  it('delivers any event with the order’s own ids, so a venue’s wrong echo never reaches another strategy', async () => {
+    const { orders, lines, events, place, execution } = setup();
+    await orders.connect();
+    const client = execution as AsyncClient;
+    const order = place(3);
+    const echo = { ...accepted(order), strategyId: 'someone-else', accountId: 'x' } as VenueEvent;
+    client.subject.next(echo);
+    expect(lines).toEqual([
+      ['warn', { event: echo }, 'event ids differ from the order; booking it to the order'],
+    ]);
+    expect(events.at(-1)?.event).toEqual({ ...echo, ...ids(order) });
+    // Matching ids: passed on as they came, nothing logged.
+    const canceled = { ...accepted(order), type: 'OrderCanceled' } as VenueEvent;
+    client.subject.next(canceled);
+    expect(lines).toHaveLength(1);
+    expect(events.at(-1)?.event).toBe(canceled);
+  });
+
+  it('retires a closed order once: a late event that changes nothing does not count against retention again', async () => {
+    const { orders, place, execution } = setup({ retainClosedOrders: 2 });
+    await orders.connect();
+    const client = execution as AsyncClient;
+    const [o1, o2] = [place(1), place(1)];
+    client.subject.next(accepted(o1));
+    client.subject.next(filled(o1, 'T1', 1));
+    // A late amend refusal for the filled order: allowed, and the order stays filled.
+    client.subject.next({ ...accepted(o1), type: 'OrderModifyRejected', reason: 'too late' } as VenueEvent);
+    expect(orders.order('o1')?.status).toBe('filled');
+    client.subject.next(accepted(o2));
+    client.subject.next(filled(o2, 'T2', 1));
+    expect(['o1', 'o2'].filter((id) => orders.has(id))).toEqual(['o1', 'o2']);
   });
 
   it('logs and drops an event the state machine refuses, and one whose listener throws', async () => {
@@ -388,6 +421,92 @@ describe('OrderManager records', () => {
       }
       expect(['o1', 'o2', 'o3'].filter((id) => orders.has(id))).toEqual(kept);
     }
+  });
+});
+
+describe('OrderManager: native OCO and amends', () => {
+  it('sends a native OCO pair as one call, both submitted; refuses it on a client without submitOco; logs a failed call under both ids', async () => {
+    const { orders, place, lines, execution } = setup();
+    await orders.connect();
+    const make = (id: string) =>
+      orders.create(
+        { instrumentId: 'SPX', side: 'sell', type: 'limit', price: 110, quantity: 1 },
+        { clientOrderId: id, strategyId: 's', accountId: 'a' },
+        0,
+      );
+    expect(() => orders.sendOco(make('x1'), make('x2'))).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: 'A cannot place native OCO orders' }),
+    );
+    const pairs: (readonly [Order, Order])[] = [];
+    let fail = false;
+    (execution as AsyncClient & { submitOco?: ExecutionClient['submitOco'] }).submitOco = async (pair) => {
+      pairs.push(pair);
+      if (fail) throw new RxtradeError({ code: 'ADAPTER_FAILURE', message: 'venue down' });
+    };
+    const [a, b] = [make('tp'), make('sl')];
+    orders.sendOco(a, b);
+    expect(pairs.map((p) => p.map((o) => [o.clientOrderId, o.status]))).toEqual([
+      [
+        ['tp', 'submitted'],
+        ['sl', 'submitted'],
+      ],
+    ]);
+    expect(pairs[0]?.[0]).not.toBe(orders.get('tp')); // snapshots, not the records
+    fail = true;
+    orders.sendOco(make('tp2'), make('sl2'));
+    await settle();
+    expect(JSON.stringify(lines)).toContain('tp2+sl2');
+    place();
+  });
+
+  it('amends through the client: false for an unknown or closed order; refused AMEND_NOT_SUPPORTED without modifyOrder; a failed request logged', async () => {
+    const { orders, place, events, lines, execution } = setup();
+    await orders.connect();
+    const client = execution as AsyncClient & { modifyOrder?: ExecutionClient['modifyOrder'] };
+    expect(orders.amend('nope', { price: 99 })).toBe(false);
+    const order = place(2);
+    client.subject.next(accepted(order));
+    expect(orders.amend(order.clientOrderId, { price: 99 })).toBe(true);
+    expect(events.at(-1)?.event).toMatchObject({
+      type: 'OrderModifyRejected',
+      ...ids(order),
+      tsEvent: T0,
+      reason: 'AMEND_NOT_SUPPORTED',
+    });
+    expect(orders.order(order.clientOrderId)?.status).toBe('accepted');
+    const amended: [Order, unknown][] = [];
+    client.modifyOrder = async (o, amendment) => {
+      amended.push([o, amendment]);
+      throw new RxtradeError({ code: 'ADAPTER_FAILURE', message: 'venue down' });
+    };
+    expect(orders.amend(order.clientOrderId, { quantity: 1 })).toBe(true);
+    expect(amended.map(([o, a]) => [o.clientOrderId, a])).toEqual([[order.clientOrderId, { quantity: 1 }]]);
+    expect(amended[0]?.[0]).not.toBe(orders.get(order.clientOrderId));
+    await settle();
+    expect(lines.at(-1)?.[2]).toBe('amend request failed');
+    expect(lines.at(-1)?.[1]).toMatchObject({
+      clientOrderId: order.clientOrderId,
+      err: { message: 'venue down' },
+    });
+    client.subject.next(filled(order, 'T1', 2));
+    expect(orders.amend(order.clientOrderId, { price: 98 })).toBe(false); // filled: nothing to amend
+    expect(amended).toHaveLength(1);
+  });
+
+  it('hands a synchronous client its own record to amend', async () => {
+    const calls: [Order, unknown][] = [];
+    const client = Object.assign(new AsyncClient(), {
+      submitOrderSync: () => {},
+      cancelOrderSync: () => {},
+      modifyOrderSync: (o: Order, a: unknown) => void calls.push([o, a]),
+    });
+    const { orders, place } = setup({ execution: client });
+    await orders.connect();
+    const order = place(1);
+    expect(orders.amend(order.clientOrderId, { price: 101 })).toBe(true);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.[0]).toBe(orders.get(order.clientOrderId));
+    expect(calls[0]?.[1]).toEqual({ price: 101 });
   });
 });
 

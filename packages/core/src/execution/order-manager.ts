@@ -12,7 +12,7 @@ import {
   type OrderRequest,
   snapshotOrder,
 } from '../model/order';
-import type { Fill, OrderEvent } from '../model/order-events';
+import type { OrderEvent } from '../model/order-events';
 import type { Clock } from '../ports/clock';
 import {
   type BarDrivenExecutionClient,
@@ -307,35 +307,31 @@ export class OrderManager {
         .add();
       return;
     }
-    if (event.type === 'OrderFilled') {
-      if (order.tradeIds.includes(event.tradeId)) {
-        // A redelivered fill (also on an order already filled): applied once, nothing else to do.
-        this.#logger.debug({ tradeId: event.tradeId }, 'duplicate fill ignored');
-        return;
-      }
-      if (
-        event.accountId !== order.accountId ||
-        event.strategyId !== order.strategyId ||
-        event.instrumentId !== order.instrumentId
-      ) {
-        // The order's own record is the authority on whose fill this is, not the venue's echo.
-        this.#logger.warn({ event }, 'fill ids differ from the order; booking it to the order');
-        event = {
-          ...event,
-          accountId: order.accountId,
-          strategyId: order.strategyId,
-          instrumentId: order.instrumentId,
-        };
-      }
+    if (event.type === 'OrderFilled' && order.tradeIds.includes(event.tradeId)) {
+      // A redelivered fill (also on an order already filled): applied once, nothing else to do.
+      this.#logger.debug({ tradeId: event.tradeId }, 'duplicate fill ignored');
+      return;
+    }
+    if (
+      event.accountId !== order.accountId ||
+      event.strategyId !== order.strategyId ||
+      event.instrumentId !== order.instrumentId
+    ) {
+      // The order's own record is the authority on whose event this is, not the venue's echo: a fill
+      // is booked to the order's account, and any event goes to the strategy that placed the order.
+      this.#logger.warn({ event }, 'event ids differ from the order; booking it to the order');
+      event = {
+        ...event,
+        accountId: order.accountId,
+        strategyId: order.strategyId,
+        instrumentId: order.instrumentId,
+      };
     }
     let changed: boolean;
     try {
       changed = this.#apply(order, event);
     } catch (error) {
-      if (isRxtradeError(error) && error.code === 'DUPLICATE_FILL') {
-        this.#logger.debug({ tradeId: (event as Fill).tradeId }, 'duplicate fill ignored');
-        return;
-      }
+      // Duplicate fills were dropped above: whatever the state machine refuses here is an error.
       this.#logger.error({ err: error, event }, 'venue event could not be applied');
       return;
     }

@@ -9,8 +9,10 @@ import {
   ensureBaseImage,
   ensurePackages,
   ensureStandins,
+  hardeningProblems,
   podman,
   podmanEnv,
+  processHardening,
   REPO_ROOT,
   run,
   SERVICES_DIR,
@@ -36,6 +38,8 @@ const ACCOUNT = process.env['DEPLOY_ACCOUNT'] ?? 'acc-1';
 const INSTRUMENT = process.env['DEPLOY_INSTRUMENT'] ?? 'SPX0';
 /** The user's strategy: a copy of examples/sma-crossover's, mounted as a user's own file. */
 const USER_STRATEGY_ID = 'usersma';
+/** The servers of the compose file; every other service is one of the fleet's. */
+const INFRA = ['redis', 'rabbitmq', 'postgres', 'prometheus'];
 
 const t0 = performance.now();
 const results: { name: string; seconds: number; detail: string }[] = [];
@@ -50,6 +54,24 @@ async function step(name: string, fn: () => Promise<string> | string): Promise<v
   const seconds = secs(start);
   results.push({ name, seconds, detail });
   process.stdout.write(`ok ${name} (${seconds.toFixed(1)} s): ${detail}\n`);
+}
+
+/** Checks that failed; the run goes on to the next check (each says what it found), then fails. */
+const checkFailures: string[] = [];
+
+/** A user's check once the fleet is up: a failure is printed and counted, and the next check runs. */
+async function check(name: string, fn: () => Promise<string> | string): Promise<void> {
+  const start = performance.now();
+  try {
+    await step(name, fn);
+  } catch (error) {
+    const seconds = secs(start);
+    const message = error instanceof Error ? error.message : String(error);
+    if (/^interrupted by/.test(message)) throw error;
+    checkFailures.push(name);
+    results.push({ name: `FAILED ${name}`, seconds, detail: message });
+    process.stdout.write(`FAILED ${name} (${seconds.toFixed(1)} s): ${message}\n`);
+  }
 }
 
 async function waitFor<T>(
@@ -206,6 +228,20 @@ function startHealthLoop(): () => Promise<void> {
   };
 }
 
+/**
+ * What `down -v` left (a crash-looping container it could not stop in time, a half-created network):
+ * removed by label, so a failed run leaves the machine clean for the next.
+ */
+function forceRemove(): void {
+  const label = `label=com.docker.compose.project=${PROJECT}`;
+  const quiet = (...args: string[]) => spawnSync('podman', args, { env: podmanEnv(), stdio: 'ignore' });
+  const names = (...args: string[]) =>
+    spawnSync('podman', args, { env: podmanEnv(), encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  quiet('rm', '-f', '-t', '0', ...names('ps', '-a', '-q', '--filter', label));
+  quiet('network', 'rm', '-f', ...names('network', 'ls', '-q', '--filter', label));
+  quiet('volume', 'rm', '-f', ...names('volume', 'ls', '-q', '--filter', label));
+}
+
 async function main(): Promise<void> {
   // Stopped from outside (CI's time limit, Ctrl-C): fail the current step, which tears everything down.
   let interrupted: ((error: Error) => void) | undefined;
@@ -293,6 +329,7 @@ async function main(): Promise<void> {
 
     // Leftovers of an interrupted run first.
     up('down', '-v', '--remove-orphans', '-t', '5');
+    forceRemove();
     await step('docker-compose build (the Dockerfile, 5 images)', () => {
       up('build');
       const images = podman('images', '--format', '{{.Repository}}', '--filter', `reference=*${PROJECT}*`);
@@ -320,6 +357,31 @@ async function main(): Promise<void> {
       },
     );
 
+    await check(
+      'every service container runs hardened (non-root, no capabilities, no_new_privs, seccomp, read-only /)',
+      () => {
+        const services = containers().filter((c) => !INFRA.includes(c.service));
+        for (const c of services) {
+          const problems = hardeningProblems(processHardening(c.id));
+          if (problems.length > 0) throw new Error(`${c.name}: ${problems.join(', ')}`);
+        }
+        // Memory in use now (after start-up, the replay running), to size the manifests' limits by.
+        const usage = new Map<string, string>();
+        for (const line of podman(
+          'stats',
+          '--no-stream',
+          '--format',
+          '{{.ID}} {{.MemUsage}}',
+          ...services.map((c) => c.id),
+        ).split('\n')) {
+          const [id, used] = line.trim().split(/\s+/);
+          const c = services.find((x) => id !== undefined && x.id.startsWith(id));
+          if (c && used) usage.set(c.service, [usage.get(c.service), used].filter(Boolean).join('/'));
+        }
+        return `${services.length} containers, read from each one's /proc/1/status and a write to /; memory ${[...usage].map(([k, v]) => `${k} ${v}`).join(', ')}`;
+      },
+    );
+
     const gw = `http://127.0.0.1:${ports.gateway}`;
     const auth = { authorization: `Bearer ${apiKey}` };
     const api = async (
@@ -339,6 +401,7 @@ async function main(): Promise<void> {
     interface Order {
       clientOrderId: string;
       status: string;
+      instrumentId: string;
       strategyId?: string;
     }
     /** Every order of the account, page after page (`nextCursor`) where the gateway pages them. */
@@ -356,7 +419,7 @@ async function main(): Promise<void> {
       return out;
     };
 
-    await step('the API key opens the gateway (and nothing else does)', async () => {
+    await check('the API key opens the gateway (and nothing else does)', async () => {
       const anonymous = await fetch(`${gw}/api/accounts`);
       if (anonymous.status !== 401)
         throw new Error(`GET /api/accounts without a key: ${anonymous.status}, want 401`);
@@ -364,11 +427,14 @@ async function main(): Promise<void> {
       if (status !== 200) throw new Error(`GET /api/accounts: ${status} ${JSON.stringify(json)}`);
       const accounts = (json as { accounts: { accountId: string }[] }).accounts.map((a) => a.accountId);
       if (!accounts.includes(ACCOUNT)) throw new Error(`account ${ACCOUNT} not in ${accounts.join(', ')}`);
+      // /metrics lives on METRICS_PORT, which is not published: the public port must not serve it.
       const metrics = await fetch(`${gw}/metrics`);
-      return `accounts ${accounts.join(', ')}; /metrics on the gateway's public port: ${metrics.status}`;
+      if (metrics.status !== 404)
+        throw new Error(`GET /metrics on the gateway's public port: ${metrics.status}, want 404`);
+      return `accounts ${accounts.join(', ')}; no key: 401; /metrics on the public port: 404`;
     });
 
-    await step(`a market order through the gateway, filled (${ACCOUNT} ${INSTRUMENT})`, async () => {
+    await check(`a market order through the gateway, filled (${ACCOUNT} ${INSTRUMENT})`, async () => {
       const clientOrderId = `deploy-${Date.now().toString(36)}`;
       const placed = await api('POST', '/api/orders', {
         accountId: ACCOUNT,
@@ -389,7 +455,7 @@ async function main(): Promise<void> {
       return `${clientOrderId} ${order.status}`;
     });
 
-    await step('positions', async () => {
+    await check('positions', async () => {
       const { status, json } = await api('GET', `/api/accounts/${ACCOUNT}/positions`);
       if (status !== 200) throw new Error(`GET positions: ${status}`);
       const positions = (json as { positions: { instrumentId: string; quantity: number }[] }).positions;
@@ -398,10 +464,8 @@ async function main(): Promise<void> {
       return positions.map((p) => `${p.instrumentId} ${p.quantity}`).join(', ');
     });
 
-    await step('Prometheus scrapes every service replica (up)', async () => {
-      const want = containers().filter(
-        (c) => !['redis', 'rabbitmq', 'postgres', 'prometheus'].includes(c.service),
-      );
+    await check('Prometheus scrapes every service replica (up)', async () => {
+      const want = containers().filter((c) => !INFRA.includes(c.service));
       const targets = await waitFor(
         `${want.length} targets up`,
         { timeoutMs: 120_000, everyMs: 2_000 },
@@ -417,29 +481,57 @@ async function main(): Promise<void> {
       return `${targets.length} targets up: ${targets.map((t) => t.labels.instance).join(' ')}`;
     });
 
-    await step('SIGKILL one strategy container; the run goes on', async () => {
-      const strategies = containers().filter((c) => c.service === 'strategy');
-      const victim = strategies[0];
-      if (!victim) throw new Error('no strategy container');
-      const filled = async () => {
-        return (await allOrders()).filter((o) => o.status === 'filled').length;
-      };
-      const before = await filled();
-      podman('kill', '--signal', 'KILL', victim.id);
-      const after = await waitFor('new fills after the kill', { timeoutMs: 90_000 }, async () => {
-        const n = await filled();
-        return n > before ? n : undefined;
-      });
-      // `restart: unless-stopped`: reported, not required (podman restarts from its exit hook).
-      let state = '';
-      for (let i = 0; i < 15 && state !== 'running'; i++) {
-        await new Promise((r) => setTimeout(r, 1_000));
-        state = containers().find((c) => c.id === victim.id)?.state ?? 'gone';
-      }
-      return `${victim.name} killed; fills ${before} → ${after}; the killed container 15 s later: ${state}`;
-    });
+    await check(
+      'SIGKILL one strategy container; every symbol keeps trading (its symbols taken over)',
+      async () => {
+        const strategies = containers().filter((c) => c.service === 'strategy');
+        const victim = strategies[0];
+        if (!victim) throw new Error('no strategy container');
+        const symbols = Array.from({ length: Number(process.env['SYMBOLS'] ?? 5) }, (_, i) => `SPX${i}`);
+        const seen = new Set((await allOrders()).map((o) => o.clientOrderId));
+        // A crash, not a stop: the container's process gets SIGKILL from the host, as from the OOM
+        // killer (`podman kill` counts as stopped by the user, so no restart policy would act).
+        const pid = Number(podman('inspect', '--format', '{{.State.Pid}}', victim.id).trim());
+        if (!(pid > 1)) throw new Error(`${victim.name}: no process id (${pid})`);
+        process.kill(pid, 'SIGKILL');
+        const killedAt = performance.now();
+        // Each symbol's strategies run on some replica: new orders of every symbol after the kill show
+        // the killed replica's symbols were taken over (by a survivor, or by the restarted one). Two
+        // rounds, so orders already on their way when it died cannot pass for the run going on.
+        let fresh = 0;
+        for (const round of [1, 2]) {
+          let missing: string[] = [];
+          fresh += await waitFor(
+            `round ${round}: a new order of every symbol after the kill`,
+            { timeoutMs: 180_000, everyMs: 2_000 },
+            async () => {
+              const after = (await allOrders()).filter((o) => !seen.has(o.clientOrderId));
+              const traded = new Set(after.map((o) => o.instrumentId));
+              missing = symbols.filter((s) => !traded.has(s));
+              if (missing.length > 0) return undefined;
+              for (const o of after) seen.add(o.clientOrderId);
+              return after.length;
+            },
+          ).catch((error: unknown) => {
+            throw new Error(`${String(error)}; no new order of ${missing.join(', ')}`);
+          });
+        }
+        const took = (performance.now() - killedAt) / 1000;
+        // `restart: unless-stopped`: the crashed container comes back and turns healthy again.
+        const back = await waitFor(
+          'the killed container restarted and healthy',
+          { timeoutMs: 180_000, everyMs: 2_000 },
+          () => {
+            const c = containers().find((x) => x.id === victim.id);
+            const restarts = Number(podman('inspect', '--format', '{{.RestartCount}}', victim.id).trim());
+            return c?.state === 'running' && c.health === 'healthy' && restarts > 0 ? restarts : undefined;
+          },
+        );
+        return `${victim.name} (pid ${pid}) killed; ${fresh} new orders, all ${symbols.length} symbols twice over within ${took.toFixed(0)} s; restarted by its policy (${back}×) and healthy after ${((performance.now() - killedAt) / 1000).toFixed(0)} s`;
+      },
+    );
 
-    await step(
+    await check(
       `the user's strategy file (${USER_STRATEGY_ID}, mounted from STRATEGIES_DIR) trades`,
       async () => {
         const mine = (await allOrders()).filter((o) => o.strategyId?.startsWith(`${USER_STRATEGY_ID}-`));
@@ -449,7 +541,7 @@ async function main(): Promise<void> {
     );
 
     if (process.env['DEPLOY_KUBE'] === '1') {
-      await step(
+      await check(
         'podman kube play of the k8s Deployments (ConfigMap, Secret) against the stand-in servers',
         async () => {
           const infra = ['redis', 'rabbitmq', 'postgres'];
@@ -460,11 +552,31 @@ async function main(): Promise<void> {
           const pw = (k: string) => secrets.get(k) ?? '';
           const amqp = (role: string) =>
             `amqp://${role}:${pw(`RABBITMQ_${role.toUpperCase()}_PASSWORD`)}@rabbitmq:5672`;
+          // A fleet of its own (exchange, Redis keys, schema), so nothing of the compose run's
+          // journals is read back: the operator's step for a new prefix, the broker's users applied
+          // for it with rabbitmq-users.sh (the role passwords are in the broker container's env).
+          const fleetPrefix = 'kube';
+          const broker = containers().find((c) => c.service === 'rabbitmq');
+          if (!broker) throw new Error('no rabbitmq container');
+          podman(
+            'exec',
+            '-e',
+            `FLEET_PREFIX=${fleetPrefix}`,
+            broker.id,
+            'sh',
+            '/etc/rxtrade/rabbitmq-users.sh',
+            '/etc/rxtrade/permissions.tsv',
+          );
           const played = await kubePlay({
             work,
+            fleetPrefix,
+            onTeardown: (teardown) => {
+              kubeTeardown = teardown;
+            },
             network: `${PROJECT}_default`,
             images,
-            timeoutMs: 240_000,
+            // Nine containers start at once, each compiling the sources under a CPU limit of 0.5-1.
+            timeoutMs: 600_000,
             secret: {
               'amqp-url-data': amqp('data'),
               'amqp-url-strategy': amqp('strategy'),
@@ -532,17 +644,25 @@ async function main(): Promise<void> {
               '{{.Name}}',
             ).split('\n'),
           ].filter(Boolean);
-          if (left.length > 0) throw new Error(`left behind: ${left.join(', ')}`);
+          if (left.length > 0) {
+            forceRemove();
+            throw new Error(`left behind: ${left.join(', ')} (removed by force afterwards)`);
+          }
           podman('image', 'prune', '-f'); // dangling layers of replaced builds; tagged images stay cached
           return 'nothing left';
         });
       } catch (error) {
         failed = true;
+        forceRemove();
         process.stderr.write(`\nFAILED: ${error instanceof Error ? error.message : String(error)}\n`);
       }
     }
     await stopService?.();
     rmSync(work, { recursive: true, force: true });
+  }
+  if (checkFailures.length > 0) {
+    failed = true;
+    process.stderr.write(`\nFAILED checks: ${checkFailures.join('; ')}\n`);
   }
   process.stdout.write(`\ntest:deploy ${failed ? 'FAILED' : 'passed'} in ${secs(t0).toFixed(0)} s\n`);
   for (const r of results) process.stdout.write(`  ${r.seconds.toFixed(1).padStart(6)} s  ${r.name}\n`);

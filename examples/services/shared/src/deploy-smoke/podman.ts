@@ -225,3 +225,47 @@ export function ensureStandins(): string {
   }
   return lines.join(', ');
 }
+
+/** What the kernel says of a container's main process: the hardening as it runs, not as configured. */
+export interface ProcessHardening {
+  readonly uid: number;
+  /** Effective capabilities (hex mask); 0 when every capability was dropped. */
+  readonly capEff: bigint;
+  readonly noNewPrivs: boolean;
+  /** 2: a seccomp filter is applied (the runtime's default profile, or RuntimeDefault). */
+  readonly seccomp: number;
+  /** Whether writing to `/` fails (a read-only root filesystem). */
+  readonly readOnlyRoot: boolean;
+}
+
+/** Reads {@link ProcessHardening} of a running container from `/proc/1/status`. */
+export function processHardening(id: string): ProcessHardening {
+  const status = podman('exec', id, 'cat', '/proc/1/status');
+  const field = (name: string): string => {
+    const value = new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1];
+    if (value === undefined) throw new Error(`${id}: no ${name} in /proc/1/status`);
+    return value.trim();
+  };
+  const write = spawnSync('podman', ['exec', id, 'sh', '-c', 'touch /.rxtrade-write-probe'], {
+    env: podmanEnv(),
+    encoding: 'utf8',
+  });
+  return {
+    uid: Number(field('Uid').split(/\s+/)[1]), // effective uid
+    capEff: BigInt(`0x${field('CapEff')}`),
+    noNewPrivs: field('NoNewPrivs') === '1',
+    seccomp: Number(field('Seccomp')),
+    readOnlyRoot: write.status !== 0,
+  };
+}
+
+/** Empty when `h` is hardened as the manifests and the compose file ask; else what is not. */
+export function hardeningProblems(h: ProcessHardening): string[] {
+  const problems: string[] = [];
+  if (h.uid === 0) problems.push('runs as root');
+  if (h.capEff !== 0n) problems.push(`capabilities 0x${h.capEff.toString(16)}`);
+  if (!h.noNewPrivs) problems.push('new privileges allowed');
+  if (h.seccomp !== 2) problems.push(`seccomp mode ${h.seccomp}`);
+  if (!h.readOnlyRoot) problems.push('root filesystem writable');
+  return problems;
+}

@@ -2,6 +2,7 @@ import {
   ATTRIBUTION_PARTS,
   type Bar,
   type Fill,
+  isReconcilable,
   parseUnits,
   ShadowExecutionClient,
   type ShadowOrderReport,
@@ -98,6 +99,9 @@ describe('shadow venue beside @rxtrade/ccxt on the fake Binance', () => {
       attribution: { slippage: '-0.30', latency: '0.00', fees: '-0.0003', total: '-0.3003' },
     });
     expect(sumOfParts(s.reports[0]?.attribution as ShadowOrderReport['attribution'])).toBe(0);
+    // Reconciliation reads the real venue through the shadow, as it would without it.
+    expect(isReconcilable(s.shadow)).toBe(true);
+    expect((await s.shadow.fills?.({ since: 0 }))?.map((f) => f.tradeId)).toEqual([real.tradeId]);
   });
 
   it('delay: the order reaches the exchange 400 ms late, a bar later, after the market moved', async () => {

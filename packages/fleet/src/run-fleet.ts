@@ -21,7 +21,7 @@ import { z } from 'zod';
 import { publishBars } from './data-role';
 import { FleetJournal } from './journal';
 import { type AccountFinished, decodeFleetMessage } from './messages';
-import { OrderRole } from './order-role';
+import { OrderRole, type OrderRoleOptions } from './order-role';
 import { type FleetPlan, ResolvedPlan } from './plan';
 import { RiskRole } from './risk-role';
 import { StrategyRole } from './strategy-role';
@@ -65,6 +65,12 @@ export interface RunFleetOptions {
   readonly budgets?: StrategyBudgetConfig;
   /** Options of each account's simulated venue (slippage, partial fills). */
   readonly venue?: Omit<SimulatedVenueOptions, 'instruments' | 'clock'>;
+  /**
+   * The execution client of each account at the order role, on the account's clock (see
+   * `OrderRoleOptions.execution`), e.g. a `ShadowExecutionClient` around the venue. Default: a
+   * simulated venue with `venue`.
+   */
+  readonly execution?: OrderRoleOptions['execution'];
   /** Gives up with `TIMEOUT` when the run has not finished by then. Default 10 minutes. */
   readonly timeoutMs?: number;
   readonly logger?: Logger;
@@ -187,6 +193,7 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetRunResult
         replicaId: `${runId}-${i}`,
         ...withJournal,
         ...(options.venue ? { venue: options.venue } : {}),
+        ...(options.execution ? { execution: options.execution } : {}),
         ...(logger ? { logger: logger.child({ role: 'order', replica: i }) } : {}),
       });
       roles.push(role);

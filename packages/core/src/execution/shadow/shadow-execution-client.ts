@@ -9,11 +9,11 @@ import {
   isBarDriven,
   isSyncExecution,
   type OrderAmendment,
-  type OrderStatusReport,
   type VenueEvent,
 } from '../../ports/execution-client';
 import type { Logger } from '../../ports/logger';
 import { SimulatedVenue, type SimulatedVenueOptions } from '../simulated-venue';
+import type { ReconcilableExecutionClient } from '../venue-reports';
 import { ShadowLedger } from './shadow-ledger';
 import type { ShadowOrderReport, ShadowReport } from './shadow-report';
 
@@ -59,6 +59,11 @@ class BarClock implements Clock {
  * `disconnect()` ends the comparison: orders still working are reported as they stand and
  * `reports$` completes.
  *
+ * What reconciliation needs (`queryOrder`, `openOrders`, `fills`, `balances`, `positions`, `track`)
+ * is the real client's, present when it has it, so a live client stays reconcilable behind a shadow.
+ * Native OCO (`submitOco`) is not offered: the engine then emulates OCO pairs, and both venues get
+ * the same two orders.
+ *
  * @example
  * const shadow = new ShadowExecutionClient({ real: connector.execution, instruments });
  * const engine = createEngine({ instruments, execution: shadow, strategies: [strategy] });
@@ -86,9 +91,14 @@ export class ShadowExecutionClient implements BarDrivenExecutionClient {
   /** Present when the real client can amend orders. */
   readonly modifyOrder?: (order: Order, amendment: OrderAmendment) => Promise<void>;
   /** Present when the real client has it. */
-  readonly queryOrder?: (clientOrderId: string) => Promise<OrderStatusReport | undefined>;
+  readonly queryOrder?: ReconcilableExecutionClient['queryOrder'];
   /** Present when the real client has it. */
-  readonly openOrders?: () => Promise<readonly OrderStatusReport[]>;
+  readonly openOrders?: ReconcilableExecutionClient['openOrders'];
+  /** Present when the real client has it: reconciliation reads the real venue, as without a shadow. */
+  readonly fills?: ReconcilableExecutionClient['fills'];
+  readonly balances?: ReconcilableExecutionClient['balances'];
+  readonly positions?: ReconcilableExecutionClient['positions'];
+  readonly track?: ReconcilableExecutionClient['track'];
   /** Present when the real client takes orders synchronously (a paper venue): keeps the engine's fast path. */
   readonly submitOrderSync?: (order: Order) => void;
   readonly cancelOrderSync?: (order: Order) => void;
@@ -125,6 +135,11 @@ export class ShadowExecutionClient implements BarDrivenExecutionClient {
     }
     if (real.queryOrder !== undefined) this.queryOrder = real.queryOrder.bind(real);
     if (real.openOrders !== undefined) this.openOrders = real.openOrders.bind(real);
+    const venue = real as Partial<ReconcilableExecutionClient>;
+    if (venue.fills !== undefined) this.fills = venue.fills.bind(real);
+    if (venue.balances !== undefined) this.balances = venue.balances.bind(real);
+    if (venue.positions !== undefined) this.positions = venue.positions.bind(real);
+    if (venue.track !== undefined) this.track = venue.track.bind(real);
     if (isSyncExecution(real)) {
       this.submitOrderSync = (order) => {
         this.#shadow(order);

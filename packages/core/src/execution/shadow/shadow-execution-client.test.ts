@@ -188,6 +188,9 @@ describe('ShadowExecutionClient beside a broker', () => {
       // 6 not sold at 100 before the price rose to 102: a sell that missed saved 12.00.
       attribution: { partialFills: '12.00', fees: '0.60', total: '12.60' },
     });
+    // A fill after the order was reported is logged, not counted: the report stays as it was emitted.
+    real.fill('p1', { qty: 2, px: 101, ts: t(2) + 10, fee: 0.2 });
+    expect(s.shadow.report().orders.find((o) => o.clientOrderId === 'p1')).toEqual(byId['p1']);
     const doc = s.shadow.report();
     expect(doc).toMatchObject({
       v: 1,

@@ -84,6 +84,8 @@ export class ShadowLedger {
   readonly #venues: { readonly real: string; readonly simulated: string };
   readonly #pending = new Map<string, Entry>();
   readonly #settled: Settled[] = [];
+  /** Client order ids of the settled orders, to tell a late fill from an event of an order never sent here. */
+  readonly #settledIds = new Set<string>();
   readonly #windows = new Map<string, Windows>();
   readonly #reports = new Subject<ShadowOrderReport>();
   /** Hot, no replay: one report per order, as it settles. Completes on {@link finish}. */
@@ -207,10 +209,7 @@ export class ShadowLedger {
   #apply(which: 'simulated' | 'real', event: VenueEvent): void {
     const entry = this.#pending.get(event.clientOrderId);
     if (entry === undefined) {
-      if (
-        event.type === 'OrderFilled' &&
-        this.#settled.some((s) => s.entry.order.clientOrderId === event.clientOrderId)
-      ) {
+      if (event.type === 'OrderFilled' && this.#settledIds.has(event.clientOrderId)) {
         this.#logger.warn(
           { clientOrderId: event.clientOrderId, venue: which },
           'shadow: fill after the order was reported, not counted',
@@ -257,6 +256,7 @@ export class ShadowLedger {
       real: entry.real.fills.map(placer(entry.real)),
     };
     this.#settled.push(settled);
+    this.#settledIds.add(entry.order.clientOrderId);
     this.#reports.next(this.#build(settled).report);
   }
 

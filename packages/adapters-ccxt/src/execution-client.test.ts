@@ -146,6 +146,18 @@ describe('CcxtExecutionClient against the fake Binance', () => {
     expect(metrics.value('order_rate_limit_resends_total', { venue: 'BINANCE' })).toBeGreaterThanOrEqual(2);
   });
 
+  it('connect waits out a 429 on loadMarkets and asks again', async () => {
+    const fresh = fakeExchange(fake, { timeoutMs: 1_000 });
+    const other = new CcxtExecutionClient({ exchange: fresh, symbols: ['BTC/USDT'], pollIntervalMs: 0 });
+    const before = fake.requestsTo('GET', '/api/v3/exchangeInfo').length;
+    fake.fault({ path: '/api/v3/exchangeInfo', fault: { kind: 'rateLimit' } });
+    await other.connect();
+    const asked = fake.requestsTo('GET', '/api/v3/exchangeInfo').slice(before);
+    expect(asked.map((r) => r.status)).toEqual([429, 200]);
+    await other.disconnect();
+    exchange.fetched.push(...fresh.fetched);
+  });
+
   it('on a 418 ban waits until the end the venue names before sending again', async () => {
     fake.fault({ path: '/api/v3/order', fault: { kind: 'ban', ms: 1_500 } });
     const o = order();

@@ -193,14 +193,38 @@ export class CcxtExecutionClient implements ReconcilableExecutionClient {
       throw new RxtradeError({ code: 'INVALID_CONFIG', message: 'pollIntervalMs must be ≥ 0' });
   }
 
-  /** Loads the exchange's markets and starts polling. Idempotent. */
+  /**
+   * Loads the exchange's markets and starts polling. Idempotent. A 429/418 answer is waited out and
+   * the markets asked again (within `rateLimitRetryMs`).
+   */
   async connect(): Promise<void> {
     if (this.#connected) return;
-    try {
-      for (const market of await resolveMarkets(this.exchange, this.#symbols))
-        this.#markets.set(market.id as string, market);
-    } catch (error) {
-      throw error instanceof RxtradeError ? error : toRxtradeError(error, 'loadMarkets', this.venue);
+    const started = this.#clock.now();
+    for (let strike = 0; ; strike++) {
+      try {
+        for (const market of await resolveMarkets(this.exchange, this.#symbols))
+          this.#markets.set(market.id as string, market);
+        break;
+      } catch (error) {
+        // A read refused 429/418 was not processed and is safe to repeat: after the back-off, within rateLimitRetryMs.
+        const failure = classifyPlacementFailure(error);
+        if (failure.kind === 'rateLimited') {
+          const now = this.#clock.now();
+          const waitMs =
+            failure.bannedUntil !== undefined
+              ? failure.bannedUntil - now
+              : failure.retryAfterMs * 2 ** Math.min(strike, 6);
+          if (now + waitMs - started <= this.#retryMs) {
+            this.#logger.info(
+              { waitMs },
+              'loadMarkets refused for the request rate: trying again after the back-off',
+            );
+            await this.#sleep(waitMs);
+            continue;
+          }
+        }
+        throw error instanceof RxtradeError ? error : toRxtradeError(error, 'loadMarkets', this.venue);
+      }
     }
     this.#connected = true;
     this.#schedulePoll();

@@ -75,8 +75,26 @@ export function makeInputs(n: number): Inputs {
   };
 }
 
-/** Sums the finite entries of an output array (NaN warm-up padding is skipped). */
+/**
+ * Sums the finite entries of an output array (NaN warm-up padding is skipped). Typed arrays (rxtrade's batch output)
+ * and plain arrays (the libraries') are summed by two separate loops: one loop over both, and over the several element
+ * kinds of the libraries' arrays, made its element load megamorphic, which cost every batch row about 10 ns per output
+ * on top of the indicator (KAMA's batch function measured at 0.4 of its streaming class over the same values).
+ */
 export function sumFinite(xs: ArrayLike<number>): number {
+  return xs instanceof Float64Array ? sumFiniteTyped(xs) : sumFiniteArray(xs);
+}
+
+function sumFiniteTyped(xs: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const v = xs[i] as number;
+    if (!Number.isNaN(v)) s += v;
+  }
+  return s;
+}
+
+function sumFiniteArray(xs: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < xs.length; i++) {
     const v = xs[i] as number;

@@ -19,6 +19,7 @@ const benches = [
   { name: 'indicators', title: 'Streaming indicators (1,000,000 updates)', conditions: true },
   { name: 'memory', title: 'Memory: 10,000,000-bar CSV backtest', conditions: true },
   { name: 'optimize', title: 'Parameter optimisation in worker threads', conditions: true },
+  { name: 'variants', title: 'K variants in one pass', conditions: true },
   { name: 'redis', title: '@rxtrade/redis: position updates', conditions: true },
   { name: 'rate-limit', title: '@rxtrade/redis: shared rate limiter grants', conditions: true },
   { name: 'rabbitmq', title: '@rxtrade/rabbitmq: publish and consume', conditions: true },

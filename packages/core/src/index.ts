@@ -81,6 +81,7 @@ export {
   type HtmlReportInput,
   type HtmlReportPrices,
   type HtmlReportRefusal,
+  type HtmlReportStrategy,
   type HtmlReportStrategyError,
   type HtmlReportTrade,
   renderHtmlReport,
@@ -101,6 +102,7 @@ export {
   inferPeriodsPerYear,
   type StatisticsInput,
 } from './engine/statistics';
+export type { StrategyResult } from './engine/strategy-results';
 export { createEngine, type EngineOptions, TradingEngine } from './engine/trading-engine';
 export type {
   EngineCommands,
@@ -109,6 +111,7 @@ export type {
   StrategyEvent,
   TradingState,
 } from './engine/types';
+export { runVariants, type VariantsOptions, type VariantsResult } from './engine/variants';
 // Errors
 export { isRxtradeError, RxtradeError, type RxtradeErrorCode, type RxtradeErrorOptions } from './errors';
 // Execution
@@ -415,6 +418,7 @@ export {
   type StrategyContext,
   type StrategyOptions,
 } from './strategy/base-strategy';
+export { IndicatorCache, type IndicatorKind } from './strategy/indicator-cache';
 export {
   type OverrunPolicy,
   type ParallelRunOptions,

@@ -139,6 +139,48 @@ function isChunked(data: BacktestData): data is { chunks(): AsyncIterable<readon
  * console.log(result.statistics.totalReturn);
  */
 export async function runBacktest(options: BacktestOptions): Promise<BacktestResult> {
+  const run = createBacktestRun(options);
+  await run.start();
+  try {
+    await forEachBar(options.data, run.step);
+    run.end();
+  } finally {
+    await run.close();
+  }
+  return run.result();
+}
+
+/** Feeds every bar of `data` to `step`, in order: arrays by index, chunks chunk by chunk. */
+export async function forEachBar(data: BacktestData, step: (bar: Bar) => void): Promise<void> {
+  if (isChunked(data)) {
+    for await (const chunk of data.chunks()) for (let i = 0; i < chunk.length; i++) step(chunk[i] as Bar);
+  } else if (Array.isArray(data)) {
+    // Indexed: for-of over an array allocated an iterator result per bar here (40 bytes, 1M bars).
+    const array = data as readonly Bar[];
+    for (let i = 0; i < array.length; i++) step(array[i] as Bar);
+  } else if (Symbol.iterator in data) {
+    for (const bar of data as Iterable<Bar>) step(bar);
+  } else {
+    for await (const bar of data as AsyncIterable<Bar>) step(bar);
+  }
+}
+
+/**
+ * @internal One backtest, driven bar by bar from outside: `start()`, `step(bar)` for each bar in
+ * order, `end()` after the last, `close()` always, then `result()`. `runBacktest` drives one over its
+ * data; `runVariants` drives several over one pass of the data. `options.data` is not read here.
+ */
+export interface BacktestRun {
+  readonly engine: TradingEngine;
+  start(): Promise<void>;
+  step(bar: Bar): void;
+  end(): void;
+  close(): Promise<void>;
+  result(): BacktestResult;
+}
+
+/** @internal See {@link BacktestRun}. */
+export function createBacktestRun(options: BacktestOptions): BacktestRun {
   const clock = new ManualClock(0);
   const strategies = Array.isArray(options.strategies)
     ? (options.strategies as readonly BaseStrategy<object>[])
@@ -278,65 +320,61 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     }
   };
 
-  options.onEngine?.(engine);
-  await engine.start();
-  try {
-    const data = options.data;
-    if (isChunked(data)) {
-      for await (const chunk of data.chunks()) for (let i = 0; i < chunk.length; i++) step(chunk[i] as Bar);
-    } else if (Array.isArray(data)) {
-      // Indexed: for-of over an array allocated an iterator result per bar here (40 bytes, 1M bars).
-      const array = data as readonly Bar[];
-      for (let i = 0; i < array.length; i++) step(array[i] as Bar);
-    } else if (Symbol.iterator in data) {
-      for (const bar of data as Iterable<Bar>) step(bar);
-    } else {
-      for await (const bar of data as AsyncIterable<Bar>) step(bar);
-    }
-    if (bars > 0) {
-      if (closeAtEnd) closeAll(engine, lastBars);
-      const value = account.equityUnits / unitScale;
-      equity.setLast(lastTs, value);
-      curveStatistics.add(lastTs, value);
-      timestamps++;
-      if (account.openPositions > 0) exposedTimestamps++;
-      for (const tracker of trackers) tracker.add(lastTs, true);
-    }
-    options.onProgress?.({ bars, total, ts: lastTs });
-  } finally {
-    await engine.stop();
-    engine.setRecorder(undefined);
-    for (const s of subscriptions) s.unsubscribe();
-  }
-
-  const curve = equity.result();
-  const finalAccount = engine.account();
-  const statistics = curveStatistics.finish({
-    trades: closedTrades,
-    ...(recordClosedTrades ? {} : { tradePnls }),
-    feesPaid: finalAccount.feesPaid,
-    exposure: timestamps === 0 ? 0 : exposedTimestamps / timestamps,
-    refusalsByReason: Object.fromEntries([...refusals].map(([reason, r]) => [reason, r.count])),
-  });
   return {
-    bars,
-    fills,
-    closedTrades,
-    equity: curve,
-    prices: [...prices].map(([symbol, series]) => {
-      const { timestamps, values } = series.result();
-      return { symbol, timestamps, close: values };
-    }),
-    statistics,
-    account: finalAccount,
-    accounts: engine.accounts(),
-    positions: engine.positions(),
-    strategyEvents,
-    refusals: Object.keys(statistics.refusalsByReason).map((reason) => {
-      const r = refusals.get(reason) as { count: number; first: OrderDenied | OrderRejected };
-      return { reason, count: r.count, first: r.first };
-    }),
-    strategies: trackers.map((t) => t.finish(engine.strategyBudget(t.strategyId))),
+    engine,
+    async start() {
+      options.onEngine?.(engine);
+      await engine.start();
+    },
+    step,
+    end() {
+      if (bars > 0) {
+        if (closeAtEnd) closeAll(engine, lastBars);
+        const value = account.equityUnits / unitScale;
+        equity.setLast(lastTs, value);
+        curveStatistics.add(lastTs, value);
+        timestamps++;
+        if (account.openPositions > 0) exposedTimestamps++;
+        for (const tracker of trackers) tracker.add(lastTs, true);
+      }
+      options.onProgress?.({ bars, total, ts: lastTs });
+    },
+    async close() {
+      await engine.stop();
+      engine.setRecorder(undefined);
+      for (const s of subscriptions) s.unsubscribe();
+    },
+    result() {
+      const curve = equity.result();
+      const finalAccount = engine.account();
+      const statistics = curveStatistics.finish({
+        trades: closedTrades,
+        ...(recordClosedTrades ? {} : { tradePnls }),
+        feesPaid: finalAccount.feesPaid,
+        exposure: timestamps === 0 ? 0 : exposedTimestamps / timestamps,
+        refusalsByReason: Object.fromEntries([...refusals].map(([reason, r]) => [reason, r.count])),
+      });
+      return {
+        bars,
+        fills,
+        closedTrades,
+        equity: curve,
+        prices: [...prices].map(([symbol, series]) => {
+          const { timestamps, values } = series.result();
+          return { symbol, timestamps, close: values };
+        }),
+        statistics,
+        account: finalAccount,
+        accounts: engine.accounts(),
+        positions: engine.positions(),
+        strategyEvents,
+        refusals: Object.keys(statistics.refusalsByReason).map((reason) => {
+          const r = refusals.get(reason) as { count: number; first: OrderDenied | OrderRejected };
+          return { reason, count: r.count, first: r.first };
+        }),
+        strategies: trackers.map((t) => t.finish(engine.strategyBudget(t.strategyId))),
+      };
+    },
   };
 }
 

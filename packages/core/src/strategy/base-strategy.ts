@@ -9,6 +9,7 @@ import type { Signal } from '../model/signal';
 import type { Clock } from '../ports/clock';
 import type { OrderAmendment } from '../ports/execution-client';
 import type { Logger } from '../ports/logger';
+import { activeIndicatorCache, type IndicatorCache, indicatorKey } from './indicator-cache';
 import { type BarIndicator, type PriceSource, priceOf, type ValueIndicator } from './price-source';
 import { ResampledBars, type ResampleStrategyOptions } from './resampled-bars';
 import { parseStrategyParams } from './strategy-params';
@@ -99,6 +100,8 @@ export abstract class BaseStrategy<TParams extends object = Record<string, never
   readonly tracked: TrackedIndicator[] = [];
   #context: StrategyContext | undefined;
   #symbol: string | undefined;
+  /** Indicators shared with the other variants of a one-pass run (see runVariants); none otherwise. */
+  readonly #cache: IndicatorCache | undefined = activeIndicatorCache();
 
   constructor(options: StrategyOptions<TParams> = {}) {
     const schema = (new.target as unknown as { paramsSchema: z.ZodType | undefined }).paramsSchema;
@@ -173,6 +176,40 @@ export abstract class BaseStrategy<TParams extends object = Record<string, never
       update: get ? (bar) => void indicator.update(get(bar)) : (bar) => void indicator.update(bar.close),
     });
     return indicator;
+  }
+
+  /**
+   * Builds and tracks a value indicator fed each bar's close: `this.indicator(Sma, 20)` is
+   * `this.track(new Sma(20))`, except that variants of this strategy run in one pass
+   * ({@link runVariants}) share it — one instance per class and arguments, updated once per bar —
+   * instead of each computing the same numbers. Arguments should be plain data (numbers, strings,
+   * plain objects); anything else keeps the indicator private to this strategy.
+   */
+  protected indicator<TIndicator extends ValueIndicator, TArgs extends unknown[]>(
+    kind: new (...args: TArgs) => TIndicator,
+    ...args: TArgs
+  ): TIndicator {
+    const create = () => new kind(...args);
+    const cache = this.#cache;
+    if (cache === undefined) return this.track(create());
+    const key = indicatorKey(kind, args, { source: 'close', symbol: undefined });
+    const shared = cache.share(key, create, (indicator, bar) => void indicator.update(bar.close));
+    this.tracked.push({ symbol: undefined, update: shared.update });
+    return shared.indicator;
+  }
+
+  /** {@link indicator} for an indicator fed whole bars (ATR, Stochastic, …): `this.barIndicator(Atr, 14)`. */
+  protected barIndicator<TIndicator extends BarIndicator, TArgs extends unknown[]>(
+    kind: new (...args: TArgs) => TIndicator,
+    ...args: TArgs
+  ): TIndicator {
+    const create = () => new kind(...args);
+    const cache = this.#cache;
+    if (cache === undefined) return this.trackBar(create());
+    const key = indicatorKey(kind, args, { source: 'bar', symbol: undefined });
+    const shared = cache.share(key, create, (indicator, bar) => void indicator.update(bar));
+    this.tracked.push({ symbol: undefined, update: shared.update });
+    return shared.indicator;
   }
 
   /** Registers a bar-based indicator (ATR, Stochastic, VWAP, …) updated before `onBar`. */

@@ -34,7 +34,7 @@ export class VenueGate implements ExecutionClient {
   /** True while the desk replays its journal: calls are not made. */
   replaying = false;
   readonly #logger: Logger;
-  #held: (() => void)[] = [];
+  #held: (() => Promise<void>)[] = [];
 
   constructor(inner: ExecutionClient, logger: Logger) {
     this.inner = inner;
@@ -74,14 +74,19 @@ export class VenueGate implements ExecutionClient {
     return Promise.resolve();
   }
 
-  /** Makes the calls held so far, in the order they were decided (their journal batch is written). */
-  release(): void {
+  /**
+   * Makes the calls held so far, in the order they were decided (their journal batch is written), and
+   * resolves once the venue answered each (failures are logged: their outcome is the reconciler's).
+   * The desk acknowledges its inputs only then, so a desk that dies leaves at most the calls of its
+   * last batch with an unknown outcome, not a backlog queued behind the venue's rate limit.
+   */
+  async release(): Promise<void> {
     const calls = this.#held;
     this.#held = [];
-    for (const call of calls) call();
+    await Promise.all(calls.map((call) => call()));
   }
 
-  #hold(call: () => void): void {
+  #hold(call: () => Promise<void>): void {
     if (!this.replaying) this.#held.push(call);
   }
 }

@@ -72,6 +72,14 @@ export interface OrderRoleOptions {
   readonly reconciliation?:
     | Omit<ReconcilerOptions, 'engine' | 'client' | 'journal' | 'accountId' | 'logger'>
     | false;
+  /**
+   * Accounts this replica owns from the start, whose desks are rebuilt (and, with a live venue,
+   * reconciled) by {@link OrderRole.start} instead of on their first message: a restarted order
+   * service then books what the venue did while it was down (a resting order filled) without waiting
+   * for the account's next command. Only for accounts no other replica takes (one order replica, or
+   * accounts assigned by hand): the bus does not report which partitions a replica owns yet. Default none.
+   */
+  readonly takeAtStart?: readonly string[];
   readonly logger?: Logger;
 }
 
@@ -95,6 +103,7 @@ export class OrderRole {
   readonly #replicaId: string;
   readonly #execution: (accountId: string, clock: Clock) => ExecutionClient;
   readonly #reconciliation: OrderRoleOptions['reconciliation'];
+  readonly #takeAtStart: readonly string[];
   readonly #logger: Logger;
   readonly #desks = new Map<string, Promise<AccountDesk>>();
   readonly #journal: FleetJournal | undefined;
@@ -112,16 +121,23 @@ export class OrderRole {
     this.#logger = options.logger ?? noopLogger;
     this.#journal = options.journal;
     this.#reconciliation = options.reconciliation;
+    this.#takeAtStart = options.takeAtStart ?? [];
     const instruments = [...this.#plan.instruments.values()];
     this.#execution =
       options.execution ??
       ((_accountId, clock) => new SimulatedVenue({ ...options.venue, instruments, clock }));
   }
 
-  /** Subscribes to bars and commands. Idempotent. */
+  /** Takes the `takeAtStart` accounts, then subscribes to bars and commands. Idempotent. */
   async start(): Promise<void> {
     if (this.#state !== 'new') return;
     this.#state = 'running';
+    // Not awaited: a venue that cannot be reached keeps a desk waiting for reconciliation, not start().
+    for (const accountId of this.#takeAtStart) {
+      this.#desk(accountId).catch((error: unknown) =>
+        this.#logger.warn({ accountId, err: error }, 'account not taken at start; taken on its next message'),
+      );
+    }
     this.#subscriptions.push(
       await this.#bus.subscribe(fleetTopics.allBars, (message) => this.#onFrame(message), {
         group: fleetGroups.orderBars(this.#replicaId),
@@ -591,8 +607,7 @@ class AccountDesk {
     this.#publishing = this.#publishing.then(async () => {
       await this.#journal?.append(`order:${this.accountId}`, entries);
       // Journal before send: a live venue is asked only once the inputs that decided it are kept.
-      this.#gate?.release();
-      await this.#send(batch);
+      await Promise.all([this.#gate?.release(), this.#send(batch)]);
     });
     return this.#publishing;
   }

@@ -87,7 +87,12 @@ export function gatewayClient(url: () => string, headers: () => Record<string, s
  */
 export function suiteFleet(
   prefix: string,
-  options: { strategyReplicas: number; env: Readonly<Record<string, string>> },
+  options: {
+    strategyReplicas: number;
+    env: Readonly<Record<string, string>>;
+    /** Services to start (default all; see `startFleet`). */
+    services?: readonly string[];
+  },
 ) {
   let fleet: Fleet | undefined;
   let redis: Redis | undefined;
@@ -97,6 +102,7 @@ export function suiteFleet(
     redis = new Redis('redis://127.0.0.1:6379');
     fleet = await startFleet({
       strategyReplicas: options.strategyReplicas,
+      ...(options.services ? { services: options.services } : {}),
       env: { FLEET_PREFIX: prefix, ...options.env },
       logDir: join(tmpdir(), 'rxtrade-e2e', prefix),
     });
@@ -111,6 +117,11 @@ export function suiteFleet(
     }
   });
   return {
+    /** The running processes (to kill or restart one). */
+    get fleet(): Fleet {
+      if (!fleet) throw new Error('suiteFleet: used before its beforeAll ran');
+      return fleet;
+    },
     get redis(): Redis {
       if (!redis) throw new Error('suiteFleet: used before its beforeAll ran');
       return redis;

@@ -61,6 +61,10 @@ main('order', async (ctx) => {
     journal: openJournal(ctx),
     replicaId: `${ns.exchange}-order-${config.REPLICA}`,
     ...(execution ? { execution } : {}),
+    takeAtStart:
+      config.ORDER_TAKE_AT_START === 'all'
+        ? [...plan.accounts.keys()]
+        : config.ORDER_TAKE_AT_START.split(',').filter(Boolean),
     logger,
   });
   const trades = metrics.counter('trades_total', {

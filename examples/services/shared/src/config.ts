@@ -138,9 +138,20 @@ export const FleetConfigSchema = z.object({
    * A JSON file of each account's venue API key and secret, encrypted (AES-256-GCM,
    * `credentials.ts`): `{ "<accountId>": <record> }`, each record encrypted for purpose
    * `venue:<accountId>` with the key of `RXTRADE_CREDENTIALS_KEY_FILE` (or `_KEY`). Required with
-   * `ORDER_VENUE=ccxt`; write one with `npm run services:venue-key`.
+   * `ORDER_VENUE=ccxt`. Write a record with `createCredentialCipher(loadCredentialKeys(env))
+   * .encryptJson({ apiKey, secret }, venuePurpose(accountId))` (`venue.ts`).
    */
   VENUE_CREDENTIALS_FILE: z.string().min(1).optional(),
+  /**
+   * Order service: accounts whose desks this replica rebuilds and reconciles at start, not on their
+   * first message (`all`, or ids separated by commas). Set it when one order replica runs (or each
+   * replica is given its own accounts): a restarted order service on a live venue then books at once
+   * what the venue did while it was down. Never give one account to two replicas.
+   */
+  ORDER_TAKE_AT_START: z
+    .string()
+    .regex(/^(all|[A-Za-z0-9_,-]*)$/)
+    .default(''),
   /** Strategy replica name (logs, consumer names). */
   REPLICA: z.string().default('0'),
 });

@@ -528,6 +528,13 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
       parseOr400(EmptyQuerySchema, request.query, 'query');
       parseOr400(EmptyBodySchema, request.body, 'body');
       const id = IdSchema.safeParse((request.params as { id: string }).id);
+      if (backend.setStrategyRunning === undefined) {
+        throw new ApiError(
+          501,
+          'NOT_IMPLEMENTED',
+          'strategies cannot be paused one by one here: the fleet runs its plan (stop a strategy by removing it from STRATEGIES and restarting the strategy service, or halt its account through /api/risk)',
+        );
+      }
       if (!id.success || !(await backend.setStrategyRunning(id.data, action === 'start'))) {
         throw notFound('strategy');
       }

@@ -267,6 +267,18 @@ describe.skipIf(!redisUp || !rabbitUp)(
       expect(bad.statusCode).toBe(400);
     });
 
+    it('strategy start/stop is 501 NOT_IMPLEMENTED on the fleet (its strategies run their plan), not a 404', async () => {
+      for (const action of ['start', 'stop']) {
+        const res = await app.inject({
+          method: 'POST',
+          url: `/api/strategies/sma-SPX0-acc-1/${action}`,
+          headers: auth(trader.key),
+        });
+        expect(res.statusCode).toBe(501);
+        expect(res.json()).toMatchObject({ error: { code: 'NOT_IMPLEMENTED' } });
+      }
+    });
+
     it('the live stream: fills from fills.*, positions and equity from the risk role, of the asked accounts only', async () => {
       const events: LiveEvent[] = [];
       const subscription = backend.live$(['acc-1']).subscribe((event) => events.push(event));

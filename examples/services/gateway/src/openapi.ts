@@ -66,8 +66,18 @@ const ROUTES: readonly Route[] = [
     query: ['accountId'],
   },
   { method: 'get', path: '/api/strategies', scope: 'read', summary: 'Strategies' },
-  { method: 'post', path: '/api/strategies/{id}/start', scope: 'admin', summary: 'Start a strategy' },
-  { method: 'post', path: '/api/strategies/{id}/stop', scope: 'admin', summary: 'Stop a strategy' },
+  {
+    method: 'post',
+    path: '/api/strategies/{id}/start',
+    scope: 'admin',
+    summary: 'Start a strategy (501 NOT_IMPLEMENTED on the fleet backend)',
+  },
+  {
+    method: 'post',
+    path: '/api/strategies/{id}/stop',
+    scope: 'admin',
+    summary: 'Stop a strategy (501 NOT_IMPLEMENTED on the fleet backend)',
+  },
   { method: 'get', path: '/api/risk', scope: 'read', summary: 'Trading states' },
   {
     method: 'post',

@@ -137,8 +137,8 @@ export async function createFleetBackend(options: FleetBackendOptions): Promise<
         (s): StrategyInfo => ({ id: s.id, status: 'running', symbols: s.symbols }),
       );
     },
-    // The fleet's strategies run their plan: pausing one is not a fleet command (yet), so 404.
-    setStrategyRunning: async () => false,
+    // No setStrategyRunning: the fleet's strategies run their plan, and the strategy role has no
+    // pause command; the gateway answers 501 NOT_IMPLEMENTED (docs/guides/fleet.md says what to do).
     async riskState() {
       const out: RiskStateChanged[] = [];
       for (const id of options.accounts) {

@@ -69,7 +69,11 @@ export interface GatewayBackend {
   /** False when the order is unknown to that account or no longer open. */
   cancelOrder(accountId: string, clientOrderId: string): Promise<boolean>;
   listStrategies(): Promise<readonly StrategyInfo[]>;
-  setStrategyRunning(strategyId: string, running: boolean): Promise<boolean>;
+  /**
+   * Pauses or resumes a strategy; false when the strategy is unknown. Absent where strategies cannot
+   * be paused one by one (the fleet: its strategies run their plan); the gateway then answers 501.
+   */
+  setStrategyRunning?(strategyId: string, running: boolean): Promise<boolean>;
   riskState(): Promise<readonly RiskStateChanged[]>;
   /** Halts, cancels every open order and optionally flattens. */
   killSwitch(options: { reason: string; flatten: boolean }): Promise<void>;

@@ -154,3 +154,54 @@ describe('orderFromRecord reads every value the engine writes', () => {
     expect(orderFromRecord(noTradeIds).tradeIds).toEqual([]);
   });
 });
+
+// Issue #15: each case below fails on a mutant of order-record.ts that the cases above leave alive.
+describe('orderToRecord / orderFromRecord: optional fields and what is refused', () => {
+  const errorOf = (fn: () => unknown): unknown => {
+    try {
+      fn();
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  };
+
+  it('leaves absent optional fields out of the record, and reads a market order back', () => {
+    const market = createOrder(
+      { instrumentId: 'BTCUSDT', side: 'sell', type: 'market', quantity: 2 },
+      { clientOrderId: 'm-1', accountId: 'acc', strategyId: 's', quantityPrecision: 0, ts: 5 },
+    );
+    const record = orderToRecord(market);
+    for (const field of ['venueOrderId', 'price', 'triggerPrice', 'previousStatus', 'expireTime']) {
+      expect(field in record).toBe(false);
+    }
+    expect(orderFromRecord(record)).toEqual(market);
+  });
+
+  it('round-trips a trailing stop and a GTD order', () => {
+    const stop = { ...base, type: 'stop' as const, price: undefined, trailingAmount: 2.5 };
+    expect(orderFromRecord(orderToRecord(stop))).toEqual(stop);
+    const percent = { ...base, trailingPercent: 1.25 };
+    expect(orderFromRecord(orderToRecord(percent))).toEqual(percent);
+    const gtd = { ...base, timeInForce: 'GTD' as const, expireTime: 1_700_000_000_000 };
+    expect(orderFromRecord(orderToRecord(gtd))).toEqual(gtd);
+  });
+
+  it('reads only NaN and decimal text as an average price', () => {
+    const good = orderToRecord(base);
+    for (const avgPx of ['abc', '', 'x1.5', '1.5x', 'nan']) {
+      expect(corruptCode(() => orderFromRecord({ ...good, avgPx }))).toBe('CORRUPT_STATE');
+    }
+  });
+
+  it('says which record is wrong and why: the default key, a bad JSON list', () => {
+    const good = orderToRecord(base);
+    const noKey = errorOf(() => orderFromRecord({ ...good, side: 'up' }));
+    expect(isRxtradeError(noKey) && [noKey.message, noKey.details]).toEqual([
+      'order record order is not valid',
+      { key: 'order' },
+    ]);
+    const badList = errorOf(() => orderFromRecord({ ...good, tradeIds: '[unclosed' }));
+    expect(isRxtradeError(badList) && badList.cause).toBeInstanceOf(SyntaxError);
+  });
+});

@@ -3,9 +3,10 @@ import type { StrategyEvent } from '../engine/types';
 import type { OrderOrigin } from '../execution/order-manager';
 import { defineInstrument } from '../model/instrument';
 import type { Bar } from '../model/market-data';
-import type { OrderAmendment, OrderRequest } from '../model/order';
+import type { OrderRequest } from '../model/order';
 import type { OrderEvent } from '../model/order-events';
 import { ManualClock } from '../ports/clock';
+import type { OrderAmendment } from '../ports/execution-client';
 import type { Logger } from '../ports/logger';
 import { BaseStrategy } from './base-strategy';
 import { type OrderCommandSink, StrategyHost } from './strategy-host';
@@ -48,6 +49,11 @@ const fill = (clientOrderId: string, tradeId: string, lastQty: number, extra: ob
 class Hooks extends BaseStrategy {
   readonly seen: string[] = [];
   failIn: string | undefined;
+  /** The context the host gave it, as the test's hands on it. */
+  get ctx() {
+    const context = this.context;
+    return { ...context, amend: context.amend as NonNullable<typeof context.amend> };
+  }
   override onBar(): void {
     if (this.failIn === 'onBar') throw new Error('bar boom');
     if (this.seen.length === 0) this.buy(2, { price: 99 });
@@ -188,7 +194,7 @@ describe('StrategyHost: a strategy’s context', () => {
   it('refuses an invalid order before it reaches the sink, with the problem named', () => {
     const { hooks, sent } = setup();
     expect(() =>
-      hooks.context.submit({ instrumentId: 'SPX', side: 'buy', type: 'market', quantity: -1 }),
+      hooks.ctx.submit({ instrumentId: 'SPX', side: 'buy', type: 'market', quantity: -1 }),
     ).toThrow(
       expect.objectContaining({
         code: 'INVALID_ARGUMENT',
@@ -207,23 +213,23 @@ describe('StrategyHost: a strategy’s context', () => {
       },
     });
     withAmend.host.onBar(bar(0));
-    const context = withAmend.hooks.context;
+    const context = withAmend.hooks.ctx;
     expect(context.amend('Hooks-1', { price: 98 })).toBe(true);
     expect(context.amend('not-mine', { price: 98 })).toBe(false);
     expect(amended).toEqual([['Hooks-1', { price: 98 }, 'Hooks']]);
     const without = setup();
     without.host.onBar(bar(0));
-    expect(without.hooks.context.amend('Hooks-1', { price: 98 })).toBe(false);
+    expect(without.hooks.ctx.amend('Hooks-1', { price: 98 })).toBe(false);
   });
 
   it('sends signals with defaults and the clock’s time, and drops them without a signal sink', () => {
     const signals: unknown[] = [];
     const { hooks } = setup({ signal: (s) => void signals.push(s) });
-    hooks.context.signal({ direction: 'long' } as never);
+    hooks.ctx.signal({ direction: 'long' } as never);
     expect(signals).toEqual([
       { strategyId: 'Hooks', strength: 1, stopDistance: undefined, direction: 'long', tsEvent: T0 },
     ]);
-    expect(() => setup().hooks.context.signal({ direction: 'long' } as never)).not.toThrow();
+    expect(() => setup().hooks.ctx.signal({ direction: 'long' } as never)).not.toThrow();
   });
 
   it('answers positions per symbol as fills move them, across symbols asked in turn', () => {
@@ -236,7 +242,7 @@ describe('StrategyHost: a strategy’s context', () => {
     const hooks = new Hooks({ symbols: ['SPX', 'QQQ'] });
     host.add(hooks);
     host.start();
-    const context = hooks.context;
+    const context = hooks.ctx;
     host.onBar(bar(0)); // its limit on SPX
     expect(context.openOrders().map((o) => o.clientOrderId)).toEqual(['Hooks-1']);
     expect(context.openOrders('SPX').map((o) => o.clientOrderId)).toEqual(['Hooks-1']);

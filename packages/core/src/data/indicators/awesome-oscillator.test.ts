@@ -11,6 +11,7 @@ import {
   expectSeriesClose,
   itHonoursTheIndicatorContract,
   loadSp500,
+  stream,
   tsSeries,
 } from './test-support';
 
@@ -39,6 +40,16 @@ describe('AwesomeOscillator', () => {
     expect(expectSeriesClose(ours, (i) => ts[i] as number, { from, ...scale })).toBe(n);
     const ix = new IndicatorsSync().ao(high, low);
     expect(expectSeriesClose(ours, alignEnd(ix, sp.length), { from, ...scale })).toBe(n);
+  });
+
+  it('batches columns to exactly the streamed values, and rejects a non-finite column value', () => {
+    const ind = new AwesomeOscillator(3, 10);
+    const streamed = stream((b: (typeof sp.bars)[number]) => ind.update(b), sp.bars);
+    const columns = { high: Array.from(sp.high), low: Array.from(sp.low), close: Array.from(sp.close) };
+    expect(Array.from(awesomeOscillator(columns, { fast: 3, slow: 10 }))).toEqual(Array.from(streamed));
+    expect(Array.from(awesomeOscillator(sp.bars, { fast: 3, slow: 10 }))).toEqual(Array.from(streamed));
+    columns.close[40] = Number.NaN;
+    expectInvalidArgument(() => awesomeOscillator(columns));
   });
 
   it('rejects invalid periods and fast >= slow', () => {

@@ -1,5 +1,5 @@
 import { invalidArgument } from '../../errors';
-import { badBar, barCursor, checkPeriod, type WindowMean, windowMean } from './internal';
+import { badBar, barCursor, checkPeriod, isColumns, type WindowMean, windowMean } from './internal';
 import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /** Periods of {@link AwesomeOscillator}, for the batch {@link awesomeOscillator}. */
@@ -54,10 +54,13 @@ export class AwesomeOscillator implements StreamingIndicator<IndicatorBar> {
 
   /** Adds one bar; returns the new value, or NaN while warming up. */
   update(bar: IndicatorBar): number {
-    const high = bar.high;
-    const low = bar.low;
-    if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(bar.close)))
-      throw badBar('AwesomeOscillator', bar);
+    return this.next(bar.high, bar.low, bar.close);
+  }
+
+  /** {@link AwesomeOscillator.update} on a bar's fields (the batch form's column loop). */
+  next(high: number, low: number, close: number): number {
+    if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close)))
+      throw badBar('AwesomeOscillator', { high, low, close });
     const median = (high + low) / 2;
     const fast = this.fastSma.push(median);
     const out = fast - this.slowSma.push(median);
@@ -83,6 +86,12 @@ export function awesomeOscillator(
   const ind = new AwesomeOscillator(options.fast, options.slow);
   const n = cursor.length;
   const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i));
+  if (isColumns(bars)) {
+    // Columns go straight to the update's arithmetic instead of through a copied scratch bar.
+    const { high, low, close } = bars;
+    for (let i = 0; i < n; i++) out[i] = ind.next(high[i] as number, low[i] as number, close[i] as number);
+  } else {
+    for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i));
+  }
   return out;
 }

@@ -106,6 +106,24 @@ describe('Adx', () => {
     expectSeriesClose(ours.minusDi, (i) => ti[i - offset]?.mdi as number, { from, scale });
   });
 
+  it('batches columns to exactly the streamed ADX and DIs, and rejects a non-finite column value', () => {
+    const bars = randomBars(300, 9);
+    const ind = new Adx(7);
+    const streamed = bars.map((b) => [ind.update(b), ind.plusDi, ind.minusDi]);
+    const columns = {
+      high: bars.map((b) => b.high),
+      low: bars.map((b) => b.low),
+      close: bars.map((b) => b.close),
+    };
+    for (const out of [adx(columns, 7), adx(bars, 7)]) {
+      expect(Array.from(out.adx)).toEqual(streamed.map((r) => r[0]));
+      expect(Array.from(out.plusDi)).toEqual(streamed.map((r) => r[1]));
+      expect(Array.from(out.minusDi)).toEqual(streamed.map((r) => r[2]));
+    }
+    columns.low[50] = Number.POSITIVE_INFINITY;
+    expectInvalidArgument(() => adx(columns, 7));
+  });
+
   it('rejects invalid periods', () => {
     for (const p of [0, -1, 1.5, Number.NaN]) {
       expectInvalidArgument(() => new Adx(p));

@@ -1,4 +1,4 @@
-import { badBar, barCursor, checkPeriod } from './internal';
+import { badBar, barCursor, checkPeriod, isColumns } from './internal';
 import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /** Outputs of the batch {@link adx}, index-aligned with the input. */
@@ -72,10 +72,13 @@ export class Adx implements StreamingIndicator<IndicatorBar> {
 
   /** Adds one bar; returns the new ADX, or NaN while warming up. */
   update(bar: IndicatorBar): number {
-    const high = bar.high;
-    const low = bar.low;
-    const close = bar.close;
-    if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close))) throw badBar('Adx', bar);
+    return this.next(bar.high, bar.low, bar.close);
+  }
+
+  /** {@link Adx.update} on a bar's fields (the batch form's column loop). */
+  next(high: number, low: number, close: number): number {
+    if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close)))
+      throw badBar('Adx', { high, low, close });
     const up = high - this.prevHigh;
     const down = this.prevLow - low;
     const pc = this.prevClose;
@@ -170,10 +173,20 @@ export function adx(bars: IndicatorBarSeries, period = 14): AdxSeries {
   const out = new Float64Array(n);
   const plusDi = new Float64Array(n);
   const minusDi = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    out[i] = ind.update(cursor.at(i));
-    plusDi[i] = ind.plusDi;
-    minusDi[i] = ind.minusDi;
+  if (isColumns(bars)) {
+    // Columns go straight to the update's arithmetic instead of through a copied scratch bar.
+    const { high, low, close } = bars;
+    for (let i = 0; i < n; i++) {
+      out[i] = ind.next(high[i] as number, low[i] as number, close[i] as number);
+      plusDi[i] = ind.plusDi;
+      minusDi[i] = ind.minusDi;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      out[i] = ind.update(cursor.at(i));
+      plusDi[i] = ind.plusDi;
+      minusDi[i] = ind.minusDi;
+    }
   }
   return { adx: out, plusDi, minusDi };
 }

@@ -41,10 +41,13 @@ export class Atr implements StreamingIndicator<IndicatorBar> {
 
   /** Adds one bar; returns the new ATR, or NaN while warming up. */
   update(bar: IndicatorBar): number {
-    const high = bar.high;
-    const low = bar.low;
-    const close = bar.close;
-    if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close))) throw badBar('Atr', bar);
+    return this.next(bar.high, bar.low, bar.close);
+  }
+
+  /** {@link Atr.update} on a bar's fields (the column loops of the batch forms built on it). */
+  next(high: number, low: number, close: number): number {
+    if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close)))
+      throw badBar('Atr', { high, low, close });
     const pc = this.prevClose;
     this.prevClose = close;
     let tr = high - low;

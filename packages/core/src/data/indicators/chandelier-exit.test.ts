@@ -11,6 +11,7 @@ import {
   expectSeriesClose,
   itHonoursTheIndicatorContract,
   loadSp500,
+  randomBars,
   tsSeries,
 } from './test-support';
 
@@ -70,6 +71,26 @@ describe('ChandelierExit', () => {
     expect(expectSeriesClose(ours.shortStop, alignEnd(ixShort, sp.length), { from: 400 })).toBe(
       sp.length - 400,
     );
+  });
+
+  it('batches columns to exactly the streamed stops, and rejects a non-finite column value', () => {
+    const bars = randomBars(300, 11);
+    const ind = new ChandelierExit(9, 2.5);
+    const streamed = bars.map((b) => [ind.update(b), ind.shortStop]);
+    const columns = {
+      high: bars.map((b) => b.high),
+      low: bars.map((b) => b.low),
+      close: bars.map((b) => b.close),
+    };
+    for (const out of [
+      chandelierExit(columns, { period: 9, multiplier: 2.5 }),
+      chandelierExit(bars, { period: 9, multiplier: 2.5 }),
+    ]) {
+      expect(Array.from(out.longStop)).toEqual(streamed.map((r) => r[0]));
+      expect(Array.from(out.shortStop)).toEqual(streamed.map((r) => r[1]));
+    }
+    columns.high[70] = Number.NaN;
+    expectInvalidArgument(() => chandelierExit(columns));
   });
 
   it('rejects invalid periods and multipliers', () => {

@@ -1,5 +1,5 @@
 import { Atr } from './atr';
-import { badBar, barCursor, checkPeriod, checkPositive, RollingRange } from './internal';
+import { badBar, barCursor, checkPeriod, checkPositive, isColumns, RollingRange } from './internal';
 import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /** Parameters of {@link ChandelierExit}. */
@@ -65,13 +65,16 @@ export class ChandelierExit implements StreamingIndicator<IndicatorBar> {
 
   /** Adds one bar; returns the long stop, or NaN while warming up. */
   update(bar: IndicatorBar): number {
-    const high = bar.high;
-    const low = bar.low;
-    if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(bar.close)))
-      throw badBar('ChandelierExit', bar);
+    return this.next(bar.high, bar.low, bar.close);
+  }
+
+  /** {@link ChandelierExit.update} on a bar's fields (the batch form's column loop). */
+  next(high: number, low: number, close: number): number {
+    if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close)))
+      throw badBar('ChandelierExit', { high, low, close });
     const range = this.range;
     range.push(high, low);
-    const atr = this.atr.update(bar);
+    const atr = this.atr.next(high, low, close);
     if (Number.isNaN(atr)) return atr;
     const offset = this.multiplier * atr;
     const out = range.max - offset;
@@ -102,9 +105,18 @@ export function chandelierExit(
   const n = cursor.length;
   const longStop = new Float64Array(n);
   const shortStop = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    longStop[i] = ind.update(cursor.at(i));
-    shortStop[i] = ind.shortStop;
+  if (isColumns(bars)) {
+    // Columns go straight to the update's arithmetic instead of through a copied scratch bar.
+    const { high, low, close } = bars;
+    for (let i = 0; i < n; i++) {
+      longStop[i] = ind.next(high[i] as number, low[i] as number, close[i] as number);
+      shortStop[i] = ind.shortStop;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      longStop[i] = ind.update(cursor.at(i));
+      shortStop[i] = ind.shortStop;
+    }
   }
   return { longStop, shortStop };
 }

@@ -10,6 +10,8 @@ import {
   expectSeriesClose,
   itHonoursTheIndicatorContract,
   loadSp500,
+  randomBars,
+  stream,
   tsSeries,
 } from './test-support';
 import { WilliamsR, williamsR } from './williams-r';
@@ -53,6 +55,45 @@ describe('WilliamsR', () => {
       expect(expectSeriesClose(ours, (i) => ts[i] as number, { from, ...scale })).toBe(sp.length - from);
       const ix = new IndicatorsSync().willr(cols.high, cols.low, cols.close, period);
       expect(expectSeriesClose(ours, alignEnd(ix, sp.length), { from, ...scale })).toBe(sp.length - from);
+    },
+  );
+
+  it.each([1, 2, 14, 50])(
+    'streams, and batches bars and columns, to the window extremes on random, falling, rising and flat bars (period %i)',
+    (period) => {
+      const walk = randomBars(2000, 7);
+      // Falling highs and rising lows make the extreme leave the window every bar; flat stretches give equal extremes.
+      const falling = walk.map((_b, i) => ({ high: 5000 - i, low: 4000 - i, close: 4500 - i }));
+      const rising = walk.map((_b, i) => ({ high: 5000 + i, low: 4000 + i, close: 4500 + i }));
+      const flat = walk.map((b, i) => ({
+        high: 10 + Math.floor(i / 30),
+        low: 9 - (i % 7 === 0 ? 1 : 0),
+        close: b.close / 1000,
+      }));
+      for (const bars of [walk, falling, rising, flat]) {
+        const naive = bars.map((b, i) => {
+          if (i < period - 1) return Number.NaN;
+          let hi = Number.NEGATIVE_INFINITY;
+          let lo = Number.POSITIVE_INFINITY;
+          for (let j = i - period + 1; j <= i; j++) {
+            hi = Math.max(hi, (bars[j] as { high: number }).high);
+            lo = Math.min(lo, (bars[j] as { low: number }).low);
+          }
+          return hi - lo > 0 ? (-100 * (hi - b.close)) / (hi - lo) : -100;
+        });
+        const ind = new WilliamsR(period);
+        const streamed = stream((b: (typeof bars)[number]) => ind.update(b), bars);
+        const columns = {
+          high: bars.map((b) => b.high),
+          low: bars.map((b) => b.low),
+          close: bars.map((b) => b.close),
+        };
+        expect(Array.from(streamed)).toEqual(naive);
+        expect(Array.from(williamsR(bars, period))).toEqual(naive);
+        expect(Array.from(williamsR(columns, period))).toEqual(naive);
+        ind.reset();
+        expect(Array.from(stream((b: (typeof bars)[number]) => ind.update(b), bars))).toEqual(naive);
+      }
     },
   );
 

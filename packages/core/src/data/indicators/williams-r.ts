@@ -1,4 +1,4 @@
-import { badBar, barCursor, checkPeriod, RollingRange } from './internal';
+import { badBar, barCursor, checkPeriod, isColumns, RollingRange } from './internal';
 import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /**
@@ -36,11 +36,13 @@ export class WilliamsR implements StreamingIndicator<IndicatorBar> {
 
   /** Adds one bar; returns the new %R, or NaN while warming up. */
   update(bar: IndicatorBar): number {
-    const high = bar.high;
-    const low = bar.low;
-    const close = bar.close;
+    return this.next(bar.high, bar.low, bar.close);
+  }
+
+  /** {@link WilliamsR.update} on a bar's fields (the batch form's column loop). */
+  next(high: number, low: number, close: number): number {
     if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close)))
-      throw badBar('WilliamsR', bar);
+      throw badBar('WilliamsR', { high, low, close });
     const window = this.range;
     window.push(high, low);
     if (this.count < this.period && ++this.count < this.period) return Number.NaN;
@@ -65,6 +67,12 @@ export function williamsR(bars: IndicatorBarSeries, period = 14): Float64Array {
   const ind = new WilliamsR(period);
   const n = cursor.length;
   const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i));
+  if (isColumns(bars)) {
+    // Columns go straight to the update's arithmetic instead of through a copied scratch bar.
+    const { high, low, close } = bars;
+    for (let i = 0; i < n; i++) out[i] = ind.next(high[i] as number, low[i] as number, close[i] as number);
+  } else {
+    for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i));
+  }
   return out;
 }

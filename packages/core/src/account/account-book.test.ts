@@ -157,6 +157,7 @@ describe('AccountBook ledger (1,000,000 random fills against decimal.js)', () =>
           virtual && [virtual.qtyUnits, virtual.costUnits, virtual.realizedUnits, virtual.feeUnits],
         ).toEqual([book.qtyUnits, book.costUnits, book.realizedUnits, book.feeUnits]);
       }
+      expect(account.openPositions).toBe(position.filter((q) => q !== 0).length);
       let value = 0;
       for (const book of account.positions.values()) value += book.valueUnits;
       expect(account.valueUnits).toBe(value);
@@ -521,6 +522,23 @@ describe('AccountBook edges', () => {
   it('refuses a fill quoted in another currency, naming both', () => {
     const book = new AccountBook({ id: 'a', initialCash: 100, currency: 'EUR' });
     expect(() => book.applyFill(fill({}), spx)).toThrow('account a holds EUR; SPX is quoted in USD');
+  });
+
+  it('counts the instruments with a position: open, add, flip, close', () => {
+    const eth = defineInstrument({ id: 'ETH', pricePrecision: 2, quantityPrecision: 0 });
+    const book = new AccountBook({ id: 'acc', initialCash: 100_000 });
+    const counts: number[] = [];
+    const step = (f: Partial<Fill>, instrument = spx) => {
+      book.applyFill(fill({ instrumentId: instrument.id, ...f }), instrument);
+      counts.push(book.openPositions);
+    };
+    step({ side: 'buy', lastQty: 2 }); // SPX +2
+    step({ side: 'buy', lastQty: 1 }); // SPX +3
+    step({ side: 'sell', lastQty: 1 }, eth); // ETH -1
+    step({ side: 'sell', lastQty: 5 }); // SPX flips to -2
+    step({ side: 'buy', lastQty: 2 }); // SPX flat
+    step({ side: 'buy', lastQty: 1 }, eth); // ETH flat
+    expect(counts).toEqual([1, 1, 2, 2, 1, 0]);
   });
 
   it("a fill without a strategy moves only the account's book; marks reach books with or without strategies", () => {

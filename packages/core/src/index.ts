@@ -124,6 +124,7 @@ export {
   type ContingentLeg,
   type ContingentOrderSink,
   childOrderId,
+  contingentIds,
   hasContingency,
   OrderEmulator,
 } from './execution/order-emulator';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type BusSubscription,
   type MessageBus,
+  type OrderAmendment,
   type OrderDenied,
   type OrderRequest,
   type OrderSubmitted,
@@ -35,7 +36,7 @@ export type TradingStateCommand = Omit<SetTradingState, 'accountId'>;
  * to the risk role of their account as `SubmitOrder` on `risk.requests.<accountId>` — core's
  * `OrderRequest`, every type and option intact — and the answer is risk's decision, read from the
  * client's own event topic (`orders.events.<strategyId>`, a private subscription: every gateway
- * replica hears every answer and keeps those it waits for). Cancels and trading-state commands go
+ * replica hears every answer and keeps those it waits for). Cancels, amendments and trading-state commands go
  * the same way, in order with the account's other inputs.
  */
 export class FleetGatewayClient {
@@ -137,6 +138,29 @@ export class FleetGatewayClient {
       fleetEnvelope(
         'CancelOrder',
         { accountId, strategyId, clientOrderId, ts },
+        { id: requestId(accountId), ts },
+      ),
+      { key: accountId },
+    );
+  }
+
+  /**
+   * Asks the order role to amend one of the account's working orders (placed by `strategyId`): its
+   * whole quantity and the prices its type has. The outcome is the order's `OrderUpdated` or
+   * `OrderModifyRejected`.
+   */
+  async amend(
+    accountId: string,
+    clientOrderId: string,
+    change: { readonly amendment: OrderAmendment; readonly strategyId?: string },
+  ): Promise<void> {
+    const { amendment, strategyId = this.strategyId } = change;
+    const ts = this.#now();
+    await this.#bus.publish(
+      fleetTopics.riskRequests(accountId),
+      fleetEnvelope(
+        'AmendOrder',
+        { accountId, strategyId, clientOrderId, amendment, ts },
         { id: requestId(accountId), ts },
       ),
       { key: accountId },

@@ -2,6 +2,7 @@ import {
   BarSchema,
   type BusEnvelope,
   BusEnvelopeSchema,
+  OrderAmendmentSchema,
   OrderEventSchema,
   OrderRequestSchema,
   parseEnvelope,
@@ -93,6 +94,29 @@ export const CancelOrderSchema = z.strictObject({
 export type CancelOrder = z.output<typeof CancelOrderSchema>;
 
 /**
+ * strategy → risk → order: amend one of the strategy's working orders (core's `OrderAmendment`: its
+ * whole quantity and the prices its type has). Like the engine's `amend`, it passes the venue's grid
+ * check, not the pre-trade rules; the outcome comes back as `OrderUpdated` or `OrderModifyRejected`.
+ */
+export const AmendOrderSchema = z.strictObject({
+  accountId: id,
+  strategyId: id,
+  clientOrderId: id,
+  amendment: OrderAmendmentSchema,
+  ts,
+  /** The strategy's bar when it asked: the order role applies the amendment once that bar was matched. */
+  mark: MarkSchema.optional(),
+});
+export type AmendOrder = z.output<typeof AmendOrderSchema>;
+
+/**
+ * order → risk, strategy: orders the order role placed itself on a strategy's behalf — a bracket's
+ * exits and an OCO sibling, placed by core's `OrderEmulator` — as the submits they are (their
+ * account, strategy, client order id and request), so risk books them and the strategy follows them.
+ */
+const PlacedSchema = z.array(SubmitOrderSchema).max(100_000);
+
+/**
  * strategy → risk → order, behind the strategy's commands of the same bars: the strategy has run
  * `onBar` for every bar of `symbol` up to `through`. `waits`: it will not run the next bar until the
  * order role's result for it arrives (it issued a command, or has orders working). `final`: it has
@@ -116,6 +140,8 @@ export type BarsAcknowledged = z.output<typeof BarsAcknowledgedSchema>;
 export const OrderEventsDeliveredSchema = z.strictObject({
   strategyId: id,
   events: z.array(OrderEventSchema).max(100_000),
+  /** Orders among `events` that the order role placed on the strategy's behalf (see `placed` of reports). */
+  placed: PlacedSchema.optional(),
   matched: MarkSchema.optional(),
 });
 export type OrderEventsDelivered = z.output<typeof OrderEventsDeliveredSchema>;
@@ -128,6 +154,11 @@ export type OrderEventsDelivered = z.output<typeof OrderEventsDeliveredSchema>;
 export const OrderEventsReportedSchema = z.strictObject({
   accountId: id,
   events: z.array(OrderEventSchema).max(100_000),
+  /**
+   * Orders the order role placed itself (a bracket's exits, an OCO sibling), before their first
+   * event in `events`: risk approved them with their entry and books them as submitted.
+   */
+  placed: PlacedSchema.optional(),
   marks: z.array(MarkSchema).max(10_000),
   final: z.boolean(),
 });
@@ -224,6 +255,7 @@ export const fleetMessageSchemas = {
   BarFrame: BarFrameSchema,
   SubmitOrder: SubmitOrderSchema,
   CancelOrder: CancelOrderSchema,
+  AmendOrder: AmendOrderSchema,
   BarsAcknowledged: BarsAcknowledgedSchema,
   OrderEventsDelivered: OrderEventsDeliveredSchema,
   OrderEventsReported: OrderEventsReportedSchema,

@@ -4,14 +4,19 @@ import {
   type BusSubscription,
   type Clock,
   type ExecutionClient,
+  hasContingency,
   isBarDriven,
   isReconcilable,
   type Logger,
   type MessageBus,
   noopLogger,
+  type Order,
+  OrderEmulator,
   type OrderEvent,
   OrderEventSchema,
   OrderManager,
+  type OrderOrigin,
+  type OrderRequest,
   orderFromRecord,
   orderToRecord,
   Reconciler,
@@ -28,6 +33,7 @@ import { MatchBarrier } from './barrier';
 import type { FleetJournal } from './journal';
 import { deskHolds, reconcilableDesk, VenueGate } from './live-venue';
 import {
+  type AmendOrder,
   type BarFrame,
   type BarsAcknowledged,
   type CancelOrder,
@@ -86,12 +92,32 @@ export interface OrderRoleOptions {
 type Inbound =
   | { readonly kind: 'submit'; readonly command: SubmitOrder }
   | { readonly kind: 'cancel'; readonly command: CancelOrder }
+  | { readonly kind: 'amend'; readonly command: AmendOrder }
   | { readonly kind: 'ack'; readonly ack: BarsAcknowledged };
+
+const COMMANDS = ['SubmitOrder', 'CancelOrder', 'AmendOrder', 'BarsAcknowledged'] as const;
+
+/** A decoded command as the desk queues it. */
+function inbound(decoded: ReturnType<typeof decodeFleetMessage<(typeof COMMANDS)[number]>>): Inbound {
+  switch (decoded.type) {
+    case 'SubmitOrder':
+      return { kind: 'submit', command: decoded.payload };
+    case 'CancelOrder':
+      return { kind: 'cancel', command: decoded.payload };
+    case 'AmendOrder':
+      return { kind: 'amend', command: decoded.payload };
+    case 'BarsAcknowledged':
+      return { kind: 'ack', ack: decoded.payload };
+  }
+}
 
 /**
  * The order role: core's {@link OrderManager} and an {@link ExecutionClient} per account, fed the
  * commands risk approved (`orders.submit.<accountId>`, partitioned by account) and, for a bar-driven
- * venue, the bars of the account's symbols. It keeps the barrier (see `barrier.ts`): a bar is matched
+ * venue, the bars of the account's symbols. Contingent orders (brackets, OTO, OCO) live here, in
+ * core's {@link OrderEmulator} per account: the exits are placed on the entry's fills and cancel
+ * each other in this process, whatever the strategy's replica does, and are rebuilt with the rest of
+ * the account from its journal. It keeps the barrier (see `barrier.ts`): a bar is matched
  * for an account once every strategy feeding it acknowledged the bar before, and a command placed on
  * bar t is applied once bar t was matched. What the venue did goes to risk (`risk.reports.<accountId>`)
  * before it goes back to the strategy that placed the order (`orders.events.<strategyId>`), fills
@@ -198,7 +224,7 @@ export class OrderRole {
     const byAccount = new Map<string, { inbound: Inbound; message: BusEnvelope }[]>();
     for (const { message, context } of deliveries) {
       for (const envelope of unbatch(message)) {
-        const decoded = decodeFleetMessage(envelope, ['SubmitOrder', 'CancelOrder', 'BarsAcknowledged']);
+        const decoded = decodeFleetMessage(envelope, COMMANDS);
         const accountId = decoded.payload.accountId;
         // Ids are namespaced by account: a message on another account's topic is refused, not applied.
         if (context.topic !== fleetTopics.orderSubmit(accountId)) {
@@ -207,15 +233,10 @@ export class OrderRole {
             message: `${decoded.type} for account ${accountId} arrived on ${context.topic}`,
           });
         }
-        const inbound: Inbound =
-          decoded.type === 'SubmitOrder'
-            ? { kind: 'submit', command: decoded.payload }
-            : decoded.type === 'CancelOrder'
-              ? { kind: 'cancel', command: decoded.payload }
-              : { kind: 'ack', ack: decoded.payload as BarsAcknowledged };
+        const entry = { inbound: inbound(decoded), message: envelope };
         const received = byAccount.get(accountId);
-        if (received === undefined) byAccount.set(accountId, [{ inbound, message: envelope }]);
-        else received.push({ inbound, message: envelope });
+        if (received === undefined) byAccount.set(accountId, [entry]);
+        else received.push(entry);
       }
     }
     await Promise.all(
@@ -348,6 +369,8 @@ class AccountDesk {
   readonly #plan: ResolvedPlan;
   readonly #clock: DeskClock;
   readonly #orders: OrderManager;
+  /** The account's brackets and OCO groups (core's order emulator), acting through `#orders`. */
+  readonly #emulator: OrderEmulator;
   readonly #bus: MessageBus;
   readonly #logger: Logger;
   readonly #barriers = new Map<string, MatchBarrier>();
@@ -356,7 +379,10 @@ class AccountDesk {
   readonly #queues = new Map<string, Inbound[]>();
   /** Events per strategy not yet delivered to it. */
   readonly #outbox = new Map<string, OrderEvent[]>();
+  /** Orders the emulator placed, per strategy, not yet delivered to it. */
+  readonly #placed = new Map<string, SubmitOrder[]>();
   #reportEvents: OrderEvent[] = [];
+  #reportPlaced: SubmitOrder[] = [];
   readonly #marks = new Map<string, Mark>();
   #marksChanged = false;
   #outgoing: Outgoing[] = [];
@@ -402,7 +428,13 @@ class AccountDesk {
       clock: options.clock,
       logger: options.logger,
       // Terminal orders are kept for lookup so a redelivered submit is recognised, not sent twice.
-      onEvent: (event) => this.#onEvent(event),
+      onEvent: (event, order) => this.#onEvent(event, order),
+    });
+    this.#emulator = new OrderEmulator({
+      submit: (request, origin) => this.#place(request, origin),
+      cancel: (clientOrderId) => this.#orders.cancel(clientOrderId),
+      amend: (clientOrderId, amendment) => this.#orders.amend(clientOrderId, amendment),
+      order: (clientOrderId) => this.#orders.get(clientOrderId),
     });
     for (const s of this.#plan.strategies) if (s.accountId === this.accountId) this.#feeders.add(s.id);
     for (const symbol of this.#plan.symbolsOf(this.accountId)) {
@@ -539,20 +571,7 @@ class AccountDesk {
           else if (entry.kind === 'venue') this.#orders.applyVenueEvent(entry.event as VenueEvent);
           else if (entry.kind === 'adopt') this.#orders.adopt(orderFromRecord(entry.order));
           else if (entry.kind === 'halt') this.#halted = entry.halted;
-          else {
-            const decoded = decodeFleetMessage(entry.message, [
-              'SubmitOrder',
-              'CancelOrder',
-              'BarsAcknowledged',
-            ]);
-            this.#enqueue(
-              decoded.type === 'SubmitOrder'
-                ? { kind: 'submit', command: decoded.payload }
-                : decoded.type === 'CancelOrder'
-                  ? { kind: 'cancel', command: decoded.payload }
-                  : { kind: 'ack', ack: decoded.payload as BarsAcknowledged },
-            );
-          }
+          else this.#enqueue(inbound(decodeFleetMessage(entry.message, COMMANDS)));
           await this.#pump();
         }
       }
@@ -669,6 +688,7 @@ class AccountDesk {
         instrument.quantityPrecision,
       );
       this.#orders.send(order);
+      if (hasContingency(command.request)) this.#emulator.register(order, command.request);
     } else if (inbound.kind === 'cancel') {
       this.#clock.set(inbound.command.ts);
       if (!this.#orders.cancel(inbound.command.clientOrderId)) {
@@ -677,7 +697,41 @@ class AccountDesk {
           'cancel of an order not open ignored',
         );
       }
+    } else if (inbound.kind === 'amend') {
+      this.#clock.set(inbound.command.ts);
+      if (!this.#orders.amend(inbound.command.clientOrderId, inbound.command.amendment)) {
+        this.#logger.debug(
+          { clientOrderId: inbound.command.clientOrderId },
+          'amendment of an order not open ignored',
+        );
+      }
     }
+  }
+
+  /**
+   * A contingent order the emulator places (a bracket's exit, an OCO sibling): sent like a submit
+   * risk approved — risk approved it with its entry — and reported as placed, so risk books it and
+   * the strategy follows it.
+   */
+  #place(request: OrderRequest, origin: OrderOrigin): Order {
+    const instrument = this.#plan.instrument(request.instrumentId);
+    const order = this.#orders.create(request, origin, instrument.quantityPrecision);
+    const placed: SubmitOrder = {
+      accountId: origin.accountId,
+      strategyId: origin.strategyId,
+      clientOrderId: origin.clientOrderId,
+      request,
+      tsInit: this.#clock.now(),
+    };
+    let list = this.#placed.get(origin.strategyId);
+    if (list === undefined) {
+      list = [];
+      this.#placed.set(origin.strategyId, list);
+    }
+    list.push(placed);
+    this.#reportPlaced.push(placed);
+    this.#orders.send(order);
+    return this.#orders.get(order.clientOrderId) ?? order;
   }
 
   /** The symbol whose next bar may be matched now, earliest bar first. */
@@ -702,7 +756,7 @@ class AccountDesk {
       this.#deliver(strategyId, { symbol, ts: bar.ts, price: bar.close });
   }
 
-  #onEvent(event: OrderEvent): void {
+  #onEvent(event: OrderEvent, order: Order): void {
     let box = this.#outbox.get(event.strategyId);
     if (box === undefined) {
       box = [];
@@ -720,6 +774,8 @@ class AccountDesk {
         }),
       });
     }
+    // After the event is on its way, as in the engine: what the emulator does next comes after it.
+    if (this.#emulator.size !== 0) this.#emulator.onEvent(event, order);
   }
 
   /** Risk hears what happened before the strategy does, so the strategy's reaction is checked against it. */
@@ -731,18 +787,27 @@ class AccountDesk {
       key: this.accountId,
       envelope: fleetEnvelope(
         'OrderEventsReported',
-        { accountId: this.accountId, events: this.#reportEvents, marks: [...this.#marks.values()], final },
+        {
+          accountId: this.accountId,
+          events: this.#reportEvents,
+          ...(this.#reportPlaced.length > 0 ? { placed: this.#reportPlaced } : {}),
+          marks: [...this.#marks.values()],
+          final,
+        },
         { id, ts: this.#clock.now() },
       ),
     });
     this.#reportEvents = [];
+    this.#reportPlaced = [];
     this.#marksChanged = false;
   }
 
   #deliver(strategyId: string, matched: Mark | undefined): void {
     const events = this.#outbox.get(strategyId) ?? [];
     if (events.length === 0 && matched === undefined) return;
+    const placed = this.#placed.get(strategyId);
     this.#outbox.delete(strategyId);
+    this.#placed.delete(strategyId);
     this.#report(false);
     const id = `${this.accountId}:${strategyId}:events:${++this.#seq}`;
     this.#outgoing.push({
@@ -750,7 +815,7 @@ class AccountDesk {
       key: strategyId,
       envelope: fleetEnvelope(
         'OrderEventsDelivered',
-        { strategyId, events, ...(matched ? { matched } : {}) },
+        { strategyId, events, ...(placed ? { placed } : {}), ...(matched ? { matched } : {}) },
         { id, ts: this.#clock.now() },
       ),
     });

@@ -37,7 +37,11 @@ beforeAll(async () => {
 const examples: [string, Class, string][] = [
   ['SMA crossover (market orders)', SmaCrossover as Class, 'SmaCrossover'],
   ['RSI mean reversion (DAY limit entries)', RsiMeanReversion as Class, 'RsiMeanReversion'],
-  ['ATR breakout (trailing stop orders, canceled and replaced)', BreakoutAtr as Class, 'BreakoutAtr'],
+  [
+    'ATR breakout (a bracket: market entry, take-profit, trailing stop-loss)',
+    BreakoutAtr as Class,
+    'BreakoutAtr',
+  ],
   [
     'Weekly trend (weekly bars resampled from the daily feed in the strategy)',
     WeeklyTrend as Class,
@@ -230,27 +234,55 @@ describe('the fleet on the in-memory bus gives a backtest’s fills and final eq
     expect(fleet.refusals).toEqual(backtest.refusals);
   });
 
-  it('needs its barrier: live-style, the ATR breakout’s stops are placed and matched late', async () => {
-    const run = (mode: 'barrier' | 'live') =>
-      runFleet({
+  it('needs its barrier: live-style on a replay, the ATR breakout’s orders meet bars already matched', async () => {
+    // Counts the brackets the strategy placed (an order among its open ones after onBar that was not before).
+    const placed = { barrier: 0, live: 0 };
+    let mode: keyof typeof placed = 'barrier';
+    class Counting extends BreakoutAtr {
+      override onBar(bar: Bar): void {
+        const before = this.context.openOrders().length;
+        super.onBar(bar);
+        if (this.context.openOrders().length > before) placed[mode]++;
+      }
+    }
+    const backtest = await runBacktest({
+      strategies: new BreakoutAtr({ id: 'atr', symbols: [instrument.id], accountId: 'main' }),
+      data: bars,
+      instruments: [instrument],
+      accounts: [{ id: 'main', initialCash: 100_000 }],
+    });
+    const run = (m: keyof typeof placed) => {
+      mode = m;
+      return runFleet({
         plan: {
           instruments: [instrument],
           accounts: [{ id: 'main', initialCash: 100_000 }],
           strategies: [
-            {
-              id: 'atr',
-              symbol: instrument.id,
-              accountId: 'main',
-              create: strategyClass(BreakoutAtr as Class),
-            },
+            { id: 'atr', symbol: instrument.id, accountId: 'main', create: strategyClass(Counting as Class) },
           ],
-          mode,
+          mode: m,
         },
         data: bars,
         frameSize: 250,
       });
-    const [barrier, live] = [await run('barrier'), await run('live')];
-    expect(live.fills.map(trade)).not.toEqual(barrier.fills.map(trade));
+    };
+    const barrier = await run('barrier');
+    const entries = backtest.fills.filter((f) => f.side === 'buy').length;
+    expect(entries).toBeGreaterThan(50);
+    expect(barrier.fills.map(trade)).toEqual(backtest.fills.map(trade));
+    expect(placed.barrier).toBe(entries);
+    expect(barrier.barrier.waited).toBeGreaterThan(entries);
+    const live = await run('live');
+    // Live: no strategy waits, and the order role matches each bar as it arrives. On a replay the
+    // bars outrun the orders: the first bracket reaches the order role after later bars were matched
+    // and fills on one of those (never at the backtest's bar); the strategy hears of nothing until its
+    // last bar, so to it the bracket is still working and it places no other.
+    expect(live.barrier).toEqual({ bars: bars.length, waited: 0 });
+    expect(placed.live).toBeGreaterThan(0);
+    expect(placed.live).toBeLessThan(entries);
+    expect(live.fills.length).toBeLessThan(backtest.fills.length);
+    const first = (fills: readonly Fill[]) => fills[0]?.tsEvent ?? Number.POSITIVE_INFINITY;
+    expect(first(live.fills)).toBeGreaterThan(first(backtest.fills));
   });
 
   it('several accounts and strategies on one symbol, over 3 strategy, 2 risk and 2 order replicas', async () => {

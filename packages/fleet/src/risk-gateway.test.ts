@@ -152,24 +152,100 @@ describe('orders from outside the plan through the risk role', () => {
     expect((await f.views.fills('acc-1')).items.map((x) => x.clientOrderId)).toEqual(['one']);
   });
 
-  it('a bracket or OCO request is denied UNSUPPORTED_ORDER_TYPE, never sent on without its exits', async () => {
+  it('a bracket: its exits are placed on the entry’s fill by the order role, booked by risk, and cancel each other', async () => {
     const f = await fleet();
     await f.nextBar();
     const bracket = await f.gateway.submit('acc-1', {
-      ...buy(1, 'bracket'),
+      ...buy(2, 'b'),
       takeProfit: { price: 120 },
-    } as never);
-    expect(bracket).toMatchObject({ type: 'OrderDenied', reason: 'UNSUPPORTED_ORDER_TYPE' });
+      stopLoss: { triggerPrice: 90 },
+    });
+    expect(bracket).toMatchObject({ type: 'OrderSubmitted' });
+    // Its exits' ids are taken from now on: nobody else may use them.
+    expect(await f.gateway.submit('acc-1', buy(1, 'b-tp'))).toMatchObject({
+      type: 'OrderDenied',
+      reason: 'INVALID_ORDER',
+    });
+    await f.nextBar();
+    expect(await position(f, 'acc-1')).toBe(2);
+    const open = async () =>
+      (await f.views.orders('acc-1', { openOnly: true })).items.map((o) => [
+        o.clientOrderId,
+        o.type,
+        o.side,
+        o.quantity,
+      ]);
+    expect(await open()).toEqual([
+      ['b-sl', 'stop', 'sell', 2],
+      ['b-tp', 'limit', 'sell', 2],
+    ]);
+    await f.nextBar(125); // opens through the take-profit: it fills, the stop-loss is canceled
+    expect(await position(f, 'acc-1')).toBe(0);
+    expect(await open()).toEqual([]);
+    expect(await f.views.order('acc-1', 'b-tp')).toMatchObject({ status: 'filled', filledQty: 2 });
+    expect(await f.views.order('acc-1', 'b-sl')).toMatchObject({ status: 'canceled' });
+    expect((await f.views.fills('acc-1')).items.map((x) => x.clientOrderId)).toEqual(['b', 'b-tp']);
+  });
+
+  it('an OCO pair: the sibling works beside the order at once; one filling cancels the other', async () => {
+    const f = await fleet();
+    await f.nextBar();
     const oco = await f.gateway.submit('acc-1', {
-      ...buy(1, 'oco'),
+      ...buy(1, 'o'),
       type: 'limit',
       price: 90,
+      timeInForce: 'GTC',
       oco: { type: 'stop', triggerPrice: 110 },
-    } as never);
-    expect(oco).toMatchObject({ type: 'OrderDenied', reason: 'UNSUPPORTED_ORDER_TYPE' });
-    expect(await f.gateway.submit('acc-1', buy(1, 'plain'))).toMatchObject({ type: 'OrderSubmitted' });
+    });
+    expect(oco).toMatchObject({ type: 'OrderSubmitted' });
     await f.nextBar();
+    expect((await f.views.orders('acc-1', { openOnly: true })).items.map((o) => o.clientOrderId)).toEqual([
+      'o',
+      'o-oco',
+    ]);
+    await f.nextBar(112); // gaps through the buy stop
     expect(await position(f, 'acc-1')).toBe(1);
+    expect(await f.views.order('acc-1', 'o-oco')).toMatchObject({ status: 'filled' });
+    expect(await f.views.order('acc-1', 'o')).toMatchObject({ status: 'canceled' });
+  });
+
+  it('amendments travel the bus: a resting limit moved up fills at its new price', async () => {
+    const f = await fleet();
+    await f.nextBar();
+    const limit = { ...buy(3, 'l'), type: 'limit' as const, price: 50, timeInForce: 'GTC' as const };
+    expect(await f.gateway.submit('acc-1', limit)).toMatchObject({ type: 'OrderSubmitted' });
+    await f.nextBar();
+    await f.gateway.amend('acc-1', 'l', { amendment: { quantity: 2, price: 99.5 } });
+    await settle();
+    await f.nextBar();
+    expect(await f.views.order('acc-1', 'l')).toMatchObject({ status: 'filled', quantity: 2, price: 99.5 });
+    expect(await position(f, 'acc-1')).toBe(2);
+  });
+
+  it('the kill switch cancels a bracket’s working exits (risk knows them) and flattens', async () => {
+    const f = await fleet();
+    await f.nextBar();
+    await f.gateway.submit('acc-1', {
+      ...buy(2, 'k'),
+      takeProfit: { price: 120 },
+      stopLoss: { triggerPrice: 90 },
+    });
+    await f.nextBar();
+    expect((await f.views.orders('acc-1', { openOnly: true })).items).toHaveLength(2);
+    await f.gateway.setTradingState(['acc-1'], {
+      scope: 'account',
+      state: 'HALTED',
+      owner: 'kill-switch',
+      reason: 'test',
+      killSwitch: true,
+      flatten: true,
+    });
+    await settle();
+    await f.nextBar();
+    expect(await position(f, 'acc-1')).toBe(0);
+    expect((await f.views.orders('acc-1', { openOnly: true })).items).toEqual([]);
+    expect(await f.views.order('acc-1', 'k-tp')).toMatchObject({ status: 'canceled' });
+    expect(await f.views.order('acc-1', 'k-sl')).toMatchObject({ status: 'canceled' });
   });
 
   it('defect 2: the same client order id from two accounts is two orders, each filled on its own account', async () => {

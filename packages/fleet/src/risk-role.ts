@@ -5,10 +5,10 @@ import {
   type BusEnvelope,
   type BusSubscription,
   type Counter,
+  contingentIds,
   createOrder,
   type Fill,
   type Gauge,
-  hasContingency,
   isOpen,
   type KillSwitchTarget,
   killSwitch,
@@ -34,6 +34,7 @@ import { z } from 'zod';
 import type { FleetJournal } from './journal';
 import {
   type AccountUpdated,
+  type AmendOrder,
   type BarsAcknowledged,
   type CancelOrder,
   decodeFleetMessage,
@@ -85,7 +86,15 @@ export interface RiskRoleOptions {
  * account (`risk.*.<accountId>`, one queue per partition for requests and reports alike, so a fill the
  * order role reported is applied before a strategy's reaction to it is checked). A submit that passes
  * goes on to the order role; one that fails goes back to its strategy as `OrderDenied` with the
- * engine's reason code. Cancels and bar acknowledgements pass through in order.
+ * engine's reason code. Cancels, amendments and bar acknowledgements pass through in order.
+ *
+ * Contingent orders (a bracket's take-profit and stop-loss, an OCO sibling) are approved with their
+ * entry: the risk engine checks the entry, every rule; the order role's emulator then places the
+ * exits on the entry's fills without asking again — they are reduce-only, sized by what filled, and
+ * must protect the position even while trading is held or this role is down — and reports them as
+ * `placed`, and risk books them as submitted orders (open-order counts, REDUCING checks, the kill
+ * switch's cancels and the read model all see them). Their ids (`<entry>-tp`, `-sl`, the OCO
+ * sibling's) are reserved for the entry's strategy when the entry is approved.
  *
  * A submit from a strategy the plan does not run (the gateway's, an operator's) hears risk's decision
  * from risk: `OrderSubmitted` or `OrderDenied` on `orders.events.<strategyId>`. A client order id is
@@ -267,6 +276,7 @@ const MAX_INPUTS_PER_COMMIT = 200;
 const RISK_INPUTS = [
   'SubmitOrder',
   'CancelOrder',
+  'AmendOrder',
   'BarsAcknowledged',
   'OrderEventsReported',
   'SetTradingState',
@@ -301,8 +311,14 @@ class AccountDesk {
   readonly #lastPrices = new Map<string, number>();
   /** Orders risk has seen and not yet seen close, as core's state machine moves them. */
   readonly #orders = new Map<string, Order>();
-  /** Submits decided, by client order id: its strategy, and the denial (a redelivery gets the same answer). */
-  readonly #decided = new Map<string, { strategyId: string; denied: OrderEvent | undefined }>();
+  /**
+   * Submits decided, by client order id: its strategy, and the denial (a redelivery gets the same
+   * answer); `contingentOf`: the id is a contingent order of that entry, placed by the order role only.
+   */
+  readonly #decided = new Map<
+    string,
+    { strategyId: string; denied: OrderEvent | undefined; contingentOf?: string }
+  >();
   readonly #reports = new Set<string>();
   /** Orders that never reached the market, by reason: risk's denials and the venue's rejections. */
   readonly #refusals = new Map<string, { count: number; first: OrderEvent }>();
@@ -376,6 +392,9 @@ class AccountDesk {
         break;
       case 'CancelOrder':
         this.#forward('CancelOrder', input.payload, received);
+        break;
+      case 'AmendOrder':
+        this.#forward('AmendOrder', input.payload, received);
         break;
       case 'BarsAcknowledged':
         this.#forward('BarsAcknowledged', input.payload, received);
@@ -460,9 +479,11 @@ class AccountDesk {
     this.#clock.set(command.tsInit);
     const known = this.#decided.get(command.clientOrderId);
     const claimed =
-      known !== undefined && known.strategyId !== command.strategyId
-        ? `client order id ${command.clientOrderId} is already used on account ${command.accountId}`
-        : this.#reserved(command);
+      known?.contingentOf !== undefined
+        ? `client order id ${command.clientOrderId} is a contingent order of ${known.contingentOf}`
+        : known !== undefined && known.strategyId !== command.strategyId
+          ? `client order id ${command.clientOrderId} is already used on account ${command.accountId}`
+          : this.#reserved(command);
     if (claimed !== undefined) {
       // Another strategy's id: refused, never taken for a redelivery of that strategy's order, and
       // nothing is recorded under it.
@@ -493,14 +514,15 @@ class AccountDesk {
         quantityPrecision: instrument.quantityPrecision,
         ts: command.tsInit,
       });
-      // The order emulator (brackets, OCO) lives in the engine's process, not yet in the order role:
-      // refused here, never carried on without its contingent orders.
-      const denial = hasContingency(command.request)
-        ? ({
-            reason: 'UNSUPPORTED_ORDER_TYPE',
-            message: 'take-profit, stop-loss and OCO orders are not carried by the fleet yet',
-          } as const)
-        : this.#risk.check(order, instrument, this.book);
+      // A contingent order's ids must be free: the order role places them on the entry's fills.
+      const taken = contingentIds(command.clientOrderId, command.request).find((id) => this.#decided.has(id));
+      const denial =
+        taken !== undefined
+          ? ({
+              reason: 'INVALID_ORDER',
+              message: `client order id ${taken} (a contingent order of ${command.clientOrderId}) is already used on account ${command.accountId}`,
+            } as const)
+          : this.#risk.check(order, instrument, this.book);
       if (denial === undefined) {
         decided = applyOrderEvent(order, { ...base(order), type: 'OrderSubmitted', tsEvent: command.tsInit });
         this.#orders.set(order.clientOrderId, decided);
@@ -520,6 +542,15 @@ class AccountDesk {
       }
       this.#dirtyOrders.set(decided.clientOrderId, { order: decided, open: denied === undefined });
       this.#decided.set(command.clientOrderId, { strategyId: command.strategyId, denied });
+      if (denied === undefined) {
+        for (const id of contingentIds(command.clientOrderId, command.request)) {
+          this.#decided.set(id, {
+            strategyId: command.strategyId,
+            denied: undefined,
+            contingentOf: command.clientOrderId,
+          });
+        }
+      }
       if (this.#decided.size > REMEMBERED) this.#decided.delete(this.#decided.keys().next().value as string);
     }
     if (denied !== undefined) {
@@ -589,8 +620,8 @@ class AccountDesk {
   }
 
   #forward(
-    type: 'SubmitOrder' | 'CancelOrder' | 'BarsAcknowledged',
-    payload: SubmitOrder | CancelOrder | BarsAcknowledged,
+    type: 'SubmitOrder' | 'CancelOrder' | 'AmendOrder' | 'BarsAcknowledged',
+    payload: SubmitOrder | CancelOrder | AmendOrder | BarsAcknowledged,
     received: BusEnvelope,
   ): void {
     this.#outbox.push({
@@ -623,6 +654,9 @@ class AccountDesk {
       cancel: (clientOrderId) => {
         const order = this.#orders.get(clientOrderId);
         if (order === undefined) return false;
+        // As the engine's cancel does at once: the flatten's REDUCING check no longer counts the order
+        // (a bracket's exits, a resting sell, would else make the flatten look like it grows the position).
+        this.#risk.track({ ...order, status: 'pendingCancel' });
         this.#forward(
           'CancelOrder',
           { accountId: this.book.id, strategyId: order.strategyId, clientOrderId, ts: this.#clock.now() },
@@ -697,7 +731,12 @@ class AccountDesk {
   #report(report: OrderEventsReported, received: BusEnvelope): void {
     // A redelivered report (its handler failed after applying it) is applied once.
     if (!this.#reports.has(received.id)) {
-      for (const event of report.events) this.#apply(event);
+      const placed = new Map(report.placed?.map((p) => [p.clientOrderId, p]));
+      for (const event of report.events) {
+        const order = placed.get(event.clientOrderId);
+        if (order !== undefined && event.type === 'OrderSubmitted') this.#placedByOrderRole(order);
+        this.#apply(event);
+      }
       for (const mark of report.marks) this.#mark(mark);
       this.#reports.add(received.id);
       if (this.#reports.size > REMEMBERED)
@@ -718,6 +757,35 @@ class AccountDesk {
         { id: `${this.book.id}:finished`, ts: received.ts, correlationId: received.correlationId },
       ),
     });
+  }
+
+  /** A contingent order the order role placed (approved with its entry): booked as submitted. */
+  #placedByOrderRole(placed: SubmitOrder): void {
+    if (this.#orders.has(placed.clientOrderId)) return;
+    const instrument = this.#plan.instrument(placed.request.instrumentId);
+    const order = createOrder(placed.request, {
+      clientOrderId: placed.clientOrderId,
+      accountId: placed.accountId,
+      strategyId: placed.strategyId,
+      quantityPrecision: instrument.quantityPrecision,
+      ts: placed.tsInit,
+    });
+    const submitted = applyOrderEvent(order, {
+      ...base(order),
+      type: 'OrderSubmitted',
+      tsEvent: placed.tsInit,
+    });
+    this.#orders.set(submitted.clientOrderId, submitted);
+    this.#risk.track(submitted);
+    this.#dirtyOrders.set(submitted.clientOrderId, { order: submitted, open: true });
+    if (!this.#decided.has(placed.clientOrderId)) {
+      // A later round of exits (`-tp2`): its id is reserved from now on.
+      this.#decided.set(placed.clientOrderId, {
+        strategyId: placed.strategyId,
+        denied: undefined,
+        contingentOf: 'an entry of the account',
+      });
+    }
   }
 
   #apply(event: OrderEvent): void {

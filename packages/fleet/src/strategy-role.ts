@@ -258,6 +258,24 @@ class HostedStrategy {
         );
         return true;
       },
+      amend: (clientOrderId, amendment, strategyId) => {
+        this.#command(
+          spec.accountId,
+          fleetEnvelope(
+            'AmendOrder',
+            {
+              accountId: spec.accountId,
+              strategyId,
+              clientOrderId,
+              amendment,
+              ts: this.#clock.now(),
+              ...(this.#mark ? { mark: this.#mark } : {}),
+            },
+            { id: `${spec.accountId}:amend:${clientOrderId}:${++this.#seq}`, ts: this.#clock.now() },
+          ),
+        );
+        return true;
+      },
     };
     this.#host = new StrategyHost({
       instruments: plan.instruments.values(),
@@ -402,7 +420,11 @@ class HostedStrategy {
       this.#clock.set(payload.matched.ts);
       this.#mark = payload.matched;
     }
+    // Orders the order role placed for the strategy (a bracket's exits): followed from their first event.
+    const placed = payload.placed && new Map(payload.placed.map((p) => [p.clientOrderId, p]));
     for (const event of payload.events) {
+      const order = placed?.get(event.clientOrderId);
+      if (order !== undefined && event.type === 'OrderSubmitted') this.#host.follow(order.request, order);
       if (event.type === 'OrderFilled')
         this.#account?.applyFill(event, this.#plan.instrument(event.instrumentId));
       this.#host.deliver(event);

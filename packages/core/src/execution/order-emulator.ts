@@ -76,6 +76,20 @@ export function childOrderId(parentId: string, suffix: string): string {
   return `${head}.${hash}-${suffix}`;
 }
 
+/**
+ * The client order ids of the orders `request` (sent as `clientOrderId`) makes the emulator place
+ * first: its OCO sibling, or its bracket's exits (`tp`, `sl`; see {@link childOrderId}). A later set
+ * of exits, placed when the entry fills again after the last set ended, takes the round's number
+ * (`tp2`, `sl2`).
+ */
+export function contingentIds(clientOrderId: string, request: OrderRequest): string[] {
+  if (request.oco !== undefined) return [request.oco.clientOrderId ?? childOrderId(clientOrderId, 'oco')];
+  const ids: string[] = [];
+  if (request.takeProfit !== undefined) ids.push(childOrderId(clientOrderId, 'tp'));
+  if (request.stopLoss !== undefined) ids.push(childOrderId(clientOrderId, 'sl'));
+  return ids;
+}
+
 /** True when a request carries contingent orders (a take-profit, a stop-loss or an OCO sibling). */
 export function hasContingency(request: OrderRequest): boolean {
   return request.takeProfit !== undefined || request.stopLoss !== undefined || request.oco !== undefined;

@@ -47,3 +47,55 @@ describe('StrategyHost with orders that travel on (the sink returns none)', () =
     expect(host.openOrderCount('s')).toBe(0);
   });
 });
+
+/** Trades nothing; lets the test look at its open orders and cancel one. */
+class Idle extends BaseStrategy {
+  override onBar(): void {}
+  open() {
+    return this.context.openOrders();
+  }
+  cancelOrder(id: string): boolean {
+    return this.cancel(id);
+  }
+}
+
+describe('StrategyHost.follow: an order placed on a strategy’s behalf elsewhere', () => {
+  it('is among the strategy’s open orders, cancelable, and its events move it until it ends', () => {
+    const cancels: string[] = [];
+    const host = new StrategyHost({
+      instruments: [defineInstrument({ id: 'X', pricePrecision: 2, quantityPrecision: 0 })],
+      sink: { submit: () => undefined, cancel: (id) => cancels.push(id) > 0 },
+    });
+    const strategy = new Idle({ id: 's', symbols: ['X'] });
+    host.add(strategy);
+    host.start();
+    const origin = { clientOrderId: 's-1-tp', strategyId: 's', accountId: 'default' };
+    const base = {
+      clientOrderId: 's-1-tp',
+      accountId: 'default',
+      strategyId: 's',
+      instrumentId: 'X',
+      tsEvent: 2,
+    };
+    host.follow(
+      { instrumentId: 'X', side: 'sell', type: 'limit', quantity: 3, price: 11, reduceOnly: true },
+      origin,
+    );
+    host.deliver({ ...base, type: 'OrderSubmitted' });
+    host.deliver({ ...base, type: 'OrderAccepted', venueOrderId: 'v1' });
+    expect(strategy.open().map((o) => [o.clientOrderId, o.status, o.price, o.reduceOnly])).toEqual([
+      ['s-1-tp', 'accepted', 11, true],
+    ]);
+    expect(strategy.cancelOrder('s-1-tp')).toBe(true);
+    expect(cancels).toEqual(['s-1-tp']);
+    // Following it again (a redelivered placement) changes nothing; an unknown strategy's order is ignored.
+    host.follow({ instrumentId: 'X', side: 'sell', type: 'limit', quantity: 9, price: 12 }, origin);
+    host.follow(
+      { instrumentId: 'X', side: 'sell', type: 'market', quantity: 1 },
+      { ...origin, strategyId: 'x' },
+    );
+    expect(strategy.open().map((o) => o.quantity)).toEqual([3]);
+    host.deliver({ ...base, type: 'OrderCanceled' });
+    expect(host.openOrderCount('s')).toBe(0);
+  });
+});

@@ -356,6 +356,18 @@ export class StrategyHost {
     return `${this.#idPrefix}${strategyId}-${++runner.seq}`;
   }
 
+  /**
+   * Follows an order placed on a hosted strategy's behalf elsewhere — a bracket's exit or an OCO
+   * sibling that the fleet's order role placed — as if the strategy had sent it across a process
+   * boundary: it is among the strategy's open orders, and the events {@link deliver}ed for it move it.
+   * Call it before delivering the order's first event. An order already known is left as it is.
+   */
+  follow(request: OrderRequest, origin: OrderOrigin): void {
+    const runner = this.#byId.get(origin.strategyId);
+    if (runner === undefined || runner.own.has(origin.clientOrderId)) return;
+    this.#track(runner, request, origin);
+  }
+
   /** Makes an open order of a hosted strategy known without an event (a restart restores it). */
   adopt(order: Order): void {
     const runner = this.#byId.get(order.strategyId);
@@ -434,6 +446,11 @@ export class StrategyHost {
     }
     if (known !== undefined) return known;
     // Across a process boundary: answer with the order as created, and follow its events.
+    return snapshotOrder(this.#track(runner, request, origin));
+  }
+
+  /** Creates the host's own record of an order and follows its events. */
+  #track(runner: Runner, request: OrderRequest, origin: OrderOrigin): OrderRecord {
     const instrument = this.instrument(request.instrumentId);
     const record = createOrder(request, {
       ...origin,
@@ -443,7 +460,7 @@ export class StrategyHost {
     runner.own.set(origin.clientOrderId, record);
     // In flight: the strategy sees it among its open orders and may cancel it, as in one process.
     runner.open.set(origin.clientOrderId, record);
-    return snapshotOrder(record);
+    return record;
   }
 
   #failed(runner: Runner, hook: string, error: unknown): void {

@@ -25,7 +25,7 @@ const up =
 const examples = [
   ['the SMA crossover (market orders)', 'examples/sma-crossover/src/strategy.ts'],
   ['the RSI mean reversion (limit entries)', 'examples/rsi-mean-reversion/src/strategy.ts'],
-  ['the ATR breakout (stop orders)', 'examples/breakout-atr/src/strategy.ts'],
+  ['the ATR breakout (a bracket: take-profit, trailing stop-loss)', 'examples/breakout-atr/src/strategy.ts'],
 ] as const;
 
 const settings = (strategy: string, slice: readonly string[] = []) => [

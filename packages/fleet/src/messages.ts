@@ -133,6 +133,16 @@ export const BarsAcknowledgedSchema = z.strictObject({
 export type BarsAcknowledged = z.output<typeof BarsAcknowledgedSchema>;
 
 /**
+ * order → risk → order (`risk.reports.<accountId>`, then `orders.submit.<accountId>`; sent by an order
+ * replica at its first frame of a symbol, once per account trading it): whichever order replica owns the account's partition now
+ * takes the account, rebuilding it from its journal if it has not — so an account moved by a restart
+ * is matched again (its protective orders keep working) without waiting for a strategy's next
+ * command. Changes nothing else.
+ */
+export const WakeAccountSchema = z.strictObject({ accountId: id, replicaId: z.string().min(1).max(200) });
+export type WakeAccount = z.output<typeof WakeAccountSchema>;
+
+/**
  * risk, order → strategy: events of the strategy's orders, in the order they happened. `matched`
  * (order role only): the result of matching that bar for the strategy's account — after these
  * events the strategy may run `onBar` for it.
@@ -256,6 +266,7 @@ export const fleetMessageSchemas = {
   SubmitOrder: SubmitOrderSchema,
   CancelOrder: CancelOrderSchema,
   AmendOrder: AmendOrderSchema,
+  WakeAccount: WakeAccountSchema,
   BarsAcknowledged: BarsAcknowledgedSchema,
   OrderEventsDelivered: OrderEventsDeliveredSchema,
   OrderEventsReported: OrderEventsReportedSchema,

@@ -188,6 +188,7 @@ export class OrderRole {
   async #onFrame(message: BusEnvelope): Promise<void> {
     const { payload: frame } = decodeFleetMessage(message, ['BarFrame']);
     let frames = this.#frames.get(frame.symbol);
+    const first = frames === undefined;
     if (frames === undefined) {
       frames = [];
       this.#frames.set(frame.symbol, frames);
@@ -214,6 +215,8 @@ export class OrderRole {
     // A desk dropped after a failure is rebuilt here too: a strategy waiting for its result may send
     // nothing more that would rebuild it. Failing again, the frame is redelivered and tries again.
     for (const accountId of [...this.#broken]) await this.#desk(accountId);
+    // After the frame is kept: the desk the wake creates starts from it.
+    if (first) await this.#wake(frame.symbol);
   }
 
   /**
@@ -224,7 +227,7 @@ export class OrderRole {
     const byAccount = new Map<string, { inbound: Inbound; message: BusEnvelope }[]>();
     for (const { message, context } of deliveries) {
       for (const envelope of unbatch(message)) {
-        const decoded = decodeFleetMessage(envelope, COMMANDS);
+        const decoded = decodeFleetMessage(envelope, [...COMMANDS, 'WakeAccount']);
         const accountId = decoded.payload.accountId;
         // Ids are namespaced by account: a message on another account's topic is refused, not applied.
         if (context.topic !== fleetTopics.orderSubmit(accountId)) {
@@ -233,10 +236,13 @@ export class OrderRole {
             message: `${decoded.type} for account ${accountId} arrived on ${context.topic}`,
           });
         }
-        const entry = { inbound: inbound(decoded), message: envelope };
-        const received = byAccount.get(accountId);
-        if (received === undefined) byAccount.set(accountId, [entry]);
-        else received.push(entry);
+        let received = byAccount.get(accountId);
+        if (received === undefined) {
+          received = [];
+          byAccount.set(accountId, received);
+        }
+        // A wake only makes sure the account is taken (and rebuilt) here: nothing to apply.
+        if (decoded.type !== 'WakeAccount') received.push({ inbound: inbound(decoded), message: envelope });
       }
     }
     await Promise.all(
@@ -245,6 +251,31 @@ export class OrderRole {
         await this.#guarded(desk, () => desk.receive(received));
       }),
     );
+  }
+
+  /**
+   * At this replica's first frame of a symbol (a replica starts, or restarts after a crash), it wakes
+   * the accounts trading the symbol: whichever replica owns an account's partition takes it now —
+   * rebuilding it from its journal — rather than at its strategies' next command, which may never come
+   * while they are down: the account's working orders (a bracket's exits) keep being matched. Sent at
+   * the first frame, not at start, so it reaches the owner once the groups have settled. The wake goes
+   * through risk, like every input of the order role's inbox.
+   */
+  async #wake(symbol: string): Promise<void> {
+    const accounts = new Set(
+      this.#plan.strategies.filter((s) => s.symbol === symbol).map((s) => s.accountId),
+    );
+    for (const accountId of accounts) {
+      await this.#bus.publish(
+        fleetTopics.riskReports(accountId),
+        fleetEnvelope(
+          'WakeAccount',
+          { accountId, replicaId: this.#replicaId },
+          { id: `${accountId}:wake:${this.#replicaId}:${symbol}`, ts: 0 },
+        ),
+        { key: accountId },
+      );
+    }
   }
 
   /**

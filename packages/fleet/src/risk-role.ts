@@ -44,6 +44,7 @@ import {
   type SetTradingState,
   type SubmitOrder,
   unbatch,
+  type WakeAccount,
 } from './messages';
 import { type FleetPlan, ResolvedPlan } from './plan';
 import { batchRuns, type Outgoing, publishInOrder } from './publish';
@@ -179,7 +180,7 @@ export class RiskRole {
         const decoded = decodeFleetMessage(envelope, RISK_INPUTS);
         const accountId = decoded.payload.accountId;
         const expected =
-          decoded.type === 'OrderEventsReported'
+          decoded.type === 'OrderEventsReported' || decoded.type === 'WakeAccount'
             ? fleetTopics.riskReports(accountId)
             : fleetTopics.riskRequests(accountId);
         if (context.topic !== expected) {
@@ -280,6 +281,7 @@ const RISK_INPUTS = [
   'BarsAcknowledged',
   'OrderEventsReported',
   'SetTradingState',
+  'WakeAccount',
 ] as const;
 type RiskInput = ReturnType<typeof decodeFleetMessage<(typeof RISK_INPUTS)[number]>>;
 
@@ -395,6 +397,9 @@ class AccountDesk {
         break;
       case 'AmendOrder':
         this.#forward('AmendOrder', input.payload, received);
+        break;
+      case 'WakeAccount':
+        this.#forward('WakeAccount', input.payload, received);
         break;
       case 'BarsAcknowledged':
         this.#forward('BarsAcknowledged', input.payload, received);
@@ -620,8 +625,8 @@ class AccountDesk {
   }
 
   #forward(
-    type: 'SubmitOrder' | 'CancelOrder' | 'AmendOrder' | 'BarsAcknowledged',
-    payload: SubmitOrder | CancelOrder | AmendOrder | BarsAcknowledged,
+    type: 'SubmitOrder' | 'CancelOrder' | 'AmendOrder' | 'BarsAcknowledged' | 'WakeAccount',
+    payload: SubmitOrder | CancelOrder | AmendOrder | BarsAcknowledged | WakeAccount,
     received: BusEnvelope,
   ): void {
     this.#outbox.push({

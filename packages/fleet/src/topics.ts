@@ -7,7 +7,7 @@ import { RxtradeError } from '@rxtrade/core';
  * |---|---|---|
  * | `bars.<symbol>` | data → strategy, order | symbol |
  * | `risk.requests.<accountId>` | strategy, gateway → risk: submit, cancel, bar acknowledgements, trading state | account |
- * | `risk.reports.<accountId>` | order → risk: what the venue did, with the latest marks | account |
+ * | `risk.reports.<accountId>` | order → risk: what the venue did, with the latest marks; a starting replica's wakes | account |
  * | `orders.submit.<accountId>` | risk → order: approved submits, cancels, acknowledgements | account |
  * | `orders.events.<strategyId>` | risk, order → the strategy that placed the order | strategy |
  * | `fills.<accountId>` | order → anyone (history, gateway, a run's report) | account |

@@ -627,6 +627,81 @@ describe('POST /api/orders: discoverable validation', () => {
   });
 });
 
+describe('POST /api/orders: core’s whole request shape behind the aliases', () => {
+  it('takes a bracket with a trailing stop-loss in the aliased shape; its exits work once the entry fills', async () => {
+    const res = await post('/api/orders', f.keys.tradeA, {
+      account: 'acct-a',
+      symbol: 'BTCUSD',
+      side: 'BUY',
+      orderType: 'MARKET',
+      volume: 1,
+      clientOrderId: 'gw-br',
+      takeProfit: { price: 130 },
+      stopLoss: { triggerPrice: 90, trailingAmount: 10 },
+    });
+    expect(res.statusCode).toBe(201);
+    f.engine.processBar(bar('BTCUSD', 100)); // the entry fills: its exits are placed
+    expect(f.engine.order('gw-br')).toMatchObject({ status: 'filled' });
+    expect(f.engine.order('gw-br-tp')).toMatchObject({
+      type: 'limit',
+      side: 'sell',
+      price: 130,
+      status: 'accepted',
+    });
+    expect(f.engine.order('gw-br-sl')).toMatchObject({
+      type: 'stop',
+      trailingAmount: 10,
+      status: 'accepted',
+    });
+    f.engine.processBar(bar('BTCUSD', 130)); // the take-profit fills, the stop-loss is canceled
+    expect(f.engine.order('gw-br-tp')).toMatchObject({ status: 'filled' });
+    expect(f.engine.order('gw-br-sl')).toMatchObject({ status: 'canceled' });
+  });
+
+  it('names every problem of a bad bracket at once, and refuses exits off the tick grid', async () => {
+    const bad = expectTypedError(
+      await post('/api/orders', f.keys.tradeA, {
+        ...marketBuy,
+        type: 'STOP',
+        stopLoss: { price: 90 },
+        trailingPercent: 120,
+        strategyId: 'sma',
+      }),
+      400,
+      'VALIDATION_FAILED',
+    ) as unknown as { error: { problems: { field: string }[] } };
+    expect(bad.error.problems.map((p) => p.field).sort()).toEqual([
+      'stopLoss.triggerPrice',
+      'strategyId',
+      'trailingPercent',
+    ]);
+    // Once every field is well-formed, core's cross-field rules, all at once too.
+    const rules = expectTypedError(
+      await post('/api/orders', f.keys.tradeA, {
+        ...marketBuy,
+        type: 'STOP',
+        trailingPercent: 5,
+        trailingAmount: 1,
+        oco: { type: 'limit', price: 90 },
+      }),
+      400,
+      'VALIDATION_FAILED',
+    ) as unknown as { error: { problems: { field: string; message: string }[] } };
+    expect(rules.error.problems).toEqual([
+      { field: 'triggerPrice', message: 'required for stop' },
+      { field: 'trailingAmount', message: 'give trailingAmount or trailingPercent, not both' },
+    ]);
+    const off = expectTypedError(
+      await post('/api/orders', f.keys.tradeA, { ...marketBuy, takeProfit: { price: 130.001 } }),
+      400,
+    );
+    expect(off.error).toEqual({
+      code: 'PRICE_OFF_TICK',
+      message: 'takeProfit.price must be a multiple of the tick size 0.01',
+    });
+  });
+});
+
 describe('GET /api/openapi.json', () => {
   it('lists every route with its scope, the order body with its enums, and the error shape; no key needed', async () => {
     const res = await get('/api/openapi.json');

@@ -473,14 +473,26 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
     const key = keyOf(request);
     const { accountId, ...rest } = body;
     await visibleAccountId(key, accountId);
-    if (rest.price !== undefined || rest.triggerPrice !== undefined) {
-      // Prices must lie on the instrument's tick grid: refused here, never silently snapped.
-      const instrument = await backend.instrument(rest.instrumentId);
-      if (instrument === undefined) throw new ApiError(400, 'UNKNOWN_INSTRUMENT', 'unknown instrument');
-      for (const [field, price] of [
+    // Prices (and trailing distances) must lie on the instrument's tick grid: refused here, never
+    // silently snapped — a bracket's exits included, which are placed only when the entry fills.
+    const prices = (
+      [
         ['price', rest.price],
         ['triggerPrice', rest.triggerPrice],
-      ] as const) {
+        ['trailingAmount', rest.trailingAmount],
+        ['takeProfit.price', rest.takeProfit?.price],
+        ['stopLoss.triggerPrice', rest.stopLoss?.triggerPrice],
+        ['stopLoss.price', rest.stopLoss?.price],
+        ['stopLoss.trailingAmount', rest.stopLoss?.trailingAmount],
+        ['oco.price', rest.oco?.price],
+        ['oco.triggerPrice', rest.oco?.triggerPrice],
+        ['oco.trailingAmount', rest.oco?.trailingAmount],
+      ] as const
+    ).filter(([, price]) => price !== undefined);
+    if (prices.length > 0) {
+      const instrument = await backend.instrument(rest.instrumentId);
+      if (instrument === undefined) throw new ApiError(400, 'UNKNOWN_INSTRUMENT', 'unknown instrument');
+      for (const [field, price] of prices) {
         if (price !== undefined && Number.isNaN(priceToUnitsExact(instrument, price))) {
           throw new ApiError(
             400,

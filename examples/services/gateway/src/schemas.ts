@@ -1,4 +1,4 @@
-import { OrderRequestSchema } from '@rxtrade/core';
+import { OrderRequestFieldsSchema, refineOrderRequest } from '@rxtrade/core';
 import { z } from 'zod';
 import { ApiError } from './errors';
 
@@ -9,33 +9,23 @@ const positive = z
   .number()
   .refine((n) => Number.isFinite(n) && n > 0 && n <= 1e12, 'must be a finite number in (0, 1e12]');
 
-const ORDER_TYPES = ['market', 'limit', 'stop', 'stopLimit'] as const;
-
 /**
- * `POST /api/orders`, canonical shape. Strict: any other field is refused (no `strategyId`: an API
- * client cannot book orders to a strategy). Cross-field rules (price for limit, trigger for stop, …)
- * are core's {@link OrderRequestSchema}, applied after this. {@link SubmitOrderBodySchema} accepts the
- * common aliases too.
+ * `POST /api/orders`, canonical shape: core's order request (every type, time in force, trailing
+ * stops, brackets, OCO; its cross-field rules), narrowed at this boundary. Strict: any other field is
+ * refused, and so is `strategyId` (an API client cannot book orders to a strategy); `accountId` is
+ * required; ids fit the gateway's key space; amounts are at most 1e12. {@link SubmitOrderBodySchema}
+ * accepts the common aliases too.
  */
-export const CanonicalOrderBodySchema = z
-  .strictObject({
+export const CanonicalOrderBodySchema = OrderRequestFieldsSchema.omit({ strategyId: true })
+  .extend({
     accountId: IdSchema,
     clientOrderId: IdSchema.optional(),
     instrumentId: IdSchema,
-    side: z.enum(['buy', 'sell']),
-    type: z.enum(ORDER_TYPES),
     quantity: positive,
     price: positive.optional(),
     triggerPrice: positive.optional(),
-    timeInForce: z.enum(['GTC', 'IOC', 'FOK', 'DAY']).optional(),
-    reduceOnly: z.boolean().optional(),
-    postOnly: z.boolean().optional(),
   })
-  .superRefine((body, ctx) => {
-    const { accountId: _accountId, ...request } = body;
-    const core = OrderRequestSchema.safeParse(request);
-    if (!core.success) for (const issue of core.error.issues) ctx.addIssue({ ...issue, code: 'custom' });
-  });
+  .superRefine(refineOrderRequest);
 
 /** Field names clients commonly send for a canonical field (other APIs, load-test scripts). */
 export const ORDER_FIELD_ALIASES: Readonly<Record<string, string>> = {
@@ -81,7 +71,7 @@ function normaliseOrderBody(input: unknown, ctx: z.RefinementCtx): unknown {
   if (typeof out['type'] === 'string') out['type'] = TYPE_SPELLINGS[out['type'].toLowerCase()] ?? out['type'];
   if (typeof out['side'] === 'string' && /^(buy|sell)$/i.test(out['side']))
     out['side'] = out['side'].toLowerCase();
-  if (typeof out['timeInForce'] === 'string' && /^(gtc|ioc|fok|day)$/i.test(out['timeInForce']))
+  if (typeof out['timeInForce'] === 'string' && /^(gtc|ioc|fok|day|gtd)$/i.test(out['timeInForce']))
     out['timeInForce'] = out['timeInForce'].toUpperCase();
   return out;
 }

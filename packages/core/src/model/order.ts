@@ -51,63 +51,77 @@ const StopLossSchema = z.strictObject({
 });
 
 /**
+ * The fields of {@link OrderRequestSchema} without its cross-field rules, for a boundary that narrows
+ * them (the gateway: its own id rules, no `strategyId`) and then applies the rules with
+ * {@link refineOrderRequest}. Zod refuses to `omit` or `pick` from a refined object.
+ */
+export const OrderRequestFieldsSchema = z.strictObject({
+  clientOrderId: id64.optional(),
+  accountId: z.string().min(1).max(64).optional(),
+  strategyId: z.string().min(1).max(64).optional(),
+  instrumentId: z.string().min(1).max(64),
+  side: z.enum(['buy', 'sell']),
+  type: z.enum(['market', 'limit', 'stop', 'stopLimit']),
+  quantity: finitePositive,
+  price: finitePositive.optional(),
+  triggerPrice: finitePositive.optional(),
+  timeInForce: z.enum(['GTC', 'IOC', 'FOK', 'DAY', 'GTD']).optional(),
+  expireTime: z.number().int().nonnegative().optional(),
+  reduceOnly: z.boolean().optional(),
+  postOnly: z.boolean().optional(),
+  trailingAmount: finitePositive.optional(),
+  trailingPercent: z.number().gt(0).lt(100).optional(),
+  takeProfit: TakeProfitSchema.optional(),
+  stopLoss: StopLossSchema.optional(),
+  oco: OcoLegSchema.optional(),
+});
+
+/**
+ * The cross-field rules of an order request (price for limit, trigger for stop, GTD and its expiry,
+ * post-only, trailing, contingent parts), as a zod refinement.
+ */
+export function refineOrderRequest(
+  o: Omit<z.output<typeof OrderRequestFieldsSchema>, 'strategyId' | 'accountId' | 'clientOrderId'>,
+  ctx: z.RefinementCtx,
+): void {
+  const needsPrice = o.type === 'limit' || o.type === 'stopLimit';
+  const needsTrigger = o.type === 'stop' || o.type === 'stopLimit';
+  if (needsPrice !== (o.price !== undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['price'],
+      message: needsPrice ? `required for ${o.type}` : `not allowed for ${o.type}`,
+    });
+  }
+  if (needsTrigger !== (o.triggerPrice !== undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['triggerPrice'],
+      message: needsTrigger ? `required for ${o.type}` : `not allowed for ${o.type}`,
+    });
+  }
+  if (o.postOnly && o.type !== 'limit') {
+    ctx.addIssue({ code: 'custom', path: ['postOnly'], message: 'only limit orders can be post-only' });
+  }
+  if ((o.timeInForce === 'GTD') !== (o.expireTime !== undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['expireTime'],
+      message: 'required for GTD orders, and only for them',
+    });
+  }
+  const trailing = trailingProblem(o);
+  if (trailing) ctx.addIssue({ code: 'custom', path: ['trailingAmount'], message: trailing });
+  const contingency = contingencyProblem(o);
+  if (contingency) ctx.addIssue({ code: 'custom', path: ['oco'], message: contingency });
+}
+
+/**
  * What a strategy or API client asks for. `price` is required for limit and stop-limit orders,
  * `triggerPrice` for stop and stop-limit orders. Validated at the boundary by {@link OrderRequestSchema};
  * the grid (tick, lot, min notional) is checked by the risk engine against the instrument.
  */
-export const OrderRequestSchema = z
-  .strictObject({
-    clientOrderId: id64.optional(),
-    accountId: z.string().min(1).max(64).optional(),
-    strategyId: z.string().min(1).max(64).optional(),
-    instrumentId: z.string().min(1).max(64),
-    side: z.enum(['buy', 'sell']),
-    type: z.enum(['market', 'limit', 'stop', 'stopLimit']),
-    quantity: finitePositive,
-    price: finitePositive.optional(),
-    triggerPrice: finitePositive.optional(),
-    timeInForce: z.enum(['GTC', 'IOC', 'FOK', 'DAY', 'GTD']).optional(),
-    expireTime: z.number().int().nonnegative().optional(),
-    reduceOnly: z.boolean().optional(),
-    postOnly: z.boolean().optional(),
-    trailingAmount: finitePositive.optional(),
-    trailingPercent: z.number().gt(0).lt(100).optional(),
-    takeProfit: TakeProfitSchema.optional(),
-    stopLoss: StopLossSchema.optional(),
-    oco: OcoLegSchema.optional(),
-  })
-  .superRefine((o, ctx) => {
-    const needsPrice = o.type === 'limit' || o.type === 'stopLimit';
-    const needsTrigger = o.type === 'stop' || o.type === 'stopLimit';
-    if (needsPrice !== (o.price !== undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['price'],
-        message: needsPrice ? `required for ${o.type}` : `not allowed for ${o.type}`,
-      });
-    }
-    if (needsTrigger !== (o.triggerPrice !== undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['triggerPrice'],
-        message: needsTrigger ? `required for ${o.type}` : `not allowed for ${o.type}`,
-      });
-    }
-    if (o.postOnly && o.type !== 'limit') {
-      ctx.addIssue({ code: 'custom', path: ['postOnly'], message: 'only limit orders can be post-only' });
-    }
-    if ((o.timeInForce === 'GTD') !== (o.expireTime !== undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['expireTime'],
-        message: 'required for GTD orders, and only for them',
-      });
-    }
-    const trailing = trailingProblem(o);
-    if (trailing) ctx.addIssue({ code: 'custom', path: ['trailingAmount'], message: trailing });
-    const contingency = contingencyProblem(o);
-    if (contingency) ctx.addIssue({ code: 'custom', path: ['oco'], message: contingency });
-  });
+export const OrderRequestSchema = OrderRequestFieldsSchema.superRefine(refineOrderRequest);
 
 /**
  * The rule of a request's contingent parts (`takeProfit`, `stopLoss`, `oco`), shared by the schema

@@ -17,6 +17,8 @@ export interface GroupSettings {
   readonly prefetch: number;
   readonly connection: ConnectionManager;
   readonly consumer: Omit<ConsumerContext, 'onUnexpectedClose' | 'queueType'>;
+  /** See `SubscribeOptions.handOver`: with `'on-failure'`, only partitions that delivered nothing are handed over. */
+  readonly handOver: 'rebalance' | 'on-failure';
 }
 
 /**
@@ -31,6 +33,7 @@ export interface GroupSettings {
  * - members count each other through a presence queue and take `ceil(partitions / members)` each,
  *   rebalancing every `rebalanceIntervalMs`. A member over its share hands partitions over
  *   gracefully: it finishes running handlers, then closes the channel, returning the rest in order.
+ *   With `handOver: 'on-failure'` it hands over only partitions that have delivered nothing to it.
  */
 export class GroupSubscription implements ConnectionListener, BusSubscription {
   readonly #settings: GroupSettings;
@@ -164,7 +167,10 @@ export class GroupSubscription implements ConnectionListener, BusSubscription {
     const { consumerCount } = await control.checkQueue(this.#topology.presence);
     const share = Math.ceil(this.#partitions / Math.max(1, consumerCount));
     if (this.#held.size > share) {
-      const surplus = [...this.#held.keys()].sort((a, b) => b - a).slice(0, this.#held.size - share);
+      const movable = [...this.#held.entries()]
+        .filter(([, held]) => this.#settings.handOver === 'rebalance' || held.consumer.delivered === 0)
+        .map(([partition]) => partition);
+      const surplus = movable.sort((a, b) => b - a).slice(0, this.#held.size - share);
       await Promise.all(surplus.map((partition) => this.#release(partition)));
       return;
     }

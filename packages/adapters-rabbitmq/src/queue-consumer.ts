@@ -75,6 +75,7 @@ export class QueueConsumer {
   #open = true;
   #closing = false;
   #lastAckAt = Number.NEGATIVE_INFINITY;
+  #delivered = 0;
 
   constructor(context: ConsumerContext, source: { channel: Channel; queue: string; prefetch: number }) {
     const { channel, queue, prefetch } = source;
@@ -137,8 +138,14 @@ export class QueueConsumer {
     this.#open = false;
   }
 
+  /** Messages this consumer was delivered (its partition has carried traffic to this member). */
+  get delivered(): number {
+    return this.#delivered;
+  }
+
   #dispatch(message: ConsumeMessage): void {
     this.#context.stats.delivered++;
+    this.#delivered++;
     const hash = message.properties.headers?.[HASH_HEADER];
     // The hash header is the key, or the message id when the publisher gave no key: unkeyed
     // messages share one lane, so a subscriber sees them in order as well.

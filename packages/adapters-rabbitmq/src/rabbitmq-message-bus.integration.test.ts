@@ -43,6 +43,42 @@ describe.skipIf(!up)('RabbitMqMessageBus', () => {
 
   messageBusContract({ create: (deps) => open('contract', undefined, deps) });
 
+  it("handOver 'on-failure': a member that joins mid-stream takes no partition that carried messages, and takes them all once the holder is gone; 'rebalance' hands it its share", async () => {
+    const exchange = uniqueName('handover');
+    const held = (bus: RabbitMqMessageBus, group: string) =>
+      Object.entries(bus.stats().partitions).find(([name]) => name.startsWith(group))?.[1].length ?? 0;
+    for (const handOver of ['on-failure', 'rebalance'] as const) {
+      const group = `g-${handOver}`;
+      const first = await open('handover-a', exchange);
+      const second = await open('handover-b', exchange);
+      const got = { first: 0, second: 0 };
+      await first.subscribe('t.*', () => void got.first++, { group, handOver });
+      await waitFor(() => held(first, group) === 8, 10_000, 'the first member holds every partition');
+      // Every partition carries traffic to the first member.
+      for (let i = 0; i < 64; i++)
+        await first.publish(`t.k${i}`, envelope(`${handOver}-${i}`), { key: `k${i}` });
+      await waitFor(() => got.first === 64, 10_000, 'the first member handled all 64');
+      await second.subscribe('t.*', () => void got.second++, { group, handOver });
+      if (handOver === 'on-failure') {
+        await new Promise((resolve) => setTimeout(resolve, 1_500)); // seven rebalance rounds
+        expect([held(first, group), held(second, group)]).toEqual([8, 0]);
+        await first.close();
+        await waitFor(() => held(second, group) === 8, 10_000, 'the second member took every partition');
+        for (let i = 0; i < 8; i++)
+          await second.publish(`t.k${i}`, envelope(`${handOver}-after-${i}`), { key: `k${i}` });
+        await waitFor(() => got.second === 8, 10_000, 'the second member handled 8');
+      } else {
+        await waitFor(
+          () => held(first, group) === 4 && held(second, group) === 4,
+          10_000,
+          'the partitions split 4/4',
+        );
+        await first.close();
+      }
+      await second.close();
+    }
+  });
+
   it('rejects a bad URL at creation with NOT_CONNECTED and bad options with INVALID_CONFIG', async () => {
     await expect(createRabbitMqMessageBus({ url: 'amqp://guest:guest@127.0.0.1:1' })).rejects.toSatisfy(
       (e) => isRxtradeError(e) && e.code === 'NOT_CONNECTED',

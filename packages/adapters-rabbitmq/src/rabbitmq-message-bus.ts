@@ -71,6 +71,7 @@ const SubscribeOptionsSchema = z.object({
     .optional(),
   maxDeliveries: z.number().int().min(1).max(1_000).optional(),
   prefetch: z.number().int().min(1).max(65_535).optional(),
+  handOver: z.enum(['rebalance', 'on-failure']).optional(),
 });
 
 const KeySchema = z.string().min(1).max(200);
@@ -178,7 +179,8 @@ export async function createRabbitMqMessageBus(
     if (group === undefined) {
       return attach(new PrivateSubscription({ pattern, prefetch, connection, consumer }));
     }
-    const member = new GroupSubscription({ group, pattern, prefetch, connection, consumer });
+    const handOver = parsed.data.handOver ?? 'rebalance';
+    const member = new GroupSubscription({ group, pattern, prefetch, connection, consumer, handOver });
     members.set(member, `${group} ${pattern}`);
     for (const name of member.topology.partitions) declaredQueues.add(name);
     declaredQueues.add(member.topology.presence);

@@ -45,7 +45,7 @@ import {
 } from './messages';
 import { type FleetPlan, ResolvedPlan } from './plan';
 import { type Outgoing, publishInOrder } from './publish';
-import { fleetGroups, fleetTopics } from './topics';
+import { fleetGroups, fleetTopics, STATEFUL } from './topics';
 
 /** Options of {@link OrderRole}. */
 export interface OrderRoleOptions {
@@ -171,7 +171,7 @@ export class OrderRole {
       await subscribeInBatches(
         this.#bus,
         { pattern: fleetTopics.orderInbox, handler: (deliveries) => this.#onCommands(deliveries) },
-        { group: fleetGroups.order, maxBatch: MAX_COMMANDS_PER_COMMIT },
+        { group: fleetGroups.order, maxBatch: MAX_COMMANDS_PER_COMMIT, handOver: STATEFUL },
       ),
     );
   }

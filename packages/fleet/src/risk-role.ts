@@ -49,7 +49,7 @@ import {
 import { type FleetPlan, ResolvedPlan } from './plan';
 import { batchRuns, type Outgoing, publishInOrder } from './publish';
 import { riskViewOps } from './risk-views';
-import { fleetGroups, fleetTopics } from './topics';
+import { fleetGroups, fleetTopics, STATEFUL } from './topics';
 
 /** Options of {@link RiskRole}. */
 export interface RiskRoleOptions {
@@ -152,7 +152,7 @@ export class RiskRole {
       await subscribeInBatches(
         this.#bus,
         { pattern: fleetTopics.riskInbox, handler: (deliveries) => this.#onMessages(deliveries) },
-        { group: fleetGroups.risk, maxBatch: MAX_INPUTS_PER_COMMIT },
+        { group: fleetGroups.risk, maxBatch: MAX_INPUTS_PER_COMMIT, handOver: STATEFUL },
       ),
     );
   }

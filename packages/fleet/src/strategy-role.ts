@@ -19,7 +19,7 @@ import type { FleetJournal } from './journal';
 import { type BarFrame, BEFORE_FIRST_BAR, decodeFleetMessage, fleetEnvelope, type Mark } from './messages';
 import { type FleetPlan, type FleetStrategy, ResolvedPlan } from './plan';
 import { batchRuns, publishInOrder } from './publish';
-import { fleetGroups, fleetTopics } from './topics';
+import { fleetGroups, fleetTopics, STATEFUL } from './topics';
 
 /** Options of {@link StrategyRole}. */
 export interface StrategyRoleOptions {
@@ -67,6 +67,7 @@ export class StrategyRole {
     this.#subscriptions.push(
       await this.#bus.subscribe(fleetTopics.allBars, (message) => this.#onFrame(message), {
         group: fleetGroups.strategy,
+        handOver: STATEFUL,
       }),
     );
   }
@@ -346,7 +347,7 @@ class HostedStrategy {
     this.#subscription = await this.#bus.subscribe(
       fleetTopics.orderEvents(this.#spec.id),
       (message) => this.#onEvents(message),
-      { group: fleetGroups.strategyEvents(this.#spec.id) },
+      { group: fleetGroups.strategyEvents(this.#spec.id), handOver: STATEFUL },
     );
     await this.#flush();
     return next;

@@ -160,3 +160,12 @@ function word(value: string): string {
 
 /** True when `value` can be an account, strategy or symbol id in the fleet. */
 export const isTopicWord = (value: string): boolean => WORD.test(value);
+
+/**
+ * How the roles' consumer groups move keys between replicas (`SubscribeOptions.handOver`): a
+ * replica keeps per-key state (a symbol's strategies and their event queue, an account's desk) that
+ * it cannot give back mid-stream, so a key that has carried messages moves only when its replica is
+ * gone — a replica that joins later takes free partitions only, and stands by otherwise. Replicas
+ * started before the first message share the keys evenly.
+ */
+export const STATEFUL = 'on-failure' as const;

@@ -67,6 +67,15 @@ export interface SubscribeOptions {
   readonly maxDeliveries?: number;
   /** Messages in flight to this handler at once. Default 1 (keeps per-key order). */
   readonly prefetch?: number;
+  /**
+   * On a broker whose groups are split into partitions held by members: when a member joins,
+   * `'rebalance'` (the default) has the others hand it their share at once, keys and all;
+   * `'on-failure'` moves a partition that has delivered a message only when its member is gone
+   * (unsubscribed, crashed, disconnected) — a joining member takes free partitions only. For handlers
+   * that keep state per key and cannot give a key back mid-stream. Members that join before any
+   * message still share evenly.
+   */
+  readonly handOver?: 'rebalance' | 'on-failure';
 }
 
 export interface DeliveryContext {

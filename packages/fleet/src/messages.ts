@@ -1,5 +1,6 @@
 import {
   BarSchema,
+  type BusDelivery,
   type BusEnvelope,
   BusEnvelopeSchema,
   OrderAmendmentSchema,
@@ -382,4 +383,34 @@ export function unbatch(input: unknown): BusEnvelope[] {
     });
   }
   return messages;
+}
+
+/**
+ * A delivery's fleet messages (batches opened), decoded as `types`, checked to have arrived on their
+ * account's topic (`topicOf`: ids are namespaced by account, so a message on another account's topic
+ * is refused, not applied), and grouped by account in arrival order. Throws `INVALID_MESSAGE` for any
+ * bad one, so the bus retries the delivery one message at a time and dead-letters the bad one alone.
+ */
+export function decodeByAccount<K extends FleetMessageType>(
+  deliveries: readonly BusDelivery[],
+  types: readonly K[],
+  topicOf: (decoded: Extract<FleetMessage, { type: K }>) => string,
+): Map<string, Extract<FleetMessage, { type: K }>[]> {
+  const byAccount = new Map<string, Extract<FleetMessage, { type: K }>[]>();
+  for (const { message, context } of deliveries) {
+    for (const envelope of unbatch(message)) {
+      const decoded = decodeFleetMessage(envelope, types);
+      const accountId = (decoded.payload as { accountId: string }).accountId;
+      if (context.topic !== topicOf(decoded)) {
+        throw new RxtradeError({
+          code: 'INVALID_MESSAGE',
+          message: `${decoded.type} for account ${accountId} arrived on ${context.topic}`,
+        });
+      }
+      const inputs = byAccount.get(accountId);
+      if (inputs === undefined) byAccount.set(accountId, [decoded]);
+      else inputs.push(decoded);
+    }
+  }
+  return byAccount;
 }

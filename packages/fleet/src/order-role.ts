@@ -37,11 +37,11 @@ import {
   type BarFrame,
   type BarsAcknowledged,
   type CancelOrder,
+  decodeByAccount,
   decodeFleetMessage,
   fleetEnvelope,
   type Mark,
   type SubmitOrder,
-  unbatch,
 } from './messages';
 import { type FleetPlan, ResolvedPlan } from './plan';
 import { type Outgoing, publishInOrder } from './publish';
@@ -224,29 +224,15 @@ export class OrderRole {
    * then journaled and answered together — one commit per account per delivery (group commit).
    */
   async #onCommands(deliveries: readonly BusDelivery[]): Promise<void> {
-    const byAccount = new Map<string, { inbound: Inbound; message: BusEnvelope }[]>();
-    for (const { message, context } of deliveries) {
-      for (const envelope of unbatch(message)) {
-        const decoded = decodeFleetMessage(envelope, [...COMMANDS, 'WakeAccount']);
-        const accountId = decoded.payload.accountId;
-        // Ids are namespaced by account: a message on another account's topic is refused, not applied.
-        if (context.topic !== fleetTopics.orderSubmit(accountId)) {
-          throw new RxtradeError({
-            code: 'INVALID_MESSAGE',
-            message: `${decoded.type} for account ${accountId} arrived on ${context.topic}`,
-          });
-        }
-        let received = byAccount.get(accountId);
-        if (received === undefined) {
-          received = [];
-          byAccount.set(accountId, received);
-        }
-        // A wake only makes sure the account is taken (and rebuilt) here: nothing to apply.
-        if (decoded.type !== 'WakeAccount') received.push({ inbound: inbound(decoded), message: envelope });
-      }
-    }
+    const byAccount = decodeByAccount(deliveries, [...COMMANDS, 'WakeAccount'], (decoded) =>
+      fleetTopics.orderSubmit(decoded.payload.accountId),
+    );
     await Promise.all(
-      [...byAccount].map(async ([accountId, received]) => {
+      [...byAccount].map(async ([accountId, decoded]) => {
+        // A wake only makes sure the account is taken (and rebuilt) here: nothing to apply.
+        const received = decoded.flatMap((d) =>
+          d.type === 'WakeAccount' ? [] : [{ inbound: inbound(d), message: d.envelope }],
+        );
         const desk = await this.#desk(accountId);
         await this.#guarded(desk, () => desk.receive(received));
       }),

@@ -37,13 +37,13 @@ import {
   type AmendOrder,
   type BarsAcknowledged,
   type CancelOrder,
+  decodeByAccount,
   decodeFleetMessage,
   fleetEnvelope,
   type Mark,
   type OrderEventsReported,
   type SetTradingState,
   type SubmitOrder,
-  unbatch,
   type WakeAccount,
 } from './messages';
 import { type FleetPlan, ResolvedPlan } from './plan';
@@ -174,26 +174,11 @@ export class RiskRole {
    * per delivery, however many inputs queued up while the previous commit ran (group commit).
    */
   async #onMessages(deliveries: readonly BusDelivery[]): Promise<void> {
-    const byAccount = new Map<string, RiskInput[]>();
-    for (const { message, context } of deliveries) {
-      for (const envelope of unbatch(message)) {
-        const decoded = decodeFleetMessage(envelope, RISK_INPUTS);
-        const accountId = decoded.payload.accountId;
-        const expected =
-          decoded.type === 'OrderEventsReported' || decoded.type === 'WakeAccount'
-            ? fleetTopics.riskReports(accountId)
-            : fleetTopics.riskRequests(accountId);
-        if (context.topic !== expected) {
-          throw new RxtradeError({
-            code: 'INVALID_MESSAGE',
-            message: `${decoded.type} for account ${accountId} arrived on ${context.topic}`,
-          });
-        }
-        const inputs = byAccount.get(accountId);
-        if (inputs === undefined) byAccount.set(accountId, [decoded]);
-        else inputs.push(decoded);
-      }
-    }
+    const byAccount = decodeByAccount(deliveries, RISK_INPUTS, (decoded) =>
+      decoded.type === 'OrderEventsReported' || decoded.type === 'WakeAccount'
+        ? fleetTopics.riskReports(decoded.payload.accountId)
+        : fleetTopics.riskRequests(decoded.payload.accountId),
+    );
     // Accounts are independent desks: their commits run side by side.
     await Promise.all([...byAccount].map(([accountId, inputs]) => this.#commit(accountId, inputs)));
   }

@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
   type BusSubscription,
+  childOrderId,
   type MessageBus,
   type OrderAmendment,
   type OrderDenied,
@@ -192,8 +193,13 @@ const waitKey = (accountId: string, clientOrderId: string): string => `${account
 /** A request's message id: unique, and short enough that risk's answer id (`<account>:decided:<id>`) fits an envelope. */
 const requestId = (accountId: string): string => `${accountId}:r:${randomUUID()}`;
 
-/** A client order id for an order sent without one (ids are at most 64 characters). */
+/**
+ * A client order id for an order sent without one: `{strategyId}-{20 random characters}` (120 bits),
+ * fitted into 36 characters by core's {@link childOrderId} when the strategy id is long — the limit a
+ * venue puts on client order ids (Binance `newClientOrderId`, `VENUE_CLIENT_ORDER_ID`), so the order
+ * reaches a ccxt venue under its own id. Unique without coordination; each account is its own desk
+ * (and its own venue account), so the same id on two accounts is two orders.
+ */
 function generatedId(strategyId: string): string {
-  const id = `${strategyId}-${randomUUID()}`;
-  return id.length <= 64 ? id : randomUUID();
+  return childOrderId(strategyId, randomBytes(15).toString('base64url'));
 }

@@ -14,8 +14,17 @@ import {
   type OrderRequest,
   RxtradeError,
   type StateStore,
+  VENUE_CLIENT_ORDER_ID,
 } from '@rxtrade/core';
-import { decodeFleetMessage, FleetJournal, fleetEnvelope, fleetTopics, OrderRole } from '@rxtrade/fleet';
+import {
+  decodeFleetMessage,
+  FleetGatewayClient,
+  FleetJournal,
+  fleetEnvelope,
+  fleetTopics,
+  OrderRole,
+  RiskRole,
+} from '@rxtrade/fleet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCredentialCipher } from './credentials';
 import { instrumentFor } from './replay-data';
@@ -226,6 +235,37 @@ describe('the order service on ccxt (fake Binance): resilient client, journal be
     await until('m-1 filled', () => statusOf(seen.events, 'm-1').includes('OrderFilled'));
     expect(sentWhileFailing, 'm-1 was not sent while its journal write failed').toBe(1);
     expect(fake.orders.map((o) => o.clientOrderId).sort()).toEqual(['m-0', 'm-1']);
+  });
+});
+
+describe('orders from the gateway at a ccxt venue', () => {
+  /** The gateway's path: FleetGatewayClient → risk → the order role on the fake venue. */
+  async function gatewayFleet(fake: FakeBinance) {
+    const bus = createMemoryMessageBus();
+    await orderRole(bus, createMemoryStateStore(), fake, 'a');
+    const risk = new RiskRole({ bus, plan });
+    await risk.start();
+    cleanup.push(() => risk.stop());
+    const gateway = new FleetGatewayClient({ bus });
+    await gateway.start();
+    cleanup.push(() => gateway.stop());
+    return gateway;
+  }
+
+  it('an order sent without a client order id reaches the exchange under the generated one (at most 36 characters)', async () => {
+    const fake = await fakeVenue();
+    const gateway = await gatewayFleet(fake);
+    const decision = await gateway.submit(ACCOUNT, {
+      instrumentId: SYMBOL,
+      side: 'buy',
+      type: 'market',
+      quantity: 2,
+    });
+    expect(decision).toMatchObject({ type: 'OrderSubmitted' });
+    // Before: `gateway-<uuid>`, 44 characters, refused by the connector (INVALID_CLIENT_ORDER_ID).
+    await until('the order filled at the venue', () => fake.orders.some((o) => o.status === 'FILLED'));
+    expect(fake.orders.map((o) => o.clientOrderId)).toEqual([decision.clientOrderId]);
+    expect(decision.clientOrderId).toMatch(VENUE_CLIENT_ORDER_ID);
   });
 });
 

@@ -104,6 +104,20 @@ describe('rxtrade fleet --until-done --json prints what rxtrade backtest --json 
       },
       400_000,
     );
+
+    it("the SMA crossover with --slippage-bps 25 (the order role's simulated venue slips as the backtest's)", async () => {
+      const strategy = 'examples/sma-crossover/src/strategy.ts';
+      const slipped = [...settings(strategy), '--slippage-bps', '25'];
+      const [backtest, fleet, unslipped] = await Promise.all([
+        rxtrade(['backtest', ...slipped, '--no-report', '--quiet']),
+        rxtrade(['fleet', ...slipped, '--in-process', '--until-done']),
+        rxtrade(['fleet', ...settings(strategy), '--in-process', '--until-done']),
+      ]);
+      expectParity(fleet, backtest);
+      // The option reached the venue: without it the fills are at other prices.
+      const price = (run: RxtradeRun) => (JSON.parse(run.out) as Printed).fills.map((f) => f.price);
+      expect(price(unslipped)).not.toEqual(price(fleet));
+    }, 400_000);
   });
 
   // Processes start slowly on a busy machine: a shorter slice of the data (2000–2004).
@@ -123,6 +137,16 @@ describe('rxtrade fleet --until-done --json prints what rxtrade backtest --json 
       },
       400_000,
     );
+
+    it('the SMA crossover with --slippage-bps 25, and nothing of the run is left afterwards', async () => {
+      const slipped = [...settings('examples/sma-crossover/src/strategy.ts', slice), '--slippage-bps', '25'];
+      const [backtest, fleet] = await Promise.all([
+        rxtrade(['backtest', ...slipped, '--no-report', '--quiet']),
+        rxtrade(['fleet', ...slipped, '--until-done', ...replicas]),
+      ]);
+      expectParity(fleet, backtest);
+      await expectNothingLeft(fleet.err);
+    }, 400_000);
 
     it('the ATR breakout with the strategy and the order replica that own its symbol and account SIGKILLed mid-run', async () => {
       const strategy = 'examples/breakout-atr/src/strategy.ts';

@@ -38,6 +38,8 @@ Fleet:
   --risk-replicas <n>        risk role replicas (default 1)
   --order-replicas <n>       order role replicas (default 1)
   --cash <n>                 starting cash (default 100000)
+  --slippage-bps <n>         slippage on market/stop fills in basis points, at the order role's
+                             simulated venue as in rxtrade backtest (default 0)
   --until-done               stop once every bar was handled and every order settled, print the
                              summary and remove what the run created (always so with --in-process)
 
@@ -57,6 +59,7 @@ const OPTIONS = {
   params: { type: 'string' },
   ...DATA_OPTIONS,
   cash: { type: 'string' },
+  'slippage-bps': { type: 'string' },
   rabbitmq: { type: 'string' },
   redis: { type: 'string' },
   'in-process': { type: 'boolean' },
@@ -85,6 +88,9 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     read.fail('--in-process runs without servers: leave out --rabbitmq and --redis');
   const params = values.params ? read.jsonObject('--params', values.params) : {};
   const cash = read.number('--cash', values.cash, { min: 0.01 }) ?? 100_000;
+  const slippageBps = read.number('--slippage-bps', values['slippage-bps']) ?? 0;
+  // The order role's simulated venue takes what runBacktest's does (JSON, to reach its processes).
+  const venue = slippageBps > 0 ? { slippage: { type: 'bps' as const, bps: slippageBps } } : undefined;
   const replicas = {
     strategy:
       read.number('--strategy-replicas', values['strategy-replicas'], { min: 1, max: 64, integer: true }) ??
@@ -159,7 +165,13 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     // Frames and each partition's inputs journaled in the in-memory store, as between processes.
     return print(
       await report(
-        await runFleet({ plan: resolved, data: data.source, replicas, store: createMemoryStateStore() }),
+        await runFleet({
+          plan: resolved,
+          data: data.source,
+          replicas,
+          store: createMemoryStateStore(),
+          ...(venue ? { venue } : {}),
+        }),
       ),
     );
   }
@@ -172,6 +184,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     rabbitmqUrl,
     redisUrl,
     replicas,
+    ...(venue ? { venue } : {}),
     ...(values.verbose
       ? {
           onLine: (_replica, line) => io.stderr.write(`${JSON.stringify(line)}\n`),

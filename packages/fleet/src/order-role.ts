@@ -547,14 +547,18 @@ class AccountDesk {
     this.#reconciler = undefined;
   }
 
+  /**
+   * Whether the desk matches the symbol's bars: every instrument of the plan whose bars the data role
+   * publishes, not only those the account's strategies trade — an order from outside the plan (the
+   * gateway's) on another instrument is matched on that instrument's bars, as in a backtest.
+   */
   trades(symbol: string): boolean {
-    return this.#barriers.has(symbol);
+    return this.#plan.instruments.has(symbol);
   }
 
   /** Gives the barriers every frame of the desk's symbols they have not had yet. */
   catchUp(frames: ReadonlyMap<string, readonly BarFrame[]>): Promise<void> {
-    for (const symbol of this.#barriers.keys()) {
-      const list = frames.get(symbol) ?? [];
+    for (const [symbol, list] of frames) {
       for (let seq = this.#seen.get(symbol) ?? 0; seq < list.length; seq++)
         this.#addFrame(list[seq] as BarFrame);
     }
@@ -603,11 +607,22 @@ class AccountDesk {
   }
 
   #addFrame(frame: BarFrame): void {
-    const barrier = this.#barriers.get(frame.symbol);
+    const barrier = this.#barriers.get(frame.symbol) ?? this.#watch(frame.symbol);
     if (barrier === undefined || frame.seq !== (this.#seen.get(frame.symbol) ?? 0)) return;
     this.#seen.set(frame.symbol, frame.seq + 1);
     barrier.addBars(frame.bars, frame.last);
     if (!this.#replaying) this.#entries.push({ kind: 'frame', symbol: frame.symbol, seq: frame.seq });
+  }
+
+  /**
+   * A barrier for an instrument none of the account's strategies trades, made at its first frame
+   * (live and in a replay alike): nobody feeds it, so its bars are matched as they come.
+   */
+  #watch(symbol: string): MatchBarrier | undefined {
+    if (!this.trades(symbol)) return undefined;
+    const barrier = new MatchBarrier([], this.#plan.mode);
+    this.#barriers.set(symbol, barrier);
+    return barrier;
   }
 
   #enqueue(inbound: Inbound): void {

@@ -38,8 +38,8 @@ const basePlan: FleetPlan = {
   mode: 'live',
 };
 
-const bar = (i: number, close = 100): Bar => ({
-  symbol: 'XYZ',
+const bar = (i: number, close = 100, symbol = 'XYZ'): Bar => ({
+  symbol,
   ts: 1_000 * (i + 1),
   open: close,
   high: close + 1,
@@ -61,7 +61,7 @@ interface Fleet {
    * Publishes the next two bars, each after everything the one before caused was handled: an order
    * sent before them has been matched by then.
    */
-  nextBar(close?: number): Promise<void>;
+  nextBar(close?: number, symbol?: string): Promise<void>;
 }
 
 const open: Fleet[] = [];
@@ -90,7 +90,7 @@ async function fleet(options: { plan?: FleetPlan; strategyId?: string } = {}): P
   await risk.start();
   await order.start();
   await gateway.start();
-  let seq = 0;
+  const seqs = new Map<string, number>();
   const f: Fleet = {
     bus,
     store,
@@ -100,17 +100,18 @@ async function fleet(options: { plan?: FleetPlan; strategyId?: string } = {}): P
     journal,
     metrics,
     views: new RiskViews(store, 'view:'),
-    async nextBar(close = 100) {
+    async nextBar(close = 100, symbol = 'XYZ') {
       for (let i = 0; i < 2; i++) {
-        const n = seq++;
+        const n = seqs.get(symbol) ?? 0;
+        seqs.set(symbol, n + 1);
         await bus.publish(
-          fleetTopics.bars('XYZ'),
+          fleetTopics.bars(symbol),
           fleetEnvelope(
             'BarFrame',
-            { symbol: 'XYZ', seq: n, bars: [bar(n, close)], last: false },
-            { id: `f${n}`, ts: 0 },
+            { symbol, seq: n, bars: [bar(n, close, symbol)], last: false },
+            { id: `${symbol}:f${n}`, ts: 0 },
           ),
-          { key: 'XYZ' },
+          { key: symbol },
         );
         await settle();
       }
@@ -309,6 +310,39 @@ describe('orders from outside the plan through the risk role', () => {
     await f.nextBar();
     expect(await position(f, 'acc-1')).toBe(2);
     expect(await position(f, 'acc-2')).toBe(1);
+  });
+
+  it('an order on an instrument no strategy of the account trades is matched on that instrument’s bars', async () => {
+    for (const mode of ['live', 'barrier'] as const) {
+      const f = await fleet({
+        plan: {
+          ...basePlan,
+          instruments: [...basePlan.instruments, { id: 'ABC', pricePrecision: 2, quantityPrecision: 0 }],
+          mode,
+        },
+      });
+      await f.nextBar(100);
+      await f.nextBar(50, 'ABC');
+      const order = { ...buy(4, 'other'), instrumentId: 'ABC' };
+      expect(await f.gateway.submit('acc-1', order)).toMatchObject({ type: 'OrderSubmitted' });
+      await f.nextBar(51, 'ABC');
+      // Before: the account's desk kept bars only of XYZ (its strategies'), and the order never filled.
+      expect(await f.views.order('acc-1', 'other')).toMatchObject({ status: 'filled', avgPx: 51 });
+      expect((await f.views.positions('acc-1')).items.map((p) => [p.instrumentId, p.quantity])).toEqual([
+        ['ABC', 4],
+      ]);
+    }
+  });
+
+  it('an order on an instrument outside the plan is denied with a typed reason, not left unanswered', async () => {
+    const f = await fleet();
+    await f.nextBar();
+    // Before: risk threw UNKNOWN_INSTRUMENT on the message (retried, dead-lettered) and the sender timed out.
+    expect(await f.gateway.submit('acc-1', { ...buy(1, 'nope'), instrumentId: 'NOPE' })).toMatchObject({
+      type: 'OrderDenied',
+      reason: 'INVALID_ORDER',
+    });
+    expect(await f.gateway.submit('acc-1', buy(1, 'yes'))).toMatchObject({ type: 'OrderSubmitted' });
   });
 
   it('cancel reaches the order role: a resting limit order is canceled and leaves the open orders', async () => {

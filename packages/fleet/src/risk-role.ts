@@ -473,10 +473,13 @@ class AccountDesk {
         ? `client order id ${command.clientOrderId} is a contingent order of ${known.contingentOf}`
         : known !== undefined && known.strategyId !== command.strategyId
           ? `client order id ${command.clientOrderId} is already used on account ${command.accountId}`
-          : this.#reserved(command);
+          : !this.#plan.instruments.has(command.request.instrumentId)
+            ? `instrument ${command.request.instrumentId} is not one of the fleet's`
+            : this.#reserved(command);
     if (claimed !== undefined) {
       // Another strategy's id: refused, never taken for a redelivery of that strategy's order, and
-      // nothing is recorded under it.
+      // nothing is recorded under it. So is an order on an instrument the plan does not have (the
+      // gateway's; a strategy trades its plan's).
       this.#deliver(
         {
           type: 'OrderDenied',

@@ -12,16 +12,19 @@
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { BaseStrategy, createEngine, noopLogger } from '@rxtrade/core';
+import {
+  createEngineBackend,
+  createFleetBackend,
+  createGatewayApp,
+  createRedisKeyStore,
+  createRedisRateLimiter,
+  mintApiKey,
+} from '@rxtrade/fleet/gateway';
 import { connect } from 'amqplib';
 import autocannon from 'autocannon';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { createRedisKeyStore, mintApiKey } from '../examples/services/gateway/src/api-keys';
-import { createGatewayApp } from '../examples/services/gateway/src/app';
-import { createEngineBackend } from '../examples/services/gateway/src/engine-backend';
-import { createRedisRateLimiter } from '../examples/services/gateway/src/rate-limit';
 
-import { createFleetBackend } from '../examples/services/shared/src/fleet-backend';
 import { createRabbitMqMessageBus, deleteTopology } from '../packages/adapters-rabbitmq/src/index';
 import { createRedisClient, createRedisStateStore } from '../packages/adapters-redis/src/index';
 import {
@@ -186,7 +189,7 @@ try {
     store,
     viewPrefix: 'view:',
     accounts: ['acct'],
-    symbols: ['BTCUSD'],
+    instruments: plan.instruments,
     ready: () => ({ broker: bus.stats().connected, redis: redis.status === 'ready' }),
   });
   try {

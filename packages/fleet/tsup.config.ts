@@ -4,6 +4,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     node: 'src/node.ts',
+    gateway: 'src/gateway.ts',
     // Started by path in child processes by launchFleet(), not imported: its own file in dist.
     'role-main': 'src/node/role-main.ts',
   },
@@ -14,4 +15,9 @@ export default defineConfig({
   target: 'node20',
   // import.meta.url in the CJS build: launchFleet() finds its replica entry next to itself.
   shims: true,
+  // The dashboard's files, read next to the gateway module (`./public/…`).
+  onSuccess: async () => {
+    const { cpSync } = await import('node:fs');
+    cpSync('src/gateway/public', 'dist/public', { recursive: true });
+  },
 });

@@ -1,8 +1,11 @@
 import type { AddressInfo } from 'node:net';
+import {
+  createGatewayApp,
+  createMemoryKeyStore,
+  createMemoryRateLimiter,
+  mintApiKey,
+} from '@rxtrade/fleet/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryKeyStore, mintApiKey } from './api-keys';
-import { createGatewayApp } from './app';
-import { createMemoryRateLimiter } from './rate-limit';
 import { auth, bar, captureLogger, createFixture, type GatewayFixture, tamper } from './test-support';
 
 const marketBuy = { accountId: 'acct-a', instrumentId: 'BTCUSD', side: 'buy', type: 'market', quantity: 1 };

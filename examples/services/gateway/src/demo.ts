@@ -1,9 +1,12 @@
 import { createEngine } from '@rxtrade/core';
+import {
+  createEngineBackend,
+  createGatewayApp,
+  createMemoryKeyStore,
+  createMemoryRateLimiter,
+  mintApiKey,
+} from '@rxtrade/fleet/gateway';
 import { createLogger } from '@rxtrade/logging';
-import { createMemoryKeyStore, mintApiKey } from './api-keys';
-import { createGatewayApp } from './app';
-import { createEngineBackend } from './engine-backend';
-import { createMemoryRateLimiter } from './rate-limit';
 
 /**
  * A one-process demo of the gateway and its dashboard, with no Redis or RabbitMQ: an in-process

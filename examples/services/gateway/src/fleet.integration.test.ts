@@ -12,6 +12,16 @@ import {
   RiskRole,
   strategyClass,
 } from '@rxtrade/fleet';
+import {
+  createFleetBackend,
+  createGatewayApp,
+  createMemoryKeyStore,
+  createMemoryRateLimiter,
+  createRedisKeyStore,
+  type FleetBackend,
+  type LiveEvent,
+  mintApiKey,
+} from '@rxtrade/fleet/gateway';
 import { createEventLoopMonitor } from '@rxtrade/prometheus';
 import { createRabbitMqMessageBus, type RabbitMqMessageBus } from '@rxtrade/rabbitmq';
 import { createRedisClient, createRedisStateStore } from '@rxtrade/redis';
@@ -23,12 +33,7 @@ import {
   RABBIT_URL,
   rabbitAvailable,
 } from '../../../../packages/adapters-rabbitmq/test/support/broker';
-import { createFleetBackend, type FleetBackend } from '../../shared/src/fleet-backend';
-import type { LiveEvent } from '../../shared/src/gateway-backend';
 import { instrumentFor } from '../../shared/src/replay-data';
-import { createMemoryKeyStore, createRedisKeyStore, mintApiKey } from './api-keys';
-import { createGatewayApp } from './app';
-import { createMemoryRateLimiter } from './rate-limit';
 import { auth, captureLogger, createFixture } from './test-support';
 
 const redisUp = await requireService('Redis', () => probeTcp('127.0.0.1', 6379));
@@ -149,7 +154,7 @@ describe.skipIf(!redisUp || !rabbitUp)(
         store,
         viewPrefix: 'view:',
         accounts: ['acc-1', 'acc-2'],
-        symbols: [SYMBOL],
+        instruments: plan.instruments,
         ready: () => ({ broker: bus.stats().connected, redis: redis.status === 'ready' }),
       });
       app = createGatewayApp({

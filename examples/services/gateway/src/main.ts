@@ -1,12 +1,15 @@
 import { ResolvedPlan } from '@rxtrade/fleet';
+import {
+  ApiKeyRecordSchema,
+  createFleetBackend,
+  createGatewayApp,
+  createRedisKeyStore,
+  createRedisRateLimiter,
+} from '@rxtrade/fleet/gateway';
 import { componentLogger } from '@rxtrade/logging';
 import { createEventLoopMonitor } from '@rxtrade/prometheus';
-import { createFleetBackend } from '../../shared/src/fleet-backend';
 import { fleetPlan, GATEWAY_STRATEGY_ID, RISK_VIEW_PREFIX } from '../../shared/src/fleet-plan';
 import { main } from '../../shared/src/harness';
-import { ApiKeyRecordSchema, createRedisKeyStore } from './api-keys';
-import { createGatewayApp } from './app';
-import { createRedisRateLimiter } from './rate-limit';
 
 /**
  * Gateway process: the HTTP app (`createGatewayApp`, API keys, rate limits, SSE) over the fleet
@@ -28,7 +31,7 @@ main('gateway', async (ctx) => {
     viewPrefix: RISK_VIEW_PREFIX,
     strategyId: GATEWAY_STRATEGY_ID,
     accounts: [...plan.accounts.keys()],
-    symbols: [...plan.instruments.keys()],
+    instruments: [...plan.instruments.values()],
     strategies: plan.strategies.map((s) => ({ id: s.id, symbols: [s.symbol] })),
     ready: () => ({ broker: bus.stats().connected, redis: redis.status === 'ready' }),
   });

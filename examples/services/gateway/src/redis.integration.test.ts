@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { probeTcp, requireService } from '@rxtrade/core/testing';
+import {
+  createRedisKeyStore,
+  createRedisRateLimiter,
+  mintApiKey,
+  verifyApiKey,
+} from '@rxtrade/fleet/gateway';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisKeyStore, mintApiKey, verifyApiKey } from './api-keys';
-import { createRedisRateLimiter } from './rate-limit';
 import { auth, createFixture, type GatewayFixture, tamper } from './test-support';
 
 const redisUp = await requireService('Redis', () => probeTcp('127.0.0.1', 6379));

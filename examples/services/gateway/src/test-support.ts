@@ -1,9 +1,14 @@
 import { type Bar, createEngine, type Logger, type TradingEngine } from '@rxtrade/core';
+import {
+  createEngineBackend,
+  createGatewayApp,
+  createMemoryKeyStore,
+  createMemoryRateLimiter,
+  type EngineBackend,
+  mintApiKey,
+  type RateLimiter,
+} from '@rxtrade/fleet/gateway';
 import type { FastifyInstance } from 'fastify';
-import { createMemoryKeyStore, mintApiKey } from './api-keys';
-import { createGatewayApp } from './app';
-import { createEngineBackend, type EngineBackend } from './engine-backend';
-import { createMemoryRateLimiter, type RateLimiter } from './rate-limit';
 
 /** A logger that keeps every line, to assert on (and to check no secret is ever logged). */
 export function captureLogger(): Logger & { readonly lines: unknown[] } {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mintApiKey } from '../../gateway/src/api-keys';
+import { mintApiKey } from '@rxtrade/fleet/gateway';
 
 const SERVICES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const REPO_ROOT = resolve(SERVICES_DIR, '../..');

@@ -1,4 +1,4 @@
-import { mintApiKey } from '../../gateway/src/api-keys';
+import { mintApiKey } from '@rxtrade/fleet/gateway';
 
 /**
  * `npm run -s services:key`: mints a first gateway API key (scopes read, trade, admin; all accounts).

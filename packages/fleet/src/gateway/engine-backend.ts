@@ -18,7 +18,7 @@ import {
   type Page,
   type PageRequest,
   type StrategyInfo,
-} from '../../shared/src/gateway-backend';
+} from './gateway-backend';
 
 /** Options of {@link createEngineBackend}. */
 export interface EngineBackendOptions {

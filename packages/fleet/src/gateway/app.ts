@@ -11,9 +11,9 @@ import {
 import { createPrometheusMetrics, type EventLoopMonitor, type PrometheusMetrics } from '@rxtrade/prometheus';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Subscription } from 'rxjs';
-import type { GatewayBackend } from '../../shared/src/gateway-backend';
 import { type ApiKeyRecord, type ApiKeyStore, type Scope, verifyApiKey } from './api-keys';
 import { ApiError, errorBody, notFound, unauthorized } from './errors';
+import type { GatewayBackend } from './gateway-backend';
 import { openApiDocument } from './openapi';
 import type { RateLimiter } from './rate-limit';
 import {

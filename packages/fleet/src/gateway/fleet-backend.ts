@@ -3,6 +3,8 @@ import {
   type BusSubscription,
   type Denial,
   defineInstrument,
+  type Instrument,
+  type InstrumentSpec,
   isDenialReason,
   isOpen,
   type MessageBus,
@@ -12,10 +14,12 @@ import {
   RxtradeError,
   type StateStore,
 } from '@rxtrade/core';
-import { decodeFleetMessage, FleetGatewayClient, fleetTopics, RiskViews } from '@rxtrade/fleet';
 import { filter, type Observable, Subject } from 'rxjs';
+import { FleetGatewayClient } from '../gateway-client';
+import { decodeFleetMessage } from '../messages';
+import { RiskViews } from '../risk-views';
+import { fleetTopics } from '../topics';
 import { EquityHistory, type GatewayBackend, type LiveEvent, type StrategyInfo } from './gateway-backend';
-import { instrumentFor } from './replay-data';
 
 /** Options of {@link createFleetBackend}. */
 export interface FleetBackendOptions {
@@ -25,7 +29,8 @@ export interface FleetBackendOptions {
   /** The risk role's read-model prefix in `store`. */
   readonly viewPrefix: string;
   readonly accounts: readonly string[];
-  readonly symbols: readonly string[];
+  /** The instruments orders may name (their tick grid is checked before an order goes to risk). */
+  readonly instruments: readonly (Instrument | InstrumentSpec)[];
   /** The plan's strategy ids (listed by `/api/strategies`). */
   readonly strategies?: readonly { readonly id: string; readonly symbols: readonly string[] }[];
   /** The strategy id the gateway's orders carry. Default `gateway`. */
@@ -59,6 +64,9 @@ export async function createFleetBackend(options: FleetBackendOptions): Promise<
   });
   await client.start();
   const accounts = new Set(options.accounts);
+  const instruments = new Map(
+    options.instruments.map((spec) => [spec.id, 'tickUnits' in spec ? spec : defineInstrument(spec)]),
+  );
   const live = new Subject<LiveEvent>();
   const equity = new EquityHistory();
   const subs: BusSubscription[] = [];
@@ -101,11 +109,7 @@ export async function createFleetBackend(options: FleetBackendOptions): Promise<
       return out;
     },
     getAccount,
-    async instrument(instrumentId) {
-      return options.symbols.includes(instrumentId)
-        ? defineInstrument(instrumentFor(instrumentId))
-        : undefined;
-    },
+    instrument: async (instrumentId) => instruments.get(instrumentId),
     // An account of the plan exists from the start: its risk desk opens with its first message.
     hasAccount: async (accountId) => accounts.has(accountId),
     listPositions: (accountId, page) => views.positions(accountId, pageOf(page)),

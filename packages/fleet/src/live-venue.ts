@@ -2,7 +2,9 @@ import {
   type ExecutionClient,
   type Logger,
   type Order,
+  type OrderAmendment,
   type OrderManager,
+  type OrderRequest,
   type ReconcilableEngine,
   submitOutcome,
   systemClock,
@@ -33,6 +35,12 @@ export class VenueGate implements ExecutionClient {
   readonly inner: ExecutionClient;
   /** True while the desk replays its journal: calls are not made. */
   replaying = false;
+  /** The inner client's, when it holds native OCO pairs (`@rxtrade/ccxt` on Binance). */
+  readonly supportsOco?: (legs: readonly [OrderRequest, OrderRequest]) => boolean;
+  /** The inner client's native OCO, held like a submit until its journal batch is written. */
+  readonly submitOco?: (orders: readonly [Order, Order]) => Promise<void>;
+  /** The inner client's amendment (an emulated OCO's sibling shrinking), held like a cancel. */
+  readonly modifyOrder?: (order: Order, amendment: OrderAmendment) => Promise<void>;
   readonly #logger: Logger;
   #held: (() => Promise<void>)[] = [];
 
@@ -40,6 +48,22 @@ export class VenueGate implements ExecutionClient {
     this.inner = inner;
     this.venue = inner.venue;
     this.#logger = logger;
+    const { submitOco, supportsOco } = inner;
+    if (submitOco !== undefined && supportsOco !== undefined) {
+      this.supportsOco = (legs) => supportsOco.call(inner, legs);
+      this.submitOco = (orders) => this.#submit(orders[0], () => submitOco.call(inner, orders));
+    }
+    const { modifyOrder } = inner;
+    if (modifyOrder !== undefined) {
+      this.modifyOrder = (order, amendment) => {
+        this.#hold(() =>
+          modifyOrder.call(inner, order, amendment).catch((error: unknown) => {
+            this.#logger.error({ err: error, clientOrderId: order.clientOrderId }, 'amend request failed');
+          }),
+        );
+        return Promise.resolve();
+      };
+    }
   }
 
   connect(): Promise<void> {
@@ -52,8 +76,12 @@ export class VenueGate implements ExecutionClient {
   }
 
   submitOrder(order: Order): Promise<void> {
+    return this.#submit(order, () => this.inner.submitOrder(order));
+  }
+
+  #submit(order: Order, call: () => Promise<void>): Promise<void> {
     this.#hold(() =>
-      this.inner.submitOrder(order).catch((error: unknown) => {
+      call().catch((error: unknown) => {
         this.#logger.error(
           { err: error, clientOrderId: order.clientOrderId },
           submitOutcome(error) === 'NOT_SENT'

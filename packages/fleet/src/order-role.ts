@@ -3,6 +3,7 @@ import {
   type BusEnvelope,
   type BusSubscription,
   type Clock,
+  type ContingentLeg,
   type ExecutionClient,
   hasContingency,
   isBarDriven,
@@ -419,6 +420,8 @@ class AccountDesk {
   #reconciler: Reconciler | undefined;
   /** Set by the reconciler while it runs or has something unresolved: no new order goes out. */
   #halted = false;
+  /** The client order id of the submit being applied, while it goes out as a native OCO. */
+  #applying: string | undefined;
 
   constructor(options: {
     accountId: string;
@@ -452,6 +455,7 @@ class AccountDesk {
       cancel: (clientOrderId) => this.#orders.cancel(clientOrderId),
       amend: (clientOrderId, amendment) => this.#orders.amend(clientOrderId, amendment),
       order: (clientOrderId) => this.#orders.get(clientOrderId),
+      submitOco: (legs) => this.#placeOco(legs),
     });
     for (const s of this.#plan.strategies) if (s.accountId === this.accountId) this.#feeders.add(s.id);
     for (const symbol of this.#plan.symbolsOf(this.accountId)) {
@@ -710,15 +714,19 @@ class AccountDesk {
       if (this.#orders.has(command.clientOrderId)) return; // redelivered
       this.#clock.set(command.tsInit);
       const instrument = this.#plan.instrument(command.request.instrumentId);
-      const order = this.#orders.create(
-        command.request,
-        {
-          clientOrderId: command.clientOrderId,
-          strategyId: command.strategyId,
-          accountId: command.accountId,
-        },
-        instrument.quantityPrecision,
-      );
+      const origin = {
+        clientOrderId: command.clientOrderId,
+        strategyId: command.strategyId,
+        accountId: command.accountId,
+      };
+      // An OCO pair the venue holds itself goes out as one (the sibling reported as placed).
+      if (command.request.oco !== undefined) {
+        this.#applying = command.clientOrderId;
+        const native = this.#emulator.submitNativeOco(command.request, origin);
+        this.#applying = undefined;
+        if (native !== undefined) return;
+      }
+      const order = this.#orders.create(command.request, origin, instrument.quantityPrecision);
       this.#orders.send(order);
       if (hasContingency(command.request)) this.#emulator.register(order, command.request);
     } else if (inbound.kind === 'cancel') {
@@ -748,6 +756,40 @@ class AccountDesk {
   #place(request: OrderRequest, origin: OrderOrigin): Order {
     const instrument = this.#plan.instrument(request.instrumentId);
     const order = this.#orders.create(request, origin, instrument.quantityPrecision);
+    this.#reportPlacing(request, origin);
+    this.#orders.send(order);
+    return this.#orders.get(order.clientOrderId) ?? order;
+  }
+
+  /**
+   * Two orders as one native OCO, when the venue holds this pair itself (`@rxtrade/ccxt` on Binance;
+   * never the simulated venue): a bracket's exits once its entry filled, or an OCO request and its
+   * sibling. Approved by risk as the rest of contingent orders; each is reported placed except the
+   * OCO request's own order, which risk decided. Undefined, with nothing done, when the venue cannot.
+   */
+  #placeOco(legs: readonly [ContingentLeg, ContingentLeg]): readonly [Order, Order] | undefined {
+    const client = this.#orders.execution;
+    if (client.submitOco === undefined || client.supportsOco?.([legs[0].request, legs[1].request]) !== true)
+      return undefined;
+    const [a, b] = legs.map(({ request, origin }) => {
+      const order = this.#orders.create(
+        request,
+        origin,
+        this.#plan.instrument(request.instrumentId).quantityPrecision,
+      );
+      if (!this.#decided(origin)) this.#reportPlacing(request, origin);
+      return order;
+    }) as [Order, Order];
+    this.#orders.sendOco(a, b);
+    return [this.#orders.get(a.clientOrderId) ?? a, this.#orders.get(b.clientOrderId) ?? b];
+  }
+
+  /** True for the order of the command being applied (risk decided it), false for what it places. */
+  #decided(origin: OrderOrigin): boolean {
+    return this.#applying === origin.clientOrderId;
+  }
+
+  #reportPlacing(request: OrderRequest, origin: OrderOrigin): void {
     const placed: SubmitOrder = {
       accountId: origin.accountId,
       strategyId: origin.strategyId,
@@ -762,8 +804,6 @@ class AccountDesk {
     }
     list.push(placed);
     this.#reportPlaced.push(placed);
-    this.#orders.send(order);
-    return this.#orders.get(order.clientOrderId) ?? order;
   }
 
   /** The symbol whose next bar may be matched now, earliest bar first. */

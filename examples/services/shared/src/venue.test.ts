@@ -238,20 +238,19 @@ describe('the order service on ccxt (fake Binance): resilient client, journal be
   });
 });
 
-describe('orders from the gateway at a ccxt venue', () => {
-  /** The gateway's path: FleetGatewayClient → risk → the order role on the fake venue. */
-  async function gatewayFleet(fake: FakeBinance) {
-    const bus = createMemoryMessageBus();
-    await orderRole(bus, createMemoryStateStore(), fake, 'a');
-    const risk = new RiskRole({ bus, plan });
-    await risk.start();
-    cleanup.push(() => risk.stop());
-    const gateway = new FleetGatewayClient({ bus });
-    await gateway.start();
-    cleanup.push(() => gateway.stop());
-    return gateway;
-  }
+/** The gateway's path: FleetGatewayClient → risk → the order role on the fake venue. */
+async function gatewayFleet(fake: FakeBinance, bus: MessageBus = createMemoryMessageBus()) {
+  await orderRole(bus, createMemoryStateStore(), fake, 'a');
+  const risk = new RiskRole({ bus, plan });
+  await risk.start();
+  cleanup.push(() => risk.stop());
+  const gateway = new FleetGatewayClient({ bus });
+  await gateway.start();
+  cleanup.push(() => gateway.stop());
+  return gateway;
+}
 
+describe('orders from the gateway at a ccxt venue', () => {
   it('an order sent without a client order id reaches the exchange under the generated one (at most 36 characters)', async () => {
     const fake = await fakeVenue();
     const gateway = await gatewayFleet(fake);
@@ -266,6 +265,76 @@ describe('orders from the gateway at a ccxt venue', () => {
     await until('the order filled at the venue', () => fake.orders.some((o) => o.status === 'FILLED'));
     expect(fake.orders.map((o) => o.clientOrderId)).toEqual([decision.clientOrderId]);
     expect(decision.clientOrderId).toMatch(VENUE_CLIENT_ORDER_ID);
+  });
+});
+
+describe('OCO at a ccxt venue that holds OCO lists (Binance)', () => {
+  /** The venue's orders as [client order id, type, quantity, status], and how many OCO lists they form. */
+  const atVenue = (fake: FakeBinance, ids: readonly string[]) => {
+    const orders = fake.orders.filter((o) => ids.includes(o.clientOrderId));
+    return {
+      orders: orders.map((o) => [o.clientOrderId, o.type, o.origQty, o.status]).sort(),
+      lists: new Set(orders.map((o) => o.orderListId)),
+    };
+  };
+
+  it('an OCO request goes out as one native order list; the venue expires the sibling when one fills', async () => {
+    const fake = await fakeVenue();
+    const bus = createMemoryMessageBus();
+    const seen = await listen(bus);
+    const gateway = await gatewayFleet(fake, bus);
+    const decision = await gateway.submit(ACCOUNT, {
+      instrumentId: SYMBOL,
+      side: 'sell',
+      type: 'limit',
+      quantity: 3,
+      price: 4_200,
+      timeInForce: 'GTC',
+      clientOrderId: 'o',
+      oco: { type: 'stopLimit', triggerPrice: 3_800, price: 3_790 },
+    });
+    expect(decision).toMatchObject({ type: 'OrderSubmitted' });
+    await until('both legs at the venue', () => atVenue(fake, ['o', 'o-oco']).orders.length === 2);
+    // Before: two separate orders (the emulator's pair), no order list.
+    expect(fake.requestsTo('POST', '/api/v3/orderList/oco')).toHaveLength(1);
+    expect(atVenue(fake, ['o', 'o-oco'])).toEqual({
+      orders: [
+        ['o', 'LIMIT_MAKER', 3, 'NEW'],
+        ['o-oco', 'STOP_LOSS_LIMIT', 3, 'NEW'],
+      ],
+      lists: new Set([fake.orders.find((o) => o.clientOrderId === 'o')?.orderListId]),
+    });
+    fake.fillOrder('o');
+    await until('the sibling ended', () => statusOf(seen.events, 'o-oco').includes('OrderExpired'));
+    expect(statusOf(seen.events, 'o')).toContain('OrderFilled');
+  });
+
+  it("a bracket's exits go out as one native order list once the entry filled", async () => {
+    const fake = await fakeVenue();
+    const bus = createMemoryMessageBus();
+    const seen = await listen(bus);
+    const gateway = await gatewayFleet(fake, bus);
+    const decision = await gateway.submit(ACCOUNT, {
+      instrumentId: SYMBOL,
+      side: 'buy',
+      type: 'market',
+      quantity: 5,
+      clientOrderId: 'b',
+      takeProfit: { price: 4_200 },
+      stopLoss: { triggerPrice: 3_800, price: 3_790 },
+    });
+    expect(decision).toMatchObject({ type: 'OrderSubmitted' });
+    await until('the exits at the venue', () => atVenue(fake, ['b-tp', 'b-sl']).orders.length === 2);
+    expect(fake.requestsTo('POST', '/api/v3/orderList/oco')).toHaveLength(1);
+    const exits = atVenue(fake, ['b-tp', 'b-sl']);
+    expect(exits.orders).toEqual([
+      ['b-sl', 'STOP_LOSS_LIMIT', 5, 'NEW'],
+      ['b-tp', 'LIMIT_MAKER', 5, 'NEW'],
+    ]);
+    expect(exits.lists.size).toBe(1);
+    expect([...exits.lists][0]).toBeGreaterThanOrEqual(0);
+    fake.fillOrder('b-tp');
+    await until('the stop-loss ended', () => statusOf(seen.events, 'b-sl').includes('OrderExpired'));
   });
 });
 

@@ -42,15 +42,37 @@ describe('AwesomeOscillator', () => {
     expect(expectSeriesClose(ours, alignEnd(ix, sp.length), { from, ...scale })).toBe(n);
   });
 
-  it('batches columns to exactly the streamed values, and rejects a non-finite column value', () => {
-    const ind = new AwesomeOscillator(3, 10);
-    const streamed = stream((b: (typeof sp.bars)[number]) => ind.update(b), sp.bars);
-    const columns = { high: Array.from(sp.high), low: Array.from(sp.low), close: Array.from(sp.close) };
-    expect(Array.from(awesomeOscillator(columns, { fast: 3, slow: 10 }))).toEqual(Array.from(streamed));
-    expect(Array.from(awesomeOscillator(sp.bars, { fast: 3, slow: 10 }))).toEqual(Array.from(streamed));
-    columns.close[40] = Number.NaN;
-    expectInvalidArgument(() => awesomeOscillator(columns));
-  });
+  it.each([
+    [3, 10],
+    [1, 2],
+    [8, 9],
+    [9, 40],
+    [5, 34],
+  ])(
+    'batches columns to exactly the streamed values (fast %i, slow %i), and rejects a non-finite column value',
+    (fast, slow) => {
+      const ind = new AwesomeOscillator(fast, slow);
+      const streamed = stream((b: (typeof sp.bars)[number]) => ind.update(b), sp.bars);
+      const columns = { high: Array.from(sp.high), low: Array.from(sp.low), close: Array.from(sp.close) };
+      expect(Array.from(awesomeOscillator(columns, { fast, slow }))).toEqual(Array.from(streamed));
+      expect(Array.from(awesomeOscillator(sp.bars, { fast, slow }))).toEqual(Array.from(streamed));
+      expect(
+        Array.from(
+          awesomeOscillator(
+            {
+              ...columns,
+              close: columns.close.slice(0, 3),
+              high: columns.high.slice(0, 3),
+              low: columns.low.slice(0, 3),
+            },
+            { fast, slow },
+          ),
+        ),
+      ).toEqual(Array.from(streamed.subarray(0, 3)));
+      columns.close[40] = Number.NaN;
+      expectInvalidArgument(() => awesomeOscillator(columns));
+    },
+  );
 
   it('rejects invalid periods and fast >= slow', () => {
     expectBadPeriods(

@@ -213,8 +213,11 @@ export class EmaStage {
   }
 }
 
-/** Windows up to this length are summed afresh on every push (exact, and cheaper than a compensated sum). */
-const DIRECT_SUM_MAX = 8;
+/**
+ * Windows up to this length are summed afresh on every push (exact, and cheaper than a compensated sum). The column
+ * loops of the batch functions that keep window means in locals (awesome oscillator, MFI) branch on it too.
+ */
+export const DIRECT_SUM_MAX = 8;
 
 /** A fixed-window mean: `push` returns the mean of the last `period` values, NaN until there are that many. */
 export interface WindowMean {

@@ -11,6 +11,7 @@ import {
   expectSeriesClose,
   itHonoursTheIndicatorContract,
   loadSp500,
+  stream,
   tsSeries,
 } from './test-support';
 
@@ -54,6 +55,33 @@ describe('Mfi', () => {
     expect(sp.length - ti.length).toBe(15);
     for (let i = 15; i < sp.length; i++) {
       expect(Math.abs((ours[i] as number) - ref(i))).toBeLessThanOrEqual(0.005 + 1e-9);
+    }
+  });
+
+  it.each([1, 2, 8, 9, 14])('batches columns to exactly the streamed values (period %i)', (period) => {
+    const ind = new Mfi(period);
+    const streamed = stream((b: (typeof sp.bars)[number]) => ind.update(b), sp.bars);
+    expect(Array.from(mfi(cols, period))).toEqual(Array.from(streamed));
+    expect(Array.from(mfi(sp.bars, period))).toEqual(Array.from(streamed));
+    const short = {
+      high: cols.high.slice(0, 2),
+      low: cols.low.slice(0, 2),
+      close: cols.close.slice(0, 2),
+      volume: cols.volume.slice(0, 2),
+    };
+    expect(Array.from(mfi(short, period))).toEqual(Array.from(streamed.subarray(0, 2)));
+    expect(Array.from(mfi({ high: [], low: [], close: [], volume: [] }, period))).toEqual([]);
+  });
+
+  it('rejects a bad column value at its row', () => {
+    for (const [field, value] of [
+      ['close', Number.NaN],
+      ['volume', -1],
+      ['volume', Number.POSITIVE_INFINITY],
+    ] as const) {
+      const columns = { ...cols, [field]: cols[field].slice() };
+      columns[field][40] = value;
+      expectInvalidArgument(() => mfi(columns, 14));
     }
   });
 

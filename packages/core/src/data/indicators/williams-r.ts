@@ -61,18 +61,65 @@ export class WilliamsR implements StreamingIndicator<IndicatorBar> {
   }
 }
 
-/** Batch {@link WilliamsR} over bar objects or `{ high, low, close }` columns: NaN for the first `period - 1`. */
+/**
+ * Batch {@link WilliamsR} over bar objects or `{ high, low, close }` columns: NaN for the first `period - 1`, bit for
+ * bit the streamed values. Columns run one loop with the two monotonic deques in local typed arrays (indices into the
+ * columns, not a ring's stamps) instead of pushing row by row through the class.
+ */
 export function williamsR(bars: IndicatorBarSeries, period = 14): Float64Array {
   const cursor = barCursor('williamsR', bars, false);
   const ind = new WilliamsR(period);
   const n = cursor.length;
   const out = new Float64Array(n);
   if (isColumns(bars)) {
-    // Columns go straight to the update's arithmetic instead of through a copied scratch bar.
     const { high, low, close } = bars;
-    for (let i = 0; i < n; i++) out[i] = ind.next(high[i] as number, low[i] as number, close[i] as number);
-  } else {
-    for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i));
+    let capacity = 2;
+    while (capacity < period + 1) capacity *= 2;
+    const mask = capacity - 1;
+    // Deque entries: the value and its row; the front is the window's extreme.
+    const highs = new Float64Array(capacity);
+    const highRows = new Int32Array(capacity);
+    const lows = new Float64Array(capacity);
+    const lowRows = new Int32Array(capacity);
+    let hHead = 0;
+    let hTail = 0;
+    let lHead = 0;
+    let lTail = 0;
+    for (let i = 0; i < n; i++) {
+      const h = high[i] as number;
+      const l = low[i] as number;
+      const c = close[i] as number;
+      if (!(Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(c)))
+        throw badBar('WilliamsR', { high: h, low: l, close: c });
+      const expired = i - period;
+      if (hHead !== hTail && highRows[hHead] === expired) hHead = (hHead + 1) & mask;
+      while (hTail !== hHead) {
+        const back = (hTail - 1) & mask;
+        if ((highs[back] as number) > h) break;
+        hTail = back;
+      }
+      highs[hTail] = h;
+      highRows[hTail] = i;
+      hTail = (hTail + 1) & mask;
+      if (lHead !== lTail && lowRows[lHead] === expired) lHead = (lHead + 1) & mask;
+      while (lTail !== lHead) {
+        const back = (lTail - 1) & mask;
+        if ((lows[back] as number) < l) break;
+        lTail = back;
+      }
+      lows[lTail] = l;
+      lowRows[lTail] = i;
+      lTail = (lTail + 1) & mask;
+      if (i < period - 1) {
+        out[i] = Number.NaN;
+        continue;
+      }
+      const hi = highs[hHead] as number;
+      const span = hi - (lows[lHead] as number);
+      out[i] = span > 0 ? (-100 * (hi - c)) / span : -100;
+    }
+    return out;
   }
+  for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i));
   return out;
 }

@@ -13,6 +13,7 @@ export {
   createMemoryKeyStore,
   createRedisKeyStore,
   hashApiKey,
+  type KeyCacheOptions,
   type MintApiKeyOptions,
   mintApiKey,
   parseApiKeyRecord,

@@ -4,6 +4,7 @@ import {
   createRedisKeyStore,
   createRedisRateLimiter,
   mintApiKey,
+  type RateLimiter,
   verifyApiKey,
 } from '@rxtrade/fleet/gateway';
 import { Redis } from 'ioredis';
@@ -89,7 +90,8 @@ describe.skipIf(!redisUp)('gateway on real Redis (127.0.0.1:6379)', () => {
   });
 
   it('stores key records (hashes only) in Redis and verifies them', async () => {
-    const store = createRedisKeyStore({ client, prefix });
+    // Uncached, so the corrupt record written by hand below is read at once (the cache: next test).
+    const store = createRedisKeyStore({ client, prefix, cache: false });
     const { key, record } = mintApiKey({ scopes: ['read', 'trade'], accounts: ['acct-a'], label: 'ci' });
     await store.put(record);
     const raw = await client.get(`${prefix}apikey:${record.id}`);
@@ -99,5 +101,69 @@ describe.skipIf(!redisUp)('gateway on real Redis (127.0.0.1:6379)', () => {
     await client.set(`${prefix}apikey:${record.id}`, '{"corrupt":true}');
     expect(await verifyApiKey(store, key)).toBeUndefined();
     expect(await store.delete(record.id)).toBe(true);
+  });
+
+  it('caches key records per replica: a delete through any replica is refused by all within revocationMs, a hand edit within ttlMs', async () => {
+    let t = 0;
+    const cache = { ttlMs: 5_000, revocationMs: 500, now: () => t };
+    const [a, b] = [
+      createRedisKeyStore({ client, prefix, cache }),
+      createRedisKeyStore({ client, prefix, cache }),
+    ];
+    const { key, record } = mintApiKey({ scopes: ['trade'], accounts: ['acct-a'] });
+    await b.put(record);
+    expect(await verifyApiKey(a, key)).toEqual(record);
+    expect(await verifyApiKey(a, tamper(key))).toBeUndefined(); // the presented key is still hashed and compared
+    expect(await b.delete(record.id)).toBe(true);
+    expect(await verifyApiKey(a, key)).toEqual(record); // a's copy, trusted for revocationMs
+    t += 501;
+    expect(await verifyApiKey(a, key)).toBeUndefined(); // b's delete bumped the version: a dropped its copy
+
+    await b.put(record);
+    t += 501;
+    expect(await verifyApiKey(a, key)).toEqual(record);
+    await client.set(`${prefix}apikey:${record.id}`, '{"corrupt":true}'); // by hand: no version bump
+    t += 501;
+    expect(await verifyApiKey(a, key)).toEqual(record);
+    t += 5_000;
+    expect(await verifyApiKey(a, key)).toBeUndefined();
+  });
+
+  it('a busy key leases tokens in chunks: far fewer Redis calls than requests, never more passes than the shared bucket holds', async () => {
+    let calls = 0;
+    const counted = new Proxy(client, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (property !== 'evalsha' || typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          calls++;
+          return value.apply(target, args);
+        };
+      },
+    });
+    const bucket = `lease-${randomUUID()}`;
+    // capacity 200: leases of up to 20 tokens; time stands still, so no lease lapses and none refills
+    const limiterFor = () =>
+      createRedisRateLimiter({
+        client: counted,
+        prefix,
+        capacity: 200,
+        refillPerSecond: 0.001,
+        now: () => 0,
+      });
+    const replicas = [limiterFor(), limiterFor()];
+    const results = [];
+    for (let round = 0; round < 15; round++) {
+      results.push(
+        ...(await Promise.all(
+          Array.from({ length: 20 }, (_, i) => (replicas[i % 2] as RateLimiter).consume(bucket)),
+        )),
+      );
+    }
+    const allowed = results.filter((r) => r.allowed).length;
+    expect(allowed).toBeLessThanOrEqual(200);
+    expect(allowed).toBeGreaterThanOrEqual(200 - 2 * 20); // at most a lease left with each replica
+    expect(results.filter((r) => !r.allowed).every((r) => r.retryAfterMs >= 1)).toBe(true);
+    expect(calls).toBeLessThan(60); // 300 requests; one call per request before leases
   });
 });

@@ -108,32 +108,126 @@ export interface RedisKeyStoreOptions {
   readonly client: Redis;
   /** Key prefix. Default `rxtrade:gateway:`. Records are at `<prefix>apikey:<id>`. */
   readonly prefix?: string;
+  /**
+   * Records read are kept in this process, so a request costs no Redis round trip for its key:
+   * `false` reads Redis on every lookup. Default `{ ttlMs: 5_000, revocationMs: 500 }`.
+   */
+  readonly cache?: KeyCacheOptions | false;
+}
+
+/** How long a replica may trust a key record it read (see {@link createRedisKeyStore}). */
+export interface KeyCacheOptions {
+  /** A cached record is read again after this long, whatever happened. Default 5 s. */
+  readonly ttlMs?: number;
+  /**
+   * A `put` or `delete` through any store on the same Redis bumps `<prefix>apikeys:version`; a
+   * replica reads that version in the background while requests come, and waits for it before
+   * trusting its cache when its last reading is older than this. So a revoked or changed key is
+   * refused by every replica within `revocationMs`. Default 500 ms.
+   */
+  readonly revocationMs?: number;
+  /** Most records kept (oldest dropped). Default 10,000. */
+  readonly maxKeys?: number;
+  /** Monotonic milliseconds. Default `performance.now`; injectable for tests. */
+  readonly now?: () => number;
 }
 
 /**
  * Key records in Redis (one JSON string per key), shared by every gateway replica. Records are
  * validated when read; a corrupt record is treated as absent (the key is refused), never trusted.
+ * Records read are cached in the process ({@link KeyCacheOptions}): revocations through `delete`
+ * reach every replica within `revocationMs`; a record edited in Redis by hand, within `ttlMs`.
+ * Only records are cached, never a verdict: each request still hashes the key it presents and
+ * compares digests.
  */
 export function createRedisKeyStore(options: RedisKeyStoreOptions): ApiKeyStore {
   const { client } = options;
   const prefix = options.prefix ?? 'rxtrade:gateway:';
   const redisKey = (id: string) => `${prefix}apikey:${id}`;
+  const versionKey = `${prefix}apikeys:version`;
+  const read = async (id: string): Promise<ApiKeyRecord | undefined> => {
+    const text = await client.get(redisKey(id));
+    if (text === null) return undefined;
+    try {
+      const parsed = ApiKeyRecordSchema.safeParse(JSON.parse(text));
+      return parsed.success ? (parsed.data as ApiKeyRecord) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const cache =
+    options.cache === false ? undefined : keyCache(read, () => client.get(versionKey), options.cache);
   return {
-    async get(id) {
-      const text = await client.get(redisKey(id));
-      if (text === null) return undefined;
-      try {
-        const parsed = ApiKeyRecordSchema.safeParse(JSON.parse(text));
-        return parsed.success ? (parsed.data as ApiKeyRecord) : undefined;
-      } catch {
-        return undefined;
-      }
-    },
+    get: cache?.get ?? read,
     async put(record) {
-      await client.set(redisKey(record.id), JSON.stringify(ApiKeyRecordSchema.parse(record)));
+      const text = JSON.stringify(ApiKeyRecordSchema.parse(record));
+      await client.multi().set(redisKey(record.id), text).incr(versionKey).exec();
+      cache?.forget(record.id);
     },
     async delete(id) {
-      return (await client.del(redisKey(id))) === 1;
+      const replies = await client.multi().del(redisKey(id)).incr(versionKey).exec();
+      cache?.forget(id);
+      const [error, deleted] = replies?.[0] ?? [null, 0];
+      if (error) throw error;
+      return deleted === 1;
+    },
+  };
+}
+
+/** The read-through cache of {@link createRedisKeyStore}. */
+function keyCache(
+  read: (id: string) => Promise<ApiKeyRecord | undefined>,
+  readVersion: () => Promise<string | null>,
+  options: KeyCacheOptions = {},
+) {
+  const ttlMs = options.ttlMs ?? 5_000;
+  const revocationMs = options.revocationMs ?? 500;
+  const maxKeys = options.maxKeys ?? 10_000;
+  const now = options.now ?? (() => performance.now());
+  const entries = new Map<string, { readonly record: ApiKeyRecord; readonly at: number }>();
+  let version: string | null | undefined;
+  let checkedAt = Number.NEGATIVE_INFINITY;
+  // Bumped whenever entries are dropped: a read that started before must not put back what it read.
+  let generation = 0;
+  let checking: Promise<void> | undefined;
+  const drop = () => {
+    entries.clear();
+    generation++;
+  };
+  const check = (): Promise<void> =>
+    (checking ??= (async () => {
+      const started = now();
+      try {
+        const current = await readVersion();
+        if (current !== version) {
+          version = current;
+          drop();
+        }
+        checkedAt = started;
+      } finally {
+        checking = undefined;
+      }
+    })());
+  return {
+    async get(id: string): Promise<ApiKeyRecord | undefined> {
+      const t = now();
+      if (t - checkedAt > revocationMs) await check();
+      else if (t - checkedAt > revocationMs / 2) check().catch(() => {}); // the next request waits if it failed
+      const hit = entries.get(id);
+      if (hit !== undefined && t - hit.at <= ttlMs) return hit.record;
+      const before = generation;
+      const record = await read(id);
+      if (record === undefined) entries.delete(id);
+      else if (before === generation) {
+        entries.delete(id);
+        if (entries.size >= maxKeys) entries.delete(entries.keys().next().value as string);
+        entries.set(id, { record, at: t });
+      }
+      return record;
+    },
+    forget(id: string): void {
+      entries.delete(id);
+      generation++;
     },
   };
 }

@@ -299,18 +299,19 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
     const status = String(reply.statusCode);
     requests.add(1, { method: request.method, route, status });
     duration.observe(reply.elapsedTime / 1_000, { route });
-    // Never the Authorization header, the query (stream tokens) or the body.
-    log.info(
-      {
-        reqId: request.id,
-        method: request.method,
-        route,
-        status: reply.statusCode,
-        keyId: request.apiKey?.id,
-        ms: Math.round(reply.elapsedTime),
-      },
-      'request',
-    );
+    // Never the Authorization header, the query (stream tokens) or the body. Answers that went well
+    // and 429s (counted above) are debug lines: at the default level a busy gateway writes no log
+    // line per request.
+    const line = {
+      reqId: request.id,
+      method: request.method,
+      route,
+      status: reply.statusCode,
+      keyId: request.apiKey?.id,
+      ms: Math.round(reply.elapsedTime),
+    };
+    if (reply.statusCode < 400 || reply.statusCode === 429) log.debug(line, 'request');
+    else log.info(line, 'request');
   });
 
   app.setErrorHandler(async (error: unknown, request, reply) => {

@@ -116,7 +116,7 @@ const ADJUST: readonly {
   },
   {
     when: /^fleet (?!.*--in-process)/,
-    why: 'processes on RabbitMQ and Redis: run by fleet-parity.rabbitmq-redis.integration.test.ts',
+    why: 'processes on RabbitMQ and Redis: run by fleet-parity.rabbitmq-redis.integration.test.ts (--until-done) and fleet-gateway.rabbitmq-redis.integration.test.ts (the gateway, until Ctrl-C)',
     change: () => 'not here',
   },
   {

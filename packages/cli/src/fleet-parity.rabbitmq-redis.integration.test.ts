@@ -1,8 +1,5 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { probeTcp, requireService } from '@rxtrade/core/testing';
-import { createRedisClient } from '@rxtrade/redis';
 import { describe, expect, it } from 'vitest';
+import { expectNothingLeft, fleetServersUp, where } from '../test/fleet-servers';
 import { type RxtradeRun, rxtrade } from '../test/rxtrade-process';
 
 /**
@@ -12,15 +9,7 @@ import { type RxtradeRun, rxtrade } from '../test/rxtrade-process';
  * and Redis (3 strategy, 2 risk, 2 order replicas), and with a strategy and an order replica
  * SIGKILLed mid-run. The runs as processes leave no queue, exchange or Redis key behind.
  */
-const run = promisify(execFile);
-const RABBITMQ_URL = process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
-const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-const rabbitmq = new URL(RABBITMQ_URL);
-const redis = new URL(REDIS_URL);
-// In CI a missing server fails the suite instead of skipping it.
-const up =
-  (await requireService('RabbitMQ', () => probeTcp(rabbitmq.hostname, Number(rabbitmq.port || 5672)))) &&
-  (await requireService('Redis', () => probeTcp(redis.hostname, Number(redis.port || 6379))));
+const up = await fleetServersUp();
 
 const examples = [
   ['the SMA crossover (market orders)', 'examples/sma-crossover/src/strategy.ts'],
@@ -55,33 +44,6 @@ function expectParity(fleet: RxtradeRun, backtest: RxtradeRun): void {
   expect(a.fills.map(trade)).toEqual(b.fills.map(trade));
   expect(a.statistics.endEquity).toBe(b.statistics.endEquity);
   expect(a).toEqual(b);
-}
-
-/** The run's exchange and Redis prefix, from the line `rxtrade fleet` prints when the fleet runs. */
-function where(err: string): { exchange: string; prefix: string; pids: Map<string, number> } {
-  const line = err.split('\n').find((l) => l.includes(' running: RabbitMQ ')) ?? '';
-  const exchange = /exchange (\S+),/.exec(line)?.[1] ?? '';
-  const prefix = /prefix (\S+);/.exec(line)?.[1] ?? '';
-  const pids = new Map([...line.matchAll(/(\w+-\d+) (\d+)/g)].map((m) => [m[1] as string, Number(m[2])]));
-  expect(exchange).toMatch(/^rxtrade-fleet-/);
-  return { exchange, prefix, pids };
-}
-
-/** Nothing of the run is left on the broker or in Redis. */
-async function expectNothingLeft(err: string): Promise<void> {
-  const { exchange, prefix } = where(err);
-  expect(err).toMatch(/stopped; removed \d+ queues, \d+ exchanges and [1-9]\d* Redis keys/);
-  for (const kind of ['queues', 'exchanges']) {
-    const { stdout } = await run('rabbitmqctl', [`list_${kind}`, 'name', '-q', '--no-table-headers']);
-    expect(stdout.split('\n').filter((n) => n.trim().startsWith(exchange))).toEqual([]);
-  }
-  const client = createRedisClient(REDIS_URL, { lazyConnect: true });
-  try {
-    await client.connect();
-    expect(await client.keys(`${prefix}*`)).toEqual([]);
-  } finally {
-    client.disconnect();
-  }
 }
 
 describe('rxtrade fleet --until-done --json prints what rxtrade backtest --json prints', () => {

@@ -12,6 +12,7 @@ import type { CliIo, Command } from '../command';
 import { DATA_OPTIONS, DATA_USAGE, dataOptions } from '../data-options';
 import { formatSummary, resultToJson, shownPath, strategyFailures } from '../format';
 import { loadData } from '../load-data';
+import { paced } from '../pace';
 import { EXIT_ALL_REFUSED, EXIT_STRATEGY_FAILED } from './backtest';
 
 const USAGE = `Usage: rxtrade fleet --strategy <file> --data <sp500|file.csv|file.json> [options]
@@ -21,8 +22,9 @@ role replica is its own local process on RabbitMQ and Redis (the local servers u
 --redis say otherwise); --in-process runs them all in this process on the in-memory bus and store.
 With --until-done it prints the same summary (or --json) as rxtrade backtest — the same fills and
 final equity — then stops the processes and removes every queue, exchange and Redis key the run
-created. Without it, the fleet keeps running after the replay until Ctrl-C, which stops it the same
-way. Guide: docs/guides/fleet.md.
+created. Without it, the gateway role starts too: it prints the gateway's URL and a first API key
+(on standard error), prints the summary when the replay is done, and keeps running until Ctrl-C,
+which stops it and removes what it created the same way. Guide: docs/guides/fleet.md.
 
 Strategy:
   --strategy <file>          strategy module (.ts or .js) exporting a BaseStrategy subclass
@@ -42,6 +44,9 @@ Fleet:
                              simulated venue as in rxtrade backtest (default 0)
   --until-done               stop once every bar was handled and every order settled, print the
                              summary and remove what the run created (always so with --in-process)
+  --speed <n>                replay n bar times a second (default: as fast as the roles go), e.g.
+                             to trade through the gateway while the bars still come
+  --gateway-port <n>         the gateway's port without --until-done (default 0: any free port)
 
 Output:
   --verbose                  copy the role processes' JSON log lines, and each fill as it
@@ -67,6 +72,8 @@ const OPTIONS = {
   'risk-replicas': { type: 'string' },
   'order-replicas': { type: 'string' },
   'until-done': { type: 'boolean' },
+  speed: { type: 'string' },
+  'gateway-port': { type: 'string' },
   verbose: { type: 'boolean' },
   json: { type: 'boolean' },
   out: { type: 'string' },
@@ -98,6 +105,15 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     risk: read.number('--risk-replicas', values['risk-replicas'], { min: 1, max: 64, integer: true }) ?? 1,
     order: read.number('--order-replicas', values['order-replicas'], { min: 1, max: 64, integer: true }) ?? 1,
   };
+  const untilDone = inProcess || values['until-done'] === true;
+  const speed = read.number('--speed', values.speed, { min: 0.001 });
+  const gatewayPort = read.number('--gateway-port', values['gateway-port'], {
+    min: 0,
+    max: 65_535,
+    integer: true,
+  });
+  if (untilDone && gatewayPort !== undefined)
+    read.fail('--gateway-port is for a fleet that keeps running: leave out --until-done and --in-process');
   const skipped: SkippedRow[] = [];
   const data = await loadData(values.data, {
     cwd: io.cwd,
@@ -178,13 +194,18 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
 
   const rabbitmqUrl = values.rabbitmq ?? LOCAL_RABBITMQ;
   const redisUrl = values.redis ?? LOCAL_REDIS;
+  const replay = new AbortController();
   const fleet = await launchFleet({
     plan,
-    data: data.source,
+    // Paced, the bars travel one a frame: each reaches the roles when its time comes.
+    ...(speed === undefined
+      ? { data: data.source }
+      : { data: paced(data.source, speed, replay.signal), frameSize: 1 }),
     rabbitmqUrl,
     redisUrl,
     replicas,
     ...(venue ? { venue } : {}),
+    ...(untilDone ? {} : { gateway: { port: gatewayPort ?? 0 } }),
     ...(values.verbose
       ? {
           onLine: (_replica, line) => io.stderr.write(`${JSON.stringify(line)}\n`),
@@ -201,6 +222,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     );
   });
   const teardown = async (): Promise<void> => {
+    replay.abort();
     const removed = await fleet.stop();
     io.stderr.write(
       `rxtrade: fleet ${fleet.runId} stopped; removed ${removed.queues} queues, ${removed.exchanges} exchanges and ${removed.keys} Redis keys\n`,
@@ -217,6 +239,18 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   io.stderr.write(
     `rxtrade: fleet ${fleet.runId} running: RabbitMQ ${redact(rabbitmqUrl)} exchange ${fleet.exchange}, Redis ${redact(redisUrl)} prefix ${fleet.redisPrefix}; processes ${pids}\n`,
   );
+  if (fleet.gateway) {
+    const { url, apiKey } = fleet.gateway;
+    const account = plan.accounts[0]?.id ?? 'default';
+    io.stderr.write(
+      [
+        `gateway: ${url}`,
+        `API key: ${apiKey}   (shown once; scopes read, trade, admin; accounts ${plan.accounts.map((a) => a.id).join(', ')})`,
+        `try:     curl -H "authorization: Bearer ${apiKey}" ${url}/api/accounts/${account}/fills`,
+        '',
+      ].join('\n'),
+    );
+  }
   try {
     const outcome = await Promise.race([
       fleet.result.then((r) => ({ run: r })),
@@ -224,7 +258,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     ]);
     if (outcome === undefined) return 130;
     const code = await print(await report(outcome.run));
-    if (values['until-done']) return code;
+    if (untilDone) return code;
     io.stderr.write(
       'rxtrade: replay done; the fleet keeps running. Ctrl-C stops it and removes what it created.\n',
     );

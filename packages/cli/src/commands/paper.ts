@@ -25,6 +25,7 @@ import { DATA_OPTIONS, dataOptions } from '../data-options';
 import { EXCHANGE_OPTIONS, EXCHANGE_USAGE, importCcxtAdapter, openExchange } from '../exchange';
 import { count, num } from '../format';
 import { loadData } from '../load-data';
+import { sleep } from '../pace';
 import { EXIT_STRATEGY_FAILED } from './backtest';
 
 const USAGE = `Usage: rxtrade paper --strategy <file> --symbol <BTC/USDT> [options]
@@ -94,18 +95,6 @@ const OPTIONS = {
 } as const;
 
 const ACCOUNT = 'paper';
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 function fillLine(fill: Fill): string {
   const time = new Date(fill.tsEvent).toISOString().replace('T', ' ').slice(0, 19);

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { extname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BacktestData, type Fill, type Logger, RxtradeError } from '@rxtrade/core';
+import { mintApiKey } from '../gateway/api-keys';
 import { type FleetRunResult, runFleet } from '../run-fleet';
 import { fleetSubscriptions } from '../topics';
 import { type FilePlan, fleetNames, type RoleProcessConfig, resolveFilePlan } from './role-process';
@@ -30,6 +31,12 @@ export interface LaunchFleetOptions {
   readonly runId?: string;
   /** Options of each account's simulated venue (JSON: slippage, partial fills). */
   readonly venue?: Record<string, unknown>;
+  /**
+   * Starts the gateway role too (`@rxtrade/fleet/gateway`: the HTTP API over the run's bus and the
+   * risk role's read model) with a first API key for the plan's accounts; see
+   * {@link LaunchedFleet.gateway}. Default: no gateway.
+   */
+  readonly gateway?: { readonly port?: number; readonly host?: string };
   /** Bars per frame. Default 500. */
   readonly frameSize?: number;
   /** The run gives up with `TIMEOUT` after this. Default 10 minutes. */
@@ -45,7 +52,7 @@ export interface LaunchFleetOptions {
 
 /** One role replica process of a launched fleet. */
 export interface FleetReplica {
-  readonly role: 'strategy' | 'risk' | 'order';
+  readonly role: 'strategy' | 'risk' | 'order' | 'gateway';
   readonly replica: number;
   readonly process: ChildProcess;
   /** Its JSON log lines so far. */
@@ -69,6 +76,12 @@ export interface LaunchedFleet {
   /** The run's Redis key prefix. */
   readonly redisPrefix: string;
   readonly replicas: readonly FleetReplica[];
+  /**
+   * With the `gateway` option: where the gateway listens, and a first API key (scopes read, trade,
+   * admin; the plan's accounts), minted for this run — only its hash is stored, in the run's Redis
+   * prefix, so it goes with the run.
+   */
+  readonly gateway?: { readonly url: string; readonly apiKey: string };
   /** Settles when every account has seen its last bar and every fill arrived (the processes keep running). */
   readonly result: Promise<FleetRunResult>;
   /**
@@ -114,6 +127,13 @@ export async function launchFleet(options: LaunchFleetOptions): Promise<Launched
   const [{ createRabbitMqMessageBus, deleteTopology }, { createRedisClient, createRedisStateStore }] =
     await Promise.all([import('@rxtrade/rabbitmq'), import('@rxtrade/redis')]);
   const entry = replicaEntry();
+  const key = options.gateway
+    ? mintApiKey({
+        scopes: ['read', 'trade', 'admin'],
+        accounts: plan.accounts.map((a) => a.id),
+        label: `rxtrade fleet ${runId}`,
+      })
+    : undefined;
   const replicas: (FleetReplica & { lines: Record<string, unknown>[]; stderr: string[] })[] = [];
   const spawnReplica = (role: FleetReplica['role'], replica: number) => {
     const config: RoleProcessConfig = {
@@ -125,6 +145,10 @@ export async function launchFleet(options: LaunchFleetOptions): Promise<Launched
       partitions,
       plan: options.plan,
       ...(options.venue ? { venue: options.venue } : {}),
+      ...(options.gateway && role === 'risk' ? { readModel: true } : {}),
+      ...(options.gateway && role === 'gateway'
+        ? { gateway: { ...options.gateway, bootstrapKey: key?.record } }
+        : {}),
     };
     const child = fork(entry.path, [], {
       execArgv: [...entry.execArgv],
@@ -165,6 +189,7 @@ export async function launchFleet(options: LaunchFleetOptions): Promise<Launched
   for (let i = 0; i < counts.order; i++) spawnReplica('order', i);
   for (let i = 0; i < counts.risk; i++) spawnReplica('risk', i);
   for (let i = 0; i < counts.strategy; i++) spawnReplica('strategy', i);
+  if (options.gateway) spawnReplica('gateway', 0);
 
   const exited = (r: FleetReplica) => r.process.exitCode !== null || r.process.signalCode !== null;
   let stopping: Promise<FleetTeardown> | undefined;
@@ -282,7 +307,18 @@ export async function launchFleet(options: LaunchFleetOptions): Promise<Launched
     ...(options.onFill ? { onFill: options.onFill } : {}),
   });
   result.catch(() => {});
-  return { runId, exchange: names.exchange, redisPrefix: names.redisPrefix, replicas, result, stop };
+  const listening = replicas
+    .find((r) => r.role === 'gateway')
+    ?.lines.find((l) => l['msg'] === 'gateway listening')?.['url'];
+  return {
+    runId,
+    exchange: names.exchange,
+    redisPrefix: names.redisPrefix,
+    replicas,
+    ...(key && typeof listening === 'string' ? { gateway: { url: listening, apiKey: key.key } } : {}),
+    result,
+    stop,
+  };
 }
 
 const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&');

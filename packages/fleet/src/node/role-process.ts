@@ -6,6 +6,7 @@ import { OrderRole } from '../order-role';
 import type { FleetPlan } from '../plan';
 import { RiskRole } from '../risk-role';
 import { StrategyRole } from '../strategy-role';
+import { FLEET_VIEW_PREFIX, startGatewayRole } from './gateway-role';
 import { loadStrategy, strategyFactoryOf } from './load-strategy';
 
 const word = z.string().regex(/^[A-Za-z0-9_\-:]{1,64}$/, 'use 1 to 64 of A-Z a-z 0-9 _ - :');
@@ -39,7 +40,7 @@ export type FileStrategy = z.input<typeof FileStrategySchema>;
 
 /** The configuration of one role replica process (see {@link startRoleProcess}). */
 export const RoleProcessConfigSchema = z.strictObject({
-  role: z.enum(['strategy', 'risk', 'order']),
+  role: z.enum(['strategy', 'risk', 'order', 'gateway']),
   replica: z.number().int().min(0),
   /** Names the run's exchange, consumer groups and journal (see {@link fleetNames}). */
   runId: word,
@@ -52,6 +53,16 @@ export const RoleProcessConfigSchema = z.strictObject({
   plan: FilePlanSchema,
   /** Options of each account's simulated venue (slippage, partial fills): JSON. */
   venue: z.record(z.string(), z.unknown()).optional(),
+  /** The risk role keeps the gateway's read model (accounts, positions, orders, fills). Default false. */
+  readModel: z.boolean().default(false),
+  /** The gateway role: where it listens, and a first API key's record (its hash, never the key). */
+  gateway: z
+    .strictObject({
+      port: z.number().int().min(0).max(65_535).default(0),
+      host: z.string().min(1).default('127.0.0.1'),
+      bootstrapKey: z.unknown().optional(),
+    })
+    .optional(),
 });
 export type RoleProcessConfig = z.input<typeof RoleProcessConfigSchema>;
 
@@ -145,29 +156,49 @@ export async function startRoleProcess(input: RoleProcessConfig): Promise<RolePr
     import('@rxtrade/rabbitmq'),
     import('@rxtrade/redis'),
   ]);
-  const bus: MessageBus & { stats(): { partitions: Readonly<Record<string, readonly number[]>> } } =
-    await createRabbitMqMessageBus({
-      url: config.rabbitmqUrl,
-      exchange: names.exchange,
-      connectionName: `${names.exchange}-${role}-${replica}`,
-      queueType: 'classic',
-      partitions: config.partitions,
-      rebalanceIntervalMs: config.rebalanceIntervalMs,
-      logger,
-    });
+  const bus: MessageBus & {
+    stats(): { connected: boolean; partitions: Readonly<Record<string, readonly number[]>> };
+  } = await createRabbitMqMessageBus({
+    url: config.rabbitmqUrl,
+    exchange: names.exchange,
+    connectionName: `${names.exchange}-${role}-${replica}`,
+    queueType: 'classic',
+    partitions: config.partitions,
+    rebalanceIntervalMs: config.rebalanceIntervalMs,
+    logger,
+  });
   const store: StateStore & { close(): Promise<void> } = createRedisStateStore(
     { url: config.redisUrl },
     { prefix: names.redisPrefix },
   );
   const journal = new FleetJournal(store, names.journal);
   const venue = config.venue ? { venue: config.venue } : {};
-  const started =
-    role === 'strategy'
-      ? new StrategyRole({ bus, plan, journal, logger })
-      : role === 'order'
-        ? new OrderRole({ bus, plan, journal, logger, replicaId: `${runId}-${replica}`, ...venue })
-        : new RiskRole({ bus, plan, journal, logger });
-  await started.start();
+  const views = config.readModel ? { views: { store, prefix: FLEET_VIEW_PREFIX } } : {};
+  let started: { stop(): Promise<void> };
+  if (role === 'gateway') {
+    const gateway = await startGatewayRole({
+      bus,
+      store,
+      plan,
+      redisUrl: config.redisUrl,
+      redisPrefix: names.redisPrefix,
+      port: config.gateway?.port ?? 0,
+      host: config.gateway?.host ?? '127.0.0.1',
+      ...(config.gateway?.bootstrapKey === undefined ? {} : { bootstrapKey: config.gateway.bootstrapKey }),
+      logger,
+    });
+    logger.info({ url: gateway.url }, 'gateway listening');
+    started = gateway;
+  } else {
+    const runner =
+      role === 'strategy'
+        ? new StrategyRole({ bus, plan, journal, logger })
+        : role === 'order'
+          ? new OrderRole({ bus, plan, journal, logger, replicaId: `${runId}-${replica}`, ...venue })
+          : new RiskRole({ bus, plan, journal, logger, ...views });
+    await runner.start();
+    started = runner;
+  }
   // Ready once this replica's share of each consumer group has stopped changing for a second (the
   // groups rebalance as replicas join; a partition must not move from a live replica mid-run).
   let last = '';

@@ -10,7 +10,7 @@ import { namespace } from '../../shared/src/config';
 import { type Fleet, startFleet } from '../../shared/src/launcher';
 
 export const PG_URL = process.env['RXTRADE_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const AMQP_URL = process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+export const AMQP_URL = process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 /**
  * True when the local Redis, RabbitMQ and PostgreSQL the fleet runs on are reachable; otherwise the

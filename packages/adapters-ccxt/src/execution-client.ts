@@ -137,6 +137,8 @@ class Recent<T> {
  */
 export class CcxtExecutionClient implements ReconcilableExecutionClient {
   readonly venue: string;
+  /** Binance amends an order in place only down (see {@link modifyOrder}). */
+  readonly amendsUp = false;
   readonly exchange: Exchange;
   /** Hot, no replay: acknowledgements, fills and status changes of the orders this client follows. */
   readonly events$: Observable<VenueEvent>;

@@ -123,6 +123,7 @@ export {
 export {
   type ContingentLeg,
   type ContingentOrderSink,
+  canAmendUp,
   childOrderId,
   contingentIds,
   hasContingency,

@@ -41,6 +41,7 @@ export class VenueGate implements ExecutionClient {
   readonly submitOco?: (orders: readonly [Order, Order]) => Promise<void>;
   /** The inner client's amendment (an emulated OCO's sibling shrinking), held like a cancel. */
   readonly modifyOrder?: (order: Order, amendment: OrderAmendment) => Promise<void>;
+  readonly amendsUp?: boolean;
   readonly #logger: Logger;
   #held: (() => Promise<void>)[] = [];
 
@@ -53,6 +54,7 @@ export class VenueGate implements ExecutionClient {
       this.supportsOco = (legs) => supportsOco.call(inner, legs);
       this.submitOco = (orders) => this.#submit(orders[0], () => submitOco.call(inner, orders));
     }
+    if (inner.amendsUp !== undefined) this.amendsUp = inner.amendsUp;
     const { modifyOrder } = inner;
     if (modifyOrder !== undefined) {
       this.modifyOrder = (order, amendment) => {

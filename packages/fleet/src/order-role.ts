@@ -4,6 +4,7 @@ import {
   type BusSubscription,
   type Clock,
   type ContingentLeg,
+  canAmendUp,
   type ExecutionClient,
   hasContingency,
   isBarDriven,
@@ -456,6 +457,7 @@ class AccountDesk {
       amend: (clientOrderId, amendment) => this.#orders.amend(clientOrderId, amendment),
       order: (clientOrderId) => this.#orders.get(clientOrderId),
       submitOco: (legs) => this.#placeOco(legs),
+      amendsUp: canAmendUp(this.#orders.execution),
     });
     for (const s of this.#plan.strategies) if (s.accountId === this.accountId) this.#feeders.add(s.id);
     for (const symbol of this.#plan.symbolsOf(this.accountId)) {

@@ -338,6 +338,45 @@ describe('OCO at a ccxt venue that holds OCO lists (Binance)', () => {
   });
 });
 
+describe('a bracket whose entry fills in several trades at a ccxt venue', () => {
+  it('gets its exits for the whole filled quantity, as one native order list, once the entry filled', async () => {
+    const fake = await fakeVenue();
+    const bus = createMemoryMessageBus();
+    const seen = await listen(bus);
+    const gateway = await gatewayFleet(fake, bus);
+    const decision = await gateway.submit(ACCOUNT, {
+      instrumentId: SYMBOL,
+      side: 'buy',
+      type: 'limit',
+      price: 3_900,
+      quantity: 5,
+      timeInForce: 'GTC',
+      clientOrderId: 'e',
+      takeProfit: { price: 4_200 },
+      stopLoss: { triggerPrice: 3_800, price: 3_790 },
+    });
+    expect(decision).toMatchObject({ type: 'OrderSubmitted' });
+    await until('the entry resting', () => statusOf(seen.events, 'e').includes('OrderAccepted'));
+    fake.fillOrder('e', { qty: 2 });
+    await until('the first trade', () => statusOf(seen.events, 'e').includes('OrderFilled'));
+    fake.fillOrder('e', { qty: 3 });
+    await until(
+      'the second trade',
+      () => statusOf(seen.events, 'e').filter((t) => t === 'OrderFilled').length === 2,
+    );
+    await until('the exits at the venue', () =>
+      fake.orders.some((o) => o.clientOrderId === 'e-sl' && o.status === 'NEW'),
+    );
+    // Before: exits of 2 placed on the first trade, and their amendment up to 5 refused.
+    const exits = fake.orders.filter((o) => o.clientOrderId.startsWith('e-'));
+    expect(exits.map((o) => [o.clientOrderId, o.origQty, o.status]).sort()).toEqual([
+      ['e-sl', 5, 'NEW'],
+      ['e-tp', 5, 'NEW'],
+    ]);
+    expect(new Set(exits.map((o) => o.orderListId)).size).toBe(1);
+  });
+});
+
 describe('venue credentials', () => {
   const key = randomBytes(32);
   const cipher = createCredentialCipher({ currentKid: 'k1', keys: [{ kid: 'k1', key }] });

@@ -1,7 +1,7 @@
 import { type Observable, Subject } from 'rxjs';
 import { AccountBook, type AccountConfig } from '../account/account-book';
 import { RxtradeError } from '../errors';
-import { type ContingentLeg, hasContingency, OrderEmulator } from '../execution/order-emulator';
+import { type ContingentLeg, canAmendUp, hasContingency, OrderEmulator } from '../execution/order-emulator';
 import { OrderManager, type OrderOrigin } from '../execution/order-manager';
 import { SimulatedVenue, type SimulatedVenueOptions } from '../execution/simulated-venue';
 import { fromUnits } from '../model/decimal';
@@ -209,6 +209,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       amend: (clientOrderId, amendment) => this.#orders.amend(clientOrderId, amendment),
       order: (clientOrderId) => this.#orders.get(clientOrderId),
       submitOco: (legs) => this.#submitOco(legs),
+      amendsUp: canAmendUp(this.execution),
     });
     const accountsById = this.#accounts;
     this.#host = new StrategyHost({

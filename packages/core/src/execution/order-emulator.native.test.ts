@@ -197,8 +197,7 @@ describe('native OCO (ExecutionClient.submitOco)', () => {
     expect(engine.order('b-sl')).toMatchObject({ reduceOnly: true, status: 'submitted' });
   });
 
-  it('a bracket whose entry filled in part keeps emulated exits (later fills amend them)', async () => {
-    const venue = new OcoVenue();
+  const partlyFilledBracket = async (venue: ExecutionClient & OcoVenue) => {
     const { engine } = await engineOn(venue);
     engine.submit({
       ...ids,
@@ -212,8 +211,40 @@ describe('native OCO (ExecutionClient.submitOco)', () => {
     });
     venue.accept('b');
     venue.fill('b', 'buy', 4, 100);
+    return engine;
+  };
+
+  it('a bracket whose entry fills in part, at a venue that amends up: emulated exits, amended by later fills', async () => {
+    const amended: string[] = [];
+    const venue = Object.assign(new OcoVenue(), {
+      async modifyOrder(order: Order, amendment: { quantity?: number }): Promise<void> {
+        amended.push(`${order.clientOrderId} ${amendment.quantity}`);
+      },
+    });
+    await partlyFilledBracket(venue);
     expect(venue.pairs).toEqual([]);
     expect(venue.submitted).toEqual(['b', 'b-tp', 'b-sl']);
+    venue.accept('b-tp');
+    venue.accept('b-sl');
+    venue.fill('b', 'buy', 6, 100);
+    expect(amended).toEqual(['b-tp 10', 'b-sl 10']);
+  });
+
+  it('a bracket whose entry fills in parts, at a venue that cannot amend up: its exits once it filled, for all of it, as one pair', async () => {
+    // Before: exits of 4 on the first fill, and the amendments up to 10 refused (AMEND_NOT_SUPPORTED).
+    const venue = new OcoVenue();
+    const engine = await partlyFilledBracket(venue);
+    expect(venue.submitted).toEqual(['b']);
+    venue.fill('b', 'buy', 6, 100);
+    expect(venue.pairs).toEqual([['b-tp sell limit 10', 'b-sl sell stop 10']]);
+    expect(engine.order('b-tp')).toMatchObject({ quantity: 10, reduceOnly: true });
+  });
+
+  it('an entry canceled after a partial fill at such a venue gets exits for what it filled', async () => {
+    const venue = new OcoVenue();
+    await partlyFilledBracket(venue);
+    venue.subject.next({ type: 'OrderCanceled', clientOrderId: 'b', ...ids, tsEvent: T0 });
+    expect(venue.pairs).toEqual([['b-tp sell limit 4', 'b-sl sell stop 4']]);
   });
 
   it('a denial of either leg denies both, each with a reason', async () => {

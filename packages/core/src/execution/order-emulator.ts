@@ -1,7 +1,7 @@
 import { fromUnits, toUnitsExact } from '../model/decimal';
 import { isOpen, type Order, type OrderRequest } from '../model/order';
 import type { OrderEvent } from '../model/order-events';
-import type { OrderAmendment } from '../ports/execution-client';
+import type { ExecutionClient, OrderAmendment } from '../ports/execution-client';
 import type { OrderOrigin } from './order-manager';
 
 /** What the emulator does to orders: the engine's (or an order service's) own submit, cancel and amend. */
@@ -18,6 +18,18 @@ export interface ContingentOrderSink {
    * nothing, when the venue cannot hold this pair. Without it every pair is emulated.
    */
   submitOco?(legs: readonly [ContingentLeg, ContingentLeg]): readonly [Order, Order] | undefined;
+  /**
+   * False when the venue cannot raise a working order's quantity (see {@link canAmendUp}): a
+   * bracket's exits are then placed once its entry stopped filling — filled whole, or ended after a
+   * part — for everything it filled, instead of on its first fill and amended up by each later one
+   * (an amendment such a venue refuses, leaving the exits covering the first fill only). Default true.
+   */
+  readonly amendsUp?: boolean;
+}
+
+/** Whether `client` can raise a working order's quantity: it amends (`modifyOrder`), and not only down. */
+export function canAmendUp(client: Pick<ExecutionClient, 'modifyOrder' | 'amendsUp'>): boolean {
+  return client.modifyOrder !== undefined && client.amendsUp !== false;
 }
 
 /** One order of a pair handed to {@link ContingentOrderSink.submitOco}. */
@@ -34,6 +46,8 @@ interface Link {
   children: string[];
   /** How many times the exits were placed (a new set when the entry fills after the last set ended). */
   round: number;
+  /** Filled by the entry and not yet protected (exits held back until it stops filling; see `amendsUp`). */
+  heldUnits: number;
 }
 
 /** Orders that cancel each other: a fill of one reduces the others by as much. */
@@ -129,7 +143,9 @@ function ocoSibling(
  * - **OTO / bracket** (`takeProfit` and/or `stopLoss` on an entry): the exits (opposite side,
  *   reduce-only, GTC) are placed when the entry first fills, for the quantity filled; each later
  *   fill of the entry amends them up by its quantity. Two exits are an OCO pair. An entry that ends
- *   before any fill places nothing.
+ *   before any fill places nothing. At a venue that cannot raise an order's quantity (sink
+ *   `amendsUp: false`, see {@link canAmendUp}) the exits are placed once the entry stopped filling,
+ *   for all it filled — as one native OCO where the venue holds the pair.
  * - **Native OCO**: when the sink offers `submitOco` (a venue that holds OCO pairs itself, such as
  *   Binance through `@rxtrade/ccxt`), an OCO request ({@link submitNativeOco}) and the two exits of an
  *   entry filled whole go to the venue as one pair, and the venue cancels one when the other fills or
@@ -206,7 +222,7 @@ export class OrderEmulator {
         },
       });
     }
-    this.#links.set(id, { entry: order, exits, children: [], round: 0 });
+    this.#links.set(id, { entry: order, exits, children: [], round: 0, heldUnits: 0 });
   }
 
   /** Acts on an order event that was applied to `order`. */
@@ -217,14 +233,23 @@ export class OrderEmulator {
     if (link === undefined && group === undefined) return;
     if (event.type === 'OrderFilled') {
       const qtyUnits = toUnitsExact(event.lastQty, order.quantityPrecision);
-      if (link !== undefined) this.#protect(link, qtyUnits, isOpen(order));
+      if (link !== undefined) {
+        // A venue that cannot raise the exits gets them once, for the whole fill (see `amendsUp`).
+        if (this.#sink.amendsUp === false && isOpen(order)) link.heldUnits += qtyUnits;
+        else this.#protect(link, this.#takeHeld(link) + qtyUnits, isOpen(order));
+      }
       if (group !== undefined) this.#reduceSiblings(group, order, qtyUnits);
       if (link !== undefined && !isOpen(order)) this.#links.delete(id);
       return;
     }
     if (isOpen(order)) return;
-    // Ended without filling whole: the entry places no more exits; an OCO member takes the others along.
-    if (link !== undefined) this.#links.delete(id);
+    // Ended without filling whole: the entry places no more exits (those held back for what it filled
+    // go out now); an OCO member takes the others along.
+    if (link !== undefined) {
+      const held = this.#takeHeld(link);
+      if (held > 0) this.#protect(link, held, false);
+      this.#links.delete(id);
+    }
     if (group !== undefined) this.#dissolve(group, id);
   }
 
@@ -262,6 +287,12 @@ export class OrderEmulator {
     }
     if (link.children.length > 1) this.#group(link.children);
     for (const leg of legs) this.#sink.submit(leg.request, leg.origin);
+  }
+
+  #takeHeld(link: Link): number {
+    const held = link.heldUnits;
+    link.heldUnits = 0;
+    return held;
   }
 
   /** A member filled `qtyUnits`: the others shrink by as much; at zero they are canceled. */

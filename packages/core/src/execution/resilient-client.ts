@@ -271,6 +271,8 @@ export class ResilientExecutionClient implements ExecutionClient {
   /** The inner client's native OCO, when it has one, under the same policies as `submitOrder` (each order counted). */
   readonly supportsOco?: (legs: readonly [OrderRequest, OrderRequest]) => boolean;
   readonly submitOco?: (orders: readonly [Order, Order]) => Promise<void>;
+  /** The inner client's (see `ExecutionClient.amendsUp`). */
+  readonly amendsUp?: boolean;
 
   readonly #timeout: TimeoutPolicy;
   readonly #timeoutMs: number;
@@ -327,6 +329,7 @@ export class ResilientExecutionClient implements ExecutionClient {
     const c = inner as ExecutionClient &
       Partial<Record<'fills' | 'balances' | 'positions' | 'track', unknown>>;
     if (typeof c.track === 'function') this.track = (c.track as (order: Order) => void).bind(inner);
+    if (inner.amendsUp !== undefined) this.amendsUp = inner.amendsUp;
     const { submitOco, supportsOco } = inner;
     if (submitOco !== undefined && supportsOco !== undefined) {
       this.supportsOco = supportsOco.bind(inner);

@@ -68,6 +68,13 @@ export interface ExecutionClient {
    * with `OrderModifyRejected` (`AMEND_NOT_SUPPORTED`).
    */
   modifyOrder?(order: Order, amendment: OrderAmendment): Promise<void>;
+  /**
+   * False when `modifyOrder` can only make a working order smaller (Binance amends in place only
+   * down). The order emulator then places a bracket's exits once the entry stopped filling, for all
+   * it filled, rather than on its first fill and amended up by each later one. Default: true when
+   * the client has `modifyOrder`.
+   */
+  readonly amendsUp?: boolean;
   queryOrder?(clientOrderId: string): Promise<OrderStatusReport | undefined>;
   openOrders?(): Promise<readonly OrderStatusReport[]>;
   /**

@@ -43,6 +43,29 @@ describe.skipIf(!up)('RabbitMqMessageBus', () => {
 
   messageBusContract({ create: (deps) => open('contract', undefined, deps) });
 
+  it('publishes persistent messages by default and transient ones with persistent: false', async () => {
+    const bus = await open('persistence');
+    const exchange = bus.topology().exchanges[0] as string;
+    const connection = await connect(RABBIT_URL);
+    try {
+      const channel = await connection.createChannel();
+      const { queue } = await channel.assertQueue('', { exclusive: true });
+      await channel.bindQueue(queue, exchange, 'persist.*');
+      const modes = new Map<string, unknown>();
+      await channel.consume(queue, (m) => {
+        if (m) modes.set(m.properties.messageId as string, m.properties.deliveryMode);
+      });
+      await bus.publish('persist.a', envelope('default'));
+      await bus.publish('persist.a', envelope('persistent'), { persistent: true });
+      await bus.publish('persist.a', envelope('transient'), { persistent: false });
+      await waitFor(() => modes.size === 3, 10_000, 'the three messages arrive');
+      // AMQP delivery mode 2 is written to disk by the broker, 1 is not.
+      expect(Object.fromEntries(modes)).toEqual({ default: 2, persistent: 2, transient: 1 });
+    } finally {
+      await connection.close();
+    }
+  });
+
   it("handOver 'on-failure': a member that joins mid-stream takes no partition that carried messages, and takes them all once the holder is gone; 'rebalance' hands it its share", async () => {
     const exchange = uniqueName('handover');
     const held = (bus: RabbitMqMessageBus, group: string) =>

@@ -213,7 +213,7 @@ export async function createRabbitMqMessageBus(
           correlationId: checked.correlationId,
           type: checked.type,
           contentType: 'application/json',
-          persistent: true,
+          persistent: publishOptions?.persistent !== false,
           headers: { [HASH_HEADER]: key ?? checked.id },
         },
       });

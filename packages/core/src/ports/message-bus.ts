@@ -54,6 +54,14 @@ export interface PublishOptions {
    * consumer group, in publish order.
    */
   readonly key?: string;
+  /**
+   * `false`: the broker may lose the message if it restarts before delivering it (RabbitMQ: a
+   * transient message, not written to disk, so it costs the broker far less and is confirmed sooner).
+   * Only for messages a consumer can get again elsewhere when one is missing — the fleet's bar frames,
+   * which are kept in its journal. A confirmed transient message is still delivered at least once while
+   * the broker runs. Default `true`.
+   */
+  readonly persistent?: boolean;
 }
 
 export interface SubscribeOptions {

@@ -167,9 +167,11 @@ export class OrderRole {
       );
     }
     this.#subscriptions.push(
-      await this.#bus.subscribe(fleetTopics.allBars, (message) => this.#onFrame(message), {
-        group: fleetGroups.orderBars(this.#replicaId),
-      }),
+      await subscribeInBatches(
+        this.#bus,
+        { pattern: fleetTopics.allBars, handler: (deliveries) => this.#onFrames(deliveries) },
+        { group: fleetGroups.orderBars(this.#replicaId), maxBatch: MAX_FRAMES_PER_COMMIT },
+      ),
       await subscribeInBatches(
         this.#bus,
         { pattern: fleetTopics.orderInbox, handler: (deliveries) => this.#onCommands(deliveries) },
@@ -187,30 +189,44 @@ export class OrderRole {
     await Promise.all(desks.map((d) => (d.status === 'fulfilled' ? d.value.close() : undefined)));
   }
 
-  async #onFrame(message: BusEnvelope): Promise<void> {
-    const { payload: frame } = decodeFleetMessage(message, ['BarFrame']);
-    let frames = this.#frames.get(frame.symbol);
-    const first = frames === undefined;
-    if (frames === undefined) {
-      frames = [];
-      this.#frames.set(frame.symbol, frames);
-    }
-    if (frame.seq > frames.length) {
-      // Joined late, or the bus lost nothing but this replica started after the first frames.
-      if (this.#journal === undefined) {
-        throw new RxtradeError({
-          code: 'INVALID_MESSAGE',
-          message: `bar frame ${frame.seq} of ${frame.symbol} arrived before frame ${frames.length}`,
-        });
+  /**
+   * Frames the bus delivered together (one symbol's, in order; one when the role keeps up): each is
+   * kept, then the desks trading the symbol match what they can and send what that caused once — one
+   * journal append and one confirm round trip for the frames that queued up while the previous ones
+   * were handled, and none of the waiting when the role is idle (no timer: a frame is handled as soon
+   * as it arrives).
+   */
+  async #onFrames(deliveries: readonly BusDelivery[]): Promise<void> {
+    const symbols = new Set<string>();
+    const first: string[] = [];
+    for (const { message } of deliveries) {
+      const { payload: frame } = decodeFleetMessage(message, ['BarFrame']);
+      let frames = this.#frames.get(frame.symbol);
+      if (frames === undefined) {
+        frames = [];
+        this.#frames.set(frame.symbol, frames);
+        first.push(frame.symbol);
       }
-      frames.push(...(await this.#journal.frames(frame.symbol, frames.length, frame.seq - 1)));
+      if (frame.seq > frames.length) {
+        // Joined late, or a frame the broker lost (bar frames are transient when journaled): read back.
+        if (this.#journal === undefined) {
+          throw new RxtradeError({
+            code: 'INVALID_MESSAGE',
+            message: `bar frame ${frame.seq} of ${frame.symbol} arrived before frame ${frames.length}`,
+          });
+        }
+        frames.push(...(await this.#journal.frames(frame.symbol, frames.length, frame.seq - 1)));
+      }
+      if (frame.seq === frames.length) {
+        frames.push(frame);
+        symbols.add(frame.symbol);
+      }
     }
-    if (frame.seq === frames.length) {
-      frames.push(frame);
+    if (symbols.size > 0) {
       const desks = await Promise.all(this.#desks.values());
       await Promise.all(
         desks
-          .filter((desk) => desk.trades(frame.symbol))
+          .filter((desk) => [...symbols].some((symbol) => desk.trades(symbol)))
           .map((desk) => this.#guarded(desk, () => desk.catchUp(this.#frames))),
       );
     }
@@ -218,7 +234,7 @@ export class OrderRole {
     // nothing more that would rebuild it. Failing again, the frame is redelivered and tries again.
     for (const accountId of [...this.#broken]) await this.#desk(accountId);
     // After the frame is kept: the desk the wake creates starts from it.
-    if (first) await this.#wake(frame.symbol);
+    for (const symbol of first) await this.#wake(symbol);
   }
 
   /**
@@ -364,6 +380,9 @@ class DeskClock implements Clock {
 
 /** Most commands the bus hands the role at once (each account's are committed together). */
 const MAX_COMMANDS_PER_COMMIT = 200;
+
+/** Most frames of one symbol the bus hands the role at once (matched, then committed together). */
+const MAX_FRAMES_PER_COMMIT = 100;
 
 /** Topics of deliveries to strategies (`orders.events.<strategyId>`). */
 const EVENTS_PREFIX = fleetTopics.orderEvents('x').slice(0, -1);

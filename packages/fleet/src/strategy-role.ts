@@ -1,6 +1,7 @@
 import {
   AccountBook,
   type Bar,
+  type BusDelivery,
   type BusEnvelope,
   type BusSubscription,
   fromUnits,
@@ -12,6 +13,7 @@ import {
   RxtradeError,
   type StrategyEvent,
   StrategyHost,
+  subscribeInBatches,
 } from '@rxtrade/core';
 import { z } from 'zod';
 import { type AckToSend, StrategyBarrier } from './barrier';
@@ -65,10 +67,11 @@ export class StrategyRole {
     if (this.#state !== 'new') return;
     this.#state = 'running';
     this.#subscriptions.push(
-      await this.#bus.subscribe(fleetTopics.allBars, (message) => this.#onFrame(message), {
-        group: fleetGroups.strategy,
-        handOver: STATEFUL,
-      }),
+      await subscribeInBatches(
+        this.#bus,
+        { pattern: fleetTopics.allBars, handler: (deliveries) => this.#onFrames(deliveries) },
+        { group: fleetGroups.strategy, handOver: STATEFUL, maxBatch: MAX_FRAMES_PER_COMMIT },
+      ),
     );
   }
 
@@ -93,8 +96,25 @@ export class StrategyRole {
     return { bars, waited };
   }
 
-  async #onFrame(message: BusEnvelope): Promise<void> {
-    const { payload: frame } = decodeFleetMessage(message, ['BarFrame']);
+  /**
+   * Frames the bus delivered together (a symbol's, in order; one when the role keeps up): run in
+   * order, and what they caused is journaled and sent together — no timer, so a frame that arrives
+   * while the role is idle is run and answered at once, and batches form only under load.
+   */
+  async #onFrames(deliveries: readonly BusDelivery[]): Promise<void> {
+    const bySymbol = new Map<string, BarFrame[]>();
+    for (const { message } of deliveries) {
+      const { payload: frame } = decodeFleetMessage(message, ['BarFrame']);
+      const frames = bySymbol.get(frame.symbol);
+      if (frames === undefined) bySymbol.set(frame.symbol, [frame]);
+      else frames.push(frame);
+    }
+    await Promise.all(
+      [...bySymbol.values()].map((frames) => this.#seat(frames[0] as BarFrame).onFrames(frames)),
+    );
+  }
+
+  #seat(frame: BarFrame): SymbolSeat {
     let seat = this.#symbols.get(frame.symbol);
     if (seat === undefined) {
       const strategies = this.#plan.strategies.filter((s) => s.symbol === frame.symbol);
@@ -115,7 +135,7 @@ export class StrategyRole {
       this.#symbols.set(frame.symbol, seat);
       this.#logger.info({ symbol: frame.symbol, strategies: strategies.length }, 'symbol taken');
     }
-    await seat.onFrame(frame);
+    return seat;
   }
 }
 
@@ -131,25 +151,38 @@ class SymbolSeat {
     this.#journal = journal;
   }
 
-  async onFrame(frame: BarFrame): Promise<void> {
-    this.#started ??= this.#start(frame.symbol).catch((error: unknown) => {
+  /** Runs frames of the symbol in order (a redelivered one is skipped, a missing one read back first). */
+  async onFrames(frames: readonly BarFrame[]): Promise<void> {
+    this.#started ??= this.#start((frames[0] as BarFrame).symbol).catch((error: unknown) => {
       this.#started = undefined; // the redelivered frame tries again
       throw error;
     });
     await this.#started;
-    if (frame.seq < this.#nextSeq) return; // redelivered
-    if (frame.seq > this.#nextSeq) {
-      if (this.#journal === undefined) {
-        throw new RxtradeError({
-          code: 'INVALID_MESSAGE',
-          message: `bar frame ${frame.seq} of ${frame.symbol} arrived before frame ${this.#nextSeq}`,
-        });
+    const run: BarFrame[] = [];
+    for (const frame of frames) {
+      if (frame.seq < this.#nextSeq) continue; // redelivered
+      if (frame.seq > this.#nextSeq) {
+        if (this.#journal === undefined) {
+          throw new RxtradeError({
+            code: 'INVALID_MESSAGE',
+            message: `bar frame ${frame.seq} of ${frame.symbol} arrived before frame ${this.#nextSeq}`,
+          });
+        }
+        // Frames this replica never received (it took the symbol over, or the broker lost a transient
+        // frame): run them from the store first.
+        run.push(...(await this.#journal.frames(frame.symbol, this.#nextSeq, frame.seq - 1)));
       }
-      // Frames this replica never received (it took the symbol over): run them from the store first.
-      for (const missed of await this.#journal.frames(frame.symbol, this.#nextSeq, frame.seq - 1))
-        await this.#run(missed);
+      run.push(frame);
+      this.#nextSeq = frame.seq + 1;
     }
-    await this.#run(frame);
+    if (run.length === 0) return;
+    // Each strategy runs the frames on its own: one waiting for its results does not hold the others.
+    await Promise.all(
+      this.strategies.map(async (s) => {
+        for (const frame of run) await s.runFrame(frame);
+        await s.sent();
+      }),
+    );
   }
 
   /** Starts (or rebuilds) every strategy of the symbol; the next frame is the first one some has not run. */
@@ -159,12 +192,6 @@ class SymbolSeat {
       (await (journal as FleetJournal).frames(symbol, seq, seq))[0] as BarFrame;
     const done = await Promise.all(this.strategies.map((s) => s.start(frameOf)));
     this.#nextSeq = done.length === 0 ? 0 : Math.min(...done);
-  }
-
-  async #run(frame: BarFrame): Promise<void> {
-    this.#nextSeq = frame.seq + 1;
-    // Each strategy runs the frame on its own: one waiting for its results does not hold the others.
-    await Promise.all(this.strategies.map((s) => s.runFrame(frame)));
   }
 
   async stop(): Promise<void> {
@@ -375,11 +402,24 @@ class HostedStrategy {
       }
       this.#runBar(frame, i);
       this.stats.bars++;
-      if (this.#outbox.length > 0) await this.#flush();
+      if (this.#outbox.length > 0) {
+        const sent = this.#flush();
+        // About to wait for the order role's answer: the command must be out (a failed publish throws
+        // here rather than leave the strategy waiting for an answer that cannot come).
+        if (this.#barrier.waiting) await sent;
+      }
     }
     this.#send(this.#barrier.flush());
     this.#entries.push({ kind: 'frameDone', seq: frame.seq });
-    await this.#flush();
+    this.#flush();
+  }
+
+  /**
+   * Resolves once everything the strategy has run so far is journaled and sent (rejects if that
+   * failed): the frames it ran may then be acknowledged to the bus.
+   */
+  sent(): Promise<void> {
+    return this.#publishing;
   }
 
   #runBar(frame: BarFrame, i: number): void {
@@ -478,9 +518,14 @@ class HostedStrategy {
       await this.#journal?.append(`strategy:${this.#spec.id}`, entries);
       await publishInOrder(this.#bus, batchRuns(batch, isRiskRequests));
     });
+    // Awaited by `sent()` at the end of the frames; until then a failure must not count as unhandled.
+    this.#publishing.catch(() => undefined);
     return this.#publishing;
   }
 }
+
+/** Most frames of one symbol the bus hands the role at once (run, then committed together). */
+const MAX_FRAMES_PER_COMMIT = 100;
 
 const RISK_REQUESTS_PREFIX = fleetTopics.riskRequests('_').slice(0, -1);
 /** A strategy's commands and acknowledgements to risk travel in batches (risk unbatches them). */

@@ -6,7 +6,15 @@ import { fleetTopics } from './topics';
 /** Options of {@link publishBars}. */
 export interface PublishBarsOptions {
   readonly bus: MessageBus;
-  /** Where frames are kept for replicas that join late or take a partition over. Default: none. */
+  /**
+   * Where frames are kept for replicas that join late or take a partition over. Default: none.
+   *
+   * With a journal, every frame but a symbol's last is published transient (`persistent: false`): it
+   * is in the journal before it is published, so a frame the broker loses in a restart is read back
+   * by the strategy and order roles when a later frame of the symbol shows the gap — and the last one
+   * is persistent, so that later frame always comes. The broker then writes no bar to disk (on
+   * RabbitMQ a persistent message costs about twice the broker CPU of a transient one).
+   */
   readonly journal?: FleetJournal;
   /** Bars of one or several symbols, in time order (an array, an iterable, an async iterable or a CSV source). */
   readonly data: BacktestData;
@@ -66,7 +74,9 @@ export async function publishBars(options: PublishBarsOptions): Promise<Publishe
     );
     frames++;
     sent.set(symbol, { frames: frame.seq + 1, lastTs });
-    inFlight.push(options.bus.publish(fleetTopics.bars(symbol), envelope, { key: symbol }));
+    // Journaled frames but a symbol's last travel transient (see `PublishBarsOptions.journal`).
+    const persistent = options.journal === undefined || last;
+    inFlight.push(options.bus.publish(fleetTopics.bars(symbol), envelope, { key: symbol, persistent }));
     if (inFlight.length >= window) await Promise.all(inFlight.splice(0));
   };
 

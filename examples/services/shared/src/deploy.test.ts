@@ -6,6 +6,7 @@ import { ANY_ID, fleetBusUse, fleetTopics } from '@rxtrade/fleet';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { PERMISSIONS_FILE, permissionsTable } from './broker-permissions.js';
+import { loadConfig } from './config.js';
 import { STANDIN_IMAGES } from './deploy-smoke/podman.js';
 import { GATEWAY_STRATEGY_ID } from './fleet-plan.js';
 import { type K8sDoc, referenceErrors, schemaErrors, unknownFields } from './k8s-lint.js';
@@ -119,6 +120,41 @@ describe('docker-compose.yml', () => {
     expect(readFileSync(join(SERVICES, 'deploy/rabbitmq/rabbitmq-start.sh'), 'utf8')).toContain(
       'rabbitmq_consistent_hash_exchange',
     );
+  });
+});
+
+describe('deploy/compose.ccxt.yml (ORDER_VENUE=ccxt, optional)', () => {
+  const overlay = load(join(SERVICES, 'deploy', 'compose.ccxt.yml'))[0] as Doc;
+  const order = (overlay['services'] as Record<string, Doc>)['order'] as Doc;
+
+  it('changes the order service only, to a ccxt venue (sandbox unless said otherwise)', () => {
+    expect(Object.keys(overlay['services'] as object)).toEqual(['order']);
+    const env = order['environment'] as Record<string, string>;
+    expect(env['ORDER_VENUE']).toBe('ccxt');
+    expect(env['CCXT_SANDBOX']).toMatch(/^\$\{CCXT_SANDBOX:-true\}$/);
+    // What the order service parses, with the variables as compose would fill them.
+    const config = loadConfig({
+      ...env,
+      CCXT_EXCHANGE: 'binance',
+      CCXT_SANDBOX: 'true',
+      RXTRADE_CREDENTIALS_KEY: 'x',
+    });
+    expect(config).toMatchObject({
+      ORDER_VENUE: 'ccxt',
+      CCXT_SANDBOX: true,
+      VENUE_CREDENTIALS_FILE: '/run/rxtrade/venue-credentials.json',
+    });
+  });
+
+  it('takes the API keys from the encrypted file, mounted read-only, and requires it and its key', () => {
+    const env = order['environment'] as Record<string, string>;
+    expect(env['RXTRADE_CREDENTIALS_KEY']).toMatch(/^\$\{RXTRADE_CREDENTIALS_KEY:\?[^}]+\}$/);
+    expect(order['volumes']).toEqual([
+      expect.stringMatching(
+        /^\$\{VENUE_CREDENTIALS_FILE:\?[^}]+\}:\/run\/rxtrade\/venue-credentials\.json:ro$/,
+      ),
+    ]);
+    expect(JSON.stringify(env)).not.toMatch(/API_KEY|SECRET/);
   });
 });
 
@@ -399,6 +435,26 @@ describe('Kubernetes manifests', () => {
       expect(v.replace(/:\/\/[a-z]+:CHANGE-ME@.*$/, ''), k).toMatch(/^(amqp|redis|postgres)?$|^CHANGE-ME$/);
     }
     expect(JSON.stringify(docs)).not.toMatch(/guest/);
+  });
+
+  it('can switch the order pod to a ccxt venue: encrypted API keys and their key as files from the Secret', () => {
+    const configMap = byKind('ConfigMap')[0] as Doc;
+    expect(configMap['data']['ORDER_VENUE']).toBe('simulated');
+    const pod = deployment('order')['spec']['template']['spec'];
+    const env = Object.fromEntries(
+      (pod['containers'][0]['env'] as Doc[]).map((e) => [e['name'], e['value'] ?? e['valueFrom']]),
+    );
+    const mount = (pod['containers'][0]['volumeMounts'] as Doc[]).find((m) => m['name'] === 'credentials');
+    expect(mount).toMatchObject({ readOnly: true });
+    const items = (pod['volumes'] as Doc[]).find((v) => v['name'] === 'credentials')?.['secret']['items'];
+    for (const [variable, key] of [
+      ['VENUE_CREDENTIALS_FILE', 'venue-credentials'],
+      ['RXTRADE_CREDENTIALS_KEY_FILE', 'credentials-key'],
+    ]) {
+      const item = (items as Doc[]).find((i) => i['key'] === key) as Doc;
+      expect(env[variable as string], variable).toBe(`${mount?.['mountPath']}/${item['path']}`);
+      expect(secret['stringData'][key as string], key).toBe('CHANGE-ME');
+    }
   });
 
   it('the docs exist', () => {

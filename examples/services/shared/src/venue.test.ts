@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeBinance } from '@rxtrade/ccxt/testing';
@@ -28,7 +28,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCredentialCipher } from './credentials';
 import { instrumentFor } from './replay-data';
-import { ccxtExecution, loadVenueCredentials, venuePurpose } from './venue';
+import { ccxtExecution, loadVenueCredentials, venuePurpose, writeVenueCredentials } from './venue';
 
 const SYMBOL = 'SPX0';
 const ACCOUNT = 'acc-1';
@@ -389,6 +389,19 @@ describe('venue credentials', () => {
       JSON.stringify({ [ACCOUNT]: cipher.encryptJson({ apiKey: 'k', secret: 's' }, venuePurpose(ACCOUNT)) }),
     );
     expect(loadVenueCredentials(file, [ACCOUNT], cipher).get(ACCOUNT)).toEqual({ apiKey: 'k', secret: 's' });
+  });
+
+  it('writes a record per account into the file the order service reads (services:venue-credentials)', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'rxt-venue-')), 'venue.json');
+    writeVenueCredentials(file, { accountId: ACCOUNT, apiKey: 'key-one', secret: 'secret-one' }, cipher);
+    writeVenueCredentials(file, { accountId: 'acc-2', apiKey: 'key-two', secret: 'secret-two' }, cipher);
+    expect(readFileSync(file, 'utf8')).not.toMatch(/one|two/);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const read = loadVenueCredentials(file, [ACCOUNT, 'acc-2'], cipher);
+    expect([...read]).toEqual([
+      [ACCOUNT, { apiKey: 'key-one', secret: 'secret-one' }],
+      ['acc-2', { apiKey: 'key-two', secret: 'secret-two' }],
+    ]);
   });
 
   it('refuses a record moved to another account, and an account without one, naming no secret', () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { CcxtExecutionClient } from '@rxtrade/ccxt';
 import { pointCcxtAtFakeBinance } from '@rxtrade/ccxt/testing';
 import {
@@ -66,6 +66,29 @@ export function loadVenueCredentials(
     out.set(accountId, parsed.data);
   }
   return out;
+}
+
+/**
+ * Adds (or replaces) one account's venue credentials in `file` (created if missing), encrypted for
+ * that account: the file `VENUE_CREDENTIALS_FILE` names. Written with mode 0600; other accounts'
+ * records are kept as they are.
+ */
+export function writeVenueCredentials(
+  file: string,
+  account: VenueCredentials & { readonly accountId: string },
+  cipher: CredentialCipher = createCredentialCipher(loadCredentialKeys(process.env)),
+): void {
+  const { accountId, ...credentials } = account;
+  const parsed = CredentialsSchema.safeParse(credentials);
+  if (!parsed.success) {
+    throw new RxtradeError({
+      code: 'INVALID_CONFIG',
+      message: 'venue credentials need an apiKey and a secret',
+    });
+  }
+  const records = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  records[accountId] = cipher.encryptJson(parsed.data, venuePurpose(accountId));
+  writeFileSync(file, `${JSON.stringify(records, null, 2)}\n`, { mode: 0o600 });
 }
 
 /** Options of {@link ccxtExecution}. */

@@ -308,11 +308,11 @@ try {
   console.log('');
   const okOrder = pct(toOrder, 50) <= 3 && pct(toOrder, 99) <= 15;
   console.log(
-    `target: at ${RATE} bars/s, bar → order at the order role p50 ≤ 3 ms, p99 ≤ 15 ms → ${okOrder ? 'MET' : `MISSED (p50 ${f(pct(toOrder, 50))} ms, p99 ${f(pct(toOrder, 99))} ms)`}`,
+    `target: at ${RATE} bars/s, bar → order at the order role p50 ≤ 3 ms, p99 ≤ 15 ms → ${okOrder ? 'MET' : toOrder.length === 0 ? 'MISSED (no order reached the order role in the timed window: the fleet fell behind)' : `MISSED (p50 ${f(pct(toOrder, 50))} ms, p99 ${f(pct(toOrder, 99))} ms)`}`,
   );
   const okFill = pct(toFill, 99) <= 25;
   console.log(
-    `target: at ${RATE} bars/s, bar → fill applied p99 ≤ 25 ms (plus one bar interval of the bar-driven venue) → ${okFill ? 'MET' : `MISSED (p99 ${f(pct(toFill, 99))} ms)`}`,
+    `target: at ${RATE} bars/s, bar → fill applied p99 ≤ 25 ms (plus one bar interval of the bar-driven venue) → ${okFill ? 'MET' : toFill.length === 0 ? 'MISSED (no fill in the timed window)' : `MISSED (p99 ${f(pct(toFill, 99))} ms)`}`,
   );
 } finally {
   for (const role of roles.reverse()) await role.stop();

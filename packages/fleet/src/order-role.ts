@@ -327,6 +327,10 @@ export class OrderRole {
     if (!this.#plan.accounts.has(accountId)) {
       throw new RxtradeError({ code: 'INVALID_MESSAGE', message: `unknown account ${accountId}` });
     }
+    // The frames received before the message that creates the desk: a frame that arrives while the
+    // desk is built comes after that message (a gateway order fills at the first bar after it), and
+    // reaches the desk through `#onFrames` once it is built.
+    const received = new Map([...this.#frames].map(([symbol, list]) => [symbol, list.length]));
     this.#logger.info({ accountId }, 'account taken');
     const clock = new DeskClock();
     const logger = this.#logger.child({ accountId });
@@ -350,7 +354,7 @@ export class OrderRole {
         await desk.replay(batches, (symbol, seq) => this.#frame(symbol, seq));
       }
     }
-    await desk.catchUp(this.#frames);
+    await desk.catchUp(this.#frames, received);
     await desk.goLive(this.#reconciliation);
     return desk;
   }
@@ -581,11 +585,14 @@ class AccountDesk {
     return this.#plan.instruments.has(symbol);
   }
 
-  /** Gives the barriers every frame of the desk's symbols they have not had yet. */
-  catchUp(frames: ReadonlyMap<string, readonly BarFrame[]>): Promise<void> {
+  /** Gives the barriers every frame of the desk's symbols they have not had yet (up to `upTo`'s count). */
+  catchUp(
+    frames: ReadonlyMap<string, readonly BarFrame[]>,
+    upTo?: ReadonlyMap<string, number>,
+  ): Promise<void> {
     for (const [symbol, list] of frames) {
-      for (let seq = this.#seen.get(symbol) ?? 0; seq < list.length; seq++)
-        this.#addFrame(list[seq] as BarFrame);
+      const end = upTo === undefined ? list.length : (upTo.get(symbol) ?? 0);
+      for (let seq = this.#seen.get(symbol) ?? 0; seq < end; seq++) this.#addFrame(list[seq] as BarFrame);
     }
     return this.#pump();
   }

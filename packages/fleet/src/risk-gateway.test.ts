@@ -345,6 +345,50 @@ describe('orders from outside the plan through the risk role', () => {
     expect(await f.gateway.submit('acc-1', buy(1, 'yes'))).toMatchObject({ type: 'OrderSubmitted' });
   });
 
+  it('a market order that reaches the order role before any bar fills at the first bar after it, as in a backtest', async () => {
+    // The order creates the account's desk at the order role; the first frame arrives while the desk
+    // is still being built (its journal read is slow): the order came first, so that bar fills it.
+    class SlowJournal extends FleetJournal {
+      override async read<T>(stream: string, schema: Parameters<FleetJournal['read']>[1]): Promise<T[][]> {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return super.read(stream, schema as never);
+      }
+    }
+    const bus = createMemoryMessageBus();
+    const store = createMemoryStateStore();
+    const risk = new RiskRole({ bus, plan: basePlan, views: { store, prefix: 'view:' } });
+    const order = new OrderRole({
+      bus,
+      plan: basePlan,
+      replicaId: 'o0',
+      journal: new SlowJournal(store, 'j'),
+    });
+    const gateway = new FleetGatewayClient({ bus, now: () => 0 });
+    open.push({ bus, risk, order, gateway } as unknown as Fleet);
+    await risk.start();
+    await order.start();
+    await gateway.start();
+    const frame = (n: number, close: number) =>
+      bus.publish(
+        fleetTopics.bars('XYZ'),
+        fleetEnvelope(
+          'BarFrame',
+          { symbol: 'XYZ', seq: n, bars: [bar(n, close)], last: false },
+          { id: `f${n}`, ts: 0 },
+        ),
+        { key: 'XYZ' },
+      );
+    expect(await gateway.submit('acc-1', buy(3, 'early'))).toMatchObject({ type: 'OrderSubmitted' });
+    await frame(0, 100);
+    await settle();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await frame(1, 105);
+    await settle();
+    // Before: the desk caught up on bar 0 before it applied the order, which then filled at bar 1.
+    const views = new RiskViews(store, 'view:');
+    expect(await views.order('acc-1', 'early')).toMatchObject({ status: 'filled', avgPx: 100 });
+  });
+
   it('cancel reaches the order role: a resting limit order is canceled and leaves the open orders', async () => {
     const f = await fleet();
     await f.nextBar();

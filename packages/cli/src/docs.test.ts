@@ -155,6 +155,25 @@ async function sandbox(): Promise<string> {
       Date.UTC(2024, 0, 1),
     ),
   );
+  await writeFile(
+    join(dir, 'plan.json'),
+    JSON.stringify({
+      accounts: [
+        { id: 'a', initialCash: 100_000 },
+        { id: 'b', initialCash: 50_000 },
+      ],
+      strategies: [
+        {
+          id: 'sma-btc',
+          file: 'src/strategy.ts',
+          account: 'a',
+          symbol: 'BTC',
+          params: { fast: 10, slow: 30 },
+        },
+        { id: 'sma-eth', file: 'src/strategy.ts', account: 'b', symbol: 'ETH' },
+      ],
+    }),
+  );
   await writeFile(join(dir, 'btc-1m.csv'), plain(spx.slice(0, 3_000), 60_000, Date.UTC(2024, 0, 2)));
   await writeFile(
     join(dir, 'prices.csv'),
@@ -260,9 +279,14 @@ describe('docs: every rxtrade line of the docs', () => {
         expect(run.err, `${file}: ${line}`).not.toMatch(STACK);
         expect(run.code, `${file}: ${line}\n${run.err}`).toBe(0);
       }
-      // Only the fleet on RabbitMQ and Redis is left to its own integration test.
-      expect(skipped).toEqual([expect.stringMatching(/^npx rxtrade fleet .*--strategy-replicas 3/)]);
-    });
+      // Only the fleet on RabbitMQ and Redis is left to its own integration tests: --until-done
+      // (the parity suite) and the gateway until Ctrl-C (fleet-gateway).
+      expect(skipped).toEqual([
+        expect.stringMatching(/^npx rxtrade fleet .*--strategy-replicas 3/),
+        expect.stringMatching(/^npx rxtrade fleet .*--speed 5$/),
+      ]);
+      // Every documented line, one after another: minutes on a busy 2-core machine.
+    }, 600_000);
   });
 });
 

@@ -1,6 +1,10 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadSp500Bars } from '@rxtrade/datasets';
 import { describe, expect, it } from 'vitest';
 import { expectNothingLeft, fleetServersUp, where } from '../test/fleet-servers';
-import { type RxtradeRun, rxtrade } from '../test/rxtrade-process';
+import { type RxtradeRun, root, rxtrade } from '../test/rxtrade-process';
 
 /**
  * The parity suite through the command line: `rxtrade fleet --until-done --json` prints what
@@ -46,6 +50,39 @@ function expectParity(fleet: RxtradeRun, backtest: RxtradeRun): void {
   expect(a).toEqual(b);
 }
 
+/**
+ * A plan's parity: the same document but for the venue's trade ids (one simulated venue for every
+ * account in a backtest, one per account in the fleet: SIM-T<n> counts per venue) and the backtest's
+ * per-strategy results (not rebuilt from a fleet run) — the same fills in the same order, with their
+ * strategy and client order ids, the same accounts, positions, closed trades and statistics.
+ */
+function expectPlanParity(
+  fleet: RxtradeRun,
+  backtest: RxtradeRun,
+  accounts: readonly string[],
+  strategyCount = 3,
+): void {
+  expect(backtest.code, backtest.err).toBe(0);
+  expect(fleet, fleet.err).toMatchObject({ code: 0 });
+  interface Doc {
+    readonly fills: readonly { readonly tradeId?: string; readonly strategyId: string }[];
+    readonly strategies?: unknown;
+    readonly accounts: readonly { readonly accountId: string }[];
+  }
+  const a = JSON.parse(fleet.out) as Doc;
+  const { strategies, ...b } = JSON.parse(backtest.out) as Doc;
+  expect(strategies).toBeDefined();
+  const noTradeId = (doc: Doc) => ({ ...doc, fills: doc.fills.map(({ tradeId: _, ...f }) => f) });
+  expect(a.accounts.map((x) => x.accountId)).toEqual(accounts);
+  // Every strategy of the plan traded.
+  expect(new Set(b.fills.map((f) => f.strategyId)).size).toBe(strategyCount);
+  expect(noTradeId(a)).toEqual(noTradeId(b as Doc));
+}
+
+/** Two accounts, three strategies (SMA and RSI on one account, the ATR breakout on the other). */
+const PLAN = ['--plan', 'packages/cli/src/test-fixtures/multi-account-plan.json'];
+const planSettings = (slice: readonly string[] = []) => [...PLAN, '--data', 'sp500', ...slice, '--json'];
+
 describe('rxtrade fleet --until-done --json prints what rxtrade backtest --json prints', () => {
   describe('in one process on the in-memory bus (the whole S&P 500 series)', () => {
     it.each(examples)(
@@ -66,6 +103,61 @@ describe('rxtrade fleet --until-done --json prints what rxtrade backtest --json 
       },
       400_000,
     );
+
+    it('a plan of two accounts and three strategies (--plan), with 2 strategy replicas', async () => {
+      const [backtest, fleet] = await Promise.all([
+        rxtrade(['backtest', ...planSettings(), '--no-report', '--quiet']),
+        rxtrade(['fleet', ...planSettings(), '--in-process', '--until-done', '--strategy-replicas', '2']),
+      ]);
+      expectPlanParity(fleet, backtest, ['aggressive', 'steady']);
+    }, 400_000);
+
+    it('a plan of two symbols (two CSV files), each traded for its own account', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'rxtrade-plan-'));
+      const spx = (await loadSp500Bars()).slice(0, 3_000);
+      const csv = (scale: number) =>
+        [
+          'time,open,high,low,close,volume',
+          ...spx.map((b, i) =>
+            [new Date(Date.UTC(2024, 0, 1) + i * 3_600_000).toISOString(), b.open, b.high, b.low, b.close]
+              .map((v, k) => (k === 0 ? v : (v as number) / scale))
+              .concat(b.volume)
+              .join(','),
+          ),
+        ].join('\n');
+      await writeFile(join(dir, 'btc.csv'), csv(1));
+      await writeFile(join(dir, 'eth.csv'), csv(10));
+      const sma = join(root, 'examples/sma-crossover/src/strategy.ts');
+      await writeFile(
+        join(dir, 'plan.json'),
+        JSON.stringify({
+          accounts: [
+            { id: 'a', initialCash: 100_000 },
+            { id: 'b', initialCash: 50_000 },
+          ],
+          strategies: [
+            { id: 'sma-btc', file: sma, account: 'a', symbol: 'BTC', params: { fast: 10, slow: 30 } },
+            { id: 'sma-eth', file: sma, account: 'b', symbol: 'ETH' },
+          ],
+        }),
+      );
+      const args = [
+        '--plan',
+        join(dir, 'plan.json'),
+        '--data',
+        join(dir, 'btc.csv'),
+        '--data',
+        join(dir, 'eth.csv'),
+        '--json',
+      ];
+      const [backtest, fleet] = await Promise.all([
+        rxtrade(['backtest', ...args, '--no-report', '--quiet']),
+        rxtrade(['fleet', ...args, '--in-process', '--until-done', '--strategy-replicas', '2']),
+      ]);
+      expectPlanParity(fleet, backtest, ['a', 'b'], 2);
+      const symbols = (JSON.parse(fleet.out) as { fills: { symbol: string }[] }).fills.map((f) => f.symbol);
+      expect(new Set(symbols)).toEqual(new Set(['BTC', 'ETH']));
+    }, 400_000);
 
     it("the SMA crossover with --slippage-bps 25 (the order role's simulated venue slips as the backtest's)", async () => {
       const strategy = 'examples/sma-crossover/src/strategy.ts';
@@ -99,6 +191,15 @@ describe('rxtrade fleet --until-done --json prints what rxtrade backtest --json 
       },
       400_000,
     );
+
+    it('a plan of two accounts and three strategies (--plan), and nothing of the run is left afterwards', async () => {
+      const [backtest, fleet] = await Promise.all([
+        rxtrade(['backtest', ...planSettings(slice), '--no-report', '--quiet']),
+        rxtrade(['fleet', ...planSettings(slice), '--until-done', ...replicas]),
+      ]);
+      expectPlanParity(fleet, backtest, ['aggressive', 'steady']);
+      await expectNothingLeft(fleet.err);
+    }, 400_000);
 
     it('the SMA crossover with --slippage-bps 25, and nothing of the run is left afterwards', async () => {
       const slipped = [...settings('examples/sma-crossover/src/strategy.ts', slice), '--slippage-bps', '25'];

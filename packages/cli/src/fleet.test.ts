@@ -1,5 +1,8 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { rxtrade } from '../test/rxtrade-process';
+import { root, rxtrade } from '../test/rxtrade-process';
 
 // Parity with rxtrade backtest, in one process and as processes: fleet-parity.rabbitmq-redis.integration.test.ts.
 describe('rxtrade fleet', () => {
@@ -16,6 +19,25 @@ describe('rxtrade fleet', () => {
     expect(run.code).toBe(1);
     expect(run.err).toMatch(/--strategy-replicas must be a whole number from 1 to 64/);
     expect(run.err).not.toMatch(/^\s+at /m);
+  });
+
+  it('refuses a --plan whose strategy names an account the plan does not have, before anything starts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rxtrade-plan-'));
+    const plan = join(dir, 'plan.json');
+    await writeFile(
+      plan,
+      JSON.stringify({
+        accounts: [{ id: 'a', initialCash: 1000 }],
+        strategies: [{ id: 'sma', file: join(root, 'examples/sma-crossover/src/strategy.ts'), account: 'b' }],
+      }),
+    );
+    const run = await rxtrade(['fleet', '--plan', plan, '--data', 'sp500', '--in-process']);
+    expect(run.code).toBe(1);
+    expect(run.err).toMatch(/--plan .*plan\.json: strategy sma: no account b in "accounts"/);
+    expect(run.err).not.toMatch(/^\s+at /m);
+    const both = await rxtrade(['backtest', '--plan', plan, '--strategy', 'x.ts', '--data', 'sp500']);
+    expect(both.code).toBe(1);
+    expect(both.err).toMatch(/--plan says the strategies and accounts: leave out --strategy/);
   });
 
   it('with RabbitMQ unreachable: says why in one or two lines (password masked) and exits, not hangs', async () => {

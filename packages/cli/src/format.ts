@@ -155,6 +155,8 @@ export function resultToJson(
         cash: result.account.cash,
       }),
       account: result.account,
+      // Every account, when a plan has several (\`account\` and the statistics are the first one's).
+      ...(result.accounts.length > 1 ? { accounts: result.accounts } : {}),
       positions: result.positions,
       fills: result.fills.map((f) => ({
         time: new Date(f.tsEvent).toISOString(),

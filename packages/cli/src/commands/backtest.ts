@@ -7,6 +7,7 @@ import type { CliIo, Command } from '../command';
 import { DATA_OPTIONS, DATA_USAGE, dataOptions } from '../data-options';
 import { formatSummary, resultToJson, shownPath, strategyFailures } from '../format';
 import { loadData } from '../load-data';
+import { planStrategies, readPlanFile } from '../plan-file';
 
 const USAGE = `Usage: rxtrade backtest --strategy <file> --data <sp500|file.csv|file.json> [options]
 
@@ -16,6 +17,10 @@ Strategy:
   --strategy <file>          strategy module (.ts or .js) exporting a BaseStrategy subclass
   --export <name>            which export to use (default: the default export, else the first strategy)
   --params <json>            strategy parameters, e.g. '{"fast":10,"slow":30}'; unknown names are refused
+  --plan <file.json>         several strategies, symbols and accounts instead of --strategy:
+                             {"accounts":[{"id":"a","initialCash":100000}],"strategies":[{"id":"sma",
+                             "file":"sma.ts","account":"a","symbol":"SPX","params":{}}]} (files relative
+                             to the plan); rxtrade fleet --plan runs the same plan
 
 ${DATA_USAGE}
 Run:
@@ -41,6 +46,7 @@ const OPTIONS = {
   strategy: { type: 'string' },
   export: { type: 'string' },
   params: { type: 'string' },
+  plan: { type: 'string' },
   ...DATA_OPTIONS,
   cash: { type: 'string' },
   'slippage-bps': { type: 'string' },
@@ -66,7 +72,11 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   const read: OptionReader = new OptionReader('backtest');
-  if (!values.strategy)
+  if (values.plan) {
+    for (const name of ['strategy', 'export', 'params', 'cash', 'budget'] as const)
+      if (values[name] !== undefined)
+        read.fail(`--plan says the strategies and accounts: leave out --${name}`);
+  } else if (!values.strategy)
     read.fail('--strategy is required: the file of your strategy, e.g. --strategy src/strategy.ts');
   if (!values.data) read.fail('--data is required: sp500, or a CSV/JSON file of bars, e.g. --data bars.csv');
   if (values.report && values['no-report']) read.fail('--report and --no-report do not go together');
@@ -80,21 +90,32 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     ...dataOptions(values, read),
     onSkip: (row) => skipped.push(row),
   });
-  const strategy = await loadStrategy(values.strategy, {
-    cwd: io.cwd,
-    params,
-    ...(values.export ? { export: values.export } : {}),
-  });
+  const plan = values.plan
+    ? await readPlanFile(values.plan, { cwd: io.cwd, instruments: data.instruments, command: 'backtest' })
+    : undefined;
+  const strategies = plan
+    ? await planStrategies(plan.plan)
+    : [
+        await loadStrategy(values.strategy as string, {
+          cwd: io.cwd,
+          params,
+          ...(values.export ? { export: values.export } : {}),
+        }),
+      ];
+  // One strategy: its id and params; a plan: its strategies' ids and each one's params.
+  const strategy = plan
+    ? { id: plan.ids.join(','), params: plan.params }
+    : (strategies[0] as (typeof strategies)[number]);
   const progress = createProgressReporter({
     ...(data.total !== undefined ? { total: data.total } : {}),
     stream: values.quiet ? { write: () => true } : io.stderr,
     label: strategy.id,
   });
   const result = await runBacktest({
-    strategies: strategy,
+    strategies,
     data: data.source,
     instruments: data.instruments,
-    initialCash: cash,
+    ...(plan ? { accounts: plan.accounts } : { initialCash: cash }),
     ...(slippageBps > 0 ? { slippage: { type: 'bps', bps: slippageBps } } : {}),
     closeAtEnd: values['close-at-end'] ?? false,
     ...(budget === undefined ? {} : { budgets: { [strategy.id]: budget } }),
@@ -118,7 +139,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   const title = `${strategy.id} on ${data.instruments.map((i) => i.id).join(', ')}`;
   let reportPath: string | undefined;
   if (!values['no-report']) {
-    const file = values.report ?? `reports/${strategy.id}.html`;
+    const file = values.report ?? `reports/${plan ? 'plan' : strategy.id}.html`;
     reportPath = isAbsolute(file) ? file : resolve(io.cwd, file);
     await mkdir(dirname(reportPath), { recursive: true });
     await writeFile(

@@ -13,6 +13,7 @@ import { DATA_OPTIONS, DATA_USAGE, dataOptions } from '../data-options';
 import { formatSummary, resultToJson, shownPath, strategyFailures } from '../format';
 import { loadData } from '../load-data';
 import { paced } from '../pace';
+import { readPlanFile } from '../plan-file';
 import { EXIT_ALL_REFUSED, EXIT_STRATEGY_FAILED } from './backtest';
 
 const USAGE = `Usage: rxtrade fleet --strategy <file> --data <sp500|file.csv|file.json> [options]
@@ -30,6 +31,8 @@ Strategy:
   --strategy <file>          strategy module (.ts or .js) exporting a BaseStrategy subclass
   --export <name>            which export to use (default: the default export, else the first strategy)
   --params <json>            strategy parameters, e.g. '{"fast":10,"slow":30}'
+  --plan <file.json>         several strategies, symbols and accounts instead of --strategy, in the
+                             shape rxtrade backtest --plan takes (see rxtrade backtest --help)
 
 ${DATA_USAGE}
 Fleet:
@@ -62,6 +65,7 @@ const OPTIONS = {
   strategy: { type: 'string' },
   export: { type: 'string' },
   params: { type: 'string' },
+  plan: { type: 'string' },
   ...DATA_OPTIONS,
   cash: { type: 'string' },
   'slippage-bps': { type: 'string' },
@@ -87,7 +91,11 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   const read: OptionReader = new OptionReader('fleet');
-  if (!values.strategy)
+  if (values.plan) {
+    for (const name of ['strategy', 'export', 'params', 'cash'] as const)
+      if (values[name] !== undefined)
+        read.fail(`--plan says the strategies and accounts: leave out --${name}`);
+  } else if (!values.strategy)
     read.fail('--strategy is required: the file of your strategy, e.g. --strategy src/strategy.ts');
   if (!values.data) read.fail('--data is required: sp500, or a CSV/JSON file of bars, e.g. --data bars.csv');
   const inProcess = values['in-process'] === true;
@@ -120,31 +128,45 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     ...dataOptions(values, read),
     onSkip: (row) => skipped.push(row),
   });
-  if (data.instruments.length !== 1) {
-    throw new UsageError('rxtrade fleet runs one symbol for now: give one --data file', 'fleet');
+  const fromPlan = values.plan
+    ? await readPlanFile(values.plan, { cwd: io.cwd, instruments: data.instruments, command: 'fleet' })
+    : undefined;
+  let plan: FilePlan;
+  let strategy: { readonly id: string; readonly params: unknown };
+  if (fromPlan) {
+    plan = fromPlan.plan;
+    strategy = { id: fromPlan.ids.join(','), params: fromPlan.params };
+  } else {
+    if (data.instruments.length !== 1) {
+      throw new UsageError(
+        'rxtrade fleet runs a --strategy on one symbol: give one --data file, or a --plan with a strategy per symbol',
+        'fleet',
+      );
+    }
+    // Loaded here first: a bad file or bad params fail before any process starts.
+    const loaded = await loadStrategy(values.strategy as string, {
+      cwd: io.cwd,
+      params,
+      ...(values.export ? { export: values.export } : {}),
+    });
+    strategy = loaded;
+    const instrument = data.instruments[0] as (typeof data.instruments)[number];
+    plan = {
+      instruments: [instrument],
+      accounts: [{ id: 'default', initialCash: cash }],
+      strategies: [
+        {
+          id: loaded.id,
+          symbol: instrument.id,
+          accountId: 'default',
+          file: values.strategy as string,
+          params,
+          ...(values.export ? { export: values.export } : {}),
+        },
+      ],
+      cwd: io.cwd,
+    };
   }
-  // Loaded here first: a bad file or bad params fail before any process starts.
-  const strategy = await loadStrategy(values.strategy, {
-    cwd: io.cwd,
-    params,
-    ...(values.export ? { export: values.export } : {}),
-  });
-  const instrument = data.instruments[0] as (typeof data.instruments)[number];
-  const plan: FilePlan = {
-    instruments: [instrument],
-    accounts: [{ id: 'default', initialCash: cash }],
-    strategies: [
-      {
-        id: strategy.id,
-        symbol: instrument.id,
-        accountId: 'default',
-        file: values.strategy,
-        params,
-        ...(values.export ? { export: values.export } : {}),
-      },
-    ],
-    cwd: io.cwd,
-  };
   const where = inProcess ? 'in process' : 'processes on RabbitMQ + Redis';
   const header = `${strategy.id} · ${data.label} · params ${JSON.stringify(strategy.params)} · fleet ${where} (${replicas.strategy} strategy, ${replicas.risk} risk, ${replicas.order} order)`;
   const print = async (report: BacktestResult): Promise<number> => {

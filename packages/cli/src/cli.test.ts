@@ -462,6 +462,31 @@ describe('rxtrade optimize', () => {
     expect(bad.err).toMatch(/^rxtrade: unknown parameter fats \(did you mean fast\?\)/);
   });
 
+  it('--one-pass runs the grid as variants in one pass, to the same table as separate runs', async () => {
+    const grid = ['--param', 'fast=5,10,20', '--param', 'slow=20..60:20', '--constraint', 'fast < slow'];
+    const base = ['optimize', '--strategy', sma, '--data', 'sp500', ...grid, '--metric', 'sharpe', '--json'];
+    const separate = await rxtrade([...base, '--workers', '0']);
+    expect(separate.code).toBe(0);
+    for (const workers of ['0', '2']) {
+      const onePass = await rxtrade([...base, '--workers', workers, '--one-pass']);
+      expect(onePass.err).not.toMatch(STACK);
+      expect(onePass.code).toBe(0);
+      const rows = (out: string) => (JSON.parse(out) as { rows: unknown[] }).rows;
+      expect(rows(onePass.out)).toHaveLength(8);
+      expect(rows(onePass.out)).toEqual(rows(separate.out));
+    }
+    const table = await rxtrade([
+      ...base.filter((a) => a !== '--json'),
+      '--workers',
+      '0',
+      '--one-pass',
+      '--top',
+      '2',
+    ]);
+    expect(table.out).toMatch(/: 8 sets ranked by sharpe \(max\), 0 workers/);
+    expect(table.out.split('\n').filter((l) => /^\s+\d+\s+fast=/.test(l))).toHaveLength(2);
+  });
+
   it('runs a walk-forward', async () => {
     const r = await rxtrade([
       'optimize',

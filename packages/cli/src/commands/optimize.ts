@@ -36,6 +36,8 @@ Search:
   --metric <name>            what to rank by (default sharpe): totalReturn, cagr, sortino, maxDrawdown, profitFactor, …
   --direction <max|min>      default min for drawdowns, volatility, fees and losses, else max
   --workers <n>              worker threads (default: one per core; 0 runs in this thread)
+  --one-pass                 run each worker's sets as variants in one pass of the bars (runVariants):
+                             bars read once, indicators declared with indicator() shared; same table
 
 Walk-forward:
   --walk-forward <in,out>    optimise on <in> bars, test the best set on the next <out> bars, move on by <out>
@@ -67,6 +69,7 @@ const OPTIONS = {
   metric: { type: 'string' },
   direction: { type: 'string' },
   workers: { type: 'string' },
+  'one-pass': { type: 'boolean' },
   'walk-forward': { type: 'string' },
   warmup: { type: 'string' },
   anchored: { type: 'boolean' },
@@ -279,6 +282,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
       ...(slippageBps > 0 ? { slippage: { type: 'bps' as const, bps: slippageBps } } : {}),
     },
     ...(workers !== undefined ? { workers } : {}),
+    ...(values['one-pass'] ? { onePass: true } : {}),
     signal: abort.signal,
   };
   let text: string;

@@ -63,17 +63,32 @@ export async function runVariants<TParams extends object>(
   const cache = new IndicatorCache();
   const build = (params: Partial<TParams>): BaseStrategy<TParams> =>
     new Strategy({ ...strategyOptions, params });
-  const runs: BacktestRun[] = variants.map((params, i) => {
-    const strategy =
-      shareIndicators === false ? build(params) : withIndicatorCache(cache, () => build(params));
-    const { onProgress, ...rest } = backtest;
-    return createBacktestRun({
+  const strategies = variants.map((params) =>
+    shareIndicators === false ? build(params) : withIndicatorCache(cache, () => build(params)),
+  );
+  const results = await runOnePass(strategies as unknown as BaseStrategy<object>[], cache, backtest);
+  return { results, indicators: { distinct: cache.size, shared: cache.hits } };
+}
+
+/**
+ * @internal One pass of the data through one backtest per strategy (each strategy alone in its
+ * run), the strategies built beforehand, with `cache` in reach for the indicators they share: what
+ * {@link runVariants} and the optimiser's one-pass batches (`optimize({ onePass: true })`) run.
+ */
+export async function runOnePass(
+  strategies: readonly BaseStrategy<object>[],
+  cache: IndicatorCache,
+  backtest: Omit<BacktestOptions, 'strategies' | 'onEngine'>,
+): Promise<BacktestResult[]> {
+  const { onProgress, ...rest } = backtest;
+  const runs: BacktestRun[] = strategies.map((strategy, i) =>
+    createBacktestRun({
       ...rest,
       // One progress report per bar count, from the first variant's run.
       ...(i === 0 && onProgress ? { onProgress } : {}),
-      strategies: strategy as unknown as BaseStrategy<object>,
-    });
-  });
+      strategies: strategy,
+    }),
+  );
   try {
     for (const run of runs) await run.start();
     const count = runs.length;
@@ -86,8 +101,5 @@ export async function runVariants<TParams extends object>(
     // Stopping an engine that never started only completes its streams.
     for (const run of runs) await run.close();
   }
-  return {
-    results: runs.map((run) => run.result()),
-    indicators: { distinct: cache.size, shared: cache.hits },
-  };
+  return runs.map((run) => run.result());
 }

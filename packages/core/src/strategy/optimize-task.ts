@@ -3,9 +3,12 @@ import { type CsvBarSourceOptions, fromCsvFile } from '../data/sources/csv-sourc
 import { fromJsonFile, type JsonBarSourceOptions } from '../data/sources/json-source';
 import { type BacktestOptions, type BacktestResult, runBacktest } from '../engine/backtest';
 import { type BacktestStatistics, computeStatistics } from '../engine/statistics';
+import { runOnePass } from '../engine/variants';
 import { RxtradeError } from '../errors';
 import type { Instrument, InstrumentSpec } from '../model/instrument';
 import type { Bar } from '../model/market-data';
+import type { BaseStrategy } from './base-strategy';
+import { IndicatorCache, withIndicatorCache } from './indicator-cache';
 import type { ParamSet } from './param-space';
 import { type StrategyMaker, strategyFromModule } from './strategy-module';
 
@@ -55,6 +58,8 @@ export interface TaskSetup {
   readonly backtest: OptimizeBacktestSettings;
   /** Parameters every run gets, under the searched ones. */
   readonly params: Readonly<Record<string, unknown>>;
+  /** Run each batch of tasks as K variants in one pass of the bars (see `runVariants`). */
+  readonly onePass?: boolean;
 }
 
 /** @internal One backtest to run. */
@@ -82,6 +87,11 @@ export interface TaskResult {
 /** @internal A loaded setup that runs tasks. */
 export interface TaskRunner {
   run(task: Task): Promise<TaskResult>;
+  /**
+   * Runs a batch: task by task, or with `onePass` the tasks over the same range as variants in one
+   * pass of the bars (same statistics, shared bar reading and indicators).
+   */
+  runBatch(tasks: readonly Task[]): Promise<TaskResult[]>;
   /** Distinct bar timestamps, ascending (for walk-forward windows). */
   timestamps(): number[];
   /** Keys of the strategy's zod params object, when it has one. */
@@ -201,6 +211,80 @@ function lowerBound(bars: readonly Bar[], ts: number): number {
 /** @internal Loads the strategy and the bars once; each task then runs one backtest. */
 export async function prepareTasks(setup: TaskSetup): Promise<TaskRunner> {
   const [{ make, paramKeys }, bars] = await Promise.all([loadStrategy(setup.strategy), loadBars(setup.data)]);
+  const slice = (range: Task['range']): readonly Bar[] => {
+    const from = range?.from === undefined ? 0 : lowerBound(bars, range.from);
+    const to = range?.to === undefined ? bars.length : lowerBound(bars, range.to);
+    return from === 0 && to === bars.length ? bars : bars.slice(from, to);
+  };
+  const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+  // The statistics are computed as the run goes: a plain task keeps no curve, fills or trades.
+  const plain = { recordFills: false, recordClosedTrades: false, maxEquityPoints: 2, recordPrices: false };
+  const run = async (task: Task): Promise<TaskResult> => {
+    const start = performance.now();
+    const data = slice(task.range);
+    try {
+      const strategy = make({ ...setup.params, ...task.params });
+      const result = await runBacktest({
+        ...setup.backtest,
+        strategies: strategy,
+        data,
+        instruments: setup.instruments,
+        // Scoring from a time on re-scores the stored curve and trades: keep every point of them.
+        ...(task.scoreFrom === undefined
+          ? plain
+          : { recordPrices: false, recordFills: true, maxEquityPoints: Number.MAX_SAFE_INTEGER }),
+      });
+      return {
+        id: task.id,
+        statistics: task.scoreFrom === undefined ? result.statistics : statisticsFrom(result, task.scoreFrom),
+        bars: data.length,
+        ms: performance.now() - start,
+      };
+    } catch (error) {
+      return { id: task.id, error: message(error), bars: data.length, ms: performance.now() - start };
+    }
+  };
+  /** Plain tasks over one range in one pass; a set whose strategy cannot be built fails alone. */
+  const onePass = async (tasks: readonly Task[]): Promise<TaskResult[]> => {
+    const start = performance.now();
+    const data = slice(tasks[0]?.range);
+    const cache = new IndicatorCache();
+    const results: (TaskResult | undefined)[] = [];
+    const built: { index: number; strategy: BaseStrategy<object> }[] = [];
+    tasks.forEach((task, index) => {
+      try {
+        const strategy = withIndicatorCache(cache, () => make({ ...setup.params, ...task.params }));
+        built.push({ index, strategy });
+        results.push(undefined);
+      } catch (error) {
+        results.push({ id: task.id, error: message(error), bars: data.length, ms: 0 });
+      }
+    });
+    let outcomes: BacktestResult[];
+    try {
+      outcomes = await runOnePass(
+        built.map((b) => b.strategy),
+        cache,
+        { ...setup.backtest, data, instruments: setup.instruments, ...plain },
+      );
+    } catch {
+      // The pass failed as a whole (bad data): each task alone says what its own run says.
+      const alone: TaskResult[] = [];
+      for (const task of tasks) alone.push(await run(task));
+      return alone;
+    }
+    const ms = (performance.now() - start) / Math.max(1, built.length);
+    built.forEach((b, k) => {
+      const task = tasks[b.index] as Task;
+      results[b.index] = {
+        id: task.id,
+        statistics: (outcomes[k] as BacktestResult).statistics,
+        bars: data.length,
+        ms,
+      };
+    });
+    return results as TaskResult[];
+  };
   return {
     paramKeys,
     timestamps() {
@@ -209,40 +293,28 @@ export async function prepareTasks(setup: TaskSetup): Promise<TaskRunner> {
         if (out.length === 0 || (out[out.length - 1] as number) < bar.ts) out.push(bar.ts);
       return out;
     },
-    async run(task) {
-      const start = performance.now();
-      const from = task.range?.from === undefined ? 0 : lowerBound(bars, task.range.from);
-      const to = task.range?.to === undefined ? bars.length : lowerBound(bars, task.range.to);
-      const data = from === 0 && to === bars.length ? bars : bars.slice(from, to);
-      try {
-        const strategy = make({ ...setup.params, ...task.params });
-        const result = await runBacktest({
-          ...setup.backtest,
-          strategies: strategy,
-          data,
-          instruments: setup.instruments,
-          recordPrices: false,
-          // The statistics are computed as the run goes: a plain task keeps no curve, fills or trades.
-          // Scoring from a time on re-scores the stored curve and trades: keep every point of them.
-          ...(task.scoreFrom === undefined
-            ? { recordFills: false, recordClosedTrades: false, maxEquityPoints: 2 }
-            : { recordFills: true, maxEquityPoints: Number.MAX_SAFE_INTEGER }),
-        });
-        return {
-          id: task.id,
-          statistics:
-            task.scoreFrom === undefined ? result.statistics : statisticsFrom(result, task.scoreFrom),
-          bars: data.length,
-          ms: performance.now() - start,
-        };
-      } catch (error) {
-        return {
-          id: task.id,
-          error: error instanceof Error ? error.message : String(error),
-          bars: data.length,
-          ms: performance.now() - start,
-        };
+    run,
+    async runBatch(tasks) {
+      if (!setup.onePass) {
+        const out: TaskResult[] = [];
+        for (const task of tasks) out.push(await run(task));
+        return out;
       }
+      // Tasks scored from a time on run alone; the rest go in one pass per range.
+      const out = new Map<number, TaskResult>();
+      const groups = new Map<string, Task[]>();
+      for (const task of tasks) {
+        if (task.scoreFrom !== undefined) {
+          out.set(task.id, await run(task));
+          continue;
+        }
+        const key = `${task.range?.from ?? ''}:${task.range?.to ?? ''}`;
+        const group = groups.get(key);
+        if (group) group.push(task);
+        else groups.set(key, [task]);
+      }
+      for (const group of groups.values()) for (const r of await onePass(group)) out.set(r.id, r);
+      return tasks.map((task) => out.get(task.id) as TaskResult);
     },
   };
 }

@@ -12,9 +12,7 @@ if (port) {
   prepareTasks(setup).then(
     (runner) => {
       port.on('message', async (batch: readonly Task[]) => {
-        const results = [];
-        for (const task of batch) results.push(await runner.run(task));
-        port.postMessage({ type: 'results', results });
+        port.postMessage({ type: 'results', results: await runner.runBatch(batch) });
       });
       port.postMessage({
         type: 'ready',

@@ -16,8 +16,9 @@ const params = z.object({
 
 export class FixtureSmaCross extends BaseStrategy<z.output<typeof params>> {
   static override paramsSchema = params;
-  readonly fast = this.track(new Sma(this.params.fast));
-  readonly slow = this.track(new Sma(this.params.slow));
+  // indicator(): variants run in one pass (optimize's onePass) share the SMAs they have in common.
+  readonly fast = this.indicator(Sma, this.params.fast);
+  readonly slow = this.indicator(Sma, this.params.slow);
   #previous = Number.NaN;
   #bar = 0;
 

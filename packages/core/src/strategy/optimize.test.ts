@@ -53,6 +53,25 @@ describe('optimize', () => {
     workers,
   });
 
+  it('runs the sets as variants in one pass (onePass) to the same rows, failed sets included', async () => {
+    // fast 0 breaks the schema (an error row); failAt 100 stops the strategy mid-run (StrategyFailed).
+    const mixed = { fast: [0, 3, 5, 8], slow: [10, 20], failAt: [100, 10_000] };
+    const separate = await optimize({ ...over(0), space: mixed, metric: 'totalReturn' });
+    expect(separate.rows.filter((r) => r.error !== undefined)).toHaveLength(4);
+    for (const workers of [0, 2]) {
+      const progress: number[] = [];
+      const onePass = await optimize({
+        ...over(workers),
+        space: mixed,
+        metric: 'totalReturn',
+        onePass: true,
+        onProgress: (p) => progress.push(p.completed),
+      });
+      expect(onePass.rows).toEqual(separate.rows);
+      expect(progress.at(-1)).toBe(16);
+    }
+  });
+
   it('runs a grid in this thread and ranks by the metric; a row equals a direct backtest', async () => {
     const progress: number[] = [];
     const result = await optimize({

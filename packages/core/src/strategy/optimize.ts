@@ -65,6 +65,13 @@ export interface OptimizeOptions {
   readonly backtest?: OptimizeBacktestSettings;
   /** Worker threads. Default: one per core (`os.availableParallelism()`); 0 runs in this thread. */
   readonly workers?: number;
+  /**
+   * Run the sets as K variants in one pass of the bars (`runVariants`), one pass per worker over its
+   * share, instead of one backtest per set: the bars are read once per worker and indicators the
+   * strategy declares with `indicator()` / `barIndicator()` are computed once per distinct class and
+   * arguments. Same statistics, set for set; progress comes once per worker's share. Default false.
+   */
+  readonly onePass?: boolean;
   readonly onProgress?: (progress: OptimizeProgress) => void;
   /** Aborting terminates the workers and rejects with a CANCELED error. */
   readonly signal?: AbortSignal;
@@ -101,7 +108,7 @@ export interface OptimizeResult {
 }
 
 function toSetup(
-  options: Pick<OptimizeOptions, 'strategy' | 'data' | 'instruments' | 'backtest' | 'params'>,
+  options: Pick<OptimizeOptions, 'strategy' | 'data' | 'instruments' | 'backtest' | 'params' | 'onePass'>,
 ): TaskSetup {
   const absolute = (path: string): string => (isAbsolute(path) ? path : resolve(process.cwd(), path));
   const d = options.data;
@@ -113,6 +120,7 @@ function toSetup(
     instruments: options.instruments,
     backtest: options.backtest ?? {},
     params: options.params ?? {},
+    ...(options.onePass ? { onePass: true } : {}),
   };
 }
 
@@ -212,7 +220,7 @@ async function runSearch(
 /** What every search on an {@link Optimizer} shares: the strategy, the bars, the settings, the workers. */
 export type OptimizerOptions = Pick<
   OptimizeOptions,
-  'strategy' | 'data' | 'instruments' | 'params' | 'backtest' | 'workers' | 'execArgv' | 'signal'
+  'strategy' | 'data' | 'instruments' | 'params' | 'backtest' | 'workers' | 'execArgv' | 'signal' | 'onePass'
 >;
 
 /** One search on an {@link Optimizer}: the space and how to rank it (`signal` cancels this search). */

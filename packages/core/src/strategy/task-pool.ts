@@ -123,6 +123,8 @@ export class TaskPool {
   readonly timestamps: readonly number[];
   readonly #workers: Worker[];
   readonly #inline: TaskRunner | undefined;
+  /** The setup's `onePass`: one batch per worker, so each runs its share in one pass. */
+  readonly #onePass: boolean;
   #closed = false;
 
   private constructor(init: {
@@ -130,9 +132,11 @@ export class TaskPool {
     inline: TaskRunner | undefined;
     paramKeys: readonly string[] | undefined;
     timestamps: readonly number[];
+    onePass: boolean;
   }) {
     this.#workers = init.workers;
     this.#inline = init.inline;
+    this.#onePass = init.onePass;
     this.size = init.workers.length;
     this.paramKeys = init.paramKeys;
     this.timestamps = init.timestamps;
@@ -149,6 +153,7 @@ export class TaskPool {
         inline,
         paramKeys: inline.paramKeys,
         timestamps: inline.timestamps(),
+        onePass: setup.onePass === true,
       });
     }
     const entry = workerEntry();
@@ -184,7 +189,13 @@ export class TaskPool {
         }),
       );
     }
-    const starting = new TaskPool({ workers, inline: undefined, paramKeys: undefined, timestamps: [] });
+    const starting = new TaskPool({
+      workers,
+      inline: undefined,
+      paramKeys: undefined,
+      timestamps: [],
+      onePass: false,
+    });
     try {
       const answers = await abortable(Promise.all(ready), options.signal);
       const first = answers[0] as Extract<WorkerMessage, { type: 'ready' }>;
@@ -193,6 +204,7 @@ export class TaskPool {
         inline: undefined,
         paramKeys: first.paramKeys,
         timestamps: first.timestamps ?? [],
+        onePass: setup.onePass === true,
       });
     } catch (error) {
       await starting.close();
@@ -207,14 +219,22 @@ export class TaskPool {
     signal?: AbortSignal,
   ): Promise<void> {
     if (this.#inline) {
+      if (this.#onePass) {
+        if (signal?.aborted) throw canceled();
+        for (const result of await this.#inline.runBatch(tasks)) onResult(result);
+        return;
+      }
       for (const task of tasks) {
         if (signal?.aborted) throw canceled();
         onResult(await this.#inline.run(task));
       }
       return;
     }
-    // At least 8 batches per worker, so the last ones finish close together.
-    const size = Math.max(1, Math.min(MAX_BATCH, Math.floor(tasks.length / (this.size * 8))));
+    // At least 8 batches per worker, so the last ones finish close together; in one pass, one
+    // batch per worker, so each reads the bars once for its whole share.
+    const size = this.#onePass
+      ? Math.max(1, Math.ceil(tasks.length / this.size))
+      : Math.max(1, Math.min(MAX_BATCH, Math.floor(tasks.length / (this.size * 8))));
     const batches: Task[][] = [];
     for (let i = 0; i < tasks.length; i += size) batches.push(tasks.slice(i, i + size));
     let next = 0;

@@ -186,13 +186,27 @@ export class RiskRole {
   async #commit(accountId: string, inputs: readonly RiskInput[]): Promise<void> {
     const desk = this.#accounts.get(accountId) ?? (await this.#desk(accountId));
     const { outbox, views } = desk.handleAll(inputs);
-    // State before publish: the inputs are journaled and the read model written, then what they caused is sent.
-    await this.#journal?.append(
-      `risk:${accountId}`,
-      inputs.map((input) => input.envelope),
-    );
-    await this.#writeViews(views);
-    await desk.send(outbox);
+    try {
+      // State before publish: the inputs are journaled and the read model written, then what they caused is sent.
+      await this.#journal?.append(
+        `risk:${accountId}`,
+        inputs.map((input) => input.envelope),
+      );
+      await this.#writeViews(views);
+      await desk.send(outbox);
+    } catch (error) {
+      // The desk has applied inputs whose journal entry, read-model writes or messages may be lost (a
+      // paused Redis times out with the outcome unknown). Kept, it would take their redelivery for a
+      // duplicate and never write or send them: a fill booked but missing from the read model, an
+      // order listed open for ever. Dropped, the redelivered input rebuilds it from the journal, which
+      // writes the last batch's read model again and resends its messages (same ids).
+      if (this.#accounts.get(accountId) === desk) {
+        this.#accounts.delete(accountId);
+        this.#opening.delete(accountId);
+        this.#logger.warn({ accountId, err: error }, 'account desk failed; it is rebuilt from its journal');
+      }
+      throw error;
+    }
   }
 
   async #writeViews(ops: readonly StateOp[]): Promise<void> {

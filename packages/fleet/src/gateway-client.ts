@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
+  type BusEnvelope,
   type BusSubscription,
   childOrderId,
   type MessageBus,
@@ -9,7 +10,8 @@ import {
   type OrderSubmitted,
   RxtradeError,
 } from '@rxtrade/core';
-import { decodeFleetMessage, fleetEnvelope, type SetTradingState } from './messages';
+import { decodeFleetMessage, fleetEnvelope, MAX_BATCH, type SetTradingState } from './messages';
+import { batchRuns, publishInOrder } from './publish';
 import { fleetTopics } from './topics';
 
 /** Options of {@link FleetGatewayClient}. */
@@ -39,6 +41,10 @@ export type TradingStateCommand = Omit<SetTradingState, 'accountId'>;
  * client's own event topic (`orders.events.<strategyId>`, a private subscription: every gateway
  * replica hears every answer and keeps those it waits for). Cancels, amendments and trading-state commands go
  * the same way, in order with the account's other inputs.
+ *
+ * One message per account is in flight at a time: what callers send while it is being confirmed
+ * goes next, together, as one `Batch` (risk applies its messages one by one, in order). A lone request
+ * goes at once; under load each broker message and confirm carries several requests.
  */
 export class FleetGatewayClient {
   readonly strategyId: string;
@@ -46,6 +52,7 @@ export class FleetGatewayClient {
   readonly #timeoutMs: number;
   readonly #now: () => number;
   readonly #waiting = new Map<string, ((decision: OrderDecision) => void)[]>();
+  readonly #outboxes = new Map<string, Outbox>();
   #subscription: BusSubscription | undefined;
 
   constructor(options: FleetGatewayClientOptions) {
@@ -104,8 +111,8 @@ export class FleetGatewayClient {
     });
     const ts = this.#now();
     try {
-      await this.#bus.publish(
-        fleetTopics.riskRequests(accountId),
+      await this.#send(
+        accountId,
         fleetEnvelope(
           'SubmitOrder',
           {
@@ -118,13 +125,49 @@ export class FleetGatewayClient {
           // Unique per request: a second ask is a new message, answered again.
           { id: requestId(accountId), ts },
         ),
-        { key: accountId },
       );
     } catch (error) {
       this.#waiting.delete(key);
       throw error;
     }
     return decided;
+  }
+
+  /**
+   * Sends `envelope` to the account's risk requests once the account's message in flight is
+   * confirmed, with whatever else was sent meanwhile (one `Batch`); resolves when it is confirmed.
+   */
+  #send(accountId: string, envelope: BusEnvelope): Promise<void> {
+    let outbox = this.#outboxes.get(accountId);
+    if (outbox === undefined) {
+      outbox = { queued: [], sending: false };
+      this.#outboxes.set(accountId, outbox);
+    }
+    const sent = new Promise<void>((resolve, reject) => outbox.queued.push({ envelope, resolve, reject }));
+    if (!outbox.sending) void this.#drain(accountId, outbox);
+    return sent;
+  }
+
+  async #drain(accountId: string, outbox: Outbox): Promise<void> {
+    outbox.sending = true;
+    const topic = fleetTopics.riskRequests(accountId);
+    while (outbox.queued.length > 0) {
+      const items = outbox.queued.splice(0, MAX_BATCH);
+      try {
+        await publishInOrder(
+          this.#bus,
+          batchRuns(
+            items.map(({ envelope }) => ({ topic, envelope, key: accountId })),
+            () => true,
+          ),
+        );
+        for (const item of items) item.resolve();
+      } catch (error) {
+        for (const item of items) item.reject(error);
+      }
+    }
+    outbox.sending = false;
+    this.#outboxes.delete(accountId);
   }
 
   /** Asks the order role to cancel one of the account's orders (placed by `strategyId`). */
@@ -134,14 +177,13 @@ export class FleetGatewayClient {
     strategyId: string = this.strategyId,
   ): Promise<void> {
     const ts = this.#now();
-    await this.#bus.publish(
-      fleetTopics.riskRequests(accountId),
+    await this.#send(
+      accountId,
       fleetEnvelope(
         'CancelOrder',
         { accountId, strategyId, clientOrderId, ts },
         { id: requestId(accountId), ts },
       ),
-      { key: accountId },
     );
   }
 
@@ -157,14 +199,13 @@ export class FleetGatewayClient {
   ): Promise<void> {
     const { amendment, strategyId = this.strategyId } = change;
     const ts = this.#now();
-    await this.#bus.publish(
-      fleetTopics.riskRequests(accountId),
+    await this.#send(
+      accountId,
       fleetEnvelope(
         'AmendOrder',
         { accountId, strategyId, clientOrderId, amendment, ts },
         { id: requestId(accountId), ts },
       ),
-      { key: accountId },
     );
   }
 
@@ -174,18 +215,23 @@ export class FleetGatewayClient {
     const correlationId = randomUUID();
     await Promise.all(
       accountIds.map((accountId) =>
-        this.#bus.publish(
-          fleetTopics.riskRequests(accountId),
+        this.#send(
+          accountId,
           fleetEnvelope(
             'SetTradingState',
             { ...command, accountId },
             { id: requestId(accountId), ts, correlationId },
           ),
-          { key: accountId },
         ),
       ),
     );
   }
+}
+
+/** An account's messages waiting for the one in flight to be confirmed. */
+interface Outbox {
+  queued: { envelope: BusEnvelope; resolve: () => void; reject: (error: unknown) => void }[];
+  sending: boolean;
 }
 
 const waitKey = (accountId: string, clientOrderId: string): string => `${accountId}\u0000${clientOrderId}`;

@@ -81,8 +81,25 @@ export function batchRuns(outgoing: readonly Outgoing[], batchable: (topic: stri
   return out;
 }
 
+/**
+ * `outgoing` with the messages to each topic and key brought together, first appearance first, each
+ * topic's and key's in their order: what {@link batchRuns} can then send as one message. Only for
+ * outgoing sent without an order across topics ({@link publishInOrder} without `before`): a bus keeps
+ * one publisher's order per topic and key, never across them.
+ */
+export function groupRuns(outgoing: readonly Outgoing[]): Outgoing[] {
+  const groups = new Map<string, Outgoing[]>();
+  for (const out of outgoing) {
+    const id = `${out.topic}\u0000${out.key ?? ''}`;
+    const group = groups.get(id);
+    if (group === undefined) groups.set(id, [out]);
+    else group.push(out);
+  }
+  return groups.size === outgoing.length ? [...outgoing] : [...groups.values()].flat();
+}
+
 /** 64 bits of FNV-1a over the ids (two 32-bit lanes), as hex: equal for the same ids in the same order. */
-function idsHash(messages: readonly BusEnvelope[]): string {
+export function idsHash(messages: readonly BusEnvelope[]): string {
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ messages.length;
   for (const { id } of messages) {

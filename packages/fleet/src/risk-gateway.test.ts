@@ -559,3 +559,56 @@ describe('accounts are initialised once', () => {
     expect(await position(f, 'acc-1')).toBe(100);
   });
 });
+
+describe('gateway orders sent at once', () => {
+  it('travel together: one Batch to risk, one answer back, one Batch on to the order role (20 orders, 2 messages each way)', async () => {
+    const inner = createMemoryMessageBus();
+    const published: string[] = [];
+    const bus = new Proxy(inner, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        if (property !== 'publish') return value.bind(target);
+        return (topic: string, envelope: { type: string }, options?: unknown) => {
+          published.push(`${topic} ${envelope.type}`);
+          return value.call(target, topic, envelope, options);
+        };
+      },
+    }) as MessageBus;
+    const store = createMemoryStateStore();
+    const risk = new RiskRole({
+      bus,
+      plan: basePlan,
+      journal: new FleetJournal(store, 'fleet:test'),
+      views: { store, prefix: 'view:' },
+    });
+    const order = new OrderRole({ bus, plan: basePlan, replicaId: 'o0' });
+    const gateway = new FleetGatewayClient({ bus, now: () => 0 });
+    await risk.start();
+    await order.start();
+    await gateway.start();
+    open.push({ bus, risk, order, gateway } as unknown as Fleet);
+
+    const decisions = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => gateway.submit('acc-1', buy(1, `m${i}`))),
+    );
+    expect(decisions.map((d) => [d.type, d.clientOrderId])).toEqual(
+      Array.from({ length: 20 }, (_, i) => ['OrderSubmitted', `m${i}`]),
+    );
+    await settle();
+    const on = (topic: string) => published.filter((p) => p.startsWith(`${topic} `));
+    // The first goes at once; the 19 sent while it was in flight go next, as one Batch.
+    expect(on(fleetTopics.riskRequests('acc-1'))).toEqual([
+      `${fleetTopics.riskRequests('acc-1')} SubmitOrder`,
+      `${fleetTopics.riskRequests('acc-1')} Batch`,
+    ]);
+    // Risk answers each delivery with one message and forwards its orders as one; then it relays
+    // the order role's two reports (the orders accepted) to the gateway, one message each.
+    expect(on(fleetTopics.orderEvents('gateway'))).toHaveLength(4);
+    expect(on(fleetTopics.orderSubmit('acc-1'))).toEqual([
+      `${fleetTopics.orderSubmit('acc-1')} SubmitOrder`,
+      `${fleetTopics.orderSubmit('acc-1')} Batch`,
+    ]);
+    expect((await new RiskViews(store, 'view:').orders('acc-1')).items).toHaveLength(20);
+  });
+});

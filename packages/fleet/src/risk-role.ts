@@ -40,14 +40,16 @@ import {
   decodeByAccount,
   decodeFleetMessage,
   fleetEnvelope,
+  MAX_BATCH,
   type Mark,
+  type OrderEventsDelivered,
   type OrderEventsReported,
   type SetTradingState,
   type SubmitOrder,
   type WakeAccount,
 } from './messages';
 import { type FleetPlan, ResolvedPlan } from './plan';
-import { batchRuns, type Outgoing, publishInOrder } from './publish';
+import { batchRuns, groupRuns, idsHash, type Outgoing, publishInOrder } from './publish';
 import { riskViewOps } from './risk-views';
 import { fleetGroups, fleetTopics, STATEFUL } from './topics';
 
@@ -441,7 +443,53 @@ class AccountDesk {
   }
 
   send(outbox: readonly Outgoing[]): Promise<void> {
-    return publishInOrder(this.#bus, batchRuns(outbox, isOrderInbox));
+    return publishInOrder(this.#bus, batchRuns(this.#mergeReplies(groupRuns(outbox)), isOrderInbox));
+  }
+
+  /**
+   * Consecutive decisions for one sender outside the plan (the gateway) as one `OrderEventsDelivered`
+   * carrying all their events: its answers are per request and never deduplicated, so one message may
+   * answer many. A plan strategy's stay one per message (it deduplicates redeliveries by message id).
+   */
+  #mergeReplies(outbox: readonly Outgoing[]): Outgoing[] {
+    // Risk's own decisions: `strategyId` and `events`, nothing else.
+    const isReply = (o: Outgoing): boolean =>
+      o.envelope.type === 'OrderEventsDelivered' && Object.keys(o.envelope.payload as object).length === 2;
+    const out: Outgoing[] = [];
+    for (let i = 0; i < outbox.length; ) {
+      const first = outbox[i] as Outgoing;
+      let end = i + 1;
+      const { strategyId } = first.envelope.payload as { strategyId: string };
+      if (isReply(first) && !this.#inPlan(strategyId)) {
+        while (
+          end < outbox.length &&
+          end - i < MAX_BATCH &&
+          (outbox[end] as Outgoing).topic === first.topic &&
+          (outbox[end] as Outgoing).key === first.key &&
+          isReply(outbox[end] as Outgoing)
+        )
+          end++;
+      }
+      if (end - i === 1) out.push(first);
+      else {
+        const replies = outbox.slice(i, end).map((o) => o.envelope);
+        const events = replies.flatMap((e) => (e.payload as OrderEventsDelivered).events);
+        out.push({
+          ...first,
+          envelope: fleetEnvelope(
+            'OrderEventsDelivered',
+            { strategyId, events },
+            {
+              id: `${this.book.id}:decided:${replies.length}:${idsHash(replies)}`,
+              ts: (replies[replies.length - 1] as BusEnvelope).ts,
+              correlationId: first.envelope.correlationId,
+            },
+          ),
+        });
+      }
+      i = end;
+    }
+    return out;
   }
 
   /** The whole read model of the account (after a rebuild): account, positions, open orders. */

@@ -7,7 +7,10 @@
  * Every answer must be 2xx.
  *
  * Run: npx tsx --conditions=rxtrade-source bench/gateway-api.ts
- *   (RABBITMQ_URL, REDIS_URL; API_SECONDS per measure, default 5; API_CONNECTIONS default 10)
+ *   (RABBITMQ_URL, REDIS_URL; API_SECONDS per measure, default 5; API_CONNECTIONS default 10;
+ *   API_ROUNDS, default 3: bare Fastify and the gateway alone alternate, the share is the median of
+ *   the rounds' ratios). CPU per request is printed beside the rates: on a shared machine it moves
+ *   less with the load than req/s does.
  */
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -24,7 +27,6 @@ import { connect } from 'amqplib';
 import autocannon from 'autocannon';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-
 import { createRabbitMqMessageBus, deleteTopology } from '../packages/adapters-rabbitmq/src/index';
 import { createRedisClient, createRedisStateStore } from '../packages/adapters-redis/src/index';
 import {
@@ -34,6 +36,7 @@ import {
   RiskRole,
   strategyClass,
 } from '../packages/fleet/src/index';
+import { brokerCpuSeconds } from './fleet/broker-cpu';
 
 /** The account's strategy in the plan; the orders measured are the gateway's own. */
 class Idle extends BaseStrategy<object> {
@@ -44,6 +47,7 @@ const rabbitUrl = process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const SECONDS = Number(process.env['API_SECONDS'] ?? 5);
 const CONNECTIONS = Number(process.env['API_CONNECTIONS'] ?? 10);
+const ROUNDS = Math.max(1, Number(process.env['API_ROUNDS'] ?? 3));
 const TARGET_RPS = 3_000;
 const TARGET_P99_MS = 25;
 const TARGET_SHARE = 0.5;
@@ -64,9 +68,18 @@ interface Measured {
   readonly p99: number;
   readonly non2xx: number;
   readonly errors: number;
+  /** CPU of this process (autocannon, the server and, for the fleet, risk and order) per request. */
+  readonly cpuUs: number;
+  /** CPU of the local RabbitMQ per request (undefined where /proc cannot tell). */
+  readonly brokerUs: number | undefined;
 }
 
-async function load(app: FastifyInstance, path: string, headers: Record<string, string>): Promise<Measured> {
+async function load(
+  app: FastifyInstance,
+  path: string,
+  headers: Record<string, string>,
+  seconds = SECONDS,
+): Promise<Measured> {
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const options = {
     url: `${address}${path}`,
@@ -76,14 +89,42 @@ async function load(app: FastifyInstance, path: string, headers: Record<string, 
     body,
   };
   await autocannon({ ...options, duration: 1 }); // warm-up, not counted
-  const result = await autocannon({ ...options, duration: SECONDS });
+  const cpu0 = process.cpuUsage();
+  const broker0 = brokerCpuSeconds();
+  const result = await autocannon({ ...options, duration: seconds });
+  const cpu = process.cpuUsage(cpu0);
+  const broker1 = brokerCpuSeconds();
   await app.close();
+  const requests = Math.max(1, result.requests.total);
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    cpuUs: (cpu.user + cpu.system) / requests,
+    brokerUs:
+      broker0 === undefined || broker1 === undefined ? undefined : ((broker1 - broker0) * 1e6) / requests,
+  };
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.floor((sorted.length - 1) / 2)] as number;
+};
+
+/** Rounds of one measure as one row: mean rate and CPU, median latencies, every failure counted. */
+function combined(runs: readonly Measured[]): Measured {
+  const mean = (f: (m: Measured) => number) => runs.reduce((sum, m) => sum + f(m), 0) / runs.length;
+  const brokers = runs.map((m) => m.brokerUs);
+  return {
+    rps: mean((m) => m.rps),
+    p50: median(runs.map((m) => m.p50)),
+    p99: median(runs.map((m) => m.p99)),
+    non2xx: runs.reduce((sum, m) => sum + m.non2xx, 0),
+    errors: runs.reduce((sum, m) => sum + m.errors, 0),
+    cpuUs: mean((m) => m.cpuUs),
+    brokerUs: brokers.some((b) => b === undefined) ? undefined : mean((m) => m.brokerUs as number),
   };
 }
 
@@ -125,15 +166,19 @@ const rateLimit = () =>
   createRedisRateLimiter({ client: redis, prefix, capacity: 1_000_000_000, refillPerSecond: 1_000_000_000 });
 const load0 = loadavg()[0] ?? 0;
 const rows: [string, Measured][] = [];
+/** The gateway alone over bare Fastify, one ratio per round. */
+const shares: number[] = [];
 
 try {
   // 1. Bare Fastify: the same body parsed, 201.
-  const bare = Fastify();
-  bare.post('/api/orders', async (request, reply) => {
-    reply.code(201);
-    return { order: request.body };
-  });
-  rows.push(['bare Fastify (JSON body → 201)', await load(bare, '/api/orders', {})]);
+  const bareApp = () => {
+    const bare = Fastify();
+    bare.post('/api/orders', async (request, reply) => {
+      reply.code(201);
+      return { order: request.body };
+    });
+    return bare;
+  };
 
   // 2. The gateway alone: Redis keys and rate limit, validation, an in-process engine.
   const engine = createEngine({ instruments: [instrument], accounts: [{ id: 'acct', initialCash: 1e12 }] });
@@ -147,16 +192,25 @@ try {
     close: 100,
     volume: 1,
   });
-  const alone = createGatewayApp({
-    backend: createEngineBackend({ engine, strategies: [] }),
-    keys: keysInRedis,
-    rateLimit: rateLimit(),
-    logger: noopLogger,
-  });
-  rows.push([
-    'gateway alone (Redis keys + rate limit, validation, in-process engine)',
-    await load(alone, '/api/orders', auth),
-  ]);
+  const engineBackend = createEngineBackend({ engine, strategies: [] });
+  const aloneApp = () =>
+    createGatewayApp({
+      backend: engineBackend,
+      keys: keysInRedis,
+      rateLimit: rateLimit(),
+      logger: noopLogger,
+    });
+  // Alternating rounds, so a load that changes during the run weighs on both alike.
+  const bareRuns: Measured[] = [];
+  const aloneRuns: Measured[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    bareRuns.push(await load(bareApp(), '/api/orders', {}));
+    aloneRuns.push(await load(aloneApp(), '/api/orders', auth));
+  }
+  shares.push(...aloneRuns.map((m, i) => m.rps / (bareRuns[i] as Measured).rps));
+  rows.push(['bare Fastify (JSON body → 201)', combined(bareRuns)]);
+  rows.push(['gateway alone (Redis keys + rate limit, validation, in-process engine)', combined(aloneRuns)]);
+  engineBackend.close();
   await engine.stop();
 
   // 3. The gateway on the fleet: RabbitMQ to risk and order, read model in Redis.
@@ -219,16 +273,23 @@ try {
 }
 
 console.log(
-  `POST /api/orders, ${CONNECTIONS} connections, ${SECONDS} s each after 1 s of warm-up; load average ${load0.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)}`,
+  `POST /api/orders, ${CONNECTIONS} connections, ${SECONDS} s each after 1 s of warm-up (bare and gateway alone: ${ROUNDS} alternating rounds, mean req/s, median p50/p99); load average ${load0.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)}`,
 );
 console.log('');
-console.log('| measure | req/s | p50 ms | p99 ms | non-2xx | errors |');
-console.log('|---|---:|---:|---:|---:|---:|');
+console.log(
+  '| measure | req/s | p50 ms | p99 ms | non-2xx | errors | CPU µs/req (this process) | RabbitMQ CPU µs/req |',
+);
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const [name, m] of rows)
-  console.log(`| ${name} | ${Math.round(m.rps)} | ${m.p50} | ${m.p99} | ${m.non2xx} | ${m.errors} |`);
+  console.log(
+    `| ${name} | ${Math.round(m.rps)} | ${m.p50} | ${m.p99} | ${m.non2xx} | ${m.errors} | ${Math.round(m.cpuUs)} | ${m.brokerUs === undefined ? '?' : Math.round(m.brokerUs)} |`,
+  );
 console.log('');
-const [bare, alone, fleet] = rows.map(([, m]) => m) as [Measured, Measured, Measured];
-const share = alone.rps / bare.rps;
+const [, alone, fleet] = rows.map(([, m]) => m) as [Measured, Measured, Measured];
+const share = median(shares);
+console.log(
+  `gateway alone / bare Fastify per round: ${shares.map((r) => `${(r * 100).toFixed(1)} %`).join(', ')} (median ${(share * 100).toFixed(1)} %)`,
+);
 const fleetOk =
   fleet.rps >= TARGET_RPS && fleet.p99 <= TARGET_P99_MS && fleet.non2xx === 0 && fleet.errors === 0;
 console.log(
@@ -236,5 +297,5 @@ console.log(
 );
 const aloneOk = share >= TARGET_SHARE && alone.non2xx === 0 && alone.errors === 0;
 console.log(
-  `target: the gateway alone (auth, Redis rate limit, validation) ≥ ${TARGET_SHARE * 100} % of bare Fastify → ${aloneOk ? 'MET' : `MISSED (${(share * 100).toFixed(1)} %${alone.non2xx ? `, ${alone.non2xx} non-2xx` : ''})`} (${(share * 100).toFixed(1)} %)`,
+  `target: the gateway alone (auth, Redis rate limit, validation) ≥ ${TARGET_SHARE * 100} % of bare Fastify → ${aloneOk ? 'MET' : `MISSED (${(share * 100).toFixed(1)} %${alone.non2xx ? `, ${alone.non2xx} non-2xx` : ''})`} (median of ${ROUNDS} rounds: ${(share * 100).toFixed(1)} %)`,
 );

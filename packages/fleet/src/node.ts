@@ -10,6 +10,7 @@ export {
   type FleetTeardown,
   type LaunchedFleet,
   type LaunchFleetOptions,
+  LOCAL_POSTGRES_URL,
   LOCAL_RABBITMQ_URL,
   LOCAL_REDIS_URL,
   launchFleet,

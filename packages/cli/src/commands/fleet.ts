@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { type BacktestResult, createMemoryStateStore, type SkippedRow } from '@rxtrade/core';
 import {
   type FilePlan,
+  LOCAL_POSTGRES_URL as LOCAL_POSTGRES,
   LOCAL_RABBITMQ_URL as LOCAL_RABBITMQ,
   LOCAL_REDIS_URL as LOCAL_REDIS,
   loadStrategy,
@@ -50,6 +51,10 @@ Fleet:
   --speed <n>                replay n bar times a second (default: as fast as the roles go), e.g.
                              to trade through the gateway while the bars still come
   --gateway-port <n>         the gateway's port without --until-done (default 0: any free port)
+  --postgres <url>           without --until-done, the order replicas write every fill to PostgreSQL
+                             in the run's schema (dropped at Ctrl-C), as npm run services does
+                             (default ${LOCAL_POSTGRES})
+  --no-history               no PostgreSQL history
 
 Output:
   --verbose                  copy the role processes' JSON log lines, and each fill as it
@@ -78,6 +83,8 @@ const OPTIONS = {
   'until-done': { type: 'boolean' },
   speed: { type: 'string' },
   'gateway-port': { type: 'string' },
+  postgres: { type: 'string' },
+  'no-history': { type: 'boolean' },
   verbose: { type: 'boolean' },
   json: { type: 'boolean' },
   out: { type: 'string' },
@@ -120,6 +127,9 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     max: 65_535,
     integer: true,
   });
+  if (values.postgres && values['no-history']) read.fail('--postgres and --no-history do not go together');
+  if (untilDone && (values.postgres || values['no-history']))
+    read.fail('the history is for a fleet that keeps running: leave out --until-done and --in-process');
   if (untilDone && gatewayPort !== undefined)
     read.fail('--gateway-port is for a fleet that keeps running: leave out --until-done and --in-process');
   const skipped: SkippedRow[] = [];
@@ -217,6 +227,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   const rabbitmqUrl = values.rabbitmq ?? LOCAL_RABBITMQ;
   const redisUrl = values.redis ?? LOCAL_REDIS;
   const replay = new AbortController();
+  const postgresUrl = values.postgres ?? LOCAL_POSTGRES;
   const fleet = await launchFleet({
     plan,
     // Paced, the bars travel one a frame: each reaches the roles when its time comes.
@@ -228,6 +239,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     replicas,
     ...(venue ? { venue } : {}),
     ...(untilDone ? {} : { gateway: { port: gatewayPort ?? 0 } }),
+    ...(untilDone || values['no-history'] ? {} : { historyUrl: postgresUrl }),
     ...(values.verbose
       ? {
           onLine: (_replica, line) => io.stderr.write(`${JSON.stringify(line)}\n`),
@@ -239,7 +251,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
       : {}),
   }).catch((error: unknown) => {
     throw new UsageError(
-      `cannot start the fleet on ${redact(rabbitmqUrl)} and ${redact(redisUrl)}: ${(error as Error).message} (start RabbitMQ and Redis, or run with --in-process)`,
+      `cannot start the fleet on ${redact(rabbitmqUrl)} and ${redact(redisUrl)}${untilDone || values['no-history'] ? '' : ` (history in ${redact(postgresUrl)})`}: ${(error as Error).message} (start RabbitMQ and Redis${untilDone || values['no-history'] ? '' : ' and PostgreSQL, or give --no-history'}, or run with --in-process)`,
       'fleet',
     );
   });
@@ -247,7 +259,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     replay.abort();
     const removed = await fleet.stop();
     io.stderr.write(
-      `rxtrade: fleet ${fleet.runId} stopped; removed ${removed.queues} queues, ${removed.exchanges} exchanges and ${removed.keys} Redis keys\n`,
+      `rxtrade: fleet ${fleet.runId} stopped; removed ${removed.queues} queues, ${removed.exchanges} exchanges and ${removed.keys} Redis keys${removed.schema ? `; dropped the PostgreSQL schema ${removed.schema}` : ''}\n`,
     );
   };
   let interrupted = false;
@@ -261,6 +273,8 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   io.stderr.write(
     `rxtrade: fleet ${fleet.runId} running: RabbitMQ ${redact(rabbitmqUrl)} exchange ${fleet.exchange}, Redis ${redact(redisUrl)} prefix ${fleet.redisPrefix}; processes ${pids}\n`,
   );
+  if (fleet.historySchema)
+    io.stderr.write(`rxtrade: fills history in ${redact(postgresUrl)} schema ${fleet.historySchema}\n`);
   if (fleet.gateway) {
     const { url, apiKey } = fleet.gateway;
     const account = plan.accounts[0]?.id ?? 'default';

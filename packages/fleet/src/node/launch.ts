@@ -6,11 +6,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BacktestData, type Fill, type Logger, RxtradeError } from '@rxtrade/core';
 import { mintApiKey } from '../gateway/api-keys';
 import { type FleetRunResult, runFleet } from '../run-fleet';
-import { fleetSubscriptions } from '../topics';
+import { fleetGroups, fleetSubscriptions, fleetTopics } from '../topics';
 import { type FilePlan, fleetNames, type RoleProcessConfig, resolveFilePlan } from './role-process';
 
 /** Default RabbitMQ of {@link launchFleet}: the local broker. */
 export const LOCAL_RABBITMQ_URL = 'amqp://guest:guest@127.0.0.1:5672';
+/** The local PostgreSQL of `rxtrade fleet`'s history (the database `npm run services` uses). */
+export const LOCAL_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
 /** Default Redis of {@link launchFleet}: the local server. */
 export const LOCAL_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -37,6 +39,12 @@ export interface LaunchFleetOptions {
    * {@link LaunchedFleet.gateway}. Default: no gateway.
    */
   readonly gateway?: { readonly port?: number; readonly host?: string };
+  /**
+   * Keeps the run's fills in PostgreSQL at this URL (`@rxtrade/postgres`, an optional peer), in the
+   * schema {@link LaunchedFleet.historySchema}, written by the order replicas as the services' order
+   * process writes them; `stop()` drops the schema. Default: no history.
+   */
+  readonly historyUrl?: string;
   /** Bars per frame. Default 500. */
   readonly frameSize?: number;
   /** The run gives up with `TIMEOUT` after this. Default 10 minutes. */
@@ -66,6 +74,8 @@ export interface FleetTeardown {
   readonly exchanges: number;
   /** Redis keys deleted (every key of the run's prefix). */
   readonly keys: number;
+  /** The PostgreSQL schema dropped, with `historyUrl`. */
+  readonly schema?: string;
 }
 
 /** A fleet of role processes, replaying its data (see {@link launchFleet}). */
@@ -82,6 +92,8 @@ export interface LaunchedFleet {
    * prefix, so it goes with the run.
    */
   readonly gateway?: { readonly url: string; readonly apiKey: string };
+  /** With `historyUrl`: the run's PostgreSQL schema (`rxtrade_fleet_<run id>`). */
+  readonly historySchema?: string;
   /** Settles when every account has seen its last bar and every fill arrived (the processes keep running). */
   readonly result: Promise<FleetRunResult>;
   /**
@@ -127,6 +139,13 @@ export async function launchFleet(options: LaunchFleetOptions): Promise<Launched
   const [{ createRabbitMqMessageBus, deleteTopology }, { createRedisClient, createRedisStateStore }] =
     await Promise.all([import('@rxtrade/rabbitmq'), import('@rxtrade/redis')]);
   const entry = replicaEntry();
+  const history =
+    options.historyUrl === undefined
+      ? undefined
+      : {
+          url: options.historyUrl,
+          schema: `rxtrade_fleet_${runId.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`,
+        };
   const key = options.gateway
     ? mintApiKey({
         scopes: ['read', 'trade', 'admin'],
@@ -146,6 +165,7 @@ export async function launchFleet(options: LaunchFleetOptions): Promise<Launched
       plan: options.plan,
       ...(options.venue ? { venue: options.venue } : {}),
       ...(options.gateway && role === 'risk' ? { readModel: true } : {}),
+      ...(history && role === 'order' ? { history } : {}),
       ...(options.gateway && role === 'gateway'
         ? { gateway: { ...options.gateway, bootstrapKey: key?.record } }
         : {}),
@@ -228,12 +248,16 @@ export async function launchFleet(options: LaunchFleetOptions): Promise<Launched
       url: rabbitmqUrl,
       exchange: names.exchange,
       partitions,
-      groups: fleetSubscriptions({
-        runId,
-        strategyIds: plan.strategies.map((s) => s.id),
-        orderReplicaIds: [...Array(counts.order).keys()].map((i) => `${runId}-${i}`),
-      }),
+      groups: [
+        ...fleetSubscriptions({
+          runId,
+          strategyIds: plan.strategies.map((s) => s.id),
+          orderReplicaIds: [...Array(counts.order).keys()].map((i) => `${runId}-${i}`),
+        }),
+        ...(history ? [{ group: fleetGroups.history, pattern: fleetTopics.allFills }] : []),
+      ],
     });
+    if (history) await dropSchema(history);
     let keys = 0;
     const redis = createRedisClient(redisUrl, { lazyConnect: true });
     try {
@@ -253,7 +277,12 @@ export async function launchFleet(options: LaunchFleetOptions): Promise<Launched
     } finally {
       redis.disconnect();
     }
-    return { queues: deleted.queues.length, exchanges: deleted.exchanges.length, keys };
+    return {
+      queues: deleted.queues.length,
+      exchanges: deleted.exchanges.length,
+      keys,
+      ...(history ? { schema: history.schema } : {}),
+    };
   };
 
   try {
@@ -316,9 +345,21 @@ export async function launchFleet(options: LaunchFleetOptions): Promise<Launched
     redisPrefix: names.redisPrefix,
     replicas,
     ...(key && typeof listening === 'string' ? { gateway: { url: listening, apiKey: key.key } } : {}),
+    ...(history ? { historySchema: history.schema } : {}),
     result,
     stop,
   };
+}
+
+/** Drops a run's history schema (its tables with it). */
+async function dropSchema(history: { readonly url: string; readonly schema: string }): Promise<void> {
+  const { createPostgresHistory } = await import('@rxtrade/postgres');
+  const db = createPostgresHistory({ connectionString: history.url, schema: history.schema, poolSize: 1 });
+  try {
+    await db.pool.query(`DROP SCHEMA IF EXISTS "${history.schema}" CASCADE`);
+  } finally {
+    await db.close();
+  }
 }
 
 const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&');

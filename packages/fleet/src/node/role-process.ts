@@ -7,6 +7,7 @@ import type { FleetPlan } from '../plan';
 import { RiskRole } from '../risk-role';
 import { StrategyRole } from '../strategy-role';
 import { FLEET_VIEW_PREFIX, startGatewayRole } from './gateway-role';
+import { startHistoryWriter } from './history-role';
 import { loadStrategy, strategyFactoryOf } from './load-strategy';
 
 const word = z.string().regex(/^[A-Za-z0-9_\-:]{1,64}$/, 'use 1 to 64 of A-Z a-z 0-9 _ - :');
@@ -55,6 +56,16 @@ export const RoleProcessConfigSchema = z.strictObject({
   venue: z.record(z.string(), z.unknown()).optional(),
   /** The risk role keeps the gateway's read model (accounts, positions, orders, fills). Default false. */
   readModel: z.boolean().default(false),
+  /**
+   * The order role also writes every fill to PostgreSQL (consumer group `fleet-history`) in this
+   * schema, as the services' order process does.
+   */
+  history: z
+    .strictObject({
+      url: z.string().min(1),
+      schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case PostgreSQL name'),
+    })
+    .optional(),
   /** The gateway role: where it listens, and a first API key's record (its hash, never the key). */
   gateway: z
     .strictObject({
@@ -196,8 +207,27 @@ export async function startRoleProcess(input: RoleProcessConfig): Promise<RolePr
         : role === 'order'
           ? new OrderRole({ bus, plan, journal, logger, replicaId: `${runId}-${replica}`, ...venue })
           : new RiskRole({ bus, plan, journal, logger, ...views });
+    const history =
+      role === 'order' && config.history
+        ? await startHistoryWriter({
+            bus,
+            ...config.history,
+            runId,
+            params: {
+              accounts: plan.accounts.map((a) => a.id),
+              strategies: plan.strategies.map((s) => s.id),
+            },
+            logger,
+          })
+        : undefined;
     await runner.start();
-    started = runner;
+    started = {
+      async stop() {
+        // The role first (its last fills are published), then the history drains.
+        await runner.stop();
+        await history?.stop();
+      },
+    };
   }
   // Ready once this replica's share of each consumer group has stopped changing for a second (the
   // groups rebalance as replicas join; a partition must not move from a live replica mid-run).

@@ -1,11 +1,14 @@
 import {
+  type Bar,
   type ExecutionClient,
+  isBarDriven,
   type Logger,
   type Order,
   type OrderAmendment,
   type OrderManager,
   type OrderRequest,
   type ReconcilableEngine,
+  ShadowExecutionClient,
   submitOutcome,
   systemClock,
   TradingHolds,
@@ -13,6 +16,15 @@ import {
 } from '@rxtrade/core';
 import { NEVER, type Observable } from 'rxjs';
 import type { ResolvedPlan } from './plan';
+
+/**
+ * True for a client the order role must treat as a live venue (gate its calls, take its events as
+ * journaled inputs, reconcile it): one that is not bar-driven, or a shadow venue around one — a
+ * {@link ShadowExecutionClient} takes bars for its simulated side, but what trades is its real client.
+ */
+export function isLiveVenue(client: ExecutionClient): boolean {
+  return !isBarDriven(client instanceof ShadowExecutionClient ? client.real : client);
+}
 
 /**
  * Stands between an account desk's {@link OrderManager} and a live execution client (one that is not
@@ -27,7 +39,11 @@ import type { ResolvedPlan } from './plan';
  *   (a submit that never left is resolved by core's reconciler as `NOT_FOUND_AT_VENUE`);
  * - the venue's events do not reach the order manager through here (`events$` is silent): the desk
  *   takes them from the client itself, as inputs it journals, so a replay applies them in the same
- *   order again.
+ *   order again;
+ * - a live client that also takes bars (a {@link ShadowExecutionClient} around it: its simulated side
+ *   matches on them) gets each bar the desk matched through the same queue, after the calls decided
+ *   before it: the simulated venue then sees an order before the next bar, as in a backtest, though
+ *   the real call leaves only once journaled.
  */
 export class VenueGate implements ExecutionClient {
   readonly venue: string;
@@ -42,6 +58,8 @@ export class VenueGate implements ExecutionClient {
   /** The inner client's amendment (an emulated OCO's sibling shrinking), held like a cancel. */
   readonly modifyOrder?: (order: Order, amendment: OrderAmendment) => Promise<void>;
   readonly amendsUp?: boolean;
+  /** Present when the inner client takes bars: queued with the calls (see the class doc). */
+  readonly processBar?: (bar: Bar) => void;
   readonly #logger: Logger;
   #held: (() => Promise<void>)[] = [];
 
@@ -65,6 +83,13 @@ export class VenueGate implements ExecutionClient {
         );
         return Promise.resolve();
       };
+    }
+    if (isBarDriven(inner)) {
+      this.processBar = (bar) =>
+        this.#hold(() => {
+          inner.processBar(bar);
+          return Promise.resolve();
+        });
     }
   }
 

@@ -35,3 +35,4 @@ export {
   resolveFilePlan,
   startRoleProcess,
 } from './node/role-process';
+export { type ShadowFilesOptions, writeShadowFiles } from './node/shadow-files';

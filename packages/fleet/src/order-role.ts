@@ -7,7 +7,6 @@ import {
   canAmendUp,
   type ExecutionClient,
   hasContingency,
-  isBarDriven,
   isReconcilable,
   type Logger,
   type MessageBus,
@@ -33,7 +32,7 @@ import { filter, firstValueFrom, type Subscription } from 'rxjs';
 import { z } from 'zod';
 import { MatchBarrier } from './barrier';
 import type { FleetJournal } from './journal';
-import { deskHolds, reconcilableDesk, VenueGate } from './live-venue';
+import { deskHolds, isLiveVenue, reconcilableDesk, VenueGate } from './live-venue';
 import {
   type AmendOrder,
   type BarFrame,
@@ -340,7 +339,7 @@ export class OrderRole {
       plan: this.#plan,
       clock,
       execution: client,
-      gate: isBarDriven(client) ? undefined : new VenueGate(client, logger),
+      gate: isLiveVenue(client) ? new VenueGate(client, logger) : undefined,
       bus: this.#bus,
       journal: this.#journal,
       logger,

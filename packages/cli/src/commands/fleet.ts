@@ -1,6 +1,12 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { type BacktestResult, createMemoryStateStore, type SkippedRow } from '@rxtrade/core';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import {
+  type BacktestResult,
+  createMemoryStateStore,
+  type ShadowReport,
+  SimulatedVenue,
+  type SkippedRow,
+} from '@rxtrade/core';
 import {
   type FilePlan,
   LOCAL_POSTGRES_URL as LOCAL_POSTGRES,
@@ -55,6 +61,11 @@ Fleet:
                              in the run's schema (dropped at Ctrl-C), as npm run services does
                              (default ${LOCAL_POSTGRES})
   --no-history               no PostgreSQL history
+  --shadow <dir>             run rxtrade's simulated venue, with a backtest's defaults, beside each
+                             account's venue at the order role, on the same bars and orders; when the
+                             fleet stops, write <dir>/shadow-<account>.json and .html: per order the
+                             simulated vs real fill and the P&L difference by cause (with
+                             --slippage-bps, what that slippage costs)
 
 Output:
   --verbose                  copy the role processes' JSON log lines, and each fill as it
@@ -85,6 +96,7 @@ const OPTIONS = {
   'gateway-port': { type: 'string' },
   postgres: { type: 'string' },
   'no-history': { type: 'boolean' },
+  shadow: { type: 'string' },
   verbose: { type: 'boolean' },
   json: { type: 'boolean' },
   out: { type: 'string' },
@@ -113,6 +125,9 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   const slippageBps = read.number('--slippage-bps', values['slippage-bps']) ?? 0;
   // The order role's simulated venue takes what runBacktest's does (JSON, to reach its processes).
   const venue = slippageBps > 0 ? { slippage: { type: 'bps' as const, bps: slippageBps } } : undefined;
+  if (values.shadow === '')
+    read.fail('--shadow needs a folder for the shadow documents, e.g. --shadow reports');
+  const shadowDir = values.shadow === undefined ? undefined : resolve(io.cwd, values.shadow);
   const replicas = {
     strategy:
       read.number('--strategy-replicas', values['strategy-replicas'], { min: 1, max: 64, integer: true }) ??
@@ -199,8 +214,8 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     return 0;
   };
   // Loaded here, not at the top: the other commands never need it.
-  const { fleetReport, ResolvedPlan, runFleet } = await import('@rxtrade/fleet');
-  const { launchFleet, resolveFilePlan } = await import('@rxtrade/fleet/node');
+  const { fleetReport, ResolvedPlan, runFleet, shadowExecution } = await import('@rxtrade/fleet');
+  const { launchFleet, resolveFilePlan, writeShadowFiles } = await import('@rxtrade/fleet/node');
   const resolved = await resolveFilePlan(plan);
   const report = async (run: Awaited<ReturnType<typeof runFleet>>): Promise<BacktestResult> =>
     fleetReport({
@@ -209,9 +224,18 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
       instruments: new ResolvedPlan(resolved).instruments,
       accounts: resolved.accounts,
     });
+  if (shadowDir !== undefined) {
+    // This run's documents only: an old one left in the folder would be read as this run's.
+    for (const account of plan.accounts) {
+      const file = shadowFile(shadowDir, account.id);
+      await rm(file, { force: true });
+      await rm(file.replace(/\.json$/, '.html'), { force: true });
+    }
+  }
   if (inProcess) {
+    const instruments = [...new ResolvedPlan(resolved).instruments.values()];
     // Frames and each partition's inputs journaled in the in-memory store, as between processes.
-    return print(
+    const code = await print(
       await report(
         await runFleet({
           plan: resolved,
@@ -219,9 +243,26 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
           replicas,
           store: createMemoryStateStore(),
           ...(venue ? { venue } : {}),
+          ...(shadowDir !== undefined
+            ? {
+                execution: shadowExecution({
+                  instruments,
+                  real: (_accountId, clock) => new SimulatedVenue({ ...venue, instruments, clock }),
+                  onDocument: async (accountId, doc) => {
+                    await writeShadowFiles(doc, {
+                      dir: shadowDir,
+                      name: `shadow-${accountId}`,
+                      title: `Fleet account ${accountId}: live vs simulated`,
+                    });
+                  },
+                }),
+              }
+            : {}),
         }),
       ),
     );
+    if (shadowDir !== undefined) await noteShadow(shadowDir, plan.accounts, io);
+    return code;
   }
 
   const rabbitmqUrl = values.rabbitmq ?? LOCAL_RABBITMQ;
@@ -240,6 +281,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     ...(venue ? { venue } : {}),
     ...(untilDone ? {} : { gateway: { port: gatewayPort ?? 0 } }),
     ...(untilDone || values['no-history'] ? {} : { historyUrl: postgresUrl }),
+    ...(shadowDir !== undefined ? { shadow: { dir: shadowDir } } : {}),
     ...(values.verbose
       ? {
           onLine: (_replica, line) => io.stderr.write(`${JSON.stringify(line)}\n`),
@@ -303,6 +345,31 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   } finally {
     if (interrupted) io.stderr.write('rxtrade: stopping the fleet (Ctrl-C)\n');
     await teardown();
+    // The order replicas write their documents as they stop.
+    if (shadowDir !== undefined) await noteShadow(shadowDir, plan.accounts, io);
+  }
+}
+
+const shadowFile = (dir: string, accountId: string): string => join(dir, `shadow-${accountId}.json`);
+
+/** A line per account's shadow document: what it found, and where it is. */
+async function noteShadow(dir: string, accounts: readonly { id: string }[], io: CliIo): Promise<void> {
+  for (const { id } of accounts) {
+    const file = shadowFile(dir, id);
+    let doc: ShadowReport;
+    try {
+      doc = JSON.parse(await readFile(file, 'utf8')) as ShadowReport;
+    } catch {
+      io.stderr.write(
+        `rxtrade: no shadow document for account ${id} (its order replica did not stop cleanly)\n`,
+      );
+      continue;
+    }
+    const o = doc.outcomes;
+    const totals = Object.entries(doc.totals).map(([currency, t]) => `${t.total} ${currency}`);
+    io.stderr.write(
+      `rxtrade: shadow ${id}: ${doc.orders.length} orders (${o.matched} matched, ${o.partial} partial, ${o.missed} missed, ${o.extra} extra, ${o.unfilled} unfilled), real − simulated P&L ${totals.length > 0 ? totals.join(', ') : '0'}; wrote ${shownPath(io.cwd, file)} and .html\n`,
+    );
   }
 }
 

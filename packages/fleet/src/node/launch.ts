@@ -45,6 +45,11 @@ export interface LaunchFleetOptions {
    * process writes them; `stop()` drops the schema. Default: no history.
    */
   readonly historyUrl?: string;
+  /**
+   * A shadow venue beside each account's venue at the order replicas: each writes the documents of
+   * the accounts it traded to `<dir>/shadow-<accountId>.json|.html` when it stops (see {@link LaunchedFleet.stop}).
+   */
+  readonly shadow?: { readonly dir: string };
   /** Bars per frame. Default 500. */
   readonly frameSize?: number;
   /** The run gives up with `TIMEOUT` after this. Default 10 minutes. */
@@ -169,6 +174,7 @@ export async function launchFleet(options: LaunchFleetOptions): Promise<Launched
       ...(options.gateway && role === 'gateway'
         ? { gateway: { ...options.gateway, bootstrapKey: key?.record } }
         : {}),
+      ...(options.shadow && role === 'order' ? { shadow: options.shadow } : {}),
     };
     const child = fork(entry.path, [], {
       execArgv: [...entry.execArgv],

@@ -1,14 +1,16 @@
 import type { Logger, MessageBus, StateStore } from '@rxtrade/core';
-import { RxtradeError } from '@rxtrade/core';
+import { RxtradeError, SimulatedVenue } from '@rxtrade/core';
 import { z } from 'zod';
 import { FleetJournal } from '../journal';
 import { OrderRole } from '../order-role';
-import type { FleetPlan } from '../plan';
+import { type FleetPlan, ResolvedPlan } from '../plan';
 import { RiskRole } from '../risk-role';
+import { shadowExecution } from '../shadow';
 import { StrategyRole } from '../strategy-role';
 import { FLEET_VIEW_PREFIX, startGatewayRole } from './gateway-role';
 import { startHistoryWriter } from './history-role';
 import { loadStrategy, strategyFactoryOf } from './load-strategy';
+import { writeShadowFiles } from './shadow-files';
 
 const word = z.string().regex(/^[A-Za-z0-9_\-:]{1,64}$/, 'use 1 to 64 of A-Z a-z 0-9 _ - :');
 
@@ -74,6 +76,12 @@ export const RoleProcessConfigSchema = z.strictObject({
       bootstrapKey: z.unknown().optional(),
     })
     .optional(),
+  /**
+   * Order role: a shadow venue beside each account's venue (core's `ShadowExecutionClient` with a
+   * backtest's defaults); each order's report is logged as it settles, and when the replica stops each
+   * account it traded has its document and page written to `<dir>/shadow-<accountId>.json|.html`.
+   */
+  shadow: z.strictObject({ dir: z.string().min(1) }).optional(),
 });
 export type RoleProcessConfig = z.input<typeof RoleProcessConfigSchema>;
 
@@ -184,6 +192,22 @@ export async function startRoleProcess(input: RoleProcessConfig): Promise<RolePr
   );
   const journal = new FleetJournal(store, names.journal);
   const venue = config.venue ? { venue: config.venue } : {};
+  const shadow = config.shadow;
+  const instruments = [...new ResolvedPlan(plan).instruments.values()];
+  const execution = shadow && {
+    execution: shadowExecution({
+      instruments,
+      real: (_accountId, clock) => new SimulatedVenue({ ...config.venue, instruments, clock }),
+      logger,
+      onDocument: async (accountId, report) => {
+        await writeShadowFiles(report, {
+          dir: shadow.dir,
+          name: `shadow-${accountId}`,
+          title: `Fleet account ${accountId}: live vs simulated`,
+        });
+      },
+    }),
+  };
   const views = config.readModel ? { views: { store, prefix: FLEET_VIEW_PREFIX } } : {};
   let started: { stop(): Promise<void> };
   if (role === 'gateway') {
@@ -205,7 +229,15 @@ export async function startRoleProcess(input: RoleProcessConfig): Promise<RolePr
       role === 'strategy'
         ? new StrategyRole({ bus, plan, journal, logger })
         : role === 'order'
-          ? new OrderRole({ bus, plan, journal, logger, replicaId: `${runId}-${replica}`, ...venue })
+          ? new OrderRole({
+              bus,
+              plan,
+              journal,
+              logger,
+              replicaId: `${runId}-${replica}`,
+              ...venue,
+              ...execution,
+            })
           : new RiskRole({ bus, plan, journal, logger, ...views });
     const history =
       role === 'order' && config.history

@@ -80,6 +80,11 @@ export class ShadowExecutionClient implements BarDrivenExecutionClient {
   readonly reports$: Observable<ShadowOrderReport>;
   /** The simulated venue beside the real one (read it; orders reach it through this client). */
   readonly simulated: SimulatedVenue;
+  /**
+   * The client that really trades (read it; orders reach it through this client). The fleet's order
+   * role looks at it to tell a live venue, whose calls it journals first, from a bar-driven one.
+   */
+  readonly real: ExecutionClient;
   readonly #real: ExecutionClient;
   readonly #realBars: BarDrivenExecutionClient | undefined;
   readonly #clock = new BarClock();
@@ -105,6 +110,7 @@ export class ShadowExecutionClient implements BarDrivenExecutionClient {
 
   constructor(options: ShadowExecutionOptions) {
     const real = options.real;
+    this.real = real;
     this.#real = real;
     this.venue = real.venue;
     this.events$ = real.events$;

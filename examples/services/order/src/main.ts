@@ -1,5 +1,13 @@
-import { RxtradeError } from '@rxtrade/core';
-import { decodeFleetMessage, fleetGroups, fleetTopics, OrderRole, ResolvedPlan } from '@rxtrade/fleet';
+import { RxtradeError, SimulatedVenue } from '@rxtrade/core';
+import {
+  decodeFleetMessage,
+  fleetGroups,
+  fleetTopics,
+  OrderRole,
+  ResolvedPlan,
+  shadowExecution,
+} from '@rxtrade/fleet';
+import { writeShadowFiles } from '@rxtrade/fleet/node';
 import { createHistoryWriter } from '@rxtrade/postgres';
 import { main } from '../../shared/src/harness';
 import { openJournal } from '../../shared/src/journal';
@@ -18,6 +26,11 @@ import { ccxtExecution, loadVenueCredentials } from '../../shared/src/venue';
  * asked only once the input that decided the order is journaled, a rebuilt desk never asks again,
  * and core's reconciler settles each account with the venue before its desk takes a command, so an
  * order service killed mid-flight and restarted neither loses nor repeats an order.
+ *
+ * With `ORDER_SHADOW=1` each account's venue (simulated or ccxt) has a shadow beside it: core's
+ * simulated venue on the same bars and orders, with a backtest's defaults (`shadowExecution`). Each
+ * order's comparison is logged as it settles; at stop each account's document and page are written
+ * to `ORDER_SHADOW_DIR` (docs/concepts/shadow-venue.md).
  *
  * History: every fill on `fills.<accountId>` goes to PostgreSQL through `createHistoryWriter`
  * (consumer group `fleet-history`): a fill's message is acknowledged only once its row is written, so
@@ -44,6 +57,30 @@ main('order', async (ctx) => {
     });
     execution = (accountId) => venue.execution(accountId);
     ctx.onStop(() => venue.close());
+  }
+  if (config.ORDER_SHADOW) {
+    const instruments = [...plan.instruments.values()];
+    const dir = config.ORDER_SHADOW_DIR;
+    execution = shadowExecution({
+      instruments,
+      real: execution ?? ((_accountId, clock) => new SimulatedVenue({ instruments, clock })),
+      logger,
+      ...(dir !== undefined
+        ? {
+            onDocument: async (accountId, doc) => {
+              const files = await writeShadowFiles(doc, {
+                dir,
+                name: `shadow-${accountId}`,
+                title: `Order service, account ${accountId}: live vs simulated`,
+              });
+              logger.info(
+                { accountId, ...files, outcomes: doc.outcomes, totals: doc.totals },
+                'shadow written',
+              );
+            },
+          }
+        : {}),
+    });
   }
   const history = await openHistory(ctx, 3);
   await history.runs.create({

@@ -152,6 +152,17 @@ export const FleetConfigSchema = z.object({
     .string()
     .regex(/^(all|[A-Za-z0-9_,-]*)$/)
     .default(''),
+  /**
+   * Order service: a shadow venue — core's simulated venue, with a backtest's defaults, beside each
+   * account's venue (`ORDER_VENUE`) on the same bars and orders. Each order's comparison is logged
+   * as it settles (`"msg":"shadow order"`); see `ORDER_SHADOW_DIR` for the documents.
+   */
+  ORDER_SHADOW: z
+    .enum(['0', '1', 'true', 'false'])
+    .default('0')
+    .transform((v) => v === '1' || v === 'true'),
+  /** With `ORDER_SHADOW`: when the service stops, each account's document and page go here (`shadow-<account>.json|.html`). */
+  ORDER_SHADOW_DIR: z.string().min(1).optional(),
   /** Strategy replica name (logs, consumer names). */
   REPLICA: z.string().default('0'),
 });

@@ -31,6 +31,11 @@ const benches = [
     conditions: true,
   },
   { name: 'fleet-latency', title: '@rxtrade/fleet on RabbitMQ: latency at 1,000 bars/s', conditions: true },
+  {
+    name: 'fleet-restore',
+    title: '@rxtrade/fleet: order role restart with 3,000 working orders',
+    conditions: true,
+  },
   { name: 'fleet-scale', title: '@rxtrade/fleet on RabbitMQ: strategy scale-out', conditions: true },
   {
     name: 'gateway-api',

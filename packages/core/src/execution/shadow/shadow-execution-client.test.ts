@@ -268,3 +268,20 @@ describe('ShadowExecutionClient beside a paper venue', () => {
     });
   });
 });
+
+describe('ShadowExecutionClient keeps what the real client can do', () => {
+  it('amends up only where the real venue can: a bracket’s exits are placed as without the shadow', () => {
+    const real = new ScriptedVenue();
+    const amendable = Object.assign(real, {
+      modifyOrder: async (): Promise<void> => {},
+      amendsUp: false,
+    });
+    const shadow = new ShadowExecutionClient({ real: amendable, instruments: [SPX] });
+    expect(typeof shadow.modifyOrder).toBe('function');
+    expect(shadow.amendsUp).toBe(false);
+    expect(shadow.real).toBe(real);
+    expect(
+      new ShadowExecutionClient({ real: new ScriptedVenue(), instruments: [SPX] }).amendsUp,
+    ).toBeUndefined();
+  });
+});

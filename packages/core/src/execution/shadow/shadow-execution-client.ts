@@ -95,6 +95,8 @@ export class ShadowExecutionClient implements BarDrivenExecutionClient {
 
   /** Present when the real client can amend orders. */
   readonly modifyOrder?: (order: Order, amendment: OrderAmendment) => Promise<void>;
+  /** The real client's (see `ExecutionClient.amendsUp`): a bracket's exits follow what the real venue can do. */
+  readonly amendsUp?: boolean;
   /** Present when the real client has it. */
   readonly queryOrder?: ReconcilableExecutionClient['queryOrder'];
   /** Present when the real client has it. */
@@ -139,6 +141,7 @@ export class ShadowExecutionClient implements BarDrivenExecutionClient {
         await modify(order, amendment);
       };
     }
+    if (real.amendsUp !== undefined) this.amendsUp = real.amendsUp;
     if (real.queryOrder !== undefined) this.queryOrder = real.queryOrder.bind(real);
     if (real.openOrders !== undefined) this.openOrders = real.openOrders.bind(real);
     const venue = real as Partial<ReconcilableExecutionClient>;

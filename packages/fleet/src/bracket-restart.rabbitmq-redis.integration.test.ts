@@ -150,10 +150,6 @@ it.skipIf(!up)(
       expect(exited(first)).toBe(false);
 
       await bar(100);
-      // The order role takes the account when it first sees a bar of its symbols (WakeAccount through
-      // risk). A market order that reaches a desk before it has any bar is not filled (see the fleet
-      // guide's "Not yet"), so the entry waits for that, as the gateway's users wait for `ready`.
-      await waitFor(() => said(first, 'account taken'), 60_000, 'the order role taking the account');
       const decision = await gateway.submit('acc', {
         instrumentId: 'XYZ',
         side: 'buy',

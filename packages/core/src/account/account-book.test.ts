@@ -302,6 +302,26 @@ describe('AccountBook (examples)', () => {
     expect(none.strategyClosed).toBeUndefined();
   });
 
+  it("builds a strategy's round trip only when asked; the books move the same either way", () => {
+    const run = (describe: boolean) => {
+      const a = new AccountBook({ id: 'acc', initialCash: 100_000 });
+      const fill = (t: { side: 'buy' | 'sell'; qty: number; px: number; ts: number }) =>
+        a.applyFill(makeFill(spx, { ...t, fee: 0.5, strategyId: 'A' }), spx, describe);
+      fill({ side: 'buy', qty: 10, px: 100, ts: 1 });
+      const out = fill({ side: 'sell', qty: 10, px: 103, ts: 2 });
+      const virtual = a.strategyPositions.get('A')?.get(spx.id);
+      return { out, cash: a.cashUnits, virtual: virtual?.snapshot() };
+    };
+    const asked = run(true);
+    const not = run(false);
+    expect(asked.out.strategyClosed).toMatchObject({ strategyId: 'A', quantity: 10 });
+    expect(not.out.strategyClosed).toBeUndefined();
+    // The account's own round trip is built regardless.
+    expect(not.out.closed).toEqual(asked.out.closed);
+    expect(not.cash).toBe(asked.cash);
+    expect(not.virtual).toEqual(asked.virtual);
+  });
+
   it('long round trip: cash, PnL and the closed trade', () => {
     const a = new AccountBook({ id: 'acc', initialCash: 100_000 });
     expect(trade(a, spx, { side: 'buy', qty: 10, px: 100, ts: 1 })).toBeUndefined(); // fee 1.00

@@ -122,8 +122,12 @@ export class AccountBook {
     return book;
   }
 
-  /** Applies a fill to the account's net book and to the strategy's virtual book. */
-  applyFill(fill: Fill, instrument: Instrument): FillOutcome {
+  /**
+   * Applies a fill to the account's net book and to the strategy's virtual book. With
+   * `describeStrategyTrade` false, a round trip the fill ends on the strategy's book is not built
+   * (`strategyClosed` is undefined): the engine asks for it only when someone records it.
+   */
+  applyFill(fill: Fill, instrument: Instrument, describeStrategyTrade = true): FillOutcome {
     if (instrument.quoteCurrency !== this.currency) {
       throw new RxtradeError({
         code: 'INVALID_ARGUMENT',
@@ -134,10 +138,9 @@ export class AccountBook {
     const book = this.book(instrument);
     const valueBefore = book.valueUnits;
     const wasOpen = book.qtyUnits !== 0;
-    let closed = book.apply(input, true);
     const owner = wasOpen ? this.#tradeOwner.get(instrument.id) : fill.strategyId;
     const tradeOwner = owner === fill.strategyId ? owner : MIXED;
-    if (closed) closed = { ...closed, strategyId: tradeOwner === MIXED ? undefined : tradeOwner };
+    const closed = book.apply(input, true, tradeOwner === MIXED ? undefined : tradeOwner);
     // After a flip the open remainder is a new round trip, opened by this fill.
     if (book.qtyUnits !== 0) this.#tradeOwner.set(instrument.id, closed ? fill.strategyId : tradeOwner);
     this.cashUnits += book.lastCashDelta;
@@ -149,7 +152,7 @@ export class AccountBook {
     let strategyClosed: ClosedTrade | undefined;
     if (fill.strategyId) {
       const virtual = this.strategyBook(fill.strategyId, instrument);
-      strategyClosed = virtual.apply(input, true);
+      strategyClosed = virtual.apply(input, describeStrategyTrade);
       virtual.setMark(book.markPxUnits, fill.tsEvent);
     }
     return { book, closed, strategyClosed };

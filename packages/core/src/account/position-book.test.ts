@@ -1,9 +1,10 @@
 import Decimal from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fromUnits } from '../model/decimal';
 import { defineInstrument } from '../model/instrument';
 import { notionalMinorUnits } from '../model/money';
-import { feeToMinorUnits, PositionBook } from './position-book';
+import { feeToMinorUnits, PositionBook, withoutFloatNoise } from './position-book';
 
 const D = Decimal.clone({ precision: 60 });
 const book = (pricePrecision: number, quantityPrecision: number, currencyPrecision = 2) =>
@@ -117,6 +118,73 @@ describe('PositionBook trades and marks', () => {
     b.setMark(10_300, 300);
     expect(b.tsLast).toBe(300);
     expect(b.markPxUnits).toBe(10_300);
+  });
+});
+
+describe('average prices of closed trades and snapshots', () => {
+  it('is the quotient of notional and quantity to 15 digits, on the tick grid or off it, at any precision', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 8 }),
+        fc.integer({ min: 0, max: 8 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 2_000_000 })), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        fc.integer({ min: 1, max: 2_000_000 }),
+        (pp, qp, cp, buys, exitPx) => {
+          const b = book(pp, qp, cp);
+          let notional = 0;
+          let qty = 0;
+          for (const [q, px] of buys) {
+            b.apply({ signedQtyUnits: q, pxUnits: px, feeUnits: 0, ts: 1 }, false);
+            notional += b.notional(px, q);
+            qty += q;
+          }
+          const reference = (n: number, q: number): number =>
+            withoutFloatNoise(fromUnits(n, cp) / fromUnits(q, qp));
+          expect(b.snapshot().avgPx).toBe(reference(notional, qty));
+          const closed = b.apply({ signedQtyUnits: -qty, pxUnits: exitPx, feeUnits: 0, ts: 2 }, true);
+          expect(closed?.entryPx).toBe(reference(notional, qty));
+          expect(closed?.exitPx).toBe(reference(b.notional(exitPx, qty), qty));
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('one fill on the grid gives its price back exactly; a price beyond 15 digits is rounded to 15', () => {
+    const b = book(2, 0);
+    // 144161 / 100 as a quotient of amounts would be 1441.6100000000001.
+    b.apply({ signedQtyUnits: 3, pxUnits: 144_161, feeUnits: 0, ts: 1 }, false);
+    expect(b.snapshot().avgPx).toBe(1441.61);
+    const closed = b.apply({ signedQtyUnits: -3, pxUnits: 144_163, feeUnits: 0, ts: 2 }, true);
+    expect(closed).toMatchObject({ entryPx: 1441.61, exitPx: 1441.63 });
+    // Two fills a tick apart average off the grid: 1441.615.
+    b.apply({ signedQtyUnits: 1, pxUnits: 144_161, feeUnits: 0, ts: 3 }, false);
+    b.apply({ signedQtyUnits: 1, pxUnits: 144_162, feeUnits: 0, ts: 4 }, false);
+    expect(b.snapshot().avgPx).toBe(1441.615);
+    // 16 digits of price units: the average keeps 15 significant digits.
+    const wide = book(8, 0, 8);
+    wide.apply({ signedQtyUnits: 1, pxUnits: 1_234_567_890_123_456, feeUnits: 0, ts: 1 }, false);
+    expect(wide.snapshot().avgPx).toBe(12_345_678.9012346);
+  });
+
+  it('names the strategy given for a closed trade, else its own', () => {
+    const own = new PositionBook({
+      instrument: defineInstrument({ id: 'X', pricePrecision: 2, quantityPrecision: 0 }),
+      accountId: 'acc',
+      strategyId: 'S',
+      currencyPrecision: 2,
+    });
+    own.apply({ signedQtyUnits: 1, pxUnits: 100, feeUnits: 0, ts: 1 }, true);
+    expect(own.apply({ signedQtyUnits: -1, pxUnits: 100, feeUnits: 0, ts: 2 }, true)?.strategyId).toBe('S');
+    own.apply({ signedQtyUnits: 1, pxUnits: 100, feeUnits: 0, ts: 3 }, true);
+    const named = own.apply({ signedQtyUnits: -1, pxUnits: 100, feeUnits: 0, ts: 4 }, true, 'T');
+    expect(named?.strategyId).toBe('T');
+    own.apply({ signedQtyUnits: 1, pxUnits: 100, feeUnits: 0, ts: 5 }, true);
+    expect(own.apply({ signedQtyUnits: -1, pxUnits: 100, feeUnits: 0, ts: 6 }, false)).toBeUndefined();
   });
 });
 

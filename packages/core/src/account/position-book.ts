@@ -88,9 +88,15 @@ export class PositionBook {
   /**
    * @internal {@link applyFill} for the accounts' hot path, without a result object: the deltas are
    * left in `lastCashDelta` and `lastRealizedDelta`, and with `describeTrade` false a closed trade is
-   * not built (a strategy's virtual book: nobody reads its trades).
+   * not built (a strategy's virtual book when nobody reads its trades). A closed trade names
+   * `tradeStrategyId` (default: the book's strategy; an account's net book passes the strategy that
+   * made the round trip, when one did).
    */
-  apply(fill: FillUnits, describeTrade: boolean): ClosedTrade | undefined {
+  apply(
+    fill: FillUnits,
+    describeTrade: boolean,
+    tradeStrategyId: string | undefined = this.strategyId,
+  ): ClosedTrade | undefined {
     const { signedQtyUnits: f, pxUnits, feeUnits, ts } = fill;
     const q = this.qtyUnits;
     const absF = Math.abs(f);
@@ -114,7 +120,7 @@ export class PositionBook {
         // The fill flips the position: the rest opens a new trade in the other direction.
         const openingNotional = notional - closingNotional;
         this.#tradeFees += mulDivRound(feeUnits, closedQty, absF);
-        if (describeTrade) closed = this.#closeTrade(ts, Math.sign(q));
+        if (describeTrade) closed = this.#closeTrade(ts, Math.sign(q), tradeStrategyId);
         this.#startTrade(ts);
         this.#tradeFees += feeUnits - mulDivRound(feeUnits, closedQty, absF);
         this.costUnits += Math.sign(f) * openingNotional;
@@ -122,7 +128,7 @@ export class PositionBook {
         this.#tradeEntryQty += openingQty;
       } else {
         this.#tradeFees += feeUnits;
-        if (q + f === 0 && describeTrade) closed = this.#closeTrade(ts, Math.sign(q));
+        if (q + f === 0 && describeTrade) closed = this.#closeTrade(ts, Math.sign(q), tradeStrategyId);
       }
     } else {
       this.costUnits += Math.sign(f) * notional;
@@ -175,26 +181,43 @@ export class PositionBook {
     this.#tradeFees = 0;
   }
 
-  #closeTrade(ts: number, direction: number): ClosedTrade {
+  #closeTrade(ts: number, direction: number, strategyId: string | undefined): ClosedTrade {
     const cp = this.#currencyPrecision;
     const qp = this.instrument.quantityPrecision;
     const pnlUnits = this.#tradeRealized - this.#tradeFees;
-    const unitsPerPx = (notional: number, qty: number): number =>
-      withoutFloatNoise(fromUnits(notional, cp) / fromUnits(qty, qp));
     return {
       accountId: this.accountId,
-      strategyId: this.strategyId,
+      strategyId,
       symbol: this.instrument.id,
       side: direction > 0 ? 'long' : 'short',
       entryTs: this.#tradeEntryTs,
       exitTs: ts,
-      entryPx: unitsPerPx(this.#tradeEntryNotional, this.#tradeEntryQty),
-      exitPx: unitsPerPx(this.#tradeExitNotional, this.#tradeExitQty),
+      entryPx: this.#averagePx(this.#tradeEntryNotional, this.#tradeEntryQty),
+      exitPx: this.#averagePx(this.#tradeExitNotional, this.#tradeExitQty),
       quantity: fromUnits(this.#tradeEntryQty, qp),
       pnl: fromUnits(pnlUnits, cp),
       fees: fromUnits(this.#tradeFees, cp),
       returnPct: this.#tradeEntryNotional === 0 ? 0 : pnlUnits / this.#tradeEntryNotional,
     };
+  }
+
+  /**
+   * The price `notional` (minor units) paid for `qtyUnits`, to 15 significant digits (see
+   * {@link withoutFloatNoise}). Usually that price is on the tick grid — one fill, or fills at one
+   * price — and integer maths finds it exactly, without formatting a number per closed trade.
+   */
+  #averagePx(notional: number, qtyUnits: number): number {
+    const pp = this.instrument.pricePrecision;
+    const quotient =
+      fromUnits(notional, this.#currencyPrecision) / fromUnits(qtyUnits, this.instrument.quantityPrecision);
+    const pxUnits = Math.round(quotient * pow10(pp));
+    // On the grid when pxUnits × qtyUnits is exactly the notional (scaled); below 10^15 units the
+    // decimal has at most 15 digits, so it is what withoutFloatNoise would give: its nearest double.
+    const scaled = pxUnits * qtyUnits * this.#multiplier;
+    if (Math.abs(pxUnits) < 1e15 && Number.isSafeInteger(scaled) && scaled === notional * this.#divisor) {
+      return fromUnits(pxUnits, pp);
+    }
+    return withoutFloatNoise(quotient);
   }
 
   /** Unrealized PnL, minor units. */
@@ -209,10 +232,7 @@ export class PositionBook {
     const { pricePrecision: pp, quantityPrecision: qp } = this.instrument;
     const q = this.qtyUnits;
     // avgPx = |cost| / |qty| in price terms; a display value, not used for accounting.
-    const avgPx =
-      q === 0
-        ? Number.NaN
-        : withoutFloatNoise(fromUnits(Math.abs(this.costUnits), cp) / fromUnits(Math.abs(q), qp));
+    const avgPx = q === 0 ? Number.NaN : this.#averagePx(Math.abs(this.costUnits), Math.abs(q));
     return {
       accountId: this.accountId,
       instrumentId: this.instrument.id,
@@ -234,7 +254,7 @@ export class PositionBook {
  * last bits (1441.6100000000001 for one fill at 1441.61), which 15 digits drop; an average of several
  * fills keeps its real decimals (1441.615).
  */
-function withoutFloatNoise(price: number): number {
+export function withoutFloatNoise(price: number): number {
   return Number(price.toPrecision(15));
 }
 

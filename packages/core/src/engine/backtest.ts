@@ -229,7 +229,8 @@ export function createBacktestRun(options: BacktestOptions): BacktestRun {
   const recordClosedTrades = options.recordClosedTrades ?? true;
   // A packed array of doubles: 8 bytes a trade.
   const tradePnls: number[] = [];
-  // Plain callbacks, not fills$/closedTrades$: RxJS allocates per event even for one subscriber.
+  const refusals = new Map<string, { count: number; first: OrderDenied | OrderRejected }>();
+  // Plain callbacks, not fills$/closedTrades$/orderEvents$: RxJS allocates per event even for one subscriber.
   engine.setRecorder({
     fill(fill) {
       if (recordFills) fills.push(fill);
@@ -237,6 +238,14 @@ export function createBacktestRun(options: BacktestOptions): BacktestRun {
     closedTrade(trade) {
       if (recordClosedTrades) closedTrades.push(trade);
       else tradePnls.push(trade.pnl);
+    },
+    // A refused order leaves no fill and no trade: without this count, a strategy whose every order
+    // was denied (0.5 BTC on a whole-unit instrument) would look like one that chose not to trade.
+    refused(event) {
+      const known = refusals.get(event.reason);
+      if (known) known.count++;
+      else refusals.set(event.reason, { count: 1, first: event });
+      trackerOf.get(event.strategyId)?.refused(event.reason);
     },
     ...(trackers.length === 0
       ? {}
@@ -246,19 +255,9 @@ export function createBacktestRun(options: BacktestOptions): BacktestRun {
           },
         }),
   });
-  const refusals = new Map<string, { count: number; first: OrderDenied | OrderRejected }>();
   const subscriptions = [
     engine.strategyEvents$.subscribe((event) => {
       if (event.type === 'StrategyFailed') strategyEvents.push(event);
-    }),
-    // A refused order leaves no fill and no trade: without this count, a strategy whose every order
-    // was denied (0.5 BTC on a whole-unit instrument) would look like one that chose not to trade.
-    engine.orderEvents$.subscribe((event) => {
-      if (event.type !== 'OrderDenied' && event.type !== 'OrderRejected') return;
-      const known = refusals.get(event.reason);
-      if (known) known.count++;
-      else refusals.set(event.reason, { count: 1, first: event });
-      trackerOf.get(event.strategyId)?.refused(event.reason);
     }),
   ];
   const equity = new EquityRecorder(maxPoints);

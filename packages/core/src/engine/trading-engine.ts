@@ -14,7 +14,7 @@ import {
   OrderRequestSchema,
   snapshotOrder,
 } from '../model/order';
-import type { Fill, OrderEvent } from '../model/order-events';
+import type { Fill, OrderDenied, OrderEvent, OrderRejected } from '../model/order-events';
 import type { AccountState, ClosedTrade, Position } from '../model/position';
 import type { Signal } from '../model/signal';
 import { type Clock, systemClock } from '../ports/clock';
@@ -71,8 +71,10 @@ const OPERATOR = 'operator';
 export interface TradeRecorder {
   fill(fill: Fill): void;
   closedTrade(trade: ClosedTrade): void;
-  /** A round trip of a strategy's own virtual position. */
+  /** A round trip of a strategy's own virtual position (built only when this is given). */
   strategyTrade?(trade: ClosedTrade): void;
+  /** An order denied by risk or rejected by the venue. */
+  refused?(event: OrderDenied | OrderRejected): void;
 }
 
 interface SymbolState {
@@ -482,7 +484,12 @@ export class TradingEngine implements EngineStreams, EngineCommands {
     if (event.type === 'OrderFilled') {
       const instrument = this.instrument(event.instrumentId);
       const account = this.#account(event.accountId);
-      const { closed, strategyClosed } = account.applyFill(event, instrument);
+      // A strategy's round trips are built only for a recorder that keeps them.
+      const { closed, strategyClosed } = account.applyFill(
+        event,
+        instrument,
+        this.#recorder?.strategyTrade !== undefined,
+      );
       // RxJS's Subject.next allocates even with no observer: skip it when nobody listens.
       if (this.#orderEvents.observed) this.#orderEvents.next(event);
       this.#recorder?.fill(event);
@@ -495,7 +502,10 @@ export class TradingEngine implements EngineStreams, EngineCommands {
         this.#recorder?.closedTrade(closed);
         if (this.#closedTrades.observed) this.#closedTrades.next(closed);
       }
-    } else if (this.#orderEvents.observed) this.#orderEvents.next(event);
+    } else {
+      if (this.#orderEvents.observed) this.#orderEvents.next(event);
+      if (event.type === 'OrderDenied' || event.type === 'OrderRejected') this.#recorder?.refused?.(event);
+    }
     this.#host.deliver(event, order);
     // After the event was delivered: what the emulator does next (a bracket's exits) comes after it.
     if (this.#emulator.size !== 0) this.#emulator.onEvent(event, order);

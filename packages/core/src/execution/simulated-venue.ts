@@ -7,7 +7,12 @@ import type { Bar, Tick } from '../model/market-data';
 import { feeMinorUnits, notionalMinorUnits } from '../model/money';
 import type { LiquiditySide, Order } from '../model/order';
 import type { OrderEventBase, OrderUpdated } from '../model/order-events';
-import { checkOrderGrid, MAX_NOTIONAL_UNITS, type OrderGridReason } from '../model/order-grid';
+import {
+  checkOrderGrid,
+  MAX_NOTIONAL_UNITS,
+  type OrderGridOptions,
+  type OrderGridReason,
+} from '../model/order-grid';
 import type { Clock } from '../ports/clock';
 import type {
   BarDrivenExecutionClient,
@@ -126,6 +131,8 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
   readonly #slippage: SlippageModel;
   readonly #maxVolumeShare: number | undefined;
   readonly #currencyPrecision: number;
+  /** The grid check's options, built once: the venue checks every order it is sent. */
+  readonly #gridOptions: OrderGridOptions;
   readonly #working = new Map<string, Working[]>();
   readonly #byId = new Map<string, Working>();
   readonly #positions = new Map<string, number>();
@@ -150,6 +157,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
     }
     this.#maxVolumeShare = share;
     this.#currencyPrecision = options.currencyPrecision ?? 2;
+    this.#gridOptions = { currencyPrecision: this.#currencyPrecision };
     this.#finishedOrder = new BoundedFifo(options.rememberFinishedOrders ?? 10_000);
     this.#rememberNone = options.rememberFinishedOrders === 0;
   }
@@ -180,7 +188,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
     }
     // Never trust the caller: one order off the grid (0.5 of a whole share) would otherwise work
     // with a NaN quantity and share its NaN with every order matched on the same bar.
-    const problem = checkOrderGrid(instrument, order, { currencyPrecision: this.#currencyPrecision });
+    const problem = checkOrderGrid(instrument, order, this.#gridOptions);
     if (problem) {
       this.#emitRejected(order, problem.reason, problem.message);
       return;
@@ -262,7 +270,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
       reject('INVALID_AMENDMENT');
       return;
     }
-    const problem = checkOrderGrid(w.instrument, amended, { currencyPrecision: this.#currencyPrecision });
+    const problem = checkOrderGrid(w.instrument, amended, this.#gridOptions);
     if (problem) {
       reject(problem.reason);
       return;

@@ -105,10 +105,7 @@ export function checkOrderGrid(
   }
   const qp = instrument.quantityPrecision;
   const qtyUnits = toUnitsExact(quantity, qp);
-  // Built only when refused: toLocaleString costs tens of microseconds, on every order it was the engine's whole per-order cost.
-  const offLot = (): OrderGridViolation =>
-    violation('QUANTITY_OFF_LOT', `${fmt(quantity)} is not a multiple of lot ${fmt(instrument.lotSize)}`);
-  if (Number.isNaN(qtyUnits)) return offLot();
+  if (Number.isNaN(qtyUnits)) return offLot(instrument, quantity);
   if (quantity > instrument.maxQuantity) {
     return violation('MAX_QUANTITY_EXCEEDED', `${fmt(quantity)} > ${fmt(instrument.maxQuantity)}`);
   }
@@ -116,12 +113,14 @@ export function checkOrderGrid(
   if (!Number.isSafeInteger(qtyUnits)) {
     return violation('AMOUNT_OUT_OF_RANGE', `quantity ${fmt(quantity)} is too large to hold exactly`);
   }
-  if (qtyUnits % instrument.lotUnits !== 0) return offLot();
+  if (qtyUnits % instrument.lotUnits !== 0) return offLot(instrument, quantity);
   if (qtyUnits < 1 || quantity < instrument.minQuantity) {
     return violation('BELOW_MIN_QUANTITY', `${fmt(quantity)} < ${fmt(instrument.minQuantity)}`);
   }
   const leaves = order.leavesQty;
-  const leavesUnits = finitePositive(leaves) ? toUnitsExact(leaves, qp) : Number.NaN;
+  // Nothing filled yet (every order the engine sends): the leaves are the quantity, checked above.
+  const leavesUnits =
+    leaves === quantity ? qtyUnits : finitePositive(leaves) ? toUnitsExact(leaves, qp) : Number.NaN;
   if (!(leavesUnits > 0 && leavesUnits <= qtyUnits && leavesUnits % instrument.lotUnits === 0)) {
     return violation(
       'INVALID_QUANTITY',
@@ -162,6 +161,14 @@ export function checkOrderGrid(
     return violation('AMOUNT_OUT_OF_RANGE', `notional ${fmt(notional)} is too large to hold exactly`);
   }
   return undefined;
+}
+
+// Built only when refused: toLocaleString costs tens of microseconds, on every order it was the engine's whole per-order cost.
+function offLot(instrument: Instrument, quantity: number): OrderGridViolation {
+  return violation(
+    'QUANTITY_OFF_LOT',
+    `${fmt(quantity)} is not a multiple of lot ${fmt(instrument.lotSize)}`,
+  );
 }
 
 function priceProblem(instrument: Instrument, field: string, price: number): OrderGridViolation | undefined {

@@ -1,7 +1,9 @@
 // One side of bench/engine-orders.ts: plain JavaScript on one build of @rxtrade/core (what a
 // production process runs), in a process of its own so the two builds never share type feedback.
-// Usage: node engine-orders-child.mjs <core dist/index.js> <bars.json> <runs>
+// Usage: node engine-orders-child.mjs <core dist/index.js> <bars.json> <runs> [churn | sma]
 // Prints one JSON line: the best time of <runs> backtests after one warm-up, and what they did.
+// `churn` (default): the order-heavy strategy below; `sma`: bench/engine.ts's SMA(10)/SMA(30)
+// crossover, a few orders over many bars (the bars-only hot path).
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
@@ -9,6 +11,7 @@ const [entry, barsFile, runsArg] = process.argv.slice(2);
 const core = await import(pathToFileURL(entry).href);
 const bars = JSON.parse(readFileSync(barsFile, 'utf8'));
 const runs = Number(runsArg ?? 5);
+const workload = process.argv[5] ?? 'churn';
 
 /**
  * Order-heavy on purpose, on every bar: cancel what still rests from the last bar, then a market
@@ -33,14 +36,37 @@ class Churn extends core.BaseStrategy {
   }
 }
 
+/** bench/engine.ts's strategy, on this build's classes. */
+class SmaCross extends core.BaseStrategy {
+  submitted = 0;
+  events = {};
+  fast = this.track(new core.Sma(10));
+  slow = this.track(new core.Sma(30));
+  previous = Number.NaN;
+  onBar() {
+    const diff = this.fast.value - this.slow.value;
+    if (diff > 0 && this.previous <= 0 && this.position() === 0) {
+      this.buy(10);
+      this.submitted++;
+    } else if (diff < 0 && this.previous >= 0 && this.position() > 0) {
+      this.close();
+      this.submitted++;
+    }
+    this.previous = diff;
+  }
+  onOrderEvent(event) {
+    this.events[event.type] = (this.events[event.type] ?? 0) + 1;
+  }
+}
+
 const instrument = { id: 'SYN', pricePrecision: 4, quantityPrecision: 0, takerFee: 0.001, makerFee: 0.001 };
 const once = async () => {
-  const strategy = new Churn();
+  const strategy = workload === 'sma' ? new SmaCross() : new Churn();
   const result = await core.runBacktest({
     strategies: strategy,
     data: bars,
     instruments: [instrument],
-    initialCash: 1_000_000_000,
+    initialCash: workload === 'sma' ? 100_000 : 1_000_000_000,
   });
   return { strategy, result };
 };

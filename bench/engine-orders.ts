@@ -1,5 +1,6 @@
 /**
- * The engine's per-order cost, before and after, side by side in one run. A strategy sends three
+ * The engine's per-order cost (or, with `BENCH_WORKLOAD=bars`, its per-bar cost), before and after,
+ * side by side in one run. A strategy sends three
  * orders on every bar and cancels what rests (bench/engine-orders-child.mjs: a market order that
  * flips the position, a limit buy near the close that often fills, one far below that never does),
  * over 200,000 bars: per bar three submits, ~1.8 fills and ~1.2 cancels (5,000 bars: 15,000 orders,
@@ -17,6 +18,10 @@
  * by the orders submitted. Both builds must do exactly the same (same fills, events and equity),
  * or the comparison is void.
  *
+ * `BENCH_WORKLOAD=bars`: bench/engine.ts's SMA(10)/SMA(30) crossover over 1,000,000 bars instead
+ * (a few orders, the bars-only hot path), per bar; bench/engine.ts measures that path against a plain
+ * loop, this against the build before.
+ *
  * Run (heavy: take the lock): flock /tmp/rxtrade-heavy.lock npx tsx bench/engine-orders.ts
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -26,7 +31,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { syntheticBars, table } from './synthetic';
 
-const N = Number(process.env['BENCH_BARS'] ?? 200_000);
+const perBar = process.env['BENCH_WORKLOAD'] === 'bars';
+const N = Number(process.env['BENCH_BARS'] ?? (perBar ? 1_000_000 : 200_000));
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const runs = Number(process.env['BENCH_RUNS'] ?? 5);
 const baseRef = process.env['BENCH_BASE'] ?? '4debfc4';
@@ -88,11 +94,14 @@ interface Side {
 }
 
 function runSide(entry: string, barsFile: string): Side {
-  const out = spawnSync(process.execPath, [child, entry, barsFile, String(runs)], { encoding: 'utf8' });
+  const out = spawnSync(process.execPath, [child, entry, barsFile, String(runs), perBar ? 'sma' : 'churn'], {
+    encoding: 'utf8',
+  });
   if (out.status !== 0) throw new Error(`${entry}: ${out.stderr}`);
   return JSON.parse(out.stdout.trim().split('\n').at(-1) as string) as Side;
 }
 
+const loadBefore = loadavg()[0] as number;
 const base = baseBuild(baseRef);
 const head = headBuild();
 const barsFile = join(tmpdir(), `rxtrade-engine-orders-${process.pid}.json`);
@@ -124,12 +133,13 @@ const same =
   a.equity === b.equity &&
   JSON.stringify(a.events, Object.keys(a.events).sort()) ===
     JSON.stringify(b.events, Object.keys(b.events).sort());
-const nsBefore = (median(before.map((s) => s.ms)) * 1e6) / a.submitted;
-const nsAfter = (median(after.map((s) => s.ms)) * 1e6) / b.submitted;
+const unit = perBar ? 'bar' : 'order';
+const nsBefore = (median(before.map((s) => s.ms)) * 1e6) / (perBar ? N : a.submitted);
+const nsAfter = (median(after.map((s) => s.ms)) * 1e6) / (perBar ? N : b.submitted);
 
 console.log(
   table(
-    ['build', 'orders', 'fills', 'events', 'best ms per round', 'ns/order (median)'],
+    ['build', 'orders', 'fills', 'events', 'best ms per round', `ns/${unit} (median)`],
     [
       [`before: ${baseRef} (${base.sha.slice(0, 7)})`, a, before, nsBefore] as const,
       ['after: this checkout (packages/core/dist)', b, after, nsAfter] as const,
@@ -147,15 +157,17 @@ console.log(
   ),
 );
 console.log(
-  `\n${N} bars, ${rounds} rounds × best of ${runs}; load average ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(', ')}; both builds did the same: ${same ? 'yes' : `NO (equity ${a.equity} vs ${b.equity})`}`,
+  `\n${N} bars, ${rounds} rounds × best of ${runs}; 1-minute load average ${loadBefore.toFixed(2)} before, ${(loadavg()[0] as number).toFixed(2)} after; both builds did the same: ${same ? 'yes' : `NO (equity ${a.equity} vs ${b.equity})`}`,
 );
 const ratio = nsAfter / nsBefore;
+if (perBar) {
+  const rate = (ns: number) => `${(1e3 / ns).toFixed(2)}M bars/s`;
+  console.log(`before ${rate(nsBefore)}, after ${rate(nsAfter)} (median of the rounds' best)`);
+}
 console.log(
-  `target: per-order cost after ≤ ${tolerance.toFixed(2)}× before → ${same && ratio <= tolerance ? 'MET' : 'MISSED'} (${ratio.toFixed(3)}×)`,
+  `target: per-${unit} cost after ≤ ${tolerance.toFixed(2)}× before → ${same && ratio <= tolerance ? 'MET' : 'MISSED'} (${ratio.toFixed(3)}×)`,
 );
 writeFileSync(
-  new URL('./results/engine-orders.json', import.meta.url),
-  `${JSON.stringify({ bars: N, base: base.sha, rounds, runs, nsBefore, nsAfter, ratio, same, before, after }, null, 2)}\n`,
+  new URL(`./results/engine-${perBar ? 'bars' : 'orders'}.json`, import.meta.url),
+  `${JSON.stringify({ workload: perBar ? 'bars' : 'orders', bars: N, base: base.sha, rounds, runs, nsBefore, nsAfter, ratio, same, before, after }, null, 2)}\n`,
 );

@@ -213,7 +213,9 @@ export class PositionBook {
     const pxUnits = Math.round(quotient * pow10(pp));
     // On the grid when pxUnits × qtyUnits is exactly the notional (scaled); below 10^15 units the
     // decimal has at most 15 digits, so it is what withoutFloatNoise would give: its nearest double.
+    // Stryker disable next-line ArithmeticOperator: equivalent — a wrong product only keeps prices off the fast path, and withoutFloatNoise gives them the same value (the mutants that let a wrong price through are killed)
     const scaled = pxUnits * qtyUnits * this.#multiplier;
+    // Stryker disable next-line ArithmeticOperator,BlockStatement: equivalent — as above: without the early return every price takes withoutFloatNoise, which gives the same value
     if (Math.abs(pxUnits) < 1e15 && Number.isSafeInteger(scaled) && scaled === notional * this.#divisor) {
       return fromUnits(pxUnits, pp);
     }
@@ -232,6 +234,7 @@ export class PositionBook {
     const { pricePrecision: pp, quantityPrecision: qp } = this.instrument;
     const q = this.qtyUnits;
     // avgPx = |cost| / |qty| in price terms; a display value, not used for accounting.
+    // Stryker disable next-line ConditionalExpression: equivalent — a flat book holds no cost, and 0 / 0 averages to NaN as well
     const avgPx = q === 0 ? Number.NaN : this.#averagePx(Math.abs(this.costUnits), Math.abs(q));
     return {
       accountId: this.accountId,

@@ -19,7 +19,8 @@ import { type BarsAcknowledged, BEFORE_FIRST_BAR } from './messages';
  *
  * `live` mode drops the barrier: strategies never wait, acknowledge only their last bar (the order
  * role needs nothing else: one message per strategy and run, not one per frame), and the order role
- * matches bars as they come (what a live venue does anyway).
+ * matches bars as they come (what a live venue does anyway) and sends each strategy its events with
+ * the commit that produced them, not with a bar's result.
  *
  * These classes are plain synchronous state; the roles move messages between them.
  */

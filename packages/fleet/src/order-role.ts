@@ -122,7 +122,8 @@ function inbound(decoded: ReturnType<typeof decodeFleetMessage<(typeof COMMANDS)
  * for an account once every strategy feeding it acknowledged the bar before, and a command placed on
  * bar t is applied once bar t was matched. What the venue did goes to risk (`risk.reports.<accountId>`)
  * before it goes back to the strategy that placed the order (`orders.events.<strategyId>`), fills
- * also to `fills.<accountId>`.
+ * also to `fills.<accountId>`: with the barrier, with the result of the bar the strategy waits for;
+ * in live mode, with the commit (a frame matched, a command taken) that produced it.
  */
 export class OrderRole {
   readonly #bus: MessageBus;
@@ -923,11 +924,13 @@ class AccountDesk {
   /**
    * What no barrier will deliver: events of orders from outside the plan's strategies of this account
    * (the gateway's) go to their sender now, and fills reach risk now, not at some strategy's next
-   * bar (in live mode, or when the filled order's strategy is not waiting for it).
+   * bar (when the filled order's strategy is not waiting for it). In live mode no strategy waits for a
+   * result, so every strategy's events go out with the commit that made them.
    */
   #flushUnwaited(): void {
+    const live = this.#plan.mode === 'live';
     for (const strategyId of [...this.#outbox.keys()])
-      if (!this.#feeders.has(strategyId)) this.#deliver(strategyId, undefined);
+      if (live || !this.#feeders.has(strategyId)) this.#deliver(strategyId, undefined);
     if (this.#reportEvents.some((e) => e.type === 'OrderFilled')) this.#report(false);
   }
 

@@ -275,8 +275,8 @@ describe('the fleet on the in-memory bus gives a backtest’s fills and final eq
     const live = await run('live');
     // Live: no strategy waits, and the order role matches each bar as it arrives. On a replay the
     // bars outrun the orders: the first bracket reaches the order role after later bars were matched
-    // and fills on one of those (never at the backtest's bar); the strategy hears of nothing until its
-    // last bar, so to it the bracket is still working and it places no other.
+    // and fills on one of those (never at the backtest's bar); the strategy hears of it as the order
+    // role matches it, by then frames ahead, and places no other bracket while it thinks one works.
     expect(live.barrier).toEqual({ bars: bars.length, waited: 0 });
     expect(placed.live).toBeGreaterThan(0);
     expect(placed.live).toBeLessThan(entries);

@@ -351,7 +351,25 @@ export class OrderRole {
       const batches = await this.#journal.read(`order:${accountId}`, DeskEntrySchema);
       if (batches.length > 0) {
         this.#logger.info({ accountId, batches: batches.length }, 'rebuilding the account from its journal');
-        await desk.replay(batches, (symbol, seq) => this.#frame(symbol, seq));
+        // The frames the journal names that are not in memory (a restart), read in one pass each.
+        const needed = new Map<string, number>();
+        for (const batch of batches) {
+          for (const entry of batch) {
+            if (entry.kind === 'frame')
+              needed.set(entry.symbol, Math.max(needed.get(entry.symbol) ?? -1, entry.seq));
+          }
+        }
+        const loaded = new Map<string, BarFrame[]>();
+        for (const [symbol, last] of needed) {
+          const known = this.#frames.get(symbol)?.length ?? 0;
+          if (last >= known) loaded.set(symbol, await this.#journal.frames(symbol, known, last));
+        }
+        await desk.replay(batches, async (symbol, seq) => {
+          const known = this.#frames.get(symbol)?.[seq];
+          if (known !== undefined) return known;
+          const from = (needed.get(symbol) ?? 0) + 1 - (loaded.get(symbol)?.length ?? 0);
+          return loaded.get(symbol)?.[seq - from] ?? this.#frame(symbol, seq);
+        });
       }
     }
     await desk.catchUp(this.#frames, received);

@@ -2,7 +2,12 @@ import { type Observable, Subject } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isRxtradeError, RxtradeError } from '../errors';
 import { createOrder, type Order } from '../model/order';
-import type { ExecutionClient, OrderStatusReport, VenueEvent } from '../ports/execution-client';
+import type {
+  ExecutionClient,
+  OrderAmendment,
+  OrderStatusReport,
+  VenueEvent,
+} from '../ports/execution-client';
 import { createMemoryMetrics } from '../ports/metrics-sink';
 import { createMemoryRateLimiter } from '../ports/rate-limiter';
 import {
@@ -28,7 +33,7 @@ class ScriptedClient implements ExecutionClient {
     this.#events.next(event);
   }
 
-  async #call(name: string): Promise<void> {
+  async call(name: string): Promise<void> {
     this.calls.push(name);
     const b = this.script.shift() ?? this.behaviour;
     if (b === 'fail') throw new Error(`${name} failed at the venue`);
@@ -37,17 +42,17 @@ class ScriptedClient implements ExecutionClient {
   }
 
   async connect(): Promise<void> {
-    await this.#call('connect');
+    await this.call('connect');
   }
   async disconnect(): Promise<void> {}
   async submitOrder(_order: Order): Promise<void> {
-    await this.#call('submitOrder');
+    await this.call('submitOrder');
   }
   async cancelOrder(_order: Order): Promise<void> {
-    await this.#call('cancelOrder');
+    await this.call('cancelOrder');
   }
   async queryOrder(clientOrderId: string): Promise<OrderStatusReport | undefined> {
-    await this.#call('queryOrder');
+    await this.call('queryOrder');
     return {
       clientOrderId,
       venueOrderId: 'V1',
@@ -56,6 +61,15 @@ class ScriptedClient implements ExecutionClient {
       filledQty: 0,
       quantity: 1,
     };
+  }
+}
+
+/** A scripted client that can also amend, recording what it was asked. */
+class AmendingClient extends ScriptedClient {
+  readonly amendments: { clientOrderId: string; amendment: OrderAmendment }[] = [];
+  async modifyOrder(order: Order, amendment: OrderAmendment): Promise<void> {
+    this.amendments.push({ clientOrderId: order.clientOrderId, amendment });
+    await this.call('modifyOrder');
   }
 }
 
@@ -300,5 +314,109 @@ describe('ResilientExecutionClient: shared rate limit', () => {
     expect(inner.calls).toHaveLength(2);
     expect(await limiter.tryAcquire({ orders: 1 })).toBeGreaterThan(0); // the two grants are the limiter's
     expect(client.breaker.state).toBe('closed');
+  });
+});
+
+describe('ResilientExecutionClient: amendments', () => {
+  it('has modifyOrder only when the inner client has it, and passes the amendment through', async () => {
+    expect(createResilientClient(new ScriptedClient()).modifyOrder).toBeUndefined();
+    const inner = new AmendingClient();
+    const client = createResilientClient(inner);
+    const o = order();
+    await client.modifyOrder?.(o, { quantity: 0.5, price: 100 });
+    expect(inner.amendments).toEqual([
+      { clientOrderId: o.clientOrderId, amendment: { quantity: 0.5, price: 100 } },
+    ]);
+  });
+
+  it('retries an amendment on a transient failure (it sets absolute values)', async () => {
+    const inner = new AmendingClient();
+    const client = createResilientClient(inner, { retry: { maxAttempts: 3, initialDelayMs: 10 } });
+    inner.script.push('fail');
+    const amend = client.modifyOrder?.(order(), { quantity: 2 }) as Promise<void>;
+    await vi.advanceTimersByTimeAsync(10_000);
+    await expect(amend).resolves.toBeUndefined();
+    expect(inner.calls).toEqual(['modifyOrder', 'modifyOrder']);
+  });
+
+  it('a venue failure rejects typed and leaves the rejection event to the inner client', async () => {
+    const inner = new AmendingClient();
+    const client = createResilientClient(inner, {
+      retry: { maxAttempts: 2, initialDelayMs: 10 },
+      breaker: { consecutiveFailures: 100 },
+    });
+    const events: VenueEvent[] = [];
+    client.events$.subscribe((e) => events.push(e));
+    inner.behaviour = 'fail';
+    const amend = settle(client.modifyOrder?.(order(), { quantity: 2 }) as Promise<void>);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect((await amend).error).toMatchObject({
+      code: 'ADAPTER_FAILURE',
+      details: { op: 'modifyOrder', outcome: 'UNKNOWN' },
+    });
+    expect(inner.calls).toEqual(['modifyOrder', 'modifyOrder']);
+    expect(events).toEqual([]);
+  });
+
+  it('refused with the breaker open: not sent, typed, and reported as OrderModifyRejected', async () => {
+    const inner = new AmendingClient();
+    const client = createResilientClient(inner, {
+      breaker: { consecutiveFailures: 1 },
+      retry: { maxAttempts: 1 },
+    });
+    const events: VenueEvent[] = [];
+    client.events$.subscribe((e) => events.push(e));
+    inner.behaviour = 'fail';
+    await settle(client.submitOrder(order()));
+    expect(client.breaker.state).toBe('open');
+    const o = order();
+    const r = await settle(client.modifyOrder?.(o, { quantity: 2 }) as Promise<void>);
+    expect(r.error).toMatchObject({
+      code: 'ADAPTER_FAILURE',
+      details: { reason: 'CIRCUIT_OPEN', outcome: 'NOT_SENT' },
+    });
+    expect(inner.calls).toEqual(['submitOrder']);
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'OrderModifyRejected',
+        clientOrderId: o.clientOrderId,
+        reason: 'CIRCUIT_OPEN',
+      }),
+    ]);
+  });
+
+  it('counts against the order-rate limit; past it, refused RATE_LIMITED with OrderModifyRejected', async () => {
+    const inner = new AmendingClient();
+    const client = createResilientClient(inner, {
+      rateLimit: { venue: { ratePerSecond: 2, burst: 2 }, maxWaitMs: 0 },
+    });
+    const events: VenueEvent[] = [];
+    client.events$.subscribe((e) => events.push(e));
+    expect((await settle(client.submitOrder(order()))).ok).toBe(true);
+    expect((await settle(client.modifyOrder?.(order(), { quantity: 2 }) as Promise<void>)).ok).toBe(true);
+    const o = order();
+    const r = await settle(client.modifyOrder?.(o, { quantity: 3 }) as Promise<void>);
+    expect(r.error).toMatchObject({ details: { reason: 'RATE_LIMITED', outcome: 'NOT_SENT' } });
+    expect(inner.calls).toEqual(['submitOrder', 'modifyOrder']);
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'OrderModifyRejected',
+        clientOrderId: o.clientOrderId,
+        reason: 'RATE_LIMITED',
+      }),
+    ]);
+    expect(client.breaker.state).toBe('closed');
+  });
+
+  it('takes each amendment from the shared limiter', async () => {
+    const limiter = createMemoryRateLimiter({ buckets: { orders: { limit: 2, windowMs: 60_000 } } });
+    const inner = new AmendingClient();
+    const client = createResilientClient(inner, { sharedRateLimit: { limiter, maxWaitMs: 0 } });
+    const results = await Promise.all(
+      [1, 2, 3].map(() => settle(client.modifyOrder?.(order(), { quantity: 2 }) as Promise<void>)),
+    );
+    expect(results.map((r) => r.ok)).toEqual([true, true, false]);
+    expect(results[2]?.error?.details?.['reason']).toBe('RATE_LIMITED');
+    expect(inner.calls).toEqual(['modifyOrder', 'modifyOrder']);
   });
 });

@@ -20,7 +20,7 @@ import type { Order, OrderRequest } from '../model/order';
 import type { OrderRejected } from '../model/order-events';
 import type { Clock } from '../ports/clock';
 import { systemClock } from '../ports/clock';
-import type { ExecutionClient, VenueEvent } from '../ports/execution-client';
+import type { ExecutionClient, OrderAmendment, VenueEvent } from '../ports/execution-client';
 import { type Logger, noopLogger } from '../ports/logger';
 import { type MetricsSink, noopMetrics } from '../ports/metrics-sink';
 import { acquireRate, type RateCosts, type RateLimiter } from '../ports/rate-limiter';
@@ -206,7 +206,7 @@ export interface ResilientClientOptions {
   /** Concurrent venue calls, and calls waiting for a slot. Default 16 and 256. */
   readonly bulkhead?: { readonly limit: number; readonly queue?: number };
   /**
-   * Retries of calls that are safe to repeat (queries, cancels by id); submissions are never retried.
+   * Retries of calls that are safe to repeat (queries, cancels by id, amendments); submissions are never retried.
    * Default 3 attempts in all, exponential backoff from 100 ms up to 2,000 ms.
    */
   readonly retry?: {
@@ -214,12 +214,12 @@ export interface ResilientClientOptions {
     readonly initialDelayMs?: number;
     readonly maxDelayMs?: number;
   };
-  /** Outbound order-rate limits (venue and per account). Default none. */
+  /** Outbound order-rate limits (venue and per account), for submissions and amendments. Default none. */
   readonly rateLimit?: OrderRateLimiterOptions;
   /**
    * A limiter shared with other processes (e.g. `createRedisRateLimiter`): every submission waits for
-   * it to grant `costs(order)` (default `{ orders: 1 }`) after the per-instance `rateLimit`. Past
-   * `maxWaitMs` (default 5,000) the order is refused `RATE_LIMITED`, not sent. Default none.
+   * it to grant `costs(order)` (default `{ orders: 1 }`) after the per-instance `rateLimit`, and so does
+   * every amendment. Past `maxWaitMs` (default 5,000) it is refused `RATE_LIMITED`, not sent. Default none.
    */
   readonly sharedRateLimit?: {
     readonly limiter: RateLimiter;
@@ -239,6 +239,7 @@ export interface ResilientClientOptions {
  * |---|---|
  * | `submitOrder` | order-rate limit → bulkhead → breaker → timeout. **Never retried.** |
  * | `cancelOrder` (by client order id) | retry → bulkhead → breaker → timeout |
+ * | `modifyOrder` (when the inner client has it) | order-rate limit → retry → bulkhead → breaker → timeout |
  * | `queryOrder`, `openOrders`, `fills`, `balances`, `positions`, `connect` | retry → bulkhead → breaker → timeout |
  *
  * A submission refused before it left (breaker open, bulkhead full, rate limited) is known not to be
@@ -273,6 +274,19 @@ export class ResilientExecutionClient implements ExecutionClient {
   readonly submitOco?: (orders: readonly [Order, Order]) => Promise<void>;
   /** The inner client's (see `ExecutionClient.amendsUp`). */
   readonly amendsUp?: boolean;
+  /**
+   * The inner client's amendment, when it has one; absent when it cannot amend (the engine then refuses
+   * with `AMEND_NOT_SUPPORTED`). An amendment is an order-entry request, so it waits for the order-rate
+   * limits (`rateLimit` and `sharedRateLimit`, counted like one order) once, then goes through the
+   * policies of a cancel. It is **retried** on a transient failure: an amendment sets an absolute price,
+   * trigger and quantity, so a repeat asks for the same end state and cannot move the order further
+   * than the first (a venue that already applied it may refuse the repeat — the inner client's
+   * `OrderModifyRejected` — while the venue's `OrderUpdated` of the first still reports it). An
+   * amendment refused before it left (breaker open, bulkhead full, rate limited) is reported as
+   * `OrderModifyRejected` with that reason and rejects with the typed error (`details.outcome ===
+   * 'NOT_SENT'`): the engine and the order emulator learn the outcome as an event, as from the venue.
+   */
+  readonly modifyOrder?: (order: Order, amendment: OrderAmendment) => Promise<void>;
 
   readonly #timeout: TimeoutPolicy;
   readonly #timeoutMs: number;
@@ -330,7 +344,11 @@ export class ResilientExecutionClient implements ExecutionClient {
       Partial<Record<'fills' | 'balances' | 'positions' | 'track', unknown>>;
     if (typeof c.track === 'function') this.track = (c.track as (order: Order) => void).bind(inner);
     if (inner.amendsUp !== undefined) this.amendsUp = inner.amendsUp;
-    const { submitOco, supportsOco } = inner;
+    const { submitOco, supportsOco, modifyOrder } = inner;
+    if (modifyOrder !== undefined) {
+      this.modifyOrder = (order, amendment) =>
+        this.#modify(order, () => modifyOrder.call(inner, order, amendment));
+    }
     if (submitOco !== undefined && supportsOco !== undefined) {
       this.supportsOco = supportsOco.bind(inner);
       this.submitOco = (orders) => this.#submit(orders, () => submitOco.call(inner, orders));
@@ -391,14 +409,7 @@ export class ResilientExecutionClient implements ExecutionClient {
   async #submit(orders: readonly Order[], call: () => Promise<void>): Promise<void> {
     let innerFailed = false;
     try {
-      for (const order of orders) {
-        if (this.#limiter) await this.#limiter.acquire(order.accountId);
-        if (this.#shared) {
-          await acquireRate(this.#shared.limiter, this.#shared.costs?.(order) ?? { orders: 1 }, {
-            maxWaitMs: this.#shared.maxWaitMs ?? 5_000,
-          });
-        }
-      }
+      for (const order of orders) await this.#acquire(order);
       await this.#bulkhead.execute(() =>
         this.breaker.policy.execute(() =>
           this.#timeout.execute(() =>
@@ -424,6 +435,44 @@ export class ResilientExecutionClient implements ExecutionClient {
           );
           this.#unknownSubject.next(order);
         }
+      }
+      throw error;
+    }
+  }
+
+  /** Waits for the order-rate limits (per instance, then shared) to let one request for `order` go. */
+  async #acquire(order: Order): Promise<void> {
+    if (this.#limiter) await this.#limiter.acquire(order.accountId);
+    if (this.#shared) {
+      await acquireRate(this.#shared.limiter, this.#shared.costs?.(order) ?? { orders: 1 }, {
+        maxWaitMs: this.#shared.maxWaitMs ?? 5_000,
+      });
+    }
+  }
+
+  /** `modifyOrder` (see the field): rate limits once, then retried like a cancel. */
+  async #modify(order: Order, call: () => Promise<void>): Promise<void> {
+    let innerFailed = false;
+    try {
+      await this.#acquire(order);
+      await this.#read('modifyOrder', () =>
+        call().catch((error: unknown) => {
+          innerFailed = true;
+          throw error;
+        }),
+      );
+    } catch (raw) {
+      const error = this.#typed(raw, 'modifyOrder', false);
+      if (!innerFailed && submitOutcome(error) === 'NOT_SENT') {
+        this.#rejections.next({
+          type: 'OrderModifyRejected',
+          clientOrderId: order.clientOrderId,
+          accountId: order.accountId,
+          strategyId: order.strategyId,
+          instrumentId: order.instrumentId,
+          tsEvent: this.#clock.now(),
+          reason: typeof error.details?.['reason'] === 'string' ? error.details['reason'] : 'NOT_SENT',
+        });
       }
       throw error;
     }

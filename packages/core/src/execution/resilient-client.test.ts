@@ -17,7 +17,7 @@ import {
   VenueCircuitBreakers,
 } from './resilient-client';
 
-type Behaviour = 'ok' | 'fail' | 'hang' | 'local';
+type Behaviour = 'ok' | 'fail' | 'hang' | 'local' | 'refused';
 
 /** An execution client whose every call does what the test says, and counts calls. */
 class ScriptedClient implements ExecutionClient {
@@ -39,6 +39,14 @@ class ScriptedClient implements ExecutionClient {
     if (b === 'fail') throw new Error(`${name} failed at the venue`);
     if (b === 'local') throw new RxtradeError({ code: 'INVALID_ARGUMENT', message: 'bad order' });
     if (b === 'hang') await new Promise(() => {});
+    if (b === 'refused') {
+      // Refused by the venue's own limit before it was sent (the client reports that itself).
+      throw new RxtradeError({
+        code: 'ADAPTER_FAILURE',
+        message: 'RATE_LIMITED at the venue',
+        details: { reason: 'RATE_LIMITED', outcome: 'NOT_SENT', retryable: false },
+      });
+    }
   }
 
   async connect(): Promise<void> {
@@ -355,6 +363,30 @@ describe('ResilientExecutionClient: amendments', () => {
       details: { op: 'modifyOrder', outcome: 'UNKNOWN' },
     });
     expect(inner.calls).toEqual(['modifyOrder', 'modifyOrder']);
+    expect(events).toEqual([]);
+  });
+
+  it('a timed-out amendment rejects TIMEOUT with an unknown outcome and reports no rejection', async () => {
+    const inner = new AmendingClient();
+    const client = createResilientClient(inner, { timeoutMs: 1_000, retry: { maxAttempts: 1 } });
+    const events: VenueEvent[] = [];
+    client.events$.subscribe((e) => events.push(e));
+    inner.script.push('hang');
+    const amend = settle(client.modifyOrder?.(order(), { quantity: 2 }) as Promise<void>);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect((await amend).error).toMatchObject({ code: 'TIMEOUT', details: { outcome: 'UNKNOWN' } });
+    expect(events).toEqual([]); // it may have been applied: the venue's event settles it
+  });
+
+  it('an amendment the inner client refused unsent is not reported a second time', async () => {
+    const inner = new AmendingClient();
+    const client = createResilientClient(inner);
+    const events: VenueEvent[] = [];
+    client.events$.subscribe((e) => events.push(e));
+    inner.script.push('refused');
+    const r = await settle(client.modifyOrder?.(order(), { quantity: 2 }) as Promise<void>);
+    expect(r.error).toMatchObject({ details: { reason: 'RATE_LIMITED', outcome: 'NOT_SENT' } });
+    expect(inner.calls).toEqual(['modifyOrder']);
     expect(events).toEqual([]);
   });
 

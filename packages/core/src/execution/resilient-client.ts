@@ -461,9 +461,9 @@ export class ResilientExecutionClient implements ExecutionClient {
           throw error;
         }),
       );
-    } catch (raw) {
-      const error = this.#typed(raw, 'modifyOrder', false);
-      if (!innerFailed && submitOutcome(error) === 'NOT_SENT') {
+    } catch (error) {
+      // Typed already (by `#read` or the limiters); the inner client reports its own refusals.
+      if (!innerFailed && submitOutcome(error) === 'NOT_SENT' && isRxtradeError(error)) {
         this.#rejections.next({
           type: 'OrderModifyRejected',
           clientOrderId: order.clientOrderId,

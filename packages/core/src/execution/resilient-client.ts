@@ -280,8 +280,9 @@ export class ResilientExecutionClient implements ExecutionClient {
    * limits (`rateLimit` and `sharedRateLimit`, counted like one order) once, then goes through the
    * policies of a cancel. It is **retried** on a transient failure: an amendment sets an absolute price,
    * trigger and quantity, so a repeat asks for the same end state and cannot move the order further
-   * than the first (a venue that already applied it may refuse the repeat — the inner client's
-   * `OrderModifyRejected` — while the venue's `OrderUpdated` of the first still reports it). An
+   * than the first (a venue that already applied a first attempt lost in transit may refuse the repeat:
+   * the inner client then reports `OrderModifyRejected`, and the order's size at the venue is settled
+   * by reconciliation, as after any amendment whose answer was lost). An
    * amendment refused before it left (breaker open, bulkhead full, rate limited) is reported as
    * `OrderModifyRejected` with that reason and rejects with the typed error (`details.outcome ===
    * 'NOT_SENT'`): the engine and the order emulator learn the outcome as an event, as from the venue.

@@ -116,7 +116,7 @@ const ADJUST: readonly {
   },
   {
     when: /^fleet (?!.*--in-process)/,
-    why: 'processes on RabbitMQ and Redis: run by fleet-parity.rabbitmq-redis.integration.test.ts (--until-done) and fleet-gateway.rabbitmq-redis.integration.test.ts (the gateway, until Ctrl-C)',
+    why: 'processes on RabbitMQ and Redis: run by fleet-parity.rabbitmq-redis.integration.test.ts (--until-done), fleet-shadow.rabbitmq-redis.integration.test.ts (--shadow) and fleet-gateway.rabbitmq-redis.integration.test.ts (the gateway, until Ctrl-C)',
     change: () => 'not here',
   },
   {
@@ -280,8 +280,9 @@ describe('docs: every rxtrade line of the docs', () => {
         expect(run.code, `${file}: ${line}\n${run.err}`).toBe(0);
       }
       // Only the fleet on RabbitMQ and Redis is left to its own integration tests: --until-done
-      // (the parity suite) and the gateway until Ctrl-C (fleet-gateway).
+      // (the parity suite), --shadow (fleet-shadow) and the gateway until Ctrl-C (fleet-gateway).
       expect(skipped).toEqual([
+        expect.stringMatching(/^npx rxtrade fleet .*--shadow reports$/),
         expect.stringMatching(/^npx rxtrade fleet .*--strategy-replicas 3/),
         expect.stringMatching(/^npx rxtrade fleet .*--speed 5$/),
       ]);

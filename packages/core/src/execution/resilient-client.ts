@@ -452,31 +452,8 @@ export class ResilientExecutionClient implements ExecutionClient {
   }
 
   /** `modifyOrder` (see the field): rate limits once, then retried like a cancel. */
-  async #modify(order: Order, call: () => Promise<void>): Promise<void> {
-    let innerFailed = false;
-    try {
-      await this.#acquire(order);
-      await this.#read('modifyOrder', () =>
-        call().catch((error: unknown) => {
-          innerFailed = true;
-          throw error;
-        }),
-      );
-    } catch (error) {
-      // Typed already (by `#read` or the limiters); the inner client reports its own refusals.
-      if (!innerFailed && submitOutcome(error) === 'NOT_SENT' && isRxtradeError(error)) {
-        this.#rejections.next({
-          type: 'OrderModifyRejected',
-          clientOrderId: order.clientOrderId,
-          accountId: order.accountId,
-          strategyId: order.strategyId,
-          instrumentId: order.instrumentId,
-          tsEvent: this.#clock.now(),
-          reason: typeof error.details?.['reason'] === 'string' ? error.details['reason'] : 'NOT_SENT',
-        });
-      }
-      throw error;
-    }
+  #modify(order: Order, call: () => Promise<void>): Promise<void> {
+    return this.#orderRequest('modifyOrder', 'OrderModifyRejected', order, call, true);
   }
 
   /**
@@ -484,19 +461,43 @@ export class ResilientExecutionClient implements ExecutionClient {
    * cancel another order). A cancel refused before it left (breaker open, bulkhead full) is reported
    * as `OrderCancelRejected` so the order leaves `pendingCancel`.
    */
-  async cancelOrder(order: Order): Promise<void> {
+  cancelOrder(order: Order): Promise<void> {
+    return this.#orderRequest(
+      'cancelOrder',
+      'OrderCancelRejected',
+      order,
+      () => this.inner.cancelOrder(order),
+      false,
+    );
+  }
+
+  /**
+   * A request about a working order (cancel, amend) under the read policies, after the order-rate
+   * limits when `limited`. One refused before it left (breaker open, bulkhead full, rate limited) is
+   * reported as `rejected`, so the order leaves its pending state; the inner client reports its own
+   * refusals, and a timeout or transport error reports nothing (the request may have been applied).
+   */
+  async #orderRequest(
+    op: 'cancelOrder' | 'modifyOrder',
+    rejected: 'OrderCancelRejected' | 'OrderModifyRejected',
+    order: Order,
+    call: () => Promise<void>,
+    limited: boolean,
+  ): Promise<void> {
     let innerFailed = false;
     try {
-      await this.#read('cancelOrder', () =>
-        this.inner.cancelOrder(order).catch((error: unknown) => {
+      if (limited) await this.#acquire(order);
+      await this.#read(op, () =>
+        call().catch((error: unknown) => {
           innerFailed = true;
           throw error;
         }),
       );
     } catch (error) {
+      // Typed already (by `#read` or the limiters).
       if (!innerFailed && submitOutcome(error) === 'NOT_SENT' && isRxtradeError(error)) {
         this.#rejections.next({
-          type: 'OrderCancelRejected',
+          type: rejected,
           clientOrderId: order.clientOrderId,
           accountId: order.accountId,
           strategyId: order.strategyId,

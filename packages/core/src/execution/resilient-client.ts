@@ -453,7 +453,7 @@ export class ResilientExecutionClient implements ExecutionClient {
 
   /** `modifyOrder` (see the field): rate limits once, then retried like a cancel. */
   #modify(order: Order, call: () => Promise<void>): Promise<void> {
-    return this.#orderRequest('modifyOrder', 'OrderModifyRejected', order, call, true);
+    return this.#orderRequest('modifyOrder', order, call);
   }
 
   /**
@@ -462,31 +462,23 @@ export class ResilientExecutionClient implements ExecutionClient {
    * as `OrderCancelRejected` so the order leaves `pendingCancel`.
    */
   cancelOrder(order: Order): Promise<void> {
-    return this.#orderRequest(
-      'cancelOrder',
-      'OrderCancelRejected',
-      order,
-      () => this.inner.cancelOrder(order),
-      false,
-    );
+    return this.#orderRequest('cancelOrder', order, () => this.inner.cancelOrder(order));
   }
 
   /**
-   * A request about a working order (cancel, amend) under the read policies, after the order-rate
-   * limits when `limited`. One refused before it left (breaker open, bulkhead full, rate limited) is
-   * reported as `rejected`, so the order leaves its pending state; the inner client reports its own
+   * A request about a working order (cancel, amend) under the read policies; an amendment waits for
+   * the order-rate limits first. One refused before it left (breaker open, bulkhead full, rate limited) is
+   * reported (`OrderCancelRejected`, `OrderModifyRejected`), so the order leaves its pending state; the inner client reports its own
    * refusals, and a timeout or transport error reports nothing (the request may have been applied).
    */
   async #orderRequest(
     op: 'cancelOrder' | 'modifyOrder',
-    rejected: 'OrderCancelRejected' | 'OrderModifyRejected',
     order: Order,
     call: () => Promise<void>,
-    limited: boolean,
   ): Promise<void> {
     let innerFailed = false;
     try {
-      if (limited) await this.#acquire(order);
+      if (op === 'modifyOrder') await this.#acquire(order);
       await this.#read(op, () =>
         call().catch((error: unknown) => {
           innerFailed = true;
@@ -497,7 +489,7 @@ export class ResilientExecutionClient implements ExecutionClient {
       // Typed already (by `#read` or the limiters).
       if (!innerFailed && submitOutcome(error) === 'NOT_SENT' && isRxtradeError(error)) {
         this.#rejections.next({
-          type: rejected,
+          type: op === 'cancelOrder' ? 'OrderCancelRejected' : 'OrderModifyRejected',
           clientOrderId: order.clientOrderId,
           accountId: order.accountId,
           strategyId: order.strategyId,

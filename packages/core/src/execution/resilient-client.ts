@@ -467,9 +467,10 @@ export class ResilientExecutionClient implements ExecutionClient {
 
   /**
    * A request about a working order (cancel, amend) under the read policies; an amendment waits for
-   * the order-rate limits first. One refused before it left (breaker open, bulkhead full, rate limited) is
-   * reported (`OrderCancelRejected`, `OrderModifyRejected`), so the order leaves its pending state; the inner client reports its own
-   * refusals, and a timeout or transport error reports nothing (the request may have been applied).
+   * the order-rate limits first. One refused before it left (breaker open, bulkhead full, rate
+   * limited) is reported (`OrderCancelRejected`, `OrderModifyRejected`), so the order leaves its
+   * pending state; the inner client reports its own refusals, and a timeout or transport error
+   * reports nothing (the request may have been applied).
    */
   async #orderRequest(
     op: 'cancelOrder' | 'modifyOrder',

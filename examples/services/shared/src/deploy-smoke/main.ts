@@ -586,6 +586,8 @@ async function main(): Promise<void> {
               'redis-url': `redis://rxtrade:${pw('REDIS_PASSWORD')}@redis:6379`,
               'pg-url': `postgres://rxtrade:${pw('POSTGRES_PASSWORD')}@postgres:5432/rxtrade`,
               'credentials-key': randomBytes(32).toString('base64'),
+              // ORDER_VENUE stays `simulated` in this run: the file is mounted into the order pod, not read.
+              'venue-credentials': '{}',
             },
           });
           kubeTeardown = played.teardown;

@@ -210,12 +210,13 @@ export class PositionBook {
     const pp = this.instrument.pricePrecision;
     const quotient =
       fromUnits(notional, this.#currencyPrecision) / fromUnits(qtyUnits, this.instrument.quantityPrecision);
+    // Stryker disable next-line ArithmeticOperator: equivalent — a wrong price in units fails the exactness test below, so the price takes withoutFloatNoise, which gives the same value
     const pxUnits = Math.round(quotient * pow10(pp));
     // On the grid when pxUnits × qtyUnits is exactly the notional (scaled); below 10^15 units the
     // decimal has at most 15 digits, so it is what withoutFloatNoise would give: its nearest double.
     // Stryker disable next-line ArithmeticOperator: equivalent — a wrong product only keeps prices off the fast path, and withoutFloatNoise gives them the same value (the mutants that let a wrong price through are killed)
     const scaled = pxUnits * qtyUnits * this.#multiplier;
-    // Stryker disable next-line ArithmeticOperator,BlockStatement: equivalent — as above: without the early return every price takes withoutFloatNoise, which gives the same value
+    // Stryker disable next-line ArithmeticOperator,BlockStatement,ConditionalExpression,EqualityOperator: equivalent — as above: without the early return (or at exactly 10^15 units, one significant digit) every price takes withoutFloatNoise, which gives the same value
     if (Math.abs(pxUnits) < 1e15 && Number.isSafeInteger(scaled) && scaled === notional * this.#divisor) {
       return fromUnits(pxUnits, pp);
     }

@@ -120,6 +120,7 @@ export function checkOrderGrid(
   const leaves = order.leavesQty;
   // Nothing filled yet (every order the engine sends): the leaves are the quantity, checked above.
   const leavesUnits =
+    // Stryker disable next-line ConditionalExpression: equivalent — qtyUnits is toUnitsExact(quantity, qp), what the other branch computes for leaves === quantity
     leaves === quantity ? qtyUnits : finitePositive(leaves) ? toUnitsExact(leaves, qp) : Number.NaN;
   if (!(leavesUnits > 0 && leavesUnits <= qtyUnits && leavesUnits % instrument.lotUnits === 0)) {
     return violation(

@@ -586,8 +586,9 @@ async function main(): Promise<void> {
               'redis-url': `redis://rxtrade:${pw('REDIS_PASSWORD')}@redis:6379`,
               'pg-url': `postgres://rxtrade:${pw('POSTGRES_PASSWORD')}@postgres:5432/rxtrade`,
               'credentials-key': randomBytes(32).toString('base64'),
-              // ORDER_VENUE stays `simulated` in this run: the file is mounted into the order pod, not read.
-              'venue-credentials': '{}',
+              // ORDER_VENUE stays `simulated` in this run: the file is mounted into the order pod, not
+              // read. Base64 text, as podman writes a volume Secret's values as they stand (kube.ts).
+              'venue-credentials': randomBytes(24).toString('base64'),
             },
           });
           kubeTeardown = played.teardown;

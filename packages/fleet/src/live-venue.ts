@@ -130,15 +130,25 @@ export class VenueGate implements ExecutionClient {
   }
 
   /**
-   * Makes the calls held so far, in the order they were decided (their journal batch is written), and
-   * resolves once the venue answered each (failures are logged: their outcome is the reconciler's).
-   * The desk acknowledges its inputs only then, so a desk that dies leaves at most the calls of its
-   * last batch with an unknown outcome, not a backlog queued behind the venue's rate limit.
+   * Takes the calls held so far — those the batch being journaled decided — and returns what makes
+   * them, in the order they were decided, resolving once the venue answered each (failures are
+   * logged: their outcome is the reconciler's). The desk takes them when it hands the batch to the
+   * journal and makes them only once the append is written: a later batch's calls, held while this
+   * one's append is in flight, stay held until their own append is written. The desk acknowledges
+   * its inputs only then, so a desk that dies leaves at most the calls of its last batch with an
+   * unknown outcome, not a backlog queued behind the venue's rate limit.
    */
-  async release(): Promise<void> {
+  take(): () => Promise<void> {
     const calls = this.#held;
     this.#held = [];
-    await Promise.all(calls.map((call) => call()));
+    return async () => {
+      await Promise.all(calls.map((call) => call()));
+    };
+  }
+
+  /** Makes every call held so far (see {@link VenueGate.take}). */
+  release(): Promise<void> {
+    return this.take()();
   }
 
   #hold(call: () => Promise<void>): void {

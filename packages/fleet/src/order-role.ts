@@ -703,12 +703,15 @@ class AccountDesk {
     const entries = this.#entries;
     this.#outgoing = [];
     this.#entries = [];
+    // The venue calls these inputs decided, taken now: a later pump's, held while this append is in
+    // flight, must wait for their own append (taken later, they went out with this batch's).
+    const release = this.#gate?.take();
     // State before publish: the inputs are journaled, then what they caused is sent (in order across
     // calls: one chain per account), and only then does the bus hear they were handled.
     this.#publishing = this.#publishing.then(async () => {
       await this.#journal?.append(`order:${this.accountId}`, entries);
       // Journal before send: a live venue is asked only once the inputs that decided it are kept.
-      await Promise.all([this.#gate?.release(), this.#send(batch)]);
+      await Promise.all([release?.(), this.#send(batch)]);
     });
     return this.#publishing;
   }

@@ -10,7 +10,8 @@ import { ReplayPace } from './pace';
 /**
  * Data service: stores the replay's bars in PostgreSQL (COPY, idempotent), then hands them to the
  * fleet's `publishBars` (frames on `bars.<symbol>`, each kept in the fleet journal before it is
- * published), paced by `REPLAY_BARS_PER_SECOND` / `BAR_INTERVAL_MS` or as fast as the broker confirms.
+ * published), paced by `REPLAY_BARS_PER_SECOND` / `BAR_INTERVAL_MS`, at the bars' own time
+ * (`REPLAY_AT_BAR_TIME=1`, a live rehearsal) or as fast as the broker confirms.
  *
  * Resumable and outage-proof: frame ids are deterministic (`bars:<symbol>:<seq>`), so a replay that
  * failed (a Redis or RabbitMQ outage) or a restarted service publishes the same frames again from the
@@ -38,8 +39,16 @@ main('data', async (ctx) => {
       : config.BAR_INTERVAL_MS;
   // Paced bars travel one per frame (a frame leaves when the next bar of its symbol arrives);
   // an unpaced replay batches them.
-  const frameSize = config.REPLAY_FRAME_BARS > 0 ? config.REPLAY_FRAME_BARS : stepMs > 0 ? 1 : 500;
-  const pace = new ReplayPace({ stepMs, stallMs: config.REPLAY_STALL_MS });
+  const paced = stepMs > 0 || config.REPLAY_AT_BAR_TIME;
+  const frameSize = config.REPLAY_FRAME_BARS > 0 ? config.REPLAY_FRAME_BARS : paced ? 1 : 500;
+  const pace = new ReplayPace({
+    stepMs,
+    stallMs: config.REPLAY_STALL_MS,
+    // Step k at its bars' time: the earliest of the symbols' bar k (a replay's timeline shares it).
+    ...(config.REPLAY_AT_BAR_TIME
+      ? { dueAt: (k: number) => Math.min(...timeline.map((series) => (series[k] as Bar).ts)) }
+      : {}),
+  });
   ctx.addCheck('replay', () => pace.healthy());
 
   const controller = new AbortController();

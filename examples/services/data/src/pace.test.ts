@@ -53,4 +53,30 @@ describe('ReplayPace', () => {
     c.t += 700; // due 100 ms + 600 ms ago, not taken
     expect(pace.healthy()).toBe(false);
   });
+
+  it('paced by the bars’ time, waits for each step’s timestamp on the wall clock; a step already past goes at once', () => {
+    const c = clock();
+    let wall = 50_000;
+    const stamps = [52_000, 53_000, 54_000];
+    const pace = new ReplayPace({
+      stepMs: 100,
+      stallMs: 500,
+      now: c.now,
+      dueAt: (k) => stamps[k] as number,
+      wallNow: () => wall,
+    });
+    pace.begin(0);
+    expect(pace.beforeStep(0)).toBe(2_000);
+    // Waiting for a bar's time is movement, not a stall.
+    c.t += 1_900;
+    wall += 1_900;
+    expect(pace.healthy()).toBe(true);
+    c.t += 100;
+    wall += 100;
+    pace.stepped(0);
+    wall += 1_500; // late: step 1 was due 500 ms ago
+    c.t += 1_500;
+    expect(pace.beforeStep(1)).toBe(0);
+    expect(pace.beforeStep(2)).toBe(500);
+  });
 });

@@ -6,6 +6,14 @@ export interface ReplayPaceOptions {
   readonly stallMs: number;
   /** Monotonic milliseconds. Default `performance.now`. */
   readonly now?: () => number;
+  /**
+   * Paces by the bars' own time instead of `stepMs`: step k is due when the wall clock reaches
+   * `dueAt(k)` (epoch ms; a step already past is due at once). A recorded series stamped with
+   * today's times then replays as a live feed.
+   */
+  readonly dueAt?: (k: number) => number;
+  /** The wall clock `dueAt` is read against. Default `Date.now`. */
+  readonly wallNow?: () => number;
 }
 
 /**
@@ -18,6 +26,8 @@ export class ReplayPace {
   readonly #stepMs: number;
   readonly #stallMs: number;
   readonly #now: () => number;
+  readonly #dueAt: ((k: number) => number) | undefined;
+  readonly #wallNow: () => number;
   #start = 0;
   #first = 0;
   /** When the replay last moved, or is next due to. */
@@ -29,6 +39,8 @@ export class ReplayPace {
     this.#stepMs = options.stepMs;
     this.#stallMs = options.stallMs;
     this.#now = options.now ?? (() => performance.now());
+    this.#dueAt = options.dueAt;
+    this.#wallNow = options.wallNow ?? Date.now;
   }
 
   /** An attempt starts; steps before `resumeAt` were published before and go unpaced. */
@@ -40,9 +52,14 @@ export class ReplayPace {
 
   /** Milliseconds to wait before step `k` (0 when due or unpaced). */
   beforeStep(k: number): number {
+    const now = this.#now();
+    if (this.#dueAt !== undefined) {
+      const wait = Math.max(0, this.#dueAt(k) - this.#wallNow());
+      this.#movedBy = Math.max(this.#movedBy ?? now, now + wait);
+      return wait;
+    }
     if (this.#stepMs <= 0) return 0;
     const due = this.#start + (k - this.#first) * this.#stepMs;
-    const now = this.#now();
     this.#movedBy = Math.max(this.#movedBy ?? now, due);
     return Math.max(0, due - now);
   }

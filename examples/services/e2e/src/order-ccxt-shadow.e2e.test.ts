@@ -29,8 +29,9 @@ const openOf = (k: number): number => round(4_000 + 6 * k + 25 * Math.sin(k / 2)
  * The order service with a shadow venue (`ORDER_SHADOW=1`) beside a live one (`ORDER_VENUE=ccxt`:
  * `@rxtrade/ccxt` behind core's resilient client, against a fake Binance in this process), on
  * RabbitMQ, Redis and PostgreSQL, with a strategy in the strategy service. The replay is a live feed:
- * 1-second bars stamped with the wall clock, published as they open, and the fake exchange's price
- * is the open of the bar its clock is in. The exchange misbehaves, order by order: it holds the
+ * 1-second bars stamped with the wall clock, each published when the clock reaches its time
+ * (`REPLAY_AT_BAR_TIME=1`: the frame of bar k leaves with bar k+1, at bar k's close), and the fake
+ * exchange's price is the open of the bar its clock is in. The exchange misbehaves, order by order: it holds the
  * first order 2 s, rejects the third, fills half of the fourth, and fills every taker order 10 bp
  * worse than the market. When the service stops it writes the account's shadow document and page;
  * each order in it must carry the exchange's own fill as the real side, a backtest's fill (the next
@@ -40,12 +41,13 @@ describe.skipIf(!up)('order service on ccxt with a shadow venue (ORDER_SHADOW=1)
   it('reports, per order, the exchange’s fill against the simulation’s, and what slippage, delay, a partial fill and a rejection cost', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rxt-oshadow-'));
     const shadowDir = join(dir, 'shadow');
-    // The bars are written just before the data service starts, the first opening a few seconds later.
+    // The bars are written just before the data service starts, the first opening a few seconds later
+    // (the data service waits for each bar's time, however fast it starts).
     let t0 = Number.POSITIVE_INFINITY;
     const tsOf = (k: number): number => t0 + k * BAR_MS;
     const barAt = (ts: number): number => Math.min(BARS - 1, Math.max(0, Math.floor((ts - t0) / BAR_MS)));
     const writeBars = (): void => {
-      t0 = Math.ceil((Date.now() + 4_000) / BAR_MS) * BAR_MS;
+      t0 = Math.ceil((Date.now() + 6_000) / BAR_MS) * BAR_MS;
       const lines = ['ts,open,high,low,close,volume,symbol'];
       for (let k = 0; k < BARS; k++) {
         const open = openOf(k);
@@ -99,7 +101,7 @@ describe.skipIf(!up)('order service on ccxt with a shadow venue (ORDER_SHADOW=1)
         SYMBOLS: '1',
         BARS: String(BARS),
         DATA_CSV: join(dir, 'bars.csv'),
-        BAR_INTERVAL_MS: String(BAR_MS),
+        REPLAY_AT_BAR_TIME: '1',
         ACCOUNTS: `${ACCOUNT}:1`,
         STRATEGIES: JSON.stringify([
           {

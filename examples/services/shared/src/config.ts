@@ -97,6 +97,15 @@ export const FleetConfigSchema = z.object({
    * Overrides `BAR_INTERVAL_MS`. The bar → order latency bench replays at 1,000.
    */
   REPLAY_BARS_PER_SECOND: int(0),
+  /**
+   * `1`: a live rehearsal — each step is published when the wall clock reaches its bars' timestamp
+   * (a bar known at its close: its frame leaves with the next step), bars stamped in the past at
+   * once. Overrides `BAR_INTERVAL_MS` and `REPLAY_BARS_PER_SECOND` as the pace.
+   */
+  REPLAY_AT_BAR_TIME: z
+    .enum(['0', '1', 'true', 'false'])
+    .default('0')
+    .transform((v) => v === '1' || v === 'true'),
   /** Bars per frame (one bus message per symbol); 0 = 1 when paced, 500 when not. Keep it across restarts of one run. */
   REPLAY_FRAME_BARS: int(0),
   /** The data service's /health is 503 when the replay has not moved for this long past its schedule. */

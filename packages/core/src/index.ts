@@ -381,6 +381,7 @@ export {
   type KillSwitchOptions,
   type KillSwitchResult,
   type KillSwitchTarget,
+  flattenLateFill,
   killSwitch,
 } from './risk/kill-switch';
 export {

@@ -13,7 +13,7 @@ import {
   SimulatedVenue,
   type VenueEvent,
 } from '@rxtrade/core';
-import { NEVER, Subject } from 'rxjs';
+import { NEVER, type Observable, Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { FleetGatewayClient } from './gateway-client';
 import { FleetJournal } from './journal';
@@ -27,7 +27,7 @@ const SPX = defineInstrument({ id: 'SPX', pricePrecision: 2, quantityPrecision: 
 /** A live venue that only records what it was asked. */
 class RecordingVenue implements ExecutionClient {
   readonly venue = 'LIVE';
-  readonly events$ = NEVER;
+  readonly events$: Observable<VenueEvent> = NEVER;
   readonly submitted: string[] = [];
   async connect(): Promise<void> {}
   async disconnect(): Promise<void> {}
@@ -165,17 +165,15 @@ describe('the order role on a live venue: journal before venue', () => {
       // A few at a time, as orders keep coming while the venue answers the earlier ones.
       for (let i = 0; i < ids.length; i += 3) {
         const decisions = await Promise.all(
-          ids
-            .slice(i, i + 3)
-            .map((clientOrderId) =>
-              gateway.submit('a', {
-                instrumentId: 'SPX',
-                side: 'buy',
-                type: 'market',
-                quantity: 1,
-                clientOrderId,
-              }),
-            ),
+          ids.slice(i, i + 3).map((clientOrderId) =>
+            gateway.submit('a', {
+              instrumentId: 'SPX',
+              side: 'buy',
+              type: 'market',
+              quantity: 1,
+              clientOrderId,
+            }),
+          ),
         );
         expect(decisions.map((d) => d.type)).toEqual(['OrderSubmitted', 'OrderSubmitted', 'OrderSubmitted']);
       }

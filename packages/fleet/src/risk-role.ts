@@ -8,8 +8,10 @@ import {
   contingentIds,
   createOrder,
   type Fill,
+  flattenLateFill,
   type Gauge,
   isOpen,
+  type KillSwitchOptions,
   type KillSwitchTarget,
   killSwitch,
   type Logger,
@@ -327,6 +329,11 @@ class AccountDesk {
   readonly #refusals = new Map<string, { count: number; first: OrderEvent }>();
   /** The kill switch's flattening orders still open: a later kill switch leaves them working. */
   readonly #flattening = new Set<string>();
+  /**
+   * Orders whose cancel a kill switch with flatten requested, still open, with that switch's
+   * options: one that fills before its cancel lands is flattened after (core's flattenLateFill).
+   */
+  readonly #cancelRequested = new Map<string, KillSwitchOptions>();
   readonly #viewPrefix: string | undefined;
   readonly #meters: DeskMeters;
   #fills = 0;
@@ -702,9 +709,30 @@ class AccountDesk {
       holds.place({ owner: command.owner, state: command.state, reason: command.reason, accountId });
       return;
     }
+    const options: KillSwitchOptions = {
+      reason: command.reason,
+      flatten: command.flatten,
+      owner: command.owner,
+      ...(accountId === undefined ? {} : { accountId }),
+    };
+    const result = killSwitch(this.#killTarget(), options);
+    if (command.flatten) for (const id of result.cancelRequested) this.#cancelRequested.set(id, options);
+    this.#logger.warn(
+      {
+        owner: command.owner,
+        reason: command.reason,
+        canceled: result.canceled,
+        flatten: result.flattenOrders.map((o) => `${o.clientOrderId}:${o.status}`),
+      },
+      'kill switch',
+    );
+  }
+
+  /** The desk as core's kill switch drives it: cancels and flattening orders go to the order role. */
+  #killTarget(): KillSwitchTarget {
     const received = this.#received as BusEnvelope;
-    const desk: KillSwitchTarget = {
-      holds,
+    return {
+      holds: this.#risk.holds,
       openOrders: () => [...this.#orders.values()].filter((o) => !this.#flattening.has(o.clientOrderId)),
       cancel: (clientOrderId) => {
         const order = this.#orders.get(clientOrderId);
@@ -723,21 +751,6 @@ class AccountDesk {
       accountBook: () => this.book,
       accounts: () => [this.book.snapshot()],
     };
-    const result = killSwitch(desk, {
-      reason: command.reason,
-      flatten: command.flatten,
-      owner: command.owner,
-      ...(accountId === undefined ? {} : { accountId }),
-    });
-    this.#logger.warn(
-      {
-        owner: command.owner,
-        reason: command.reason,
-        canceled: result.canceled,
-        flatten: result.flattenOrders.map((o) => `${o.clientOrderId}:${o.status}`),
-      },
-      'kill switch',
-    );
   }
 
   /** One of the kill switch's flattening orders, through the same check as every submit. */
@@ -870,7 +883,23 @@ class AccountDesk {
       this.#fills++;
       this.#dirtyPositions.add(event.instrumentId);
       if (this.#viewPrefix !== undefined) this.#newFills.push(event);
+      const killed = this.#cancelRequested.get(event.clientOrderId);
+      if (killed !== undefined) this.#flattenLateFill(event, killed);
     } else if (event.type === 'OrderRejected') this.#refused(event);
+    if (!this.#orders.has(event.clientOrderId)) this.#cancelRequested.delete(event.clientOrderId);
+  }
+
+  /** A kill switch canceled the order, but the venue filled it first: its fill is closed too. */
+  #flattenLateFill(fill: OrderEvent & { type: 'OrderFilled' }, options: KillSwitchOptions): void {
+    const orders = flattenLateFill(this.#killTarget(), fill, options);
+    this.#logger.warn(
+      {
+        clientOrderId: fill.clientOrderId,
+        instrumentId: fill.instrumentId,
+        flatten: orders.map((o) => `${o.clientOrderId}:${o.status}`),
+      },
+      'kill switch: an order filled before its cancel; flattened again',
+    );
   }
 
   #refused(event: OrderEvent & { reason: string }): void {

@@ -55,16 +55,22 @@ const market = (strategyId: string, instrumentId: string, side: 'buy' | 'sell', 
   type: 'market',
 });
 
+/** A net flatten's order: it only ever reduces the position (reduce-only). */
+const close = (strategyId: string, instrumentId: string, side: 'buy' | 'sell', quantity: number) => ({
+  ...market(strategyId, instrumentId, side, quantity),
+  reduceOnly: true,
+});
+
 describe('flattenRequests', () => {
   it('closes the net position through the strategies holding its side, largest first', () => {
     // Net long 3.5 COIN: a holds 1.5, b holds 2.5, c is short 0.5 (it keeps its hedge).
     const requests = flattenRequests(account({ a: { COIN: 1_500 }, b: { COIN: 2_500 }, c: { COIN: -500 } }));
-    expect(requests).toEqual([market('b', 'COIN', 'sell', 2.5), market('a', 'COIN', 'sell', 1)]);
+    expect(requests).toEqual([close('b', 'COIN', 'sell', 2.5), close('a', 'COIN', 'sell', 1)]);
   });
 
   it('buys back a net short, and leaves flat instruments and strategies alone', () => {
     const requests = flattenRequests(account({ a: { COIN: 0, GOLD: -3 }, b: { GOLD: -2 } }));
-    expect(requests).toEqual([market('a', 'GOLD', 'buy', 3), market('b', 'GOLD', 'buy', 2)]);
+    expect(requests).toEqual([close('a', 'GOLD', 'buy', 3), close('b', 'GOLD', 'buy', 2)]);
   });
 
   it('never closes through a strategy on the other side, however large, nor one that never traded it', () => {
@@ -72,16 +78,16 @@ describe('flattenRequests', () => {
     const requests = flattenRequests(
       account({ a: { COIN: 3_000 }, b: { COIN: 1_000 }, c: { COIN: -3_500 }, d: { GOLD: 1 } }),
     );
-    expect(requests).toEqual([market('a', 'COIN', 'sell', 0.5), market('d', 'GOLD', 'sell', 1)]);
+    expect(requests).toEqual([close('a', 'COIN', 'sell', 0.5), close('d', 'GOLD', 'sell', 1)]);
   });
 
   it('gives what no strategy holds to the fallback strategy', () => {
     expect(flattenRequests(account({ a: { GOLD: 2 } }, { GOLD: 3 }))).toEqual([
-      market('a', 'GOLD', 'sell', 2),
-      market('kill-switch', 'GOLD', 'sell', 3),
+      close('a', 'GOLD', 'sell', 2),
+      close('kill-switch', 'GOLD', 'sell', 3),
     ]);
     expect(flattenRequests(account({}, { GOLD: -4 }), { fallbackStrategyId: 'ops' })).toEqual([
-      market('ops', 'GOLD', 'buy', 4),
+      close('ops', 'GOLD', 'buy', 4),
     ]);
   });
 

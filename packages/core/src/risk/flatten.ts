@@ -7,13 +7,16 @@ export interface FlattenOptions {
   /**
    * `net` (default): close the account's net position per instrument through the strategies that
    * hold its side, largest first, so the account ends flat and every order only reduces it (what
-   * passes under REDUCING). Strategies that hedge each other keep the offsetting remainder.
+   * passes under REDUCING); the orders are `reduceOnly`, so the venue fills no more than the position
+   * holds when they fill. Strategies that hedge each other keep the offsetting remainder.
    * `strategy`: close every strategy's own virtual position, each on its own: every strategy ends
    * flat (the end of a backtest).
    */
   readonly by?: 'net' | 'strategy';
   /** `net` only: the strategy id for a part of the net position no strategy holds. Default `kill-switch`. */
   readonly fallbackStrategyId?: string;
+  /** `net` only: close this instrument only. Default: every instrument. */
+  readonly instrumentId?: string;
 }
 
 /**
@@ -46,6 +49,7 @@ export function flattenRequests(account: PreTradeAccount, options: FlattenOption
   const fallback = options.fallbackStrategyId ?? 'kill-switch';
   for (const net of account.positions.values()) {
     if (net.qtyUnits === 0) continue;
+    if (options.instrumentId !== undefined && net.instrument.id !== options.instrumentId) continue;
     const { instrument } = net;
     const side = net.qtyUnits > 0 ? 'sell' : 'buy';
     // The strategies holding the net's side, largest first: each closes its own book, so the
@@ -68,6 +72,10 @@ export function flattenRequests(account: PreTradeAccount, options: FlattenOption
         side,
         quantity: fromUnits(close, instrument.quantityPrecision),
         type: 'market',
+        // Only ever closes: where the venue is asynchronous (a fleet, a live exchange), an order that
+        // was working when the flatten was decided may fill before its cancel lands; the flatten then
+        // fills what is left to reduce, instead of flipping the position.
+        reduceOnly: true,
       });
     }
   }

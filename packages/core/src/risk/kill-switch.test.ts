@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OrderEvent } from '../model/order-events';
 import { BaseStrategy } from '../strategy/base-strategy';
-import { killSwitch } from './kill-switch';
+import { flattenLateFill, type KillSwitchTarget, killSwitch } from './kill-switch';
 import { riskHarness } from './test-support';
 
 describe('killSwitch', () => {
@@ -12,7 +12,7 @@ describe('killSwitch', () => {
     h.tick(100);
     const resting = h.send({ quantity: 5, type: 'limit', price: 90 });
     const result = killSwitch(h.engine, { reason: 'operator' });
-    expect(result).toEqual({ canceled: 1, flattenOrders: [] });
+    expect(result).toEqual({ canceled: 1, cancelRequested: [resting.clientOrderId], flattenOrders: [] });
     expect(h.engine.order(resting.clientOrderId)?.status).toBe('canceled');
     expect(h.engine.tradingState('acc')).toBe('HALTED');
     expect(h.states.at(-1)).toMatchObject({ state: 'HALTED', reason: 'operator', accountId: undefined });
@@ -84,5 +84,66 @@ describe('killSwitch', () => {
     killSwitch(h.engine, { reason: 'stop' });
     expect(stubborn.statuses).toEqual(['denied']);
     expect(h.engine.openOrders()).toEqual([]);
+  });
+
+  describe('on an asynchronous venue, an order that fills before its cancel lands', () => {
+    /** The engine as a fleet's risk role sees it: a cancel is a request, and the order works until it lands. */
+    const slowCancels = (engine: KillSwitchTarget): KillSwitchTarget => ({
+      holds: engine.holds,
+      openOrders: () => engine.openOrders(),
+      cancel: () => true,
+      submit: (request) => engine.submit(request),
+      accountBook: (id) => engine.accountBook(id),
+      accounts: () => engine.accounts(),
+    });
+
+    it('a buy working at a flat kill: its fill is flattened after, reduce-only, and the account ends flat and HALTED', async () => {
+      const h = await riskHarness();
+      h.tick(100);
+      const buy = h.send({ quantity: 10 });
+      const options = { reason: 'operator', flatten: true } as const;
+      const target = slowCancels(h.engine);
+      const result = killSwitch(target, options);
+      // Flat when the switch was pressed: nothing to flatten; the buy's cancel is on its way.
+      expect(result).toMatchObject({ cancelRequested: [buy.clientOrderId], flattenOrders: [] });
+      h.tick(101); // the venue fills the buy first
+      expect(h.engine.positions('acc')[0]?.quantity).toBe(10);
+      const fill = h.events.find((e) => e.type === 'OrderFilled' && e.clientOrderId === buy.clientOrderId);
+      const late = flattenLateFill(target, fill as OrderEvent & { type: 'OrderFilled' }, options);
+      expect(late.map((o) => [o.side, o.quantity, o.reduceOnly, o.status])).toEqual([
+        ['sell', 10, true, 'accepted'],
+      ]);
+      expect(h.engine.tradingState('acc')).toBe('HALTED');
+      h.tick(102);
+      expect(h.engine.positions('acc')[0]?.quantity).toBe(0);
+    });
+
+    it('a sell working at a long kill fills first: the flatten, reduce-only, fills nothing instead of flipping the position', async () => {
+      const h = await riskHarness();
+      h.tick(100);
+      h.send({ quantity: 10 });
+      h.tick(100);
+      const sell = h.send({ side: 'sell', quantity: 10 });
+      const result = killSwitch(slowCancels(h.engine), { reason: 'operator', flatten: true });
+      expect(result.cancelRequested).toEqual([sell.clientOrderId]);
+      const [flatten] = result.flattenOrders;
+      expect(flatten).toMatchObject({ side: 'sell', quantity: 10, reduceOnly: true });
+      h.tick(101); // both fill at this bar: the strategy's sell closes the position, the flatten finds nothing
+      h.tick(102);
+      expect(h.engine.positions('acc')[0]?.quantity ?? 0).toBe(0);
+      expect(h.engine.order(flatten?.clientOrderId as string)?.filledQty).toBe(0);
+    });
+
+    it('does nothing once trading resumed, or for a kill switch that did not flatten', async () => {
+      const h = await riskHarness();
+      h.tick(100);
+      h.send({ quantity: 10 });
+      h.tick(101);
+      const fill = { accountId: 'acc', instrumentId: 'SPX' };
+      expect(flattenLateFill(h.engine, fill, { reason: 'halt only' })).toEqual([]);
+      killSwitch(h.engine, { reason: 'x', flatten: true });
+      h.engine.holds.releaseAll({ reason: 'operator resumed' });
+      expect(flattenLateFill(h.engine, fill, { reason: 'x', flatten: true })).toEqual([]);
+    });
   });
 });

@@ -29,6 +29,11 @@ export interface KillSwitchOptions {
 export interface KillSwitchResult {
   /** Orders whose cancel was requested. */
   readonly canceled: number;
+  /**
+   * Their client order ids. On an asynchronous venue (a fleet, a live exchange) one of them may
+   * still fill before its cancel lands: pass such a fill to {@link flattenLateFill}.
+   */
+  readonly cancelRequested: readonly string[];
   /** The flattening orders, as they are after the risk check (`accepted`, or `denied` with a reason). */
   readonly flattenOrders: readonly Order[];
 }
@@ -54,10 +59,11 @@ export function killSwitch(engine: KillSwitchTarget, options: KillSwitchOptions)
   const { reason, accountId } = options;
   const owner = options.owner ?? 'kill-switch';
   engine.holds.place({ owner, state: options.flatten ? 'REDUCING' : 'HALTED', reason, accountId });
-  let canceled = 0;
+  const cancelRequested: string[] = [];
   for (const order of engine.openOrders()) {
     if (accountId !== undefined && order.accountId !== accountId) continue;
-    if (order.status !== 'pendingCancel' && engine.cancel(order.clientOrderId)) canceled++;
+    if (order.status !== 'pendingCancel' && engine.cancel(order.clientOrderId))
+      cancelRequested.push(order.clientOrderId);
   }
   const flattenOrders: Order[] = [];
   if (options.flatten) {
@@ -69,5 +75,44 @@ export function killSwitch(engine: KillSwitchTarget, options: KillSwitchOptions)
     }
     engine.holds.place({ owner, state: 'HALTED', reason, accountId });
   }
-  return { canceled, flattenOrders };
+  return { canceled: cancelRequested.length, cancelRequested, flattenOrders };
+}
+
+/**
+ * An order whose cancel the kill switch requested filled before the cancel landed (an asynchronous
+ * venue: a fleet, a live exchange, where the flatten was sized on the position before that fill):
+ * closes what is now open on the fill's instrument, as the kill switch closes a position — reduce-only
+ * market orders through the strategies holding its side, under REDUCING, then HALTED again — with
+ * the kill switch's own options. Nothing while the kill switch's hold is lifted (trading resumed),
+ * when the position is flat, or while a flatten of it still works (REDUCING refuses the second one:
+ * returned `denied`).
+ *
+ * @example
+ * const options = { reason: 'operator', flatten: true };
+ * const { cancelRequested } = killSwitch(engine, options);
+ * fills$.pipe(filter((f) => cancelRequested.includes(f.clientOrderId)))
+ *   .subscribe((fill) => flattenLateFill(engine, fill, options));
+ */
+export function flattenLateFill(
+  engine: KillSwitchTarget,
+  fill: { readonly accountId: string; readonly instrumentId: string },
+  options: KillSwitchOptions,
+): Order[] {
+  const { reason, accountId } = options;
+  const owner = options.owner ?? 'kill-switch';
+  if (!options.flatten) return [];
+  const held = engine.holds
+    .list()
+    .some((h) => h.owner === owner && (h.accountId === undefined || h.accountId === fill.accountId));
+  if (!held) return [];
+  const requests = flattenRequests(engine.accountBook(fill.accountId), {
+    by: 'net',
+    fallbackStrategyId: options.strategyId ?? 'kill-switch',
+    instrumentId: fill.instrumentId,
+  });
+  if (requests.length === 0) return [];
+  engine.holds.place({ owner, state: 'REDUCING', reason, accountId });
+  const orders = requests.map((request) => engine.submit(request));
+  engine.holds.place({ owner, state: 'HALTED', reason, accountId });
+  return orders;
 }

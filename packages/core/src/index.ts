@@ -378,10 +378,10 @@ export {
 } from './risk/equity-guard';
 export { type FlattenOptions, flattenRequests } from './risk/flatten';
 export {
+  flattenLateFill,
   type KillSwitchOptions,
   type KillSwitchResult,
   type KillSwitchTarget,
-  flattenLateFill,
   killSwitch,
 } from './risk/kill-switch';
 export {

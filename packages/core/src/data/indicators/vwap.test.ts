@@ -58,6 +58,31 @@ describe('Vwap', () => {
       expect(out[i]).toBeCloseTo(directVwap(sp.bars, start, i), 9);
     }
     expect(new Vwap({ sessionLength: 20 }).period).toBe(20);
+    const columns = { high: sp.high, low: sp.low, close: sp.close, volume: sp.volume };
+    expect(Array.from(vwap(columns, { sessionLength: 20 }))).toEqual(Array.from(out));
+  });
+
+  it('rejects a bad row of columns like the streaming class, with the same error', () => {
+    const columns = (volume: number, close = 3) => ({
+      high: [4, 4],
+      low: [2, 2],
+      close: [3, close],
+      volume: [10, volume],
+    });
+    expectInvalidArgument(() => vwap(columns(-1)));
+    expectInvalidArgument(() => vwap(columns(Number.POSITIVE_INFINITY)));
+    expectInvalidArgument(() => vwap(columns(10, Number.NaN)));
+    const message = (f: () => unknown): string => {
+      try {
+        f();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    };
+    expect(message(() => vwap(columns(-1)))).toBe(
+      message(() => new Vwap().update({ high: 4, low: 2, close: 3, volume: -1 })),
+    );
   });
 
   it('restarts when the newSession predicate says so (here: a new calendar year)', () => {

@@ -1,5 +1,5 @@
 import { invalidArgument } from '../../errors';
-import { badBar, badVolume, barCursor, checkPeriod } from './internal';
+import { badBar, badVolume, barCursor, checkPeriod, isColumns } from './internal';
 import type { IndicatorBarSeries, IndicatorVolumeBar, StreamingIndicator } from './types';
 
 /** Session handling of {@link Vwap}; give at most one of the two. */
@@ -94,7 +94,9 @@ export class Vwap<B extends IndicatorVolumeBar = IndicatorVolumeBar> implements 
     vol += volume;
     this.pv = pv;
     this.vol = vol;
-    const out = vol > 0 ? pv / vol : Number.NaN;
+    // A session volume of 0 means every volume so far was 0, so pv is ±0 (or NaN) and this is NaN, as documented;
+    // a `vol > 0 ?` test here cost about a tenth of the update.
+    const out = pv / vol;
     this.out = out;
     return out;
   }
@@ -112,12 +114,79 @@ export class Vwap<B extends IndicatorVolumeBar = IndicatorVolumeBar> implements 
  * Batch {@link Vwap} over bar objects or `{ high, low, close, volume }` columns (volume required). With
  * `newSession`, column input calls the predicate with a reused scratch object holding only high/low/close/volume:
  * pass bar objects if the predicate needs other fields (such as `ts`).
+ *
+ * Columns without `newSession` run one loop over the columns with the sums in locals (the streaming update's
+ * arithmetic in the same order, so bit for bit its values); going through the class row by row stored and reloaded
+ * both sums on every bar and ran at half the speed of the streaming class itself.
  */
 export function vwap(bars: IndicatorBarSeries, options: VwapOptions = {}): Float64Array {
   const cursor = barCursor('vwap', bars, true);
   const ind = new Vwap(options);
   const n = cursor.length;
   const out = new Float64Array(n);
+  if (isColumns(bars) && bars.volume !== undefined && options.newSession === undefined) {
+    const { high, low, close, volume } = bars;
+    columnVwap({ high, low, close, volume }, ind.period, out);
+    return out;
+  }
   for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i));
   return out;
+}
+
+/** High, low, close and volume columns (barCursor has checked they exist and have equal lengths). */
+interface VolumeColumns {
+  readonly high: ArrayLike<number>;
+  readonly low: ArrayLike<number>;
+  readonly close: ArrayLike<number>;
+  readonly volume: ArrayLike<number>;
+}
+
+/**
+ * {@link vwap} on columns with sessions of `sessionLength` bars (Infinity: one session), into `out`.
+ *
+ * The loop checks its input without a branch per row: `x - x` is 0 for a finite x and NaN otherwise, so `finite`
+ * stays 0 exactly while every price and volume is finite, and `lowest` records a negative volume. A bad row is
+ * then looked up again by {@link checkColumns}, which throws what the streaming class throws for it. Two tests and
+ * two throws per row had cost a third of the loop.
+ */
+function columnVwap(bars: VolumeColumns, sessionLength: number, out: Float64Array): void {
+  const { high, low, close, volume } = bars;
+  const n = out.length;
+  let pv = 0;
+  let vol = 0;
+  let barsInSession = 0;
+  let finite = 0;
+  let lowest = 0;
+  for (let i = 0; i < n; i++) {
+    const h = high[i] as number;
+    const l = low[i] as number;
+    const c = close[i] as number;
+    const v = volume[i] as number;
+    finite += h - h + (l - l) + (c - c) + (v - v);
+    lowest = Math.min(lowest, v);
+    if (barsInSession === sessionLength) {
+      pv = 0;
+      vol = 0;
+      barsInSession = 0;
+    }
+    barsInSession++;
+    pv += ((h + l + c) / 3) * v;
+    vol += v;
+    out[i] = pv / vol;
+  }
+  if (finite !== 0 || lowest < 0) checkColumns(bars);
+}
+
+/** Throws the streaming class's error for the first bad row of `bars`. */
+function checkColumns(bars: VolumeColumns): void {
+  const { high, low, close, volume } = bars;
+  for (let i = 0; i < close.length; i++) {
+    const h = high[i] as number;
+    const l = low[i] as number;
+    const c = close[i] as number;
+    const v = volume[i] as number;
+    if (!(Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(c)))
+      throw badBar('Vwap', { high: h, low: l, close: c });
+    if (!(v >= 0) || v === Number.POSITIVE_INFINITY) throw badVolume('Vwap', v);
+  }
 }

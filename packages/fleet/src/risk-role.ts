@@ -733,10 +733,11 @@ class AccountDesk {
     const received = this.#received as BusEnvelope;
     return {
       holds: this.#risk.holds,
-      openOrders: () => [...this.#orders.values()].filter((o) => !this.#flattening.has(o.clientOrderId)),
+      openOrders: () => [...this.#orders.values()],
       cancel: (clientOrderId) => {
         const order = this.#orders.get(clientOrderId);
-        if (order === undefined) return false;
+        // A kill switch's own flattening orders are left working by a later one.
+        if (order === undefined || this.#flattening.has(clientOrderId)) return false;
         // As the engine's cancel does at once: the flatten's REDUCING check no longer counts the order
         // (a bracket's exits, a resting sell, would else make the flatten look like it grows the position).
         this.#risk.track({ ...order, status: 'pendingCancel' });

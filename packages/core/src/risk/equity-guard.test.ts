@@ -1,5 +1,8 @@
+import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { isRxtradeError } from '../errors';
+import type { Order } from '../model/order';
+import type { ExecutionClient, VenueEvent } from '../ports/execution-client';
 import { createEquityGuard, type EquityBreach } from './equity-guard';
 import { DAY, MIN, riskHarness } from './test-support';
 
@@ -147,5 +150,70 @@ describe('EquityGuard: automatic halts', () => {
       return undefined;
     })();
     expect(isRxtradeError(error) && error.code).toBe('INVALID_CONFIG');
+  });
+});
+
+/** A live venue driven by hand: orders and cancels are recorded; the test says what the venue did. */
+class HandVenue implements ExecutionClient {
+  readonly venue = 'HAND';
+  readonly #events = new Subject<VenueEvent>();
+  readonly events$ = this.#events.asObservable();
+  readonly submitted: Order[] = [];
+  readonly cancels: string[] = [];
+  async connect(): Promise<void> {}
+  async disconnect(): Promise<void> {}
+  async submitOrder(order: Order): Promise<void> {
+    this.submitted.push(order);
+  }
+  async cancelOrder(order: Order): Promise<void> {
+    this.cancels.push(order.clientOrderId);
+  }
+  fill(order: Order, at: { px: number; ts: number }): void {
+    const ids = {
+      clientOrderId: order.clientOrderId,
+      accountId: order.accountId,
+      strategyId: order.strategyId,
+      instrumentId: order.instrumentId,
+      tsEvent: at.ts,
+      venueOrderId: `V-${order.clientOrderId}`,
+    };
+    this.#events.next({ type: 'OrderAccepted', ...ids });
+    this.#events.next({
+      type: 'OrderFilled',
+      ...ids,
+      tradeId: `T-${order.clientOrderId}`,
+      side: order.side,
+      lastQty: order.quantity,
+      lastPx: at.px,
+      fee: 0,
+      feeCurrency: 'USD',
+      liquiditySide: 'taker',
+    });
+  }
+}
+
+describe('EquityGuard on an asynchronous venue', () => {
+  it('an order that fills before the breach’s cancel lands is flattened after: the account ends flat', async () => {
+    const venue = new HandVenue();
+    const h = await riskHarness({ execution: venue });
+    const guard = createEquityGuard(h.engine, { accounts: { acc: { maxDailyLoss: 500 } }, flatten: true });
+    h.tick(100);
+    const held = h.send({ quantity: 100 });
+    venue.fill(held, { px: 100, ts: h.now() });
+    const working = h.send({ quantity: 10 });
+    h.tick(94); // a loss of 600: the guard cancels the working buy and sells the 100 held
+    expect(h.engine.tradingState('acc')).toBe('HALTED');
+    expect(venue.cancels).toEqual([working.clientOrderId]);
+    const sells = () => venue.submitted.filter((o) => o.side === 'sell');
+    expect(sells().map((o) => [o.quantity, o.reduceOnly])).toEqual([[100, true]]);
+    // The venue filled the buy before the cancel reached it: 110 held, 100 of it being closed.
+    venue.fill(working, { px: 94, ts: h.now() });
+    expect(sells().map((o) => [o.quantity, o.reduceOnly, o.strategyId])).toEqual([
+      [100, true, held.strategyId],
+      [10, true, working.strategyId],
+    ]);
+    for (const o of sells()) venue.fill(o, { px: 94, ts: h.now() });
+    expect(h.engine.positions('acc')[0]?.quantity).toBe(0);
+    guard.close();
   });
 });

@@ -1,10 +1,11 @@
-import { type Observable, Subject } from 'rxjs';
+import { type Observable, Subject, type Subscription } from 'rxjs';
 import { z } from 'zod';
 import type { AccountBook } from '../account/account-book';
 import type { TradingEngine } from '../engine/trading-engine';
 import { RxtradeError } from '../errors';
 import { fromUnits, pow10 } from '../model/decimal';
-import { killSwitch } from './kill-switch';
+import { isOpen } from '../model/order';
+import { flattenLateFill, type KillSwitchOptions, killSwitch } from './kill-switch';
 import type { RiskMonitor } from './risk-monitor';
 
 const DAY_MS = 86_400_000;
@@ -107,6 +108,12 @@ export class EquityGuard implements RiskMonitor {
   readonly #resumeNextDay: boolean;
   readonly #breaches = new Subject<EquityBreach>();
   #unregister: (() => void) | undefined;
+  /**
+   * Orders a breach's kill switch asked to cancel that are still open (an asynchronous venue: the
+   * cancel is on its way), with that switch's options: one that fills first is flattened after.
+   */
+  readonly #cancelRequested = new Map<string, KillSwitchOptions>();
+  #lateFills: Subscription | undefined;
   /** Hot, no replay: every breach, after its scope was halted. */
   readonly breaches$: Observable<EquityBreach> = this.#breaches.asObservable();
 
@@ -248,12 +255,14 @@ export class EquityGuard implements RiskMonitor {
   ): void {
     w.halted = b.reason;
     const message = `${b.reason}: ${b.detail} (${w.label})`;
-    killSwitch(this.#engine, {
+    const options: KillSwitchOptions = {
       reason: message,
       owner: EQUITY_GUARD,
       flatten: this.#flatten,
       ...(w.accountId === undefined ? {} : { accountId: w.accountId }),
-    });
+    };
+    const { cancelRequested } = killSwitch(this.#engine, options);
+    if (this.#flatten) this.#watchLateFills(cancelRequested, options);
     this.#breaches.next({
       type: 'EquityBreach',
       accountId: w.accountId,
@@ -262,6 +271,26 @@ export class EquityGuard implements RiskMonitor {
       equity: b.equity,
       reference: b.reference,
       tsEvent: b.ts,
+    });
+  }
+
+  /**
+   * Watches the orders whose cancel is still on its way (none in a backtest: its venue cancels at
+   * once, and no subscription is made): a fill of one is closed by core's flattenLateFill.
+   */
+  #watchLateFills(ids: readonly string[], options: KillSwitchOptions): void {
+    const engine = this.#engine;
+    for (const id of ids) {
+      const order = engine.order(id);
+      if (order !== undefined && isOpen(order)) this.#cancelRequested.set(id, options);
+    }
+    if (this.#cancelRequested.size === 0 || this.#lateFills !== undefined) return;
+    this.#lateFills = engine.orderEvents$.subscribe((event) => {
+      const late = this.#cancelRequested.get(event.clientOrderId);
+      if (late === undefined) return;
+      if (event.type === 'OrderFilled') flattenLateFill(engine, event, late);
+      const order = engine.order(event.clientOrderId);
+      if (order === undefined || !isOpen(order)) this.#cancelRequested.delete(event.clientOrderId);
     });
   }
 
@@ -293,6 +322,8 @@ export class EquityGuard implements RiskMonitor {
   close(): void {
     this.#unregister?.();
     this.#unregister = undefined;
+    this.#lateFills?.unsubscribe();
+    this.#lateFills = undefined;
     this.#breaches.complete();
   }
 }

@@ -15,8 +15,6 @@ export interface FlattenOptions {
   readonly by?: 'net' | 'strategy';
   /** `net` only: the strategy id for a part of the net position no strategy holds. Default `kill-switch`. */
   readonly fallbackStrategyId?: string;
-  /** `net` only: close this instrument only. Default: every instrument. */
-  readonly instrumentId?: string;
 }
 
 /**
@@ -49,7 +47,6 @@ export function flattenRequests(account: PreTradeAccount, options: FlattenOption
   const fallback = options.fallbackStrategyId ?? 'kill-switch';
   for (const net of account.positions.values()) {
     if (net.qtyUnits === 0) continue;
-    if (options.instrumentId !== undefined && net.instrument.id !== options.instrumentId) continue;
     const { instrument } = net;
     const side = net.qtyUnits > 0 ? 'sell' : 'buy';
     // The strategies holding the net's side, largest first: each closes its own book, so the

@@ -110,10 +110,32 @@ describe('killSwitch', () => {
       expect(h.engine.positions('acc')[0]?.quantity).toBe(10);
       const fill = h.events.find((e) => e.type === 'OrderFilled' && e.clientOrderId === buy.clientOrderId);
       const late = flattenLateFill(target, fill as OrderEvent & { type: 'OrderFilled' }, options);
-      expect(late.map((o) => [o.side, o.quantity, o.reduceOnly, o.status])).toEqual([
-        ['sell', 10, true, 'accepted'],
+      expect(late.map((o) => [o.side, o.quantity, o.reduceOnly, o.strategyId, o.status])).toEqual([
+        ['sell', 10, true, buy.strategyId, 'accepted'],
       ]);
       expect(h.engine.tradingState('acc')).toBe('HALTED');
+      h.tick(102);
+      expect(h.engine.positions('acc')[0]?.quantity).toBe(0);
+    });
+
+    it('a buy working at a long kill fills while the flatten works: only what the flatten does not cover is closed', async () => {
+      const h = await riskHarness();
+      h.tick(100);
+      h.send({ quantity: 100 });
+      h.tick(100);
+      h.send({ quantity: 10 });
+      const options = { reason: 'operator', flatten: true } as const;
+      const target = slowCancels(h.engine);
+      const { cancelRequested, flattenOrders } = killSwitch(target, options);
+      expect(flattenOrders.map((o) => [o.side, o.quantity])).toEqual([['sell', 100]]);
+      // As the docs wire it: each fill of an order whose cancel was requested, as it happens.
+      const late: unknown[][] = [];
+      h.engine.fills$.subscribe((f) => {
+        if (!cancelRequested.includes(f.clientOrderId)) return;
+        for (const o of flattenLateFill(target, f, options)) late.push([o.side, o.quantity, o.reduceOnly]);
+      });
+      h.tick(101); // the buy fills before the flatten's sell: 110 held, 100 of it being closed
+      expect(late).toEqual([['sell', 10, true]]);
       h.tick(102);
       expect(h.engine.positions('acc')[0]?.quantity).toBe(0);
     });
@@ -139,7 +161,7 @@ describe('killSwitch', () => {
       h.tick(100);
       h.send({ quantity: 10 });
       h.tick(101);
-      const fill = { accountId: 'acc', instrumentId: 'SPX' };
+      const fill = { accountId: 'acc', instrumentId: 'SPX', strategyId: 'manual' };
       expect(flattenLateFill(h.engine, fill, { reason: 'halt only' })).toEqual([]);
       killSwitch(h.engine, { reason: 'x', flatten: true });
       h.engine.holds.releaseAll({ reason: 'operator resumed' });

@@ -1,4 +1,5 @@
 import type { TradingEngine } from '../engine/trading-engine';
+import { fromUnits, toUnitsExact } from '../model/decimal';
 import type { Order } from '../model/order';
 import { flattenRequests } from './flatten';
 
@@ -81,21 +82,21 @@ export function killSwitch(engine: KillSwitchTarget, options: KillSwitchOptions)
 /**
  * An order whose cancel the kill switch requested filled before the cancel landed (an asynchronous
  * venue: a fleet, a live exchange, where the flatten was sized on the position before that fill):
- * closes what is now open on the fill's instrument, as the kill switch closes a position — reduce-only
- * market orders through the strategies holding its side, under REDUCING, then HALTED again — with
- * the kill switch's own options. Nothing while the kill switch's hold is lifted (trading resumed),
- * when the position is flat, or while a flatten of it still works (REDUCING refuses the second one:
- * returned `denied`).
+ * closes what is open on the fill's instrument and not already being closed by a working order of the
+ * closing side (the kill switch's own flatten, say), with one reduce-only market order booked to the
+ * fill's strategy, under REDUCING and then HALTED again — with the kill switch's own options.
+ * Nothing while the kill switch's hold is lifted (trading resumed), for a kill switch that did not
+ * flatten, or when the position is flat or already being closed in full.
  *
  * @example
  * const options = { reason: 'operator', flatten: true };
  * const { cancelRequested } = killSwitch(engine, options);
- * fills$.pipe(filter((f) => cancelRequested.includes(f.clientOrderId)))
+ * engine.fills$.pipe(filter((f) => cancelRequested.includes(f.clientOrderId)))
  *   .subscribe((fill) => flattenLateFill(engine, fill, options));
  */
 export function flattenLateFill(
   engine: KillSwitchTarget,
-  fill: { readonly accountId: string; readonly instrumentId: string },
+  fill: { readonly accountId: string; readonly instrumentId: string; readonly strategyId: string },
   options: KillSwitchOptions,
 ): Order[] {
   const { reason, accountId } = options;
@@ -105,14 +106,27 @@ export function flattenLateFill(
     .list()
     .some((h) => h.owner === owner && (h.accountId === undefined || h.accountId === fill.accountId));
   if (!held) return [];
-  const requests = flattenRequests(engine.accountBook(fill.accountId), {
-    by: 'net',
-    fallbackStrategyId: options.strategyId ?? 'kill-switch',
-    instrumentId: fill.instrumentId,
-  });
-  if (requests.length === 0) return [];
+  const net = engine.accountBook(fill.accountId).positions.get(fill.instrumentId);
+  if (net === undefined || net.qtyUnits === 0) return [];
+  const side = net.qtyUnits > 0 ? 'sell' : 'buy';
+  const precision = net.instrument.quantityPrecision;
+  let closing = 0;
+  for (const o of engine.openOrders()) {
+    if (o.accountId !== fill.accountId || o.instrumentId !== fill.instrumentId || o.side !== side) continue;
+    if (o.status !== 'pendingCancel') closing += toUnitsExact(o.leavesQty, precision);
+  }
+  const left = Math.abs(net.qtyUnits) - closing;
+  if (!(left > 0)) return [];
   engine.holds.place({ owner, state: 'REDUCING', reason, accountId });
-  const orders = requests.map((request) => engine.submit(request));
+  const order = engine.submit({
+    instrumentId: fill.instrumentId,
+    accountId: fill.accountId,
+    strategyId: fill.strategyId,
+    side,
+    quantity: fromUnits(left, precision),
+    type: 'market',
+    reduceOnly: true,
+  });
   engine.holds.place({ owner, state: 'HALTED', reason, accountId });
-  return orders;
+  return [order];
 }

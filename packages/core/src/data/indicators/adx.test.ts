@@ -124,6 +124,55 @@ describe('Adx', () => {
     expectInvalidArgument(() => adx(columns, 7));
   });
 
+  it('batches columns exactly like streaming for short series and tiny periods (warm-up rows)', () => {
+    const bars = randomBars(40, 11);
+    for (const p of [1, 2, 3, 7]) {
+      for (const len of [0, 1, 2, 2 * p - 1, 2 * p, 2 * p + 1, 40]) {
+        const slice = bars.slice(0, len);
+        const ind = new Adx(p);
+        const streamed = slice.map((b) => [ind.update(b), ind.plusDi, ind.minusDi]);
+        const out = adx(
+          {
+            high: slice.map((b) => b.high),
+            low: slice.map((b) => b.low),
+            close: slice.map((b) => b.close),
+          },
+          p,
+        );
+        expect(Array.from(out.adx), `p ${p} len ${len}`).toEqual(streamed.map((r) => r[0]));
+        expect(Array.from(out.plusDi)).toEqual(streamed.map((r) => r[1]));
+        expect(Array.from(out.minusDi)).toEqual(streamed.map((r) => r[2]));
+      }
+    }
+  });
+
+  it('rejects a bad column row with the streaming error of the first bad row', () => {
+    const bars = randomBars(60, 12);
+    const columns = {
+      high: bars.map((b) => b.high),
+      low: bars.map((b) => b.low),
+      close: bars.map((b) => b.close),
+    };
+    columns.close[3] = Number.NaN; // a warm-up row
+    columns.high[40] = Number.NEGATIVE_INFINITY;
+    const ind = new Adx(7);
+    const message = (f: () => unknown): string => {
+      try {
+        f();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    };
+    expect(message(() => adx(columns, 7))).toBe(
+      message(() => ind.update({ high: 1, low: 1, close: Number.NaN })),
+    );
+    columns.close[3] = 1;
+    expect(message(() => adx(columns, 7))).toBe(
+      message(() => ind.update({ high: Number.NEGATIVE_INFINITY, low: 1, close: 1 })),
+    );
+  });
+
   it('rejects invalid periods', () => {
     for (const p of [0, -1, 1.5, Number.NaN]) {
       expectInvalidArgument(() => new Adx(p));

@@ -1,5 +1,5 @@
 import { badBar, barCursor, checkPeriod, isColumns } from './internal';
-import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './types';
+import type { IndicatorBar, IndicatorBarColumns, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /** Outputs of the batch {@link adx}, index-aligned with the input. */
 export interface AdxSeries {
@@ -75,7 +75,7 @@ export class Adx implements StreamingIndicator<IndicatorBar> {
     return this.next(bar.high, bar.low, bar.close);
   }
 
-  /** {@link Adx.update} on a bar's fields (the batch form's column loop). */
+  /** {@link Adx.update} on a bar's fields. */
   next(high: number, low: number, close: number): number {
     if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close)))
       throw badBar('Adx', { high, low, close });
@@ -164,29 +164,135 @@ export class Adx implements StreamingIndicator<IndicatorBar> {
 
 /**
  * Batch {@link Adx} over bar objects or `{ high, low, close }` columns: ADX, +DI and -DI, NaN for the first
- * `2 * period - 1`.
+ * `2 * period - 1`, bit for bit the streamed values.
  */
 export function adx(bars: IndicatorBarSeries, period = 14): AdxSeries {
   const cursor = barCursor('adx', bars, false);
   const ind = new Adx(period);
   const n = cursor.length;
-  const out = new Float64Array(n);
-  const plusDi = new Float64Array(n);
-  const minusDi = new Float64Array(n);
+  const series: AdxSeries = {
+    adx: new Float64Array(n),
+    plusDi: new Float64Array(n),
+    minusDi: new Float64Array(n),
+  };
   if (isColumns(bars)) {
-    // Columns go straight to the update's arithmetic instead of through a copied scratch bar.
-    const { high, low, close } = bars;
-    for (let i = 0; i < n; i++) {
-      out[i] = ind.next(high[i] as number, low[i] as number, close[i] as number);
-      plusDi[i] = ind.plusDi;
-      minusDi[i] = ind.minusDi;
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      out[i] = ind.update(cursor.at(i));
-      plusDi[i] = ind.plusDi;
-      minusDi[i] = ind.minusDi;
-    }
+    columnAdx(bars, period, series);
+    return series;
   }
-  return { adx: out, plusDi, minusDi };
+  const { adx: out, plusDi, minusDi } = series;
+  for (let i = 0; i < n; i++) {
+    out[i] = ind.update(cursor.at(i));
+    plusDi[i] = ind.plusDi;
+    minusDi[i] = ind.minusDi;
+  }
+  return series;
+}
+
+/**
+ * {@link adx} on columns, into `series`: the class's arithmetic in the same order with every sum in a local (going
+ * through the class stored and reloaded four running sums per row and ran at 0.6 of the streaming class). The
+ * warm-up rows run {@link Adx}'s `warm` steps, the rest its `smooth` steps. Input is checked without a branch per
+ * row: `x - x` is 0 only for a finite x, so `finite` stays 0 while every value is; otherwise {@link checkColumns}
+ * throws the streaming class's error for the first bad row.
+ */
+function columnAdx(bars: IndicatorBarColumns, period: number, series: AdxSeries): void {
+  const { high, low, close } = bars;
+  const { adx: out, plusDi, minusDi } = series;
+  const n = out.length;
+  const keep = (period - 1) / period;
+  const rate = 1 / period;
+  const warmEnd = Math.min(n, 2 * period);
+  // Like the class: the previous bar is zero before the first bar (whose moves are never used).
+  let ph = 0;
+  let pl = 0;
+  let pc = 0;
+  let str = 0;
+  let sp = 0;
+  let sm = 0;
+  let adxSum = 0;
+  let finite = 0;
+  for (let i = 0; i < warmEnd; i++) {
+    const h = high[i] as number;
+    const l = low[i] as number;
+    const c = close[i] as number;
+    finite += h - h + (l - l) + (c - c);
+    const up = h - ph;
+    const down = pl - l;
+    const pdm = up > down && up > 0 ? up : 0;
+    const mdm = down > up && down > 0 ? down : 0;
+    let tr = h - l;
+    const a = Math.abs(h - pc);
+    const b = Math.abs(l - pc);
+    if (a > tr) tr = a;
+    if (b > tr) tr = b;
+    ph = h;
+    pl = l;
+    pc = c;
+    out[i] = Number.NaN;
+    plusDi[i] = Number.NaN;
+    minusDi[i] = Number.NaN;
+    if (i === 0) continue;
+    if (i <= period) {
+      str += tr;
+      sp += pdm;
+      sm += mdm;
+      if (i < period) continue;
+    } else {
+      str = str * keep + tr;
+      sp = sp * keep + pdm;
+      sm = sm * keep + mdm;
+    }
+    const pdi = str > 0 ? (100 * sp) / str : 0;
+    const mdi = str > 0 ? (100 * sm) / str : 0;
+    const sum = pdi + mdi;
+    adxSum += sum > 0 ? (100 * Math.abs(pdi - mdi)) / sum : 0;
+    if (i - period + 1 < period) continue;
+    adxSum /= period;
+    out[i] = adxSum;
+    plusDi[i] = pdi;
+    minusDi[i] = mdi;
+  }
+  let adxValue = adxSum;
+  for (let i = warmEnd; i < n; i++) {
+    const h = high[i] as number;
+    const l = low[i] as number;
+    const c = close[i] as number;
+    finite += h - h + (l - l) + (c - c);
+    const up = h - ph;
+    const down = pl - l;
+    const pdm = up > down && up > 0 ? up : 0;
+    const mdm = down > up && down > 0 ? down : 0;
+    let tr = h - l;
+    const a = Math.abs(h - pc);
+    const b = Math.abs(l - pc);
+    if (a > tr) tr = a;
+    if (b > tr) tr = b;
+    ph = h;
+    pl = l;
+    pc = c;
+    str = str * keep + tr;
+    sp = sp * keep + pdm;
+    sm = sm * keep + mdm;
+    const pdi = str > 0 ? (100 * sp) / str : 0;
+    const mdi = str > 0 ? (100 * sm) / str : 0;
+    const sum = pdi + mdi;
+    const dx = sum > 0 ? (100 * Math.abs(pdi - mdi)) / sum : 0;
+    adxValue = adxValue * keep + dx * rate;
+    out[i] = adxValue;
+    plusDi[i] = pdi;
+    minusDi[i] = mdi;
+  }
+  if (finite !== 0) checkColumns(bars);
+}
+
+/** Throws the streaming class's error for the first row of `bars` with a non-finite high, low or close. */
+function checkColumns(bars: IndicatorBarColumns): void {
+  const { high, low, close } = bars;
+  for (let i = 0; i < close.length; i++) {
+    const h = high[i] as number;
+    const l = low[i] as number;
+    const c = close[i] as number;
+    if (!(Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(c)))
+      throw badBar('Adx', { high: h, low: l, close: c });
+  }
 }

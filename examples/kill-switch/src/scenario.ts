@@ -63,7 +63,7 @@ export async function runKillSwitch(log: (line: string) => void = () => {}): Pro
     (b) => b.ts >= Date.UTC(2007, 5, 1) && b.ts < Date.UTC(2010, 0, 1),
   );
   await engine.start();
-  let kill: KillSwitchResult = { canceled: 0, flattenOrders: [] };
+  let kill: KillSwitchResult = { canceled: 0, cancelRequested: [], flattenOrders: [] };
   let killedAt = 0;
   let resumedAt = 0;
   let positionAfterFlatten = Number.NaN;

@@ -4,6 +4,7 @@ import { Adx, adx } from './adx';
 import {
   BAD_BARS,
   expectInvalidArgument,
+  expectSameRejection,
   expectSeriesClose,
   itHonoursTheIndicatorContract,
   loadSp500,
@@ -156,20 +157,14 @@ describe('Adx', () => {
     columns.close[3] = Number.NaN; // a warm-up row
     columns.high[40] = Number.NEGATIVE_INFINITY;
     const ind = new Adx(7);
-    const message = (f: () => unknown): string => {
-      try {
-        f();
-      } catch (e) {
-        return (e as Error).message;
-      }
-      return 'no error';
-    };
-    expect(message(() => adx(columns, 7))).toBe(
-      message(() => ind.update({ high: 1, low: 1, close: Number.NaN })),
+    expectSameRejection(
+      () => adx(columns, 7),
+      () => ind.update({ high: 1, low: 1, close: Number.NaN }),
     );
     columns.close[3] = 1;
-    expect(message(() => adx(columns, 7))).toBe(
-      message(() => ind.update({ high: Number.NEGATIVE_INFINITY, low: 1, close: 1 })),
+    expectSameRejection(
+      () => adx(columns, 7),
+      () => ind.update({ high: Number.NEGATIVE_INFINITY, low: 1, close: 1 }),
     );
   });
 

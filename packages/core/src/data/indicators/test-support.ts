@@ -149,6 +149,23 @@ export function expectInvalidArgument(fn: () => unknown): void {
   expect((caught as { code: string }).code).toBe('INVALID_ARGUMENT');
 }
 
+/**
+ * Asserts that `batch` and `stream` both throw an INVALID_ARGUMENT with the same message: a batch column loop that
+ * checks its input after the loop must report the row the streaming class would have rejected first.
+ */
+export function expectSameRejection(batch: () => unknown, stream: () => unknown): void {
+  expectInvalidArgument(batch);
+  const message = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'no error';
+  };
+  expect(message(batch)).toBe(message(stream));
+}
+
 /** One indicator under the uniform-API contract. */
 export interface ContractCase<T, I extends StreamingIndicator<T>> {
   /** Builds a fresh instance. */

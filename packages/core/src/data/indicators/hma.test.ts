@@ -6,6 +6,7 @@ import {
   alignEnd,
   BAD_NUMBERS,
   expectBadPeriods,
+  expectSameRejection,
   expectSeriesClose,
   itHonoursTheIndicatorContract,
   loadSp500,
@@ -38,6 +39,28 @@ describe('Hma', () => {
       expect(expectSeriesClose(ours, ix, { from })).toBe(sp.length - from);
     },
   );
+
+  it('batches exactly the streamed values (periods 2-55, short and long input, plain arrays)', () => {
+    for (const period of [2, 3, 4, 9, 16, 55]) {
+      for (const len of [0, 1, period - 1, period, period + 1, 80, sp.length]) {
+        const values = sp.close.subarray(0, len);
+        const ind = new Hma(period);
+        const streamed = Array.from(values, (v) => ind.update(v));
+        expect(Array.from(hma(values, period)), `period ${period} len ${len}`).toEqual(streamed);
+        if (len === 80) expect(Array.from(hma(Array.from(values), period))).toEqual(streamed);
+      }
+    }
+  });
+
+  it('rejects a non-finite value in the batch with the streaming error of the first bad value', () => {
+    const values = Array.from(sp.close.subarray(0, 40));
+    values[30] = Number.NEGATIVE_INFINITY;
+    values[5] = Number.NaN;
+    expectSameRejection(
+      () => hma(values, 9),
+      () => new Hma(9).update(Number.NaN),
+    );
+  });
 
   it('rejects invalid periods (at least 2)', () => {
     expectBadPeriods(

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BAD_NUMBERS,
   expectInvalidArgument,
+  expectSameRejection,
   expectSeriesClose,
   itHonoursTheIndicatorContract,
   loadSp500,
@@ -58,6 +59,26 @@ describe('Wma', () => {
       }
     }
     expect(worst).toBeLessThan(1e-9);
+  });
+
+  it('batches exactly the streamed values (periods 1-100, short and long input, plain arrays)', () => {
+    for (const period of [1, 2, 9, 20, 100]) {
+      for (const len of [0, 1, period - 1, period, period + 1, 250, sp.length]) {
+        const values = sp.close.subarray(0, len);
+        const ind = new Wma(period);
+        const streamed = Array.from(values, (v) => ind.update(v));
+        expect(Array.from(wma(values, period)), `period ${period} len ${len}`).toEqual(streamed);
+        if (len === 250) expect(Array.from(wma(Array.from(values), period))).toEqual(streamed);
+      }
+    }
+  });
+
+  it('rejects a non-finite value in the batch with the streaming error of the first bad value', () => {
+    const values = [1, 2, 3, Number.POSITIVE_INFINITY, 5, Number.NaN];
+    expectSameRejection(
+      () => wma(values, 2),
+      () => new Wma(2).update(Number.POSITIVE_INFINITY),
+    );
   });
 
   it('rejects invalid periods', () => {

@@ -99,12 +99,60 @@ export class Wma implements StreamingIndicator<number> {
   }
 }
 
-/** Batch {@link Wma}: one output per input, NaN for the first `period - 1`. */
+/** Batch {@link Wma}: one output per input, NaN for the first `period - 1`, bit for bit the streamed values. */
 export function wma(values: ArrayLike<number>, period: number): Float64Array {
   checkValues('wma', values);
-  const ind = new Wma(period);
-  const n = values.length;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = ind.update(values[i] as number);
+  checkPeriod('Wma', 'period', period);
+  const out = new Float64Array(values.length);
+  if (wmaInto(values, period, out) !== 0) throw firstBadValue('Wma', values);
   return out;
+}
+
+/**
+ * @internal The batch loop of {@link Wma} (its `push` arithmetic in the same order, state in locals, so bit for bit
+ * the streamed values): writes the WMA of `values` into `out` (same length), NaN for the first `period - 1`. Going
+ * through the class stored and reloaded its five running sums per value. Returns 0 when every value was finite and
+ * NaN otherwise (`x - x` is NaN only for a non-finite x), so callers check their input once, after the loop.
+ */
+export function wmaInto(values: ArrayLike<number>, period: number, out: Float64Array): number {
+  const n = out.length;
+  const ring = new Float64Array(period);
+  const denom = (period * (period + 1)) / 2;
+  let idx = 0;
+  let sum = 0;
+  let weighted = 0;
+  let freshSum = 0;
+  let freshWeighted = 0;
+  let finite = 0;
+  for (let k = 0; k < n; k++) {
+    const value = values[k] as number;
+    finite += value - value;
+    const old = ring[idx] as number;
+    ring[idx] = value;
+    weighted = weighted - sum + period * value;
+    sum = sum - old + value;
+    freshSum += value;
+    freshWeighted += (idx + 1) * value;
+    if (idx + 1 === period) {
+      idx = 0;
+      weighted = freshWeighted;
+      sum = freshSum;
+      freshSum = 0;
+      freshWeighted = 0;
+    } else {
+      idx++;
+    }
+    out[k] = weighted / denom;
+  }
+  out.fill(Number.NaN, 0, period - 1);
+  return finite;
+}
+
+/** The error the streaming `indicator` throws for the first non-finite entry of `values` (there is one). */
+export function firstBadValue(indicator: string, values: ArrayLike<number>): Error {
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k] as number;
+    if (!Number.isFinite(v)) return badInput(indicator, 'value', v);
+  }
+  return badInput(indicator, 'value', Number.NaN);
 }

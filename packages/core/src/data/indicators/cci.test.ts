@@ -7,6 +7,7 @@ import {
   alignEnd,
   BAD_BARS,
   expectBadPeriods,
+  expectSameRejection,
   expectSeriesClose,
   itHonoursTheIndicatorContract,
   loadSp500,
@@ -61,6 +62,25 @@ describe('Cci', () => {
       expect(expectSeriesClose(ours, alignEnd(ix, sp.length), { from, ...scale })).toBe(ix.length);
     },
   );
+
+  it('batches columns to exactly the streamed values, and rejects a bad row like the class', () => {
+    for (const period of [2, 3, 5, 14, 20]) {
+      const ind = new Cci(period);
+      const streamed = sp.bars.slice(0, 300).map((b) => ind.update(b));
+      const columns = {
+        high: cols.high.slice(0, 300),
+        low: cols.low.slice(0, 300),
+        close: cols.close.slice(0, 300),
+      };
+      expect(Array.from(cci(columns, period)), `period ${period}`).toEqual(streamed);
+    }
+    const bad = { high: cols.high.slice(0, 40), low: cols.low.slice(0, 40), close: cols.close.slice(0, 40) };
+    bad.low[25] = Number.NaN;
+    expectSameRejection(
+      () => cci(bad, 20),
+      () => new Cci(20).update({ high: 1, low: Number.NaN, close: 1 }),
+    );
+  });
 
   it('rejects invalid periods', () => {
     expectBadPeriods(

@@ -1,4 +1,4 @@
-import { badBar, barCursor, checkPeriod, type WindowMean, windowMean } from './internal';
+import { badBar, barCursor, checkPeriod, isColumns, type WindowMean, windowMean } from './internal';
 import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /**
@@ -42,10 +42,13 @@ export class Cci implements StreamingIndicator<IndicatorBar> {
 
   /** Adds one bar; returns the new CCI, or NaN while warming up. */
   update(bar: IndicatorBar): number {
-    const high = bar.high;
-    const low = bar.low;
-    const close = bar.close;
-    if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close))) throw badBar('Cci', bar);
+    return this.next(bar.high, bar.low, bar.close);
+  }
+
+  /** {@link Cci.update} on a bar's fields (the batch form's column loop). */
+  next(high: number, low: number, close: number): number {
+    if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close)))
+      throw badBar('Cci', { high, low, close });
     const tp = (high + low + close) / 3;
     const ring = this.ring;
     const p = this.period;
@@ -78,6 +81,12 @@ export function cci(bars: IndicatorBarSeries, period = 20): Float64Array {
   const ind = new Cci(period);
   const n = cursor.length;
   const out = new Float64Array(n);
+  if (isColumns(bars)) {
+    // Columns go straight to the update's arithmetic instead of through a copied scratch bar.
+    const { high, low, close } = bars;
+    for (let i = 0; i < n; i++) out[i] = ind.next(high[i] as number, low[i] as number, close[i] as number);
+    return out;
+  }
   for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i));
   return out;
 }

@@ -8,6 +8,7 @@ import {
   BAD_BARS,
   expectBadPeriods,
   expectInvalidArgument,
+  expectSameRejection,
   expectSeriesClose,
   itHonoursTheIndicatorContract,
   loadSp500,
@@ -70,7 +71,11 @@ describe('AwesomeOscillator', () => {
         ),
       ).toEqual(Array.from(streamed.subarray(0, 3)));
       columns.close[40] = Number.NaN;
-      expectInvalidArgument(() => awesomeOscillator(columns));
+      columns.high[60] = Number.POSITIVE_INFINITY;
+      expectSameRejection(
+        () => awesomeOscillator(columns, { fast, slow }),
+        () => new AwesomeOscillator(fast, slow).update({ high: 1, low: 1, close: Number.NaN }),
+      );
     },
   );
 

@@ -97,7 +97,10 @@ export function awesomeOscillator(
   const ind = new AwesomeOscillator(options.fast, options.slow);
   const n = cursor.length;
   if (isColumns(bars)) {
-    return awesomeColumns(bars, options.fast ?? 5, ind.period);
+    const out = new Float64Array(n);
+    if (awesomeColumns(bars, { fast: options.fast ?? 5, slow: ind.period }, out) !== 0) checkColumns(bars);
+    out.fill(Number.NaN, 0, ind.warmup);
+    return out;
   }
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i));
@@ -108,11 +111,19 @@ export function awesomeOscillator(
  * The column loop of {@link awesomeOscillator}: the class's two window means (see internal `windowMean`) with their
  * rings and sums in locals, in one pass. Bit for bit the class's arithmetic: a window of up to `DIRECT_SUM_MAX` is
  * re-summed in ring-slot order, a longer one keeps the compensated running sum folded once per pass of its ring.
+ * Writes every row of `out` (the caller overwrites the warm-up rows with NaN) and returns 0 when every value was
+ * finite, NaN otherwise (`x - x` is NaN only for a non-finite x): no test and throw per row, and nothing after the
+ * loop but the return, since V8 compiles the loop on stack replacement before code after it has run, and such code
+ * without type feedback deoptimised the compiled loop at the end of every later call (seen with the WMA loop).
  */
-function awesomeColumns(columns: IndicatorBarColumns, fast: number, slow: number): Float64Array {
+function awesomeColumns(
+  columns: IndicatorBarColumns,
+  periods: { fast: number; slow: number },
+  out: Float64Array,
+): number {
   const { high, low, close } = columns;
-  const n = close.length;
-  const out = new Float64Array(n);
+  const { fast, slow } = periods;
+  const n = out.length;
   const fastRing = new Float64Array(fast);
   const slowRing = new Float64Array(slow);
   const fastDirect = fast <= DIRECT_SUM_MAX;
@@ -123,12 +134,12 @@ function awesomeColumns(columns: IndicatorBarColumns, fast: number, slow: number
   let si = 0;
   let sSum = 0;
   let sComp = 0;
+  let finite = 0;
   for (let k = 0; k < n; k++) {
     const h = high[k] as number;
     const l = low[k] as number;
     const c = close[k] as number;
-    if (!(Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(c)))
-      throw badBar('AwesomeOscillator', { high: h, low: l, close: c });
+    finite += h - h + (l - l) + (c - c);
     const x = (h + l) / 2;
     let fastMean: number;
     if (fastDirect) {
@@ -184,7 +195,19 @@ function awesomeColumns(columns: IndicatorBarColumns, fast: number, slow: number
       sComp = cc;
       slowMean = (s + cc) / slow;
     }
-    out[k] = k < slow - 1 ? Number.NaN : fastMean - slowMean;
+    out[k] = fastMean - slowMean;
   }
-  return out;
+  return finite;
+}
+
+/** Throws the streaming class's error for the first row of `columns` with a non-finite high, low or close. */
+function checkColumns(columns: IndicatorBarColumns): void {
+  const { high, low, close } = columns;
+  for (let k = 0; k < close.length; k++) {
+    const h = high[k] as number;
+    const l = low[k] as number;
+    const c = close[k] as number;
+    if (!(Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(c)))
+      throw badBar('AwesomeOscillator', { high: h, low: l, close: c });
+  }
 }

@@ -8,6 +8,7 @@ import {
   BAD_BARS,
   expectBadPeriods,
   expectInvalidArgument,
+  expectSameRejection,
   expectSeriesClose,
   itHonoursTheIndicatorContract,
   loadSp500,
@@ -91,6 +92,48 @@ describe('ChandelierExit', () => {
     }
     columns.high[70] = Number.NaN;
     expectInvalidArgument(() => chandelierExit(columns));
+  });
+
+  it('batches columns exactly like streaming for short series and tiny periods (warm-up rows)', () => {
+    const bars = randomBars(60, 13);
+    for (const period of [1, 2, 3, 9]) {
+      for (const len of [0, 1, period, period + 1, period + 2, 60]) {
+        const slice = bars.slice(0, len);
+        const ind = new ChandelierExit(period, 2);
+        const streamed = slice.map((b) => [ind.update(b), ind.shortStop]);
+        const out = chandelierExit(
+          {
+            high: slice.map((b) => b.high),
+            low: slice.map((b) => b.low),
+            close: slice.map((b) => b.close),
+          },
+          { period, multiplier: 2 },
+        );
+        expect(Array.from(out.longStop), `period ${period} len ${len}`).toEqual(streamed.map((r) => r[0]));
+        expect(Array.from(out.shortStop)).toEqual(streamed.map((r) => r[1]));
+      }
+    }
+  });
+
+  it('rejects a bad column row with the streaming error of the first bad row', () => {
+    const bars = randomBars(60, 14);
+    const columns = {
+      high: bars.map((b) => b.high),
+      low: bars.map((b) => b.low),
+      close: bars.map((b) => b.close),
+    };
+    columns.low[2] = Number.POSITIVE_INFINITY;
+    columns.close[30] = Number.NaN;
+    const ind = new ChandelierExit(5);
+    expectSameRejection(
+      () => chandelierExit(columns, { period: 5 }),
+      () => ind.update({ high: 1, low: Number.POSITIVE_INFINITY, close: 1 }),
+    );
+    columns.low[2] = 1;
+    expectSameRejection(
+      () => chandelierExit(columns, { period: 5 }),
+      () => ind.update({ high: 1, low: 1, close: Number.NaN }),
+    );
   });
 
   it('rejects invalid periods and multipliers', () => {

@@ -1,6 +1,6 @@
 import { Atr } from './atr';
 import { badBar, barCursor, checkPeriod, checkPositive, isColumns, RollingRange } from './internal';
-import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './types';
+import type { IndicatorBar, IndicatorBarColumns, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /** Parameters of {@link ChandelierExit}. */
 export interface ChandelierExitOptions {
@@ -68,7 +68,7 @@ export class ChandelierExit implements StreamingIndicator<IndicatorBar> {
     return this.next(bar.high, bar.low, bar.close);
   }
 
-  /** {@link ChandelierExit.update} on a bar's fields (the batch form's column loop). */
+  /** {@link ChandelierExit.update} on a bar's fields. */
   next(high: number, low: number, close: number): number {
     if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close)))
       throw badBar('ChandelierExit', { high, low, close });
@@ -94,7 +94,7 @@ export class ChandelierExit implements StreamingIndicator<IndicatorBar> {
 
 /**
  * Batch {@link ChandelierExit} over bar objects or `{ high, low, close }` columns: long and short stops, NaN for the
- * first `period`.
+ * first `period`, bit for bit the streamed values.
  */
 export function chandelierExit(
   bars: IndicatorBarSeries,
@@ -103,20 +103,110 @@ export function chandelierExit(
   const cursor = barCursor('chandelierExit', bars, false);
   const ind = new ChandelierExit(options.period, options.multiplier);
   const n = cursor.length;
-  const longStop = new Float64Array(n);
-  const shortStop = new Float64Array(n);
+  const series: ChandelierExitSeries = { longStop: new Float64Array(n), shortStop: new Float64Array(n) };
   if (isColumns(bars)) {
-    // Columns go straight to the update's arithmetic instead of through a copied scratch bar.
-    const { high, low, close } = bars;
-    for (let i = 0; i < n; i++) {
-      longStop[i] = ind.next(high[i] as number, low[i] as number, close[i] as number);
-      shortStop[i] = ind.shortStop;
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      longStop[i] = ind.update(cursor.at(i));
-      shortStop[i] = ind.shortStop;
-    }
+    if (columnChandelier(bars, ind, series) !== 0) checkColumns(bars);
+    // The warm-up rows hold stops from a partial ATR sum; the class gives NaN there.
+    series.longStop.fill(Number.NaN, 0, ind.warmup);
+    series.shortStop.fill(Number.NaN, 0, ind.warmup);
+    return series;
   }
-  return { longStop, shortStop };
+  const { longStop, shortStop } = series;
+  for (let i = 0; i < n; i++) {
+    longStop[i] = ind.update(cursor.at(i));
+    shortStop[i] = ind.shortStop;
+  }
+  return series;
+}
+
+/**
+ * {@link chandelierExit} on columns, into `series`: one loop with the two monotonic deques of `RollingRange` in local
+ * typed arrays (indexed by row, not by a push stamp) and the {@link Atr} recurrence in locals, the same expressions in
+ * the same order as the class (going through it row by row stored and reloaded the deques' ends and the ATR every
+ * row). `ind` only supplies the validated parameters. Returns 0 when every value was finite, NaN otherwise (`x - x`
+ * is NaN only for a non-finite x), for the caller to check once; the warm-up rows are left for the caller to fill
+ * with NaN. Nothing follows the loop but the return: V8 compiles the loop on stack replacement before code after it
+ * has run, and such code without type feedback deoptimised the compiled loop at the end of every later call.
+ */
+function columnChandelier(
+  bars: IndicatorBarColumns,
+  ind: ChandelierExit,
+  series: ChandelierExitSeries,
+): number {
+  const { high, low, close } = bars;
+  const { longStop, shortStop } = series;
+  const { period, multiplier } = ind;
+  const n = longStop.length;
+  const keep = (period - 1) / period;
+  const rate = 1 / period;
+  let capacity = 2;
+  while (capacity < period + 1) capacity *= 2;
+  const mask = capacity - 1;
+  // Deque entries: the value and its row; the front is the window's extreme.
+  const highs = new Float64Array(capacity);
+  const highRows = new Int32Array(capacity);
+  const lows = new Float64Array(capacity);
+  const lowRows = new Int32Array(capacity);
+  let hHead = 0;
+  let hTail = 0;
+  let lHead = 0;
+  let lTail = 0;
+  let pc = 0;
+  let atr = 0;
+  let finite = 0;
+  for (let i = 0; i < n; i++) {
+    const h = high[i] as number;
+    const l = low[i] as number;
+    const c = close[i] as number;
+    finite += h - h + (l - l) + (c - c);
+    const expired = i - period;
+    if (hHead !== hTail && highRows[hHead] === expired) hHead = (hHead + 1) & mask;
+    while (hTail !== hHead) {
+      const back = (hTail - 1) & mask;
+      if ((highs[back] as number) > h) break;
+      hTail = back;
+    }
+    highs[hTail] = h;
+    highRows[hTail] = i;
+    hTail = (hTail + 1) & mask;
+    if (lHead !== lTail && lowRows[lHead] === expired) lHead = (lHead + 1) & mask;
+    while (lTail !== lHead) {
+      const back = (lTail - 1) & mask;
+      if ((lows[back] as number) < l) break;
+      lTail = back;
+    }
+    lows[lTail] = l;
+    lowRows[lTail] = i;
+    lTail = (lTail + 1) & mask;
+    // Atr.next: the true range against the previous close (0 before the first bar, whose range is never used).
+    let tr = h - l;
+    const up = Math.abs(h - pc);
+    const down = Math.abs(l - pc);
+    if (up > tr) tr = up;
+    if (down > tr) tr = down;
+    pc = c;
+    if (i > period) {
+      atr = atr * keep + tr * rate;
+    } else {
+      // Atr.warm: the first bar only seeds the previous close; the mean of the next `period` ranges seeds the ATR.
+      if (i > 0) atr += tr;
+      if (i === period) atr /= period;
+    }
+    const offset = multiplier * atr;
+    longStop[i] = (highs[hHead] as number) - offset;
+    shortStop[i] = (lows[lHead] as number) + offset;
+  }
+  return finite;
+}
+
+/** Throws the streaming class's error for the first row of `bars` with a non-finite high, low or close. */
+function checkColumns(bars: IndicatorBarColumns): void {
+  const { high, low, close } = bars;
+  for (let i = 0; i < close.length; i++) {
+    const h = high[i] as number;
+    const l = low[i] as number;
+    const c = close[i] as number;
+    if (!(Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(c)))
+      throw badBar('ChandelierExit', { high: h, low: l, close: c });
+  }
 }

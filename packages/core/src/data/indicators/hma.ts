@@ -1,7 +1,6 @@
 import { invalidArgument } from '../../errors';
-import { badInput, checkPeriod, checkValues } from './internal';
+import { badInput, checkPeriod, checkValues, firstBadValue } from './internal';
 import type { StreamingIndicator } from './types';
-import { firstBadValue } from './wma';
 
 /**
  * Hull moving average (Alan Hull, 2005): `HMA = WMA(2 * WMA(x, floor(period / 2)) - WMA(x, period), floor(sqrt(period)))`,

@@ -423,3 +423,12 @@ export function runBarBatch<TBar extends IndicatorBar>(
   for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i) as unknown as TBar);
   return out;
 }
+
+/** The error the streaming `indicator` throws for the first non-finite entry of `values` (there is one). */
+export function firstBadValue(indicator: string, values: ArrayLike<number>): RxtradeError {
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k] as number;
+    if (!Number.isFinite(v)) return badInput(indicator, 'value', v);
+  }
+  return badInput(indicator, 'value', Number.NaN);
+}

@@ -7,6 +7,7 @@ import {
   BAD_NUMBERS,
   expectBadPeriods,
   expectInvalidArgument,
+  expectSameRejection,
   expectSeriesClose,
   itHonoursTheIndicatorContract,
   loadSp500,
@@ -57,6 +58,33 @@ describe('Kama', () => {
     );
     expectInvalidArgument(() => new Kama(10, 30, 30));
     expectInvalidArgument(() => kama([1], { fast: 0 }));
+  });
+
+  it('batches exactly the streamed values (direct and compensated noise windows, options, short input)', () => {
+    for (const [period, fast, slow] of [
+      [1, 2, 30],
+      [2, 2, 30],
+      [8, 3, 20],
+      [9, 2, 30],
+      [10, 2, 30],
+      [30, 5, 40],
+    ] as const) {
+      for (const len of [0, 1, period, period + 1, 500]) {
+        const values = sp.close.subarray(0, len);
+        const ind = new Kama(period, fast, slow);
+        const streamed = Array.from(values, (v) => ind.update(v));
+        expect(Array.from(kama(values, { period, fast, slow })), `period ${period} len ${len}`).toEqual(
+          streamed,
+        );
+      }
+    }
+    const bad = Array.from(sp.close.subarray(0, 40));
+    bad[12] = Number.NaN;
+    bad[30] = Number.POSITIVE_INFINITY;
+    expectSameRejection(
+      () => kama(bad),
+      () => new Kama().update(Number.NaN),
+    );
   });
 
   itHonoursTheIndicatorContract({

@@ -7,6 +7,7 @@ import {
   alignEnd,
   BAD_BARS,
   expectBadPeriods,
+  expectSameRejection,
   expectSeriesClose,
   itHonoursTheIndicatorContract,
   loadSp500,
@@ -96,6 +97,34 @@ describe('WilliamsR', () => {
       }
     },
   );
+
+  it('batches short columns like streaming, and rejects a bad column row like the class', () => {
+    const bars = randomBars(40, 21);
+    for (const period of [1, 2, 14]) {
+      for (const len of [0, 1, period - 1, period, 40]) {
+        const slice = bars.slice(0, len);
+        const ind = new WilliamsR(period);
+        const streamed = slice.map((b) => ind.update(b));
+        const columns = {
+          high: slice.map((b) => b.high),
+          low: slice.map((b) => b.low),
+          close: slice.map((b) => b.close),
+        };
+        expect(Array.from(williamsR(columns, period)), `period ${period} len ${len}`).toEqual(streamed);
+      }
+    }
+    const columns = {
+      high: bars.map((b) => b.high),
+      low: bars.map((b) => b.low),
+      close: bars.map((b) => b.close),
+    };
+    columns.high[3] = Number.NaN;
+    columns.close[20] = Number.POSITIVE_INFINITY;
+    expectSameRejection(
+      () => williamsR(columns, 14),
+      () => new WilliamsR(14).update({ high: Number.NaN, low: 1, close: 1 }),
+    );
+  });
 
   it('rejects invalid periods', () => {
     expectBadPeriods(

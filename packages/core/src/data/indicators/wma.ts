@@ -1,4 +1,4 @@
-import { badInput, checkPeriod, checkValues } from './internal';
+import { badInput, checkPeriod, checkValues, firstBadValue } from './internal';
 import type { StreamingIndicator } from './types';
 
 /**
@@ -150,13 +150,4 @@ function wmaInto(values: ArrayLike<number>, period: number, out: Float64Array): 
   // code after the loop ever ran, and code there without type feedback (an `out.fill`) deoptimised that compiled
   // loop at the end of every later call (45 times in one bench run). The caller fills the warm-up rows.
   return finite;
-}
-
-/** The error the streaming `indicator` throws for the first non-finite entry of `values` (there is one). */
-export function firstBadValue(indicator: string, values: ArrayLike<number>): Error {
-  for (let k = 0; k < values.length; k++) {
-    const v = values[k] as number;
-    if (!Number.isFinite(v)) return badInput(indicator, 'value', v);
-  }
-  return badInput(indicator, 'value', Number.NaN);
 }

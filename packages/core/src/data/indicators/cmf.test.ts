@@ -7,6 +7,7 @@ import {
   BAD_BARS,
   expectBadPeriods,
   expectInvalidArgument,
+  expectSameRejection,
   expectSeriesClose,
   itHonoursTheIndicatorContract,
   loadSp500,
@@ -58,6 +59,49 @@ describe('Cmf', () => {
       (p) => cmf([], p),
     );
     expectInvalidArgument(() => cmf({ high: sp.high, low: sp.low, close: sp.close }, 20));
+  });
+
+  it('batches columns to exactly the streamed values (direct and compensated windows, short input)', () => {
+    for (const period of [1, 2, 8, 9, 20]) {
+      for (const len of [0, 1, period - 1, period, 300]) {
+        const bars = sp.bars.slice(0, len);
+        const ind = new Cmf(period);
+        const streamed = bars.map((b) => ind.update(b));
+        const columns = {
+          high: bars.map((b) => b.high),
+          low: bars.map((b) => b.low),
+          close: bars.map((b) => b.close),
+          volume: bars.map((b) => b.volume),
+        };
+        expect(Array.from(cmf(columns, period)), `period ${period} len ${len}`).toEqual(streamed);
+      }
+    }
+  });
+
+  it('rejects a bad column row with the streaming error of the first bad row', () => {
+    const bars = sp.bars.slice(0, 40);
+    const columns = {
+      high: bars.map((b) => b.high),
+      low: bars.map((b) => b.low),
+      close: bars.map((b) => b.close),
+      volume: bars.map((b) => b.volume),
+    };
+    columns.volume[7] = -1;
+    columns.close[30] = Number.NaN;
+    expectSameRejection(
+      () => cmf(columns, 20),
+      () => new Cmf(20).update({ high: 2, low: 1, close: 1, volume: -1 }),
+    );
+    columns.volume[7] = Number.POSITIVE_INFINITY;
+    expectSameRejection(
+      () => cmf(columns, 20),
+      () => new Cmf(20).update({ high: 2, low: 1, close: 1, volume: Number.POSITIVE_INFINITY }),
+    );
+    columns.volume[7] = 1;
+    expectSameRejection(
+      () => cmf(columns, 20),
+      () => new Cmf(20).update({ high: 2, low: 1, close: Number.NaN, volume: 1 }),
+    );
   });
 
   itHonoursTheIndicatorContract({

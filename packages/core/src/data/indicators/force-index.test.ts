@@ -8,6 +8,7 @@ import {
   alignEnd,
   expectBadPeriods,
   expectInvalidArgument,
+  expectSameRejection,
   expectSeriesClose,
   itHonoursTheIndicatorContract,
   loadSp500,
@@ -65,6 +66,35 @@ describe('ForceIndex', () => {
       (p) => forceIndex([], p),
     );
     expectInvalidArgument(() => forceIndex({ high: sp.high, low: sp.low, close: sp.close }, 13));
+  });
+
+  it('batches columns to exactly the streamed values, and rejects a bad row like the class', () => {
+    for (const period of [1, 2, 13]) {
+      for (const len of [0, 1, period, period + 1, 300]) {
+        const bars = sp.bars.slice(0, len);
+        const ind = new ForceIndex(period);
+        const streamed = bars.map((b) => ind.update(b));
+        const columns = {
+          high: bars.map((b) => b.high),
+          low: bars.map((b) => b.low),
+          close: bars.map((b) => b.close),
+          volume: bars.map((b) => b.volume),
+        };
+        expect(Array.from(forceIndex(columns, period)), `period ${period} len ${len}`).toEqual(streamed);
+      }
+    }
+    const bars = sp.bars.slice(0, 30);
+    const columns = {
+      high: bars.map((b) => b.high),
+      low: bars.map((b) => b.low),
+      close: bars.map((b) => b.close),
+      volume: bars.map((b) => b.volume),
+    };
+    columns.volume[9] = -2;
+    expectSameRejection(
+      () => forceIndex(columns, 13),
+      () => new ForceIndex(13).update({ close: 1, volume: -2 }),
+    );
   });
 
   itHonoursTheIndicatorContract<ObvInput, ForceIndex>({

@@ -1,4 +1,4 @@
-import { badInput, badVolume, barCursor, checkPeriod, EmaStage } from './internal';
+import { badInput, badVolume, barCursor, checkPeriod, EmaStage, isColumns } from './internal';
 import type { ObvInput } from './obv';
 import type { IndicatorBarSeries, StreamingIndicator } from './types';
 
@@ -38,8 +38,11 @@ export class ForceIndex implements StreamingIndicator<ObvInput> {
 
   /** Adds one bar (`close` and `volume` are read); returns the new force index, or NaN while warming up. */
   update(bar: ObvInput): number {
-    const close = bar.close;
-    const volume = bar.volume;
+    return this.next(bar.close, bar.volume);
+  }
+
+  /** {@link ForceIndex.update} on a bar's close and volume (the batch form's column loop). */
+  next(close: number, volume: number): number {
     if (!Number.isFinite(close)) throw badInput('ForceIndex', 'close', close);
     if (!(volume >= 0) || volume === Number.POSITIVE_INFINITY) throw badVolume('ForceIndex', volume);
     const prev = this.prevClose;
@@ -69,6 +72,12 @@ export function forceIndex(bars: IndicatorBarSeries, period = 13): Float64Array 
   const ind = new ForceIndex(period);
   const n = cursor.length;
   const out = new Float64Array(n);
+  if (isColumns(bars) && bars.volume !== undefined) {
+    // Columns go straight to the update's arithmetic instead of through a copied scratch bar.
+    const { close, volume } = bars;
+    for (let i = 0; i < n; i++) out[i] = ind.next(close[i] as number, volume[i] as number);
+    return out;
+  }
   for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i));
   return out;
 }

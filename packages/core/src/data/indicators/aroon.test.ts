@@ -6,6 +6,7 @@ import {
   alignEnd,
   BAD_BARS,
   expectBadPeriods,
+  expectSameRejection,
   expectSeriesClose,
   itHonoursTheIndicatorContract,
   loadSp500,
@@ -57,6 +58,31 @@ describe('Aroon', () => {
       [0, -1, 1.5, Number.NaN],
       (p) => new Aroon(p),
       (p) => aroon([], p),
+    );
+  });
+
+  it('batches columns to exactly the streamed values, and rejects a bad row like the class', () => {
+    const columnsOf = (bars: readonly { high: number; low: number; close: number }[]) => ({
+      high: bars.map((b) => b.high),
+      low: bars.map((b) => b.low),
+      close: bars.map((b) => b.close),
+    });
+    for (const period of [1, 2, 25]) {
+      for (const len of [0, 1, period, period + 1, 300]) {
+        const bars = sp.bars.slice(0, len);
+        const ind = new Aroon(period);
+        const streamed = bars.map((b) => [ind.update(b), ind.up, ind.down]);
+        const out = aroon(columnsOf(bars), period);
+        expect(Array.from(out.oscillator), `${period} ${len}`).toEqual(streamed.map((r) => r[0]));
+        expect(Array.from(out.up)).toEqual(streamed.map((r) => r[1]));
+        expect(Array.from(out.down)).toEqual(streamed.map((r) => r[2]));
+      }
+    }
+    const bad = columnsOf(sp.bars.slice(0, 30));
+    bad.high[2] = Number.NaN;
+    expectSameRejection(
+      () => aroon(bad),
+      () => new Aroon().update({ high: Number.NaN, low: 1, close: 1 }),
     );
   });
 

@@ -1,4 +1,4 @@
-import { badBar, barCursor, checkPeriod, RollingRange } from './internal';
+import { badBar, barCursor, checkPeriod, isColumns, RollingRange } from './internal';
 import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /** Outputs of the batch {@link aroon}, index-aligned with the input. */
@@ -58,11 +58,13 @@ export class Aroon implements StreamingIndicator<IndicatorBar> {
 
   /** Adds one bar; returns the new oscillator, or NaN while warming up. */
   update(bar: IndicatorBar): number {
-    const high = bar.high;
-    const low = bar.low;
-    const close = bar.close;
+    return this.next(bar.high, bar.low, bar.close);
+  }
+
+  /** {@link Aroon.update} on a bar's fields (the batch form's column loop; the close is only validated). */
+  next(high: number, low: number, close: number): number {
     if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close)))
-      throw badBar('Aroon', bar);
+      throw badBar('Aroon', { high, low, close });
     const window = this.range;
     window.push(high, low);
     if (this.count <= this.period && ++this.count <= this.period) return Number.NaN;
@@ -97,6 +99,16 @@ export function aroon(bars: IndicatorBarSeries, period = 25): AroonSeries {
   const oscillator = new Float64Array(n);
   const up = new Float64Array(n);
   const down = new Float64Array(n);
+  if (isColumns(bars)) {
+    // Columns go straight to the update's arithmetic instead of through a copied scratch bar.
+    const { high, low, close } = bars;
+    for (let i = 0; i < n; i++) {
+      oscillator[i] = ind.next(high[i] as number, low[i] as number, close[i] as number);
+      up[i] = ind.up;
+      down[i] = ind.down;
+    }
+    return { oscillator, up, down };
+  }
   for (let i = 0; i < n; i++) {
     oscillator[i] = ind.update(cursor.at(i));
     up[i] = ind.up;

@@ -6,6 +6,7 @@ import {
   alignEnd,
   BAD_BARS,
   expectInvalidArgument,
+  expectSameRejection,
   expectSeriesClose,
   itHonoursTheIndicatorContract,
   loadSp500,
@@ -56,6 +57,26 @@ describe('ParabolicSar', () => {
       expectInvalidArgument(() => new ParabolicSar(step, max));
       expectInvalidArgument(() => parabolicSar([], { step, max }));
     }
+  });
+
+  it('batches columns to exactly the streamed values, and rejects a bad row like the class', () => {
+    const columnsOf = (bars: readonly { high: number; low: number; close: number }[]) => ({
+      high: bars.map((b) => b.high),
+      low: bars.map((b) => b.low),
+      close: bars.map((b) => b.close),
+    });
+    for (const len of [0, 1, 2, 3, 300]) {
+      const bars = sp.bars.slice(0, len);
+      const ind = new ParabolicSar();
+      const streamed = bars.map((b) => ind.update(b));
+      expect(Array.from(parabolicSar(columnsOf(bars))), `len ${len}`).toEqual(streamed);
+    }
+    const bad = columnsOf(sp.bars.slice(0, 30));
+    bad.close[6] = Number.POSITIVE_INFINITY;
+    expectSameRejection(
+      () => parabolicSar(bad),
+      () => new ParabolicSar().update({ high: 1, low: 1, close: Number.POSITIVE_INFINITY }),
+    );
   });
 
   itHonoursTheIndicatorContract({

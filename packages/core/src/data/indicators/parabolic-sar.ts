@@ -1,5 +1,5 @@
 import { invalidArgument } from '../../errors';
-import { badBar, barCursor, checkPositive } from './internal';
+import { badBar, barCursor, checkPositive, isColumns } from './internal';
 import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /** Parameters of {@link ParabolicSar}. */
@@ -67,10 +67,13 @@ export class ParabolicSar implements StreamingIndicator<IndicatorBar> {
 
   /** Adds one bar; returns the SAR for it, or NaN for the first bar. */
   update(bar: IndicatorBar): number {
-    const high = bar.high;
-    const low = bar.low;
-    if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(bar.close)))
-      throw badBar('ParabolicSar', bar);
+    return this.next(bar.high, bar.low, bar.close);
+  }
+
+  /** {@link ParabolicSar.update} on a bar's fields (the batch form's column loop; the close is only validated). */
+  next(high: number, low: number, close: number): number {
+    if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close)))
+      throw badBar('ParabolicSar', { high, low, close });
     if (this.count < 2) return this.start(high, low);
     return this.advance(high, low);
   }
@@ -152,6 +155,12 @@ export function parabolicSar(bars: IndicatorBarSeries, options: ParabolicSarOpti
   const ind = new ParabolicSar(options.step, options.max);
   const n = cursor.length;
   const out = new Float64Array(n);
+  if (isColumns(bars)) {
+    // Columns go straight to the update's arithmetic instead of through a copied scratch bar.
+    const { high, low, close } = bars;
+    for (let i = 0; i < n; i++) out[i] = ind.next(high[i] as number, low[i] as number, close[i] as number);
+    return out;
+  }
   for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i));
   return out;
 }

@@ -5,6 +5,7 @@ import { Stochastic, stochastic } from './stochastic';
 import {
   BAD_BARS,
   expectInvalidArgument,
+  expectSameRejection,
   expectSeriesClose,
   itHonoursTheIndicatorContract,
   loadSp500,
@@ -117,6 +118,34 @@ describe('Stochastic', () => {
     expectInvalidArgument(() => stochastic([], { kPeriod: -1 }));
     const s = new Stochastic();
     expect([s.period, s.dPeriod, s.smoothK, s.warmup]).toEqual([14, 3, 1, 15]);
+  });
+
+  it('batches columns to exactly the streamed %K and %D, and rejects a bad row like the class', () => {
+    const columnsOf = (bars: readonly { high: number; low: number; close: number }[]) => ({
+      high: bars.map((b) => b.high),
+      low: bars.map((b) => b.low),
+      close: bars.map((b) => b.close),
+    });
+    for (const [kPeriod, dPeriod, smoothK] of [
+      [1, 1, 1],
+      [5, 3, 1],
+      [14, 3, 3],
+    ] as const) {
+      for (const len of [0, 1, kPeriod, 300]) {
+        const bars = sp.bars.slice(0, len);
+        const ind = new Stochastic(kPeriod, dPeriod, smoothK);
+        const streamed = bars.map((b) => [ind.update(b), ind.d]);
+        const out = stochastic(columnsOf(bars), { kPeriod, dPeriod, smoothK });
+        expect(Array.from(out.k), `${kPeriod} ${len}`).toEqual(streamed.map((r) => r[0]));
+        expect(Array.from(out.d)).toEqual(streamed.map((r) => r[1]));
+      }
+    }
+    const bad = columnsOf(sp.bars.slice(0, 30));
+    bad.low[4] = Number.NaN;
+    expectSameRejection(
+      () => stochastic(bad),
+      () => new Stochastic().update({ high: 1, low: Number.NaN, close: 1 }),
+    );
   });
 
   itHonoursTheIndicatorContract({

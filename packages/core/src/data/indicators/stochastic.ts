@@ -1,4 +1,12 @@
-import { badBar, barCursor, checkPeriod, RollingRange, type WindowMean, windowMean } from './internal';
+import {
+  badBar,
+  barCursor,
+  checkPeriod,
+  isColumns,
+  RollingRange,
+  type WindowMean,
+  windowMean,
+} from './internal';
 import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /** Parameters of the batch {@link stochastic}. */
@@ -72,11 +80,13 @@ export class Stochastic implements StreamingIndicator<IndicatorBar> {
 
   /** Adds one bar; returns %K, or NaN while warming up. */
   update(bar: IndicatorBar): number {
-    const high = bar.high;
-    const low = bar.low;
-    const close = bar.close;
+    return this.next(bar.high, bar.low, bar.close);
+  }
+
+  /** {@link Stochastic.update} on a bar's fields (the batch form's column loop). */
+  next(high: number, low: number, close: number): number {
     if (!(Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close)))
-      throw badBar('Stochastic', bar);
+      throw badBar('Stochastic', { high, low, close });
     const window = this.range;
     window.push(high, low);
     const n = ++this.count;
@@ -114,6 +124,15 @@ export function stochastic(bars: IndicatorBarSeries, options: StochasticOptions 
   const n = cursor.length;
   const k = new Float64Array(n);
   const d = new Float64Array(n);
+  if (isColumns(bars)) {
+    // Columns go straight to the update's arithmetic instead of through a copied scratch bar.
+    const { high, low, close } = bars;
+    for (let i = 0; i < n; i++) {
+      k[i] = ind.next(high[i] as number, low[i] as number, close[i] as number);
+      d[i] = ind.d;
+    }
+    return { k, d };
+  }
   for (let i = 0; i < n; i++) {
     k[i] = ind.update(cursor.at(i));
     d[i] = ind.d;

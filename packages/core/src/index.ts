@@ -383,6 +383,7 @@ export {
   type KillSwitchResult,
   type KillSwitchTarget,
   killSwitch,
+  LateFills,
 } from './risk/kill-switch';
 export {
   instrumentGridRule,

@@ -75,10 +75,10 @@ describe('a shadow venue behind the order role’s venue gate', () => {
     gate.processBar?.(bar(1_000, 100));
     await gate.submitOrder(buy('o1'));
     gate.processBar?.(bar(2_000, 101));
-    // Nothing leaves before the journal is written (release).
+    // Nothing leaves before the journal is written (take, then the returned call).
     expect(live.submitted).toEqual([]);
     expect(simulated).toEqual([]);
-    await gate.release();
+    await gate.take()();
     expect(live.submitted).toEqual(['o1']);
     // The order reached the simulation before the bar after it: filled at that bar's open, as in a backtest.
     const fill = simulated.find((e) => e.type === 'OrderFilled');
@@ -94,7 +94,7 @@ describe('a shadow venue behind the order role’s venue gate', () => {
     await gate.submitOrder(buy('o1'));
     gate.processBar?.(bar(2_000, 101));
     gate.replaying = false;
-    await gate.release();
+    await gate.take()();
     expect(live.submitted).toEqual([]);
     expect(shadow.report().pending).toBe(0);
   });

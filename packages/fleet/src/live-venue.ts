@@ -32,7 +32,7 @@ export function isLiveVenue(client: ExecutionClient): boolean {
  * what the venue was asked agree after a crash:
  *
  * - **journal before send**: a submit or cancel the desk decides is held until the batch of inputs
- *   that caused it is in the journal ({@link release}); a crash before that leaves the input
+ *   that caused it is in the journal ({@link VenueGate.take}); a crash before that leaves the input
  *   unacknowledged, redelivered and decided again, never a venue order the journal does not know;
  * - **no resend on replay**: while the desk rebuilds itself from its journal ({@link replaying}),
  *   calls are dropped: the venue was asked once already, and reconciliation settles what came of it
@@ -144,11 +144,6 @@ export class VenueGate implements ExecutionClient {
     return async () => {
       await Promise.all(calls.map((call) => call()));
     };
-  }
-
-  /** Makes every call held so far (see {@link VenueGate.take}). */
-  release(): Promise<void> {
-    return this.take()();
   }
 
   #hold(call: () => Promise<void>): void {

@@ -8,12 +8,12 @@ import {
   contingentIds,
   createOrder,
   type Fill,
-  flattenLateFill,
   type Gauge,
   isOpen,
   type KillSwitchOptions,
   type KillSwitchTarget,
   killSwitch,
+  LateFills,
   type Logger,
   ManualClock,
   type MessageBus,
@@ -329,11 +329,8 @@ class AccountDesk {
   readonly #refusals = new Map<string, { count: number; first: OrderEvent }>();
   /** The kill switch's flattening orders still open: a later kill switch leaves them working. */
   readonly #flattening = new Set<string>();
-  /**
-   * Orders whose cancel a kill switch with flatten requested, still open, with that switch's
-   * options: one that fills before its cancel lands is flattened after (core's flattenLateFill).
-   */
-  readonly #cancelRequested = new Map<string, KillSwitchOptions>();
+  /** Orders a kill switch canceled that may still fill first (core's flattenLateFill). */
+  readonly #late = new LateFills();
   readonly #viewPrefix: string | undefined;
   readonly #meters: DeskMeters;
   #fills = 0;
@@ -715,8 +712,9 @@ class AccountDesk {
       owner: command.owner,
       ...(accountId === undefined ? {} : { accountId }),
     };
-    const result = killSwitch(this.#killTarget(), options);
-    if (command.flatten) for (const id of result.cancelRequested) this.#cancelRequested.set(id, options);
+    const target = this.#killTarget();
+    const result = killSwitch(target, options);
+    this.#late.watch(target, result, options);
     this.#logger.warn(
       {
         owner: command.owner,
@@ -884,19 +882,18 @@ class AccountDesk {
       this.#fills++;
       this.#dirtyPositions.add(event.instrumentId);
       if (this.#viewPrefix !== undefined) this.#newFills.push(event);
-      const killed = this.#cancelRequested.get(event.clientOrderId);
-      if (killed !== undefined) this.#flattenLateFill(event, killed);
     } else if (event.type === 'OrderRejected') this.#refused(event);
-    if (!this.#orders.has(event.clientOrderId)) this.#cancelRequested.delete(event.clientOrderId);
+    if (this.#late.size > 0) this.#lateFill(event);
   }
 
-  /** A kill switch canceled the order, but the venue filled it first: its fill is closed too. */
-  #flattenLateFill(fill: OrderEvent & { type: 'OrderFilled' }, options: KillSwitchOptions): void {
-    const orders = flattenLateFill(this.#killTarget(), fill, options);
+  /** A kill switch canceled the order, but the venue filled it first: what it opened is closed too. */
+  #lateFill(event: OrderEvent): void {
+    const orders = this.#late.apply(() => this.#killTarget(), event, this.#orders.has(event.clientOrderId));
+    if (orders.length === 0) return;
     this.#logger.warn(
       {
-        clientOrderId: fill.clientOrderId,
-        instrumentId: fill.instrumentId,
+        clientOrderId: event.clientOrderId,
+        instrumentId: event.instrumentId,
         flatten: orders.map((o) => `${o.clientOrderId}:${o.status}`),
       },
       'kill switch: an order filled before its cancel; flattened again',

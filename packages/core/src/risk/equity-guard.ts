@@ -5,7 +5,7 @@ import type { TradingEngine } from '../engine/trading-engine';
 import { RxtradeError } from '../errors';
 import { fromUnits, pow10 } from '../model/decimal';
 import { isOpen } from '../model/order';
-import { flattenLateFill, type KillSwitchOptions, killSwitch } from './kill-switch';
+import { type KillSwitchOptions, killSwitch, LateFills } from './kill-switch';
 import type { RiskMonitor } from './risk-monitor';
 
 const DAY_MS = 86_400_000;
@@ -108,11 +108,8 @@ export class EquityGuard implements RiskMonitor {
   readonly #resumeNextDay: boolean;
   readonly #breaches = new Subject<EquityBreach>();
   #unregister: (() => void) | undefined;
-  /**
-   * Orders a breach's kill switch asked to cancel that are still open (an asynchronous venue: the
-   * cancel is on its way), with that switch's options: one that fills first is flattened after.
-   */
-  readonly #cancelRequested = new Map<string, KillSwitchOptions>();
+  /** The breaches' canceled orders that may still fill (an asynchronous venue). */
+  readonly #late = new LateFills();
   #lateFills: Subscription | undefined;
   /** Hot, no replay: every breach, after its scope was halted. */
   readonly breaches$: Observable<EquityBreach> = this.#breaches.asObservable();
@@ -261,8 +258,8 @@ export class EquityGuard implements RiskMonitor {
       flatten: this.#flatten,
       ...(w.accountId === undefined ? {} : { accountId: w.accountId }),
     };
-    const { cancelRequested } = killSwitch(this.#engine, options);
-    if (this.#flatten) this.#watchLateFills(cancelRequested, options);
+    this.#late.watch(this.#engine, killSwitch(this.#engine, options), options);
+    this.#followLateFills();
     this.#breaches.next({
       type: 'EquityBreach',
       accountId: w.accountId,
@@ -275,22 +272,15 @@ export class EquityGuard implements RiskMonitor {
   }
 
   /**
-   * Watches the orders whose cancel is still on its way (none in a backtest: its venue cancels at
-   * once, and no subscription is made): a fill of one is closed by core's flattenLateFill.
+   * Follows the breaches' orders whose cancel is still on its way (none in a backtest: its venue
+   * cancels at once, and no subscription is made).
    */
-  #watchLateFills(ids: readonly string[], options: KillSwitchOptions): void {
+  #followLateFills(): void {
+    if (this.#late.size === 0 || this.#lateFills !== undefined) return;
     const engine = this.#engine;
-    for (const id of ids) {
-      const order = engine.order(id);
-      if (order !== undefined && isOpen(order)) this.#cancelRequested.set(id, options);
-    }
-    if (this.#cancelRequested.size === 0 || this.#lateFills !== undefined) return;
     this.#lateFills = engine.orderEvents$.subscribe((event) => {
-      const late = this.#cancelRequested.get(event.clientOrderId);
-      if (late === undefined) return;
-      if (event.type === 'OrderFilled') flattenLateFill(engine, event, late);
       const order = engine.order(event.clientOrderId);
-      if (order === undefined || !isOpen(order)) this.#cancelRequested.delete(event.clientOrderId);
+      this.#late.apply(() => engine, event, order !== undefined && isOpen(order));
     });
   }
 

@@ -1,6 +1,7 @@
 import type { TradingEngine } from '../engine/trading-engine';
 import { fromUnits, toUnitsExact } from '../model/decimal';
 import type { Order } from '../model/order';
+import type { OrderEvent } from '../model/order-events';
 import { flattenRequests } from './flatten';
 
 /** The part of the engine the kill switch drives. */
@@ -129,4 +130,36 @@ export function flattenLateFill(
   });
   engine.holds.place({ owner, state: 'HALTED', reason, accountId });
   return [order];
+}
+
+/**
+ * The orders kill switches asked to cancel that are still open — on an asynchronous venue the cancel
+ * is on its way and the order may fill first — each with its switch's options: the one place that
+ * follows them to {@link flattenLateFill}. Used by the equity guard and the fleet's risk role.
+ */
+export class LateFills {
+  readonly #pending = new Map<string, KillSwitchOptions>();
+
+  /** Orders followed now. */
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  /** After `killSwitch(target, options)`: follows its canceled orders that are still open there. */
+  watch(target: KillSwitchTarget, result: KillSwitchResult, options: KillSwitchOptions): void {
+    if (!options.flatten) return;
+    const open = new Set(target.openOrders().map((o) => o.clientOrderId));
+    for (const id of result.cancelRequested) if (open.has(id)) this.#pending.set(id, options);
+  }
+
+  /**
+   * An order event, after the target applied it: a fill of a followed order is flattened after (its
+   * flattening orders returned); an order no longer open is no longer followed.
+   */
+  apply(target: () => KillSwitchTarget, event: OrderEvent, stillOpen: boolean): Order[] {
+    const options = this.#pending.get(event.clientOrderId);
+    if (options === undefined) return [];
+    if (!stillOpen) this.#pending.delete(event.clientOrderId);
+    return event.type === 'OrderFilled' ? flattenLateFill(target(), event, options) : [];
+  }
 }

@@ -15,11 +15,9 @@ export interface SharedRateLimitRun {
   readonly ordersEach: number;
   /** The venue's limits: orders and request weight per window of `windowMs`. */
   readonly venue: { readonly orders: number; readonly weight: number; readonly windowMs: number };
-  /** Added to the limiter's windows: covers the time from grant to arrival at the venue. */
-  readonly marginMs: number;
   /**
-   * The limits the replicas' limiter believes in, when not the venue's: larger ones make grants reach
-   * the venue bunched, as stalled processes do under load, so that the venue answers 429/418.
+   * The limits the replicas' limiter believes in, when not the venue's: larger ones (a limiter set
+   * wrong, another client on the key) make the venue answer 429/418.
    */
   readonly limiter?: { readonly orders: number; readonly weight: number };
   /** How long the venue bans an IP that keeps sending during a Retry-After (418). Default 2,000 ms. */
@@ -54,8 +52,8 @@ export async function runSharedRateLimit(run: SharedRateLimitRun): Promise<Share
   });
   const believed = run.limiter ?? venue;
   const buckets: RateBuckets = {
-    'ip-weight': { limit: believed.weight, windowMs: venue.windowMs + run.marginMs },
-    'uid-orders': { limit: believed.orders, windowMs: venue.windowMs + run.marginMs },
+    'ip-weight': { limit: believed.weight, windowMs: venue.windowMs },
+    'uid-orders': { limit: believed.orders, windowMs: venue.windowMs },
     'uid-orders-day': { limit: 200_000, windowMs: 86_400_000 },
   };
   const prefix = `rxtrade-example:rate:${randomBytes(4).toString('hex')}:`;
@@ -126,7 +124,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     workers: 4,
     ordersEach: 1_000,
     venue: { orders: 150, weight: 200, windowMs: 1_000 },
-    marginMs: 500,
   });
   const failed = result.reports.reduce((n, r) => n + r.failed.length, 0);
   console.log(

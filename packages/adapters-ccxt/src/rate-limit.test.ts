@@ -12,6 +12,7 @@ import { binanceRequestCosts, shareRateLimit } from './rate-limit';
 import type { FakeBinance } from './testing/index';
 
 let seq = 0;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 function order(): Order {
   const o = createOrder(
     { instrumentId: 'BTCUSDT', side: 'buy', type: 'limit', price: 20_000, quantity: 0.001 } as OrderRequest,
@@ -63,6 +64,20 @@ describe('shareRateLimit', () => {
     const placed = fake.orders.map((o) => o.clientOrderId).sort();
     expect(placed).toEqual(orders.map((o) => o.clientOrderId).sort());
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_900); // 60 orders at 20 per second
+  });
+
+  it('counts an order until the venue answered it: a slow network never puts two windows of orders in one', async () => {
+    await setUp();
+    // The venue counts orders in fixed 1 s windows as they arrive. Start 100 ms before a window ends
+    // and let the first 20 orders take 250 ms to get there: they count in the next window. A limiter
+    // that dated them at sending would grant the next 20 one second later, into that same window.
+    while (Date.now() % 1_000 < 850 || Date.now() % 1_000 >= 900) await sleep(5);
+    fake.fault({ path: '/api/v3/order', fault: { kind: 'latency', ms: 250 }, times: 20 });
+    const orders = Array.from({ length: 40 }, order);
+    await Promise.all(orders.map((o) => client.submitOrder(o)));
+    expect(fake.rateStats.answered429 + fake.rateStats.answered418).toBe(0);
+    expect(fake.rateStats.peakOrders).toBeLessThanOrEqual(20);
+    expect(fake.orders.map((o) => o.clientOrderId).sort()).toEqual(orders.map((o) => o.clientOrderId).sort());
   });
 
   it('penalizes the limiter for the Retry-After of a 429, so the next request waits', async () => {

@@ -1,11 +1,11 @@
 import {
-  acquireRate,
   type Logger,
   noopLogger,
   type RateBuckets,
   type RateCosts,
   type RateLimiter,
   RxtradeError,
+  withRate,
 } from '@rxtrade/core';
 import type { Exchange } from 'ccxt';
 
@@ -91,7 +91,9 @@ const installed = new WeakSet<Exchange>();
 
 /**
  * Puts every REST request of a ccxt exchange under a shared {@link RateLimiter}: before a request is
- * signed and sent, it waits for the limiter to grant its costs (all buckets at once); a 429/418 answer
+ * signed and sent, it waits for the limiter to grant its costs (all buckets at once), and the grant
+ * stays in flight until the answer is back (`withRate`), so however slow the network, the venue never
+ * sees more than a limit's worth in one of its windows; a 429/418 answer
  * penalizes the limiter for the response's `Retry-After`, so every process sharing it backs off, and
  * the request fails as before (ccxt's `DDoSProtection` / `RateLimitExceeded`). ccxt's own per-instance
  * throttle (`enableRateLimit`) still runs first; turn it off when the shared limiter covers the limits.
@@ -132,23 +134,22 @@ export function shareRateLimit(exchange: Exchange, options: CcxtRateLimitOptions
     return handleErrors(status, ...rest);
   };
   // ccxt's signature: fetch2(path, api = 'public', method = 'GET', params = {}, headers, body, config).
-  target.fetch2 = async (...args: unknown[]) => {
+  target.fetch2 = (...args: unknown[]) => {
     const [path, api = 'public', method = 'GET', params = {}] = args;
-    await acquireRate(
-      limiter,
-      costs({
-        api: Array.isArray(api) ? api.join('/') : String(api),
-        method: String(method),
-        path: String(path),
-        params: (params ?? {}) as Record<string, unknown>,
-      }),
-      wait,
-    );
-    try {
-      return await fetch2(...args);
-    } catch (error) {
-      await penalty; // everyone sharing the limiter knows of a 429/418 before the caller can retry
-      throw error;
-    }
+    const request = {
+      api: Array.isArray(api) ? api.join('/') : String(api),
+      method: String(method),
+      path: String(path),
+      params: (params ?? {}) as Record<string, unknown>,
+    };
+    // In flight until the answer is back: the grant counts in the window the request reached.
+    return withRate(limiter, { costs: costs(request), ...wait }, async () => {
+      try {
+        return await fetch2(...args);
+      } catch (error) {
+        await penalty; // everyone sharing the limiter knows of a 429/418 before the caller can retry
+        throw error;
+      }
+    });
   };
 }

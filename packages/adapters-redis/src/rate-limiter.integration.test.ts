@@ -15,12 +15,12 @@ describe.skipIf(!redisUp)('RedisRateLimiter', () => {
   afterAll(() => deletePrefix(REDIS_URL, run));
 
   rateLimiterContract({
-    create: (buckets) => {
+    create: (buckets, options) => {
       const name = `limiter-${++n}`;
       // Two handles, each with its own connection, as two processes would hold.
       return {
-        a: createRedisRateLimiter({ url: REDIS_URL }, { name, buckets, prefix: run }),
-        b: createRedisRateLimiter({ url: REDIS_URL }, { name, buckets, prefix: run }),
+        a: createRedisRateLimiter({ url: REDIS_URL }, { name, buckets, prefix: run, ...options }),
+        b: createRedisRateLimiter({ url: REDIS_URL }, { name, buckets, prefix: run, ...options }),
       };
     },
   });

@@ -337,12 +337,17 @@ export {
   acquireRate,
   checkRateCosts,
   createMemoryRateLimiter,
+  DEFAULT_FLIGHT_TTL_MS,
+  FLIGHT_POLL_MS,
   type MemoryRateLimiterOptions,
   parseRateBuckets,
+  type RateAcquireOptions,
   type RateBucketSpec,
   type RateBuckets,
   type RateCosts,
   type RateLimiter,
+  type WithRateOptions,
+  withRate,
 } from './ports/rate-limiter';
 export {
   compareKeys,

@@ -35,6 +35,8 @@ export const DEFAULT_ORDER_TYPES: readonly string[] = [
 export type FakeFault =
   /** Hold the request without answering for `ms` (default: until the server closes). */
   | { readonly kind: 'timeout'; readonly ms?: number }
+  /** Network delay on the way in: the request reaches the venue `ms` later, and counts against its limits then. */
+  | { readonly kind: 'latency'; readonly ms: number }
   /** Answer 503 with Binance's "unknown error"; `processed` decides whether the request took effect first. */
   | { readonly kind: 'error5xx'; readonly processed?: boolean }
   /** Process the request (place the order), then cut the connection without an answer. */
@@ -400,85 +402,100 @@ export class FakeBinance {
       const params: Record<string, string> = {};
       for (const [k, v] of new URLSearchParams(query)) params[k] = v;
       for (const [k, v] of new URLSearchParams(body)) params[k] = v;
-      const ts = this.#now();
-      const record = (status: number): void => {
-        this.requests.push({ ts, method, path, params, status });
-      };
       const fault = this.#takeFault(method, path);
-      if (fault?.kind === 'ban') this.#faultBanUntil = ts + fault.ms;
-      if (ts < this.#faultBanUntil) {
-        this.rateStats.answered418++;
-        record(418);
-        res.writeHead(418, {
-          'content-type': 'application/json',
-          'retry-after': String(Math.max(1, Math.ceil((this.#faultBanUntil - ts) / 1000))),
-        });
-        res.end(
-          JSON.stringify({
-            code: -1003,
-            msg: `Way too many requests; IP banned until ${this.#faultBanUntil}.`,
-          }),
-        );
-        return;
+      const request = { method, path, params, query, body };
+      if (fault?.kind === 'latency') {
+        setTimeout(() => this.#arrive({ req, res }, request, undefined), fault.ms);
+      } else {
+        this.#arrive({ req, res }, request, fault);
       }
-      if (fault?.kind === 'timeout') {
-        record(0);
-        this.#held.add(res);
-        if (fault.ms !== undefined) {
-          setTimeout(() => {
-            this.#held.delete(res);
-            this.#respond({ req, res, record }, { method, path, params, query, body });
-          }, fault.ms).unref();
-        }
-        return;
-      }
-      if (fault?.kind === 'rateLimit') {
-        record(429);
-        res.writeHead(429, {
-          'content-type': 'application/json',
-          'retry-after': String(fault.retryAfterSeconds ?? 1),
-        });
-        res.end(
-          JSON.stringify({ code: -1003, msg: 'Too many requests; current limit is 10 orders per SECOND.' }),
-        );
-        return;
-      }
-      if (fault?.kind === 'reject') {
-        record(400);
-        res.writeHead(400, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({
-            code: fault.code ?? -2010,
-            msg: fault.msg ?? 'Account has insufficient balance for requested action.',
-          }),
-        );
-        return;
-      }
-      if (fault?.kind === 'error5xx') {
-        if (fault.processed) this.#dispatch({ method, path, params });
-        record(503);
-        res.writeHead(503, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({
-            code: -1001,
-            msg: 'Internal error; unable to process your request. Please try again.',
-          }),
-        );
-        return;
-      }
-      if (fault?.kind === 'dropAfterAccept') {
-        try {
-          this.#dispatch({ method, path, params });
-        } catch {
-          // The request took effect or not; either way the answer is lost.
-        }
-        record(0);
-        res.socket?.destroy();
-        return;
-      }
-      if (this.#limits && this.#refuseForRate({ method, path, params, ts, res, record })) return;
-      this.#respond({ req, res, record }, { method, path, params, query, body });
     });
+  }
+
+  /** A request as it reaches the venue (after any scripted network delay). */
+  #arrive(
+    { req, res }: { req: IncomingMessage; res: ServerResponse },
+    request: { method: string; path: string; params: Record<string, string>; query: string; body: string },
+    fault: FakeFault | undefined,
+  ): void {
+    const { method, path, params, query, body } = request;
+    const ts = this.#now();
+    const record = (status: number): void => {
+      this.requests.push({ ts, method, path, params, status });
+    };
+    if (fault?.kind === 'ban') this.#faultBanUntil = ts + fault.ms;
+    if (ts < this.#faultBanUntil) {
+      this.rateStats.answered418++;
+      record(418);
+      res.writeHead(418, {
+        'content-type': 'application/json',
+        'retry-after': String(Math.max(1, Math.ceil((this.#faultBanUntil - ts) / 1000))),
+      });
+      res.end(
+        JSON.stringify({
+          code: -1003,
+          msg: `Way too many requests; IP banned until ${this.#faultBanUntil}.`,
+        }),
+      );
+      return;
+    }
+    if (fault?.kind === 'timeout') {
+      record(0);
+      this.#held.add(res);
+      if (fault.ms !== undefined) {
+        setTimeout(() => {
+          this.#held.delete(res);
+          this.#respond({ req, res, record }, { method, path, params, query, body });
+        }, fault.ms).unref();
+      }
+      return;
+    }
+    if (fault?.kind === 'rateLimit') {
+      record(429);
+      res.writeHead(429, {
+        'content-type': 'application/json',
+        'retry-after': String(fault.retryAfterSeconds ?? 1),
+      });
+      res.end(
+        JSON.stringify({ code: -1003, msg: 'Too many requests; current limit is 10 orders per SECOND.' }),
+      );
+      return;
+    }
+    if (fault?.kind === 'reject') {
+      record(400);
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          code: fault.code ?? -2010,
+          msg: fault.msg ?? 'Account has insufficient balance for requested action.',
+        }),
+      );
+      return;
+    }
+    if (fault?.kind === 'error5xx') {
+      if (fault.processed) this.#dispatch({ method, path, params });
+      record(503);
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          code: -1001,
+          msg: 'Internal error; unable to process your request. Please try again.',
+        }),
+      );
+      return;
+    }
+    if (fault?.kind === 'dropAfterAccept') {
+      try {
+        this.#dispatch({ method, path, params });
+      } catch {
+        // The request took effect or not; either way the answer is lost.
+      }
+      record(0);
+      res.socket?.destroy();
+      return;
+    }
+    if (this.#limits && this.#refuseForRate({ method, path, params, ts, res, record })) return;
+    this.#respond({ req, res, record }, { method, path, params, query, body });
   }
 
   /** Applies {@link FakeRateLimits}: counts the request, or answers 429/418 and returns true. */

@@ -323,6 +323,27 @@ describe('ResilientExecutionClient: shared rate limit', () => {
     expect(await limiter.tryAcquire({ orders: 1 })).toBeGreaterThan(0); // the two grants are the limiter's
     expect(client.breaker.state).toBe('closed');
   });
+
+  it('holds a shared grant until the submission settles: the next order waits a window after it', async () => {
+    const limiter = createMemoryRateLimiter({ buckets: { orders: { limit: 1, windowMs: 200 } } });
+    const spans: Array<[number, number]> = [];
+    class SlowVenue extends ScriptedClient {
+      override async submitOrder(): Promise<void> {
+        const start = Date.now();
+        await new Promise((resolve) => setTimeout(resolve, 250)); // a slow network: the venue sees it late
+        spans.push([start, Date.now()]);
+      }
+    }
+    const client = createResilientClient(new SlowVenue(), {
+      sharedRateLimit: { limiter, maxWaitMs: 2_000 },
+      timeoutMs: 5_000,
+    });
+    const both = Promise.all([client.submitOrder(order()), client.submitOrder(order())]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await both;
+    const [first, second] = spans as [[number, number], [number, number]];
+    expect(second[0] - first[1]).toBeGreaterThanOrEqual(180);
+  });
 });
 
 describe('ResilientExecutionClient: amendments', () => {

@@ -219,7 +219,8 @@ export interface ResilientClientOptions {
   /**
    * A limiter shared with other processes (e.g. `createRedisRateLimiter`): every submission waits for
    * it to grant `costs(order)` (default `{ orders: 1 }`) after the per-instance `rateLimit`, and so does
-   * every amendment. Past `maxWaitMs` (default 5,000) it is refused `RATE_LIMITED`, not sent. Default none.
+   * every amendment; the grant stays in flight until the request settles (see `withRate`). Past
+   * `maxWaitMs` (default 5,000) it is refused `RATE_LIMITED`, not sent. Default none.
    */
   readonly sharedRateLimit?: {
     readonly limiter: RateLimiter;
@@ -295,6 +296,7 @@ export class ResilientExecutionClient implements ExecutionClient {
   readonly #retry: RetryPolicy;
   readonly #limiter: OrderRateLimiter | undefined;
   readonly #shared: ResilientClientOptions['sharedRateLimit'];
+  #flightSeq = 0;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #rejections = new Subject<VenueEvent>();
@@ -409,8 +411,9 @@ export class ResilientExecutionClient implements ExecutionClient {
   /** One submission of `orders` (one, or an OCO pair): limits per order, then the policies; never retried. */
   async #submit(orders: readonly Order[], call: () => Promise<void>): Promise<void> {
     let innerFailed = false;
+    const flights: string[] = [];
     try {
-      for (const order of orders) await this.#acquire(order);
+      for (const order of orders) await this.#acquire(order, flights);
       await this.#bulkhead.execute(() =>
         this.breaker.policy.execute(() =>
           this.#timeout.execute(() =>
@@ -438,15 +441,32 @@ export class ResilientExecutionClient implements ExecutionClient {
         }
       }
       throw error;
+    } finally {
+      this.#land(flights);
     }
   }
 
-  /** Waits for the order-rate limits (per instance, then shared) to let one request for `order` go. */
-  async #acquire(order: Order): Promise<void> {
+  /**
+   * Waits for the order-rate limits (per instance, then shared) to let one request for `order` go;
+   * the shared grant is in flight (pushed on `flights`) until {@link #land} once the request settled.
+   */
+  async #acquire(order: Order, flights: string[]): Promise<void> {
     if (this.#limiter) await this.#limiter.acquire(order.accountId);
     if (this.#shared) {
+      const flightId = `${order.clientOrderId}#${++this.#flightSeq}`;
       await acquireRate(this.#shared.limiter, this.#shared.costs?.(order) ?? { orders: 1 }, {
         maxWaitMs: this.#shared.maxWaitMs ?? 5_000,
+        flightId,
+      });
+      flights.push(flightId);
+    }
+  }
+
+  /** Lands the shared limiter's flights of a settled request (one it cannot land ends by its ttl). */
+  #land(flights: readonly string[]): void {
+    for (const flightId of flights) {
+      this.#shared?.limiter.land(flightId).catch((error: unknown) => {
+        this.#logger.warn({ err: error, flightId }, 'could not land a rate-limit flight; it ends by its ttl');
       });
     }
   }
@@ -478,8 +498,9 @@ export class ResilientExecutionClient implements ExecutionClient {
     call: () => Promise<void>,
   ): Promise<void> {
     let innerFailed = false;
+    const flights: string[] = [];
     try {
-      if (op === 'modifyOrder') await this.#acquire(order);
+      if (op === 'modifyOrder') await this.#acquire(order, flights);
       await this.#read(op, () =>
         call().catch((error: unknown) => {
           innerFailed = true;
@@ -500,6 +521,8 @@ export class ResilientExecutionClient implements ExecutionClient {
         });
       }
       throw error;
+    } finally {
+      this.#land(flights);
     }
   }
 

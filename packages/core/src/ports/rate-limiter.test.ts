@@ -6,8 +6,8 @@ import { createMemoryRateLimiter } from './rate-limiter';
 
 describe('createMemoryRateLimiter', () => {
   rateLimiterContract({
-    create: (buckets) => {
-      const limiter = createMemoryRateLimiter({ buckets });
+    create: (buckets, options) => {
+      const limiter = createMemoryRateLimiter({ buckets, ...options });
       return { a: limiter, b: limiter };
     },
   });
@@ -28,6 +28,49 @@ describe('createMemoryRateLimiter', () => {
       expect(inWindow.reduce((sum, [, w]) => sum + w, 0)).toBeLessThanOrEqual(50);
     }
     expect(grants.length).toBeGreaterThan(100);
+  });
+
+  it('with flights, never lets more than the limit reach the venue in any window, whatever the network delay', async () => {
+    const clock = new ManualClock(0);
+    const windowMs = 1_000;
+    const limiter = createMemoryRateLimiter({ buckets: { w: { limit: 20, windowMs } }, clock });
+    const arrivals: number[] = [];
+    const landings = new Map<string, number>();
+    let seed = 11;
+    const random = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    for (let ms = 0, id = 0; ms < 20_000; ms++) {
+      clock.set(ms);
+      for (const [flightId, at] of landings) {
+        if (at > ms) continue;
+        landings.delete(flightId);
+        await limiter.land(flightId);
+      }
+      for (let k = random(3); k > 0; k--) {
+        const flightId = `r${++id}`;
+        if ((await limiter.tryAcquire({ w: 1 }, { flightId })) !== 0) continue;
+        const arrival = ms + (random(10) === 0 ? 400 + random(600) : random(30)); // now and then a slow one
+        arrivals.push(arrival);
+        landings.set(flightId, arrival + random(40)); // its answer comes back later still
+      }
+    }
+    arrivals.sort((x, y) => x - y);
+    for (let i = 0, j = 0; i < arrivals.length; i++) {
+      while ((arrivals[j] as number) <= (arrivals[i] as number) - windowMs) j++;
+      expect(i - j + 1).toBeLessThanOrEqual(20); // arrivals in (arrival − window, arrival]
+    }
+    expect(arrivals.length).toBeGreaterThan(250);
+  });
+
+  it('refuses a flight id already in flight with INVALID_ARGUMENT', async () => {
+    const limiter = createMemoryRateLimiter({ buckets: { w: { limit: 5, windowMs: 1_000 } } });
+    expect(await limiter.tryAcquire({ w: 1 }, { flightId: 'f' })).toBe(0);
+    const error = await limiter.tryAcquire({ w: 1 }, { flightId: 'f' }).catch((e: unknown) => e);
+    expect(isRxtradeError(error) && error.code).toBe('INVALID_ARGUMENT');
+    await limiter.land('f');
+    expect(await limiter.tryAcquire({ w: 1 }, { flightId: 'f' })).toBe(0);
   });
 
   it('refuses invalid buckets with INVALID_CONFIG and calls after close with CLOSED', async () => {

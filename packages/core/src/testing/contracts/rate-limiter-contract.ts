@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isRxtradeError } from '../../errors';
-import { acquireRate, type RateBuckets, type RateLimiter } from '../../ports/rate-limiter';
+import { acquireRate, type RateBuckets, type RateLimiter, withRate } from '../../ports/rate-limiter';
 
 /** Two handles on one shared limiter (for the in-memory one, the same object twice). */
 export interface RateLimiterPair {
@@ -9,8 +9,14 @@ export interface RateLimiterPair {
 }
 
 export interface RateLimiterContractOptions {
-  /** Fresh shared state with these buckets, and two handles on it (as two processes would hold). */
-  readonly create: (buckets: RateBuckets) => Promise<RateLimiterPair> | RateLimiterPair;
+  /**
+   * Fresh shared state with these buckets, and two handles on it (as two processes would hold);
+   * `flightTtlMs` as the limiter's option of that name (default when absent).
+   */
+  readonly create: (
+    buckets: RateBuckets,
+    options: { readonly flightTtlMs?: number },
+  ) => Promise<RateLimiterPair> | RateLimiterPair;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -19,8 +25,11 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export function rateLimiterContract(options: RateLimiterContractOptions): void {
   describe('RateLimiter contract', () => {
     const open: RateLimiter[] = [];
-    const make = async (buckets: RateBuckets): Promise<RateLimiterPair> => {
-      const pair = await options.create(buckets);
+    const make = async (
+      buckets: RateBuckets,
+      limiterOptions: { readonly flightTtlMs?: number } = {},
+    ): Promise<RateLimiterPair> => {
+      const pair = await options.create(buckets, limiterOptions);
       open.push(pair.a, pair.b);
       return pair;
     };
@@ -85,6 +94,53 @@ export function rateLimiterContract(options: RateLimiterContractOptions): void {
       await acquireRate(a, { w: 1 });
       const refused = await acquireRate(b, { w: 2 }, { maxWaitMs: 50 }).catch((e: unknown) => e);
       expect(isRxtradeError(refused) && refused.details?.['reason']).toBe('RATE_LIMITED');
+    });
+
+    it('a flight counts in every window until landed, then for one window from landing, on every handle', async () => {
+      const { a, b } = await make({ w: { limit: 1, windowMs: 200 } });
+      expect(await a.tryAcquire({ w: 1 }, { flightId: 'f1' })).toBe(0);
+      await sleep(300); // a grant made then would have left the window
+      const waiting = await b.tryAcquire({ w: 1 });
+      expect(waiting).toBeGreaterThan(0);
+      expect(waiting).toBeLessThanOrEqual(200);
+      await a.land('f1');
+      await a.land('f1'); // landed already: nothing
+      await a.land('never-flown');
+      const wait = await b.tryAcquire({ w: 1 });
+      expect(wait).toBeGreaterThan(100);
+      expect(wait).toBeLessThanOrEqual(200);
+      await sleep(wait + 20);
+      expect(await b.tryAcquire({ w: 1 })).toBe(0);
+    });
+
+    it('a flight never landed ends by itself after flightTtlMs', async () => {
+      const { a } = await make({ w: { limit: 1, windowMs: 100 } }, { flightTtlMs: 200 });
+      expect(await a.tryAcquire({ w: 1 }, { flightId: 'lost' })).toBe(0);
+      await sleep(120);
+      expect(await a.tryAcquire({ w: 1 })).toBeGreaterThan(0);
+      await sleep(250); // past its ttl and one window more
+      expect(await a.tryAcquire({ w: 1 })).toBe(0);
+    });
+
+    it('withRate holds the grant while the call runs: the next call waits for its landing plus a window', async () => {
+      const { a, b } = await make({ w: { limit: 1, windowMs: 200 } });
+      const started = Date.now();
+      let landedAt = 0;
+      const slow = withRate(a, { costs: { w: 1 } }, async () => {
+        await sleep(250);
+        landedAt = Date.now();
+        return 'slow';
+      });
+      await sleep(10);
+      const next = withRate(b, { costs: { w: 1 }, maxWaitMs: 2_000 }, async () => Date.now());
+      expect(await slow).toBe('slow');
+      expect((await next) - landedAt).toBeGreaterThanOrEqual(180);
+      expect(landedAt - started).toBeGreaterThanOrEqual(240);
+      const failed = await withRate(a, { costs: { w: 1 }, maxWaitMs: 2_000 }, async () => {
+        throw new Error('venue down');
+      }).catch((e: unknown) => e);
+      expect((failed as Error).message).toBe('venue down'); // landed all the same: the next one waits a window, not forever
+      expect(await a.tryAcquire({ w: 1 })).toBeLessThanOrEqual(200);
     });
 
     it('rejects an unknown bucket or a weight above the limit with INVALID_ARGUMENT', async () => {

@@ -10,7 +10,7 @@
  * ROC, rolling standard deviation, OBV, VWAP, Donchian) are timed against every library that has
  * them, and each indicator prints a `target: … → MET / MISSED` line: rxtrade at least as fast as the fastest library.
  *
- * Run: `npx tsx --conditions=rxtrade-source bench/indicators.ts` (about 2 minutes; `INDICATORS_BENCH_RUNS=9` for steadier
+ * Run: `npx tsx --conditions=rxtrade-source bench/indicators.ts` (about 3 minutes; `INDICATORS_BENCH_RUNS=9` for steadier
  * figures, `INDICATORS_BENCH_ONLY=EMA,MACD` for a subset). Prints a markdown table and writes
  * bench/results/indicators.json.
  *
@@ -25,7 +25,8 @@
  *   holds one across bars, so no implementation gets its state scalar-replaced into registers;
  * - each case is warmed up with many short calls and one 200k call until V8 runs its regular optimised code, then
  *   timed on the full series in interleaved rounds with the other implementations of the same indicator (so background
- *   load hits them alike); the best round counts, the median is printed beside it.
+ *   load hits them alike), each timed call after a full garbage collection (so no case pays for another's garbage);
+ *   the best of 5 rounds counts, the median is printed beside it.
  *
  * Three implementations per indicator compute exactly the same values (same conventions, same numerics: the
  * compensated sums of SMA/Bollinger, Wilder smoothing, the monotonic deques of Stochastic); the bench fails if their

@@ -6,6 +6,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { mulberry32 } from '../../packages/core/src/strategy/param-space';
 
 export const N = 1_000_000;
@@ -18,8 +20,12 @@ export const N_LIBRARY = 250_000;
 const WARMUP_CALLS = 40;
 const WARMUP_CALL_N = 5_000;
 const WARMUP_N = 200_000;
-/** Timed runs per case (best counts); `INDICATORS_BENCH_RUNS=9` gives steadier figures on a busy machine. */
-const RUNS = Math.max(1, Number(process.env['INDICATORS_BENCH_RUNS'] ?? 3) || 3);
+/**
+ * Timed runs per case (best counts); `INDICATORS_BENCH_RUNS=9` gives steadier figures on a busy machine. Five, not
+ * three: with three rounds the best of a pair of cases swung by ±20 % between processes (one lucky or unlucky round
+ * decided an issue #20 verdict).
+ */
+const RUNS = Math.max(1, Number(process.env['INDICATORS_BENCH_RUNS'] ?? 5) || 5);
 const SEED = 20_240_601;
 
 // ---------------------------------------------------------------------------------------------- inputs
@@ -104,6 +110,21 @@ function sumFiniteArray(xs: ArrayLike<number>): number {
 }
 
 // ---------------------------------------------------------------------------------------------- harness
+
+/**
+ * A full garbage collection, run before every timed call. The rounds interleave the implementations of one indicator,
+ * and every batch form allocates its output (the libraries' growing plain arrays, rxtrade's Float64Arrays): without
+ * this, the collection of one case's garbage fell, at random, into the next case's timed round (on a 250,000-row
+ * round a major GC is a large share of the time), so a case's figure depended on who ran before it. Now each case
+ * starts from a collected heap and pays only for the collections its own allocation causes during its round.
+ * A plain major GC (`{ type: 'major' }`): the bare `gc()` collects "all available garbage", which also throws away
+ * compiled code, and made every streaming row 5-8x slower (it timed the re-tiering, not the indicator).
+ */
+const collectGarbage: () => void = (() => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as (options: { type: string; execution: string }) => void;
+  return () => gc({ type: 'major', execution: 'sync' });
+})();
 
 /**
  * `plain`: hand-written loops with all state in locals; `hand-streaming`: the hand-written streaming class (state in
@@ -198,6 +219,7 @@ function measureGroup(group: readonly Case[], inp: Inputs, n: number): Timing[] 
   const checksums = group.map(() => Number.NaN);
   for (let r = 0; r < RUNS; r++) {
     group.forEach((c, k) => {
+      collectGarbage();
       const t0 = performance.now();
       checksums[k] = c.run(inp, n);
       (times[k] as number[]).push(performance.now() - t0);

@@ -3,7 +3,7 @@
  * The variance is computed as E[d²] - E[d]² on shifted values d = x - shift, whose relative rounding error is
  * about eps * (1 + 2 * ratio); 1e4 keeps it below ~5e-12, far inside the 1e-9 contract.
  */
-const MAX_SHIFT_RATIO = 1e4;
+export const MAX_SHIFT_RATIO = 1e4;
 
 /**
  * Rolling mean and population variance of the last `period` values, the engine of {@link RollingStdDev} and
@@ -150,42 +150,14 @@ export class RollingMoments {
 
   /** Moves the shift to the window value nearest the mean and rebuilds both sums from the ring. */
   private recenter(): void {
-    const ring = this.ring;
-    const p = this.period;
-    let mean = 0;
-    for (let j = 0; j < p; j++) mean += ring[j] as number;
-    mean /= p;
-    let shift = ring[0] as number;
-    for (let j = 1; j < p; j++) {
-      const x = ring[j] as number;
-      if (Math.abs(x - mean) < Math.abs(shift - mean)) shift = x;
-    }
-    // Compensated rebuild, so that when these values later leave the window the sums return exactly to zero.
-    let s1 = 0;
-    let c1 = 0;
-    let s2 = 0;
-    let c2 = 0;
-    for (let j = 0; j < p; j++) {
-      const d = (ring[j] as number) - shift;
-      let t = s1 + d;
-      let z = t - s1;
-      c1 += s1 - (t - z) + (d - z);
-      s1 = t;
-      const q = d * d;
-      t = s2 + q;
-      z = t - s2;
-      c2 += s2 - (t - z) + (q - z);
-      s2 = t;
-    }
-    this.shift = shift;
-    this.s1 = s1;
-    this.s2 = s2;
-    this.c1 = c1;
-    this.c2 = c2;
-    const m = (s1 + c1) / p;
-    const v = (s2 + c2) / p - m * m;
-    this.mean = shift + m;
-    this.variance = Math.max(v, 0);
+    const st = recenterSums(this.ring, this.period);
+    this.shift = st[0] as number;
+    this.s1 = st[1] as number;
+    this.c1 = st[2] as number;
+    this.s2 = st[3] as number;
+    this.c2 = st[4] as number;
+    this.mean = st[5] as number;
+    this.variance = st[6] as number;
   }
 
   /** Forgets every value. */
@@ -201,4 +173,51 @@ export class RollingMoments {
     this.mean = Number.NaN;
     this.variance = Number.NaN;
   }
+}
+
+/** The rare path of {@link RollingMoments} and of the batch `rollingStdDev`'s loop, written back through this. */
+const recentered = new Float64Array(7);
+
+/**
+ * Re-centring of {@link RollingMoments} (and of the batch `rollingStdDev`, which keeps the same state in locals): moves
+ * the shift to the ring value nearest the window mean and rebuilds both sums from the ring (compensated, so that when
+ * these values later leave the window the sums return exactly to zero). Returns `[shift, s1, c1, s2, c2, mean,
+ * variance]` in a shared scratch array, valid until the next call.
+ */
+export function recenterSums(ring: Float64Array, p: number): Float64Array {
+  let mean = 0;
+  for (let j = 0; j < p; j++) mean += ring[j] as number;
+  mean /= p;
+  let shift = ring[0] as number;
+  for (let j = 1; j < p; j++) {
+    const x = ring[j] as number;
+    if (Math.abs(x - mean) < Math.abs(shift - mean)) shift = x;
+  }
+  let s1 = 0;
+  let c1 = 0;
+  let s2 = 0;
+  let c2 = 0;
+  for (let j = 0; j < p; j++) {
+    const d = (ring[j] as number) - shift;
+    let t = s1 + d;
+    let z = t - s1;
+    c1 += s1 - (t - z) + (d - z);
+    s1 = t;
+    const q = d * d;
+    t = s2 + q;
+    z = t - s2;
+    c2 += s2 - (t - z) + (q - z);
+    s2 = t;
+  }
+  const m = (s1 + c1) / p;
+  const v = (s2 + c2) / p - m * m;
+  const st = recentered;
+  st[0] = shift;
+  st[1] = s1;
+  st[2] = c1;
+  st[3] = s2;
+  st[4] = c2;
+  st[5] = shift + m;
+  st[6] = Math.max(v, 0);
+  return st;
 }

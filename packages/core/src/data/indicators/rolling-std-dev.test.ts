@@ -77,6 +77,25 @@ describe('RollingStdDev', () => {
     expect(worstNaive).toBeGreaterThan(1e-9); // the data is hostile enough to break the textbook formula
   });
 
+  it('batches to exactly the streamed values (re-centrings and flat windows included), and rejects a bad value', () => {
+    const values = regimeSeries(40_000);
+    for (const period of [1, 2, 3, 20, 57]) {
+      for (const len of [0, 1, period - 1, period, period + 1, values.length]) {
+        const slice = values.subarray(0, len);
+        const ind = new RollingStdDev(period);
+        const streamed = Array.from(slice, (x) => ind.update(x));
+        expect(Array.from(rollingStdDev(slice, period)), `period ${period} len ${len}`).toEqual(streamed);
+      }
+    }
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+      const values2 = Array.from(values.subarray(0, 50));
+      values2[30] = bad;
+      expect(() => new RollingStdDev(20).update(bad)).toThrow(String(bad));
+      expectInvalidArgument(() => rollingStdDev(values2, 20));
+      expect(() => rollingStdDev(values2, 20)).toThrow(String(bad));
+    }
+  });
+
   it('rejects invalid periods', () => {
     for (const p of [0, -1, 1.5, Number.NaN]) {
       expectInvalidArgument(() => new RollingStdDev(p));

@@ -64,7 +64,7 @@ describe('Cci', () => {
   );
 
   it('batches columns to exactly the streamed values, and rejects a bad row like the class', () => {
-    for (const period of [2, 3, 5, 14, 20]) {
+    for (const period of [1, 2, 3, 5, 8, 9, 14, 20]) {
       const ind = new Cci(period);
       const streamed = sp.bars.slice(0, 300).map((b) => ind.update(b));
       const columns = {

@@ -1,5 +1,14 @@
-import { badBar, barCursor, checkPeriod, isColumns, type WindowMean, windowMean } from './internal';
-import type { IndicatorBar, IndicatorBarSeries, StreamingIndicator } from './types';
+import {
+  badBar,
+  barCursor,
+  checkPeriod,
+  DIRECT_SUM_MAX,
+  firstBadRow,
+  isColumns,
+  type WindowMean,
+  windowMean,
+} from './internal';
+import type { IndicatorBar, IndicatorBarColumns, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /**
  * Commodity channel index (Lambert, 1980): with the typical price `tp = (high + low + close) / 3`,
@@ -75,18 +84,97 @@ export class Cci implements StreamingIndicator<IndicatorBar> {
   }
 }
 
-/** Batch {@link Cci} over bar objects or `{ high, low, close }` columns: NaN for the first `period - 1`. */
+/**
+ * Batch {@link Cci} over bar objects or `{ high, low, close }` columns: NaN for the first `period - 1`, bit for bit the
+ * streamed values. Columns run their own loop (see `cciColumns`) instead of going row by row through the class.
+ */
 export function cci(bars: IndicatorBarSeries, period = 20): Float64Array {
   const cursor = barCursor('cci', bars, false);
   const ind = new Cci(period);
   const n = cursor.length;
   const out = new Float64Array(n);
   if (isColumns(bars)) {
-    // Columns go straight to the update's arithmetic instead of through a copied scratch bar.
-    const { high, low, close } = bars;
-    for (let i = 0; i < n; i++) out[i] = ind.next(high[i] as number, low[i] as number, close[i] as number);
+    if (cciColumns(bars, period, out) !== 0) throw firstBadRow('Cci', bars);
     return out;
   }
   for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i));
   return out;
+}
+
+/**
+ * The column loop of {@link cci}: the class's ring and window mean (internal `windowMean`: re-summed in ring-slot order
+ * up to `DIRECT_SUM_MAX`, else the compensated running sum folded once per pass of the ring) in locals, one ring for
+ * both (the class's two rings hold the same values in the same slots), the same expressions in the same order. Writes
+ * every row of `out` and returns 0 when every value was finite, NaN otherwise (`x - x` is NaN only for a non-finite
+ * x); nothing follows the loop but the return (see `awesomeColumns` in awesome-oscillator.ts for why).
+ */
+function cciColumns(columns: IndicatorBarColumns, p: number, out: Float64Array): number {
+  const { high, low, close } = columns;
+  const n = out.length;
+  const ring = new Float64Array(p);
+  const direct = p <= DIRECT_SUM_MAX;
+  let idx = 0;
+  let sum = 0;
+  let comp = 0;
+  let finite = 0;
+  for (let k = 0; k < n; k++) {
+    const h = high[k] as number;
+    const l = low[k] as number;
+    const c = close[k] as number;
+    finite += h - h + (l - l) + (c - c);
+    const tp = (h + l + c) / 3;
+    const i = idx;
+    const old = ring[i] as number;
+    ring[i] = tp;
+    idx = i + 1 === p ? 0 : i + 1;
+    let mean: number;
+    if (direct) {
+      let s = ring[0] as number;
+      for (let j = 1; j < p; j++) s += ring[j] as number;
+      mean = s / p;
+    } else {
+      // d + ed = tp - old exactly; then s + es = sum + d exactly; folded once per pass of the ring.
+      const d = tp - old;
+      let z = d - tp;
+      const ed = tp - (d - z) + (-old - z);
+      let s = sum + d;
+      z = s - sum;
+      let cc = comp + (sum - (s - z) + (d - z) + ed);
+      if (idx === 0) {
+        const f = s + cc;
+        z = f - s;
+        cc = s - (f - z) + (cc - z);
+        s = f;
+      }
+      sum = s;
+      comp = cc;
+      mean = (s + cc) / p;
+    }
+    if (k < p - 1) {
+      out[k] = Number.NaN;
+      continue;
+    }
+    const dev = absDeviationSum(ring, mean);
+    out[k] = dev > 1e-13 * p * Math.abs(mean) ? (tp - mean) / ((0.015 * dev) / p) : 0;
+  }
+  return finite;
+}
+
+/**
+ * `sum |ring[j] - mean|` in slot order, four terms per loop step: the same additions in the same order as one term per
+ * step (so the same result), with a quarter of the loop's own compares and branches. The adds form one dependency
+ * chain either way; splitting it into several partial sums would be faster still but round differently.
+ */
+function absDeviationSum(ring: Float64Array, mean: number): number {
+  const p = ring.length;
+  let dev = 0;
+  let j = 0;
+  for (; j + 3 < p; j += 4) {
+    dev += Math.abs((ring[j] as number) - mean);
+    dev += Math.abs((ring[j + 1] as number) - mean);
+    dev += Math.abs((ring[j + 2] as number) - mean);
+    dev += Math.abs((ring[j + 3] as number) - mean);
+  }
+  for (; j < p; j++) dev += Math.abs((ring[j] as number) - mean);
+  return dev;
 }

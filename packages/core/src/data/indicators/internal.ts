@@ -424,6 +424,22 @@ export function runBarBatch<TBar extends IndicatorBar>(
   return out;
 }
 
+/**
+ * The error the streaming `indicator` throws for the first row of `columns` with a non-finite high, low or close (the
+ * column loops of the batch functions find out that there is one after their loop, from a sum of `x - x`).
+ */
+export function firstBadRow(indicator: string, columns: IndicatorBarColumns): RxtradeError {
+  const { high, low, close } = columns;
+  for (let i = 0; i < close.length; i++) {
+    const h = high[i] as number;
+    const l = low[i] as number;
+    const c = close[i] as number;
+    if (!(Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(c)))
+      return badBar(indicator, { high: h, low: l, close: c });
+  }
+  return badInput(indicator, 'close', Number.NaN);
+}
+
 /** The error the streaming `indicator` throws for the first non-finite entry of `values` (there is one). */
 export function firstBadValue(indicator: string, values: ArrayLike<number>): RxtradeError {
   for (let k = 0; k < values.length; k++) {

@@ -59,7 +59,7 @@ describe('WilliamsR', () => {
     },
   );
 
-  it.each([1, 2, 14, 50])(
+  it.each([1, 2, 14, 32, 33, 50])(
     'streams, and batches bars and columns, to the window extremes on random, falling, rising and flat bars (period %i)',
     (period) => {
       const walk = randomBars(2000, 7);
@@ -100,7 +100,7 @@ describe('WilliamsR', () => {
 
   it('batches short columns like streaming, and rejects a bad column row like the class', () => {
     const bars = randomBars(40, 21);
-    for (const period of [1, 2, 14]) {
+    for (const period of [1, 2, 14, 32, 33]) {
       for (const len of [0, 1, period - 1, period, 40]) {
         const slice = bars.slice(0, len);
         const ind = new WilliamsR(period);

@@ -2,6 +2,7 @@ import { IndicatorsSync } from '@ixjb94/indicators';
 import { ChandelierExit as TiChandelier } from 'technicalindicators';
 import { ChandelierExit as TsChandelier } from 'trading-signals';
 import { describe, expect, it } from 'vitest';
+import { Atr } from './atr';
 import { ChandelierExit, chandelierExit } from './chandelier-exit';
 import {
   alignEnd,
@@ -94,9 +95,46 @@ describe('ChandelierExit', () => {
     expectInvalidArgument(() => chandelierExit(columns));
   });
 
+  it.each([1, 3, 22, 32, 33, 50])(
+    'streams and batches the window extremes on random, falling, rising and flat bars (period %i)',
+    (period) => {
+      const walk = randomBars(400, 7);
+      // Falling highs and rising lows make the extreme leave the window every bar; flat stretches give equal extremes.
+      const falling = walk.map((_b, i) => ({ high: 5000 - i, low: 4000 - i, close: 4500 - i }));
+      const rising = walk.map((_b, i) => ({ high: 5000 + i, low: 4000 + i, close: 4500 + i }));
+      const flat = walk.map((b, i) => ({
+        high: 10 + Math.floor(i / 30),
+        low: 9 - (i % 7 === 0 ? 1 : 0),
+        close: b.close / 1000,
+      }));
+      for (const bars of [walk, falling, rising, flat]) {
+        const atr = new Atr(period);
+        const naive = bars.map((b, i) => {
+          const a = atr.update(b);
+          let hi = Number.NEGATIVE_INFINITY;
+          let lo = Number.POSITIVE_INFINITY;
+          for (let j = Math.max(0, i - period + 1); j <= i; j++) {
+            hi = Math.max(hi, (bars[j] as { high: number }).high);
+            lo = Math.min(lo, (bars[j] as { low: number }).low);
+          }
+          return [hi - 3 * a, lo + 3 * a];
+        });
+        const ind = new ChandelierExit(period, 3);
+        const streamed = bars.map((b) => [ind.update(b), ind.shortStop]);
+        expect(streamed, `period ${period}`).toEqual(naive);
+        const out = chandelierExit(
+          { high: bars.map((b) => b.high), low: bars.map((b) => b.low), close: bars.map((b) => b.close) },
+          { period, multiplier: 3 },
+        );
+        expect(Array.from(out.longStop)).toEqual(naive.map((r) => r[0]));
+        expect(Array.from(out.shortStop)).toEqual(naive.map((r) => r[1]));
+      }
+    },
+  );
+
   it('batches columns exactly like streaming for short series and tiny periods (warm-up rows)', () => {
     const bars = randomBars(60, 13);
-    for (const period of [1, 2, 3, 9]) {
+    for (const period of [1, 2, 3, 9, 32, 33]) {
       for (const len of [0, 1, period, period + 1, period + 2, 60]) {
         const slice = bars.slice(0, len);
         const ind = new ChandelierExit(period, 2);

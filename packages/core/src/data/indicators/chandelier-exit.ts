@@ -1,5 +1,14 @@
 import { Atr } from './atr';
-import { badBar, barCursor, checkPeriod, checkPositive, isColumns, RollingRange } from './internal';
+import {
+  badBar,
+  barCursor,
+  checkPeriod,
+  checkPositive,
+  isColumns,
+  RESCAN_MAX_PERIOD,
+  type WindowExtremes,
+  windowExtremes,
+} from './internal';
 import type { IndicatorBar, IndicatorBarColumns, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /** Parameters of {@link ChandelierExit}. */
@@ -31,7 +40,7 @@ export class ChandelierExit implements StreamingIndicator<IndicatorBar> {
   readonly warmup: number = 0;
   readonly multiplier: number = Number.NaN;
   private readonly atr: Atr;
-  private readonly range: RollingRange;
+  private readonly range: WindowExtremes;
   private longOut = Number.NaN;
   private shortOut = Number.NaN;
 
@@ -40,7 +49,7 @@ export class ChandelierExit implements StreamingIndicator<IndicatorBar> {
     this.multiplier = checkPositive('ChandelierExit', 'multiplier', multiplier);
     this.warmup = period;
     this.atr = new Atr(period);
-    this.range = new RollingRange(period);
+    this.range = windowExtremes(period);
   }
 
   /** True once the ATR exists (after `period + 1` bars). */
@@ -120,8 +129,8 @@ export function chandelierExit(
 }
 
 /**
- * {@link chandelierExit} on columns, into `series`: one loop with the two monotonic deques of `RollingRange` in local
- * typed arrays (indexed by row, not by a push stamp) and the {@link Atr} recurrence in locals, the same expressions in
+ * {@link chandelierExit} on columns, into `series`: one loop with the window extremes of the class (re-scanned up to
+ * period 32, else the two monotonic deques of `RollingRange` in local typed arrays, indexed by row, not by a push stamp) and the {@link Atr} recurrence in locals, the same expressions in
  * the same order as the class (going through it row by row stored and reloaded the deques' ends and the ATR every
  * row). `ind` only supplies the validated parameters. Returns 0 when every value was finite, NaN otherwise (`x - x`
  * is NaN only for a non-finite x), for the caller to check once; the warm-up rows are left for the caller to fill
@@ -139,8 +148,15 @@ function columnChandelier(
   const n = longStop.length;
   const keep = (period - 1) / period;
   const rate = 1 / period;
+  // Window extremes: up to RESCAN_MAX_PERIOD the extreme and its row, found again by a scan of the columns when that
+  // row leaves the window (see internal `RescanRange`); beyond, the monotonic deques, amortised O(1) whatever the data.
+  const rescan = period <= RESCAN_MAX_PERIOD;
+  let hi = Number.NEGATIVE_INFINITY;
+  let hiRow = -1;
+  let lo = Number.POSITIVE_INFINITY;
+  let loRow = -1;
   let capacity = 2;
-  while (capacity < period + 1) capacity *= 2;
+  while (!rescan && capacity < period + 1) capacity *= 2;
   const mask = capacity - 1;
   // Deque entries: the value and its row; the front is the window's extreme.
   const highs = new Float64Array(capacity);
@@ -159,25 +175,59 @@ function columnChandelier(
     const l = low[i] as number;
     const c = close[i] as number;
     finite += h - h + (l - l) + (c - c);
-    const expired = i - period;
-    if (hHead !== hTail && highRows[hHead] === expired) hHead = (hHead + 1) & mask;
-    while (hTail !== hHead) {
-      const back = (hTail - 1) & mask;
-      if ((highs[back] as number) > h) break;
-      hTail = back;
+    if (rescan) {
+      const start = i < period ? 0 : i - period + 1;
+      if (hiRow < start) {
+        hi = high[start] as number;
+        hiRow = start;
+        for (let j = start + 1; j <= i; j++) {
+          const v = high[j] as number;
+          if (v >= hi) {
+            hi = v;
+            hiRow = j;
+          }
+        }
+      } else if (h >= hi) {
+        hi = h;
+        hiRow = i;
+      }
+      if (loRow < start) {
+        lo = low[start] as number;
+        loRow = start;
+        for (let j = start + 1; j <= i; j++) {
+          const v = low[j] as number;
+          if (v <= lo) {
+            lo = v;
+            loRow = j;
+          }
+        }
+      } else if (l <= lo) {
+        lo = l;
+        loRow = i;
+      }
+    } else {
+      const expired = i - period;
+      if (hHead !== hTail && highRows[hHead] === expired) hHead = (hHead + 1) & mask;
+      while (hTail !== hHead) {
+        const back = (hTail - 1) & mask;
+        if ((highs[back] as number) > h) break;
+        hTail = back;
+      }
+      highs[hTail] = h;
+      highRows[hTail] = i;
+      hTail = (hTail + 1) & mask;
+      if (lHead !== lTail && lowRows[lHead] === expired) lHead = (lHead + 1) & mask;
+      while (lTail !== lHead) {
+        const back = (lTail - 1) & mask;
+        if ((lows[back] as number) < l) break;
+        lTail = back;
+      }
+      lows[lTail] = l;
+      lowRows[lTail] = i;
+      lTail = (lTail + 1) & mask;
+      hi = highs[hHead] as number;
+      lo = lows[lHead] as number;
     }
-    highs[hTail] = h;
-    highRows[hTail] = i;
-    hTail = (hTail + 1) & mask;
-    if (lHead !== lTail && lowRows[lHead] === expired) lHead = (lHead + 1) & mask;
-    while (lTail !== lHead) {
-      const back = (lTail - 1) & mask;
-      if ((lows[back] as number) < l) break;
-      lTail = back;
-    }
-    lows[lTail] = l;
-    lowRows[lTail] = i;
-    lTail = (lTail + 1) & mask;
     // Atr.next: the true range against the previous close (0 before the first bar, whose range is never used).
     let tr = h - l;
     const up = Math.abs(h - pc);
@@ -193,8 +243,8 @@ function columnChandelier(
       if (i === period) atr /= period;
     }
     const offset = multiplier * atr;
-    longStop[i] = (highs[hHead] as number) - offset;
-    shortStop[i] = (lows[lHead] as number) + offset;
+    longStop[i] = hi - offset;
+    shortStop[i] = lo + offset;
   }
   return finite;
 }

@@ -75,7 +75,7 @@ export function badVolume(indicator: string, value: number): RxtradeError {
  * so n pushes cost O(n) in total; a single push can pop up to `period` entries. The deques live in power-of-two
  * ring buffers indexed with a mask (cheaper than wrap-around branches).
  */
-export class RollingRange {
+export class RollingRange implements WindowExtremes {
   private readonly highs: Float64Array;
   private readonly highStamps: Float64Array;
   private readonly lows: Float64Array;
@@ -164,6 +164,143 @@ export class RollingRange {
     this.lHead = 0;
     this.lTail = 0;
     this.t = 0;
+  }
+}
+
+/** The window extremes {@link WilliamsR} and {@link ChandelierExit} read: highest high and lowest low. */
+export interface WindowExtremes {
+  readonly max: number;
+  readonly min: number;
+  push(high: number, low: number): void;
+  reset(): void;
+}
+
+/**
+ * Longest window kept by {@link RescanRange} (see {@link windowExtremes}): a re-scan reads `period` values, so this
+ * bounds its worst case (a steadily falling or rising market, where the extreme leaves the window on every push) at 32
+ * compares per push per side.
+ */
+export const RESCAN_MAX_PERIOD = 32;
+
+/**
+ * Sliding-window highest high and lowest low for an indicator that needs only the values (not their ages): a
+ * {@link RescanRange} up to {@link RESCAN_MAX_PERIOD}, a {@link RollingRange} (monotonic deques) beyond.
+ */
+export function windowExtremes(period: number): WindowExtremes {
+  return period <= RESCAN_MAX_PERIOD ? new RescanRange(period) : new RollingRange(period);
+}
+
+/**
+ * Sliding-window highest high and lowest low of the last `period` pushes, kept as the extreme and the push that
+ * brought it, and found again by a scan of the ring (`period` values) only when that push leaves the window. The same
+ * values as {@link RollingRange}'s deques; on market data the extreme leaves the window on a small share of pushes, and
+ * the common push is two compares and two stores instead of the deques' pops (the loop of @ixjb94/indicators and
+ * Tulip Indicators). Worst case O(period) per push: use it through {@link windowExtremes}, which bounds the period.
+ */
+export class RescanRange implements WindowExtremes {
+  private readonly highs: Float64Array;
+  private readonly lows: Float64Array;
+  private readonly period: number = 0;
+  private idx = 0;
+  private t = 0;
+  private hi = Number.NEGATIVE_INFINITY;
+  private hiAt = -1;
+  private lo = Number.POSITIVE_INFINITY;
+  private loAt = -1;
+
+  constructor(period: number) {
+    this.period = period;
+    this.highs = new Float64Array(period);
+    this.lows = new Float64Array(period);
+  }
+
+  /** Highest high of the window (meaningless before the first push). */
+  get max(): number {
+    return this.hi;
+  }
+
+  /** Lowest low of the window (meaningless before the first push). */
+  get min(): number {
+    return this.lo;
+  }
+
+  /** Adds one bar's high and low as the newest element of the window. */
+  push(high: number, low: number): void {
+    const p = this.period;
+    const i = this.idx;
+    const t = this.t;
+    this.highs[i] = high;
+    this.lows[i] = low;
+    this.idx = i + 1 === p ? 0 : i + 1;
+    this.t = t + 1;
+    // Stamp of the oldest push in the window; an extreme older than that has left it.
+    const oldest = t - p + 1;
+    if (this.hiAt < oldest) this.rescanHigh(oldest);
+    else if (high >= this.hi) {
+      this.hi = high;
+      this.hiAt = t;
+    }
+    if (this.loAt < oldest) this.rescanLow(oldest);
+    else if (low <= this.lo) {
+      this.lo = low;
+      this.loAt = t;
+    }
+  }
+
+  /** Finds the highest high of the (full) window again; the oldest element sits in slot `idx`. */
+  private rescanHigh(oldest: number): void {
+    const xs = this.highs;
+    const p = this.period;
+    const start = this.idx;
+    let best = xs[start] as number;
+    let at = 0;
+    for (let j = start + 1; j < p; j++) {
+      if ((xs[j] as number) >= best) {
+        best = xs[j] as number;
+        at = j - start;
+      }
+    }
+    for (let j = 0; j < start; j++) {
+      if ((xs[j] as number) >= best) {
+        best = xs[j] as number;
+        at = p - start + j;
+      }
+    }
+    this.hi = best;
+    this.hiAt = oldest + at;
+  }
+
+  /** Finds the lowest low of the (full) window again. */
+  private rescanLow(oldest: number): void {
+    const xs = this.lows;
+    const p = this.period;
+    const start = this.idx;
+    let best = xs[start] as number;
+    let at = 0;
+    for (let j = start + 1; j < p; j++) {
+      if ((xs[j] as number) <= best) {
+        best = xs[j] as number;
+        at = j - start;
+      }
+    }
+    for (let j = 0; j < start; j++) {
+      if ((xs[j] as number) <= best) {
+        best = xs[j] as number;
+        at = p - start + j;
+      }
+    }
+    this.lo = best;
+    this.loAt = oldest + at;
+  }
+
+  /** Forgets every element. */
+  reset(): void {
+    this.idx = 0;
+    this.t = 0;
+    this.hi = Number.NEGATIVE_INFINITY;
+    this.hiAt = -1;
+    this.lo = Number.POSITIVE_INFINITY;
+    this.loAt = -1;
   }
 }
 

@@ -1,4 +1,13 @@
-import { badBar, barCursor, checkPeriod, firstBadRow, isColumns, RollingRange } from './internal';
+import {
+  badBar,
+  barCursor,
+  checkPeriod,
+  firstBadRow,
+  isColumns,
+  RESCAN_MAX_PERIOD,
+  type WindowExtremes,
+  windowExtremes,
+} from './internal';
 import type { IndicatorBar, IndicatorBarColumns, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /**
@@ -6,7 +15,8 @@ import type { IndicatorBar, IndicatorBarColumns, IndicatorBarSeries, StreamingIn
  * `period` bars including the current one, in [-100, 0]. It is the fast stochastic's raw %K minus 100, so a zero
  * range gives -100 like {@link Stochastic}'s 0 (trading-signals does the same).
  *
- * Warm-up: `period - 1`. Monotonic deques: amortised O(1) per update.
+ * Warm-up: `period - 1`. The window extremes come from internal `windowExtremes`: up to period 32 the extreme and its
+ * bar, re-scanned when it leaves the window; beyond, monotonic deques (amortised O(1) per update).
  *
  * Tested against technicalindicators' `WilliamsR`, trading-signals' `WilliamsR` and @ixjb94/indicators' `willr`.
  * Non-finite high/low/close throw INVALID_ARGUMENT and leave the state unchanged.
@@ -14,14 +24,14 @@ import type { IndicatorBar, IndicatorBarColumns, IndicatorBarSeries, StreamingIn
 export class WilliamsR implements StreamingIndicator<IndicatorBar> {
   readonly period: number = 0;
   readonly warmup: number = 0;
-  private readonly range: RollingRange;
+  private readonly range: WindowExtremes;
   private count = 0;
   private out = Number.NaN;
 
   constructor(period = 14) {
     this.period = checkPeriod('WilliamsR', 'period', period);
     this.warmup = period - 1;
-    this.range = new RollingRange(period);
+    this.range = windowExtremes(period);
   }
 
   /** True once `period` bars have been seen. */
@@ -82,14 +92,6 @@ export function williamsR(bars: IndicatorBarSeries, period = 14): Float64Array {
   for (let i = 0; i < n; i++) out[i] = ind.update(cursor.at(i));
   return out;
 }
-
-/**
- * Longest period for which the batch keeps the window extremes by re-scanning (`rescanColumns`) instead of with
- * monotonic deques (`dequeColumns`). A re-scan reads `period` values, so this bounds the worst case (a steadily falling
- * or rising market, where the extreme leaves the window every row) at 32 compares per row: there the re-scan ran at
- * about half the deques' speed at period 32 (0.7 at 14, a seventh at 100), on a random walk at 1.3-1.6 times it.
- */
-const RESCAN_MAX_PERIOD = 32;
 
 /**
  * A column loop of {@link williamsR}. The columns are random access, so instead of the class's monotonic deques it

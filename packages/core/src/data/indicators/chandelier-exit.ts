@@ -5,7 +5,10 @@ import {
   checkPeriod,
   checkPositive,
   isColumns,
+  maxIndex,
+  minIndex,
   RESCAN_MAX_PERIOD,
+  RollingRange,
   type WindowExtremes,
   windowExtremes,
 } from './internal';
@@ -130,7 +133,7 @@ export function chandelierExit(
 
 /**
  * {@link chandelierExit} on columns, into `series`: one loop with the window extremes of the class (re-scanned up to
- * period 32, else the two monotonic deques of `RollingRange` in local typed arrays, indexed by row, not by a push stamp) and the {@link Atr} recurrence in locals, the same expressions in
+ * period 32, else a `RollingRange`) and the {@link Atr} recurrence in locals, the same expressions in
  * the same order as the class (going through it row by row stored and reloaded the deques' ends and the ATR every
  * row). `ind` only supplies the validated parameters. Returns 0 when every value was finite, NaN otherwise (`x - x`
  * is NaN only for a non-finite x), for the caller to check once; the warm-up rows are left for the caller to fill
@@ -149,24 +152,13 @@ function columnChandelier(
   const keep = (period - 1) / period;
   const rate = 1 / period;
   // Window extremes: up to RESCAN_MAX_PERIOD the extreme and its row, found again by a scan of the columns when that
-  // row leaves the window (see internal `RescanRange`); beyond, the monotonic deques, amortised O(1) whatever the data.
+  // row leaves the window (see internal `RescanRange`); beyond, a RollingRange (monotonic deques), amortised O(1).
   const rescan = period <= RESCAN_MAX_PERIOD;
   let hi = Number.NEGATIVE_INFINITY;
   let hiRow = -1;
   let lo = Number.POSITIVE_INFINITY;
   let loRow = -1;
-  let capacity = 2;
-  while (!rescan && capacity < period + 1) capacity *= 2;
-  const mask = capacity - 1;
-  // Deque entries: the value and its row; the front is the window's extreme.
-  const highs = new Float64Array(capacity);
-  const highRows = new Int32Array(capacity);
-  const lows = new Float64Array(capacity);
-  const lowRows = new Int32Array(capacity);
-  let hHead = 0;
-  let hTail = 0;
-  let lHead = 0;
-  let lTail = 0;
+  const range = new RollingRange(rescan ? 1 : period);
   let pc = 0;
   let atr = 0;
   let finite = 0;
@@ -178,55 +170,23 @@ function columnChandelier(
     if (rescan) {
       const start = i < period ? 0 : i - period + 1;
       if (hiRow < start) {
-        hi = high[start] as number;
-        hiRow = start;
-        for (let j = start + 1; j <= i; j++) {
-          const v = high[j] as number;
-          if (v >= hi) {
-            hi = v;
-            hiRow = j;
-          }
-        }
+        hiRow = maxIndex(high, start, i);
+        hi = high[hiRow] as number;
       } else if (h >= hi) {
         hi = h;
         hiRow = i;
       }
       if (loRow < start) {
-        lo = low[start] as number;
-        loRow = start;
-        for (let j = start + 1; j <= i; j++) {
-          const v = low[j] as number;
-          if (v <= lo) {
-            lo = v;
-            loRow = j;
-          }
-        }
+        loRow = minIndex(low, start, i);
+        lo = low[loRow] as number;
       } else if (l <= lo) {
         lo = l;
         loRow = i;
       }
     } else {
-      const expired = i - period;
-      if (hHead !== hTail && highRows[hHead] === expired) hHead = (hHead + 1) & mask;
-      while (hTail !== hHead) {
-        const back = (hTail - 1) & mask;
-        if ((highs[back] as number) > h) break;
-        hTail = back;
-      }
-      highs[hTail] = h;
-      highRows[hTail] = i;
-      hTail = (hTail + 1) & mask;
-      if (lHead !== lTail && lowRows[lHead] === expired) lHead = (lHead + 1) & mask;
-      while (lTail !== lHead) {
-        const back = (lTail - 1) & mask;
-        if ((lows[back] as number) < l) break;
-        lTail = back;
-      }
-      lows[lTail] = l;
-      lowRows[lTail] = i;
-      lTail = (lTail + 1) & mask;
-      hi = highs[hHead] as number;
-      lo = lows[lHead] as number;
+      range.push(h, l);
+      hi = range.max;
+      lo = range.min;
     }
     // Atr.next: the true range against the previous close (0 before the first bar, whose range is never used).
     let tr = h - l;

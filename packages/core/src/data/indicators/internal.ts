@@ -182,6 +182,34 @@ export interface WindowExtremes {
  */
 export const RESCAN_MAX_PERIOD = 32;
 
+/** Index of the highest of `xs[start..end]` (inclusive), the last among equals: a column loop's window re-scan. */
+export function maxIndex(xs: ArrayLike<number>, start: number, end: number): number {
+  let at = start;
+  let best = xs[start] as number;
+  for (let j = start + 1; j <= end; j++) {
+    const v = xs[j] as number;
+    if (v >= best) {
+      best = v;
+      at = j;
+    }
+  }
+  return at;
+}
+
+/** Index of the lowest of `xs[start..end]` (inclusive), the last among equals. */
+export function minIndex(xs: ArrayLike<number>, start: number, end: number): number {
+  let at = start;
+  let best = xs[start] as number;
+  for (let j = start + 1; j <= end; j++) {
+    const v = xs[j] as number;
+    if (v <= best) {
+      best = v;
+      at = j;
+    }
+  }
+  return at;
+}
+
 /**
  * Sliding-window highest high and lowest low for an indicator that needs only the values (not their ages): a
  * {@link RescanRange} up to {@link RESCAN_MAX_PERIOD}, a {@link RollingRange} (monotonic deques) beyond.

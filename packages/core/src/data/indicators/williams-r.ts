@@ -4,6 +4,8 @@ import {
   checkPeriod,
   firstBadRow,
   isColumns,
+  maxIndex,
+  minIndex,
   RESCAN_MAX_PERIOD,
   type WindowExtremes,
   windowExtremes,
@@ -73,8 +75,8 @@ export class WilliamsR implements StreamingIndicator<IndicatorBar> {
 
 /**
  * Batch {@link WilliamsR} over bar objects or `{ high, low, close }` columns: NaN for the first `period - 1`, bit for
- * bit the streamed values. Columns run their own loop (`rescanColumns` up to {@link RESCAN_MAX_PERIOD}, else
- * `dequeColumns`) instead of pushing row by row through the class.
+ * bit the streamed values. Columns up to period 32 run their own loop (`rescanColumns`) instead of pushing row by row
+ * through the class.
  */
 export function williamsR(bars: IndicatorBarSeries, period = 14): Float64Array {
   const cursor = barCursor('williamsR', bars, false);
@@ -82,10 +84,12 @@ export function williamsR(bars: IndicatorBarSeries, period = 14): Float64Array {
   const n = cursor.length;
   const out = new Float64Array(n);
   if (isColumns(bars)) {
-    if (period <= RESCAN_MAX_PERIOD) {
-      if (rescanColumns(bars, period, out) !== 0) throw firstBadRow('WilliamsR', bars);
-    } else {
-      dequeColumns(bars, period, out);
+    const { high, low, close } = bars;
+    if (period > RESCAN_MAX_PERIOD) {
+      // Longer windows keep the class's deques (amortised O(1) per row whatever the data).
+      for (let i = 0; i < n; i++) out[i] = ind.next(high[i] as number, low[i] as number, close[i] as number);
+    } else if (rescanColumns(bars, period, out) !== 0) {
+      throw firstBadRow('WilliamsR', bars);
     }
     return out;
   }
@@ -117,29 +121,15 @@ function rescanColumns(columns: IndicatorBarColumns, period: number, out: Float6
     finite += h - h + (l - l) + (c - c);
     const start = i < period ? 0 : i - period + 1;
     if (hiRow < start) {
-      hi = high[start] as number;
-      hiRow = start;
-      for (let j = start + 1; j <= i; j++) {
-        const v = high[j] as number;
-        if (v >= hi) {
-          hi = v;
-          hiRow = j;
-        }
-      }
+      hiRow = maxIndex(high, start, i);
+      hi = high[hiRow] as number;
     } else if (h >= hi) {
       hi = h;
       hiRow = i;
     }
     if (loRow < start) {
-      lo = low[start] as number;
-      loRow = start;
-      for (let j = start + 1; j <= i; j++) {
-        const v = low[j] as number;
-        if (v <= lo) {
-          lo = v;
-          loRow = j;
-        }
-      }
+      loRow = minIndex(low, start, i);
+      lo = low[loRow] as number;
     } else if (l <= lo) {
       lo = l;
       loRow = i;
@@ -152,59 +142,4 @@ function rescanColumns(columns: IndicatorBarColumns, period: number, out: Float6
     out[i] = span > 0 ? (-100 * (hi - c)) / span : -100;
   }
   return finite;
-}
-
-/**
- * The other column loop of {@link williamsR} (periods above {@link RESCAN_MAX_PERIOD}): the two monotonic deques of
- * the class in local typed arrays (indices into the columns, not a ring's stamps), amortised O(1) per row whatever the
- * data. Throws the class's error at the first non-finite row.
- */
-function dequeColumns(columns: IndicatorBarColumns, period: number, out: Float64Array): void {
-  const { high, low, close } = columns;
-  const n = out.length;
-  let capacity = 2;
-  while (capacity < period + 1) capacity *= 2;
-  const mask = capacity - 1;
-  // Deque entries: the value and its row; the front is the window's extreme.
-  const highs = new Float64Array(capacity);
-  const highRows = new Int32Array(capacity);
-  const lows = new Float64Array(capacity);
-  const lowRows = new Int32Array(capacity);
-  let hHead = 0;
-  let hTail = 0;
-  let lHead = 0;
-  let lTail = 0;
-  for (let i = 0; i < n; i++) {
-    const h = high[i] as number;
-    const l = low[i] as number;
-    const c = close[i] as number;
-    if (!(Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(c)))
-      throw badBar('WilliamsR', { high: h, low: l, close: c });
-    const expired = i - period;
-    if (hHead !== hTail && highRows[hHead] === expired) hHead = (hHead + 1) & mask;
-    while (hTail !== hHead) {
-      const back = (hTail - 1) & mask;
-      if ((highs[back] as number) > h) break;
-      hTail = back;
-    }
-    highs[hTail] = h;
-    highRows[hTail] = i;
-    hTail = (hTail + 1) & mask;
-    if (lHead !== lTail && lowRows[lHead] === expired) lHead = (lHead + 1) & mask;
-    while (lTail !== lHead) {
-      const back = (lTail - 1) & mask;
-      if ((lows[back] as number) < l) break;
-      lTail = back;
-    }
-    lows[lTail] = l;
-    lowRows[lTail] = i;
-    lTail = (lTail + 1) & mask;
-    if (i < period - 1) {
-      out[i] = Number.NaN;
-      continue;
-    }
-    const hi = highs[hHead] as number;
-    const span = hi - (lows[lHead] as number);
-    out[i] = span > 0 ? (-100 * (hi - c)) / span : -100;
-  }
 }

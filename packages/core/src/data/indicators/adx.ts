@@ -1,4 +1,4 @@
-import { badBar, barCursor, checkPeriod, isColumns } from './internal';
+import { badBar, barCursor, checkPeriod, firstBadRow, isColumns } from './internal';
 import type { IndicatorBar, IndicatorBarColumns, IndicatorBarSeries, StreamingIndicator } from './types';
 
 /** Outputs of the batch {@link adx}, index-aligned with the input. */
@@ -192,7 +192,7 @@ export function adx(bars: IndicatorBarSeries, period = 14): AdxSeries {
  * {@link adx} on columns, into `series`: the class's arithmetic in the same order with every sum in a local (going
  * through the class stored and reloaded four running sums per row and ran at 0.6 of the streaming class). The
  * warm-up rows run {@link Adx}'s `warm` steps, the rest its `smooth` steps. Input is checked without a branch per
- * row: `x - x` is 0 only for a finite x, so `finite` stays 0 while every value is; otherwise {@link checkColumns}
+ * row: `x - x` is 0 only for a finite x, so `finite` stays 0 while every value is; otherwise internal `firstBadRow`
  * throws the streaming class's error for the first bad row.
  */
 function columnAdx(bars: IndicatorBarColumns, period: number, series: AdxSeries): void {
@@ -282,17 +282,5 @@ function columnAdx(bars: IndicatorBarColumns, period: number, series: AdxSeries)
     plusDi[i] = pdi;
     minusDi[i] = mdi;
   }
-  if (finite !== 0) checkColumns(bars);
-}
-
-/** Throws the streaming class's error for the first row of `bars` with a non-finite high, low or close. */
-function checkColumns(bars: IndicatorBarColumns): void {
-  const { high, low, close } = bars;
-  for (let i = 0; i < close.length; i++) {
-    const h = high[i] as number;
-    const l = low[i] as number;
-    const c = close[i] as number;
-    if (!(Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(c)))
-      throw badBar('Adx', { high: h, low: l, close: c });
-  }
+  if (finite !== 0) throw firstBadRow('Adx', bars);
 }

@@ -4,6 +4,7 @@ import {
   barCursor,
   checkPeriod,
   DIRECT_SUM_MAX,
+  firstBadRow,
   isColumns,
   type WindowMean,
   windowMean,
@@ -98,7 +99,8 @@ export function awesomeOscillator(
   const n = cursor.length;
   if (isColumns(bars)) {
     const out = new Float64Array(n);
-    if (awesomeColumns(bars, { fast: options.fast ?? 5, slow: ind.period }, out) !== 0) checkColumns(bars);
+    if (awesomeColumns(bars, { fast: options.fast ?? 5, slow: ind.period }, out) !== 0)
+      throw firstBadRow('AwesomeOscillator', bars);
     out.fill(Number.NaN, 0, ind.warmup);
     return out;
   }
@@ -198,16 +200,4 @@ function awesomeColumns(
     out[k] = fastMean - slowMean;
   }
   return finite;
-}
-
-/** Throws the streaming class's error for the first row of `columns` with a non-finite high, low or close. */
-function checkColumns(columns: IndicatorBarColumns): void {
-  const { high, low, close } = columns;
-  for (let k = 0; k < close.length; k++) {
-    const h = high[k] as number;
-    const l = low[k] as number;
-    const c = close[k] as number;
-    if (!(Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(c)))
-      throw badBar('AwesomeOscillator', { high: h, low: l, close: c });
-  }
 }

@@ -4,6 +4,7 @@ import {
   barCursor,
   checkPeriod,
   checkPositive,
+  firstBadRow,
   isColumns,
   maxIndex,
   minIndex,
@@ -117,7 +118,7 @@ export function chandelierExit(
   const n = cursor.length;
   const series: ChandelierExitSeries = { longStop: new Float64Array(n), shortStop: new Float64Array(n) };
   if (isColumns(bars)) {
-    if (columnChandelier(bars, ind, series) !== 0) checkColumns(bars);
+    if (columnChandelier(bars, ind, series) !== 0) throw firstBadRow('ChandelierExit', bars);
     // The warm-up rows hold stops from a partial ATR sum; the class gives NaN there.
     series.longStop.fill(Number.NaN, 0, ind.warmup);
     series.shortStop.fill(Number.NaN, 0, ind.warmup);
@@ -207,16 +208,4 @@ function columnChandelier(
     shortStop[i] = lo + offset;
   }
   return finite;
-}
-
-/** Throws the streaming class's error for the first row of `bars` with a non-finite high, low or close. */
-function checkColumns(bars: IndicatorBarColumns): void {
-  const { high, low, close } = bars;
-  for (let i = 0; i < close.length; i++) {
-    const h = high[i] as number;
-    const l = low[i] as number;
-    const c = close[i] as number;
-    if (!(Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(c)))
-      throw badBar('ChandelierExit', { high: h, low: l, close: c });
-  }
 }

@@ -387,9 +387,39 @@ export function createOrder(
  */
 export type OrderRecord = { -readonly [K in keyof Order]: Order[K] } & { tradeIds: string[] };
 
-/** An immutable copy of an order (its trade ids included) that later events do not change. */
+/**
+ * An immutable copy of an order (its trade ids included) that later events do not change: the
+ * fields of {@link Order}, copied one by one (about twice as fast as a spread of a record; one runs
+ * for every order a strategy sends and every open order it lists).
+ */
 export function snapshotOrder(order: Order): Order {
-  return { ...order, tradeIds: order.tradeIds.length === 0 ? [] : order.tradeIds.slice() };
+  return {
+    clientOrderId: order.clientOrderId,
+    venueOrderId: order.venueOrderId,
+    accountId: order.accountId,
+    strategyId: order.strategyId,
+    instrumentId: order.instrumentId,
+    side: order.side,
+    type: order.type,
+    quantity: order.quantity,
+    price: order.price,
+    triggerPrice: order.triggerPrice,
+    timeInForce: order.timeInForce,
+    reduceOnly: order.reduceOnly,
+    postOnly: order.postOnly,
+    trailingAmount: order.trailingAmount,
+    trailingPercent: order.trailingPercent,
+    expireTime: order.expireTime,
+    status: order.status,
+    previousStatus: order.previousStatus,
+    filledQty: order.filledQty,
+    leavesQty: order.leavesQty,
+    avgPx: order.avgPx,
+    quantityPrecision: order.quantityPrecision,
+    tradeIds: order.tradeIds.length === 0 ? [] : order.tradeIds.slice(),
+    tsInit: order.tsInit,
+    tsLast: order.tsLast,
+  };
 }
 
 function applyFill(order: OrderRecord, fill: OrderFilled, placeholder: OrderStatus): void {

@@ -267,6 +267,15 @@ export abstract class BaseStrategy<TParams extends object = Record<string, never
   }
 
   #order(side: 'buy' | 'sell', quantity: number, o: OrderOptions): Order {
+    if (o === NO_OPTIONS) {
+      // A plain market order: the shape close() sends too (no 13 undefined fields to allocate and read).
+      return this.context.submit({
+        instrumentId: this.#resolveSymbol(undefined),
+        side,
+        quantity,
+        type: 'market',
+      });
+    }
     const type: OrderRequest['type'] =
       o.type ??
       (o.price !== undefined && o.triggerPrice !== undefined

@@ -4,6 +4,7 @@ import {
   DEFAULT_FLIGHT_TTL_MS,
   FLIGHT_POLL_MS,
   type Logger,
+  newFlightId,
   noopLogger,
   parseRateBuckets,
   type RateBucketSpec,
@@ -184,13 +185,7 @@ export function createRedisRateLimiter(
     async tryAcquire(costs, acquire) {
       conn.ensureOpen();
       const wanted = checkRateCosts(buckets, costs);
-      const flightId = acquire?.flightId;
-      if (flightId !== undefined && flights.has(flightId)) {
-        throw new RxtradeError({
-          code: 'INVALID_ARGUMENT',
-          message: `flight "${flightId}" is in flight already`,
-        });
-      }
+      const flightId = newFlightId(flights, acquire);
       const member = `${instance}-${++seq}`;
       const callKeys = [keys.ratePenalty(name)];
       const args: Array<string | number> = [member, flightId === undefined ? 0 : flightTtlMs];

@@ -340,6 +340,7 @@ export {
   DEFAULT_FLIGHT_TTL_MS,
   FLIGHT_POLL_MS,
   type MemoryRateLimiterOptions,
+  newFlightId,
   parseRateBuckets,
   type RateAcquireOptions,
   type RateBucketSpec,

@@ -64,15 +64,6 @@ describe('createMemoryRateLimiter', () => {
     expect(arrivals.length).toBeGreaterThan(250);
   });
 
-  it('refuses a flight id already in flight with INVALID_ARGUMENT', async () => {
-    const limiter = createMemoryRateLimiter({ buckets: { w: { limit: 5, windowMs: 1_000 } } });
-    expect(await limiter.tryAcquire({ w: 1 }, { flightId: 'f' })).toBe(0);
-    const error = await limiter.tryAcquire({ w: 1 }, { flightId: 'f' }).catch((e: unknown) => e);
-    expect(isRxtradeError(error) && error.code).toBe('INVALID_ARGUMENT');
-    await limiter.land('f');
-    expect(await limiter.tryAcquire({ w: 1 }, { flightId: 'f' })).toBe(0);
-  });
-
   it('refuses invalid buckets with INVALID_CONFIG and calls after close with CLOSED', async () => {
     const error = (() => {
       try {

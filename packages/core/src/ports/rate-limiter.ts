@@ -102,6 +102,25 @@ export function checkRateCosts(buckets: RateBuckets, costs: RateCosts): Array<[s
   return out;
 }
 
+/**
+ * The flight id of a {@link RateLimiter.tryAcquire} call, if any, refusing one the handle has in
+ * flight already (`INVALID_ARGUMENT`: a second grant under it would be landed with the first). For
+ * implementations of {@link RateLimiter}.
+ */
+export function newFlightId(
+  inFlight: { has(flightId: string): boolean },
+  options: RateAcquireOptions | undefined,
+): string | undefined {
+  const flightId = options?.flightId;
+  if (flightId !== undefined && inFlight.has(flightId)) {
+    throw new RxtradeError({
+      code: 'INVALID_ARGUMENT',
+      message: `flight "${flightId}" is in flight already`,
+    });
+  }
+  return flightId;
+}
+
 /** Options of {@link acquireRate} and {@link withRate}. */
 export interface AcquireRateOptions {
   /** Longest to wait for a grant before refusing with `RATE_LIMITED`. Default 30,000 ms. */
@@ -278,13 +297,7 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions): Rate
     async tryAcquire(costs, acquire) {
       ensureOpen();
       const wanted = checkRateCosts(specs, costs);
-      const flightId = acquire?.flightId;
-      if (flightId !== undefined && flying.has(flightId)) {
-        throw new RxtradeError({
-          code: 'INVALID_ARGUMENT',
-          message: `flight "${flightId}" is in flight already`,
-        });
-      }
+      const flightId = newFlightId(flying, acquire);
       const now = clock.now();
       if (penaltyUntil > now) return penaltyUntil - now;
       expireFlights(now);

@@ -143,6 +143,15 @@ export function rateLimiterContract(options: RateLimiterContractOptions): void {
       expect(await a.tryAcquire({ w: 1 })).toBeLessThanOrEqual(200);
     });
 
+    it('refuses a flight id the handle has in flight with INVALID_ARGUMENT; once landed it may fly again', async () => {
+      const { a } = await make({ w: { limit: 5, windowMs: 1_000 } });
+      expect(await a.tryAcquire({ w: 1 }, { flightId: 'f' })).toBe(0);
+      const error = await a.tryAcquire({ w: 1 }, { flightId: 'f' }).catch((e: unknown) => e);
+      expect(isRxtradeError(error) && error.code).toBe('INVALID_ARGUMENT');
+      await a.land('f');
+      expect(await a.tryAcquire({ w: 1 }, { flightId: 'f' })).toBe(0);
+    });
+
     it('rejects an unknown bucket or a weight above the limit with INVALID_ARGUMENT', async () => {
       const { a } = await make({ w: { limit: 2, windowMs: 1_000 } });
       for (const costs of [{ nope: 1 }, { w: 3 }, { w: 0.5 }, { w: -1 }]) {

@@ -416,7 +416,7 @@ export function snapshotOrder(order: Order): Order {
     leavesQty: order.leavesQty,
     avgPx: order.avgPx,
     quantityPrecision: order.quantityPrecision,
-    tradeIds: order.tradeIds.length === 0 ? [] : order.tradeIds.slice(),
+    tradeIds: order.tradeIds.slice(),
     tsInit: order.tsInit,
     tsLast: order.tsLast,
   };

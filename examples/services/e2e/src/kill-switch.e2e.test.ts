@@ -5,6 +5,10 @@ import { fleetServersUp, suiteFleet, until } from './support';
 const SYMBOLS = 3;
 const BARS = 1_500;
 const ACCOUNTS = ['acc-1', 'acc-2'];
+/** Traded by no strategy: the test opens a position here itself, so the kill switch must close it. */
+const UNTRADED = 'SPX2';
+const TRADED = symbolNames(SYMBOLS).filter((s) => s !== UNTRADED);
+const OPENED = 3;
 
 const up = await fleetServersUp();
 
@@ -29,6 +33,8 @@ interface OrderView {
  * once by the risk role's flatten (core's killSwitch and flattenRequests; a second flatten while the
  * first one's orders work is denied REDUCING_ONLY), and from then on positions stay flat and every
  * new order is denied TRADING_HALTED. Everything is read through the API (the risk role's read model).
+ * The strategies trade two symbols; on the third the test opens a position of its own through the API,
+ * which nothing but the switch can close: the proof that the flatten acts, whatever the strategies did.
  */
 describe.skipIf(!up)('kill switch through the fleet', () => {
   const f = suiteFleet(prefix, {
@@ -38,6 +44,14 @@ describe.skipIf(!up)('kill switch through the fleet', () => {
       BARS: String(BARS),
       BAR_INTERVAL_MS: '20',
       ACCOUNTS: ACCOUNTS.map((a, i) => `${a}:${i + 1}`).join(','),
+      STRATEGIES: JSON.stringify([
+        {
+          id: 'sma',
+          module: 'examples/sma-crossover/src/strategy.ts',
+          params: { fast: 10, slow: 30, quantity: 10 },
+          symbols: TRADED,
+        },
+      ]),
     },
   });
   const { api } = f;
@@ -86,10 +100,28 @@ describe.skipIf(!up)('kill switch through the fleet', () => {
   };
 
   it('three concurrent kill switches: halt, cancel, flatten every position once, keep it flat', async () => {
-    await until('open positions in both accounts', async () => {
+    for (const accountId of ACCOUNTS) {
+      const opened = await api<{ order: { status: string } }>('/api/orders', {
+        method: 'POST',
+        body: JSON.stringify({
+          accountId,
+          instrumentId: UNTRADED,
+          side: 'buy',
+          type: 'market',
+          quantity: OPENED,
+        }),
+      });
+      expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+    }
+    await until("open positions in both accounts, the strategies' and the test's own", async () => {
       const open = [...(await positions()).entries()].filter(([, q]) => q !== 0).map(([k]) => k);
-      return ACCOUNTS.every((a) => open.some((k) => k.startsWith(`${a}:`)));
+      return ACCOUNTS.every(
+        (a) => open.includes(`${a}:${UNTRADED}`) && TRADED.some((s) => open.includes(`${a}:${s}`)),
+      );
     });
+    expect([...(await positions()).entries()].filter(([k]) => k.endsWith(`:${UNTRADED}`))).toEqual(
+      ACCOUNTS.map((a) => [`${a}:${UNTRADED}`, OPENED]),
+    );
 
     const kills = await Promise.all(
       [1, 2, 3].map((n) =>
@@ -136,9 +168,9 @@ describe.skipIf(!up)('kill switch through the fleet', () => {
     // Each instrument is flattened once: the first switch's order works, the others' are denied
     // REDUCING_ONLY. It ends filled, or — when the strategy's own order, working at the kill, filled
     // before its cancel landed and closed the position — canceled with nothing left to reduce (flatten
-    // orders are reduce-only: never a flip). Positions read before the kill may have moved since (a
-    // bar every 20 ms), so the flattened instruments are not compared with them one by one.
-    let filled = 0;
+    // orders are reduce-only: never a flip). The strategies' positions may have moved between the read
+    // above and the kill (a bar every 20 ms); the test's own position on UNTRADED cannot, so its
+    // flatten is exact: one order, filled, selling what the test bought.
     for (const a of ACCOUNTS) {
       expect(await orders(a, true)).toEqual([]);
       const flattening = (await orders(a)).filter((o) => o.clientOrderId.startsWith('flatten:'));
@@ -147,8 +179,11 @@ describe.skipIf(!up)('kill switch through the fleet', () => {
         expect(sent.length, `${a} ${s}: ${JSON.stringify(flattening)}`).toBeLessThanOrEqual(1);
         expect(sent.every((o) => o.status === 'filled' || o.status === 'canceled')).toBe(true);
       }
-      filled += flattening.filter((o) => o.status === 'filled').length;
+      const own = flattening.filter((o) => o.instrumentId === UNTRADED && o.status !== 'denied');
+      expect(
+        own.map(({ side, status, filledQty }) => ({ side, status, filledQty })),
+        a,
+      ).toEqual([{ side: 'sell', status: 'filled', filledQty: OPENED }]);
     }
-    expect(filled, 'the switch closed the positions it found').toBeGreaterThanOrEqual(1);
   });
 });

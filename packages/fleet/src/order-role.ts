@@ -31,6 +31,7 @@ import {
 import { filter, firstValueFrom, type Subscription } from 'rxjs';
 import { z } from 'zod';
 import { MatchBarrier } from './barrier';
+import { GroupCommit } from './group-commit';
 import type { FleetJournal } from './journal';
 import { deskHolds, isLiveVenue, reconcilableDesk, VenueGate } from './live-venue';
 import {
@@ -446,7 +447,7 @@ class AccountDesk {
   readonly #marks = new Map<string, Mark>();
   #marksChanged = false;
   #outgoing: Outgoing[] = [];
-  #publishing: Promise<void> = Promise.resolve();
+  readonly #commits = new GroupCommit(() => this.#commit());
   #seq = 0;
   #finished = false;
   readonly #journal: FleetJournal | undefined;
@@ -515,7 +516,7 @@ class AccountDesk {
 
   async close(): Promise<void> {
     this.#stopLive();
-    await this.#publishing;
+    await this.#commits.settled();
     await this.#orders.disconnect();
   }
 
@@ -650,10 +651,9 @@ class AccountDesk {
       this.#replaying = false;
       if (this.#gate) this.#gate.replaying = false;
     }
-    const resend = this.#outgoing;
-    this.#outgoing = [];
-    this.#publishing = this.#publishing.then(() => this.#send(resend));
-    await this.#publishing;
+    // What the replay produced is sent again (same ids): a commit journals nothing new (a replay
+    // gathers no entries, and the gate held no call), it sends.
+    await this.#commits.request();
   }
 
   #addFrame(frame: BarFrame): void {
@@ -699,21 +699,25 @@ class AccountDesk {
     this.#finishIfDone();
     // A replay rebuilds state; its outputs are kept for `replay` to decide what to send again.
     if (this.#replaying) return Promise.resolve();
+    return this.#commits.request();
+  }
+
+  /**
+   * State before publish: the inputs gathered since the last commit are journaled, then what they
+   * caused is sent (in order across commits: one at a time per account), and only then does the bus
+   * hear they were handled. Pumps made while a commit runs go out together in the next one.
+   */
+  async #commit(): Promise<void> {
     const batch = this.#outgoing;
     const entries = this.#entries;
     this.#outgoing = [];
     this.#entries = [];
-    // The venue calls these inputs decided, taken now: a later pump's, held while this append is in
-    // flight, must wait for their own append (taken later, they went out with this batch's).
+    // The venue calls these inputs decided, taken with them: a later pump's, held while this append is
+    // in flight, wait for their own append (the next commit takes them).
     const release = this.#gate?.take();
-    // State before publish: the inputs are journaled, then what they caused is sent (in order across
-    // calls: one chain per account), and only then does the bus hear they were handled.
-    this.#publishing = this.#publishing.then(async () => {
-      await this.#journal?.append(`order:${this.accountId}`, entries);
-      // Journal before send: a live venue is asked only once the inputs that decided it are kept.
-      await Promise.all([release?.(), this.#send(batch)]);
-    });
-    return this.#publishing;
+    await this.#journal?.append(`order:${this.accountId}`, entries);
+    // Journal before send: a live venue is asked only once the inputs that decided it are kept.
+    await Promise.all([release?.(), this.#send(batch)]);
   }
 
   /**

@@ -17,6 +17,7 @@ import {
 } from '@rxtrade/core';
 import { z } from 'zod';
 import { type AckToSend, StrategyBarrier } from './barrier';
+import { GroupCommit } from './group-commit';
 import type { FleetJournal } from './journal';
 import { type BarFrame, BEFORE_FIRST_BAR, decodeFleetMessage, fleetEnvelope, type Mark } from './messages';
 import { type FleetPlan, type FleetStrategy, ResolvedPlan } from './plan';
@@ -208,7 +209,7 @@ class HostedStrategy {
   readonly #host: StrategyHost;
   readonly #barrier: StrategyBarrier;
   #outbox: { topic: string; key: string; envelope: BusEnvelope }[] = [];
-  #publishing: Promise<void> = Promise.resolve();
+  readonly #commits = new GroupCommit(() => this.#commit());
   #commanded = false;
   #mark: Mark | undefined;
   #seq = 0;
@@ -384,7 +385,7 @@ class HostedStrategy {
     await this.#subscription?.unsubscribe();
     this.#subscription = undefined;
     this.#host.stop();
-    await this.#publishing;
+    await this.#commits.settled();
   }
 
   /** Runs a frame's bars through the strategy, waiting for the order role's results where the barrier says so. */
@@ -419,7 +420,7 @@ class HostedStrategy {
    * failed): the frames it ran may then be acknowledged to the bus.
    */
   sent(): Promise<void> {
-    return this.#publishing;
+    return this.#commits.settled();
   }
 
   #runBar(frame: BarFrame, i: number): void {
@@ -503,24 +504,24 @@ class HostedStrategy {
   }
 
   /**
-   * Journals the inputs handled since the last flush (state before publish), then publishes what they
-   * caused in order (commands before the acknowledgement that follows them); only then does the bus
-   * hear the inputs were handled.
+   * Asks for the inputs handled so far to be journaled (state before publish) and what they caused
+   * published in order (commands before the acknowledgement that follows them); only then does the bus
+   * hear the inputs were handled. Inputs handled while a commit runs go out together in the next one.
    */
   #flush(): Promise<void> {
     if (this.#replaying) return Promise.resolve();
+    if (this.#outbox.length === 0 && (this.#entries.length === 0 || this.#journal === undefined))
+      return this.#commits.settled();
+    return this.#commits.request();
+  }
+
+  async #commit(): Promise<void> {
     const batch = this.#outbox;
     const entries = this.#entries;
     this.#outbox = [];
     this.#entries = [];
-    if (batch.length === 0 && (entries.length === 0 || this.#journal === undefined)) return this.#publishing;
-    this.#publishing = this.#publishing.then(async () => {
-      await this.#journal?.append(`strategy:${this.#spec.id}`, entries);
-      await publishInOrder(this.#bus, batchRuns(batch, isRiskRequests));
-    });
-    // Awaited by `sent()` at the end of the frames; until then a failure must not count as unhandled.
-    this.#publishing.catch(() => undefined);
-    return this.#publishing;
+    await this.#journal?.append(`strategy:${this.#spec.id}`, entries);
+    await publishInOrder(this.#bus, batchRuns(batch, isRiskRequests));
   }
 }
 

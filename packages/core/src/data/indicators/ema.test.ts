@@ -5,6 +5,7 @@ import { Ema, ema } from './ema';
 import {
   BAD_NUMBERS,
   expectInvalidArgument,
+  expectSameRejection,
   expectSeriesClose,
   itHonoursTheIndicatorContract,
   loadSp500,
@@ -61,6 +62,27 @@ describe('Ema', () => {
     const ours = ema(sp.close, 20);
     expect(Math.abs((ours[19] as number) - (tsOut[19] as number))).toBeGreaterThan(1e-6);
     expectSeriesClose(ours, (i) => tsOut[i] as number, { from: 1000 });
+  });
+
+  it('batch: shorter inputs than the period are all warm-up', () => {
+    expect(Array.from(ema([1, 2], 3))).toEqual([Number.NaN, Number.NaN]);
+    expect(Array.from(ema([1, 2, 3], 3))).toEqual([Number.NaN, Number.NaN, 2]);
+    expect(Array.from(ema([], 3))).toEqual([]);
+  });
+
+  it('rejects a non-finite value in the batch, in the warm-up or after it, with the streaming error', () => {
+    for (const values of [
+      [1, Number.NaN, 3, 4, 5],
+      [1, 2, 3, 4, Number.POSITIVE_INFINITY, 6],
+    ]) {
+      expectSameRejection(
+        () => ema(values, 3),
+        () => {
+          const ind = new Ema(3);
+          for (const v of values) ind.update(v);
+        },
+      );
+    }
   });
 
   it('rejects invalid periods', () => {

@@ -77,15 +77,24 @@ export class FleetJournal {
 
   /** Appends entries to a stream's journal as one record (one round trip). */
   async append(stream: string, entries: readonly unknown[]): Promise<void> {
-    if (entries.length === 0) return;
+    const op = this.appendOp(stream, entries);
+    if (op !== undefined) await this.store.apply({ ops: [op] });
+  }
+
+  /**
+   * The write that appends entries as the stream's next record, for a caller that applies it in one
+   * batch with writes of its own to {@link FleetJournal.store} (one round trip, all or nothing);
+   * undefined when there are none. The record's number is taken now: apply the ops in the order asked.
+   */
+  appendOp(stream: string, entries: readonly unknown[]): StateOp | undefined {
+    if (entries.length === 0) return undefined;
     const n = this.#next.get(stream) ?? 0;
     this.#next.set(stream, n + 1);
-    const op: StateOp = {
+    return {
       op: 'replace',
       key: `${this.namespace}:journal:${stream}#${seqKey(n)}`,
       fields: { entries: JSON.stringify(entries) },
     };
-    await this.store.apply({ ops: [op] });
   }
 
   /** A stream's journal as its batches (one per append), in order; later appends continue after them. */

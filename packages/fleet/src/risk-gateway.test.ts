@@ -6,6 +6,7 @@ import {
   createMemoryStateStore,
   type MemoryMetrics,
   type MessageBus,
+  type StateOp,
   type StateStore,
   VENUE_CLIENT_ORDER_ID,
 } from '@rxtrade/core';
@@ -74,10 +75,12 @@ afterEach(async () => {
   }
 });
 
-async function fleet(options: { plan?: FleetPlan; strategyId?: string } = {}): Promise<Fleet> {
+async function fleet(
+  options: { plan?: FleetPlan; strategyId?: string; store?: StateStore } = {},
+): Promise<Fleet> {
   const plan = options.plan ?? basePlan;
   const bus = createMemoryMessageBus();
-  const store = createMemoryStateStore();
+  const store = options.store ?? createMemoryStateStore();
   const journal = new FleetJournal(store, 'fleet:test');
   const metrics = createMemoryMetrics();
   const risk = new RiskRole({ bus, plan, journal, views: { store, prefix: 'view:' }, metrics });
@@ -138,6 +141,28 @@ const position = async (f: Fleet, accountId: string): Promise<number> =>
   (await f.views.positions(accountId)).items.find((p) => p.instrumentId === 'XYZ')?.quantity ?? 0;
 
 describe('orders from outside the plan through the risk role', () => {
+  it('a commit writes its journal record and its read model in one store batch (one round trip)', async () => {
+    const inner = createMemoryStateStore();
+    const batches: StateOp[][] = [];
+    const store: StateStore = {
+      ...inner,
+      apply: (batch) => {
+        batches.push([...batch.ops]);
+        return inner.apply(batch);
+      },
+    };
+    const f = await fleet({ store });
+    await f.nextBar();
+    expect(await f.gateway.submit('acc-1', buy(3, 'one'))).toMatchObject({ type: 'OrderSubmitted' });
+    const journaled = (ops: StateOp[]) =>
+      ops.some((op) => op.key.includes(':journal:risk:acc-1#') && JSON.stringify(op).includes('one'));
+    const commit = batches.filter(journaled);
+    expect(commit).toHaveLength(1);
+    expect(commit[0]?.[0]?.key).toContain(':journal:risk:acc-1#');
+    expect(commit[0]?.filter((op) => op.key.startsWith('view:')).length).toBeGreaterThan(0);
+    expect(await f.views.order('acc-1', 'one')).toMatchObject({ status: 'submitted', quantity: 3 });
+  });
+
   it('defect 1: 0.5 of a whole-unit instrument is denied with a typed reason and strands nothing after it', async () => {
     const f = await fleet();
     await f.nextBar();

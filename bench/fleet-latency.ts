@@ -57,11 +57,15 @@ const PERSISTENT_BARS = !JOURNAL || process.env['FLEET_PERSISTENT_BARS'] === '1'
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const WARMUP = 0.1; // share of the timed run left out of the figures (JIT, first orders of each account)
 
-/** Buys every 10th bar of its symbol, closes 5 bars later. */
+/**
+ * Buys every 10th bar of its symbol, closes 5 bars later; skips a turn while its last order works (a
+ * second close sent before the first one's fill would leave it short, and it would trade no more).
+ */
 class Pulse extends BaseStrategy<Record<string, unknown>> {
   #n = 0;
   override onBar(): void {
     const i = this.#n++;
+    if (this.context.openOrders().length > 0) return;
     if (i % 10 === 0 && this.position() === 0) this.buy(1);
     else if (i % 10 === 5 && this.position() > 0) this.close();
   }

@@ -3,6 +3,7 @@ import {
   createMemoryMessageBus,
   isRxtradeError,
   type MessageBus,
+  RxtradeError,
   runBacktest,
 } from '@rxtrade/core';
 import { loadSp500Bars, SP500_INSTRUMENT } from '@rxtrade/datasets';
@@ -10,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { SmaCrossover } from '../../../examples/sma-crossover/src/strategy';
 import { fleetEnvelope, unbatch } from './messages';
 import { strategyClass } from './plan';
-import { batchRuns, type Outgoing } from './publish';
+import { batchRuns, type Outgoing, untilDone } from './publish';
 import { runFleet } from './run-fleet';
 
 const ack = (id: string, ts = 1): BusEnvelope =>
@@ -145,5 +146,41 @@ describe('the fleet batches what it sends to risk and order', () => {
     expect(toRisk?.carried).toBeGreaterThanOrEqual(toRisk?.messages ?? 0);
     expect((toRisk?.carried ?? 0) - (toRisk?.messages ?? 0)).toBeGreaterThanOrEqual(backtest.fills.length);
     expect((toOrder?.carried ?? 0) - (toOrder?.messages ?? 0)).toBeGreaterThanOrEqual(backtest.fills.length);
+  });
+});
+
+describe('untilDone', () => {
+  it('repeats work that fails transiently, waiting 50 ms and doubling, until it succeeds', async () => {
+    let calls = 0;
+    const retries: [string, number, number][] = [];
+    await untilDone(
+      async () => {
+        calls++;
+        if (calls === 1) throw new RxtradeError({ code: 'TIMEOUT', message: 'no answer' });
+        if (calls === 2) throw new Error('connection reset');
+      },
+      (error, attempt, delayMs) => retries.push([(error as Error).message, attempt, delayMs]),
+    );
+    expect(calls).toBe(3);
+    expect(retries).toEqual([
+      ['no answer', 1, 50],
+      ['connection reset', 2, 100],
+    ]);
+  });
+
+  it('throws a permanent failure at once', async () => {
+    for (const code of ['INVALID_MESSAGE', 'CORRUPT_STATE', 'CLOSED'] as const) {
+      let calls = 0;
+      await expect(
+        untilDone(
+          async () => {
+            calls++;
+            throw new RxtradeError({ code, message: code });
+          },
+          () => expect.fail('no retry'),
+        ),
+      ).rejects.toThrow(code);
+      expect(calls).toBe(1);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import type { BusEnvelope, MessageBus } from '@rxtrade/core';
+import { type BusEnvelope, isRxtradeError, type MessageBus } from '@rxtrade/core';
 import { fleetEnvelope, MAX_BATCH } from './messages';
 
 /** A message a role's input caused, to send once the input is journaled. */
@@ -113,3 +113,38 @@ export function idsHash(messages: readonly BusEnvelope[]): string {
   }
   return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
+
+/** Failures that repeating the same work cannot cure: bad input, bad state, a closed component. */
+const PERMANENT = new Set([
+  'INVALID_ARGUMENT',
+  'INVALID_MESSAGE',
+  'INVALID_CONFIG',
+  'CORRUPT_STATE',
+  'CLOSED',
+]);
+
+/**
+ * Runs `work` until it succeeds, waiting 50 ms after the first failure, doubling to 2 s, while the
+ * failure is transient (a timeout, a lost connection, anything not a permanent {@link RxtradeError});
+ * a permanent one is thrown. `work` must be safe to repeat. `onRetry` hears of each failure before
+ * the wait; it gives up by throwing.
+ */
+export async function untilDone(
+  work: () => Promise<void>,
+  onRetry: (error: unknown, attempt: number, delayMs: number) => void,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await work();
+      return;
+    } catch (error) {
+      if (isRxtradeError(error) && PERMANENT.has(error.code)) throw error;
+      const delayMs = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (attempt - 1));
+      onRetry(error, attempt, delayMs);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
+const RETRY_FIRST_MS = 50;
+const RETRY_MAX_MS = 2_000;

@@ -21,7 +21,7 @@ import { GroupCommit } from './group-commit';
 import type { FleetJournal } from './journal';
 import { type BarFrame, BEFORE_FIRST_BAR, decodeFleetMessage, fleetEnvelope, type Mark } from './messages';
 import { type FleetPlan, type FleetStrategy, ResolvedPlan } from './plan';
-import { batchRuns, publishInOrder } from './publish';
+import { batchRuns, publishInOrder, untilDone } from './publish';
 import { fleetGroups, fleetTopics, STATEFUL } from './topics';
 
 /** Options of {@link StrategyRole}. */
@@ -210,6 +210,7 @@ class HostedStrategy {
   readonly #barrier: StrategyBarrier;
   #outbox: { topic: string; key: string; envelope: BusEnvelope }[] = [];
   readonly #commits = new GroupCommit(() => this.#commit());
+  #stopping = false;
   #commanded = false;
   #mark: Mark | undefined;
   #seq = 0;
@@ -382,6 +383,7 @@ class HostedStrategy {
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true;
     await this.#subscription?.unsubscribe();
     this.#subscription = undefined;
     this.#host.stop();
@@ -515,13 +517,29 @@ class HostedStrategy {
     return this.#commits.request();
   }
 
+  /**
+   * One commit, repeated until it goes through while the failure is transient (a journal write or a
+   * publish that timed out, a connection gone): the strategy has run the bars, so dropping what they
+   * caused would strand it — the frames' redelivery finds them run — and it waits meanwhile. Repeating
+   * is safe: the journal record is written again under its own key, the messages again with their ids
+   * (consumers drop duplicates).
+   */
   async #commit(): Promise<void> {
-    const batch = this.#outbox;
-    const entries = this.#entries;
+    const batch = batchRuns(this.#outbox, isRiskRequests);
+    const journal = this.#journal;
+    const record = journal?.appendOp(`strategy:${this.#spec.id}`, this.#entries);
     this.#outbox = [];
     this.#entries = [];
-    await this.#journal?.append(`strategy:${this.#spec.id}`, entries);
-    await publishInOrder(this.#bus, batchRuns(batch, isRiskRequests));
+    await untilDone(
+      async () => {
+        if (record !== undefined) await journal?.store.apply({ ops: [record] });
+        await publishInOrder(this.#bus, batch);
+      },
+      (error, attempt, delayMs) => {
+        if (this.#stopping) throw error; // a stopping replica leaves the work to the next owner
+        this.#logger.warn({ err: error, attempt, delayMs }, 'strategy commit failed; trying again');
+      },
+    );
   }
 }
 

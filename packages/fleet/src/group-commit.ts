@@ -5,7 +5,8 @@
  * bar frame, once per pump — at most one commit runs and one waits, so a burst of inputs costs two
  * round trips, not one per input queued behind the others.
  *
- * A commit that fails fails every later one (the role is rebuilt from its journal, as before).
+ * A commit that fails fails every later one: a role drops the state behind it and rebuilds it from its
+ * journal (an order desk), or makes the commit itself repeat until it goes through (a strategy).
  */
 export class GroupCommit {
   readonly #commit: () => Promise<void>;

@@ -86,6 +86,9 @@ export interface RiskRoleOptions {
   readonly logger?: Logger;
 }
 
+/** Most read-model writes in one store batch. */
+const VIEW_OPS_PER_BATCH = 500;
+
 /**
  * The risk role: core's {@link RiskEngine} over each account's {@link AccountBook}, partitioned by
  * account (`risk.*.<accountId>`, one queue per partition for requests and reports alike, so a fill the
@@ -114,9 +117,6 @@ export interface RiskRoleOptions {
  * `REDUCING_ONLY`, so concurrent kill switches never flip a position. The kill switch's own
  * flattening orders are not canceled by a later kill switch.
  */
-/** Most read-model writes in one store batch. */
-const VIEW_OPS_PER_BATCH = 500;
-
 export class RiskRole {
   readonly #bus: MessageBus;
   readonly #plan: ResolvedPlan;

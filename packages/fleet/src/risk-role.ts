@@ -199,7 +199,7 @@ export class RiskRole {
         `risk:${accountId}`,
         inputs.map((input) => input.envelope),
       );
-      await this.#writeViews(views, journaled);
+      await this.#persist(views, journaled);
       await desk.send(outbox);
     } catch (error) {
       // The desk has applied inputs whose journal entry, read-model writes or messages may be lost (a
@@ -220,7 +220,7 @@ export class RiskRole {
    * Writes the journal record (when there is one), then the read model. On one store (as the services
    * run) the record goes in one batch with the first read-model writes: one round trip, not two.
    */
-  async #writeViews(ops: readonly StateOp[], journaled?: StateOp): Promise<void> {
+  async #persist(ops: readonly StateOp[], journaled?: StateOp): Promise<void> {
     const views = this.#views;
     let rest = views === undefined ? [] : ops;
     const journal = this.#journal;
@@ -276,7 +276,7 @@ export class RiskRole {
         }
         const { outbox, views } = last;
         // The read model may lag the journal by the last batch: written again, with the whole account.
-        await this.#writeViews([...views, ...desk.fullView()]);
+        await this.#persist([...views, ...desk.fullView()]);
         await desk.send(outbox);
       }
     }

@@ -1,12 +1,13 @@
 import type { AccountConfig } from '../account/account-book';
 import { RxtradeError } from '../errors';
-import type { SimulatedVenue, SlippageModel } from '../execution/simulated-venue';
+import type { SlippageModel } from '../execution/simulated-venue';
 import { pow10 } from '../model/decimal';
 import type { Instrument, InstrumentSpec } from '../model/instrument';
 import type { Bar } from '../model/market-data';
 import type { Fill, OrderDenied, OrderRejected } from '../model/order-events';
 import type { AccountState, ClosedTrade, Position } from '../model/position';
 import { ManualClock } from '../ports/clock';
+import { isBarDriven } from '../ports/execution-client';
 import type { Logger } from '../ports/logger';
 import type { MetricsSink } from '../ports/metrics-sink';
 import type { PreTradeRule } from '../risk/pre-trade';
@@ -383,7 +384,15 @@ export function createBacktestRun(options: BacktestOptions): BacktestRun {
  */
 function closeAll(engine: TradingEngine, lastBars: ReadonlyMap<string, Bar>): void {
   engine.flattenAll('close at end of backtest');
-  const venue = engine.execution as SimulatedVenue;
+  // The backtest's venue is bar-driven (a simulated venue): one more bar at each last close, with
+  // room for every order, fills the flattening market orders there.
+  const venue = engine.execution;
+  if (!isBarDriven(venue)) {
+    throw new RxtradeError({
+      code: 'INVALID_CONFIG',
+      message: `closeAtEnd needs a bar-driven venue, not ${venue.venue}`,
+    });
+  }
   for (const bar of lastBars.values()) {
     venue.processBar({
       ...bar,

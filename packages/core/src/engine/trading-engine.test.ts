@@ -361,6 +361,38 @@ describe('BaseStrategy ids', () => {
   });
 });
 
+describe('BaseStrategy.cancelAll', () => {
+  /** Rests limit buys far under the market; on its first cancel it places one more. */
+  class Canceller extends BaseStrategy {
+    replaced: Order | undefined;
+    override onBar(): void {}
+    rest(symbol: string, price: number): Order {
+      return this.buy(3, { symbol, price }); // 150 and more: over SPX's min notional
+    }
+    cancelEverything(symbol?: string): number {
+      return this.cancelAll(symbol);
+    }
+    override onOrderEvent(e: OrderEvent): void {
+      if (e.type === 'OrderCanceled' && this.replaced === undefined) this.replaced = this.rest('SPX', 51);
+    }
+  }
+
+  it('cancels the open orders of the symbol asked, and not an order placed in reaction to a cancel', async () => {
+    const strategy = new Canceller({ symbols: ['SPX', 'NDX'] });
+    const s = await setup({ instruments: [SPX, { ...SPX, id: 'NDX' }], strategies: [strategy] });
+    s.run(bar(0));
+    const [a, b, c] = [strategy.rest('SPX', 50), strategy.rest('SPX', 50.5), strategy.rest('NDX', 50)];
+    expect(strategy.cancelEverything('SPX')).toBe(2);
+    const status = (id: string) =>
+      s.engine.openOrders().find((o) => o.clientOrderId === id)?.status ?? 'closed';
+    expect([a, b].map((o) => status(o.clientOrderId))).toEqual(['closed', 'closed']);
+    expect(status(c.clientOrderId)).toBe('accepted');
+    expect(status(strategy.replaced?.clientOrderId ?? '')).toBe('accepted');
+    expect(strategy.cancelEverything()).toBe(2);
+    expect(s.engine.openOrders()).toEqual([]);
+  });
+});
+
 describe('TradingEngine: orders handed out are snapshots', () => {
   it('an order from submit, order() or openOrders() keeps its state when later events change the order', async () => {
     const strategy = new Scripted({ id: 's1', symbols: ['SPX'] });

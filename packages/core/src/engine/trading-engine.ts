@@ -506,7 +506,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
       if (this.#orderEvents.observed) this.#orderEvents.next(event);
       if (event.type === 'OrderDenied' || event.type === 'OrderRejected') this.#recorder?.refused?.(event);
     }
-    this.#host.deliver(event, order);
+    this.#host.deliver(event, order, openChanged);
     // After the event was delivered: what the emulator does next (a bracket's exits) comes after it.
     if (this.#emulator.size !== 0) this.#emulator.onEvent(event, order);
   }

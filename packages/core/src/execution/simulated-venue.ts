@@ -66,10 +66,15 @@ interface Working {
   day: number; // UTC day of first evaluation, for DAY orders
   venueOrderId: string;
   status: OrderStatusReport['status'];
-  /** Key of the venue-side position this order trades (account | instrument), built once. */
-  positionKey: string;
+  /** The venue-side position this order trades (its account's, in its instrument), looked up once. */
+  position: PositionCell;
   /** A trailing stop's moving prices; undefined for every other order. */
   trail: Trail | undefined;
+}
+
+/** A venue-side position in quantity units, shared by the orders of one account and instrument. */
+interface PositionCell {
+  units: number;
 }
 
 /** A trailing stop's state, in price units: where it triggers now, and its limit (stop-limit). */
@@ -135,7 +140,8 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
   readonly #gridOptions: OrderGridOptions;
   readonly #working = new Map<string, Working[]>();
   readonly #byId = new Map<string, Working>();
-  readonly #positions = new Map<string, number>();
+  /** Venue-side positions by account, then instrument: two lookups per order, none per fill. */
+  readonly #positions = new Map<string, Map<string, PositionCell>>();
   /** Finished orders, most recent last, for queries and resend detection (bounded). */
   readonly #finished = new Map<string, Working>();
   readonly #finishedOrder: BoundedFifo<string>;
@@ -204,7 +210,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
       day: 0,
       venueOrderId,
       status: 'accepted',
-      positionKey: `${order.accountId}|${order.instrumentId}`,
+      position: this.#positionCell(order.accountId, order.instrumentId),
       trail: trailOf(order, instrument),
     };
     this.#byId.set(order.clientOrderId, working);
@@ -237,7 +243,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
     }
     this.#remove(working);
     this.#report(working, 'canceled');
-    this.#emit({ type: 'OrderCanceled', ...this.#base(order) });
+    this.#emitCanceled(order);
   }
 
   async modifyOrder(order: Order, amendment: OrderAmendment): Promise<void> {
@@ -559,7 +565,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
     const o = w.order;
     const tif = o.timeInForce;
     let qty = Math.min(w.remaining, volumeLeft);
-    const position = this.#positions.get(w.positionKey) ?? 0;
+    const position = w.position.units;
     const sign = o.side === 'buy' ? 1 : -1;
     if (o.reduceOnly) {
       const reducible = Math.sign(position) === -sign ? Math.abs(position) : 0;
@@ -590,7 +596,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
       this.#currencyPrecision,
     );
     w.remaining -= qty;
-    this.#positions.set(w.positionKey, position + sign * qty);
+    w.position.units = position + sign * qty;
     const done = w.remaining === 0;
     if (done) this.#remove(w);
     this.#report(w, done ? 'filled' : 'partiallyFilled');
@@ -657,7 +663,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
     if (!isWorking(w)) return;
     this.#remove(w);
     this.#report(w, 'canceled');
-    this.#emit({ type: 'OrderCanceled', ...this.#base(w.order) });
+    this.#emitCanceled(w.order);
   }
 
   #expire(w: Working): void {
@@ -674,6 +680,20 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
 
   #emitRejected(order: Order, reason: SimulatedVenueRejectReason, message: string): void {
     this.#emit({ type: 'OrderRejected', ...this.#base(order), reason, message });
+  }
+
+  #positionCell(accountId: string, instrumentId: string): PositionCell {
+    let byInstrument = this.#positions.get(accountId);
+    if (byInstrument === undefined) {
+      byInstrument = new Map();
+      this.#positions.set(accountId, byInstrument);
+    }
+    let cell = byInstrument.get(instrumentId);
+    if (cell === undefined) {
+      cell = { units: 0 };
+      byInstrument.set(instrumentId, cell);
+    }
+    return cell;
   }
 
   #remove(w: Working): void {
@@ -705,6 +725,18 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
       quantity: w.order.quantity,
       filledQty: fromUnits(toUnitsExact(w.order.quantity, qp) - w.remaining, qp),
     };
+  }
+
+  /** `OrderCanceled`, field by field (no spread of {@link #base}): a backtest cancels on most bars. */
+  #emitCanceled(order: Order): void {
+    this.#emit({
+      type: 'OrderCanceled',
+      clientOrderId: order.clientOrderId,
+      accountId: order.accountId,
+      strategyId: order.strategyId,
+      instrumentId: order.instrumentId,
+      tsEvent: this.#clock.now(),
+    });
   }
 
   #base(order: Order): OrderEventBase {

@@ -42,6 +42,9 @@ class Probe extends BaseStrategy {
   override onFill(): void {
     this.seen.push(`fill pos=${this.position()}`);
   }
+  openIds(symbol?: string): readonly string[] | undefined {
+    return this.context.openOrderIds?.(symbol);
+  }
 }
 
 /** A sink that keeps the commands, as a bus would carry them to another process. */
@@ -126,6 +129,10 @@ describe('StrategyHost without an engine', () => {
       'fill pos=3',
       'bar pos=3 open=1 sma=100',
     ]);
+    // What cancelAll() cancels: the ids of the open orders, of one symbol or all.
+    expect(probe.openIds()).toEqual(['r1-Probe-2']);
+    expect(probe.openIds('SPX')).toEqual(['r1-Probe-2']);
+    expect(probe.openIds('NDX')).toEqual([]);
   });
 
   it('isolates a failing strategy: it stops and its open orders are canceled through the sink', () => {

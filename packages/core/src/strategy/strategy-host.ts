@@ -296,8 +296,10 @@ export class StrategyHost {
    * `order`, the order as it is after the event (the engine passes its record), the host keeps that;
    * without, the host applies the event to its own copy of an order it sent. A fill moves the
    * strategy's virtual position; then the strategy sees `onOrderEvent`, and for a fill `onFill`.
+   * `openChanged` (with `order`): whether this event moved the order into or out of the open orders,
+   * as its keeper knows; when false the host's open orders are left as they are (no lookup).
    */
-  deliver(event: OrderEvent, order?: Order): void {
+  deliver(event: OrderEvent, order?: Order, openChanged?: boolean): void {
     const runner = this.#byId.get(event.strategyId);
     if (runner === undefined) return;
     const id = event.clientOrderId;
@@ -319,7 +321,8 @@ export class StrategyHost {
         if (!isOpen(own) && own.status !== 'initialized') runner.own.delete(id);
       }
     }
-    if (current !== undefined) {
+    // Stryker disable next-line ConditionalExpression: equivalent — with the check always true the map is updated to what it already holds
+    if (current !== undefined && openChanged !== false) {
       if (isOpen(current)) {
         if (runner.open.get(id) !== current) runner.open.set(id, current);
       } else runner.open.delete(id);
@@ -525,6 +528,12 @@ export class StrategyHost {
         const out: Order[] = [];
         for (const o of runner.open.values())
           if (symbol === undefined || o.instrumentId === symbol) out.push(snapshotOrder(o));
+        return out;
+      },
+      openOrderIds(symbol) {
+        const out: string[] = [];
+        for (const o of runner.open.values())
+          if (symbol === undefined || o.instrumentId === symbol) out.push(o.clientOrderId);
         return out;
       },
       signal(partial) {

@@ -130,6 +130,8 @@ export class StrategyHost {
   readonly #accounts: HostAccounts;
   readonly #runners: Runner[] = [];
   readonly #byId = new Map<string, Runner>();
+  /** The runner {@link deliver} found last: an order's events come in runs, most of one strategy's. */
+  #lastDelivered: Runner | undefined;
   readonly #bySymbol = new Map<string, Runner[]>();
   readonly #allSymbols: Runner[] = [];
   readonly #accountStates = new Map<string, AccountState>();
@@ -300,8 +302,12 @@ export class StrategyHost {
    * as its keeper knows; when false the host's open orders are left as they are (no lookup).
    */
   deliver(event: OrderEvent, order?: Order, openChanged?: boolean): void {
-    const runner = this.#byId.get(event.strategyId);
-    if (runner === undefined) return;
+    let runner = this.#lastDelivered;
+    if (runner === undefined || runner.strategy.id !== event.strategyId) {
+      runner = this.#byId.get(event.strategyId);
+      if (runner === undefined) return;
+      this.#lastDelivered = runner;
+    }
     const id = event.clientOrderId;
     let current = order;
     if (current === undefined) {

@@ -37,12 +37,23 @@ interface Printed {
   readonly statistics: { readonly endEquity: number };
 }
 
-/** The backtest's JSON document, and the same fills and final equity checked one by one. */
-function expectParity(fleet: RxtradeRun, backtest: RxtradeRun): void {
+/** Orders a run's JSON document counts as denied by the strategy's cash budget. */
+const refusedByBudget = (run: RxtradeRun): number =>
+  (JSON.parse(run.out) as { refusals: readonly { reason: string; count: number }[] }).refusals.find(
+    (r) => r.reason === 'STRATEGY_BUDGET_EXCEEDED',
+  )?.count ?? 0;
+
+/**
+ * The backtest's JSON document, and the same fills and final equity checked one by one. With
+ * `perStrategy` the backtest's document has the per-strategy results a budget brings (`strategies`),
+ * which a fleet run does not rebuild: compared without them.
+ */
+function expectParity(fleet: RxtradeRun, backtest: RxtradeRun, perStrategy = false): void {
   expect(backtest.code).toBe(0);
   expect(fleet, fleet.err).toMatchObject({ code: 0 });
   const a = JSON.parse(fleet.out) as Printed;
-  const b = JSON.parse(backtest.out) as Printed;
+  const { strategies, ...b } = JSON.parse(backtest.out) as Printed & { strategies?: unknown };
+  expect(strategies !== undefined).toBe(perStrategy);
   expect(b.fills.length).toBeGreaterThan(0);
   const trade = (f: Printed['fills'][number]) => [f.time, f.side, f.price, f.quantity];
   expect(a.fills.map(trade)).toEqual(b.fills.map(trade));
@@ -172,6 +183,17 @@ describe('rxtrade fleet --until-done --json prints what rxtrade backtest --json 
       const price = (run: RxtradeRun) => (JSON.parse(run.out) as Printed).fills.map((f) => f.price);
       expect(price(unslipped)).not.toEqual(price(fleet));
     }, 400_000);
+
+    it("the SMA crossover with --budget 15000 (the risk role denies the entries the backtest's risk engine denies)", async () => {
+      // 10 units cost more than 15,000 once the index is above ~1,485: some entries are denied.
+      const budgeted = [...settings('examples/sma-crossover/src/strategy.ts'), '--budget', '15000'];
+      const [backtest, fleet] = await Promise.all([
+        rxtrade(['backtest', ...budgeted, '--no-report', '--quiet']),
+        rxtrade(['fleet', ...budgeted, '--in-process', '--until-done']),
+      ]);
+      expectParity(fleet, backtest, true);
+      expect(refusedByBudget(fleet)).toBeGreaterThan(0);
+    }, 400_000);
   });
 
   // Processes start slowly on a busy machine: a shorter slice of the data (2000–2004).
@@ -198,6 +220,17 @@ describe('rxtrade fleet --until-done --json prints what rxtrade backtest --json 
         rxtrade(['fleet', ...planSettings(slice), '--until-done', ...replicas]),
       ]);
       expectPlanParity(fleet, backtest, ['aggressive', 'steady']);
+      await expectNothingLeft(fleet.err);
+    }, 400_000);
+
+    it('the SMA crossover with --budget 15000 (each risk replica checks it), and nothing of the run is left afterwards', async () => {
+      const budgeted = [...settings('examples/sma-crossover/src/strategy.ts'), '--budget', '15000'];
+      const [backtest, fleet] = await Promise.all([
+        rxtrade(['backtest', ...budgeted, '--no-report', '--quiet']),
+        rxtrade(['fleet', ...budgeted, '--until-done', ...replicas]),
+      ]);
+      expectParity(fleet, backtest, true);
+      expect(refusedByBudget(fleet)).toBeGreaterThan(0);
       await expectNothingLeft(fleet.err);
     }, 400_000);
 

@@ -38,6 +38,28 @@ describe('rxtrade fleet', () => {
     const both = await rxtrade(['backtest', '--plan', plan, '--strategy', 'x.ts', '--data', 'sp500']);
     expect(both.code).toBe(1);
     expect(both.err).toMatch(/--plan says the strategies and accounts: leave out --strategy/);
+    const budget = await rxtrade([
+      'fleet',
+      '--plan',
+      plan,
+      '--budget',
+      '1000',
+      '--data',
+      'sp500',
+      '--in-process',
+    ]);
+    expect(budget.code).toBe(1);
+    expect(budget.err).toMatch(/--plan says the strategies and accounts: leave out --budget/);
+  });
+
+  it('refuses a --budget that is not an amount > 0', async () => {
+    const args = ['fleet', '--strategy', 'examples/sma-crossover/src/strategy.ts', '--data', 'sp500'];
+    for (const value of ['0', '-5', 'lots']) {
+      const run = await rxtrade([...args, '--budget', value, '--in-process']);
+      expect(run.code).toBe(1);
+      expect(run.err).toMatch(/--budget/);
+      expect(run.err).not.toMatch(/^\s+at /m);
+    }
   });
 
   it('with RabbitMQ unreachable: says why in one or two lines (password masked) and exits, not hangs', async () => {

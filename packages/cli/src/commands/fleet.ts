@@ -50,6 +50,8 @@ Fleet:
   --risk-replicas <n>        risk role replicas (default 1)
   --order-replicas <n>       order role replicas (default 1)
   --cash <n>                 starting cash (default 100000)
+  --budget <n>               the strategy's cash budget on the account, checked by the risk role as
+                             rxtrade backtest --budget is: orders past it are denied
   --slippage-bps <n>         slippage on market/stop fills in basis points, at the order role's
                              simulated venue as in rxtrade backtest (default 0)
   --until-done               stop once every bar was handled and every order settled, print the
@@ -85,6 +87,7 @@ const OPTIONS = {
   ...DATA_OPTIONS,
   cash: { type: 'string' },
   'slippage-bps': { type: 'string' },
+  budget: { type: 'string' },
   rabbitmq: { type: 'string' },
   redis: { type: 'string' },
   'in-process': { type: 'boolean' },
@@ -111,7 +114,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   }
   const read: OptionReader = new OptionReader('fleet');
   if (values.plan) {
-    for (const name of ['strategy', 'export', 'params', 'cash'] as const)
+    for (const name of ['strategy', 'export', 'params', 'cash', 'budget'] as const)
       if (values[name] !== undefined)
         read.fail(`--plan says the strategies and accounts: leave out --${name}`);
   } else if (!values.strategy)
@@ -123,6 +126,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   const params = values.params ? read.jsonObject('--params', values.params) : {};
   const cash = read.number('--cash', values.cash, { min: 0.01 }) ?? 100_000;
   const slippageBps = read.number('--slippage-bps', values['slippage-bps']) ?? 0;
+  const budget = read.number('--budget', values.budget, { min: 0.01 });
   // The order role's simulated venue takes what runBacktest's does (JSON, to reach its processes).
   const venue = slippageBps > 0 ? { slippage: { type: 'bps' as const, bps: slippageBps } } : undefined;
   if (values.shadow === '')
@@ -192,6 +196,8 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
       cwd: io.cwd,
     };
   }
+  // As rxtrade backtest --budget: the one strategy's budget on its account.
+  const budgets = budget === undefined ? undefined : { [strategy.id]: budget };
   const where = inProcess ? 'in process' : 'processes on RabbitMQ + Redis';
   const header = `${strategy.id} · ${data.label} · params ${JSON.stringify(strategy.params)} · fleet ${where} (${replicas.strategy} strategy, ${replicas.risk} risk, ${replicas.order} order)`;
   const print = async (report: BacktestResult): Promise<number> => {
@@ -243,6 +249,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
           replicas,
           store: createMemoryStateStore(),
           ...(venue ? { venue } : {}),
+          ...(budgets ? { budgets } : {}),
           ...(shadowDir !== undefined
             ? {
                 execution: shadowExecution({
@@ -279,6 +286,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     redisUrl,
     replicas,
     ...(venue ? { venue } : {}),
+    ...(budgets ? { budgets } : {}),
     ...(untilDone ? {} : { gateway: { port: gatewayPort ?? 0 } }),
     ...(untilDone || values['no-history'] ? {} : { historyUrl: postgresUrl }),
     ...(shadowDir !== undefined ? { shadow: { dir: shadowDir } } : {}),

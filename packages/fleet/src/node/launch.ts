@@ -3,7 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { extname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type BacktestData, type Fill, type Logger, RxtradeError } from '@rxtrade/core';
+import {
+  type BacktestData,
+  type Fill,
+  type Logger,
+  RxtradeError,
+  type StrategyBudgetConfig,
+} from '@rxtrade/core';
 import { mintApiKey } from '../gateway/api-keys';
 import { type FleetRunResult, runFleet } from '../run-fleet';
 import { fleetGroups, fleetSubscriptions, fleetTopics } from '../topics';
@@ -33,6 +39,8 @@ export interface LaunchFleetOptions {
   readonly runId?: string;
   /** Options of each account's simulated venue (JSON: slippage, partial fills). */
   readonly venue?: Record<string, unknown>;
+  /** Cash budgets per strategy id, checked by the risk replicas as `runBacktest`'s `budgets`. */
+  readonly budgets?: StrategyBudgetConfig;
   /**
    * Starts the gateway role too (`@rxtrade/fleet/gateway`: the HTTP API over the run's bus and the
    * risk role's read model) with a first API key for the plan's accounts; see
@@ -169,6 +177,7 @@ export async function launchFleet(options: LaunchFleetOptions): Promise<Launched
       partitions,
       plan: options.plan,
       ...(options.venue ? { venue: options.venue } : {}),
+      ...(options.budgets && role === 'risk' ? { budgets: options.budgets } : {}),
       ...(options.gateway && role === 'risk' ? { readModel: true } : {}),
       ...(history && role === 'order' ? { history } : {}),
       ...(options.gateway && role === 'gateway'

@@ -1,5 +1,5 @@
 import type { Logger, MessageBus, StateStore } from '@rxtrade/core';
-import { RxtradeError, SimulatedVenue } from '@rxtrade/core';
+import { RxtradeError, SimulatedVenue, StrategyBudgetsSchema } from '@rxtrade/core';
 import { z } from 'zod';
 import { FleetJournal } from '../journal';
 import { OrderRole } from '../order-role';
@@ -56,6 +56,8 @@ export const RoleProcessConfigSchema = z.strictObject({
   plan: FilePlanSchema,
   /** Options of each account's simulated venue (slippage, partial fills): JSON. */
   venue: z.record(z.string(), z.unknown()).optional(),
+  /** Risk role: cash budgets per strategy id, checked as `runBacktest`'s `budgets` are. */
+  budgets: StrategyBudgetsSchema.optional(),
   /** The risk role keeps the gateway's read model (accounts, positions, orders, fills). Default false. */
   readModel: z.boolean().default(false),
   /**
@@ -238,7 +240,14 @@ export async function startRoleProcess(input: RoleProcessConfig): Promise<RolePr
               ...venue,
               ...execution,
             })
-          : new RiskRole({ bus, plan, journal, logger, ...views });
+          : new RiskRole({
+              bus,
+              plan,
+              journal,
+              logger,
+              ...views,
+              ...(config.budgets ? { budgets: config.budgets } : {}),
+            });
     const history =
       role === 'order' && config.history
         ? await startHistoryWriter({

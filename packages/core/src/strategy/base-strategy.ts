@@ -290,31 +290,8 @@ export abstract class BaseStrategy<TParams extends object = Record<string, never
           : o.triggerPrice !== undefined
             ? 'stop'
             : 'market');
-    // Built field by field (no spread): this runs on every order of a backtest. Without the
-    // contingent and trailing options (most orders) the request is the smaller shape of before them.
-    if (
-      o.expireTime === undefined &&
-      o.trailingAmount === undefined &&
-      o.trailingPercent === undefined &&
-      o.takeProfit === undefined &&
-      o.stopLoss === undefined &&
-      o.oco === undefined
-    ) {
-      return this.context.submit({
-        instrumentId: this.#resolveSymbol(o.symbol),
-        side,
-        quantity,
-        type,
-        price: o.price,
-        triggerPrice: o.triggerPrice,
-        timeInForce: o.timeInForce,
-        reduceOnly: o.reduceOnly,
-        postOnly: o.postOnly,
-        clientOrderId: o.clientOrderId,
-        accountId: o.accountId,
-      });
-    }
-    return this.context.submit({
+    // Built field by field (no spread): this runs on every order of a backtest.
+    const request: OrderRequest = {
       instrumentId: this.#resolveSymbol(o.symbol),
       side,
       quantity,
@@ -326,6 +303,20 @@ export abstract class BaseStrategy<TParams extends object = Record<string, never
       postOnly: o.postOnly,
       clientOrderId: o.clientOrderId,
       accountId: o.accountId,
+    };
+    if (
+      o.expireTime === undefined &&
+      o.trailingAmount === undefined &&
+      o.trailingPercent === undefined &&
+      o.takeProfit === undefined &&
+      o.stopLoss === undefined &&
+      o.oco === undefined
+    ) {
+      return this.context.submit(request);
+    }
+    // The contingent and trailing options (a few orders): the common request keeps its smaller shape.
+    return this.context.submit({
+      ...request,
       expireTime: o.expireTime,
       trailingAmount: o.trailingAmount,
       trailingPercent: o.trailingPercent,

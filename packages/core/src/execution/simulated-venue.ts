@@ -243,7 +243,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
     }
     this.#remove(working);
     this.#report(working, 'canceled');
-    this.#emitCanceled(order);
+    this.#emitPlain('OrderCanceled', order);
   }
 
   async modifyOrder(order: Order, amendment: OrderAmendment): Promise<void> {
@@ -476,7 +476,7 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
       const triggeredAt = index === 0 ? from : this.#triggeredAt;
       start = index;
       w.triggered = true;
-      this.#emit({ type: 'OrderTriggered', ...this.#base(o) });
+      this.#emitPlain('OrderTriggered', o);
       const limit = trail === undefined ? priceToUnits(instrument, o.price as number) : trail.limit;
       if (buy ? triggeredAt <= limit : triggeredAt >= limit) {
         this.#liquidity = 'taker';
@@ -663,13 +663,13 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
     if (!isWorking(w)) return;
     this.#remove(w);
     this.#report(w, 'canceled');
-    this.#emitCanceled(w.order);
+    this.#emitPlain('OrderCanceled', w.order);
   }
 
   #expire(w: Working): void {
     this.#remove(w);
     this.#report(w, 'expired');
-    this.#emit({ type: 'OrderExpired', ...this.#base(w.order) });
+    this.#emitPlain('OrderExpired', w.order);
   }
 
   #rejectPostOnly(w: Working): void {
@@ -727,10 +727,13 @@ export class SimulatedVenue implements BarDrivenExecutionClient, SyncExecutionCl
     };
   }
 
-  /** `OrderCanceled`, field by field (no spread of {@link #base}): a backtest cancels on most bars. */
-  #emitCanceled(order: Order): void {
+  /**
+   * An event with no field beyond the base ones, built field by field (no spread of {@link #base}):
+   * cancels, expiries and triggers happen on most bars of an order-heavy backtest.
+   */
+  #emitPlain(type: 'OrderCanceled' | 'OrderExpired' | 'OrderTriggered', order: Order): void {
     this.#emit({
-      type: 'OrderCanceled',
+      type,
       clientOrderId: order.clientOrderId,
       accountId: order.accountId,
       strategyId: order.strategyId,

@@ -45,15 +45,15 @@ const refusedByBudget = (run: RxtradeRun): number =>
 
 /**
  * The backtest's JSON document, and the same fills and final equity checked one by one. With
- * `perStrategy` the backtest's document has the per-strategy results a budget brings (`strategies`),
- * which a fleet run does not rebuild: compared without them.
+ * `perStrategy` both documents have the per-strategy results a budget brings (`strategies`: the
+ * strategy's own curve, statistics, positions, refusals and budget), equal too.
  */
 function expectParity(fleet: RxtradeRun, backtest: RxtradeRun, perStrategy = false): void {
   expect(backtest.code).toBe(0);
   expect(fleet, fleet.err).toMatchObject({ code: 0 });
-  const a = JSON.parse(fleet.out) as Printed;
-  const { strategies, ...b } = JSON.parse(backtest.out) as Printed & { strategies?: unknown };
-  expect(strategies !== undefined).toBe(perStrategy);
+  const a = JSON.parse(fleet.out) as Printed & { strategies?: unknown };
+  const b = JSON.parse(backtest.out) as Printed & { strategies?: unknown };
+  expect(b.strategies !== undefined).toBe(perStrategy);
   expect(b.fills.length).toBeGreaterThan(0);
   const trade = (f: Printed['fills'][number]) => [f.time, f.side, f.price, f.quantity];
   expect(a.fills.map(trade)).toEqual(b.fills.map(trade));
@@ -63,9 +63,9 @@ function expectParity(fleet: RxtradeRun, backtest: RxtradeRun, perStrategy = fal
 
 /**
  * A plan's parity: the same document but for the venue's trade ids (one simulated venue for every
- * account in a backtest, one per account in the fleet: SIM-T<n> counts per venue) and the backtest's
- * per-strategy results (not rebuilt from a fleet run) — the same fills in the same order, with their
- * strategy and client order ids, the same accounts, positions, closed trades and statistics.
+ * account in a backtest, one per account in the fleet: SIM-T<n> counts per venue) — the same fills in
+ * the same order, with their strategy and client order ids, the same accounts, positions, closed
+ * trades and statistics, and each strategy's own results.
  */
 function expectPlanParity(
   fleet: RxtradeRun,
@@ -81,13 +81,13 @@ function expectPlanParity(
     readonly accounts: readonly { readonly accountId: string }[];
   }
   const a = JSON.parse(fleet.out) as Doc;
-  const { strategies, ...b } = JSON.parse(backtest.out) as Doc;
-  expect(strategies).toBeDefined();
+  const b = JSON.parse(backtest.out) as Doc;
+  expect(b.strategies).toHaveLength(strategyCount);
   const noTradeId = (doc: Doc) => ({ ...doc, fills: doc.fills.map(({ tradeId: _, ...f }) => f) });
   expect(a.accounts.map((x) => x.accountId)).toEqual(accounts);
   // Every strategy of the plan traded.
   expect(new Set(b.fills.map((f) => f.strategyId)).size).toBe(strategyCount);
-  expect(noTradeId(a)).toEqual(noTradeId(b as Doc));
+  expect(noTradeId(a)).toEqual(noTradeId(b));
 }
 
 /** Two accounts, three strategies (SMA and RSI on one account, the ATR breakout on the other). */

@@ -102,7 +102,7 @@ export {
   inferPeriodsPerYear,
   type StatisticsInput,
 } from './engine/statistics';
-export type { StrategyResult } from './engine/strategy-results';
+export { type StrategyResult, StrategyTracker } from './engine/strategy-results';
 export { createEngine, type EngineOptions, TradingEngine } from './engine/trading-engine';
 export type {
   EngineCommands,

@@ -2,7 +2,8 @@ import { type Bar, type Fill, runBacktest } from '@rxtrade/core';
 import { loadSp500Bars, SP500_INSTRUMENT } from '@rxtrade/datasets';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SmaCrossover } from '../../../examples/sma-crossover/src/strategy';
-import { type FleetPlan, strategyClass } from './plan';
+import { type FleetPlan, ResolvedPlan, strategyClass } from './plan';
+import { fleetReport } from './report';
 import { runFleet } from './run-fleet';
 
 const instrument = { ...SP500_INSTRUMENT, takerFee: 0.001, makerFee: 0.001 };
@@ -67,6 +68,21 @@ describe('strategy budgets in the fleet (in-memory bus): core’s rule, the back
       denied?.first.message,
     );
     expect(fleet.accounts).toEqual(backtest.accounts);
+
+    // Each strategy's own results, rebuilt from the run: the backtest's, budget and refusals included.
+    const report = await fleetReport({
+      data: bars,
+      run: fleet,
+      instruments: new ResolvedPlan(plan).instruments,
+      accounts: plan.accounts,
+    });
+    expect(backtest.strategies.map((s) => s.strategyId)).toEqual(['fast', 'slow']);
+    expect(backtest.strategies[0]?.statistics.refusalsByReason['STRATEGY_BUDGET_EXCEEDED']).toBe(
+      denied?.count,
+    );
+    expect(backtest.strategies[0]?.budget?.budget).toBe(budgets.fast);
+    expect(backtest.strategies[1]?.closedTrades.length).toBeGreaterThan(0);
+    expect(report.strategies).toEqual(backtest.strategies);
 
     // Without the budget the fleet lets `fast` trade on: the denials above are the budget's.
     const free = await runFleet({ plan, data: bars, frameSize: 250 });

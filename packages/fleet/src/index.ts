@@ -24,7 +24,13 @@ export {
 export { type FleetReportInput, fleetReport } from './report';
 export { RiskRole, type RiskRoleOptions } from './risk-role';
 export { type AccountView, RiskViews, riskViewKeys, type ViewPage } from './risk-views';
-export { type FleetRoleName, type FleetRunResult, type RunFleetOptions, runFleet } from './run-fleet';
+export {
+  type FleetRoleName,
+  type FleetRunResult,
+  type FleetStrategyOutcome,
+  type RunFleetOptions,
+  runFleet,
+} from './run-fleet';
 export { type ShadowExecutionFactoryOptions, shadowExecution } from './shadow';
 export { StrategyRole, type StrategyRoleOptions } from './strategy-role';
 export {

@@ -229,10 +229,21 @@ export const AccountUpdatedSchema = z.strictObject({
 });
 export type AccountUpdated = z.output<typeof AccountUpdatedSchema>;
 
+/** Where a strategy's budget stood (core's `BudgetUsage`). */
+const BudgetUsageSchema = z.strictObject({
+  strategyId: id,
+  accountId: id,
+  budget: money,
+  used: money,
+  reserved: money,
+  available: money,
+});
+
 /**
  * risk → `fleet.status`: an account's books after its last bar, how many fills made them, and the
  * orders that never reached the market by reason (risk's denials, the venue's rejections), with the
- * first of each, in the order the reasons first occurred.
+ * first of each, in the order the reasons first occurred; and per strategy of the account (plan
+ * order), its own refusals by reason and where its budget stood (null without one).
  */
 export const AccountFinishedSchema = z.strictObject({
   accountId: id,
@@ -245,6 +256,15 @@ export const AccountFinishedSchema = z.strictObject({
     }),
   ),
   account: AccountStateSchema,
+  strategies: z
+    .array(
+      z.strictObject({
+        strategyId: id,
+        refusals: z.record(z.string().min(1), z.number().int().positive()),
+        budget: BudgetUsageSchema.nullable(),
+      }),
+    )
+    .max(10_000),
 });
 export type AccountFinished = z.output<typeof AccountFinishedSchema>;
 

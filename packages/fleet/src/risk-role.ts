@@ -342,6 +342,8 @@ class AccountDesk {
   readonly #reports = new Set<string>();
   /** Orders that never reached the market, by reason: risk's denials and the venue's rejections. */
   readonly #refusals = new Map<string, { count: number; first: OrderEvent }>();
+  /** The same per strategy: strategy id → reason → count. */
+  readonly #strategyRefusals = new Map<string, Map<string, number>>();
   /** The kill switch's flattening orders still open: a later kill switch leaves them working. */
   readonly #flattening = new Set<string>();
   /** Orders a kill switch canceled that may still fill first (core's flattenLateFill). */
@@ -835,6 +837,13 @@ class AccountDesk {
           fills: this.#fills,
           refusals: [...this.#refusals].map(([reason, r]) => ({ reason, count: r.count, first: r.first })),
           account: this.book.snapshot(),
+          strategies: this.#plan.strategies
+            .filter((s) => s.accountId === this.book.id)
+            .map((s) => ({
+              strategyId: s.id,
+              refusals: Object.fromEntries(this.#strategyRefusals.get(s.id) ?? []),
+              budget: this.#risk.budgetUsage(this.book, s.id) ?? null,
+            })),
         },
         { id: `${this.book.id}:finished`, ts: received.ts, correlationId: received.correlationId },
       ),
@@ -919,6 +928,12 @@ class AccountDesk {
     const known = this.#refusals.get(event.reason);
     if (known) known.count++;
     else this.#refusals.set(event.reason, { count: 1, first: event });
+    let mine = this.#strategyRefusals.get(event.strategyId);
+    if (mine === undefined) {
+      mine = new Map();
+      this.#strategyRefusals.set(event.strategyId, mine);
+    }
+    mine.set(event.reason, (mine.get(event.reason) ?? 0) + 1);
   }
 
   #mark(mark: Mark): void {

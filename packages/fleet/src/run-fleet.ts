@@ -2,6 +2,7 @@ import {
   AccountBook,
   type AccountState,
   type BacktestData,
+  type BudgetUsage,
   type BusSubscription,
   createMemoryMessageBus,
   type Fill,
@@ -102,6 +103,20 @@ export interface FleetRunResult {
   readonly refusals: readonly RefusalSummary[];
   /** Bars run by strategies (one per strategy and bar), and how many waited for the order role first. */
   readonly barrier: { readonly bars: number; readonly waited: number };
+  /**
+   * Every strategy of the plan, in plan order, as its account's risk role ended: its refusals by
+   * reason and where its budget stood (undefined without one). The report rebuilds each strategy's
+   * results from these and the fills.
+   */
+  readonly strategies: readonly FleetStrategyOutcome[];
+}
+
+/** One strategy's part of a {@link FleetRunResult}. */
+export interface FleetStrategyOutcome {
+  readonly strategyId: string;
+  readonly accountId: string;
+  readonly refusals: Readonly<Record<string, number>>;
+  readonly budget: BudgetUsage | undefined;
 }
 
 /**
@@ -273,6 +288,9 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetRunResult
         else refusals.set(r.reason, { ...r, first: r.first as OrderDenied | OrderRejected });
       }
     }
+    const outcomes = new Map(
+      [...finished.values()].flatMap((f) => f.strategies.map((s) => [s.strategyId, s] as const)),
+    );
     return {
       bars: published.bars,
       fills,
@@ -280,6 +298,15 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetRunResult
       strategyEvents,
       refusals: [...refusals.values()],
       barrier,
+      strategies: plan.strategies.map((s) => {
+        const outcome = outcomes.get(s.id);
+        return {
+          strategyId: s.id,
+          accountId: s.accountId,
+          refusals: outcome?.refusals ?? {},
+          budget: outcome?.budget ?? undefined,
+        };
+      }),
     };
   } finally {
     if (timer) clearTimeout(timer);

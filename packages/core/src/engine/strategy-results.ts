@@ -30,8 +30,17 @@ export interface StrategyResult {
 }
 
 /**
- * @internal The backtest runner's per-strategy recorder: one equity point per timestamp from the
- * strategy's virtual books (exact integer units), its round trips, its refusals.
+ * One strategy's results as a run goes: an equity point per timestamp from its virtual books on its
+ * account (exact integer units; thinned to `maxPoints` like the account's curve), its round trips and
+ * its refusals, finished into a {@link StrategyResult}. The backtest runner keeps one per strategy; a
+ * fleet report rebuilding a run from its fills keeps the same, so both report a strategy alike.
+ *
+ * @example
+ * const tracker = new StrategyTracker({ strategyId: 'sma', account: book, capital: 15_000, maxPoints: 100_000 });
+ * const { strategyClosed } = book.applyFill(fill, instrument);
+ * if (strategyClosed) tracker.trade(strategyClosed);
+ * tracker.add(bar.ts); // after the timestamp's fills and marks
+ * const result = tracker.finish(undefined);
  */
 export class StrategyTracker {
   readonly strategyId: string;
@@ -85,12 +94,14 @@ export class StrategyTracker {
     if (exposed) this.#exposed++;
   }
 
+  /** Records a round trip of the strategy's virtual position (an `applyFill`'s `strategyClosed`). */
   trade(trade: ClosedTrade): void {
     this.#trades.push(trade);
   }
 
-  refused(reason: string): void {
-    this.#refusals.set(reason, (this.#refusals.get(reason) ?? 0) + 1);
+  /** Counts `count` of the strategy's orders refused for `reason` (risk's denials, the venue's rejections). */
+  refused(reason: string, count = 1): void {
+    this.#refusals.set(reason, (this.#refusals.get(reason) ?? 0) + count);
   }
 
   finish(budget: BudgetUsage | undefined): StrategyResult {

@@ -2,6 +2,7 @@ import { createRiskRule } from '@rxtrade/core';
 import { FleetJournal, ResolvedPlan, RiskRole } from '@rxtrade/fleet';
 import { fleetPlan, RISK_VIEW_PREFIX } from '../../shared/src/fleet-plan';
 import { main } from '../../shared/src/harness';
+import { strategyBudgetsFromConfig } from '../../shared/src/plan';
 
 /**
  * Risk service (M replicas): configuration and wiring around `@rxtrade/fleet`'s {@link RiskRole} —
@@ -13,10 +14,12 @@ import { main } from '../../shared/src/harness';
  */
 main('risk', async (ctx) => {
   const { config, logger, bus, store, metrics } = ctx;
+  const budgets = strategyBudgetsFromConfig(config);
   const role = new RiskRole({
     bus,
     plan: new ResolvedPlan(fleetPlan(config)),
     rules: [createRiskRule({ defaults: { maxPosition: config.MAX_POSITION } })],
+    ...(budgets ? { budgets } : {}),
     journal: new FleetJournal(store, 'fleet'),
     views: { store, prefix: RISK_VIEW_PREFIX },
     metrics,

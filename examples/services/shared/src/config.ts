@@ -30,7 +30,9 @@ const id = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, '1 to 32 of A-Z a-z 0-9 _ -
  * One strategy of the fleet: the user's strategy module (a file relative to the working directory,
  * or a package), which export, its params (validated by the strategy's `paramsSchema` at start-up),
  * and what it trades: each of `symbols` (default: every replayed symbol) for each of `accounts`
- * (default: every account) is one strategy instance, `<id>-<symbol>-<account>`.
+ * (default: every account) is one strategy instance, `<id>-<symbol>-<account>`. With `budget`, each
+ * instance may use that much of its account's cash (times the account's weight), checked by the
+ * risk service with core's budget rule: orders past it are denied `STRATEGY_BUDGET_EXCEEDED`.
  */
 const StrategyConfigSchema = z.strictObject({
   id,
@@ -39,6 +41,7 @@ const StrategyConfigSchema = z.strictObject({
   params: z.record(z.string(), z.unknown()).default({}),
   symbols: z.array(z.string().min(1)).min(1).optional(),
   accounts: z.array(id).min(1).optional(),
+  budget: z.number().positive().refine(Number.isFinite, 'must be finite').optional(),
 });
 export type StrategyConfig = z.output<typeof StrategyConfigSchema>;
 

@@ -2,7 +2,12 @@ import { resolve } from 'node:path';
 import { ResolvedPlan } from '@rxtrade/fleet';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config';
-import { fleetPlanFromConfig, loadStrategies, resolveStrategyModule } from './plan';
+import {
+  fleetPlanFromConfig,
+  loadStrategies,
+  resolveStrategyModule,
+  strategyBudgetsFromConfig,
+} from './plan';
 
 const ROOT = resolve(import.meta.dirname, '../../../..');
 const SMA = 'examples/sma-crossover/src/strategy.ts';
@@ -74,5 +79,31 @@ describe('account weights', () => {
       ['sma-SPX0-a', { fast: 10, slow: 30, quantity: 10 }],
       ['sma-SPX0-b', { fast: 10, slow: 30, quantity: 30 }],
     ]);
+  });
+});
+
+describe('strategy budgets (STRATEGIES budget)', () => {
+  it('give each instance of a strategy with a budget that budget times its account weight; none without', () => {
+    const config = loadConfig({
+      SYMBOLS: '2',
+      ACCOUNTS: 'a:1,b:3',
+      STRATEGIES: JSON.stringify([
+        { id: 'capped', module: SMA, budget: 15_000, symbols: ['SPX1'] },
+        { id: 'free', module: SMA, accounts: ['a'] },
+      ]),
+    });
+    expect(strategyBudgetsFromConfig(config)).toEqual({ 'capped-SPX1-a': 15_000, 'capped-SPX1-b': 45_000 });
+    // The ids are the plan's instance ids, which the risk role checks orders by.
+    const ids = fleetPlanFromConfig(config).strategies.map((s) => s.id);
+    expect(ids).toEqual(['capped-SPX1-a', 'capped-SPX1-b', 'free-SPX0-a', 'free-SPX1-a']);
+    expect(strategyBudgetsFromConfig(loadConfig({ SYMBOLS: '1' }))).toBeUndefined();
+  });
+
+  it('refuse a budget that is not a positive number, naming STRATEGIES', () => {
+    for (const budget of [0, -5, 'lots', null]) {
+      expect(() => loadConfig({ STRATEGIES: JSON.stringify([{ id: 'x', module: SMA, budget }]) })).toThrow(
+        /STRATEGIES/,
+      );
+    }
   });
 });

@@ -77,27 +77,23 @@ const notHere: StrategyFactory = () => {
   throw new RxtradeError({ code: 'INVALID_CONFIG', message: 'strategies run in the strategy service' });
 };
 
-/**
- * The fleet plan every service of one fleet agrees on, from the environment: the replay's symbols
- * (each an instrument on the S&P 500's grid), `ACCOUNTS` with `INITIAL_CASH` each, and one strategy
- * instance per configured strategy × symbol × account (`<id>-<symbol>-<account>`).
- *
- * `factories` come from {@link loadStrategies} in the strategy service; without them (risk, order:
- * they never run a strategy) the plan's factories refuse to build.
- */
-export function fleetPlanFromConfig(
-  config: FleetConfig,
-  factories?: ReadonlyMap<string, StrategyFactory>,
-): FleetPlan {
+/** One strategy instance of the configuration: a configured strategy on one symbol for one account. */
+interface ConfiguredInstance {
+  readonly strategy: StrategyConfig;
+  readonly id: string;
+  readonly symbol: string;
+  readonly accountId: string;
+  /** The account's weight (`ACCOUNTS=acc-1:1,acc-2:2`). */
+  readonly weight: number;
+}
+
+/** Every strategy instance of `STRATEGIES` × symbols × accounts, each checked against the replay and `ACCOUNTS`. */
+function configuredInstances(config: FleetConfig): ConfiguredInstance[] {
   const symbols = symbolNames(config.SYMBOLS);
   const accounts = config.ACCOUNTS.map((a) => a.id);
   const weights = new Map(config.ACCOUNTS.map((a) => [a.id, a.weight]));
-  const strategies: FleetStrategy[] = [];
+  const instances: ConfiguredInstance[] = [];
   for (const s of config.STRATEGIES) {
-    const create = factories === undefined ? notHere : factories.get(s.id);
-    if (create === undefined) {
-      throw new RxtradeError({ code: 'INVALID_CONFIG', message: `strategy ${s.id} was not loaded` });
-    }
     for (const symbol of s.symbols ?? symbols) {
       if (!symbols.includes(symbol)) {
         throw new RxtradeError({
@@ -112,20 +108,67 @@ export function fleetPlanFromConfig(
             message: `STRATEGIES: ${s.id} trades for ${accountId}, which is not in ACCOUNTS (${accounts.join(', ')})`,
           });
         }
-        strategies.push({
+        instances.push({
+          strategy: s,
           id: instanceId(s.id, symbol, accountId),
           symbol,
           accountId,
-          params: paramsFor(s.params, weights.get(accountId) ?? 1),
-          create,
+          weight: weights.get(accountId) ?? 1,
         });
       }
     }
   }
+  return instances;
+}
+
+/**
+ * The fleet plan every service of one fleet agrees on, from the environment: the replay's symbols
+ * (each an instrument on the S&P 500's grid), `ACCOUNTS` with `INITIAL_CASH` each, and one strategy
+ * instance per configured strategy × symbol × account (`<id>-<symbol>-<account>`).
+ *
+ * `factories` come from {@link loadStrategies} in the strategy service; without them (risk, order:
+ * they never run a strategy) the plan's factories refuse to build.
+ */
+export function fleetPlanFromConfig(
+  config: FleetConfig,
+  factories?: ReadonlyMap<string, StrategyFactory>,
+): FleetPlan {
+  const strategies: FleetStrategy[] = configuredInstances(config).map((instance) => {
+    const create = factories === undefined ? notHere : factories.get(instance.strategy.id);
+    if (create === undefined) {
+      throw new RxtradeError({
+        code: 'INVALID_CONFIG',
+        message: `strategy ${instance.strategy.id} was not loaded`,
+      });
+    }
+    return {
+      id: instance.id,
+      symbol: instance.symbol,
+      accountId: instance.accountId,
+      params: paramsFor(instance.strategy.params, instance.weight),
+      create,
+    };
+  });
   return {
-    instruments: symbols.map(instrumentFor),
+    instruments: symbolNames(config.SYMBOLS).map(instrumentFor),
     accounts: config.ACCOUNTS.map((a) => ({ id: a.id, initialCash: config.INITIAL_CASH })),
     strategies,
     mode: config.FLEET_MODE,
   };
+}
+
+/**
+ * The cash budget of each strategy instance whose configured strategy has a `budget` (scaled by its
+ * account's weight, as `quantity` is), for the risk role; undefined when none has one.
+ */
+export function strategyBudgetsFromConfig(config: FleetConfig): Record<string, number> | undefined {
+  const budgets: Record<string, number> = {};
+  let any = false;
+  for (const instance of configuredInstances(config)) {
+    const budget = instance.strategy.budget;
+    if (budget === undefined) continue;
+    budgets[instance.id] = budget * instance.weight;
+    any = true;
+  }
+  return any ? budgets : undefined;
 }

@@ -109,6 +109,7 @@ export type {
   EngineStreams,
   RiskStateChanged,
   StrategyEvent,
+  StrategyStatus,
   TradingState,
 } from './engine/types';
 export { runVariants, type VariantsOptions, type VariantsResult } from './engine/variants';

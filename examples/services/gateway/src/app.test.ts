@@ -6,7 +6,15 @@ import {
   mintApiKey,
 } from '@rxtrade/fleet/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auth, bar, captureLogger, createFixture, type GatewayFixture, tamper } from './test-support';
+import {
+  auth,
+  bar,
+  captureLogger,
+  createFixture,
+  FAILING_PRICE,
+  type GatewayFixture,
+  tamper,
+} from './test-support';
 
 const marketBuy = { accountId: 'acct-a', instrumentId: 'BTCUSD', side: 'buy', type: 'market', quantity: 1 };
 
@@ -285,20 +293,35 @@ describe('routes', () => {
     expectTypedError(await del(f.keys.tradeA, '/api/orders/gw-limit?accountId=acct-a'), 404);
   });
 
-  it('GET /api/strategies and POST start|stop (admin)', async () => {
+  it('GET /api/strategies and POST start|stop (admin): stop pauses the engine’s strategy, start resumes it', async () => {
     expect((await get('/api/strategies', f.keys.readA)).json()).toEqual({
       strategies: [{ id: 'sma', status: 'running', symbols: ['BTCUSD'] }],
     });
+    const seen = f.strategy.bars;
     expect((await post('/api/strategies/sma/stop', f.keys.adminAll)).json()).toEqual({
       id: 'sma',
       running: false,
+      status: 'paused',
     });
+    expect(f.engine.strategyStatus('sma')).toBe('paused');
+    f.engine.processBar(bar('BTCUSD', 101));
+    expect(f.strategy.bars).toBe(seen);
     expect((await get('/api/strategies', f.keys.readA)).json()).toMatchObject({
-      strategies: [{ status: 'stopped' }],
+      strategies: [{ status: 'paused' }],
     });
-    expect((await post('/api/strategies/sma/start', f.keys.adminAll, {})).statusCode).toBe(200);
+    const started = await post('/api/strategies/sma/start', f.keys.adminAll, {});
+    expect(started.json()).toEqual({ id: 'sma', running: true, status: 'running' });
+    f.engine.processBar(bar('BTCUSD', 102));
+    expect(f.strategy.bars).toBe(seen + 1);
     expectTypedError(await post('/api/strategies/nope/start', f.keys.adminAll), 404);
     expectTypedError(await post('/api/strategies/sma/start', f.keys.adminAll, { force: true }), 400);
+    // A strategy that failed (and so stopped) is not started again: 409, and listed as failed.
+    f.engine.processBar(bar('BTCUSD', FAILING_PRICE));
+    expect(f.engine.strategyStatus('sma')).toBe('stopped');
+    expectTypedError(await post('/api/strategies/sma/start', f.keys.adminAll), 409);
+    expect((await get('/api/strategies', f.keys.readA)).json()).toMatchObject({
+      strategies: [{ status: 'failed' }],
+    });
   });
 
   it('GET /health and /metrics', async () => {

@@ -1,4 +1,4 @@
-import { type Bar, createEngine, type Logger, type TradingEngine } from '@rxtrade/core';
+import { type Bar, BaseStrategy, createEngine, type Logger, type TradingEngine } from '@rxtrade/core';
 import {
   createEngineBackend,
   createGatewayApp,
@@ -46,6 +46,8 @@ export function bar(symbol: string, price: number): Bar {
 /** A gateway over a started engine with accounts `acct-a` and `acct-b`, and keys of every kind. */
 export interface GatewayFixture {
   readonly engine: TradingEngine;
+  /** The engine's strategy `sma` (its `bars`: how many bars reached its `onBar`). */
+  readonly strategy: { readonly bars: number };
   readonly backend: EngineBackend;
   readonly app: FastifyInstance;
   readonly logger: ReturnType<typeof captureLogger>;
@@ -67,6 +69,18 @@ export interface FixtureOptions {
   readonly records?: readonly ReturnType<typeof mintApiKey>['record'][];
 }
 
+/** The fixture's strategy: trades nothing, and throws on a bar closing at {@link FAILING_PRICE}. */
+class Quiet extends BaseStrategy {
+  bars = 0;
+  override onBar(b: Bar): void {
+    this.bars++;
+    if (b.close === FAILING_PRICE) throw new Error('a bar the strategy cannot take');
+  }
+}
+
+/** A bar at this close makes the fixture's strategy `sma` fail (and stop). */
+export const FAILING_PRICE = 13;
+
 /** Builds a {@link GatewayFixture}; call `close()` after. */
 export async function createFixture(options: FixtureOptions = {}): Promise<GatewayFixture> {
   const engine = createEngine({
@@ -76,6 +90,8 @@ export async function createFixture(options: FixtureOptions = {}): Promise<Gatew
       { id: 'acct-b', initialCash: 50_000 },
     ],
   });
+  const sma = new Quiet({ id: 'sma', symbols: ['BTCUSD'], accountId: 'acct-a' });
+  engine.addStrategy(sma);
   await engine.start();
   engine.processBar(bar('BTCUSD', 100));
   const backend = createEngineBackend({ engine, strategies: [{ id: 'sma', symbols: ['BTCUSD'] }] });
@@ -104,6 +120,7 @@ export async function createFixture(options: FixtureOptions = {}): Promise<Gatew
   await app.ready();
   return {
     engine,
+    strategy: sma,
     backend,
     app,
     logger,

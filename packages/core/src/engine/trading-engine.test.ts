@@ -393,6 +393,39 @@ describe('BaseStrategy.cancelAll', () => {
   });
 });
 
+describe('TradingEngine: pausing one strategy', () => {
+  it('a paused strategy places nothing on bars while its working stop fills; the others trade on; it resumes', async () => {
+    const paused = new Scripted({ id: 'paused', symbols: ['SPX'], accountId: 'acc' });
+    const other = new Scripted({ id: 'other', symbols: ['SPX'], accountId: 'acc' });
+    // Each buys 2 on every bar it sees.
+    for (const s of [paused, other])
+      s.onBarDo = (_b, self) => {
+        self.send({ instrumentId: 'SPX', side: 'buy', type: 'market', quantity: 2 });
+      };
+    const s = await setup({ strategies: [paused, other] });
+    const lifecycle: string[] = [];
+    s.engine.strategyEvents$.subscribe((e) => lifecycle.push(`${e.type} ${e.strategyId}`));
+    s.run(bar(0, 100));
+    // A protective sell stop under the market, then the pause.
+    paused.send({ instrumentId: 'SPX', side: 'sell', type: 'stop', quantity: 2, triggerPrice: 95 });
+    expect(s.engine.pauseStrategy('paused')).toBe('paused');
+    expect(s.engine.strategyStatus('paused')).toBe('paused');
+    s.run(bar(1, 100), bar(2, 90), bar(3, 90));
+    expect([paused.bars, other.bars]).toEqual([1, 4]);
+    // Its market buy of bar 0 filled at bar 1's open; its stop at bar 2: flat, and told so.
+    expect(paused.fills.map((f) => [f.fill.side, f.position])).toEqual([
+      ['buy', 2],
+      ['sell', 0],
+    ]);
+    expect(s.engine.strategyPositions('other')[0]?.quantity).toBe(6);
+    expect(s.engine.resumeStrategy('paused')).toBe('running');
+    s.run(bar(4, 90));
+    expect(paused.bars).toBe(2);
+    expect(s.engine.pauseStrategy('nope')).toBeUndefined();
+    expect(lifecycle).toEqual(['StrategyPaused paused', 'StrategyResumed paused']);
+  });
+});
+
 describe('TradingEngine: orders handed out are snapshots', () => {
   it('an order from submit, order() or openOrders() keeps its state when later events change the order', async () => {
     const strategy = new Scripted({ id: 's1', symbols: ['SPX'] });

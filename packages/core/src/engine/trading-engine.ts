@@ -30,7 +30,14 @@ import { TradingHolds } from '../risk/trading-holds';
 import type { BaseStrategy } from '../strategy/base-strategy';
 import { StrategyHost } from '../strategy/strategy-host';
 import { KeyedState } from './keyed-state';
-import type { EngineCommands, EngineStreams, RiskStateChanged, StrategyEvent, TradingState } from './types';
+import type {
+  EngineCommands,
+  EngineStreams,
+  RiskStateChanged,
+  StrategyEvent,
+  StrategyStatus,
+  TradingState,
+} from './types';
 
 /** Options of {@link createEngine}. Every port is optional; the defaults are in-memory. */
 export interface EngineOptions {
@@ -255,6 +262,32 @@ export class TradingEngine implements EngineStreams, EngineCommands {
     }
     this.#account(strategy.accountId ?? this.#defaultAccount);
     this.#host.add(strategy);
+  }
+
+  /**
+   * Pauses a strategy: bars keep its tracked indicators up to date but no longer reach its `onBar`;
+   * its working orders stay working and their events still reach it (see `StrategyHost.pause`).
+   * Emits `StrategyPaused` on `strategyEvents$`. Returns the strategy's status after the call
+   * (`stopped` for one that stopped or failed); undefined when no strategy has this id.
+   *
+   * @example
+   * engine.pauseStrategy('sma'); // 'paused': no new decisions; its stop-loss still works
+   * // For a full stop, cancel its working orders too:
+   * for (const o of engine.openOrders()) if (o.strategyId === 'sma') engine.cancel(o.clientOrderId);
+   * engine.resumeStrategy('sma'); // 'running' from the next bar
+   */
+  pauseStrategy(strategyId: string): StrategyStatus | undefined {
+    return this.#host.pause(strategyId);
+  }
+
+  /** Undoes {@link pauseStrategy}: its `onBar` runs again from the next bar. Returns the status after the call. */
+  resumeStrategy(strategyId: string): StrategyStatus | undefined {
+    return this.#host.resume(strategyId);
+  }
+
+  /** Where a strategy stands (`pending`, `running`, `paused`, `stopped`); undefined when unknown. */
+  strategyStatus(strategyId: string): StrategyStatus | undefined {
+    return this.#host.status(strategyId);
   }
 
   /** Connects the execution client and starts every strategy. Idempotent. */

@@ -17,10 +17,15 @@ export interface RiskStateChanged {
   readonly tsEvent: number;
 }
 
-/** A strategy's life-cycle event. `StrategyFailed` carries the error that stopped it. */
+/**
+ * A strategy's life-cycle event. `StrategyFailed` carries the error that stopped it;
+ * `StrategyPaused`/`StrategyResumed` follow `pauseStrategy`/`resumeStrategy`.
+ */
 export type StrategyEvent =
   | { readonly type: 'StrategyStarted'; readonly strategyId: string; readonly tsEvent: number }
   | { readonly type: 'StrategyStopped'; readonly strategyId: string; readonly tsEvent: number }
+  | { readonly type: 'StrategyPaused'; readonly strategyId: string; readonly tsEvent: number }
+  | { readonly type: 'StrategyResumed'; readonly strategyId: string; readonly tsEvent: number }
   | {
       readonly type: 'StrategyFailed';
       readonly strategyId: string;
@@ -30,6 +35,13 @@ export type StrategyEvent =
       readonly hook: string;
       readonly tsEvent: number;
     };
+
+/**
+ * Where a hosted strategy stands: `pending` before the host starts, `running`, `paused` (bars do not
+ * reach its `onBar`; see `StrategyHost.pause`), `stopped` (the host stopped, or the strategy failed
+ * under the `stop` policy: it never runs again).
+ */
+export type StrategyStatus = 'pending' | 'running' | 'paused' | 'stopped';
 
 /**
  * The engine's public streams. Event streams are hot and do not replay; state streams are hot and

@@ -223,3 +223,136 @@ describe('StrategyHost: what it answers', () => {
     expect(s.view()).toEqual({ account: state, net: 3 });
   });
 });
+
+describe('StrategyHost: pause and resume', () => {
+  it('a paused strategy sees no onBar, its indicators keep up, and it resumes warm', () => {
+    const clock = new ManualClock(T0);
+    const events: string[] = [];
+    const host = new StrategyHost({
+      instruments: [SPX],
+      sink,
+      clock,
+      onStrategyEvent: (e) => events.push(`${e.type} ${e.strategyId} ${e.tsEvent - T0}`),
+    });
+    const paused = new Seen({ id: 'p', symbols: ['SPX'] });
+    const other = new Seen({ id: 'o', symbols: ['SPX'] });
+    host.add(paused);
+    host.add(other);
+    expect(host.status('p')).toBe('pending');
+    host.start();
+    expect(host.status('p')).toBe('running');
+    host.onBar(bar('SPX', 0, 2));
+    clock.advance(1_000);
+    expect(host.pause('p')).toBe('paused');
+    expect(host.pause('p')).toBe('paused'); // once: one event
+    host.onBar(bar('SPX', 1, 4));
+    host.onBar(bar('SPX', 2, 6));
+    expect(paused.sma.value).toBe(5); // updated through the pause
+    clock.advance(1_000);
+    expect(host.resume('p')).toBe('running');
+    host.onBar(bar('SPX', 3, 8));
+    expect(paused.seen).toEqual(['start', 'SPX 2 sma=NaN', 'SPX 8 sma=7']);
+    expect(other.seen).toEqual(['start', 'SPX 2 sma=NaN', 'SPX 4 sma=3', 'SPX 6 sma=5', 'SPX 8 sma=7']);
+    expect(host.status('o')).toBe('running');
+    host.stop();
+    expect(host.status('p')).toBe('stopped');
+    expect(events).toEqual([
+      'StrategyStarted p 0',
+      'StrategyStarted o 0',
+      'StrategyPaused p 1000',
+      'StrategyResumed p 2000',
+      'StrategyStopped p 2000',
+      'StrategyStopped o 2000',
+    ]);
+  });
+
+  it('order events still reach a paused strategy: its position moves, onOrderEvent and onFill run', () => {
+    const sent: string[] = [];
+    const host = new StrategyHost({
+      instruments: [SPX],
+      sink: {
+        submit: (_request, origin) => {
+          sent.push(origin.clientOrderId);
+          return undefined;
+        },
+        cancel: () => true,
+      },
+    });
+    class Exits extends Seen {
+      override onBar(b: Bar): void {
+        super.onBar(b);
+        if (this.position() === 0) this.buy(2);
+      }
+      override onFill(): void {
+        this.seen.push(`fill pos=${this.position()}`);
+      }
+      held(): number {
+        return this.position();
+      }
+    }
+    const s = new Exits({ id: 's', symbols: ['SPX'], accountId: 'main' });
+    host.add(s);
+    host.start();
+    host.onBar(bar('SPX', 0, 10));
+    expect(sent).toEqual(['s-1']);
+    host.pause('s');
+    const order = createOrder(
+      { instrumentId: 'SPX', side: 'buy', type: 'market', quantity: 2 },
+      { clientOrderId: 's-1', accountId: 'main', strategyId: 's', quantityPrecision: 0, ts: T0 },
+    );
+    const base = {
+      clientOrderId: 's-1',
+      accountId: 'main',
+      strategyId: 's',
+      instrumentId: 'SPX',
+      tsEvent: T0,
+    };
+    host.deliver({ ...base, type: 'OrderSubmitted' }, { ...order, status: 'submitted' });
+    host.deliver(
+      {
+        ...base,
+        type: 'OrderFilled',
+        venueOrderId: 'V1',
+        tradeId: 'T1',
+        side: 'buy',
+        lastQty: 2,
+        lastPx: 10,
+        fee: 0,
+        feeCurrency: 'USD',
+        liquiditySide: 'taker',
+      },
+      { ...order, status: 'filled', filledQty: 2, leavesQty: 0 },
+    );
+    host.onBar(bar('SPX', 1, 12));
+    expect(s.seen).toEqual(['start', 'SPX 10 sma=NaN', 'fill pos=2']);
+    expect(s.held()).toBe(2);
+  });
+
+  it('a strategy that stopped stays stopped; an unknown id is undefined; a pause before start starts paused', () => {
+    const events: string[] = [];
+    const host = new StrategyHost({ instruments: [SPX], sink, onStrategyEvent: (e) => events.push(e.type) });
+    const bad = new Seen({ id: 'bad', symbols: ['SPX'] });
+    bad.failIn = 'onStart';
+    const early = new Seen({ id: 'early', symbols: ['SPX'] });
+    host.add(bad);
+    host.add(early);
+    expect(host.pause('early')).toBe('pending');
+    host.start();
+    expect(host.status('early')).toBe('paused');
+    host.onBar(bar('SPX', 0));
+    expect(early.seen).toEqual(['start']);
+    expect(host.status('bad')).toBe('stopped');
+    expect(host.resume('bad')).toBe('stopped');
+    expect(host.pause('bad')).toBe('stopped');
+    expect(host.pause('nope')).toBeUndefined();
+    expect(host.resume('nope')).toBeUndefined();
+    expect(host.status('nope')).toBeUndefined();
+    expect(events).toEqual([
+      'StrategyStarted',
+      'StrategyFailed',
+      'StrategyStopped',
+      'StrategyStarted',
+      'StrategyPaused',
+    ]);
+  });
+});

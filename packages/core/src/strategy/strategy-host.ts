@@ -1,6 +1,6 @@
 import { fillUnits } from '../account/account-book';
 import { PositionBook } from '../account/position-book';
-import type { StrategyEvent } from '../engine/types';
+import type { StrategyEvent, StrategyStatus } from '../engine/types';
 import { validateOrderRequest } from '../engine/validate-order';
 import { isRxtradeError, RxtradeError } from '../errors';
 import type { OrderOrigin } from '../execution/order-manager';
@@ -87,6 +87,10 @@ interface Runner {
   readonly strategy: BaseStrategy<object>;
   readonly accountId: string;
   active: boolean;
+  /** Paused: bars update its tracked indicators but do not reach `onBar`. */
+  paused: boolean;
+  /** Stopped for good (`stop()`, or a failure under the stop policy): never active again. */
+  ended: boolean;
   seq: number;
   /** The strategy's open orders: the records the sink returned or the host's own. */
   readonly open: Map<string, Order>;
@@ -172,6 +176,8 @@ export class StrategyHost {
       strategy,
       accountId: strategy.accountId ?? this.#defaultAccountId,
       active: false,
+      paused: false,
+      ended: false,
       seq: 0,
       open: new Map(),
       own: new Map(),
@@ -204,6 +210,47 @@ export class StrategyHost {
     return this.#runners.map((r) => r.strategy.id);
   }
 
+  /** Where a hosted strategy stands; undefined when no strategy has this id. */
+  status(strategyId: string): StrategyStatus | undefined {
+    const runner = this.#byId.get(strategyId);
+    if (runner === undefined) return undefined;
+    if (runner.ended) return 'stopped';
+    if (!runner.active) return 'pending';
+    return runner.paused ? 'paused' : 'running';
+  }
+
+  /**
+   * Pauses a strategy: from the next bar on, bars update its tracked indicators (so it resumes
+   * warm) but do not reach `onBar`, so it takes no new decision on market data. Everything about
+   * the orders it has keeps going: they stay working (cancel them for a full stop), and their events
+   * still move its position and reach `onOrderEvent`/`onFill` (exits it manages there stay managed).
+   * A pause before {@link start} takes effect at start. Returns the status after the call (`paused`,
+   * or `stopped` for a strategy that has stopped); undefined when no strategy has this id.
+   */
+  pause(strategyId: string): StrategyStatus | undefined {
+    return this.#setPaused(strategyId, true);
+  }
+
+  /** Undoes {@link pause}: bars reach `onBar` again from the next one. Returns the status after the call. */
+  resume(strategyId: string): StrategyStatus | undefined {
+    return this.#setPaused(strategyId, false);
+  }
+
+  #setPaused(strategyId: string, paused: boolean): StrategyStatus | undefined {
+    const runner = this.#byId.get(strategyId);
+    if (runner === undefined) return undefined;
+    if (!runner.ended && runner.paused !== paused) {
+      runner.paused = paused;
+      if (runner.active)
+        this.#emit({
+          type: paused ? 'StrategyPaused' : 'StrategyResumed',
+          strategyId,
+          tsEvent: this.#clock.now(),
+        });
+    }
+    return this.status(strategyId);
+  }
+
   /** Starts every strategy (`onStart`). Idempotent. */
   start(): void {
     if (this.#started) return;
@@ -216,6 +263,9 @@ export class StrategyHost {
       } catch (error) {
         this.#failed(runner, 'onStart', error);
       }
+      // Paused before the start: it starts paused, and says so.
+      if (runner.paused && runner.active)
+        this.#emit({ type: 'StrategyPaused', strategyId: runner.strategy.id, tsEvent: this.#clock.now() });
     }
   }
 
@@ -231,6 +281,7 @@ export class StrategyHost {
       // Failing in onStop under the 'stop' policy stopped it already, and said so once.
       if (!runner.active) continue;
       runner.active = false;
+      runner.ended = true;
       this.#emit({ type: 'StrategyStopped', strategyId: runner.strategy.id, tsEvent: this.#clock.now() });
     }
   }
@@ -286,6 +337,7 @@ export class StrategyHost {
     const strategy = runner.strategy;
     try {
       this.#updateTracked(strategy, bar);
+      if (runner.paused) return;
       strategy.setCurrentSymbol(bar.symbol);
       strategy.onBar(bar);
     } catch (error) {
@@ -485,6 +537,7 @@ export class StrategyHost {
     });
     if (this.#errorPolicy === 'stop' && runner.active) {
       runner.active = false;
+      runner.ended = true;
       for (const order of [...runner.open.values()])
         this.#sink.cancel(order.clientOrderId, runner.strategy.id);
       this.#emit({ type: 'StrategyStopped', strategyId: runner.strategy.id, tsEvent: this.#clock.now() });

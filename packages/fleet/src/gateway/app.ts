@@ -548,10 +548,16 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
           'strategies cannot be paused one by one here: the fleet runs its plan (stop a strategy by removing it from STRATEGIES and restarting the strategy service, or halt its account through /api/risk)',
         );
       }
-      if (!id.success || !(await backend.setStrategyRunning(id.data, action === 'start'))) {
-        throw notFound('strategy');
+      const strategy = id.success ? await backend.setStrategyRunning(id.data, action === 'start') : undefined;
+      if (strategy === undefined) throw notFound('strategy');
+      if (action === 'start' && strategy.status !== 'running') {
+        throw new ApiError(
+          409,
+          'STRATEGY_STOPPED',
+          `strategy ${strategy.id} is ${strategy.status}: it cannot be started again (restart its process)`,
+        );
       }
-      return { id: id.data, running: action === 'start' };
+      return { id: strategy.id, running: strategy.status === 'running', status: strategy.status };
     });
   }
 

@@ -8,6 +8,7 @@ import {
   killSwitch,
   type Order,
   type RiskStateChanged,
+  RxtradeError,
   type TradingEngine,
 } from '@rxtrade/core';
 import { filter, map, merge, type Observable, type Subscription } from 'rxjs';
@@ -24,7 +25,10 @@ import {
 export interface EngineBackendOptions {
   /** A started engine. */
   readonly engine: TradingEngine;
-  /** Strategies to list (the engine does not expose its runners). Default none. */
+  /**
+   * The engine's strategies to list, with their symbols; each must be one the engine hosts (its
+   * status, pause and resume are the engine's). Default none.
+   */
   readonly strategies?: readonly { readonly id: string; readonly symbols: readonly string[] }[];
   /** Most orders remembered per account for `listOrders`. Default 1,000 (oldest dropped). */
   readonly maxOrdersPerAccount?: number;
@@ -38,21 +42,36 @@ export interface EngineBackend extends GatewayBackend {
 /**
  * A {@link GatewayBackend} over one in-process {@link TradingEngine}: for tests, demos and a
  * single-process deployment. The fleet's backend talks to the services over RabbitMQ and Redis
- * instead. `setStrategyRunning` only records the wish here: the engine has no per-strategy pause.
+ * instead. `setStrategyRunning` pauses and resumes the engine's strategy (`engine.pauseStrategy`).
  */
 export function createEngineBackend(options: EngineBackendOptions): EngineBackend {
   const { engine } = options;
   const maxOrders = options.maxOrdersPerAccount ?? 1_000;
   const ordersByAccount = new Map<string, Set<string>>();
-  const strategies = new Map<string, StrategyInfo>(
-    (options.strategies ?? []).map((s) => [s.id, { id: s.id, status: 'running', symbols: [...s.symbols] }]),
-  );
+  const symbols = new Map<string, readonly string[]>();
+  for (const s of options.strategies ?? []) {
+    if (engine.strategyStatus(s.id) === undefined)
+      throw new RxtradeError({
+        code: 'INVALID_CONFIG',
+        message: `strategy ${s.id} is not one of the engine's: add it to the engine first`,
+      });
+    symbols.set(s.id, [...s.symbols]);
+  }
+  const failed = new Set<string>();
+  const info = (id: string, list: readonly string[]): StrategyInfo => ({
+    id,
+    status: failed.has(id) ? 'failed' : (engine.strategyStatus(id) ?? 'stopped'),
+    symbols: list,
+  });
   const risk = new Map<string, RiskStateChanged>();
   const fills = new Map<string, Fill[]>();
   const denials = new Map<string, Denial>();
   const equity = new EquityHistory();
   for (const account of engine.accounts()) equity.record(account);
   const subscriptions: Subscription[] = [
+    engine.strategyEvents$.subscribe((event) => {
+      if (event.type === 'StrategyFailed') failed.add(event.strategyId);
+    }),
     engine.account$.subscribe((account) => equity.record(account)),
     engine.fills$.subscribe((fill) => {
       let list = fills.get(fill.accountId);
@@ -81,13 +100,6 @@ export function createEngineBackend(options: EngineBackendOptions): EngineBacken
       }
     }),
     engine.riskState$.subscribe((state) => risk.set(state.accountId ?? '', state)),
-    engine.strategyEvents$.subscribe((event) => {
-      const info = strategies.get(event.strategyId);
-      if (info === undefined) return;
-      const status =
-        event.type === 'StrategyFailed' ? 'failed' : event.type === 'StrategyStarted' ? 'running' : 'stopped';
-      strategies.set(event.strategyId, { ...info, status });
-    }),
   ];
 
   const getAccount = async (accountId: string): Promise<AccountState | undefined> => {
@@ -130,12 +142,13 @@ export function createEngineBackend(options: EngineBackendOptions): EngineBacken
       if (order === undefined || order.accountId !== accountId) return false;
       return engine.cancel(clientOrderId);
     },
-    listStrategies: async () => [...strategies.values()],
+    listStrategies: async () => [...symbols].map(([id, list]) => info(id, list)),
     async setStrategyRunning(strategyId, running) {
-      const info = strategies.get(strategyId);
-      if (info === undefined) return false;
-      strategies.set(strategyId, { ...info, status: running ? 'running' : 'stopped' });
-      return true;
+      const list = symbols.get(strategyId);
+      if (list === undefined) return undefined;
+      if (running) engine.resumeStrategy(strategyId);
+      else engine.pauseStrategy(strategyId);
+      return info(strategyId, list);
     },
     riskState: async () => [...risk.values()],
     async killSwitch({ reason, flatten }) {

@@ -7,6 +7,7 @@ import type {
   OrderRequest,
   Position,
   RiskStateChanged,
+  StrategyStatus,
   TradingState,
 } from '@rxtrade/core';
 import type { Observable } from 'rxjs';
@@ -30,10 +31,13 @@ export interface Page<T> {
   readonly cursor: string | undefined;
 }
 
-/** A strategy as the gateway lists it. */
+/**
+ * A strategy as the gateway lists it. `status`: core's {@link StrategyStatus} (`paused`: bars no
+ * longer reach its `onBar`, its working orders go on), or `failed` when it threw and was stopped.
+ */
 export interface StrategyInfo {
   readonly id: string;
-  readonly status: 'running' | 'stopped' | 'failed';
+  readonly status: StrategyStatus | 'failed';
   readonly symbols: readonly string[];
 }
 
@@ -70,10 +74,12 @@ export interface GatewayBackend {
   cancelOrder(accountId: string, clientOrderId: string): Promise<boolean>;
   listStrategies(): Promise<readonly StrategyInfo[]>;
   /**
-   * Pauses or resumes a strategy; false when the strategy is unknown. Absent where strategies cannot
-   * be paused one by one (the fleet: its strategies run their plan); the gateway then answers 501.
+   * Pauses (`running` false) or resumes a strategy (core's `pauseStrategy`/`resumeStrategy`) and
+   * resolves with it as it is after the call: a strategy that has stopped or failed stays so.
+   * Undefined when the strategy is unknown. Absent where strategies cannot be paused one by one;
+   * the gateway then answers 501.
    */
-  setStrategyRunning?(strategyId: string, running: boolean): Promise<boolean>;
+  setStrategyRunning?(strategyId: string, running: boolean): Promise<StrategyInfo | undefined>;
   riskState(): Promise<readonly RiskStateChanged[]>;
   /** Halts, cancels every open order and optionally flattens. */
   killSwitch(options: { reason: string; flatten: boolean }): Promise<void>;

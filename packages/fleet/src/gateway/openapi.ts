@@ -70,13 +70,13 @@ const ROUTES: readonly Route[] = [
     method: 'post',
     path: '/api/strategies/{id}/start',
     scope: 'admin',
-    summary: 'Start a strategy (501 NOT_IMPLEMENTED on the fleet backend)',
+    summary: 'Resume a paused strategy (409 STRATEGY_STOPPED for one that stopped or failed)',
   },
   {
     method: 'post',
     path: '/api/strategies/{id}/stop',
     scope: 'admin',
-    summary: 'Stop a strategy (501 NOT_IMPLEMENTED on the fleet backend)',
+    summary: 'Pause a strategy: bars no longer reach its onBar; its working orders go on',
   },
   { method: 'get', path: '/api/risk', scope: 'read', summary: 'Trading states' },
   {

@@ -23,7 +23,7 @@ export {
 } from './plan';
 export { type FleetReportInput, fleetReport } from './report';
 export { RiskRole, type RiskRoleOptions } from './risk-role';
-export { type AccountView, RiskViews, riskViewKeys, type ViewPage } from './risk-views';
+export { type AccountView, RiskViews, riskViewKeys, type StrategyView, type ViewPage } from './risk-views';
 export {
   type FleetRoleName,
   type FleetRunResult,

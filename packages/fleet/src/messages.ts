@@ -158,6 +158,18 @@ export const OrderEventsDeliveredSchema = z.strictObject({
 export type OrderEventsDelivered = z.output<typeof OrderEventsDeliveredSchema>;
 
 /**
+ * gateway, operator → strategy (`orders.events.<strategyId>`, the strategy's own queue, so the
+ * replica running it gets it in order with its deliveries, and a replica that takes it over replays
+ * it from the journal): pause (`running` false) or resume one strategy (core's
+ * `StrategyHost.pause/resume`). The strategy role writes the status it then has to the read model.
+ */
+export const SetStrategyRunningSchema = z.strictObject({
+  strategyId: id,
+  running: z.boolean(),
+});
+export type SetStrategyRunning = z.output<typeof SetStrategyRunningSchema>;
+
+/**
  * order → risk: what the venue did for one account (the risk role's books apply the fills and the
  * open orders follow the events), and the latest close of each symbol matched. `final`: every
  * strategy of the account has seen its last bar and every bar was matched.
@@ -290,6 +302,7 @@ export const fleetMessageSchemas = {
   WakeAccount: WakeAccountSchema,
   BarsAcknowledged: BarsAcknowledgedSchema,
   OrderEventsDelivered: OrderEventsDeliveredSchema,
+  SetStrategyRunning: SetStrategyRunningSchema,
   OrderEventsReported: OrderEventsReportedSchema,
   OrderFilled: OrderEventSchema,
   AccountFinished: AccountFinishedSchema,

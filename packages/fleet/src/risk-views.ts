@@ -9,6 +9,7 @@ import {
   RxtradeError,
   type StateOp,
   type StateStore,
+  type StrategyStatus,
   type TradingState,
 } from '@rxtrade/core';
 
@@ -26,6 +27,7 @@ import {
  * | `<prefix>order:<accountId>:<clientOrderId>` | every order risk passed or denied, as core's order record |
  * | `<prefix>open:<accountId>:<clientOrderId>` | the open ones again (removed when they close) |
  * | `<prefix>fill:<accountId>:<tsEvent>:<tradeId>` | every fill, in time order |
+ * | `<prefix>strategy:<strategyId>` | a strategy's status (written by the strategy role, see {@link StrategyView}) |
  */
 export const riskViewKeys = {
   account: (prefix: string, accountId: string): string => `${prefix}account:${accountId}`,
@@ -41,7 +43,25 @@ export const riskViewKeys = {
   fills: (prefix: string, accountId: string): string => `${prefix}fill:${accountId}:`,
   fill: (prefix: string, fill: Pick<Fill, 'accountId' | 'tsEvent' | 'tradeId'>): string =>
     `${prefix}fill:${fill.accountId}:${String(fill.tsEvent).padStart(15, '0')}:${fill.tradeId}`,
+  strategy: (prefix: string, strategyId: string): string => `${prefix}strategy:${strategyId}`,
 } as const;
+
+/**
+ * A strategy as the strategy role last wrote it: core's status (`running`, `paused`, `stopped`), or
+ * `failed` when it threw and was stopped; `tsEvent`, the strategy's clock then.
+ */
+export interface StrategyView {
+  readonly strategyId: string;
+  readonly status: StrategyStatus | 'failed';
+  readonly tsEvent: number;
+}
+
+/** The write op of a strategy's status (the strategy role's side). */
+export const strategyViewOp = (prefix: string, view: StrategyView): StateOp => ({
+  op: 'replace',
+  key: riskViewKeys.strategy(prefix, view.strategyId),
+  fields: { json: JSON.stringify(view) },
+});
 
 /** An account as the risk role last wrote it: its books and the trading state in force for it. */
 export interface AccountView {
@@ -101,6 +121,13 @@ export class RiskViews {
     const key = riskViewKeys.account(this.#prefix, accountId);
     const record = await this.#store.get(key);
     return record === undefined ? undefined : json<AccountView>(record, key);
+  }
+
+  /** A strategy's status, or undefined before its strategy replica first wrote it. */
+  async strategy(strategyId: string): Promise<StrategyView | undefined> {
+    const key = riskViewKeys.strategy(this.#prefix, strategyId);
+    const record = await this.#store.get(key);
+    return record === undefined ? undefined : json<StrategyView>(record, key);
   }
 
   /** One order of the account (open or not). */

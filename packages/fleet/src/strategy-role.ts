@@ -11,6 +11,8 @@ import {
   noopLogger,
   type OrderCommandSink,
   RxtradeError,
+  type StateOp,
+  type StateStore,
   type StrategyEvent,
   StrategyHost,
   subscribeInBatches,
@@ -22,6 +24,7 @@ import type { FleetJournal } from './journal';
 import { type BarFrame, BEFORE_FIRST_BAR, decodeFleetMessage, fleetEnvelope, type Mark } from './messages';
 import { type FleetPlan, type FleetStrategy, ResolvedPlan } from './plan';
 import { batchRuns, publishInOrder, untilDone } from './publish';
+import { strategyViewOp } from './risk-views';
 import { fleetGroups, fleetTopics, STATEFUL } from './topics';
 
 /** Options of {@link StrategyRole}. */
@@ -35,6 +38,12 @@ export interface StrategyRoleOptions {
    * this replica is rebuilt by replaying its strategies' journals. Default: none (memory only).
    */
   readonly journal?: FleetJournal;
+  /**
+   * Where each strategy's status is written for readers (`<prefix>strategy:<strategyId>`, see
+   * {@link StrategyView}): running, paused, failed — the gateway lists it and waits on it after a
+   * pause or resume. Default: none.
+   */
+  readonly views?: { readonly store: StateStore; readonly prefix: string };
   readonly logger?: Logger;
 }
 
@@ -44,7 +53,9 @@ export interface StrategyRoleOptions {
  * starts a symbol's strategies when the symbol's first frame reaches it. Their orders and cancels go to
  * risk (`risk.requests.<accountId>`); what happens to the orders comes back on `orders.events.<strategyId>`
  * and is delivered through the host, which keeps each strategy's open orders and virtual position.
- * The barrier (see `barrier.ts`) keeps a backtest's order of events.
+ * The barrier (see `barrier.ts`) keeps a backtest's order of events. A `SetStrategyRunning` on the
+ * same queue pauses or resumes the strategy (core's `StrategyHost.pause/resume`), journaled with its
+ * deliveries, so the replica that takes the strategy over next keeps it paused.
  */
 export class StrategyRole {
   readonly #bus: MessageBus;
@@ -52,6 +63,7 @@ export class StrategyRole {
   readonly #logger: Logger;
   readonly #onStrategyEvent: ((event: StrategyEvent) => void) | undefined;
   readonly #journal: FleetJournal | undefined;
+  readonly #views: StrategyRoleOptions['views'];
   readonly #symbols = new Map<string, SymbolSeat>();
   readonly #subscriptions: BusSubscription[] = [];
   #state: 'new' | 'running' | 'stopped' = 'new';
@@ -62,6 +74,7 @@ export class StrategyRole {
     this.#logger = options.logger ?? noopLogger;
     this.#onStrategyEvent = options.onStrategyEvent;
     this.#journal = options.journal;
+    this.#views = options.views;
   }
 
   async start(): Promise<void> {
@@ -129,6 +142,7 @@ export class StrategyRole {
               logger: this.#logger,
               onStrategyEvent: this.#onStrategyEvent,
               journal: this.#journal,
+              views: this.#views,
             }),
         ),
         this.#journal,
@@ -233,6 +247,9 @@ class HostedStrategy {
    */
   readonly #account: AccountBook | undefined;
   readonly #plan: ResolvedPlan;
+  readonly #views: StrategyRoleOptions['views'];
+  /** Status writes since the last commit (the latest wins). */
+  #viewOps: StateOp[] = [];
 
   constructor(options: {
     spec: FleetStrategy;
@@ -241,9 +258,11 @@ class HostedStrategy {
     logger: Logger;
     onStrategyEvent: ((event: StrategyEvent) => void) | undefined;
     journal: FleetJournal | undefined;
+    views: StrategyRoleOptions['views'];
   }) {
     const { spec, plan, bus, logger, onStrategyEvent } = options;
     this.#journal = options.journal;
+    this.#views = options.views;
     this.#spec = spec;
     this.#bus = bus;
     this.#logger = logger.child({ strategyId: spec.id });
@@ -320,7 +339,10 @@ class HostedStrategy {
           return book ? fromUnits(book.qtyUnits, book.instrument.quantityPrecision) : 0;
         },
       },
-      ...(onStrategyEvent ? { onStrategyEvent } : {}),
+      onStrategyEvent: (event) => {
+        onStrategyEvent?.(event);
+        this.#statusChanged(event);
+      },
     });
     this.#host.add(plan.build(spec));
   }
@@ -445,13 +467,27 @@ class HostedStrategy {
     wake?.();
   }
 
-  /** Hands a delivery's events to the strategy (once per delivery id). */
+  /**
+   * A strategy event's status for readers: written with the next commit. A replica's own stop says
+   * nothing of the strategy (the next replica runs it on), so it is not written.
+   */
+  #statusChanged(event: StrategyEvent): void {
+    if (this.#views === undefined || event.type === 'StrategyStopped') return;
+    const status = event.type === 'StrategyFailed' ? 'failed' : this.#host.status(this.#spec.id);
+    if (status === undefined) return;
+    this.#viewOps = [
+      strategyViewOp(this.#views.prefix, { strategyId: this.#spec.id, status, tsEvent: event.tsEvent }),
+    ];
+  }
+
+  /** Hands a delivery's events to the strategy, or pauses or resumes it (once per message id). */
   #handle(message: unknown): void {
-    const { payload, envelope } = decodeFleetMessage(message, ['OrderEventsDelivered']);
+    const decoded = decodeFleetMessage(message, ['OrderEventsDelivered', 'SetStrategyRunning']);
+    const { payload, envelope } = decoded;
     if (payload.strategyId !== this.#spec.id) {
       throw new RxtradeError({
         code: 'INVALID_MESSAGE',
-        message: `events of ${payload.strategyId} reached ${this.#spec.id}`,
+        message: `${decoded.type} of ${payload.strategyId} reached ${this.#spec.id}`,
       });
     }
     // At-least-once: a delivery seen before is not handed to the strategy again.
@@ -459,21 +495,31 @@ class HostedStrategy {
     this.#delivered.add(envelope.id);
     if (this.#delivered.size > 100_000)
       this.#delivered.delete(this.#delivered.values().next().value as string);
-    if (payload.matched) {
+    if (decoded.type === 'SetStrategyRunning') {
+      const status = decoded.payload.running
+        ? this.#host.resume(this.#spec.id)
+        : this.#host.pause(this.#spec.id);
+      if (!this.#replaying)
+        this.#logger.info({ status, running: decoded.payload.running }, 'strategy paused or resumed');
+      if (!this.#replaying) this.#entries.push({ kind: 'delivery', message: envelope });
+      return;
+    }
+    const delivery = decoded.payload;
+    if (delivery.matched) {
       // Fills of bar t are handled at bar t's time, before onBar(t), as in a backtest.
-      this.#clock.set(payload.matched.ts);
-      this.#mark = payload.matched;
+      this.#clock.set(delivery.matched.ts);
+      this.#mark = delivery.matched;
     }
     // Orders the order role placed for the strategy (a bracket's exits): followed from their first event.
-    const placed = payload.placed && new Map(payload.placed.map((p) => [p.clientOrderId, p]));
-    for (const event of payload.events) {
+    const placed = delivery.placed && new Map(delivery.placed.map((p) => [p.clientOrderId, p]));
+    for (const event of delivery.events) {
       const order = placed?.get(event.clientOrderId);
       if (order !== undefined && event.type === 'OrderSubmitted') this.#host.follow(order.request, order);
       if (event.type === 'OrderFilled')
         this.#account?.applyFill(event, this.#plan.instrument(event.instrumentId));
       this.#host.deliver(event);
     }
-    if (payload.matched) this.#barrier.matched(payload.matched.ts);
+    if (delivery.matched) this.#barrier.matched(delivery.matched.ts);
     if (!this.#replaying) this.#entries.push({ kind: 'delivery', message: envelope });
   }
 
@@ -512,7 +558,11 @@ class HostedStrategy {
    */
   #flush(): Promise<void> {
     if (this.#replaying) return Promise.resolve();
-    if (this.#outbox.length === 0 && (this.#entries.length === 0 || this.#journal === undefined))
+    if (
+      this.#outbox.length === 0 &&
+      this.#viewOps.length === 0 &&
+      (this.#entries.length === 0 || this.#journal === undefined)
+    )
       return this.#commits.settled();
     return this.#commits.request();
   }
@@ -528,11 +578,18 @@ class HostedStrategy {
     const batch = batchRuns(this.#outbox, isRiskRequests);
     const journal = this.#journal;
     const record = journal?.appendOp(`strategy:${this.#spec.id}`, this.#entries);
+    const views = this.#views;
+    const viewOps = this.#viewOps;
     this.#outbox = [];
     this.#entries = [];
+    this.#viewOps = [];
+    // The status goes with the journal record when both live in one store (one write).
+    const along = views !== undefined && views.store === journal?.store ? viewOps : [];
     await untilDone(
       async () => {
-        if (record !== undefined) await journal?.store.apply({ ops: [record] });
+        const ops = record === undefined ? along : [record, ...along];
+        if (ops.length > 0) await journal?.store.apply({ ops });
+        if (viewOps.length > 0 && along.length === 0) await views?.store.apply({ ops: viewOps });
         await publishInOrder(this.#bus, batch);
       },
       (error, attempt, delayMs) => {

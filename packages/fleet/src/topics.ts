@@ -9,7 +9,7 @@ import { RxtradeError } from '@rxtrade/core';
  * | `risk.requests.<accountId>` | strategy, gateway → risk: submit, cancel, bar acknowledgements, trading state | account |
  * | `risk.reports.<accountId>` | order → risk: what the venue did, with the latest marks; a starting replica's wakes | account |
  * | `orders.submit.<accountId>` | risk → order: approved submits, cancels, acknowledgements | account |
- * | `orders.events.<strategyId>` | risk, order → the strategy that placed the order | strategy |
+ * | `orders.events.<strategyId>` | risk, order → the strategy that placed the order; gateway → the strategy: pause, resume | strategy |
  * | `fills.<accountId>` | order → anyone (history, gateway, a run's report) | account |
  * | `risk.state` | risk → anyone: an account's trading state changed | account |
  * | `fleet.status` | risk → whoever runs the fleet: an account has seen its last bar | — |
@@ -134,7 +134,8 @@ export function fleetBusUse(options: {
       subscribes: [],
     },
     gateway: {
-      publishes: [fleetTopics.riskRequests(ANY_ID)],
+      // Orders, cancels and trading states to risk; pause and resume to a strategy's own queue.
+      publishes: [fleetTopics.riskRequests(ANY_ID), fleetTopics.orderEvents(ANY_ID)],
       groups: [],
       subscribes: [
         fleetTopics.orderEvents(options.gatewayStrategyId),

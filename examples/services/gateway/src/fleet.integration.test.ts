@@ -10,6 +10,7 @@ import {
   fleetTopics,
   OrderRole,
   RiskRole,
+  StrategyRole,
   strategyClass,
 } from '@rxtrade/fleet';
 import {
@@ -39,8 +40,12 @@ import { auth, captureLogger, createFixture } from './test-support';
 const redisUp = await requireService('Redis', () => probeTcp('127.0.0.1', 6379));
 const rabbitUp = await rabbitAvailable();
 
+/** Trades nothing; counts the bars that reach its `onBar`. */
 class Idle extends BaseStrategy<object> {
-  override onBar(): void {}
+  static readonly bars = new Map<string, number>();
+  override onBar(): void {
+    Idle.bars.set(this.id, (Idle.bars.get(this.id) ?? 0) + 1);
+  }
 }
 
 const SYMBOL = 'SPX0';
@@ -77,6 +82,7 @@ describe.skipIf(!redisUp || !rabbitUp)(
     let bus: RabbitMqMessageBus;
     let risk: RiskRole;
     let order: OrderRole;
+    let strategies: StrategyRole;
     let backend: FleetBackend;
     let app: FastifyInstance;
     let seq = 0;
@@ -147,14 +153,17 @@ describe.skipIf(!redisUp || !rabbitUp)(
         views: { store, prefix: 'view:' },
       });
       order = new OrderRole({ bus, plan, replicaId: 'o0', journal: new FleetJournal(store, 'fleet') });
+      strategies = new StrategyRole({ bus, plan, views: { store, prefix: 'view:' } });
       await risk.start();
       await order.start();
+      await strategies.start();
       backend = await createFleetBackend({
         bus,
         store,
         viewPrefix: 'view:',
         accounts: ['acc-1', 'acc-2'],
         instruments: plan.instruments,
+        strategies: plan.strategies.map((s) => ({ id: s.id, symbols: [s.symbol] })),
         ready: () => ({ broker: bus.stats().connected, redis: redis.status === 'ready' }),
       });
       app = createGatewayApp({
@@ -176,6 +185,7 @@ describe.skipIf(!redisUp || !rabbitUp)(
     afterAll(async () => {
       await app?.close();
       await backend?.close();
+      await strategies?.stop();
       await risk?.stop();
       await order?.stop();
       if (bus) {
@@ -272,16 +282,45 @@ describe.skipIf(!redisUp || !rabbitUp)(
       expect(bad.statusCode).toBe(400);
     });
 
-    it('strategy start/stop is 501 NOT_IMPLEMENTED on the fleet (its strategies run their plan), not a 404', async () => {
-      for (const action of ['start', 'stop']) {
-        const res = await app.inject({
-          method: 'POST',
-          url: `/api/strategies/sma-SPX0-acc-1/${action}`,
-          headers: auth(trader.key),
-        });
-        expect(res.statusCode).toBe(501);
-        expect(res.json()).toMatchObject({ error: { code: 'NOT_IMPLEMENTED' } });
-      }
+    it('POST /api/strategies/:id/stop pauses one strategy at its strategy replica over the broker; start resumes it', async () => {
+      const action = (id: string, what: 'start' | 'stop') =>
+        app.inject({ method: 'POST', url: `/api/strategies/${id}/${what}`, headers: auth(trader.key) });
+      const listed = async () =>
+        (
+          (await app.inject({ url: '/api/strategies', headers: auth(trader.key) })).json() as {
+            strategies: { id: string; status: string }[];
+          }
+        ).strategies.map((s) => [s.id, s.status]);
+      const seen = (id: string) => Idle.bars.get(id) ?? 0;
+      // The bars of beforeAll reached both strategies: their replica wrote them running.
+      await until(listed, (l) => l.every(([, status]) => status === 'running'), 'strategies running');
+      const stop = await action('idle-1', 'stop');
+      expect(stop.statusCode).toBe(200);
+      expect(stop.json()).toEqual({ id: 'idle-1', running: false, status: 'paused' });
+      expect(await listed()).toEqual([
+        ['idle-1', 'paused'],
+        ['idle-2', 'running'],
+      ]);
+      const [one, two] = [seen('idle-1'), seen('idle-2')];
+      await bars();
+      await until(
+        async () => seen('idle-2'),
+        (n) => n === two + 2,
+        'idle-2 ran two more bars',
+      );
+      expect(seen('idle-1')).toBe(one);
+      expect((await action('idle-1', 'start')).json()).toEqual({
+        id: 'idle-1',
+        running: true,
+        status: 'running',
+      });
+      await bars();
+      await until(
+        async () => seen('idle-1'),
+        (n) => n === one + 2,
+        'idle-1 runs again',
+      );
+      expect((await action('nope', 'stop')).statusCode).toBe(404);
     });
 
     it('the live stream: fills from fills.*, positions and equity from the risk role, of the asked accounts only', async () => {

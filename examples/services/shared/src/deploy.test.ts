@@ -501,7 +501,8 @@ describe('RabbitMQ users per role (deploy/rabbitmq/permissions.tsv)', () => {
     expect(publishers(fleetTopics.riskRequests('acc-1')).sort()).toEqual(['gateway', 'strategy']);
     expect(publishers(fleetTopics.riskReports('acc-1'))).toEqual(['order']);
     expect(publishers(fleetTopics.fills('acc-1'))).toEqual(['order']);
-    expect(publishers(fleetTopics.orderEvents('sma')).sort()).toEqual(['order', 'risk']);
+    // The gateway: pause and resume on a strategy's own queue.
+    expect(publishers(fleetTopics.orderEvents('sma')).sort()).toEqual(['gateway', 'order', 'risk']);
     expect(publishers(fleetTopics.riskState)).toEqual(['risk']);
     expect(publishers(fleetTopics.status)).toEqual(['risk']);
     for (const key of ['orders.submit', 'orders.submit.a.b', 'bars.x.y', 'bars.*', '#', 'anything'])

@@ -1,4 +1,5 @@
 import { StrategyRole } from '@rxtrade/fleet';
+import { RISK_VIEW_PREFIX } from '../../shared/src/fleet-plan';
 import { main } from '../../shared/src/harness';
 import { openJournal } from '../../shared/src/journal';
 import { fleetPlanFromConfig, loadStrategies } from '../../shared/src/plan';
@@ -10,6 +11,7 @@ import { fleetPlanFromConfig, loadStrategies } from '../../shared/src/plan';
  * `fleet-strategy`); a replica that takes a symbol over rebuilds its strategies from the fleet
  * journal. Orders keep their type and options on their way to risk and order; fills and order events
  * come back to the strategy that placed them (`onFill`, `onOrderEvent`, `position()`, `account()`).
+ * The gateway's `POST /api/strategies/:id/stop|start` pause and resume one strategy instance here.
  */
 main('strategy', async (ctx) => {
   const { config, logger, metrics } = ctx;
@@ -22,6 +24,8 @@ main('strategy', async (ctx) => {
     bus: ctx.bus,
     plan,
     journal: openJournal(ctx),
+    // Each strategy's status (running, paused, failed) where the gateway reads the risk role's views.
+    views: { store: ctx.store, prefix: RISK_VIEW_PREFIX },
     logger,
     onStrategyEvent: (event) => {
       events.add(1, { type: event.type });

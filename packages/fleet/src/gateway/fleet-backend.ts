@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   type AccountState,
   type BusSubscription,
@@ -16,7 +17,7 @@ import {
 } from '@rxtrade/core';
 import { filter, type Observable, Subject } from 'rxjs';
 import { FleetGatewayClient } from '../gateway-client';
-import { decodeFleetMessage } from '../messages';
+import { decodeFleetMessage, fleetEnvelope } from '../messages';
 import { RiskViews } from '../risk-views';
 import { fleetTopics } from '../topics';
 import { EquityHistory, type GatewayBackend, type LiveEvent, type StrategyInfo } from './gateway-backend';
@@ -39,6 +40,11 @@ export interface FleetBackendOptions {
   readonly ready: () => Readonly<Record<string, boolean>>;
   /** How long a submit waits for risk's decision. Default 5 s. */
   readonly timeoutMs?: number;
+  /**
+   * How long a pause or resume waits for the strategy role to confirm it (the status it writes to
+   * the read model), then fails `TIMEOUT` (the gateway's 503: send it again). Default 2 s.
+   */
+  readonly confirmMs?: number;
 }
 
 /** The backend plus `close()` (ends its bus subscriptions; the bus itself belongs to the caller). */
@@ -91,6 +97,15 @@ export async function createFleetBackend(options: FleetBackendOptions): Promise<
     }),
   );
 
+  const strategies = new Map((options.strategies ?? []).map((s) => [s.id, s.symbols]));
+  const confirmMs = options.confirmMs ?? 2_000;
+  // `pending` until the strategy role first wrote the strategy's status (its first frame).
+  const strategyInfo = async (id: string, list: readonly string[]): Promise<StrategyInfo> => ({
+    id,
+    status: (await views.strategy(id))?.status ?? 'pending',
+    symbols: list,
+  });
+
   const getAccount = async (accountId: string): Promise<AccountState | undefined> =>
     accounts.has(accountId) ? (await views.account(accountId))?.account : undefined;
 
@@ -137,12 +152,38 @@ export async function createFleetBackend(options: FleetBackendOptions): Promise<
       return true;
     },
     async listStrategies() {
-      return (options.strategies ?? []).map(
-        (s): StrategyInfo => ({ id: s.id, status: 'running', symbols: s.symbols }),
-      );
+      const out: StrategyInfo[] = [];
+      for (const [id, list] of strategies) out.push(await strategyInfo(id, list));
+      return out;
     },
-    // No setStrategyRunning: the fleet's strategies run their plan, and the strategy role has no
-    // pause command; the gateway answers 501 NOT_IMPLEMENTED (docs/guides/fleet.md says what to do).
+    async setStrategyRunning(strategyId, running) {
+      const list = strategies.get(strategyId);
+      if (list === undefined) return undefined;
+      // To the strategy's own queue: the replica running it applies it in order with its deliveries.
+      await bus.publish(
+        fleetTopics.orderEvents(strategyId),
+        fleetEnvelope(
+          'SetStrategyRunning',
+          { strategyId, running },
+          { id: `${strategyId}:running:${randomUUID()}`, ts: Date.now() },
+        ),
+        { key: strategyId },
+      );
+      // Answered once the strategy role wrote the status it now has (or that it stopped for good).
+      const wanted = running ? 'running' : 'paused';
+      const deadline = Date.now() + confirmMs;
+      for (;;) {
+        const info = await strategyInfo(strategyId, list);
+        if (info.status === wanted || info.status === 'stopped' || info.status === 'failed') return info;
+        if (Date.now() >= deadline) {
+          throw new RxtradeError({
+            code: 'TIMEOUT',
+            message: `strategy ${strategyId} did not confirm within ${confirmMs} ms (is it running yet? send again)`,
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    },
     async riskState() {
       const out: RiskStateChanged[] = [];
       for (const id of options.accounts) {

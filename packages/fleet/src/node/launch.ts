@@ -178,7 +178,8 @@ export async function launchFleet(options: LaunchFleetOptions): Promise<Launched
       plan: options.plan,
       ...(options.venue ? { venue: options.venue } : {}),
       ...(options.budgets && role === 'risk' ? { budgets: options.budgets } : {}),
-      ...(options.gateway && role === 'risk' ? { readModel: true } : {}),
+      // The read model the gateway shows: risk's accounts and orders, the strategies' status.
+      ...(options.gateway && (role === 'risk' || role === 'strategy') ? { readModel: true } : {}),
       ...(history && role === 'order' ? { history } : {}),
       ...(options.gateway && role === 'gateway'
         ? { gateway: { ...options.gateway, bootstrapKey: key?.record } }

@@ -58,7 +58,10 @@ export const RoleProcessConfigSchema = z.strictObject({
   venue: z.record(z.string(), z.unknown()).optional(),
   /** Risk role: cash budgets per strategy id, checked as `runBacktest`'s `budgets` are. */
   budgets: StrategyBudgetsSchema.optional(),
-  /** The risk role keeps the gateway's read model (accounts, positions, orders, fills). Default false. */
+  /**
+   * The risk and strategy roles keep the gateway's read model (accounts, positions, orders, fills;
+   * the strategies' status). Default false.
+   */
   readModel: z.boolean().default(false),
   /**
    * The order role also writes every fill to PostgreSQL (consumer group `fleet-history`) in this
@@ -229,7 +232,7 @@ export async function startRoleProcess(input: RoleProcessConfig): Promise<RolePr
   } else {
     const runner =
       role === 'strategy'
-        ? new StrategyRole({ bus, plan, journal, logger })
+        ? new StrategyRole({ bus, plan, journal, logger, ...views })
         : role === 'order'
           ? new OrderRole({
               bus,

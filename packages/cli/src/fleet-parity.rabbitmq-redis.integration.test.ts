@@ -61,6 +61,17 @@ function expectParity(fleet: RxtradeRun, backtest: RxtradeRun, perStrategy = fal
   expect(a).toEqual(b);
 }
 
+/** The run ended flat, its last fill a closing one: at the last bar's time, at that bar's close. */
+function expectClosedAtEnd(run: RxtradeRun, lastDay: string): void {
+  const doc = JSON.parse(run.out) as Printed & {
+    readonly positions: readonly { readonly quantity: number }[];
+  };
+  const last = doc.fills.at(-1);
+  expect(last?.time.slice(0, 10)).toBe(lastDay);
+  expect(doc.fills.filter((f) => f.time.slice(0, 10) === lastDay)).toHaveLength(1);
+  expect(doc.positions.every((p) => p.quantity === 0)).toBe(true);
+}
+
 /**
  * A plan's parity: the same document but for the venue's trade ids (one simulated venue for every
  * account in a backtest, one per account in the fleet: SIM-T<n> counts per venue) — the same fills in
@@ -184,6 +195,20 @@ describe('rxtrade fleet --until-done --json prints what rxtrade backtest --json 
       expect(price(unslipped)).not.toEqual(price(fleet));
     }, 400_000);
 
+    it.each(examples)(
+      '%s with --close-at-end (up to 2008-05-07, where it holds a position: closed at the last close)',
+      async (_name, strategy) => {
+        const closing = [...settings(strategy, ['--to', '2008-05-07']), '--close-at-end'];
+        const [backtest, fleet] = await Promise.all([
+          rxtrade(['backtest', ...closing, '--no-report', '--quiet']),
+          rxtrade(['fleet', ...closing, '--in-process', '--until-done', '--strategy-replicas', '2']),
+        ]);
+        expectParity(fleet, backtest);
+        expectClosedAtEnd(fleet, '2008-05-07');
+      },
+      400_000,
+    );
+
     it("the SMA crossover with --budget 15000 (the risk role denies the entries the backtest's risk engine denies)", async () => {
       // 10 units cost more than 15,000 once the index is above ~1,485: some entries are denied.
       const budgeted = [...settings('examples/sma-crossover/src/strategy.ts'), '--budget', '15000'];
@@ -242,6 +267,17 @@ describe('rxtrade fleet --until-done --json prints what rxtrade backtest --json 
         rxtrade(['fleet', ...slipped, '--until-done', ...replicas]),
       ]);
       expectParity(fleet, backtest);
+      await expectNothingLeft(fleet.err);
+    }, 400_000);
+
+    it('the ATR breakout with --close-at-end (its bracket working at the end), and nothing of the run is left afterwards', async () => {
+      const closing = [...settings('examples/breakout-atr/src/strategy.ts', slice), '--close-at-end'];
+      const [backtest, fleet] = await Promise.all([
+        rxtrade(['backtest', ...closing, '--no-report', '--quiet']),
+        rxtrade(['fleet', ...closing, '--until-done', ...replicas]),
+      ]);
+      expectParity(fleet, backtest);
+      expectClosedAtEnd(fleet, '2004-12-31');
       await expectNothingLeft(fleet.err);
     }, 400_000);
 

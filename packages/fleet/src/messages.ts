@@ -184,8 +184,22 @@ export const OrderEventsReportedSchema = z.strictObject({
   placed: PlacedSchema.optional(),
   marks: z.array(MarkSchema).max(10_000),
   final: z.boolean(),
+  /**
+   * Close at end (the order role's `closeAtEnd`): every bar of the account was matched and every
+   * strategy acknowledged its last. Risk flattens each strategy's position through its usual check
+   * and then sends {@link CloseAtEndSchema}; the final report follows the close.
+   */
+  closing: z.boolean().optional(),
 });
 export type OrderEventsReported = z.output<typeof OrderEventsReportedSchema>;
+
+/**
+ * risk → order (`orders.submit.<accountId>`), after the flattening orders of a `closing` report:
+ * match the account's working orders once more at each symbol's last close, with room for every
+ * order (as `runBacktest`'s `closeAtEnd`), then send the final report.
+ */
+export const CloseAtEndSchema = z.strictObject({ accountId: id });
+export type CloseAtEnd = z.output<typeof CloseAtEndSchema>;
 
 /**
  * gateway, operator → risk (`risk.requests.<accountId>`): the trading state an owner wants for one
@@ -304,6 +318,7 @@ export const fleetMessageSchemas = {
   OrderEventsDelivered: OrderEventsDeliveredSchema,
   SetStrategyRunning: SetStrategyRunningSchema,
   OrderEventsReported: OrderEventsReportedSchema,
+  CloseAtEnd: CloseAtEndSchema,
   OrderFilled: OrderEventSchema,
   AccountFinished: AccountFinishedSchema,
   SetTradingState: SetTradingStateSchema,

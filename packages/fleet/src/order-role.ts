@@ -7,6 +7,7 @@ import {
   canAmendUp,
   type ExecutionClient,
   hasContingency,
+  isBarDriven,
   isReconcilable,
   type Logger,
   type MessageBus,
@@ -39,6 +40,7 @@ import {
   type BarFrame,
   type BarsAcknowledged,
   type CancelOrder,
+  type CloseAtEnd,
   decodeByAccount,
   decodeFleetMessage,
   fleetEnvelope,
@@ -88,6 +90,13 @@ export interface OrderRoleOptions {
    * accounts assigned by hand): the bus does not report which partitions a replica owns yet. Default none.
    */
   readonly takeAtStart?: readonly string[];
+  /**
+   * As `runBacktest`'s `closeAtEnd`: once every bar of an account was matched and every strategy
+   * acknowledged its last, risk flattens each strategy's position at market and the desk matches its
+   * working orders once more at each symbol's last close, with room for every order; then the account
+   * is finished. Needs a bar-driven venue (the simulated one). Default false.
+   */
+  readonly closeAtEnd?: boolean;
   readonly logger?: Logger;
 }
 
@@ -95,9 +104,13 @@ type Inbound =
   | { readonly kind: 'submit'; readonly command: SubmitOrder }
   | { readonly kind: 'cancel'; readonly command: CancelOrder }
   | { readonly kind: 'amend'; readonly command: AmendOrder }
-  | { readonly kind: 'ack'; readonly ack: BarsAcknowledged };
+  | { readonly kind: 'ack'; readonly ack: BarsAcknowledged }
+  | { readonly kind: 'close'; readonly command: CloseAtEnd };
 
-const COMMANDS = ['SubmitOrder', 'CancelOrder', 'AmendOrder', 'BarsAcknowledged'] as const;
+const COMMANDS = ['SubmitOrder', 'CancelOrder', 'AmendOrder', 'BarsAcknowledged', 'CloseAtEnd'] as const;
+
+/** The queue of the desk's `CloseAtEnd` (no strategy's): drained after every strategy's queue. */
+const CLOSE_QUEUE = '\u0000close';
 
 /** A decoded command as the desk queues it. */
 function inbound(decoded: ReturnType<typeof decodeFleetMessage<(typeof COMMANDS)[number]>>): Inbound {
@@ -110,6 +123,8 @@ function inbound(decoded: ReturnType<typeof decodeFleetMessage<(typeof COMMANDS)
       return { kind: 'amend', command: decoded.payload };
     case 'BarsAcknowledged':
       return { kind: 'ack', ack: decoded.payload };
+    case 'CloseAtEnd':
+      return { kind: 'close', command: decoded.payload };
   }
 }
 
@@ -133,6 +148,7 @@ export class OrderRole {
   readonly #execution: (accountId: string, clock: Clock) => ExecutionClient;
   readonly #reconciliation: OrderRoleOptions['reconciliation'];
   readonly #takeAtStart: readonly string[];
+  readonly #closeAtEnd: boolean;
   readonly #logger: Logger;
   readonly #desks = new Map<string, Promise<AccountDesk>>();
   readonly #journal: FleetJournal | undefined;
@@ -151,6 +167,7 @@ export class OrderRole {
     this.#journal = options.journal;
     this.#reconciliation = options.reconciliation;
     this.#takeAtStart = options.takeAtStart ?? [];
+    this.#closeAtEnd = options.closeAtEnd ?? false;
     const instruments = [...this.#plan.instruments.values()];
     this.#execution =
       options.execution ??
@@ -336,10 +353,17 @@ export class OrderRole {
     const clock = new DeskClock();
     const logger = this.#logger.child({ accountId });
     const client = this.#execution(accountId, clock);
+    if (this.#closeAtEnd && !isBarDriven(client)) {
+      throw new RxtradeError({
+        code: 'INVALID_CONFIG',
+        message: `closeAtEnd needs a bar-driven venue; account ${accountId} trades at ${client.venue}`,
+      });
+    }
     const desk: AccountDesk = new AccountDesk({
       accountId,
       plan: this.#plan,
       clock,
+      closeAtEnd: this.#closeAtEnd,
       execution: client,
       gate: isLiveVenue(client) ? new VenueGate(client, logger) : undefined,
       bus: this.#bus,
@@ -450,6 +474,9 @@ class AccountDesk {
   readonly #commits = new GroupCommit(() => this.#commit());
   #seq = 0;
   #finished = false;
+  /** Close at end: `asked` once the closing report went to risk, `closed` once matched at the last closes. */
+  readonly #closeAtEnd: boolean;
+  #closing: 'no' | 'asked' | 'closed' = 'no';
   readonly #journal: FleetJournal | undefined;
   /** Inputs since the last journal append. */
   #entries: DeskEntry[] = [];
@@ -470,6 +497,7 @@ class AccountDesk {
     accountId: string;
     plan: ResolvedPlan;
     clock: DeskClock;
+    closeAtEnd: boolean;
     execution: ExecutionClient;
     gate: VenueGate | undefined;
     bus: MessageBus;
@@ -479,6 +507,7 @@ class AccountDesk {
     guard: (work: () => Promise<void>) => Promise<void>;
   }) {
     this.accountId = options.accountId;
+    this.#closeAtEnd = options.closeAtEnd;
     this.#gate = options.gate;
     this.#guard = options.guard;
     this.#journal = options.journal;
@@ -676,7 +705,12 @@ class AccountDesk {
   }
 
   #enqueue(inbound: Inbound): void {
-    const strategyId = inbound.kind === 'ack' ? inbound.ack.strategyId : inbound.command.strategyId;
+    const strategyId =
+      inbound.kind === 'ack'
+        ? inbound.ack.strategyId
+        : inbound.kind === 'close'
+          ? CLOSE_QUEUE
+          : inbound.command.strategyId;
     let queue = this.#queues.get(strategyId);
     if (queue === undefined) {
       queue = [];
@@ -742,6 +776,10 @@ class AccountDesk {
         const head = queue[0] as Inbound;
         if (head.kind === 'ack') {
           this.#barriers.get(head.ack.symbol)?.acknowledge(head.ack);
+        } else if (head.kind === 'close') {
+          // After the flattening orders risk sent before it, whatever queue they are in.
+          if (strategyId !== CLOSE_QUEUE || !this.#onlyQueue(CLOSE_QUEUE)) break;
+          this.#closeAtLastPrices();
         } else {
           // The reconciler has not settled the account with the venue: no new order goes out yet.
           if (this.#halted && head.kind === 'submit') break;
@@ -759,6 +797,37 @@ class AccountDesk {
       }
     }
     return progress;
+  }
+
+  /** True when no queue but `key`'s holds anything. */
+  #onlyQueue(key: string): boolean {
+    for (const [k, queue] of this.#queues) if (k !== key && queue.length > 0) return false;
+    return true;
+  }
+
+  /**
+   * Close at end: one more bar at each of the desk's symbols' last close (open = high = low = close),
+   * with room for every order, straight to the venue as `runBacktest`'s `closeAtEnd` does: the
+   * flattening market orders fill there, and any working order the close reaches.
+   */
+  #closeAtLastPrices(): void {
+    if (this.#closing === 'closed') return;
+    this.#closing = 'closed';
+    for (const symbol of this.#barriers.keys()) {
+      const mark = this.#marks.get(symbol);
+      if (mark === undefined) continue;
+      this.#clock.set(mark.ts);
+      const price = mark.price;
+      this.#orders.processBar({
+        symbol,
+        ts: mark.ts,
+        open: price,
+        high: price,
+        low: price,
+        close: price,
+        volume: Number.MAX_SAFE_INTEGER,
+      });
+    }
   }
 
   #apply(inbound: Inbound): void {
@@ -904,8 +973,8 @@ class AccountDesk {
   }
 
   /** Risk hears what happened before the strategy does, so the strategy's reaction is checked against it. */
-  #report(final: boolean): void {
-    if (this.#reportEvents.length === 0 && !this.#marksChanged && !final) return;
+  #report(final: boolean, closing = false): void {
+    if (this.#reportEvents.length === 0 && !this.#marksChanged && !final && !closing) return;
     const id = `${this.accountId}:report:${++this.#seq}`;
     this.#outgoing.push({
       topic: fleetTopics.riskReports(this.accountId),
@@ -918,6 +987,7 @@ class AccountDesk {
           ...(this.#reportPlaced.length > 0 ? { placed: this.#reportPlaced } : {}),
           marks: [...this.#marks.values()],
           final,
+          ...(closing ? { closing } : {}),
         },
         { id, ts: this.#clock.now() },
       ),
@@ -963,6 +1033,15 @@ class AccountDesk {
     if (this.#finished) return;
     for (const barrier of this.#barriers.values()) if (!barrier.finished) return;
     for (const queue of this.#queues.values()) if (queue.length > 0) return;
+    if (this.#closeAtEnd && this.#closing !== 'closed') {
+      if (this.#closing === 'no') {
+        // Risk flattens the account once it has every report before this one, then sends CloseAtEnd.
+        this.#closing = 'asked';
+        for (const strategyId of [...this.#outbox.keys()]) this.#deliver(strategyId, undefined);
+        this.#report(false, true);
+      }
+      return;
+    }
     this.#finished = true;
     for (const strategyId of [...this.#outbox.keys()]) this.#deliver(strategyId, undefined);
     this.#report(true);

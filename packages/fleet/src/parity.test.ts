@@ -83,6 +83,41 @@ describe('the fleet on the in-memory bus gives a backtest’s fills and final eq
     expect(report.statistics).toEqual(backtest.statistics);
   });
 
+  it.each(examples.slice(0, 3))(
+    '%s, closed at the end (closeAtEnd): the same closing fills, ids and flat books',
+    async (_name, Strategy, id) => {
+      // Cut where each of these holds a position, so the close has something to flatten.
+      const data = bars.slice(0, 2_100);
+      const accounts = [{ id: 'main', initialCash: 100_000 }];
+      const backtest = await runBacktest({
+        strategies: new Strategy({ id, symbols: [instrument.id], accountId: 'main' }),
+        data,
+        instruments: [instrument],
+        accounts,
+        closeAtEnd: true,
+      });
+      const fleet = await runFleet({
+        plan: {
+          instruments: [instrument],
+          accounts,
+          strategies: [{ id, symbol: instrument.id, accountId: 'main', create: strategyClass(Strategy) }],
+        },
+        data,
+        frameSize: 250,
+        store: createMemoryStateStore(),
+        closeAtEnd: true,
+      });
+      const last = data.at(-1) as Bar;
+      const closing = backtest.fills.filter((f) => f.tsEvent === last.ts && f.lastPx === last.close);
+      const withIds = (f: Fill) => ({ ...trade(f), id: f.clientOrderId, strategy: f.strategyId });
+      expect(fleet.strategyEvents).toEqual([]);
+      expect(fleet.fills.map(withIds)).toEqual(backtest.fills.map(withIds));
+      expect(fleet.accounts).toEqual(backtest.accounts);
+      expect(closing.map((f) => f.strategyId)).toEqual([id]);
+      expect(backtest.positions.every((p) => p.quantity === 0)).toBe(true);
+    },
+  );
+
   it.each(examples)(
     '%s: account() in onBar gives the backtest’s cash, equity and position at every bar',
     async (_name, Strategy, id) => {

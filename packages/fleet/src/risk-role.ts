@@ -8,6 +8,7 @@ import {
   contingentIds,
   createOrder,
   type Fill,
+  flattenRequests,
   type Gauge,
   isOpen,
   type KillSwitchOptions,
@@ -39,6 +40,7 @@ import {
   type AmendOrder,
   type BarsAcknowledged,
   type CancelOrder,
+  type CloseAtEnd,
   decodeByAccount,
   decodeFleetMessage,
   fleetEnvelope,
@@ -352,6 +354,10 @@ class AccountDesk {
   readonly #meters: DeskMeters;
   #fills = 0;
   #finished = false;
+  /** A `closing` report was answered (the account flattened, `CloseAtEnd` sent). */
+  #closed = false;
+  /** The last `<strategyId>-<n>` id each strategy of the plan used: its host's sequence. */
+  readonly #orderSeqs = new Map<string, number>();
   #flattenSeq = 0;
   #stateSeq = 0;
   #updateSeq = 0;
@@ -618,6 +624,7 @@ class AccountDesk {
       }
       this.#dirtyOrders.set(decided.clientOrderId, { order: decided, open: denied === undefined });
       this.#decided.set(command.clientOrderId, { strategyId: command.strategyId, denied });
+      this.#countOrderId(command);
       if (denied === undefined) {
         for (const id of contingentIds(command.clientOrderId, command.request)) {
           this.#decided.set(id, {
@@ -666,6 +673,42 @@ class AccountDesk {
       : `client order id ${command.clientOrderId} is in strategy ${owner.id}'s id space`;
   }
 
+  /** Follows a plan strategy's own id sequence (`<strategyId>-<n>`, as its host numbers its orders). */
+  #countOrderId(command: SubmitOrder): void {
+    const prefix = `${command.strategyId}-`;
+    if (!command.clientOrderId.startsWith(prefix)) return;
+    const rest = command.clientOrderId.slice(prefix.length);
+    if (!/^[0-9]{1,15}$/.test(rest)) return;
+    const n = Number(rest);
+    if (n > (this.#orderSeqs.get(command.strategyId) ?? 0)) this.#orderSeqs.set(command.strategyId, n);
+  }
+
+  /**
+   * Close at end: every strategy's position on the account is flattened at market, through the same
+   * check as every submit, under the id its host would give its next order (`<strategyId>-<n+1>`, as
+   * `runBacktest`'s `closeAtEnd` does through the engine); then the order role is told to match once
+   * more at the last closes. Core's `flattenRequests` by strategy, in the books' order.
+   */
+  #closeAtEnd(received: BusEnvelope): void {
+    this.#closed = true;
+    for (const request of flattenRequests(this.book, { by: 'strategy' })) {
+      const strategyId = request.strategyId as string;
+      const clientOrderId = this.#inPlan(strategyId)
+        ? `${strategyId}-${(this.#orderSeqs.get(strategyId) ?? 0) + 1}`
+        : `${strategyId}-flat-${++this.#flattenSeq}`;
+      const command: SubmitOrder = {
+        accountId: this.book.id,
+        strategyId,
+        clientOrderId,
+        request,
+        tsInit: received.ts,
+      };
+      this.#submit(command, { ...received, id: `${this.book.id}:submit:${clientOrderId}` });
+    }
+    const close: CloseAtEnd = { accountId: this.book.id };
+    this.#forward('CloseAtEnd', close, { ...received, id: `${this.book.id}:close-at-end` });
+  }
+
   #inPlan(strategyId: string): boolean {
     return this.#plan.strategies.some((s) => s.id === strategyId);
   }
@@ -696,8 +739,8 @@ class AccountDesk {
   }
 
   #forward(
-    type: 'SubmitOrder' | 'CancelOrder' | 'AmendOrder' | 'BarsAcknowledged' | 'WakeAccount',
-    payload: SubmitOrder | CancelOrder | AmendOrder | BarsAcknowledged | WakeAccount,
+    type: 'SubmitOrder' | 'CancelOrder' | 'AmendOrder' | 'BarsAcknowledged' | 'WakeAccount' | 'CloseAtEnd',
+    payload: SubmitOrder | CancelOrder | AmendOrder | BarsAcknowledged | WakeAccount | CloseAtEnd,
     received: BusEnvelope,
   ): void {
     this.#outbox.push({
@@ -826,6 +869,7 @@ class AccountDesk {
       if (this.#reports.size > REMEMBERED)
         this.#reports.delete(this.#reports.values().next().value as string);
     }
+    if (report.closing === true && !this.#closed) this.#closeAtEnd(received);
     if (!report.final || this.#finished) return;
     this.#finished = true;
     this.#outbox.push({

@@ -67,6 +67,11 @@ export interface RunFleetOptions {
   /** Options of each account's simulated venue (slippage, partial fills). */
   readonly venue?: Omit<SimulatedVenueOptions, 'instruments' | 'clock'>;
   /**
+   * Flatten every strategy's position at the last close when the data ends, as `runBacktest`'s
+   * `closeAtEnd` (the order role's `closeAtEnd`). Needs a bar-driven venue. Default false.
+   */
+  readonly closeAtEnd?: boolean;
+  /**
    * The execution client of each account at the order role, on the account's clock (see
    * `OrderRoleOptions.execution`), e.g. a `ShadowExecutionClient` around the venue. Default: a
    * simulated venue with `venue`.
@@ -208,6 +213,7 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetRunResult
         replicaId: `${runId}-${i}`,
         ...withJournal,
         ...(options.venue ? { venue: options.venue } : {}),
+        ...(options.closeAtEnd ? { closeAtEnd: true } : {}),
         ...(options.execution ? { execution: options.execution } : {}),
         ...(logger ? { logger: logger.child({ role: 'order', replica: i }) } : {}),
       });

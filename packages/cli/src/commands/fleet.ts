@@ -54,6 +54,8 @@ Fleet:
                              rxtrade backtest --budget is: orders past it are denied
   --slippage-bps <n>         slippage on market/stop fills in basis points, at the order role's
                              simulated venue as in rxtrade backtest (default 0)
+  --close-at-end             when the data ends, close open positions at the last close, as
+                             rxtrade backtest --close-at-end (default: value them there)
   --until-done               stop once every bar was handled and every order settled, print the
                              summary and remove what the run created (always so with --in-process)
   --speed <n>                replay n bar times a second (default: as fast as the roles go), e.g.
@@ -87,6 +89,7 @@ const OPTIONS = {
   ...DATA_OPTIONS,
   cash: { type: 'string' },
   'slippage-bps': { type: 'string' },
+  'close-at-end': { type: 'boolean' },
   budget: { type: 'string' },
   rabbitmq: { type: 'string' },
   redis: { type: 'string' },
@@ -198,6 +201,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   }
   // As rxtrade backtest --budget: the one strategy's budget on its account.
   const budgets = budget === undefined ? undefined : { [strategy.id]: budget };
+  const closeAtEnd = values['close-at-end'] === true;
   const where = inProcess ? 'in process' : 'processes on RabbitMQ + Redis';
   const header = `${strategy.id} · ${data.label} · params ${JSON.stringify(strategy.params)} · fleet ${where} (${replicas.strategy} strategy, ${replicas.risk} risk, ${replicas.order} order)`;
   const print = async (report: BacktestResult): Promise<number> => {
@@ -250,6 +254,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
           store: createMemoryStateStore(),
           ...(venue ? { venue } : {}),
           ...(budgets ? { budgets } : {}),
+          ...(closeAtEnd ? { closeAtEnd } : {}),
           ...(shadowDir !== undefined
             ? {
                 execution: shadowExecution({
@@ -287,6 +292,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     replicas,
     ...(venue ? { venue } : {}),
     ...(budgets ? { budgets } : {}),
+    ...(closeAtEnd ? { closeAtEnd } : {}),
     ...(untilDone ? {} : { gateway: { port: gatewayPort ?? 0 } }),
     ...(untilDone || values['no-history'] ? {} : { historyUrl: postgresUrl }),
     ...(shadowDir !== undefined ? { shadow: { dir: shadowDir } } : {}),

@@ -41,6 +41,8 @@ export interface LaunchFleetOptions {
   readonly venue?: Record<string, unknown>;
   /** Cash budgets per strategy id, checked by the risk replicas as `runBacktest`'s `budgets`. */
   readonly budgets?: StrategyBudgetConfig;
+  /** Flatten at the last close when the data ends, as `runBacktest`'s `closeAtEnd` (the order replicas'). */
+  readonly closeAtEnd?: boolean;
   /**
    * Starts the gateway role too (`@rxtrade/fleet/gateway`: the HTTP API over the run's bus and the
    * risk role's read model) with a first API key for the plan's accounts; see
@@ -178,6 +180,7 @@ export async function launchFleet(options: LaunchFleetOptions): Promise<Launched
       plan: options.plan,
       ...(options.venue ? { venue: options.venue } : {}),
       ...(options.budgets && role === 'risk' ? { budgets: options.budgets } : {}),
+      ...(options.closeAtEnd && role === 'order' ? { closeAtEnd: true } : {}),
       // The read model the gateway shows: risk's accounts and orders, the strategies' status.
       ...(options.gateway && (role === 'risk' || role === 'strategy') ? { readModel: true } : {}),
       ...(history && role === 'order' ? { history } : {}),

@@ -58,6 +58,8 @@ export const RoleProcessConfigSchema = z.strictObject({
   venue: z.record(z.string(), z.unknown()).optional(),
   /** Risk role: cash budgets per strategy id, checked as `runBacktest`'s `budgets` are. */
   budgets: StrategyBudgetsSchema.optional(),
+  /** Order role: flatten at the last close when the data ends (`OrderRoleOptions.closeAtEnd`). */
+  closeAtEnd: z.boolean().optional(),
   /**
    * The risk and strategy roles keep the gateway's read model (accounts, positions, orders, fills;
    * the strategies' status). Default false.
@@ -240,6 +242,7 @@ export async function startRoleProcess(input: RoleProcessConfig): Promise<RolePr
               journal,
               logger,
               replicaId: `${runId}-${replica}`,
+              ...(config.closeAtEnd ? { closeAtEnd: true } : {}),
               ...venue,
               ...execution,
             })

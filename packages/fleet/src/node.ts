@@ -7,7 +7,6 @@
 // modules loaded by file as the CLI's --strategy loads them.
 export {
   type FleetReplica,
-  type FleetTeardown,
   type LaunchedFleet,
   type LaunchFleetOptions,
   LOCAL_POSTGRES_URL,
@@ -36,3 +35,4 @@ export {
   startRoleProcess,
 } from './node/role-process';
 export { type ShadowFilesOptions, writeShadowFiles } from './node/shadow-files';
+export { type FleetRunState, type FleetTeardown, removeFleetRun } from './node/teardown';

@@ -1,12 +1,17 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { fleetGroups, fleetSubscriptions, fleetTopics } from '@rxtrade/fleet';
+import { removeFleetRun } from '@rxtrade/fleet/node';
+import { loadConfig, namespace } from './config';
 import { startFleet } from './launcher';
+import { fleetPlanFromConfig } from './plan';
 
 /**
  * `npm run services [-- --strategy-replicas 3 --symbols 5 --bars 2000 --interval-ms 50]`: starts
  * the whole fleet as local processes against the local Redis, RabbitMQ and PostgreSQL, prints the
- * gateway URL and a first API key, and on Ctrl-C (SIGINT) stops every child and exits 0.
+ * gateway URL and a first API key, and on Ctrl-C (SIGINT) stops every child, removes the queues,
+ * Redis keys and history schema the run created (unless --keep), and exits 0.
  */
 const USAGE = `Usage: npm run services -- [options]
 
@@ -18,9 +23,12 @@ Options:
   --bars <n>                bars per symbol (default 2000)
   --interval-ms <n>         milliseconds between bars (default 50)
   --prefix <name>           namespace of queues and keys (default: a new one per run)
+  --keep                    at Ctrl-C, leave the run's queues, Redis keys and history schema in
+                            place (to start it again with the same --prefix)
   --help                    show this help
 
-Environment: ACCOUNTS (default acc-1:1,acc-2:2). Ctrl-C stops every process.
+Environment: ACCOUNTS (default acc-1:1,acc-2:2). Ctrl-C stops every process and removes what the
+run created on RabbitMQ, Redis and PostgreSQL (unless --keep).
 `;
 
 function parse(): ReturnType<typeof parseArgs<{ options: typeof options }>>['values'] {
@@ -38,6 +46,7 @@ const options = {
   bars: { type: 'string', default: '2000' },
   'interval-ms': { type: 'string', default: '50' },
   prefix: { type: 'string', default: `dev${Date.now().toString(36)}` },
+  keep: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 const values = parse();
@@ -55,15 +64,18 @@ for (const name of ['strategy-replicas', 'symbols', 'bars', 'interval-ms'] as co
   }
 }
 const replicas = Number(values['strategy-replicas']);
+const env = {
+  FLEET_PREFIX: String(values.prefix),
+  SYMBOLS: String(values.symbols),
+  BARS: String(values.bars),
+  BAR_INTERVAL_MS: String(values['interval-ms']),
+  ACCOUNTS: process.env['ACCOUNTS'] ?? 'acc-1:1,acc-2:2',
+};
+// The services' own configuration (as each reads it): names what the run creates, to remove it after.
+const config = loadConfig({ ...process.env, ...env });
 const fleet = await startFleet({
   strategyReplicas: replicas,
-  env: {
-    FLEET_PREFIX: String(values.prefix),
-    SYMBOLS: String(values.symbols),
-    BARS: String(values.bars),
-    BAR_INTERVAL_MS: String(values['interval-ms']),
-    ACCOUNTS: process.env['ACCOUNTS'] ?? 'acc-1:1,acc-2:2',
-  },
+  env,
   logDir: join(tmpdir(), 'rxtrade-fleet', String(values.prefix)),
 });
 const gateway = fleet.processes.find((p) => p.name === 'gateway');
@@ -85,6 +97,36 @@ const shutdown = async (): Promise<void> => {
   process.stdout.write('stopping the fleet…\n');
   const codes = await fleet.stop();
   process.stdout.write(`stopped: ${JSON.stringify(codes)}\n`);
+  if (!values.keep) {
+    const ns = namespace(config);
+    try {
+      const removed = await removeFleetRun({
+        rabbitmqUrl: config.AMQP_URL,
+        exchange: ns.exchange,
+        partitions: config.BUS_PARTITIONS,
+        groups: [
+          // The roles' groups (not `runFleet`'s observers: the services have none).
+          ...fleetSubscriptions({
+            runId: ns.runId,
+            strategyIds: fleetPlanFromConfig(config).strategies.map((s) => s.id),
+            // One order service (`order/src/main.ts` names its replica so).
+            orderReplicaIds: [`${ns.exchange}-order-0`],
+          }).filter(
+            (g) => g.group !== fleetGroups.runFills(ns.runId) && g.group !== fleetGroups.runStatus(ns.runId),
+          ),
+          { group: fleetGroups.history, pattern: fleetTopics.allFills },
+        ],
+        redisUrl: config.REDIS_URL,
+        redisPrefix: ns.redisPrefix,
+        history: { url: config.PG_URL, schema: ns.pgSchema },
+      });
+      process.stdout.write(
+        `removed ${removed.queues} queues, ${removed.exchanges} exchanges, ${removed.keys} Redis keys and the PostgreSQL schema ${ns.pgSchema} (--keep leaves them)\n`,
+      );
+    } catch (error) {
+      process.stderr.write(`services: could not remove the run's state: ${(error as Error).message}\n`);
+    }
+  }
   process.exit(0);
 };
 process.on('SIGINT', () => void shutdown());

@@ -14,6 +14,7 @@ import { mintApiKey } from '../gateway/api-keys';
 import { type FleetRunResult, runFleet } from '../run-fleet';
 import { fleetGroups, fleetSubscriptions, fleetTopics } from '../topics';
 import { type FilePlan, fleetNames, type RoleProcessConfig, resolveFilePlan } from './role-process';
+import { type FleetTeardown, removeFleetRun } from './teardown';
 
 /** Default RabbitMQ of {@link launchFleet}: the local broker. */
 export const LOCAL_RABBITMQ_URL = 'amqp://guest:guest@127.0.0.1:5672';
@@ -82,17 +83,6 @@ export interface FleetReplica {
   readonly lines: readonly Readonly<Record<string, unknown>>[];
 }
 
-/** What {@link LaunchedFleet.stop} removed. */
-export interface FleetTeardown {
-  /** Queues and exchanges deleted on the broker. */
-  readonly queues: number;
-  readonly exchanges: number;
-  /** Redis keys deleted (every key of the run's prefix). */
-  readonly keys: number;
-  /** The PostgreSQL schema dropped, with `historyUrl`. */
-  readonly schema?: string;
-}
-
 /** A fleet of role processes, replaying its data (see {@link launchFleet}). */
 export interface LaunchedFleet {
   readonly runId: string;
@@ -151,8 +141,10 @@ export async function launchFleet(options: LaunchFleetOptions): Promise<Launched
   };
   // Loaded here too: a bad plan or strategy file fails before any process starts.
   const plan = await resolveFilePlan(options.plan);
-  const [{ createRabbitMqMessageBus, deleteTopology }, { createRedisClient, createRedisStateStore }] =
-    await Promise.all([import('@rxtrade/rabbitmq'), import('@rxtrade/redis')]);
+  const [{ createRabbitMqMessageBus }, { createRedisStateStore }] = await Promise.all([
+    import('@rxtrade/rabbitmq'),
+    import('@rxtrade/redis'),
+  ]);
   const entry = replicaEntry();
   const history =
     options.historyUrl === undefined
@@ -263,8 +255,8 @@ export async function launchFleet(options: LaunchFleetOptions): Promise<Launched
     abort.abort();
     await result?.catch(() => {});
     await stopReplicas();
-    const deleted = await deleteTopology({
-      url: rabbitmqUrl,
+    return removeFleetRun({
+      rabbitmqUrl,
       exchange: names.exchange,
       partitions,
       groups: [
@@ -275,33 +267,10 @@ export async function launchFleet(options: LaunchFleetOptions): Promise<Launched
         }),
         ...(history ? [{ group: fleetGroups.history, pattern: fleetTopics.allFills }] : []),
       ],
+      redisUrl,
+      redisPrefix: names.redisPrefix,
+      ...(history ? { history } : {}),
     });
-    if (history) await dropSchema(history);
-    let keys = 0;
-    const redis = createRedisClient(redisUrl, { lazyConnect: true });
-    try {
-      await redis.connect();
-      let cursor = '0';
-      do {
-        const [next, found] = await redis.scan(
-          cursor,
-          'MATCH',
-          `${escapeGlob(names.redisPrefix)}*`,
-          'COUNT',
-          1000,
-        );
-        cursor = next;
-        if (found.length > 0) keys += await redis.del(...found);
-      } while (cursor !== '0');
-    } finally {
-      redis.disconnect();
-    }
-    return {
-      queues: deleted.queues.length,
-      exchanges: deleted.exchanges.length,
-      keys,
-      ...(history ? { schema: history.schema } : {}),
-    };
   };
 
   try {
@@ -369,19 +338,6 @@ export async function launchFleet(options: LaunchFleetOptions): Promise<Launched
     stop,
   };
 }
-
-/** Drops a run's history schema (its tables with it). */
-async function dropSchema(history: { readonly url: string; readonly schema: string }): Promise<void> {
-  const { createPostgresHistory } = await import('@rxtrade/postgres');
-  const db = createPostgresHistory({ connectionString: history.url, schema: history.schema, poolSize: 1 });
-  try {
-    await db.pool.query(`DROP SCHEMA IF EXISTS "${history.schema}" CASCADE`);
-  } finally {
-    await db.close();
-  }
-}
-
-const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&');
 
 async function waitUntil(check: () => boolean, timeoutMs: number, message: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -335,6 +335,27 @@ describe('routes', () => {
     expect(metrics.body).toContain('rxtrade_gateway_auth_failures_total');
   });
 
+  it('POST /api/strategies/:id/stop is 501 NOT_IMPLEMENTED on a backend that cannot pause strategies', async () => {
+    const { setStrategyRunning: _, ...cannotPause } = f.backend;
+    const admin = mintApiKey({ scopes: ['read', 'admin'], accounts: '*' });
+    const app = createGatewayApp({
+      backend: cannotPause,
+      keys: createMemoryKeyStore([admin.record]),
+      rateLimit: createMemoryRateLimiter({ capacity: 10, refillPerSecond: 10 }),
+      logger: captureLogger(),
+    });
+    try {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/strategies/sma/stop',
+        headers: auth(admin.key),
+      });
+      expectTypedError(res, 501, 'NOT_IMPLEMENTED');
+    } finally {
+      await app.close();
+    }
+  });
+
   it('serves no /metrics when metricsRoute is false (it has a port of its own), nor lists it', async () => {
     const app = createGatewayApp({
       backend: f.backend,

@@ -545,7 +545,7 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
         throw new ApiError(
           501,
           'NOT_IMPLEMENTED',
-          'strategies cannot be paused one by one here: the fleet runs its plan (stop a strategy by removing it from STRATEGIES and restarting the strategy service, or halt its account through /api/risk)',
+          'strategies cannot be paused one by one on this backend: halt the strategy’s account through /api/risk instead',
         );
       }
       const strategy = id.success ? await backend.setStrategyRunning(id.data, action === 'start') : undefined;

@@ -111,14 +111,20 @@ describe.skipIf(!up)('order service on ccxt: SIGKILL mid-flight, restart, reconc
     }
     await until('two resting orders at the venue', async () => venue.orders.length === 2, 30_000);
 
-    // A burst; the order service is SIGKILLed as soon as the venue has seen some of it.
+    // A burst; the order service is SIGKILLed as soon as the venue has seen some of it. Its requests
+    // reach the venue 100 ms, 200 ms, … 1.2 s after they are sent (scripted network delay), so the
+    // kill comes mid-burst however fast the machine: without it, a quick order service had the whole
+    // burst at the venue within one poll, and the test's premise failed.
     const burst = Array.from({ length: 12 }, (_, i) => `burst-${i}`);
+    for (let i = 1; i <= burst.length; i++)
+      venue.fault({ method: 'POST', path: '/api/v3/order', fault: { kind: 'latency', ms: 100 * i } });
     const accepted = Promise.all(
       burst.map((id) => post({ clientOrderId: id, side: 'buy', type: 'market', quantity: 1 })),
     );
     await until('part of the burst at the venue', async () => venue.orders.length >= 4, 30_000);
     await f.fleet.kill('order');
     const atKill = venue.orders.length;
+    venue.clearFaults();
     expect((await accepted).map((r) => r.status)).toEqual(burst.map(() => 201));
 
     // While no order service runs, a resting order fills at the venue.

@@ -111,13 +111,18 @@ describe.skipIf(!up)('order service on ccxt: SIGKILL mid-flight, restart, reconc
     }
     await until('two resting orders at the venue', async () => venue.orders.length === 2, 30_000);
 
-    // A burst; the order service is SIGKILLed as soon as the venue has seen some of it. Its requests
-    // reach the venue 100 ms, 200 ms, … 1.2 s after they are sent (scripted network delay), so the
-    // kill comes mid-burst however fast the machine: without it, a quick order service had the whole
-    // burst at the venue within one poll, and the test's premise failed.
+    // A burst; the order service is SIGKILLed as soon as the venue has seen some of it. Scripted at the
+    // venue, so the kill comes mid-burst however fast the machine (a quick order service once had the
+    // whole burst there within one poll): its first four requests reach the venue 50 ms apart, the
+    // rest are held unanswered and never processed — in flight when the service dies.
     const burst = Array.from({ length: 12 }, (_, i) => `burst-${i}`);
-    for (let i = 1; i <= burst.length; i++)
-      venue.fault({ method: 'POST', path: '/api/v3/order', fault: { kind: 'latency', ms: 100 * i } });
+    for (let i = 1; i <= burst.length; i++) {
+      venue.fault({
+        method: 'POST',
+        path: '/api/v3/order',
+        fault: i <= 4 ? { kind: 'latency', ms: 50 * i } : { kind: 'timeout' },
+      });
+    }
     const accepted = Promise.all(
       burst.map((id) => post({ clientOrderId: id, side: 'buy', type: 'market', quantity: 1 })),
     );

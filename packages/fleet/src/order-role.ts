@@ -778,7 +778,7 @@ class AccountDesk {
           this.#barriers.get(head.ack.symbol)?.acknowledge(head.ack);
         } else if (head.kind === 'close') {
           // After the flattening orders risk sent before it, whatever queue they are in.
-          if (strategyId !== CLOSE_QUEUE || !this.#onlyQueue(CLOSE_QUEUE)) break;
+          if (!this.#onlyQueue(CLOSE_QUEUE)) break;
           this.#closeAtLastPrices();
         } else {
           // The reconciler has not settled the account with the venue: no new order goes out yet.

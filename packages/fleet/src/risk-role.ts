@@ -675,12 +675,18 @@ class AccountDesk {
 
   /** Follows a plan strategy's own id sequence (`<strategyId>-<n>`, as its host numbers its orders). */
   #countOrderId(command: SubmitOrder): void {
-    const prefix = `${command.strategyId}-`;
-    if (!command.clientOrderId.startsWith(prefix)) return;
-    const rest = command.clientOrderId.slice(prefix.length);
-    if (!/^[0-9]{1,15}$/.test(rest)) return;
-    const n = Number(rest);
-    if (n > (this.#orderSeqs.get(command.strategyId) ?? 0)) this.#orderSeqs.set(command.strategyId, n);
+    // Per order: digits read in place (no string built, no regex).
+    const { clientOrderId: id, strategyId } = command;
+    const start = strategyId.length + 1;
+    if (id.length <= start || id.length > start + 15 || id.charCodeAt(start - 1) !== 45 /* - */) return;
+    if (!id.startsWith(strategyId)) return;
+    let n = 0;
+    for (let i = start; i < id.length; i++) {
+      const digit = id.charCodeAt(i) - 48;
+      if (digit < 0 || digit > 9) return;
+      n = n * 10 + digit;
+    }
+    if (n > (this.#orderSeqs.get(strategyId) ?? 0)) this.#orderSeqs.set(strategyId, n);
   }
 
   /**

@@ -23,6 +23,9 @@ export {
   type RoutingDecision,
   type SizingAccount,
   type SizingMarket,
+  signalOrderId,
+  signalOrderRequest,
+  sizingAccountOf,
 } from './account/account-manager';
 export { PositionBook } from './account/position-book';
 // Data: indicators
@@ -375,11 +378,14 @@ export { reservedCashUnits } from './risk/cash';
 // Risk
 export {
   createEquityGuard,
+  EQUITY_GUARD_OWNER,
   type EquityBreach,
   EquityGuard,
   type EquityGuardOptions,
   EquityGuardOptionsSchema,
+  EquityWatch,
   type EquityWatchStatus,
+  type EquityWatchUpdate,
   type HaltLimits,
   HaltLimitsSchema,
 } from './risk/equity-guard';

@@ -176,6 +176,14 @@ describe('AccountManager: routing signals across accounts', () => {
       ['small', 'sell', 20],
       ['other', undefined, 0],
     ]);
+    // Named per strategy and account (`<strategyId>@<accountId>-<n>`), so a fleet's risk role, which
+    // holds one account, names them alike.
+    expect(m.decisions.flatMap((d) => (d.order ? [d.order.clientOrderId] : []))).toEqual([
+      'trend@big-1',
+      'trend@small-1',
+      'trend@big-2',
+      'trend@small-2',
+    ]);
     m.run(110);
     const status = m.manager.status();
     expect(status.map((s) => [s.id, s.venue, s.tradingState, s.positions[0]?.quantity ?? 0])).toEqual([

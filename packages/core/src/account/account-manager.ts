@@ -5,7 +5,7 @@ import type { TradingState } from '../engine/types';
 import { RxtradeError } from '../errors';
 import { fromUnits, toUnitsExact } from '../model/decimal';
 import type { Instrument } from '../model/instrument';
-import type { Order } from '../model/order';
+import type { Order, OrderRequest } from '../model/order';
 import type { AccountState, Position } from '../model/position';
 import type { Signal } from '../model/signal';
 import { reservedCashUnits } from '../risk/cash';
@@ -15,10 +15,15 @@ import {
   type EquityGuard,
   HaltLimitsSchema,
 } from '../risk/equity-guard';
-import { openSideUnits, type PreTradeRule, reducesPositionWithOpenOrders } from '../risk/pre-trade';
+import {
+  openSideUnits,
+  type PreTradeMarket,
+  type PreTradeRule,
+  reducesPositionWithOpenOrders,
+} from '../risk/pre-trade';
 import { createRiskRule, RiskLimitsSchema } from '../risk/rules';
 import { type SizingModel, SizingModelSchema, sizePosition } from '../risk/sizing';
-import type { AccountConfig } from './account-book';
+import type { AccountBook, AccountConfig } from './account-book';
 
 /** Which signals and orders an account takes. Unset lists allow everything. */
 export const CanTradeSchema = z.strictObject({
@@ -209,6 +214,70 @@ export function calculatePositionSizes(
   return accounts.map((account) => sizeOne(signal, account, market));
 }
 
+/**
+ * An account as sizing sees it, from its book and the open orders: equity, cash net of what the cash
+ * rule holds back for open buys, and the signalling strategy's position in the symbol once its open
+ * orders fill. What {@link AccountManager} sizes with, and the fleet's risk role for its account.
+ */
+export function sizingAccountOf(
+  config: z.output<typeof ManagedAccountSchema>,
+  at: {
+    readonly book: AccountBook;
+    readonly openOrders: Iterable<Order>;
+    readonly strategyId: string;
+    readonly instrument: Instrument;
+    readonly market: PreTradeMarket;
+  },
+): SizingAccount {
+  const { book, instrument, strategyId } = at;
+  const symbol = instrument.id;
+  const qp = instrument.quantityPrecision;
+  const cp = book.currencyPrecision;
+  let positionUnits = book.strategyPositions.get(strategyId)?.get(symbol)?.qtyUnits ?? 0;
+  const accountOpen: Order[] = [];
+  for (const o of at.openOrders) if (o.accountId === book.id) accountOpen.push(o);
+  // The strategy's position once its open orders in the symbol fill.
+  const strategyOpen = accountOpen.filter((o) => o.strategyId === strategyId);
+  positionUnits +=
+    openSideUnits(strategyOpen, { instrumentId: symbol, side: 'buy' }) -
+    openSideUnits(strategyOpen, { instrumentId: symbol, side: 'sell' });
+  // What the cash rule holds back for the account's open buys.
+  const reservedUnits = reservedCashUnits(accountOpen, at.market, cp);
+  const limits = config.limits;
+  return {
+    id: book.id,
+    sizing: config.sizing,
+    equity: fromUnits(book.equityUnits, cp),
+    availableCash: fromUnits(book.cashUnits - reservedUnits, cp),
+    position: fromUnits(positionUnits, qp),
+    currencyPrecision: cp,
+    ...(config.canTrade ? { canTrade: config.canTrade } : {}),
+    ...(limits ? { limits } : {}),
+  };
+}
+
+/** The market order a sized signal becomes in its account, or undefined when there is nothing to trade. */
+export function signalOrderRequest(signal: Signal, size: PositionSize): OrderRequest | undefined {
+  if (size.side === undefined || !(size.quantity > 0)) return undefined;
+  return {
+    instrumentId: signal.symbol,
+    accountId: size.accountId,
+    strategyId: signal.strategyId,
+    side: size.side,
+    quantity: size.quantity,
+    type: 'market',
+  };
+}
+
+/**
+ * The client order id of the `n`th order a strategy's signals became in an account:
+ * `<strategyId>@<accountId>-<n>`. Counted per strategy and account, so the engine and the fleet's
+ * risk role (which holds one account) name the same order alike.
+ */
+export function signalOrderId(strategyId: string, accountId: string, n: number): string {
+  return `${strategyId}@${accountId}-${n}`;
+}
+
 /** One routed signal in one account: the size and the order it became (maybe `denied`). */
 export interface RoutingDecision {
   readonly signal: Signal;
@@ -251,6 +320,8 @@ export class AccountManager {
   #engine: TradingEngine | undefined;
   #subscription: Subscription | undefined;
   #guard: EquityGuard | undefined;
+  /** Orders routed per strategy and account: the last number of {@link signalOrderId}. */
+  readonly #routed = new Map<string, number>();
   readonly #decisions = new Subject<RoutingDecision>();
   /** Hot, no replay: every routed signal per account, after its order was submitted (or not). */
   readonly decisions$: Observable<RoutingDecision> = this.#decisions.asObservable();
@@ -357,44 +428,21 @@ export class AccountManager {
     }
     const open = engine.openOrders();
     const inputs = this.#marketInputs?.(signal.symbol);
-    const accounts = ids.map((id) => this.#sizingAccount(engine, { id, signal, open, instrument, price }));
+    const accounts = ids.map((id) =>
+      sizingAccountOf(this.#account(id), {
+        book: engine.accountBook(id),
+        openOrders: open,
+        strategyId: signal.strategyId,
+        instrument,
+        market: engine,
+      }),
+    );
     return calculatePositionSizes(signal, accounts, {
       instrument,
       price,
       ...(inputs?.volatility === undefined ? {} : { volatility: inputs.volatility }),
       ...(inputs?.atr === undefined ? {} : { atr: inputs.atr }),
     });
-  }
-
-  #sizingAccount(
-    engine: TradingEngine,
-    at: { id: string; signal: Signal; open: readonly Order[]; instrument: Instrument; price: number },
-  ): SizingAccount {
-    const config = this.#account(at.id);
-    const book = engine.accountBook(at.id);
-    const qp = at.instrument.quantityPrecision;
-    let positionUnits =
-      book.strategyPositions.get(at.signal.strategyId)?.get(at.signal.symbol)?.qtyUnits ?? 0;
-    const cp = book.currencyPrecision;
-    const accountOpen = at.open.filter((o) => o.accountId === at.id);
-    // The strategy's position once its open orders in the symbol fill.
-    const strategyOpen = accountOpen.filter((o) => o.strategyId === at.signal.strategyId);
-    positionUnits +=
-      openSideUnits(strategyOpen, { instrumentId: at.signal.symbol, side: 'buy' }) -
-      openSideUnits(strategyOpen, { instrumentId: at.signal.symbol, side: 'sell' });
-    // What the cash rule holds back for the account's open buys.
-    const reservedUnits = reservedCashUnits(accountOpen, engine, cp);
-    const limits = config.limits;
-    return {
-      id: at.id,
-      sizing: config.sizing,
-      equity: fromUnits(book.equityUnits, cp),
-      availableCash: fromUnits(book.cashUnits - reservedUnits, cp),
-      position: fromUnits(positionUnits, qp),
-      currencyPrecision: cp,
-      ...(config.canTrade ? { canTrade: config.canTrade } : {}),
-      ...(limits ? { limits } : {}),
-    };
   }
 
   /**
@@ -434,15 +482,15 @@ export class AccountManager {
   #route(signal: Signal): void {
     const engine = this.#attached();
     for (const size of this.calculatePositionSizes(signal)) {
+      const request = signalOrderRequest(signal, size);
       let order: Order | undefined;
-      if (size.side !== undefined && size.quantity > 0) {
+      if (request !== undefined) {
+        const key = `${signal.strategyId}\u0000${size.accountId}`;
+        const n = (this.#routed.get(key) ?? 0) + 1;
+        this.#routed.set(key, n);
         order = engine.submit({
-          instrumentId: signal.symbol,
-          accountId: size.accountId,
-          strategyId: signal.strategyId,
-          side: size.side,
-          quantity: size.quantity,
-          type: 'market',
+          ...request,
+          clientOrderId: signalOrderId(signal.strategyId, size.accountId, n),
         });
       }
       this.#decisions.next({ signal, size, order });
@@ -459,6 +507,12 @@ export class AccountManager {
       state: engine.account(a.id),
       positions: engine.positions(a.id),
     }));
+  }
+
+  /** The manager's options besides the accounts, as validated (halt handling, per-strategy limits). */
+  get settings(): Omit<z.output<typeof AccountManagerOptionsSchema>, 'accounts'> {
+    const { accounts: _accounts, ...rest } = this.#options;
+    return rest;
   }
 
   /** The equity guard installed by `attach`, if any halt limit is configured. */

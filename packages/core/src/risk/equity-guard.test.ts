@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isRxtradeError } from '../errors';
 import type { Order } from '../model/order';
 import type { ExecutionClient, VenueEvent } from '../ports/execution-client';
-import { createEquityGuard, type EquityBreach } from './equity-guard';
+import { createEquityGuard, type EquityBreach, EquityWatch } from './equity-guard';
 import { DAY, MIN, riskHarness } from './test-support';
 
 const twoAccounts = {
@@ -215,5 +215,62 @@ describe('EquityGuard on an asynchronous venue', () => {
     for (const o of sells()) venue.fill(o, { px: 94, ts: h.now() });
     expect(h.engine.positions('acc')[0]?.quantity).toBe(0);
     guard.close();
+  });
+});
+
+describe('EquityWatch: one scope’s limits as plain state', () => {
+  const D = Date.UTC(2024, 0, 1);
+  const DAY_MS = 86_400_000;
+
+  it('says which limit an update crosses, latches it, and measures the day from the previous day’s last equity', () => {
+    const watch = new EquityWatch(
+      { maxDailyLoss: 1_000, maxDrawdown: 0.2 },
+      { accountId: 'a', precision: 2, equityUnits: 10_000_000, ts: D },
+    );
+    expect(watch.update(10_050_000, D + 1)).toEqual({ breach: undefined, released: false });
+    // Next day: the day starts at 100,500; 99,450 is a loss of 1,050.
+    const { breach } = watch.update(9_945_000, D + DAY_MS);
+    expect(breach).toMatchObject({
+      type: 'EquityBreach',
+      accountId: 'a',
+      reason: 'MAX_DAILY_LOSS',
+      equity: 99_450,
+      reference: 100_500,
+      tsEvent: D + DAY_MS,
+    });
+    expect(breach?.message).toBe('MAX_DAILY_LOSS: 1,050 > 1,000 (day start 100,500) (account a)');
+    // Latched: a deeper loss the same day is not a second breach.
+    expect(watch.update(9_000_000, D + DAY_MS + 1).breach).toBeUndefined();
+    expect(watch.status()).toEqual({
+      accountId: 'a',
+      equity: 90_000,
+      peak: 100_500,
+      dayStart: 100_500,
+      halted: 'MAX_DAILY_LOSS',
+    });
+  });
+
+  it('releases a daily-loss latch on a new UTC day only with resumeNextDay; drawdown stays latched', () => {
+    const at = { accountId: undefined, precision: 2, equityUnits: 10_000_000, ts: D };
+    const resuming = new EquityWatch({ maxDailyLoss: 100 }, { ...at, resumeNextDay: true });
+    const holding = new EquityWatch({ maxDailyLoss: 100 }, at);
+    for (const w of [resuming, holding])
+      expect(w.update(9_980_000, D + 1).breach?.reason).toBe('MAX_DAILY_LOSS');
+    expect(resuming.update(9_980_000, D + DAY_MS)).toEqual({ breach: undefined, released: true });
+    expect(holding.update(9_980_000, D + DAY_MS)).toEqual({ breach: undefined, released: false });
+    expect(resuming.label).toBe('all accounts');
+    const drawdown = new EquityWatch({ maxDrawdown: 0.1 }, { ...at, resumeNextDay: true });
+    expect(drawdown.update(8_900_000, D + 1).breach?.message).toBe(
+      'MAX_DRAWDOWN: 11 % > 10 % (peak 100,000, equity 89,000) (all accounts)',
+    );
+    expect(drawdown.update(8_900_000, D + DAY_MS).released).toBe(false);
+    drawdown.rearm();
+    expect(drawdown.update(8_900_000, D + DAY_MS + 1).breach).toBeUndefined();
+  });
+
+  it('refuses limits that are not limits with INVALID_CONFIG', () => {
+    expect(
+      () => new EquityWatch({ maxDrawdown: 2 }, { accountId: 'a', precision: 2, equityUnits: 1, ts: 0 }),
+    ).toThrow(/INVALID_CONFIG|maxDrawdown/);
   });
 });

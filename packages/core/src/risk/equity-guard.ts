@@ -24,8 +24,9 @@ export const HaltLimitsSchema = z.strictObject({
 
 export type HaltLimits = z.input<typeof HaltLimitsSchema>;
 
-/** Owner of the trading holds the guard places. */
-const EQUITY_GUARD = 'equity-guard';
+/** Owner of the trading holds an equity guard places (the engine's, or the fleet risk role's). */
+export const EQUITY_GUARD_OWNER = 'equity-guard';
+const EQUITY_GUARD = EQUITY_GUARD_OWNER;
 
 /** Options of {@link createEquityGuard}. */
 export const EquityGuardOptionsSchema = z.strictObject({
@@ -59,21 +60,8 @@ export interface EquityBreach {
   readonly tsEvent: number;
 }
 
-/** A scope's watch state, in minor units. */
-interface Watch {
-  readonly accountId: string | undefined;
-  readonly label: string;
-  /** Decimals of the currency's minor unit. */
-  readonly precision: number;
-  readonly maxDrawdown: number | undefined;
-  readonly maxDailyLossUnits: number | undefined;
-  readonly maxDailyLossPct: number | undefined;
-  peak: number;
-  dayStart: number;
-  last: number;
-  day: number;
-  halted: EquityBreach['reason'] | undefined;
-}
+const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 4 });
+const money = (units: number, precision: number): string => fmt(fromUnits(units, precision));
 
 /** A scope's state as {@link EquityGuard.status} reports it (account currency). */
 export interface EquityWatchStatus {
@@ -84,8 +72,172 @@ export interface EquityWatchStatus {
   readonly halted: EquityBreach['reason'] | undefined;
 }
 
-const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 4 });
-const money = (units: number, precision: number): string => fmt(fromUnits(units, precision));
+/** What one equity update did to an {@link EquityWatch}. */
+export interface EquityWatchUpdate {
+  /** The limit this update crossed (the watch is latched until rearmed); undefined when none. */
+  readonly breach: EquityBreach | undefined;
+  /** A new UTC day cleared a daily-loss latch (`resumeNextDay`): the scope's halt may be lifted. */
+  readonly released: boolean;
+}
+
+const NOTHING: EquityWatchUpdate = { breach: undefined, released: false };
+
+/**
+ * One scope's equity limits (an account, or the sum of accounts), as plain state: fed each equity
+ * update, it says which limit was crossed. It does nothing itself: {@link EquityGuard} halts the
+ * engine on a breach, and the fleet's risk role halts the account desk that owns the watch. Equity
+ * is in minor units of the scope's currency; the day is the UTC day of the update's time.
+ *
+ * @example
+ * const watch = new EquityWatch({ maxDailyLoss: 1_000 }, { accountId: 'a', precision: 2, equityUnits: 10_000_000, ts: 0 });
+ * watch.update(9_880_000, Date.UTC(2024, 0, 2)).breach; // MAX_DAILY_LOSS: 1,200 > 1,000 …
+ */
+export class EquityWatch {
+  readonly accountId: string | undefined;
+  readonly #label: string;
+  /** Decimals of the currency's minor unit. */
+  readonly precision: number;
+  readonly #maxDrawdown: number | undefined;
+  readonly #maxDailyLossUnits: number | undefined;
+  readonly #maxDailyLossPct: number | undefined;
+  readonly #resumeNextDay: boolean;
+  #peak: number;
+  #dayStart: number;
+  #last: number;
+  #day: number;
+  #halted: EquityBreach['reason'] | undefined;
+
+  constructor(
+    limits: HaltLimits,
+    at: {
+      readonly accountId: string | undefined;
+      readonly precision: number;
+      readonly equityUnits: number;
+      /** When the watch starts: its UTC day is the first day's. */
+      readonly ts: number;
+      /** See `EquityGuardOptions.resumeNextDay`. Default false. */
+      readonly resumeNextDay?: boolean;
+    },
+  ) {
+    const parsed = HaltLimitsSchema.safeParse(limits);
+    if (!parsed.success) {
+      throw new RxtradeError({
+        code: 'INVALID_CONFIG',
+        message: `invalid halt limits: ${z.prettifyError(parsed.error)}`,
+        cause: parsed.error,
+      });
+    }
+    const { maxDrawdown, maxDailyLoss, maxDailyLossPct } = parsed.data;
+    this.accountId = at.accountId;
+    this.#label = at.accountId === undefined ? 'all accounts' : `account ${at.accountId}`;
+    this.precision = at.precision;
+    this.#maxDrawdown = maxDrawdown;
+    this.#maxDailyLossUnits =
+      maxDailyLoss === undefined ? undefined : Math.round(maxDailyLoss * pow10(at.precision));
+    this.#maxDailyLossPct = maxDailyLossPct;
+    this.#resumeNextDay = at.resumeNextDay ?? false;
+    this.#peak = at.equityUnits;
+    this.#dayStart = at.equityUnits;
+    this.#last = at.equityUnits;
+    this.#day = Math.floor(at.ts / DAY_MS);
+    this.#halted = undefined;
+  }
+
+  /** The last equity seen, minor units. */
+  get last(): number {
+    return this.#last;
+  }
+
+  /** `account a` or `all accounts`: how messages name the scope. */
+  get label(): string {
+    return this.#label;
+  }
+
+  /** Feeds one equity update (minor units) at `ts`. */
+  update(equity: number, ts: number): EquityWatchUpdate {
+    const precision = this.precision;
+    const day = Math.floor(ts / DAY_MS);
+    let released = false;
+    if (day !== this.#day) {
+      this.#dayStart = this.#last;
+      this.#day = day;
+      if (this.#halted === 'MAX_DAILY_LOSS' && this.#resumeNextDay) {
+        this.#halted = undefined;
+        released = true;
+      }
+    }
+    this.#last = equity;
+    if (equity > this.#peak) this.#peak = equity;
+    if (this.#halted !== undefined) return released ? { breach: undefined, released } : NOTHING;
+    let breach: EquityBreach | undefined;
+    if (this.#maxDrawdown !== undefined && this.#peak > 0) {
+      const drawdown = (this.#peak - equity) / this.#peak;
+      if (drawdown > this.#maxDrawdown) {
+        breach = this.#breach(
+          'MAX_DRAWDOWN',
+          `${fmt(drawdown * 100)} % > ${fmt(this.#maxDrawdown * 100)} % (peak ${money(this.#peak, precision)}, equity ${money(equity, precision)})`,
+          { reference: this.#peak, ts },
+        );
+      }
+    }
+    const loss = this.#dayStart - equity;
+    if (breach === undefined && this.#maxDailyLossUnits !== undefined && loss > this.#maxDailyLossUnits) {
+      breach = this.#breach(
+        'MAX_DAILY_LOSS',
+        `${money(loss, precision)} > ${money(this.#maxDailyLossUnits, precision)} (day start ${money(this.#dayStart, precision)})`,
+        { reference: this.#dayStart, ts },
+      );
+    }
+    if (
+      breach === undefined &&
+      this.#maxDailyLossPct !== undefined &&
+      this.#dayStart > 0 &&
+      loss / this.#dayStart > this.#maxDailyLossPct
+    ) {
+      breach = this.#breach(
+        'MAX_DAILY_LOSS',
+        `${fmt((loss / this.#dayStart) * 100)} % > ${fmt(this.#maxDailyLossPct * 100)} % (day start ${money(this.#dayStart, precision)})`,
+        { reference: this.#dayStart, ts },
+      );
+    }
+    return breach === undefined && !released ? NOTHING : { breach, released };
+  }
+
+  #breach(
+    reason: EquityBreach['reason'],
+    detail: string,
+    at: { readonly reference: number; readonly ts: number },
+  ): EquityBreach {
+    this.#halted = reason;
+    return {
+      type: 'EquityBreach',
+      accountId: this.accountId,
+      reason,
+      message: `${reason}: ${detail} (${this.#label})`,
+      equity: fromUnits(this.#last, this.precision),
+      reference: fromUnits(at.reference, this.precision),
+      tsEvent: at.ts,
+    };
+  }
+
+  /** The watch's state in the scope's currency. */
+  status(): EquityWatchStatus {
+    const p = this.precision;
+    return {
+      accountId: this.accountId,
+      equity: fromUnits(this.#last, p),
+      peak: fromUnits(this.#peak, p),
+      dayStart: fromUnits(this.#dayStart, p),
+      halted: this.#halted,
+    };
+  }
+
+  /** Clears a latched breach so the scope is watched again, from a new peak at the last equity. */
+  rearm(): void {
+    this.#halted = undefined;
+    this.#peak = this.#last;
+  }
+}
 
 /**
  * Halts trading automatically on drawdown from peak equity and on daily loss (UTC days), per
@@ -99,13 +251,11 @@ const money = (units: number, precision: number): string => fmt(fromUnits(units,
  */
 export class EquityGuard implements RiskMonitor {
   readonly #engine: TradingEngine;
-  readonly #watches = new Map<string, Watch>();
-  readonly #total: Watch | undefined;
+  readonly #watches = new Map<string, EquityWatch>();
+  readonly #total: EquityWatch | undefined;
   /** Last equity of every account, for the total, minor units. */
   readonly #equityByAccount = new Map<string, number>();
-  readonly #precision: number;
   readonly #flatten: boolean;
-  readonly #resumeNextDay: boolean;
   readonly #breaches = new Subject<EquityBreach>();
   #unregister: (() => void) | undefined;
   /** The breaches' canceled orders that may still fill (an asynchronous venue). */
@@ -126,14 +276,22 @@ export class EquityGuard implements RiskMonitor {
     const config = parsed.data;
     this.#engine = engine;
     this.#flatten = config.flatten ?? false;
-    this.#resumeNextDay = config.resumeNextDay ?? false;
-    const day = Math.floor(engine.clock.now() / DAY_MS);
+    const resumeNextDay = config.resumeNextDay ?? false;
+    const ts = engine.clock.now();
     const books = engine.accounts().map((a) => engine.accountBook(a.accountId));
     const first = books[0] as AccountBook;
-    this.#precision = first.currencyPrecision;
     for (const [accountId, limits] of Object.entries(config.accounts ?? {})) {
       const book = engine.accountBook(accountId);
-      this.#watches.set(accountId, this.#watch(limits, { accountId, book, day }));
+      this.#watches.set(
+        accountId,
+        new EquityWatch(limits, {
+          accountId,
+          precision: book.currencyPrecision,
+          equityUnits: book.equityUnits,
+          ts,
+          resumeNextDay,
+        }),
+      );
     }
     if (config.total) {
       const mixed = books.find(
@@ -150,33 +308,17 @@ export class EquityGuard implements RiskMonitor {
         this.#equityByAccount.set(book.id, book.equityUnits);
         sum += book.equityUnits;
       }
-      this.#total = this.#watch(config.total, { accountId: undefined, equity: sum, day });
+      this.#total = new EquityWatch(config.total, {
+        accountId: undefined,
+        precision: first.currencyPrecision,
+        equityUnits: sum,
+        ts,
+        resumeNextDay,
+      });
     } else {
       this.#total = undefined;
     }
     this.#unregister = engine.addMonitor(this);
-  }
-
-  #watch(
-    limits: z.output<typeof HaltLimitsSchema>,
-    at: { accountId: string | undefined; day: number; book?: AccountBook; equity?: number },
-  ): Watch {
-    const equity = at.book?.equityUnits ?? at.equity ?? 0;
-    const precision = at.book?.currencyPrecision ?? this.#precision;
-    return {
-      accountId: at.accountId,
-      label: at.accountId === undefined ? 'all accounts' : `account ${at.accountId}`,
-      precision,
-      maxDrawdown: limits.maxDrawdown,
-      maxDailyLossUnits:
-        limits.maxDailyLoss === undefined ? undefined : Math.round(limits.maxDailyLoss * pow10(precision)),
-      maxDailyLossPct: limits.maxDailyLossPct,
-      peak: equity,
-      dayStart: equity,
-      last: equity,
-      day: at.day,
-      halted: undefined,
-    };
   }
 
   /** @internal Called by the engine after marks and fills. */
@@ -192,83 +334,29 @@ export class EquityGuard implements RiskMonitor {
     }
   }
 
-  #check(w: Watch, equity: number, ts: number): void {
-    const precision = w.precision;
-    const day = Math.floor(ts / DAY_MS);
-    if (day !== w.day) {
-      w.dayStart = w.last;
-      w.day = day;
-      if (w.halted === 'MAX_DAILY_LOSS' && this.#resumeNextDay) {
-        w.halted = undefined;
-        // Only the guard's own hold is lifted: an operator's or another part's halt stays in force.
-        this.#engine.holds.release({
-          owner: EQUITY_GUARD,
-          accountId: w.accountId,
-          reason: `new UTC day: daily loss limit of ${w.label} reset`,
-        });
-      }
-    }
-    w.last = equity;
-    if (equity > w.peak) w.peak = equity;
-    if (w.halted !== undefined) return;
-    if (w.maxDrawdown !== undefined && w.peak > 0) {
-      const drawdown = (w.peak - equity) / w.peak;
-      if (drawdown > w.maxDrawdown) {
-        this.#breach(w, {
-          reason: 'MAX_DRAWDOWN',
-          detail: `${fmt(drawdown * 100)} % > ${fmt(w.maxDrawdown * 100)} % (peak ${money(w.peak, precision)}, equity ${money(equity, precision)})`,
-          reference: fromUnits(w.peak, precision),
-          equity: fromUnits(equity, precision),
-          ts,
-        });
-        return;
-      }
-    }
-    const loss = w.dayStart - equity;
-    if (w.maxDailyLossUnits !== undefined && loss > w.maxDailyLossUnits) {
-      this.#breach(w, {
-        reason: 'MAX_DAILY_LOSS',
-        detail: `${money(loss, precision)} > ${money(w.maxDailyLossUnits, precision)} (day start ${money(w.dayStart, precision)})`,
-        reference: fromUnits(w.dayStart, precision),
-        equity: fromUnits(equity, precision),
-        ts,
-      });
-      return;
-    }
-    if (w.maxDailyLossPct !== undefined && w.dayStart > 0 && loss / w.dayStart > w.maxDailyLossPct) {
-      this.#breach(w, {
-        reason: 'MAX_DAILY_LOSS',
-        detail: `${fmt((loss / w.dayStart) * 100)} % > ${fmt(w.maxDailyLossPct * 100)} % (day start ${money(w.dayStart, precision)})`,
-        reference: fromUnits(w.dayStart, precision),
-        equity: fromUnits(equity, precision),
-        ts,
+  #check(watch: EquityWatch, equity: number, ts: number): void {
+    const { breach, released } = watch.update(equity, ts);
+    if (released) {
+      // Only the guard's own hold is lifted: an operator's or another part's halt stays in force.
+      this.#engine.holds.release({
+        owner: EQUITY_GUARD,
+        accountId: watch.accountId,
+        reason: `new UTC day: daily loss limit of ${watch.label} reset`,
       });
     }
+    if (breach !== undefined) this.#breach(breach);
   }
 
-  #breach(
-    w: Watch,
-    b: { reason: EquityBreach['reason']; detail: string; reference: number; equity: number; ts: number },
-  ): void {
-    w.halted = b.reason;
-    const message = `${b.reason}: ${b.detail} (${w.label})`;
+  #breach(breach: EquityBreach): void {
     const options: KillSwitchOptions = {
-      reason: message,
+      reason: breach.message,
       owner: EQUITY_GUARD,
       flatten: this.#flatten,
-      ...(w.accountId === undefined ? {} : { accountId: w.accountId }),
+      ...(breach.accountId === undefined ? {} : { accountId: breach.accountId }),
     };
     this.#late.watch(this.#engine, killSwitch(this.#engine, options), options);
     this.#followLateFills();
-    this.#breaches.next({
-      type: 'EquityBreach',
-      accountId: w.accountId,
-      reason: b.reason,
-      message,
-      equity: b.equity,
-      reference: b.reference,
-      tsEvent: b.ts,
-    });
+    this.#breaches.next(breach);
   }
 
   /**
@@ -287,25 +375,13 @@ export class EquityGuard implements RiskMonitor {
   /** The watch state of an account, or of the total when `accountId` is undefined; undefined if not watched. */
   status(accountId?: string): EquityWatchStatus | undefined {
     const w = accountId === undefined ? this.#total : this.#watches.get(accountId);
-    if (w === undefined) return undefined;
-    const p =
-      accountId === undefined ? this.#precision : this.#engine.accountBook(accountId).currencyPrecision;
-    return {
-      accountId: w.accountId,
-      equity: fromUnits(w.last, p),
-      peak: fromUnits(w.peak, p),
-      dayStart: fromUnits(w.dayStart, p),
-      halted: w.halted,
-    };
+    return w?.status();
   }
 
   /** Clears a scope's latched breach so it is watched again (the trading state is not changed). */
   rearm(accountId?: string): void {
     const w = accountId === undefined ? this.#total : this.#watches.get(accountId);
-    if (w !== undefined) {
-      w.halted = undefined;
-      w.peak = w.last;
-    }
+    w?.rearm();
   }
 
   /** Unregisters from the engine and completes `breaches$`. Idempotent. */

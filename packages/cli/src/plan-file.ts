@@ -1,6 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { AccountConfig, BaseStrategy, InstrumentSpec } from '@rxtrade/core';
+import {
+  type AccountConfig,
+  type AccountManagerOptions,
+  type BaseStrategy,
+  type InstrumentSpec,
+  ManagedAccountSchema,
+} from '@rxtrade/core';
 import type { FilePlan } from '@rxtrade/fleet/node';
 import { z } from 'zod';
 import { UsageError } from './args';
@@ -10,10 +16,16 @@ const word = z.string().regex(/^[A-Za-z0-9_\-:]{1,64}$/, 'use 1 to 64 of A-Z a-z
 /**
  * A plan file (`--plan`): several strategies, each a module on one symbol for one account. Strategy
  * files are relative to the plan file. One shape for `rxtrade backtest` and `rxtrade fleet`, so the
- * two can be compared.
+ * two can be compared. An account may also say how the strategies' signals are sized for it and
+ * when it halts, as core's `AccountManager` takes it (`venue`, `sizing`, `canTrade`, `limits`,
+ * `halts`), with `flattenOnHalt` and `resumeNextDay` beside the accounts.
  */
 const PlanFileSchema = z.strictObject({
-  accounts: z.array(z.strictObject({ id: word, initialCash: z.number().positive() })).min(1),
+  accounts: z.array(ManagedAccountSchema.extend({ id: word, initialCash: z.number().positive() })).min(1),
+  /** A halted account's positions are closed too (default false: cancel and halt only). */
+  flattenOnHalt: z.boolean().optional(),
+  /** A daily-loss halt is lifted on the next UTC day (default false). */
+  resumeNextDay: z.boolean().optional(),
   strategies: z
     .array(
       z.strictObject({
@@ -37,6 +49,8 @@ export const PLAN_EXAMPLE = `{"accounts":[{"id":"a","initialCash":100000}],"stra
 export interface PlanFile {
   readonly plan: FilePlan;
   readonly accounts: readonly AccountConfig[];
+  /** Core's account manager options, when an account sizes signals or halts (or the plan flattens on halts). */
+  readonly accountManager: Omit<AccountManagerOptions, 'marketInputs'> | undefined;
   /** Each strategy's params by id (printed with the results). */
   readonly params: Readonly<Record<string, Record<string, unknown>>>;
   readonly ids: readonly string[];
@@ -63,7 +77,23 @@ export async function readPlanFile(
   }
   const parsed = PlanFileSchema.safeParse(json);
   if (!parsed.success) fail(z.prettifyError(parsed.error).replace(/\n+/g, '; '));
-  const { accounts, strategies } = parsed.data as z.output<typeof PlanFileSchema>;
+  const {
+    accounts: managed,
+    strategies,
+    flattenOnHalt,
+    resumeNextDay,
+  } = parsed.data as z.output<typeof PlanFileSchema>;
+  const accounts = managed.map((a) => ({ id: a.id, initialCash: a.initialCash }));
+  const isManaged = (a: (typeof managed)[number]): boolean =>
+    Object.keys(a).some((k) => k !== 'id' && k !== 'initialCash');
+  const accountManager =
+    managed.some(isManaged) || flattenOnHalt !== undefined || resumeNextDay !== undefined
+      ? {
+          accounts: managed,
+          ...(flattenOnHalt === undefined ? {} : { flattenOnHalt }),
+          ...(resumeNextDay === undefined ? {} : { resumeNextDay }),
+        }
+      : undefined;
   const accountIds = new Set(accounts.map((a) => a.id));
   if (accountIds.size !== accounts.length) fail('two accounts share an id');
   if (new Set(strategies.map((s) => s.id)).size !== strategies.length) fail('two strategies share an id');
@@ -87,8 +117,15 @@ export async function readPlanFile(
     };
   });
   return {
-    plan: { instruments: [...options.instruments], accounts, strategies: planned, cwd: options.cwd },
+    plan: {
+      instruments: [...options.instruments],
+      accounts,
+      strategies: planned,
+      cwd: options.cwd,
+      ...(accountManager ? { accountManager } : {}),
+    },
     accounts,
+    accountManager,
     params: Object.fromEntries(planned.map((s) => [s.id, s.params])),
     ids: planned.map((s) => s.id),
   };

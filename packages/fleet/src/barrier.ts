@@ -118,14 +118,22 @@ export interface ReadyBar {
 export class MatchBarrier {
   readonly mode: BarrierMode;
   readonly #feeders = new Map<string, FeederState>();
+  /** Feeders that hold matching back but never finish (the risk role's equity guard). */
+  readonly #gates: ReadonlySet<string>;
   readonly #bars: Bar[] = [];
   #head = 0;
   #matchedTs: number = BEFORE_FIRST_BAR;
   #lastSeen = false;
 
-  constructor(feeders: readonly string[], mode: BarrierMode = 'barrier') {
+  /**
+   * `gates`: ids that acknowledge bars as feeders do, and must have acknowledged the bar before the
+   * next is matched, but whose end is not waited for (the risk role's equity guard acknowledges each
+   * bar once it has watched it, and has no last bar of its own).
+   */
+  constructor(feeders: readonly string[], mode: BarrierMode = 'barrier', gates: readonly string[] = []) {
     this.mode = mode;
-    for (const id of feeders)
+    this.#gates = new Set(gates);
+    for (const id of [...feeders, ...gates])
       this.#feeders.set(id, { through: BEFORE_FIRST_BAR - 1, waits: false, final: false });
   }
 
@@ -190,7 +198,7 @@ export class MatchBarrier {
   /** Every bar was matched, none follows, and every feeder has seen its last bar. */
   get finished(): boolean {
     if (!this.#lastSeen || this.#head < this.#bars.length) return false;
-    for (const feeder of this.#feeders.values()) if (!feeder.final) return false;
+    for (const [id, feeder] of this.#feeders) if (!feeder.final && !this.#gates.has(id)) return false;
     return true;
   }
 }

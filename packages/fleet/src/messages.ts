@@ -134,6 +134,27 @@ export const BarsAcknowledgedSchema = z.strictObject({
 export type BarsAcknowledged = z.output<typeof BarsAcknowledgedSchema>;
 
 /**
+ * strategy → risk (`risk.requests.<accountId>`, one to each account that takes the strategy's
+ * signals): a sizeless signal from `onBar` on the bar at `mark`. Risk sizes it from the account's
+ * books once the account's bar at `mark.ts` is matched (core's `calculatePositionSizes`, as the
+ * engine's `AccountManager` does) and sends the market order it becomes through its usual check.
+ */
+export const SignalEmittedSchema = z.strictObject({
+  accountId: id,
+  signal: z.strictObject({
+    strategyId: id,
+    symbol: id,
+    direction: z.enum(['long', 'short', 'flat']),
+    /** As the strategy gave them: sizing refuses what it cannot use (`SIZING_FAILED`), as in the engine. */
+    strength: z.number().refine(Number.isFinite, 'must be finite'),
+    stopDistance: z.number().refine(Number.isFinite, 'must be finite').optional(),
+    tsEvent: ts,
+  }),
+  mark: MarkSchema,
+});
+export type SignalEmitted = z.output<typeof SignalEmittedSchema>;
+
+/**
  * order → risk → order (`risk.reports.<accountId>`, then `orders.submit.<accountId>`; sent by an order
  * replica at its first frame of a symbol, once per account trading it): whichever order replica owns the account's partition now
  * takes the account, rebuilding it from its journal if it has not — so an account moved by a restart
@@ -315,6 +336,7 @@ export const fleetMessageSchemas = {
   AmendOrder: AmendOrderSchema,
   WakeAccount: WakeAccountSchema,
   BarsAcknowledged: BarsAcknowledgedSchema,
+  SignalEmitted: SignalEmittedSchema,
   OrderEventsDelivered: OrderEventsDeliveredSchema,
   SetStrategyRunning: SetStrategyRunningSchema,
   OrderEventsReported: OrderEventsReportedSchema,

@@ -5,6 +5,7 @@ import {
   type Clock,
   type ContingentLeg,
   canAmendUp,
+  EQUITY_GUARD_OWNER,
   type ExecutionClient,
   hasContingency,
   isBarDriven,
@@ -470,6 +471,16 @@ class AccountDesk {
   #reportPlaced: SubmitOrder[] = [];
   readonly #marks = new Map<string, Mark>();
   #marksChanged = false;
+  /**
+   * One report per bar matched (an account with equity halts): risk watches the equity after each
+   * bar's fills and close, as the engine's guard does, and acknowledges the bar before the next.
+   */
+  readonly #reportEachBar: boolean;
+  /**
+   * Marks go to risk with every pump that matched a bar (an account taking signals): risk sizes a
+   * signal once its bar is matched, and holds the strategy's later inputs until then.
+   */
+  readonly #reportMarks: boolean;
   #outgoing: Outgoing[] = [];
   readonly #commits = new GroupCommit(() => this.#commit());
   #seq = 0;
@@ -531,10 +542,14 @@ class AccountDesk {
       amendsUp: canAmendUp(this.#orders.execution),
     });
     for (const s of this.#plan.strategies) if (s.accountId === this.accountId) this.#feeders.add(s.id);
+    // An account with equity halts: risk watches each bar's equity before the next bar is matched.
+    this.#reportEachBar = this.#plan.guarded(this.accountId) && this.#plan.mode === 'barrier';
+    this.#reportMarks = this.#plan.takesSignals(this.accountId);
+    const gates = this.#reportEachBar ? [EQUITY_GUARD_OWNER] : [];
     for (const symbol of this.#plan.symbolsOf(this.accountId)) {
       this.#barriers.set(
         symbol,
-        new MatchBarrier(this.#plan.feeders(this.accountId, symbol), this.#plan.mode),
+        new MatchBarrier(this.#plan.feeders(this.accountId, symbol), this.#plan.mode, gates),
       );
     }
   }
@@ -946,6 +961,7 @@ class AccountDesk {
     this.#orders.processBar(bar);
     this.#marks.set(symbol, { symbol, ts: bar.ts, price: bar.close });
     this.#marksChanged = true;
+    if (this.#reportEachBar) this.#report(false);
     for (const strategyId of ready.notify)
       this.#deliver(strategyId, { symbol, ts: bar.ts, price: bar.close });
   }
@@ -1026,7 +1042,8 @@ class AccountDesk {
     const live = this.#plan.mode === 'live';
     for (const strategyId of [...this.#outbox.keys()])
       if (live || !this.#feeders.has(strategyId)) this.#deliver(strategyId, undefined);
-    if (this.#reportEvents.some((e) => e.type === 'OrderFilled')) this.#report(false);
+    if ((this.#reportMarks && this.#marksChanged) || this.#reportEvents.some((e) => e.type === 'OrderFilled'))
+      this.#report(false);
   }
 
   #finishIfDone(): void {

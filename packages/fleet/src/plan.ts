@@ -1,7 +1,11 @@
 import {
   type AccountConfig,
+  AccountManager,
+  type AccountManagerOptions,
   type BaseStrategy,
+  canTrade,
   defineInstrument,
+  EQUITY_GUARD_OWNER,
   type Instrument,
   type InstrumentSpec,
   RxtradeError,
@@ -35,6 +39,15 @@ export interface FleetPlan {
   readonly strategies: readonly FleetStrategy[];
   /** Default `barrier`: the same order of events as a backtest. */
   readonly mode?: BarrierMode;
+  /**
+   * Accounts that take the strategies' sizeless signals and halt on equity limits, as core's
+   * `AccountManager` takes them (`sizing`, `canTrade`, `limits`, `halts`; `flattenOnHalt`,
+   * `resumeNextDay`, per-strategy `strategies` limits). Each must be one of `accounts`. A strategy's
+   * `signal()` goes to every account with a sizing model that may trade it, and that account's risk
+   * role sizes it from its books; `halts` are watched there (core's `EquityWatch`). `total` limits
+   * need every account in one place and are refused: the fleet splits accounts across replicas.
+   */
+  readonly accountManager?: Omit<AccountManagerOptions, 'marketInputs'>;
 }
 
 const word = z.string().refine(isTopicWord, 'use 1 to 64 of A-Z a-z 0-9 _ - :');
@@ -63,7 +76,12 @@ export class ResolvedPlan {
   readonly instruments: ReadonlyMap<string, Instrument>;
   readonly accounts: ReadonlyMap<string, AccountConfig>;
   readonly strategies: readonly FleetStrategy[];
+  /** Core's account manager for {@link FleetPlan.accountManager}: managed accounts and their rules. */
+  readonly manager: AccountManager | undefined;
   readonly #feeders = new Map<string, string[]>();
+  /** Per strategy id: the accounts that take its signals. */
+  readonly #signalAccounts = new Map<string, readonly string[]>();
+  readonly #guarded = new Set<string>();
 
   constructor(plan: FleetPlan) {
     const parsed = PlanSchema.safeParse(plan);
@@ -87,14 +105,28 @@ export class ResolvedPlan {
       if (accounts.has(account.id)) invalid(`account ${account.id} is defined twice`);
       accounts.set(account.id, account);
     }
+    this.manager = plan.accountManager && managerOf(plan.accountManager, accounts);
+    const managed = this.manager?.accounts ?? [];
+    for (const a of managed) if (a.halts !== undefined) this.#guarded.add(a.id);
     const ids = new Set<string>();
+    const feed = (accountId: string, symbol: string, strategyId: string): void => {
+      const key = feederKey(accountId, symbol);
+      const list = this.#feeders.get(key) ?? [];
+      if (!list.includes(strategyId)) this.#feeders.set(key, [...list, strategyId]);
+    };
     for (const s of plan.strategies) {
       if (ids.has(s.id)) invalid(`two strategies have the id ${s.id}`);
+      if (this.#guarded.size > 0 && s.id === EQUITY_GUARD_OWNER)
+        invalid(`strategy id ${s.id} is the equity guard's, reserved when accounts have halts`);
       ids.add(s.id);
       if (!instruments.has(s.symbol)) invalid(`strategy ${s.id}: unknown instrument ${s.symbol}`);
       if (!accounts.has(s.accountId)) invalid(`strategy ${s.id}: unknown account ${s.accountId}`);
-      const key = feederKey(s.accountId, s.symbol);
-      this.#feeders.set(key, [...(this.#feeders.get(key) ?? []), s.id]);
+      feed(s.accountId, s.symbol, s.id);
+      const takers = managed
+        .filter((a) => a.sizing !== undefined && canTrade(a.canTrade, { symbol: s.symbol, strategyId: s.id }))
+        .map((a) => a.id);
+      this.#signalAccounts.set(s.id, takers);
+      for (const accountId of takers) feed(accountId, s.symbol, s.id);
     }
     this.instruments = instruments;
     this.accounts = accounts;
@@ -108,19 +140,49 @@ export class ResolvedPlan {
     return instrument;
   }
 
-  /** Strategies whose orders an account receives for a symbol (the order role waits for each). */
+  /**
+   * Strategies whose orders an account receives for a symbol (the order role waits for each): those
+   * trading the account, and those whose signals it takes.
+   */
   feeders(accountId: string, symbol: string): readonly string[] {
     return this.#feeders.get(feederKey(accountId, symbol)) ?? [];
   }
 
-  /** Symbols an account's strategies trade. */
+  /** Symbols an account's strategies trade, or whose signals it takes. */
   symbolsOf(accountId: string): readonly string[] {
-    return [...new Set(this.strategies.filter((s) => s.accountId === accountId).map((s) => s.symbol))];
+    return [
+      ...new Set(
+        this.strategies
+          .filter((s) => s.accountId === accountId || this.signalAccounts(s.id).includes(accountId))
+          .map((s) => s.symbol),
+      ),
+    ];
   }
 
-  /** Accounts some strategy trades. */
+  /** Accounts some strategy trades or sends its signals to. */
   get tradedAccounts(): readonly string[] {
-    return [...new Set(this.strategies.map((s) => s.accountId))];
+    return [...new Set(this.strategies.flatMap((s) => [s.accountId, ...this.signalAccounts(s.id)]))];
+  }
+
+  /** Accounts that take a strategy's signals (a sizing model, and `canTrade` lets them), in plan order. */
+  signalAccounts(strategyId: string): readonly string[] {
+    return this.#signalAccounts.get(strategyId) ?? [];
+  }
+
+  /** Every account a strategy's bars concern: its own, then those taking its signals. */
+  accountsFed(strategy: FleetStrategy): readonly string[] {
+    return [...new Set([strategy.accountId, ...this.signalAccounts(strategy.id)])];
+  }
+
+  /** True when some strategy's signals go to the account (its risk role sizes them). */
+  takesSignals(accountId: string): boolean {
+    for (const takers of this.#signalAccounts.values()) if (takers.includes(accountId)) return true;
+    return false;
+  }
+
+  /** True when the account halts on equity limits (its risk role watches every bar's equity). */
+  guarded(accountId: string): boolean {
+    return this.#guarded.has(accountId);
   }
 
   /** Builds a strategy instance with its fleet id, symbol, account and params. */
@@ -139,6 +201,27 @@ export class ResolvedPlan {
     }
     return built;
   }
+}
+
+/** The plan's account manager: core's, validated; `total` limits and unknown accounts refused. */
+function managerOf(
+  options: Omit<AccountManagerOptions, 'marketInputs'>,
+  accounts: ReadonlyMap<string, AccountConfig>,
+): AccountManager {
+  const manager = new AccountManager(options);
+  if (manager.settings.total !== undefined)
+    invalid(
+      'accountManager.total: limits on the sum of all accounts need every account in one process; the fleet splits accounts across risk replicas (set halts per account)',
+    );
+  for (const a of manager.accounts) {
+    const config = accounts.get(a.id);
+    if (config === undefined) invalid(`accountManager: account ${a.id} is not one of the plan's accounts`);
+    if (config.initialCash !== a.initialCash)
+      invalid(
+        `accountManager: account ${a.id} starts with ${a.initialCash}, the plan's account with ${config.initialCash}`,
+      );
+  }
+  return manager;
 }
 
 const feederKey = (accountId: string, symbol: string): string => `${accountId}\u0000${symbol}`;

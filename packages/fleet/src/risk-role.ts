@@ -5,8 +5,12 @@ import {
   type BusEnvelope,
   type BusSubscription,
   type Counter,
+  calculatePositionSizes,
   contingentIds,
   createOrder,
+  EQUITY_GUARD_OWNER,
+  type EquityBreach,
+  EquityWatch,
   type Fill,
   flattenRequests,
   type Gauge,
@@ -24,12 +28,16 @@ import {
   type Order,
   type OrderEvent,
   type OrderRequest,
+  type PreTradeMarket,
   type PreTradeRule,
   RiskEngine,
   RxtradeError,
   type StateOp,
   type StateStore,
   type StrategyBudgetConfig,
+  signalOrderId,
+  signalOrderRequest,
+  sizingAccountOf,
   subscribeInBatches,
   TradingHolds,
 } from '@rxtrade/core';
@@ -39,6 +47,7 @@ import {
   type AccountUpdated,
   type AmendOrder,
   type BarsAcknowledged,
+  BEFORE_FIRST_BAR,
   type CancelOrder,
   type CloseAtEnd,
   decodeByAccount,
@@ -49,6 +58,7 @@ import {
   type OrderEventsDelivered,
   type OrderEventsReported,
   type SetTradingState,
+  type SignalEmitted,
   type SubmitOrder,
   type WakeAccount,
 } from './messages';
@@ -136,7 +146,8 @@ export class RiskRole {
   constructor(options: RiskRoleOptions) {
     this.#bus = options.bus;
     this.#plan = options.plan instanceof ResolvedPlan ? options.plan : new ResolvedPlan(options.plan);
-    this.#rules = options.rules ?? [];
+    // The plan's managed accounts bring their rules (canTrade, limits), as `manager.engineOptions()` does.
+    this.#rules = [...(this.#plan.manager?.rules() ?? []), ...(options.rules ?? [])];
     this.#budgets = options.budgets;
     this.#logger = options.logger ?? noopLogger;
     this.#journal = options.journal;
@@ -254,6 +265,7 @@ export class RiskRole {
       throw new RxtradeError({ code: 'INVALID_MESSAGE', message: `unknown account ${accountId}` });
     const desk = new AccountDesk({
       book: new AccountBook(config),
+      managed: this.#plan.manager?.accounts.find((a) => a.id === accountId),
       plan: this.#plan,
       rules: this.#rules,
       budgets: this.#budgets,
@@ -296,6 +308,7 @@ const MAX_INPUTS_PER_COMMIT = 200;
 
 const RISK_INPUTS = [
   'SubmitOrder',
+  'SignalEmitted',
   'CancelOrder',
   'AmendOrder',
   'BarsAcknowledged',
@@ -359,6 +372,8 @@ class AccountDesk {
   /** The last `<strategyId>-<n>` id each strategy of the plan used: its host's sequence. */
   readonly #orderSeqs = new Map<string, number>();
   #flattenSeq = 0;
+  /** Equity limits crossed (the account was halted at each). */
+  readonly #breaches: EquityBreach[] = [];
   #stateSeq = 0;
   #updateSeq = 0;
   #cancelSeq = 0;
@@ -368,9 +383,29 @@ class AccountDesk {
   readonly #dirtyOrders = new Map<string, { order: Order; open: boolean }>();
   readonly #dirtyPositions = new Set<string>();
   #newFills: Fill[] = [];
+  /** The account as the plan's account manager has it (sizing, limits, halts), if it is managed. */
+  readonly #managed: ManagedConfig | undefined;
+  /** The account's halt limits (core's EquityWatch), watched after every fill and bar. */
+  readonly #watch: EquityWatch | undefined;
+  readonly #flattenOnHalt: boolean;
+  /** The order role waits for this desk's acknowledgement of each bar (the guard watched it). */
+  readonly #gate: boolean;
+  #gateOpened = false;
+  /** Per symbol, the last bar the order role matched for the account (its reports' marks). */
+  readonly #matched = new Map<string, number>();
+  /** Per strategy, its inputs held behind a signal whose bar is not matched here yet, in order. */
+  readonly #held = new Map<string, RiskInput[]>();
+  /** Held signals whose bar risk already told the order role to match. */
+  readonly #assumed = new WeakSet<RiskInput>();
+  /** Orders each strategy's signals became here (numbers {@link signalOrderId}). */
+  readonly #routed = new Map<string, number>();
+  /** Signals sized (redeliveries are not sized twice). */
+  readonly #signals = new Set<string>();
+  readonly #market: PreTradeMarket;
 
   constructor(options: {
     book: AccountBook;
+    managed: ManagedConfig | undefined;
     plan: ResolvedPlan;
     rules: readonly PreTradeRule[];
     budgets: StrategyBudgetConfig | undefined;
@@ -386,13 +421,29 @@ class AccountDesk {
     this.#bus = bus;
     this.#viewPrefix = options.viewPrefix;
     this.#logger = logger.child({ accountId: book.id });
+    this.#managed = options.managed;
+    const settings = plan.manager?.settings;
+    this.#flattenOnHalt = settings?.flattenOnHalt ?? false;
+    const halts = options.managed?.halts;
+    this.#watch =
+      halts === undefined
+        ? undefined
+        : new EquityWatch(halts, {
+            accountId: book.id,
+            precision: book.currencyPrecision,
+            equityUnits: book.equityUnits,
+            ts: 0,
+            resumeNextDay: settings?.resumeNextDay ?? false,
+          });
+    this.#gate = this.#watch !== undefined && plan.mode === 'barrier';
+    this.#market = {
+      lastPrice: (id) => this.#lastPrices.get(id) ?? Number.NaN,
+      instrument: (id) => plan.instrument(id),
+    };
     const holds = new TradingHolds({ clock: this.#clock });
     holds.onChange(() => this.#stateChanged());
     this.#risk = new RiskEngine({
-      market: {
-        lastPrice: (id) => this.#lastPrices.get(id) ?? Number.NaN,
-        instrument: (id) => plan.instrument(id),
-      },
+      market: this.#market,
       rules,
       holds,
       ...(budgets === undefined ? {} : { budgets }),
@@ -416,9 +467,85 @@ class AccountDesk {
   handle(input: RiskInput, received: BusEnvelope): Handled {
     this.#outbox = [];
     this.#received = received;
+    this.#openGate(received);
+    this.#take(input);
+    this.#received = received;
+    this.#accountUpdated(received);
+    return { outbox: this.#outbox, views: this.#viewOps() };
+  }
+
+  /**
+   * An input goes through now, or waits behind its strategy's signal whose bar the order role has not
+   * matched here yet: a signal is sized from the books as the bar left them, and what the strategy
+   * sent after it follows it, in order.
+   */
+  #take(input: RiskInput): void {
+    const strategyId = strategyOf(input);
+    if (strategyId !== undefined) {
+      const held = this.#held.get(strategyId);
+      if (held !== undefined) {
+        held.push(input);
+        return;
+      }
+      if (input.type === 'SignalEmitted' && !this.#ready(input.payload)) {
+        this.#held.set(strategyId, [input]);
+        this.#assumeThrough(input);
+        return;
+      }
+    }
+    this.#dispatch(input, input.envelope);
+  }
+
+  /** Inputs held behind signals whose bar is now matched, in each strategy's order. */
+  #release(): void {
+    for (const [strategyId, held] of this.#held) {
+      while (held.length > 0) {
+        const head = held[0] as RiskInput;
+        if (head.type === 'SignalEmitted' && !this.#ready(head.payload)) {
+          this.#assumeThrough(head);
+          break;
+        }
+        held.shift();
+        this.#dispatch(head, head.envelope);
+      }
+      if (held.length === 0) this.#held.delete(strategyId);
+    }
+  }
+
+  #ready(emitted: SignalEmitted): boolean {
+    return (this.#matched.get(emitted.mark.symbol) ?? Number.NEGATIVE_INFINITY) >= emitted.mark.ts;
+  }
+
+  /**
+   * A held signal's strategy has run every bar before the signal's (its acknowledgements wait behind
+   * the signal): the order role may match up to the signal's bar, whose report releases it.
+   */
+  #assumeThrough(input: RiskInput): void {
+    if (input.type !== 'SignalEmitted' || this.#assumed.has(input)) return;
+    this.#assumed.add(input);
+    const { signal, mark } = input.payload;
+    const ack: BarsAcknowledged = {
+      accountId: this.book.id,
+      strategyId: signal.strategyId,
+      symbol: mark.symbol,
+      through: Math.max(BEFORE_FIRST_BAR, mark.ts - 1),
+      waits: false,
+      final: false,
+    };
+    this.#forward('BarsAcknowledged', ack, {
+      ...input.envelope,
+      id: `${this.book.id}:signal-ack:${signal.strategyId}:${mark.ts}`,
+    });
+  }
+
+  #dispatch(input: RiskInput, received: BusEnvelope): void {
+    this.#received = received;
     switch (input.type) {
       case 'SubmitOrder':
         this.#submit(input.payload, received);
+        break;
+      case 'SignalEmitted':
+        this.#signal(input.payload, received);
         break;
       case 'CancelOrder':
         this.#forward('CancelOrder', input.payload, received);
@@ -439,8 +566,87 @@ class AccountDesk {
         this.#setTradingState(input.payload);
         break;
     }
-    this.#accountUpdated(received);
-    return { outbox: this.#outbox, views: this.#viewOps() };
+  }
+
+  /**
+   * An account with equity halts holds the order role's matching back until it has watched each bar:
+   * its first input acknowledges "before the first bar" for every symbol of the account.
+   */
+  #openGate(received: BusEnvelope): void {
+    if (!this.#gate || this.#gateOpened) return;
+    this.#gateOpened = true;
+    for (const symbol of this.#plan.symbolsOf(this.book.id))
+      this.#guardAck(symbol, BEFORE_FIRST_BAR, received);
+  }
+
+  #guardAck(symbol: string, through: number, received: BusEnvelope): void {
+    const ack: BarsAcknowledged = {
+      accountId: this.book.id,
+      strategyId: EQUITY_GUARD_OWNER,
+      symbol,
+      through,
+      waits: false,
+      final: false,
+    };
+    this.#forward('BarsAcknowledged', ack, {
+      ...received,
+      id: `${this.book.id}:ack:${EQUITY_GUARD_OWNER}:${symbol}:${through}`,
+    });
+  }
+
+  /**
+   * A signal sized for this account as the engine's `AccountManager` sizes it (core's
+   * `sizingAccountOf` and `calculatePositionSizes`), from the books as its bar left them; the market
+   * order it becomes goes through the usual check, named `<strategyId>@<accountId>-<n>`.
+   */
+  #signal(emitted: SignalEmitted, received: BusEnvelope): void {
+    if (this.#signals.has(received.id)) return;
+    this.#signals.add(received.id);
+    if (this.#signals.size > REMEMBERED) this.#signals.delete(this.#signals.values().next().value as string);
+    const managed = this.#managed;
+    const { mark } = emitted;
+    const signal = { ...emitted.signal, stopDistance: emitted.signal.stopDistance };
+    const instrument = this.#plan.instruments.get(signal.symbol);
+    const price = this.#lastPrices.get(signal.symbol) ?? Number.NaN;
+    if (managed === undefined || instrument === undefined || !(price > 0)) {
+      this.#logger.warn(
+        { strategyId: signal.strategyId, symbol: signal.symbol },
+        managed === undefined
+          ? 'signal for an account that takes none: ignored'
+          : 'signal without a price: ignored',
+      );
+      return;
+    }
+    const account = sizingAccountOf(managed, {
+      book: this.book,
+      openOrders: this.#orders.values(),
+      strategyId: signal.strategyId,
+      instrument,
+      market: this.#market,
+    });
+    const [size] = calculatePositionSizes(signal, [account], { instrument, price });
+    const request = size && signalOrderRequest(signal, size);
+    if (request === undefined) {
+      this.#logger.debug(
+        { strategyId: signal.strategyId, direction: signal.direction, reason: size?.reason },
+        'signal: nothing to trade',
+      );
+      return;
+    }
+    const n = (this.#routed.get(signal.strategyId) ?? 0) + 1;
+    this.#routed.set(signal.strategyId, n);
+    const clientOrderId = signalOrderId(signal.strategyId, this.book.id, n);
+    this.#submit(
+      {
+        accountId: this.book.id,
+        strategyId: signal.strategyId,
+        clientOrderId,
+        request: { ...request, clientOrderId },
+        tsInit: signal.tsEvent,
+        mark,
+      },
+      { ...received, id: `${this.book.id}:submit:${clientOrderId}` },
+    );
   }
 
   /**
@@ -665,8 +871,11 @@ class AccountDesk {
    */
   #reserved(command: SubmitOrder): string | undefined {
     if (this.#inPlan(command.strategyId)) return undefined;
+    const id = command.clientOrderId;
     const owner = this.#plan.strategies.find(
-      (s) => s.accountId === command.accountId && command.clientOrderId.startsWith(`${s.id}-`),
+      (s) =>
+        (s.accountId === command.accountId && id.startsWith(`${s.id}-`)) ||
+        id.startsWith(`${s.id}@${command.accountId}-`),
     );
     return owner === undefined
       ? undefined
@@ -772,24 +981,55 @@ class AccountDesk {
       holds.place({ owner: command.owner, state: command.state, reason: command.reason, accountId });
       return;
     }
-    const options: KillSwitchOptions = {
+    this.#kill({
       reason: command.reason,
       flatten: command.flatten,
       owner: command.owner,
       ...(accountId === undefined ? {} : { accountId }),
-    };
+    });
+  }
+
+  /** Core's kill switch over the desk: hold, cancel every open order, and maybe flatten. */
+  #kill(options: KillSwitchOptions): void {
     const target = this.#killTarget();
     const result = killSwitch(target, options);
     this.#late.watch(target, result, options);
     this.#logger.warn(
       {
-        owner: command.owner,
-        reason: command.reason,
+        owner: options.owner,
+        reason: options.reason,
         canceled: result.canceled,
         flatten: result.flattenOrders.map((o) => `${o.clientOrderId}:${o.status}`),
       },
       'kill switch',
     );
+  }
+
+  /**
+   * The account's equity after a fill or a bar's close, as the engine's equity guard watches it: a
+   * crossed limit halts the account with core's kill switch (flattening with `flattenOnHalt`); a new
+   * UTC day lifts a daily-loss halt with `resumeNextDay`.
+   */
+  #watchEquity(ts: number): void {
+    const watch = this.#watch;
+    if (watch === undefined) return;
+    this.#clock.set(ts);
+    const { breach, released } = watch.update(this.book.equityUnits, ts);
+    if (released) {
+      this.#risk.holds.release({
+        owner: EQUITY_GUARD_OWNER,
+        accountId: this.book.id,
+        reason: `new UTC day: daily loss limit of ${watch.label} reset`,
+      });
+    }
+    if (breach === undefined) return;
+    this.#breaches.push(breach);
+    this.#kill({
+      reason: breach.message,
+      owner: EQUITY_GUARD_OWNER,
+      flatten: this.#flattenOnHalt,
+      accountId: this.book.id,
+    });
   }
 
   /** The desk as core's kill switch drives it: cancels and flattening orders go to the order role. */
@@ -869,11 +1109,21 @@ class AccountDesk {
         const order = placed.get(event.clientOrderId);
         if (order !== undefined && event.type === 'OrderSubmitted') this.#placedByOrderRole(order);
         this.#apply(event);
+        if (event.type === 'OrderFilled') this.#watchEquity(event.tsEvent);
       }
-      for (const mark of report.marks) this.#mark(mark);
+      for (const mark of report.marks) {
+        this.#mark(mark);
+        if ((this.#matched.get(mark.symbol) ?? Number.NEGATIVE_INFINITY) < mark.ts) {
+          this.#matched.set(mark.symbol, mark.ts);
+          this.#watchEquity(mark.ts);
+        }
+      }
       this.#reports.add(received.id);
       if (this.#reports.size > REMEMBERED)
         this.#reports.delete(this.#reports.values().next().value as string);
+      if (this.#held.size > 0) this.#release();
+      this.#received = received;
+      if (this.#gate) for (const mark of report.marks) this.#guardAck(mark.symbol, mark.ts, received);
     }
     if (report.closing === true && !this.#closed) this.#closeAtEnd(received);
     if (!report.final || this.#finished) return;
@@ -990,6 +1240,24 @@ class AccountDesk {
     this.#lastPrices.set(mark.symbol, mark.price);
     this.book.mark(this.#plan.instrument(mark.symbol), mark.price, mark.ts);
     if (this.book.positions.has(mark.symbol)) this.#dirtyPositions.add(mark.symbol);
+  }
+}
+
+/** A managed account's configuration, as the plan's account manager validated it. */
+type ManagedConfig = NonNullable<ResolvedPlan['manager']>['accounts'][number];
+
+/** The strategy whose order of inputs an input belongs to (undefined for reports and holds). */
+function strategyOf(input: RiskInput): string | undefined {
+  switch (input.type) {
+    case 'SubmitOrder':
+    case 'CancelOrder':
+    case 'AmendOrder':
+    case 'BarsAcknowledged':
+      return input.payload.strategyId;
+    case 'SignalEmitted':
+      return input.payload.signal.strategyId;
+    default:
+      return undefined;
   }
 }
 

@@ -276,7 +276,11 @@ export async function runFleet(options: RunFleetOptions): Promise<FleetRunResult
       canceled,
     ]);
     if (traded.length > 0) await Promise.race([done, timedOut, canceled]);
-    fills.sort((a, b) => a.tsEvent - b.tsEvent);
+    // In time order; at one time, by account in plan order (each account's own order is kept), so the
+    // list does not depend on which account's report arrived first.
+    const accountOrder = new Map([...plan.accounts.keys()].map((id, i) => [id, i]));
+    const rank = (f: Fill): number => accountOrder.get(f.accountId) ?? accountOrder.size;
+    fills.sort((a, b) => a.tsEvent - b.tsEvent || rank(a) - rank(b));
     const accounts = [...plan.accounts.values()].map(
       (config) => finished.get(config.id)?.account ?? new AccountBook(config).snapshot(),
     );

@@ -11,6 +11,7 @@ import {
   noopLogger,
   type OrderCommandSink,
   RxtradeError,
+  type Signal,
   type StateOp,
   type StateStore,
   type StrategyEvent,
@@ -228,6 +229,10 @@ class HostedStrategy {
   #commanded = false;
   #mark: Mark | undefined;
   #seq = 0;
+  /** Signals sent (names their messages: the same on a rebuild). */
+  #signals = 0;
+  /** Accounts whose order role waits for this strategy's bars: its own, and those taking its signals. */
+  readonly #fed: readonly string[];
   /** Bars run, and how many of them waited for the order role's result first. */
   readonly stats = { bars: 0, waited: 0 };
   #wake: (() => void) | undefined;
@@ -307,6 +312,7 @@ class HostedStrategy {
         );
         return true;
       },
+      signal: (signal) => this.#signal(signal),
       amend: (clientOrderId, amendment, strategyId) => {
         this.#command(
           spec.accountId,
@@ -344,7 +350,50 @@ class HostedStrategy {
         this.#statusChanged(event);
       },
     });
+    this.#fed = plan.accountsFed(spec);
     this.#host.add(plan.build(spec));
+  }
+
+  /**
+   * A sizeless signal goes to every account that takes the strategy's signals, with the bar it was
+   * given on: each account's risk role sizes it once that bar is matched there.
+   */
+  #signal(signal: Signal): void {
+    const takers = this.#plan.signalAccounts(this.#spec.id);
+    const mark = this.#mark;
+    if (takers.length === 0 || mark === undefined || signal.symbol !== mark.symbol) {
+      if (!this.#replaying)
+        this.#logger.warn(
+          { symbol: signal.symbol, direction: signal.direction },
+          takers.length === 0
+            ? "signal dropped: no account of the plan takes this strategy's signals (give one a sizing model)"
+            : 'signal dropped: a fleet strategy signals on its own symbol, from onBar',
+        );
+      return;
+    }
+    const n = ++this.#signals;
+    for (const accountId of takers) {
+      this.#outbox.push({
+        topic: fleetTopics.riskRequests(accountId),
+        key: accountId,
+        envelope: fleetEnvelope(
+          'SignalEmitted',
+          {
+            accountId,
+            signal: {
+              strategyId: signal.strategyId,
+              symbol: signal.symbol,
+              direction: signal.direction,
+              strength: signal.strength,
+              ...(signal.stopDistance === undefined ? {} : { stopDistance: signal.stopDistance }),
+              tsEvent: signal.tsEvent,
+            },
+            mark,
+          },
+          { id: `${accountId}:signal:${signal.strategyId}:${n}`, ts: this.#clock.now() },
+        ),
+      });
+    }
   }
 
   /** The strategy's account book; a shared account's state is not known here. */
@@ -534,21 +583,24 @@ class HostedStrategy {
     this.#outbox.push({ topic: fleetTopics.riskRequests(accountId), key: accountId, envelope });
   }
 
+  /** An acknowledgement to every account whose order role waits for this strategy's bars. */
   #send(ack: AckToSend | undefined): void {
     if (ack === undefined) return;
-    const { accountId, id: strategyId, symbol } = this.#spec;
-    this.#outbox.push({
-      topic: fleetTopics.riskRequests(accountId),
-      key: accountId,
-      envelope: fleetEnvelope(
-        'BarsAcknowledged',
-        { accountId, strategyId, symbol, ...ack },
-        {
-          id: `${accountId}:ack:${strategyId}:${ack.through}:${ack.waits ? 'w' : 'r'}`,
-          ts: this.#clock.now(),
-        },
-      ),
-    });
+    const { id: strategyId, symbol } = this.#spec;
+    for (const accountId of this.#fed) {
+      this.#outbox.push({
+        topic: fleetTopics.riskRequests(accountId),
+        key: accountId,
+        envelope: fleetEnvelope(
+          'BarsAcknowledged',
+          { accountId, strategyId, symbol, ...ack },
+          {
+            id: `${accountId}:ack:${strategyId}:${ack.through}:${ack.waits ? 'w' : 'r'}`,
+            ts: this.#clock.now(),
+          },
+        ),
+      });
+    }
   }
 
   /**

@@ -1,6 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { createProgressReporter, renderHtmlReport, runBacktest, type SkippedRow } from '@rxtrade/core';
+import {
+  AccountManager,
+  createProgressReporter,
+  renderHtmlReport,
+  runBacktest,
+  type SkippedRow,
+} from '@rxtrade/core';
 import { loadStrategy } from '@rxtrade/fleet/node';
 import { OptionReader, parseOptions, UsageError } from '../args';
 import type { CliIo, Command } from '../command';
@@ -111,11 +117,14 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     stream: values.quiet ? { write: () => true } : io.stderr,
     label: strategy.id,
   });
+  // A plan's managed accounts: core's AccountManager sizes the signals and watches the halts.
+  const manager = plan?.accountManager && new AccountManager(plan.accountManager);
   const result = await runBacktest({
     strategies,
     data: data.source,
     instruments: data.instruments,
     ...(plan ? { accounts: plan.accounts } : { initialCash: cash }),
+    ...(manager ? { rules: manager.rules(), onEngine: (engine) => manager.attach(engine) } : {}),
     ...(slippageBps > 0 ? { slippage: { type: 'bps', bps: slippageBps } } : {}),
     closeAtEnd: values['close-at-end'] ?? false,
     ...(budget === undefined ? {} : { budgets: { [strategy.id]: budget } }),

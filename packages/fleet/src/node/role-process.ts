@@ -35,6 +35,11 @@ export const FilePlanSchema = z.strictObject({
   accounts: z.array(z.looseObject({ id: word, initialCash: z.number().nonnegative() })).min(1),
   strategies: z.array(FileStrategySchema).min(1),
   mode: z.enum(['barrier', 'live']).optional(),
+  /**
+   * Signal sizing and equity halts per account (`FleetPlan.accountManager`): core's
+   * `AccountManagerOptions` as JSON, validated by core when the plan is resolved.
+   */
+  accountManager: z.looseObject({ accounts: z.array(z.looseObject({ id: word })).min(1) }).optional(),
   /** Where strategy files are looked up. */
   cwd: z.string().min(1),
 });
@@ -129,6 +134,9 @@ export async function resolveFilePlan(input: FilePlan): Promise<FleetPlan> {
     accounts: plan.accounts,
     strategies,
     ...(plan.mode ? { mode: plan.mode } : {}),
+    ...(plan.accountManager
+      ? { accountManager: plan.accountManager as unknown as NonNullable<FleetPlan['accountManager']> }
+      : {}),
   };
 }
 

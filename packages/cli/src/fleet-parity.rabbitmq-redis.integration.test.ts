@@ -101,6 +101,116 @@ function expectPlanParity(
   expect(noTradeId(a)).toEqual(noTradeId(b));
 }
 
+/**
+ * A fleet run as processes in which the strategy replica that owns the symbol and the order replica
+ * that owns the account (`orderAccount`, or the first account taken) are SIGKILLed once both took
+ * their partitions and the run has had `strategyAfterFills` / `orderAfterFills` fills. Checks each
+ * kill came mid-run and that survivors rebuilt both from their journals.
+ */
+async function runKillingOwners(
+  args: readonly string[],
+  at: {
+    readonly strategyAfterFills: number;
+    readonly orderAfterFills: number;
+    readonly orderAccount?: string;
+  },
+): Promise<RxtradeRun> {
+  const owners = new Map<string, string>();
+  const killed: string[] = [];
+  let running = '';
+  let fills = 0;
+  const kill = (owner: 'strategy' | 'order', afterFills: number): void => {
+    const name = owners.get(owner);
+    if (owners.size < 2 || name === undefined || killed.includes(name) || fills < afterFills) return;
+    process.kill(where(running).pids.get(name) as number, 'SIGKILL');
+    killed.push(name);
+  };
+  const fleet = await rxtrade(['fleet', ...args, '--until-done', '--verbose'], {
+    onErrLine: (line) => {
+      if (line.includes(' running: RabbitMQ ')) running = line;
+      if (!line.startsWith('{')) return;
+      const log = JSON.parse(line) as Record<string, unknown>;
+      const name = `${log['role']}-${log['replica']}`;
+      if (log['msg'] === 'fill') fills++;
+      if (log['msg'] === 'symbol taken' && !owners.has('strategy')) owners.set('strategy', name);
+      if (
+        log['msg'] === 'account taken' &&
+        log['role'] === 'order' &&
+        !owners.has('order') &&
+        (at.orderAccount === undefined || log['accountId'] === at.orderAccount)
+      )
+        owners.set('order', name);
+      kill('strategy', at.strategyAfterFills);
+      kill('order', at.orderAfterFills);
+    },
+  });
+  expect(killed).toHaveLength(2);
+  expect(fills).toBeGreaterThan(at.orderAfterFills); // fills still came after the kills
+  const lines = fleet.err
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const rebuilt = (role: string, msg: string) =>
+    lines.some(
+      (l) => l['role'] === role && l['msg'] === msg && !killed.includes(`${l['role']}-${l['replica']}`),
+    );
+  expect(rebuilt('strategy', 'rebuilding the strategy from its journal')).toBe(true);
+  expect(rebuilt('order', 'rebuilding the account from its journal')).toBe(true);
+  return fleet;
+}
+
+/**
+ * The multi-account example as a plan: two signal strategies, two accounts sizing their signals, a
+ * daily-loss halt that flattens (examples/multi-account).
+ */
+const signalSettings = [
+  '--plan',
+  'packages/cli/src/test-fixtures/signals-plan.json',
+  '--data',
+  'sp500',
+  '--from',
+  '2003-01-01',
+  '--fee',
+  '0.001',
+  '--json',
+];
+
+/**
+ * The multi-account example's parity: the whole document but for the venue's trade ids and the kill
+ * switch's flattening order's name (`flatten:<n>`, the risk role's; the engine gives it the strategy's
+ * next id): the halt on 2007-02-27 and its flatten the next morning, every signal's order in both
+ * accounts (`<strategy>@<account>-<n>`), the refusals after the halt, accounts and statistics.
+ */
+function expectSignalParity(fleet: RxtradeRun, backtest: RxtradeRun): void {
+  expect(backtest.code, backtest.err).toBe(0);
+  expect(fleet, fleet.err).toMatchObject({ code: 0 });
+  interface Doc {
+    readonly fills: readonly {
+      readonly tradeId?: string;
+      readonly clientOrderId: string;
+      readonly time: string;
+    }[];
+    readonly refusals: readonly { readonly reason: string; readonly firstTime: string }[];
+  }
+  const a = JSON.parse(fleet.out) as Doc;
+  const b = JSON.parse(backtest.out) as Doc;
+  const flattens = (doc: Doc) => doc.fills.filter((f) => !f.clientOrderId.includes('@'));
+  expect(flattens(b).map((f) => [f.time.slice(0, 10), f.clientOrderId])).toEqual([['2007-02-28', 'trend-1']]);
+  expect(flattens(a).map((f) => [f.time.slice(0, 10), f.clientOrderId])).toEqual([
+    ['2007-02-28', 'flatten:1'],
+  ]);
+  expect(b.refusals.map((r) => [r.reason, r.firstTime.slice(0, 10)])).toEqual([
+    ['TRADING_HALTED', '2007-02-27'],
+  ]);
+  const same = (doc: Doc) => ({
+    ...doc,
+    fills: doc.fills.map(({ tradeId: _, ...f }) =>
+      f.clientOrderId.includes('@') ? f : { ...f, clientOrderId: 'flatten' },
+    ),
+  });
+  expect(same(a)).toEqual(same(b));
+}
+
 /** Two accounts, three strategies (SMA and RSI on one account, the ATR breakout on the other). */
 const PLAN = ['--plan', 'packages/cli/src/test-fixtures/multi-account-plan.json'];
 const planSettings = (slice: readonly string[] = []) => [...PLAN, '--data', 'sp500', ...slice, '--json'];
@@ -132,6 +242,14 @@ describe('rxtrade fleet --until-done --json prints what rxtrade backtest --json 
         rxtrade(['fleet', ...planSettings(), '--in-process', '--until-done', '--strategy-replicas', '2']),
       ]);
       expectPlanParity(fleet, backtest, ['aggressive', 'steady']);
+    }, 400_000);
+
+    it('the multi-account example as a plan: signals sized per account, a daily-loss halt that flattens', async () => {
+      const [backtest, fleet] = await Promise.all([
+        rxtrade(['backtest', ...signalSettings, '--no-report', '--quiet']),
+        rxtrade(['fleet', ...signalSettings, '--in-process', '--until-done']),
+      ]);
+      expectSignalParity(fleet, backtest);
     }, 400_000);
 
     it('a plan of two symbols (two CSV files), each traded for its own account', async () => {
@@ -248,6 +366,15 @@ describe('rxtrade fleet --until-done --json prints what rxtrade backtest --json 
       await expectNothingLeft(fleet.err);
     }, 400_000);
 
+    it('the multi-account example as a plan (signals, a halt that flattens), and nothing of the run is left afterwards', async () => {
+      const [backtest, fleet] = await Promise.all([
+        rxtrade(['backtest', ...signalSettings, '--no-report', '--quiet']),
+        rxtrade(['fleet', ...signalSettings, '--until-done', ...replicas]),
+      ]);
+      expectSignalParity(fleet, backtest);
+      await expectNothingLeft(fleet.err);
+    }, 400_000);
+
     it('the SMA crossover with --budget 15000 (each risk replica checks it), and nothing of the run is left afterwards', async () => {
       // 2000–2004: two entries above ~1,485 are denied.
       const budgeted = [...settings('examples/sma-crossover/src/strategy.ts', slice), '--budget', '15000'];
@@ -284,47 +411,26 @@ describe('rxtrade fleet --until-done --json prints what rxtrade backtest --json 
     it('the ATR breakout with the strategy and the order replica that own its symbol and account SIGKILLed mid-run', async () => {
       const strategy = 'examples/breakout-atr/src/strategy.ts';
       const backtest = await rxtrade(['backtest', ...settings(strategy, slice), '--no-report', '--quiet']);
-      const owners = new Map<string, string>();
-      const killed: string[] = [];
-      let running = '';
-      let fills = 0;
-      const fleet = await rxtrade(
-        ['fleet', ...settings(strategy, slice), '--until-done', '--verbose', ...replicas],
-        {
-          onErrLine: (line) => {
-            if (line.includes(' running: RabbitMQ ')) running = line;
-            if (!line.startsWith('{')) return;
-            const log = JSON.parse(line) as Record<string, unknown>;
-            const name = `${log['role']}-${log['replica']}`;
-            if (log['msg'] === 'fill') fills++;
-            if (log['msg'] === 'symbol taken' && !owners.has('strategy')) owners.set('strategy', name);
-            if (log['msg'] === 'account taken' && log['role'] === 'order' && !owners.has('order'))
-              owners.set('order', name);
-            // Mid-run: once the owners took their partitions and 8 of the run's fills arrived, kill both.
-            if (owners.size === 2 && fills >= 8 && killed.length === 0) {
-              const { pids } = where(running);
-              for (const owner of owners.values()) {
-                process.kill(pids.get(owner) as number, 'SIGKILL');
-                killed.push(owner);
-              }
-            }
-          },
-        },
-      );
-      expect(killed).toHaveLength(2);
-      expect(fills).toBeGreaterThan(8); // fills still came after the kill
-      // Their partitions were rebuilt from the journals by the survivors, and the fills are a backtest's.
-      const lines = fleet.err
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
-      const rebuilt = (role: string, msg: string) =>
-        lines.some(
-          (l) => l['role'] === role && l['msg'] === msg && !killed.includes(`${l['role']}-${l['replica']}`),
-        );
-      expect(rebuilt('strategy', 'rebuilding the strategy from its journal')).toBe(true);
-      expect(rebuilt('order', 'rebuilding the account from its journal')).toBe(true);
+      const fleet = await runKillingOwners([...settings(strategy, slice), ...replicas], {
+        strategyAfterFills: 8,
+        orderAfterFills: 8,
+      });
       expectParity(fleet, backtest);
+      await expectNothingLeft(fleet.err);
+    }, 400_000);
+
+    it('the multi-account example with the strategy replica of its symbol and the order replica of the halting account SIGKILLed mid-run', async () => {
+      const backtest = await rxtrade(['backtest', ...signalSettings, '--no-report', '--quiet']);
+      // The signal strategies never wait (risk holds each signal until its bar is matched), so they would
+      // be through the data before a kill: the replay is paced (800 bar times a second, a bar a frame).
+      // Their replica is killed at the 2nd fill (it has run and journaled bars), the account's order
+      // replica at the 20th, before the halt (the 49th), so its survivor halts and flattens the account.
+      const fleet = await runKillingOwners([...signalSettings, ...replicas, '--speed', '800'], {
+        strategyAfterFills: 2,
+        orderAfterFills: 20,
+        orderAccount: 'aggressive',
+      });
+      expectSignalParity(fleet, backtest);
       await expectNothingLeft(fleet.err);
     }, 400_000);
   });

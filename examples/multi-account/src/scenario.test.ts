@@ -1,5 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { runMultiAccount } from './scenario';
+import { ACCOUNTS, runMultiAccount } from './scenario';
 
 describe('example: two accounts, two strategies, one daily-loss halt', () => {
   it('halts and flattens the account that crossed its daily loss; the other trades on', async () => {
@@ -23,5 +24,19 @@ describe('example: two accounts, two strategies, one daily-loss halt', () => {
     // steady takes only the trend strategy: dips never traded there.
     expect(outcome.strategyPositions['dips']?.map((p) => p.accountId)).toEqual(['aggressive']);
     expect(lines.some((l) => l.includes('BREACH'))).toBe(true);
+  });
+
+  it('plan.json (for rxtrade backtest/fleet --plan) has the scenario’s accounts and strategies', async () => {
+    const plan = JSON.parse(await readFile(new URL('../plan.json', import.meta.url), 'utf8')) as {
+      accounts: unknown[];
+      flattenOnHalt: boolean;
+      strategies: { id: string; export: string }[];
+    };
+    expect(plan.accounts).toEqual(ACCOUNTS.accounts);
+    expect(plan.flattenOnHalt).toBe(ACCOUNTS.flattenOnHalt);
+    expect(plan.strategies.map((s) => [s.id, s.export])).toEqual([
+      ['trend', 'TrendSignals'],
+      ['dips', 'DipBuyer'],
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import {
   AccountManager,
+  type AccountManagerOptions,
   type Bar,
   createEngine,
   type EquityBreach,
@@ -24,35 +25,38 @@ export interface MultiAccountOutcome {
   readonly strategyPositions: Readonly<Record<string, readonly Position[]>>;
 }
 
+/** The two accounts, as core's AccountManager takes them (plan.json has the same for the CLI). */
+export const ACCOUNTS = {
+  accounts: [
+    {
+      id: 'aggressive',
+      venue: 'broker-a',
+      initialCash: 100_000,
+      sizing: { type: 'fixedFraction', fraction: 0.95 },
+      limits: { requireCash: true },
+      halts: { maxDailyLoss: 3_000 },
+    },
+    {
+      id: 'steady',
+      venue: 'broker-b',
+      initialCash: 100_000,
+      sizing: { type: 'fixedFraction', fraction: 0.3 },
+      canTrade: { strategies: ['trend'] },
+      halts: { maxDrawdown: 0.3 },
+    },
+  ],
+  flattenOnHalt: true,
+} satisfies AccountManagerOptions;
+
 /**
- * Two accounts at two brokers, two signal strategies, the S&P 500 2000–2020. `aggressive` puts 95 %
- * of its equity behind every signal of both strategies and may lose at most 2,500 a day; `steady`
+ * Two accounts at two brokers, two signal strategies, the S&P 500 from 2003. `aggressive` puts 95 %
+ * of its equity behind every signal of both strategies and may lose at most 3,000 a day; `steady`
  * takes only the trend strategy's signals at 30 % of equity. Signals are sized per account and go
  * through the same risk path; when `aggressive` crosses its daily-loss limit it is halted and
  * flattened, and `steady` trades on.
  */
 export async function runMultiAccount(log: (line: string) => void = () => {}): Promise<MultiAccountOutcome> {
-  const manager = new AccountManager({
-    accounts: [
-      {
-        id: 'aggressive',
-        venue: 'broker-a',
-        initialCash: 100_000,
-        sizing: { type: 'fixedFraction', fraction: 0.95 },
-        limits: { requireCash: true },
-        halts: { maxDailyLoss: 3_000 },
-      },
-      {
-        id: 'steady',
-        venue: 'broker-b',
-        initialCash: 100_000,
-        sizing: { type: 'fixedFraction', fraction: 0.3 },
-        canTrade: { strategies: ['trend'] },
-        halts: { maxDrawdown: 0.3 },
-      },
-    ],
-    flattenOnHalt: true,
-  });
+  const manager = new AccountManager(ACCOUNTS);
   const clock = new ManualClock(0);
   const engine = createEngine({
     instruments: [{ ...SP500_INSTRUMENT, takerFee: 0.001, makerFee: 0.001 }],

@@ -165,7 +165,7 @@ async function runKillingOwners(
  */
 const signalSettings = [
   '--plan',
-  'packages/cli/src/test-fixtures/signals-plan.json',
+  'examples/multi-account/plan.json',
   '--data',
   'sp500',
   '--from',

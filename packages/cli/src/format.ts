@@ -86,6 +86,11 @@ export function formatSummary(result: BacktestResult, title: string): string {
     ['Fees paid', num(s.feesPaid)],
     ['Orders refused', count(s.ordersRefused)],
   ];
+  if (result.accounts.length > 1) {
+    // A plan of several accounts: the statistics above are the first account's; each one's equity here.
+    rows.splice(0, 0, ['Accounts', result.accounts.map((a) => `${a.accountId} ${num(a.equity)}`).join(', ')]);
+    rows[1] = ['Period', `${rows[1]?.[1]} · statistics of ${result.accounts[0]?.accountId}`];
+  }
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);
   const open = result.positions.filter((p) => p.quantity !== 0);

@@ -9,6 +9,7 @@ import {
 } from '@rxtrade/core';
 import { loadSp500Bars, SP500_INSTRUMENT } from '@rxtrade/datasets';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ACCOUNTS } from '../../../examples/multi-account/src/scenario';
 import { DipBuyer, TrendSignals } from '../../../examples/multi-account/src/strategies';
 import { type FleetPlan, ResolvedPlan, strategyClass } from './plan';
 import { runFleet } from './run-fleet';
@@ -16,27 +17,7 @@ import { runFleet } from './run-fleet';
 const instrument = { ...SP500_INSTRUMENT, takerFee: 0.001, makerFee: 0.001 };
 
 /** The multi-account example's accounts: sizing per account, a daily-loss halt that flattens. */
-const manager: Omit<AccountManagerOptions, 'marketInputs'> = {
-  accounts: [
-    {
-      id: 'aggressive',
-      venue: 'broker-a',
-      initialCash: 100_000,
-      sizing: { type: 'fixedFraction', fraction: 0.95 },
-      limits: { requireCash: true },
-      halts: { maxDailyLoss: 3_000 },
-    },
-    {
-      id: 'steady',
-      venue: 'broker-b',
-      initialCash: 100_000,
-      sizing: { type: 'fixedFraction', fraction: 0.3 },
-      canTrade: { strategies: ['trend'] },
-      halts: { maxDrawdown: 0.3 },
-    },
-  ],
-  flattenOnHalt: true,
-};
+const manager: Omit<AccountManagerOptions, 'marketInputs'> = ACCOUNTS;
 
 const trade = (f: Fill) => ({
   id: f.clientOrderId,

@@ -1,4 +1,4 @@
-import { RxtradeError } from '@rxtrade/core';
+import { HaltLimitsSchema, ManagedAccountSchema, RxtradeError } from '@rxtrade/core';
 import { z } from 'zod';
 
 const accountList = z
@@ -65,6 +65,36 @@ const strategies = z
       .refine((list) => new Set(list.map((s) => s.id)).size === list.length, 'two strategies share an id'),
   );
 
+/**
+ * Signal sizing and equity halts per account, as core's `AccountManager` takes them, for the accounts
+ * of `ACCOUNTS` (their cash is `INITIAL_CASH`): `sizing`, `canTrade`, `limits`, `halts`, `venue`.
+ * `canTrade.strategies` names `STRATEGIES` ids (each stands for its instances).
+ */
+const accountManager = z
+  .string()
+  .optional()
+  .transform((s, ctx) => {
+    if (s === undefined || s.trim() === '') return undefined;
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'ACCOUNT_MANAGER is not JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .strictObject({
+        accounts: z.record(id, ManagedAccountSchema.omit({ id: true, initialCash: true })),
+        flattenOnHalt: z.boolean().optional(),
+        resumeNextDay: z.boolean().optional(),
+        /** Refused with a clear message: the fleet splits accounts across risk replicas. */
+        total: HaltLimitsSchema.optional(),
+      })
+      .optional(),
+  );
+export type AccountManagerConfig = NonNullable<z.output<typeof accountManager>>;
+
 const int = (d: number) => z.coerce.number().int().nonnegative().default(d);
 
 /**
@@ -120,6 +150,7 @@ export const FleetConfigSchema = z.object({
    */
   FLEET_MODE: z.enum(['barrier', 'live']).default('barrier'),
   ACCOUNTS: accountList,
+  ACCOUNT_MANAGER: accountManager,
   INITIAL_CASH: z.coerce.number().int().positive().default(100_000),
   MAX_POSITION: z.coerce.number().int().positive().default(1_000_000),
   /** Gateway: per-key token bucket (burst size and sustained requests per second), held in Redis. */

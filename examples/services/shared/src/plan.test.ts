@@ -107,3 +107,66 @@ describe('strategy budgets (STRATEGIES budget)', () => {
     }
   });
 });
+
+describe('signals and halts (ACCOUNT_MANAGER)', () => {
+  const SIGNALS = 'examples/multi-account/src/strategies.ts';
+  const env = {
+    SYMBOLS: '1',
+    ACCOUNTS: 'aggressive,steady',
+    STRATEGIES: JSON.stringify([
+      { id: 'trend', module: SIGNALS, export: 'TrendSignals', accounts: ['aggressive'] },
+      { id: 'dips', module: SIGNALS, export: 'DipBuyer', accounts: ['aggressive'] },
+    ]),
+    ACCOUNT_MANAGER: JSON.stringify({
+      accounts: {
+        aggressive: { sizing: { type: 'fixedFraction', fraction: 0.95 }, halts: { maxDailyLoss: 3000 } },
+        steady: { sizing: { type: 'fixedFraction', fraction: 0.3 }, canTrade: { strategies: ['trend'] } },
+      },
+      flattenOnHalt: true,
+    }),
+  };
+
+  it("make the plan's accountManager: each account with INITIAL_CASH, canTrade naming the strategies' instances", async () => {
+    const config = loadConfig(env);
+    const plan = new ResolvedPlan(fleetPlanFromConfig(config, await loadStrategies(config, ROOT)));
+    expect(plan.manager?.accounts).toEqual([
+      {
+        id: 'aggressive',
+        initialCash: 100_000,
+        sizing: { type: 'fixedFraction', fraction: 0.95 },
+        halts: { maxDailyLoss: 3000 },
+      },
+      {
+        id: 'steady',
+        initialCash: 100_000,
+        sizing: { type: 'fixedFraction', fraction: 0.3 },
+        canTrade: { strategies: ['trend-SPX0-aggressive'] },
+      },
+    ]);
+    expect(plan.manager?.settings.flattenOnHalt).toBe(true);
+    // trend's signals go to both accounts, dips' to aggressive only; aggressive halts on its equity.
+    expect(plan.signalAccounts('trend-SPX0-aggressive')).toEqual(['aggressive', 'steady']);
+    expect(plan.signalAccounts('dips-SPX0-aggressive')).toEqual(['aggressive']);
+    expect(plan.guarded('aggressive')).toBe(true);
+    expect(plan.guarded('steady')).toBe(false);
+  });
+
+  it('refuse an account ACCOUNTS lacks, bad JSON, a bad sizing model and total limits, naming what is wrong', () => {
+    const manager = (value: unknown) => ({ ...env, ACCOUNT_MANAGER: JSON.stringify(value) });
+    expect(() =>
+      fleetPlanFromConfig(
+        loadConfig(manager({ accounts: { nobody: { sizing: { type: 'fixedQuantity', quantity: 1 } } } })),
+      ),
+    ).toThrow(/ACCOUNT_MANAGER: nobody is not in ACCOUNTS/);
+    expect(() => loadConfig({ ...env, ACCOUNT_MANAGER: '{' })).toThrow(/ACCOUNT_MANAGER is not JSON/);
+    expect(() => loadConfig(manager({ accounts: { steady: { sizing: { type: 'guess' } } } }))).toThrow(
+      /ACCOUNT_MANAGER/,
+    );
+    expect(
+      () =>
+        new ResolvedPlan(
+          fleetPlanFromConfig(loadConfig(manager({ accounts: {}, total: { maxDrawdown: 0.2 } }))),
+        ),
+    ).toThrow(/total/);
+  });
+});

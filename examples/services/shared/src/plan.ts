@@ -149,11 +149,53 @@ export function fleetPlanFromConfig(
       create,
     };
   });
+  const accountManager = accountManagerFromConfig(config);
   return {
     instruments: symbolNames(config.SYMBOLS).map(instrumentFor),
     accounts: config.ACCOUNTS.map((a) => ({ id: a.id, initialCash: config.INITIAL_CASH })),
     strategies,
     mode: config.FLEET_MODE,
+    ...(accountManager ? { accountManager } : {}),
+  };
+}
+
+/**
+ * `ACCOUNT_MANAGER` as the plan's `accountManager`: each account of `ACCOUNTS` with its `INITIAL_CASH`
+ * and what the variable says of it; a `canTrade.strategies` entry naming a configured strategy stands
+ * for every instance of it (`<id>-<symbol>-<account>`).
+ */
+function accountManagerFromConfig(config: FleetConfig): FleetPlan['accountManager'] {
+  const managed = config.ACCOUNT_MANAGER;
+  if (managed === undefined) return undefined;
+  const ids = config.ACCOUNTS.map((a) => a.id);
+  for (const accountId of Object.keys(managed.accounts)) {
+    if (!ids.includes(accountId)) {
+      throw new RxtradeError({
+        code: 'INVALID_CONFIG',
+        message: `ACCOUNT_MANAGER: ${accountId} is not in ACCOUNTS (${ids.join(', ')})`,
+      });
+    }
+  }
+  const instances = configuredInstances(config);
+  const instanceIds = (strategyId: string): string[] => {
+    const of = instances.filter((i) => i.strategy.id === strategyId).map((i) => i.id);
+    return of.length > 0 ? of : [strategyId];
+  };
+  const { accounts, ...settings } = managed;
+  return {
+    ...settings,
+    accounts: config.ACCOUNTS.map(({ id }) => {
+      const entry = accounts[id] ?? {};
+      const strategies = entry.canTrade?.strategies;
+      return {
+        ...entry,
+        id,
+        initialCash: config.INITIAL_CASH,
+        ...(strategies === undefined
+          ? {}
+          : { canTrade: { ...entry.canTrade, strategies: strategies.flatMap(instanceIds) } }),
+      };
+    }),
   };
 }
 

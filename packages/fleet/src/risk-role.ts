@@ -9,7 +9,6 @@ import {
   contingentIds,
   createOrder,
   EQUITY_GUARD_OWNER,
-  type EquityBreach,
   EquityWatch,
   type Fill,
   flattenRequests,
@@ -372,8 +371,6 @@ class AccountDesk {
   /** The last `<strategyId>-<n>` id each strategy of the plan used: its host's sequence. */
   readonly #orderSeqs = new Map<string, number>();
   #flattenSeq = 0;
-  /** Equity limits crossed (the account was halted at each). */
-  readonly #breaches: EquityBreach[] = [];
   #stateSeq = 0;
   #updateSeq = 0;
   #cancelSeq = 0;
@@ -1023,7 +1020,7 @@ class AccountDesk {
       });
     }
     if (breach === undefined) return;
-    this.#breaches.push(breach);
+    // Logged by the kill switch with the breach's message as its reason.
     this.#kill({
       reason: breach.message,
       owner: EQUITY_GUARD_OWNER,

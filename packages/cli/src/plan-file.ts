@@ -37,6 +37,8 @@ const PlanFileSchema = z.strictObject({
         account: word.optional(),
         /** Default: the data's only symbol. */
         symbol: z.string().min(1).optional(),
+        /** In the fleet: `context.account()` of an account other strategies trade too (see the fleet guide). */
+        followAccount: z.boolean().optional(),
       }),
     )
     .min(1),
@@ -114,6 +116,7 @@ export async function readPlanFile(
       file: resolve(dirname(path), s.file),
       params: s.params,
       ...(s.export ? { export: s.export } : {}),
+      ...(s.followAccount ? { followAccount: true } : {}),
     };
   });
   return {

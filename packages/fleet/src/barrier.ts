@@ -37,9 +37,12 @@ export class StrategyBarrier {
   #waiting = false;
   #matched: number = BEFORE_FIRST_BAR;
   #final = false;
+  /** Waits for the result of every bar (a strategy that follows a shared account). */
+  readonly #always: boolean;
 
-  constructor(mode: BarrierMode = 'barrier') {
+  constructor(mode: BarrierMode = 'barrier', options: { readonly everyBar?: boolean } = {}) {
     this.mode = mode;
+    this.#always = options.everyBar ?? false;
   }
 
   /** Whether `onBar(bar)` may run now: not waiting, or the order role's result for it has arrived. */
@@ -71,7 +74,7 @@ export class StrategyBarrier {
       this.#pending = undefined;
       return this.#send({ through: ts, waits: false, final: true });
     }
-    if (this.mode === 'barrier' && (state.commanded || state.working)) {
+    if (this.mode === 'barrier' && (state.commanded || state.working || this.#always)) {
       this.#waiting = true;
       this.#pending = undefined;
       return this.#send({ through: ts, waits: true, final: false });

@@ -175,6 +175,11 @@ export const OrderEventsDeliveredSchema = z.strictObject({
   /** Orders among `events` that the order role placed on the strategy's behalf (see `placed` of reports). */
   placed: PlacedSchema.optional(),
   matched: MarkSchema.optional(),
+  /**
+   * For a strategy that follows its account (`followAccount`): every fill of the account since the
+   * last delivery, its own and the other strategies', in the venue's order, for its account book.
+   */
+  accountFills: z.array(OrderEventSchema).max(100_000).optional(),
 });
 export type OrderEventsDelivered = z.output<typeof OrderEventsDeliveredSchema>;
 

@@ -465,6 +465,8 @@ class AccountDesk {
   readonly #queues = new Map<string, Inbound[]>();
   /** Events per strategy not yet delivered to it. */
   readonly #outbox = new Map<string, OrderEvent[]>();
+  /** Strategies of the account that follow all its fills, and the fills each has yet to get. */
+  readonly #accountFills = new Map<string, OrderEvent[]>();
   /** Orders the emulator placed, per strategy, not yet delivered to it. */
   readonly #placed = new Map<string, SubmitOrder[]>();
   #reportEvents: OrderEvent[] = [];
@@ -542,6 +544,7 @@ class AccountDesk {
       amendsUp: canAmendUp(this.#orders.execution),
     });
     for (const s of this.#plan.strategies) if (s.accountId === this.accountId) this.#feeders.add(s.id);
+    for (const id of this.#plan.followers(this.accountId)) this.#accountFills.set(id, []);
     // An account with equity halts: risk watches each bar's equity before the next bar is matched.
     this.#reportEachBar = this.#plan.guarded(this.accountId) && this.#plan.mode === 'barrier';
     this.#reportMarks = this.#plan.takesSignals(this.accountId);
@@ -975,6 +978,7 @@ class AccountDesk {
     box.push(event);
     this.#reportEvents.push(event);
     if (event.type === 'OrderFilled') {
+      for (const fills of this.#accountFills.values()) fills.push(event);
       this.#outgoing.push({
         topic: fleetTopics.fills(this.accountId),
         key: this.accountId,
@@ -1015,7 +1019,10 @@ class AccountDesk {
 
   #deliver(strategyId: string, matched: Mark | undefined): void {
     const events = this.#outbox.get(strategyId) ?? [];
-    if (events.length === 0 && matched === undefined) return;
+    const accountFills = this.#accountFills.get(strategyId);
+    const followed = accountFills !== undefined && accountFills.length > 0;
+    if (events.length === 0 && matched === undefined && !followed) return;
+    if (followed) this.#accountFills.set(strategyId, []);
     const placed = this.#placed.get(strategyId);
     this.#outbox.delete(strategyId);
     this.#placed.delete(strategyId);
@@ -1026,7 +1033,13 @@ class AccountDesk {
       key: strategyId,
       envelope: fleetEnvelope(
         'OrderEventsDelivered',
-        { strategyId, events, ...(placed ? { placed } : {}), ...(matched ? { matched } : {}) },
+        {
+          strategyId,
+          events,
+          ...(placed ? { placed } : {}),
+          ...(matched ? { matched } : {}),
+          ...(followed ? { accountFills } : {}),
+        },
         { id, ts: this.#clock.now() },
       ),
     });

@@ -192,6 +192,69 @@ describe('the fleet on the in-memory bus gives a backtest’s fills and final eq
     expect(JSON.stringify(failed[0])).toContain('INVALID_CONFIG');
   });
 
+  it('account() of a shared account with followAccount: each strategy sees the backtest’s cash, equity and positions at every bar', async () => {
+    // Two strategies on one account, each recording the account it sees before each decision.
+    const seen = new Map<string, Record<string, number>[]>();
+    const recording = (Strategy: Class): Class =>
+      class extends (Strategy as unknown as new (o: StrategyOptions<object>) => BaseStrategy) {
+        override onBar(bar: Bar): void {
+          const a = this.context.account();
+          const key = `${run}:${this.id}`;
+          seen.set(key, [
+            ...(seen.get(key) ?? []),
+            {
+              ts: bar.ts,
+              cash: a.cash,
+              equity: a.equity,
+              fees: a.feesPaid,
+              qty: this.context.accountPositionQty(bar.symbol),
+            },
+          ]);
+          (Strategy.prototype as unknown as { onBar(bar: Bar): void }).onBar.call(this, bar);
+        }
+      } as unknown as Class;
+    let run = 'backtest';
+    const data = bars.slice(0, 1_500);
+    const accounts = [{ id: 'main', initialCash: 100_000 }];
+    const pair: [string, Class][] = [
+      ['sma', recording(SmaCrossover as Class)],
+      ['rsi', recording(RsiMeanReversion as Class)],
+    ];
+    const backtest = await runBacktest({
+      strategies: pair.map(([id, S]) => new S({ id, symbols: [instrument.id], accountId: 'main' })),
+      data,
+      instruments: [instrument],
+      accounts,
+    });
+    run = 'fleet';
+    const fleet = await runFleet({
+      plan: {
+        instruments: [instrument],
+        accounts,
+        strategies: pair.map(([id, S]) => ({
+          id,
+          symbol: instrument.id,
+          accountId: 'main',
+          create: strategyClass(S),
+          followAccount: true,
+        })),
+      },
+      data,
+      frameSize: 250,
+      store: createMemoryStateStore(),
+    });
+    expect(fleet.strategyEvents).toEqual([]);
+    expect(fleet.fills.map(trade)).toEqual(backtest.fills.map(trade));
+    // Both traded, so each saw the other's fills move the account.
+    expect(new Set(backtest.fills.map((f) => f.strategyId))).toEqual(new Set(['sma', 'rsi']));
+    for (const id of ['sma', 'rsi']) {
+      const expected = seen.get(`backtest:${id}`) ?? [];
+      expect(expected).toHaveLength(data.length);
+      expect(new Set(expected.map((r) => r['cash'])).size).toBeGreaterThan(10);
+      expect(seen.get(`fleet:${id}`)).toEqual(expected);
+    }
+  });
+
   it('one account trading two symbols with two strategies', async () => {
     const second = { ...instrument, id: 'HALF' };
     const data = bars.flatMap((b) => [

@@ -27,6 +27,13 @@ export interface FleetStrategy {
   /** Parameters, validated by the strategy class's `paramsSchema` when it is built. */
   readonly params?: Record<string, unknown>;
   readonly create: StrategyFactory;
+  /**
+   * The strategy reads `context.account()` of an account other strategies trade too: the order role
+   * sends it every fill of the account, and it waits for each bar's result (a round trip per bar), so
+   * the account it sees before `onBar(t)` is the backtest's. Not needed for an account it trades alone.
+   * Default false.
+   */
+  readonly followAccount?: boolean;
 }
 
 /**
@@ -162,6 +169,13 @@ export class ResolvedPlan {
   /** Accounts some strategy trades or sends its signals to. */
   get tradedAccounts(): readonly string[] {
     return [...new Set(this.strategies.flatMap((s) => [s.accountId, ...this.signalAccounts(s.id)]))];
+  }
+
+  /** Strategies of the account that follow all its fills ({@link FleetStrategy.followAccount}). */
+  followers(accountId: string): readonly string[] {
+    return this.strategies
+      .filter((s) => s.accountId === accountId && s.followAccount === true)
+      .map((s) => s.id);
   }
 
   /** Accounts that take a strategy's signals (a sizing model, and `canTrade` lets them), in plan order. */

@@ -251,6 +251,8 @@ class HostedStrategy {
    * trade the account too (their fills never reach this replica).
    */
   readonly #account: AccountBook | undefined;
+  /** The account is shared and followed: its book takes the delivery's `accountFills`, not `events`. */
+  readonly #follows: boolean;
   readonly #plan: ResolvedPlan;
   readonly #views: StrategyRoleOptions['views'];
   /** Status writes since the last commit (the latest wins). */
@@ -271,11 +273,14 @@ class HostedStrategy {
     this.#spec = spec;
     this.#bus = bus;
     this.#logger = logger.child({ strategyId: spec.id });
-    this.#barrier = new StrategyBarrier(plan.mode);
+    // Following a shared account: every bar's result before the next bar, with every fill of the account.
+    this.#barrier = new StrategyBarrier(plan.mode, { everyBar: spec.followAccount === true });
     this.#plan = plan;
     const config = plan.accounts.get(spec.accountId);
     const alone = plan.strategies.every((s) => s.accountId !== spec.accountId || s.id === spec.id);
-    this.#account = config !== undefined && alone ? new AccountBook(config) : undefined;
+    this.#account =
+      config !== undefined && (alone || spec.followAccount === true) ? new AccountBook(config) : undefined;
+    this.#follows = spec.followAccount === true && !alone;
     const sink: OrderCommandSink = {
       submit: (request, origin) => {
         this.#command(
@@ -401,7 +406,7 @@ class HostedStrategy {
     if (this.#account === undefined || accountId !== this.#spec.accountId) {
       throw new RxtradeError({
         code: 'INVALID_CONFIG',
-        message: `account ${accountId}: in the fleet, a strategy's account() needs an account that strategy trades alone (${this.#spec.id})`,
+        message: `account ${accountId}: in the fleet, a strategy's account() needs an account that strategy trades alone, or followAccount: true in the plan (${this.#spec.id})`,
       });
     }
     return this.#account;
@@ -561,10 +566,14 @@ class HostedStrategy {
     }
     // Orders the order role placed for the strategy (a bracket's exits): followed from their first event.
     const placed = delivery.placed && new Map(delivery.placed.map((p) => [p.clientOrderId, p]));
+    // A strategy that follows a shared account books every fill of it; one alone books its own.
+    for (const fill of delivery.accountFills ?? [])
+      if (fill.type === 'OrderFilled')
+        this.#account?.applyFill(fill, this.#plan.instrument(fill.instrumentId));
     for (const event of delivery.events) {
       const order = placed?.get(event.clientOrderId);
       if (order !== undefined && event.type === 'OrderSubmitted') this.#host.follow(order.request, order);
-      if (event.type === 'OrderFilled')
+      if (event.type === 'OrderFilled' && !this.#follows)
         this.#account?.applyFill(event, this.#plan.instrument(event.instrumentId));
       this.#host.deliver(event);
     }

@@ -24,6 +24,8 @@ export const FileStrategySchema = z.strictObject({
   /** Which export; default: the default export, else the first BaseStrategy subclass. */
   export: z.string().min(1).optional(),
   params: z.record(z.string(), z.unknown()).optional(),
+  /** See `FleetStrategy.followAccount`. */
+  followAccount: z.boolean().optional(),
 });
 
 /**
@@ -127,6 +129,7 @@ export async function resolveFilePlan(input: FilePlan): Promise<FleetPlan> {
       accountId: s.accountId,
       params,
       create: strategyFactoryOf(strategy, params),
+      ...(s.followAccount ? { followAccount: true } : {}),
     });
   }
   return {

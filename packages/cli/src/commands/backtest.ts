@@ -26,7 +26,10 @@ Strategy:
   --plan <file.json>         several strategies, symbols and accounts instead of --strategy:
                              {"accounts":[{"id":"a","initialCash":100000}],"strategies":[{"id":"sma",
                              "file":"sma.ts","account":"a","symbol":"SPX","params":{}}]} (files relative
-                             to the plan); rxtrade fleet --plan runs the same plan
+                             to the plan); rxtrade fleet --plan runs the same plan. An account may
+                             size the strategies' signals and halt: "sizing", "canTrade", "limits",
+                             "halts" (core's AccountManager), with "flattenOnHalt" beside "accounts"
+                             (examples/multi-account/plan.json)
 
 ${DATA_USAGE}
 Run:

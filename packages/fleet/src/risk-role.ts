@@ -390,9 +390,9 @@ class AccountDesk {
   #gateOpened = false;
   /** Per symbol, the last bar the order role matched for the account (its reports' marks). */
   readonly #matched = new Map<string, number>();
-  /** Per strategy, its inputs held behind a signal whose bar is not matched here yet, in order. */
+  /** Per strategy, its inputs held behind one whose bar is not matched here yet, in order. */
   readonly #held = new Map<string, RiskInput[]>();
-  /** Held signals whose bar risk already told the order role to match. */
+  /** Held inputs whose bar risk already told the order role to match. */
   readonly #assumed = new WeakSet<RiskInput>();
   /** Orders each strategy's signals became here (numbers {@link signalOrderId}). */
   readonly #routed = new Map<string, number>();
@@ -472,9 +472,10 @@ class AccountDesk {
   }
 
   /**
-   * An input goes through now, or waits behind its strategy's signal whose bar the order role has not
-   * matched here yet: a signal is sized from the books as the bar left them, and what the strategy
-   * sent after it follows it, in order.
+   * An input goes through now, or waits behind its strategy's input that waits for its bar: a signal
+   * is sized from the books as its bar left them, and on an account whose equity is watched every
+   * command is checked once its bar was matched and watched (a strategy that ran ahead of a halt is
+   * refused as in the engine); what the strategy sent after it follows it, in order.
    */
   #take(input: RiskInput): void {
     const strategyId = strategyOf(input);
@@ -484,7 +485,7 @@ class AccountDesk {
         held.push(input);
         return;
       }
-      if (input.type === 'SignalEmitted' && !this.#ready(input.payload)) {
+      if (this.#early(input)) {
         this.#held.set(strategyId, [input]);
         this.#assumeThrough(input);
         return;
@@ -493,12 +494,12 @@ class AccountDesk {
     this.#dispatch(input, input.envelope);
   }
 
-  /** Inputs held behind signals whose bar is now matched, in each strategy's order. */
+  /** Inputs held behind inputs whose bar is now matched, in each strategy's order. */
   #release(): void {
     for (const [strategyId, held] of this.#held) {
       while (held.length > 0) {
         const head = held[0] as RiskInput;
-        if (head.type === 'SignalEmitted' && !this.#ready(head.payload)) {
+        if (this.#early(head)) {
           this.#assumeThrough(head);
           break;
         }
@@ -509,21 +510,33 @@ class AccountDesk {
     }
   }
 
-  #ready(emitted: SignalEmitted): boolean {
-    return (this.#matched.get(emitted.mark.symbol) ?? Number.NEGATIVE_INFINITY) >= emitted.mark.ts;
+  /** The bar an input waits for: a signal's always, a command's on an account whose equity is watched. */
+  #barOf(input: RiskInput): Mark | undefined {
+    if (input.type === 'SignalEmitted') return input.payload.mark;
+    if (!this.#gate) return undefined;
+    if (input.type === 'SubmitOrder' || input.type === 'CancelOrder' || input.type === 'AmendOrder')
+      return input.payload.mark;
+    return undefined;
+  }
+
+  /** True while the order role has not matched the input's bar for the account. */
+  #early(input: RiskInput): boolean {
+    const mark = this.#barOf(input);
+    return mark !== undefined && (this.#matched.get(mark.symbol) ?? Number.NEGATIVE_INFINITY) < mark.ts;
   }
 
   /**
-   * A held signal's strategy has run every bar before the signal's (its acknowledgements wait behind
-   * the signal): the order role may match up to the signal's bar, whose report releases it.
+   * A held input's strategy has run every bar before the input's (its acknowledgements wait behind
+   * it): the order role may match up to that bar, whose report releases it.
    */
   #assumeThrough(input: RiskInput): void {
-    if (input.type !== 'SignalEmitted' || this.#assumed.has(input)) return;
+    const mark = this.#barOf(input);
+    const strategyId = strategyOf(input);
+    if (mark === undefined || strategyId === undefined || this.#assumed.has(input)) return;
     this.#assumed.add(input);
-    const { signal, mark } = input.payload;
     const ack: BarsAcknowledged = {
       accountId: this.book.id,
-      strategyId: signal.strategyId,
+      strategyId,
       symbol: mark.symbol,
       through: Math.max(BEFORE_FIRST_BAR, mark.ts - 1),
       waits: false,
@@ -531,7 +544,7 @@ class AccountDesk {
     };
     this.#forward('BarsAcknowledged', ack, {
       ...input.envelope,
-      id: `${this.book.id}:signal-ack:${signal.strategyId}:${mark.ts}`,
+      id: `${this.book.id}:held-ack:${strategyId}:${mark.ts}`,
     });
   }
 

@@ -11,6 +11,7 @@ import { loadSp500Bars, SP500_INSTRUMENT } from '@rxtrade/datasets';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNTS } from '../../../examples/multi-account/src/scenario';
 import { DipBuyer, TrendSignals } from '../../../examples/multi-account/src/strategies';
+import { SmaCrossover } from '../../../examples/sma-crossover/src/strategy';
 import { type FleetPlan, ResolvedPlan, strategyClass } from './plan';
 import { runFleet } from './run-fleet';
 
@@ -96,6 +97,54 @@ describe('signals in the fleet: sized per account at risk, halts watched there (
     expect(breaches).toEqual([]);
     expect(fleet.fills.map(trade)).toEqual(result.fills.map(trade));
     expect(fleet.accounts).toEqual(result.accounts);
+  });
+
+  it('halts without signals: a strategy sizing its own orders, its account halted on drawdown and flattened, as in the engine', async () => {
+    const halting: Omit<AccountManagerOptions, 'marketInputs'> = {
+      accounts: [{ id: 'main', initialCash: 100_000, halts: { maxDrawdown: 0.03 } }],
+      flattenOnHalt: true,
+    };
+    const params = { fast: 10, slow: 30, quantity: 60 };
+    const accounts = new AccountManager(halting);
+    const breaches: EquityBreach[] = [];
+    const engine = await runBacktest({
+      strategies: [new SmaCrossover({ id: 'sma', symbols: [instrument.id], accountId: 'main', params })],
+      data: bars,
+      instruments: [instrument],
+      ...accounts.engineOptions(),
+      onEngine: (e) => {
+        accounts.attach(e);
+        accounts.breaches$.subscribe((b) => breaches.push(b));
+      },
+    });
+    const fleet = await runFleet({
+      plan: {
+        instruments: [instrument],
+        accounts: [{ id: 'main', initialCash: 100_000 }],
+        strategies: [
+          {
+            id: 'sma',
+            symbol: instrument.id,
+            accountId: 'main',
+            params,
+            create: strategyClass(SmaCrossover),
+          },
+        ],
+        accountManager: halting,
+      },
+      data: bars,
+      frameSize: 250,
+    });
+    expect(breaches.map((b) => b.reason)).toEqual(['MAX_DRAWDOWN']);
+    // The flatten the morning after: the strategy's next id in the engine, the risk desk's in the fleet;
+    // every later entry of the strategy is denied in both.
+    const halted = breaches[0]?.tsEvent ?? 0;
+    expect(engine.fills.filter((f) => f.tsEvent > halted).map((f) => f.clientOrderId)).toEqual(['sma-12']);
+    expect(fleet.fills.filter((f) => f.tsEvent > halted).map((f) => f.clientOrderId)).toEqual(['flatten:1']);
+    const named = (f: Fill) => (f.tsEvent > halted ? { ...trade(f), id: 'flatten' } : trade(f));
+    expect(fleet.fills.map(named)).toEqual(engine.fills.map(named));
+    expect(fleet.accounts).toEqual(engine.accounts);
+    expect(engine.refusals.map((r) => r.reason)).toEqual(['TRADING_HALTED']);
   });
 
   it('a plan refuses what the fleet cannot split: total limits, an account the plan lacks', () => {

@@ -85,7 +85,7 @@ process.stdout.write(
     `rxtrade fleet "${values.prefix}" running: ${fleet.processes.map((p) => `${p.name}-${p.replica}:${p.port}`).join(' ')}`,
     `gateway:  ${gateway ? gateway.url() : '(not started)'}`,
     `API key:  ${fleet.apiKey}`,
-    `try:      curl -H "authorization: Bearer ${fleet.apiKey}" ${gateway?.url() ?? ''}/api/accounts/acc-1/positions`,
+    `try:      curl -H "authorization: Bearer ${fleet.apiKey}" ${gateway?.url() ?? ''}/api/accounts/${config.ACCOUNTS[0]?.id ?? 'acc-1'}/positions`,
     `logs:     ${join(tmpdir(), 'rxtrade-fleet', String(values.prefix))}   (Ctrl-C stops everything)`,
     '',
   ].join('\n'),

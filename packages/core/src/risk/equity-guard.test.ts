@@ -268,9 +268,52 @@ describe('EquityWatch: one scope’s limits as plain state', () => {
     expect(drawdown.update(8_900_000, D + DAY_MS + 1).breach).toBeUndefined();
   });
 
-  it('refuses limits that are not limits with INVALID_CONFIG', () => {
+  it('refuses limits that are not limits with INVALID_CONFIG; a whole fraction and a cent are limits', () => {
+    const at = { accountId: 'a', precision: 2, equityUnits: 1, ts: 0 };
+    for (const limits of [
+      { maxDrawdown: 2 },
+      { maxDrawdown: 0 },
+      { maxDailyLossPct: 0 },
+      { maxDailyLoss: 0 },
+      { maxDailyLoss: -5 },
+      { maxDailyLoss: Number.POSITIVE_INFINITY },
+    ]) {
+      let error: unknown;
+      try {
+        new EquityWatch(limits, at);
+      } catch (e) {
+        error = e;
+      }
+      expect(isRxtradeError(error) && error.code, JSON.stringify(limits)).toBe('INVALID_CONFIG');
+    }
     expect(
-      () => new EquityWatch({ maxDrawdown: 2 }, { accountId: 'a', precision: 2, equityUnits: 1, ts: 0 }),
-    ).toThrow(/INVALID_CONFIG|maxDrawdown/);
+      () => new EquityWatch({ maxDrawdown: 1, maxDailyLossPct: 1, maxDailyLoss: 0.01 }, at),
+    ).not.toThrow();
+  });
+
+  it('crosses a limit only past it; the first limit crossed is the one reported; the day is the UTC day', () => {
+    const at = { accountId: 'a', precision: 2, equityUnits: 10_000_000, ts: D + 3_600_000 };
+    // Exactly at the limit is not past it.
+    const drawdown = new EquityWatch({ maxDrawdown: 0.1 }, at);
+    expect(drawdown.update(9_000_000, D + 7_200_000).breach).toBeUndefined();
+    expect(drawdown.update(8_999_999, D + 7_200_001).breach).toMatchObject({
+      reference: 100_000,
+      equity: 89_999.99,
+    });
+    const daily = new EquityWatch({ maxDailyLoss: 1_000 }, at);
+    expect(daily.update(9_900_000, D + 7_200_000).breach).toBeUndefined();
+    // Later the same UTC day: the day still starts at 100,000 (the watch's start), so 1,000.01 is past it.
+    expect(daily.update(9_899_999, D + DAY_MS - 1).breach?.reference).toBe(100_000);
+    // Both crossed by one update: the drawdown is reported, once.
+    const both = new EquityWatch({ maxDrawdown: 0.05, maxDailyLoss: 1_000, maxDailyLossPct: 0.01 }, at);
+    const crossed = both.update(9_000_000, D + 7_200_000);
+    expect(crossed.breach?.reason).toBe('MAX_DRAWDOWN');
+    expect(both.update(8_000_000, D + 7_200_001).breach).toBeUndefined();
+    // The percentage on its own.
+    const pct = new EquityWatch({ maxDailyLossPct: 0.01 }, at);
+    expect(pct.update(9_900_000, D + 7_200_000).breach).toBeUndefined();
+    expect(pct.update(9_899_000, D + 7_200_001).breach?.message).toBe(
+      'MAX_DAILY_LOSS: 1.01 % > 1 % (day start 100,000) (account a)',
+    );
   });
 });

@@ -45,19 +45,25 @@ const StrategyConfigSchema = z.strictObject({
 });
 export type StrategyConfig = z.output<typeof StrategyConfigSchema>;
 
+/** A variable holding JSON, parsed (unset or blank: undefined), or an issue naming it. */
+const parseJson =
+  (name: string) =>
+  (s: string | undefined, ctx: z.RefinementCtx): unknown => {
+    if (s === undefined || s.trim() === '') return undefined;
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `${name} is not JSON` });
+      return z.NEVER;
+    }
+  };
+
 const strategies = z
   .string()
   .default(
     '[{"id":"sma","module":"examples/sma-crossover/src/strategy.ts","params":{"fast":10,"slow":30,"quantity":10}}]',
   )
-  .transform((s, ctx) => {
-    try {
-      return JSON.parse(s) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'STRATEGIES is not JSON' });
-      return z.NEVER;
-    }
-  })
+  .transform(parseJson('STRATEGIES'))
   .pipe(
     z
       .array(StrategyConfigSchema)
@@ -73,15 +79,7 @@ const strategies = z
 const accountManager = z
   .string()
   .optional()
-  .transform((s, ctx) => {
-    if (s === undefined || s.trim() === '') return undefined;
-    try {
-      return JSON.parse(s) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'ACCOUNT_MANAGER is not JSON' });
-      return z.NEVER;
-    }
-  })
+  .transform(parseJson('ACCOUNT_MANAGER'))
   .pipe(
     z
       .strictObject({

@@ -148,7 +148,13 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
       `rxtrade: skipped ${skipped.length} bad row${skipped.length === 1 ? '' : 's'} (--on-bad-row skip); the first: ${first.file ?? ''}${first.line !== undefined ? `:${first.line}` : ''} ${first.field}: ${first.reason}\n`,
     );
   }
-  const title = `${strategy.id} on ${data.instruments.map((i) => i.id).join(', ')}`;
+  // A plan of several accounts: the curve and statistics are the first account's (the fills are all).
+  const [first, ...others] = result.accounts;
+  const title = `${strategy.id} on ${data.instruments.map((i) => i.id).join(', ')}${
+    first !== undefined && others.length > 0
+      ? ` · equity and statistics of ${first.accountId} (fills of every account)`
+      : ''
+  }`;
   let reportPath: string | undefined;
   if (!values['no-report']) {
     const file = values.report ?? `reports/${plan ? 'plan' : strategy.id}.html`;

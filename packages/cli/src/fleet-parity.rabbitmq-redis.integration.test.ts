@@ -408,6 +408,23 @@ describe('rxtrade fleet --until-done --json prints what rxtrade backtest --json 
       await expectNothingLeft(fleet.err);
     }, 400_000);
 
+    it.each(examples.slice(0, 2))(
+      '%s with the strategy and the order replica that own its symbol and account SIGKILLed mid-run',
+      async (_name, strategy) => {
+        const backtest = await rxtrade(['backtest', ...settings(strategy, slice), '--no-report', '--quiet']);
+        // Between its trades the strategy waits for nothing and would be through the data before a
+        // kill: the replay is paced (400 bar times a second, a bar a frame).
+        const fleet = await runKillingOwners([...settings(strategy, slice), ...replicas, '--speed', '400'], {
+          // The RSI strategy fills 4 times over these years: killed after the 2nd.
+          strategyAfterFills: 2,
+          orderAfterFills: 2,
+        });
+        expectParity(fleet, backtest);
+        await expectNothingLeft(fleet.err);
+      },
+      400_000,
+    );
+
     it('the ATR breakout with the strategy and the order replica that own its symbol and account SIGKILLed mid-run', async () => {
       const strategy = 'examples/breakout-atr/src/strategy.ts';
       const backtest = await rxtrade(['backtest', ...settings(strategy, slice), '--no-report', '--quiet']);

@@ -34,6 +34,31 @@ beforeAll(async () => {
   bars = await loadSp500Bars();
 });
 
+/**
+ * The strategy class, reporting what `account()` and `accountPositionQty()` show before each of its
+ * bars (then deciding as the class does).
+ */
+function recordingAccount(
+  Strategy: Class,
+  record: (strategyId: string, row: Record<string, number>) => void,
+): Class {
+  return class extends (Strategy as unknown as new (o: StrategyOptions<object>) => BaseStrategy) {
+    override onBar(bar: Bar): void {
+      const a = this.context.account();
+      record(this.id, {
+        ts: bar.ts,
+        cash: a.cash,
+        equity: a.equity,
+        realized: a.realizedPnl,
+        fees: a.feesPaid,
+        tsLast: a.tsLast,
+        qty: this.context.accountPositionQty(bar.symbol),
+      });
+      (Strategy.prototype as unknown as { onBar(bar: Bar): void }).onBar.call(this, bar);
+    }
+  } as unknown as Class;
+}
+
 const examples: [string, Class, string][] = [
   ['SMA crossover (market orders)', SmaCrossover as Class, 'SmaCrossover'],
   ['RSI mean reversion (DAY limit entries)', RsiMeanReversion as Class, 'RsiMeanReversion'],
@@ -124,23 +149,7 @@ describe('the fleet on the in-memory bus gives a backtest’s fills and final eq
       // Each run records what the strategy sees of its account before each of its decisions.
       const seen = { backtest: [] as Record<string, number>[], fleet: [] as Record<string, number>[] };
       let run: keyof typeof seen = 'backtest';
-      const Recording = class extends (Strategy as unknown as new (
-        o: StrategyOptions<object>,
-      ) => BaseStrategy) {
-        override onBar(bar: Bar): void {
-          const a = this.context.account();
-          seen[run].push({
-            ts: bar.ts,
-            cash: a.cash,
-            equity: a.equity,
-            realized: a.realizedPnl,
-            fees: a.feesPaid,
-            tsLast: a.tsLast,
-            qty: this.context.accountPositionQty(bar.symbol),
-          });
-          (Strategy.prototype as unknown as { onBar(bar: Bar): void }).onBar.call(this, bar);
-        }
-      };
+      const Recording = recordingAccount(Strategy, (_id, row) => seen[run].push(row));
       const accounts = [{ id: 'main', initialCash: 100_000 }];
       await runBacktest({
         strategies: new Recording({ id, symbols: [instrument.id], accountId: 'main' }),
@@ -196,23 +205,12 @@ describe('the fleet on the in-memory bus gives a backtest’s fills and final eq
     // Two strategies on one account, each recording the account it sees before each decision.
     const seen = new Map<string, Record<string, number>[]>();
     const recording = (Strategy: Class): Class =>
-      class extends (Strategy as unknown as new (o: StrategyOptions<object>) => BaseStrategy) {
-        override onBar(bar: Bar): void {
-          const a = this.context.account();
-          const key = `${run}:${this.id}`;
-          seen.set(key, [
-            ...(seen.get(key) ?? []),
-            {
-              ts: bar.ts,
-              cash: a.cash,
-              equity: a.equity,
-              fees: a.feesPaid,
-              qty: this.context.accountPositionQty(bar.symbol),
-            },
-          ]);
-          (Strategy.prototype as unknown as { onBar(bar: Bar): void }).onBar.call(this, bar);
-        }
-      } as unknown as Class;
+      recordingAccount(Strategy, (id, row) => {
+        const key = `${run}:${id}`;
+        const rows = seen.get(key);
+        if (rows === undefined) seen.set(key, [row]);
+        else rows.push(row);
+      });
     let run = 'backtest';
     const data = bars.slice(0, 1_500);
     const accounts = [{ id: 'main', initialCash: 100_000 }];

@@ -38,6 +38,7 @@ import type {
   StrategyStatus,
   TradingState,
 } from './types';
+import { plainOrderRequest } from './validate-order';
 
 /** Options of {@link createEngine}. Every port is optional; the defaults are in-memory. */
 export interface EngineOptions {
@@ -73,6 +74,19 @@ export interface EngineOptions {
 
 /** Owner of the holds `setTradingState` places. */
 const OPERATOR = 'operator';
+
+/** `request` checked by the schema (which explains a refusal, field by field): the slow lane of `submit`. */
+function parseOrderRequest(request: unknown): OrderRequest {
+  const parsed = OrderRequestSchema.safeParse(request);
+  if (!parsed.success) {
+    throw new RxtradeError({
+      code: 'INVALID_ARGUMENT',
+      message: `invalid order: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      cause: parsed.error,
+    });
+  }
+  return parsed.data;
+}
 
 /** @internal See {@link TradingEngine.setRecorder}. */
 export interface TradeRecorder {
@@ -393,24 +407,17 @@ export class TradingEngine implements EngineStreams, EngineCommands {
   }
 
   /** Submits an order from outside any strategy (an API client, a script). Validated with zod. */
-  submit(request: OrderRequest): Order {
-    const parsed = OrderRequestSchema.safeParse(request);
-    if (!parsed.success) {
-      throw new RxtradeError({
-        code: 'INVALID_ARGUMENT',
-        message: `invalid order: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-        cause: parsed.error,
-      });
-    }
-    const strategyId = parsed.data.strategyId ?? 'manual';
+  submit(input: OrderRequest): Order {
+    const request = plainOrderRequest(input) ?? parseOrderRequest(input);
+    const strategyId = request.strategyId ?? 'manual';
     const hosted = this.#host.has(strategyId);
     const generated = hosted ? undefined : `${this.#idPrefix}${strategyId}-${++this.#manualSeq}`;
     this.#assertRunning();
-    return this.#submit(parsed.data, {
+    return this.#submit(request, {
       // An order named after a hosted strategy is that strategy's: its ids, its events.
-      clientOrderId: parsed.data.clientOrderId ?? generated ?? this.#host.nextClientOrderId(strategyId),
+      clientOrderId: request.clientOrderId ?? generated ?? this.#host.nextClientOrderId(strategyId),
       strategyId,
-      accountId: parsed.data.accountId ?? this.#host.accountOf(strategyId) ?? this.#defaultAccount,
+      accountId: request.accountId ?? this.#host.accountOf(strategyId) ?? this.#defaultAccount,
     });
   }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type OrderRequest, OrderRequestSchema } from '../model/order';
-import { validateOrderRequest } from './validate-order';
+import { plainOrderRequest, validateOrderRequest } from './validate-order';
 
 // Values chosen around every boundary the two validators check, plus arbitrary junk.
 const junk = fc.oneof(
@@ -146,5 +146,52 @@ describe('validateOrderRequest', () => {
         triggerPrice: 2,
       }),
     ).toBeUndefined();
+  });
+});
+
+describe('plainOrderRequest', () => {
+  /** Requests as above, now and then with a key the schema does not know or a contingent part. */
+  const extraArb = fc.tuple(
+    fc.oneof(requestArb, coherentArb),
+    fc.oneof(
+      { weight: 3, arbitrary: fc.constant(null) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom('qty', 'Side', 'takeProfit', 'stopLoss', 'oco', 'constructor'),
+      },
+    ),
+    junk,
+  );
+
+  it('takes exactly the plain requests the schema accepts, as a copy equal to its output', () => {
+    let fast = 0;
+    fc.assert(
+      fc.property(extraArb, ([request, extra, value]) => {
+        const input: Record<string, unknown> = { ...(request as object) };
+        if (extra !== null) input[extra] = value;
+        const byZod = OrderRequestSchema.safeParse(input);
+        const plain = plainOrderRequest(input);
+        if (plain === undefined) {
+          // The slow lane: refused by zod too, or a contingent part zod copies deeply.
+          const contingent = ['takeProfit', 'stopLoss', 'oco'].some((k) => k in input);
+          expect(byZod.success && !contingent, JSON.stringify(input)).toBe(false);
+          return;
+        }
+        fast++;
+        expect(byZod.success, byZod.error?.message).toBe(true);
+        expect(plain).toEqual(byZod.data);
+        expect(plain).not.toBe(input);
+      }),
+      { numRuns: 10_000 },
+    );
+    expect(fast).toBeGreaterThan(500);
+  });
+
+  it('refuses arrays, and objects whose extra key is not enumerable only to a for-in', () => {
+    expect(plainOrderRequest([])).toBeUndefined();
+    expect(plainOrderRequest(null)).toBeUndefined();
+    const request = { instrumentId: 'SPX', side: 'buy', type: 'market', quantity: 1, extra: undefined };
+    expect(plainOrderRequest(request)).toBeUndefined();
+    expect(OrderRequestSchema.safeParse(request).success).toBe(false);
   });
 });

@@ -62,3 +62,36 @@ export function validateOrderRequest(r: OrderRequest): string | undefined {
     return `trailingPercent must be a number in (0, 100), got ${show(pct)}`;
   return trailingProblem(r) ?? contingencyProblem(r);
 }
+
+/** Every key an order request may have (`OrderRequestSchema` is strict: any other key is refused). */
+const REQUEST_KEYS: ReadonlySet<string> = new Set([
+  'clientOrderId',
+  'accountId',
+  'strategyId',
+  'instrumentId',
+  'side',
+  'type',
+  'quantity',
+  'price',
+  'triggerPrice',
+  'timeInForce',
+  'expireTime',
+  'reduceOnly',
+  'postOnly',
+  'trailingAmount',
+  'trailingPercent',
+]);
+
+/**
+ * A copy of `input` when it certainly passes `OrderRequestSchema` unchanged — a plain object with only
+ * a request's keys, no contingent part (`takeProfit`, `stopLoss`, `oco`: those keep zod's deep copy),
+ * and every rule of {@link validateOrderRequest} met — else undefined, and zod decides and explains.
+ * The public `submit` path's fast lane: it accepts nothing the schema refuses.
+ */
+export function plainOrderRequest(input: unknown): OrderRequest | undefined {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
+  for (const key in input) if (!REQUEST_KEYS.has(key)) return undefined;
+  const request = { ...(input as OrderRequest) };
+  // A getter could answer differently the second time: check the copy, which holds plain values.
+  return validateOrderRequest(request) === undefined ? request : undefined;
+}

@@ -335,6 +335,56 @@ describe('routes', () => {
     expect(metrics.body).toContain('rxtrade_gateway_auth_failures_total');
   });
 
+  it('a dependency that never answers is a 503 after dependencyTimeoutMs, each stalled call on its own, and the next call is served', async () => {
+    const trader = mintApiKey({ scopes: ['read', 'trade'], accounts: ['acct-a'] });
+    let stall = true;
+    const stalling = {
+      ...f.backend,
+      submitOrder: (accountId: string, request: Parameters<typeof f.backend.submitOrder>[1]) =>
+        stall ? new Promise<never>(() => {}) : f.backend.submitOrder(accountId, request),
+    };
+    const logger = captureLogger();
+    const app = createGatewayApp({
+      backend: stalling,
+      keys: createMemoryKeyStore([trader.record]),
+      rateLimit: createMemoryRateLimiter({ capacity: 100, refillPerSecond: 100 }),
+      logger,
+      dependencyTimeoutMs: 40,
+    });
+    try {
+      const submit = () =>
+        app.inject({ method: 'POST', url: '/api/orders', headers: auth(trader.key), payload: marketBuy });
+      // Two stalled calls made apart: each ends on its own deadline.
+      const first = submit();
+      await new Promise((resolve) => setTimeout(resolve, 15));
+      const second = submit();
+      for (const res of await Promise.all([first, second])) {
+        expectTypedError(res, 503, 'UNAVAILABLE');
+        expect(res.headers['retry-after']).toBe('2');
+      }
+      stall = false;
+      expect((await submit()).statusCode).toBe(201);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a plain failure of the rate limiter or key store is a 503, never a 500', async () => {
+    const trader = mintApiKey({ scopes: ['read', 'trade'], accounts: ['acct-a'] });
+    const app = createGatewayApp({
+      backend: f.backend,
+      keys: createMemoryKeyStore([trader.record]),
+      rateLimit: { capacity: 1, consume: () => Promise.reject(new Error('ECONNRESET')) },
+      logger: captureLogger(),
+    });
+    try {
+      const res = await app.inject({ url: '/api/accounts', headers: auth(trader.key) });
+      expectTypedError(res, 503, 'UNAVAILABLE');
+    } finally {
+      await app.close();
+    }
+  });
+
   it('POST /api/strategies/:id/stop is 501 NOT_IMPLEMENTED on a backend that cannot pause strategies', async () => {
     const { setStrategyRunning: _, ...cannotPause } = f.backend;
     const admin = mintApiKey({ scopes: ['read', 'admin'], accounts: '*' });

@@ -68,6 +68,7 @@ export interface GatewayAppOptions {
   /**
    * Longest wait for a dependency (the key store, the rate limiter, the backend) before the request
    * is answered 503 with `Retry-After`: a stalled Redis or broker never holds a client. Default 3 s.
+   * Checked every tenth of it (at least every 10 ms), so a stalled call ends within 1.1 times this.
    */
   readonly dependencyTimeoutMs?: number;
   /** `/health` is 503 while the monitor reports a stalled event loop. */
@@ -83,40 +84,110 @@ const unavailable = (): ApiError =>
     'retry-after': RETRY_AFTER_SECONDS,
   });
 
+/** A call waiting on a dependency, and what ends it when its deadline passes. */
+interface Waiting {
+  readonly at: number;
+  readonly expire: () => void;
+}
+
 /**
- * Wraps every method of a dependency: a call that takes longer than `ms` fails `TIMEOUT`, and with
- * `opaque` (a plain Redis client underneath) any failure that is not a typed error becomes
+ * The deadlines of calls to the gateway's dependencies, checked by one timer: a call costs a set
+ * insertion and deletion instead of a timer of its own (three calls per request). Every deadline is
+ * `ms` after its call, so calls expire in the order they were made and a sweep stops at the first
+ * one still in time. The timer runs only while calls wait, and never holds the process open.
+ */
+class Deadlines {
+  readonly ms: number;
+  readonly #period: number;
+  readonly #waiting = new Set<Waiting>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(ms: number) {
+    this.ms = ms;
+    this.#period = Math.max(10, Math.floor(ms / 10));
+  }
+
+  track(expire: () => void): Waiting {
+    const waiting: Waiting = { at: performance.now() + this.ms, expire };
+    this.#waiting.add(waiting);
+    if (this.#timer === undefined) {
+      this.#timer = setInterval(() => this.#sweep(), this.#period);
+      this.#timer.unref();
+    }
+    return waiting;
+  }
+
+  done(waiting: Waiting): void {
+    this.#waiting.delete(waiting);
+  }
+
+  #sweep(): void {
+    const now = performance.now();
+    for (const waiting of this.#waiting) {
+      if (waiting.at > now) return;
+      this.#waiting.delete(waiting);
+      waiting.expire();
+    }
+    // Nothing waits: stop until the next call (kept running while calls come and go).
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/**
+ * Wraps every method of a dependency: a call that takes longer than `deadlines.ms` fails `TIMEOUT`,
+ * and with `opaque` (a plain Redis client underneath) any failure that is not a typed error becomes
  * `ADAPTER_FAILURE`, so the gateway answers 503 rather than 500 while Redis or the broker is away.
  */
-function withDeadline<T extends object>(target: T, ms: number, opaque: boolean): T {
+function withDeadline<T extends object>(target: T, deadlines: Deadlines, opaque: boolean): T {
+  // One wrapper per method, made on first use (not one closure per property read), and one promise
+  // per call (not a race of two promises with a catch and a finally on top).
+  const wrappers = new Map<
+    PropertyKey,
+    { readonly method: unknown; readonly wrapper: (...args: unknown[]) => unknown }
+  >();
   return new Proxy(target, {
     get(object, property, receiver) {
       const value = Reflect.get(object, property, receiver);
       if (typeof value !== 'function' || property === 'live$') return value;
-      return (...args: unknown[]) => {
-        const result: unknown = value.apply(object, args);
+      const cached = wrappers.get(property);
+      // A method replaced on the dependency (a test's stub, a reconnect) gets a wrapper of its own.
+      if (cached?.method === value) return cached.wrapper;
+      const method = value as (...args: unknown[]) => unknown;
+      const wrapper = (...args: unknown[]) => {
+        const result: unknown = method.apply(object, args);
         if (!(result instanceof Promise)) return result;
-        let timer: NodeJS.Timeout | undefined;
-        const deadline = new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () =>
+        return new Promise((resolve, reject) => {
+          const waiting = deadlines.track(() =>
+            reject(
+              new RxtradeError({
+                code: 'TIMEOUT',
+                message: `${String(property)} took over ${deadlines.ms} ms`,
+              }),
+            ),
+          );
+          result.then(
+            (answer: unknown) => {
+              deadlines.done(waiting);
+              resolve(answer);
+            },
+            (error: unknown) => {
+              deadlines.done(waiting);
               reject(
-                new RxtradeError({ code: 'TIMEOUT', message: `${String(property)} took over ${ms} ms` }),
-              ),
-            ms,
+                !opaque || isRxtradeError(error)
+                  ? error
+                  : new RxtradeError({
+                      code: 'ADAPTER_FAILURE',
+                      message: `${String(property)} failed`,
+                      cause: error,
+                    }),
+              );
+            },
           );
         });
-        return Promise.race([result, deadline])
-          .catch((error: unknown) => {
-            if (!opaque || isRxtradeError(error)) throw error;
-            throw new RxtradeError({
-              code: 'ADAPTER_FAILURE',
-              message: `${String(property)} failed`,
-              cause: error,
-            });
-          })
-          .finally(() => clearTimeout(timer));
       };
+      wrappers.set(property, { method: value, wrapper });
+      return wrapper;
     },
   });
 }
@@ -197,10 +268,10 @@ function backendError(error: unknown): ApiError | undefined {
  * `{ error: { code, message } }` and never carry stack traces or internals.
  */
 export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
-  const dependencyMs = options.dependencyTimeoutMs ?? 3_000;
-  const backend = withDeadline(options.backend, dependencyMs, false);
-  const keys = withDeadline(options.keys, dependencyMs, true);
-  const rateLimit = withDeadline(options.rateLimit, dependencyMs, true);
+  const deadlines = new Deadlines(options.dependencyTimeoutMs ?? 3_000);
+  const backend = withDeadline(options.backend, deadlines, false);
+  const keys = withDeadline(options.keys, deadlines, true);
+  const rateLimit = withDeadline(options.rateLimit, deadlines, true);
   const log = options.logger;
   const metrics = options.metrics ?? createPrometheusMetrics({ defaultMetrics: false });
   const sink: MetricsSink = metrics;

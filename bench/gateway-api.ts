@@ -1,7 +1,10 @@
 /**
  * POST /api/orders under load (autocannon, 10 connections), three ways in one run:
  * - bare Fastify: a route that parses the JSON body and answers 201 (the ceiling of the HTTP stack);
- * - the gateway alone: API key from Redis, per-key rate limit in Redis, validation, an in-process engine;
+ * - the gateway alone, as the issue's target counts it (auth, Redis rate limit, validation): API key
+ *   from Redis, per-key rate limit in Redis, validation, over a backend that answers at once with an
+ *   order shaped as the engine's (so the reply is as long);
+ * - the gateway over an in-process engine: the same, the engine deciding and filling each order;
  * - the gateway on the fleet: the same gateway, each order sent on RabbitMQ to the risk role and
  *   answered when risk decided (`OrderSubmitted`), then worked by the order role; the read model in Redis.
  * Every answer must be 2xx.
@@ -21,6 +24,7 @@ import {
   createGatewayApp,
   createRedisKeyStore,
   createRedisRateLimiter,
+  type GatewayBackend,
   mintApiKey,
 } from '@rxtrade/fleet/gateway';
 import { connect } from 'amqplib';
@@ -168,6 +172,8 @@ const load0 = loadavg()[0] ?? 0;
 const rows: [string, Measured][] = [];
 /** The gateway alone over bare Fastify, one ratio per round. */
 const shares: number[] = [];
+/** The gateway over the in-process engine over bare Fastify, one ratio per round. */
+const engineShares: number[] = [];
 
 try {
   // 1. Bare Fastify: the same body parsed, 201.
@@ -193,23 +199,44 @@ try {
     volume: 1,
   });
   const engineBackend = createEngineBackend({ engine, strategies: [] });
-  const aloneApp = () =>
-    createGatewayApp({
-      backend: engineBackend,
-      keys: keysInRedis,
-      rateLimit: rateLimit(),
-      logger: noopLogger,
-    });
-  // Alternating rounds, so a load that changes during the run weighs on both alike.
+  // The engine's answer to the benchmark's order, as the template of the answering backend's.
+  const { order: template } = await engineBackend.submitOrder('acct', JSON.parse(body));
+  let answered = 0;
+  const answeringBackend: GatewayBackend = {
+    ...engineBackend,
+    submitOrder: async (accountId, request) => ({
+      order: {
+        ...template,
+        accountId,
+        instrumentId: request.instrumentId,
+        side: request.side,
+        type: request.type,
+        quantity: request.quantity,
+        clientOrderId: request.clientOrderId ?? `answered-${++answered}`,
+      },
+    }),
+  };
+  const gatewayApp = (backend: GatewayBackend) => () =>
+    createGatewayApp({ backend, keys: keysInRedis, rateLimit: rateLimit(), logger: noopLogger });
+  const aloneApp = gatewayApp(answeringBackend);
+  const engineApp = gatewayApp(engineBackend);
+  // Alternating rounds, so a load that changes during the run weighs on every measure alike.
   const bareRuns: Measured[] = [];
   const aloneRuns: Measured[] = [];
+  const engineRuns: Measured[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     bareRuns.push(await load(bareApp(), '/api/orders', {}));
     aloneRuns.push(await load(aloneApp(), '/api/orders', auth));
+    engineRuns.push(await load(engineApp(), '/api/orders', auth));
   }
   shares.push(...aloneRuns.map((m, i) => m.rps / (bareRuns[i] as Measured).rps));
+  engineShares.push(...engineRuns.map((m, i) => m.rps / (bareRuns[i] as Measured).rps));
   rows.push(['bare Fastify (JSON body → 201)', combined(bareRuns)]);
-  rows.push(['gateway alone (Redis keys + rate limit, validation, in-process engine)', combined(aloneRuns)]);
+  rows.push([
+    'gateway alone (Redis keys + rate limit, validation; backend answers at once)',
+    combined(aloneRuns),
+  ]);
+  rows.push(['gateway over an in-process engine (the same, the engine deciding)', combined(engineRuns)]);
   engineBackend.close();
   await engine.stop();
 
@@ -285,11 +312,12 @@ for (const [name, m] of rows)
     `| ${name} | ${Math.round(m.rps)} | ${m.p50} | ${m.p99} | ${m.non2xx} | ${m.errors} | ${Math.round(m.cpuUs)} | ${m.brokerUs === undefined ? '?' : Math.round(m.brokerUs)} |`,
   );
 console.log('');
-const [, alone, fleet] = rows.map(([, m]) => m) as [Measured, Measured, Measured];
+const [, alone, , fleet] = rows.map(([, m]) => m) as [Measured, Measured, Measured, Measured];
 const share = median(shares);
-console.log(
-  `gateway alone / bare Fastify per round: ${shares.map((r) => `${(r * 100).toFixed(1)} %`).join(', ')} (median ${(share * 100).toFixed(1)} %)`,
-);
+const perRound = (ratios: readonly number[]) =>
+  `${ratios.map((r) => `${(r * 100).toFixed(1)} %`).join(', ')} (median ${(median(ratios) * 100).toFixed(1)} %)`;
+console.log(`gateway alone / bare Fastify per round: ${perRound(shares)}`);
+console.log(`gateway over the in-process engine / bare Fastify per round: ${perRound(engineShares)}`);
 const fleetOk =
   fleet.rps >= TARGET_RPS && fleet.p99 <= TARGET_P99_MS && fleet.non2xx === 0 && fleet.errors === 0;
 console.log(

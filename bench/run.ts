@@ -38,6 +38,11 @@ const benches = [
   },
   { name: 'fleet-scale', title: '@rxtrade/fleet on RabbitMQ: strategy scale-out', conditions: true },
   {
+    name: 'fleet-capacity',
+    title: '@rxtrade/fleet on RabbitMQ: the capacity model checked at 1 to 16 shards',
+    conditions: true,
+  },
+  {
     name: 'gateway-api',
     title: 'Gateway API: POST /api/orders, alone and through risk and order on RabbitMQ',
     conditions: true,

@@ -28,3 +28,19 @@ export function brokerCpuSeconds(): number | undefined {
   }
   return found ? ticks / 100 : undefined; // USER_HZ is 100 on Linux
 }
+
+/**
+ * CPU seconds every core of this machine has been busy so far (user, nice, system, irq, softirq and
+ * steal time in /proc/stat): with the roles' and the broker's own, it tells what else a run cost —
+ * the kernel's network stack, other servers. Undefined where /proc/stat cannot be read.
+ */
+export function machineBusySeconds(): number | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+    const ticks = [user, nice, system, irq, softirq, steal].reduce<number>((a, v) => a + (v ?? 0), 0);
+    return Number.isFinite(ticks) ? ticks / 100 : undefined;
+  } catch {
+    return undefined;
+  }
+}

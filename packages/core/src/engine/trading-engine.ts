@@ -1,4 +1,5 @@
 import { type Observable, Subject } from 'rxjs';
+import type { z } from 'zod';
 import { AccountBook, type AccountConfig } from '../account/account-book';
 import { RxtradeError } from '../errors';
 import { type ContingentLeg, canAmendUp, hasContingency, OrderEmulator } from '../execution/order-emulator';
@@ -75,13 +76,13 @@ export interface EngineOptions {
 /** Owner of the holds `setTradingState` places. */
 const OPERATOR = 'operator';
 
-/** `request` checked by the schema (which explains a refusal, field by field): the slow lane of `submit`. */
-function parseOrderRequest(request: unknown): OrderRequest {
-  const parsed = OrderRequestSchema.safeParse(request);
+/** `value` checked by `schema`, which explains a refusal field by field (`INVALID_ARGUMENT`). */
+function parseArgument<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
   if (!parsed.success) {
     throw new RxtradeError({
       code: 'INVALID_ARGUMENT',
-      message: `invalid order: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      message: `invalid ${what}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
       cause: parsed.error,
     });
   }
@@ -408,7 +409,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
 
   /** Submits an order from outside any strategy (an API client, a script). Validated with zod. */
   submit(input: OrderRequest): Order {
-    const request = plainOrderRequest(input) ?? parseOrderRequest(input);
+    const request = plainOrderRequest(input) ?? parseArgument(OrderRequestSchema, input, 'order');
     const strategyId = request.strategyId ?? 'manual';
     const hosted = this.#host.has(strategyId);
     const generated = hosted ? undefined : `${this.#idPrefix}${strategyId}-${++this.#manualSeq}`;
@@ -505,15 +506,7 @@ export class TradingEngine implements EngineStreams, EngineCommands {
    */
   amend(clientOrderId: string, amendment: OrderAmendment): boolean {
     this.#assertRunning();
-    const parsed = OrderAmendmentSchema.safeParse(amendment);
-    if (!parsed.success) {
-      throw new RxtradeError({
-        code: 'INVALID_ARGUMENT',
-        message: `invalid amendment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-        cause: parsed.error,
-      });
-    }
-    return this.#orders.amend(clientOrderId, parsed.data);
+    return this.#orders.amend(clientOrderId, parseArgument(OrderAmendmentSchema, amendment, 'amendment'));
   }
 
   /** Every event of every order, after the order manager applied it: accounts, streams, then the strategy. */

@@ -187,8 +187,18 @@ describe('plainOrderRequest', () => {
     expect(fast).toBeGreaterThan(500);
   });
 
-  it('refuses arrays, and objects whose extra key is not enumerable only to a for-in', () => {
-    expect(plainOrderRequest([])).toBeUndefined();
+  it('refuses arrays and functions that carry a request’s keys, as the schema does', () => {
+    const fields = { instrumentId: 'SPX', side: 'buy', type: 'market', quantity: 1 };
+    const array = Object.assign([], fields);
+    const fn = Object.assign(() => {}, fields);
+    for (const odd of [array, fn]) {
+      expect(OrderRequestSchema.safeParse(odd).success).toBe(false);
+      expect(plainOrderRequest(odd)).toBeUndefined();
+    }
+    expect(plainOrderRequest(fields)).toEqual(fields);
+  });
+
+  it('refuses null, and an extra key even when its value is undefined', () => {
     expect(plainOrderRequest(null)).toBeUndefined();
     const request = { instrumentId: 'SPX', side: 'buy', type: 'market', quantity: 1, extra: undefined };
     expect(plainOrderRequest(request)).toBeUndefined();

@@ -407,7 +407,11 @@ export class TradingEngine implements EngineStreams, EngineCommands {
     this.#host.onBar(bar);
   }
 
-  /** Submits an order from outside any strategy (an API client, a script). Validated with zod. */
+  /**
+   * Submits an order from outside any strategy (an API client, a script). Validated at this boundary:
+   * a plain request by the strategy path's validator, anything else by `OrderRequestSchema`, which
+   * names every refused field (`INVALID_ARGUMENT`).
+   */
   submit(input: OrderRequest): Order {
     const request = plainOrderRequest(input) ?? parseArgument(OrderRequestSchema, input, 'order');
     const strategyId = request.strategyId ?? 'manual';

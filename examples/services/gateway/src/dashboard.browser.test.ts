@@ -138,6 +138,29 @@ describe.skipIf(!haveChromium)('dashboard in headless Chromium', () => {
     await page.close();
   });
 
+  it('shows the selected account’s trading state, or the global one when that is stricter (the fleet reports states per account only)', async () => {
+    f.engine.setTradingState('ACTIVE', { reason: 'resume' });
+    f.engine.setTradingState('REDUCING', { accountId: 'acct-a', reason: 'account limit' });
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(base);
+    await page.fill('#api-key', f.keys.tradeA);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#main-view:not([hidden])');
+    await expect.poll(() => page.textContent('#risk-state')).toBe('REDUCING');
+    expect(await page.textContent('#risk-reason')).toBe('(account limit)');
+    await expect.poll(() => page.textContent('#conn')).toBe('live');
+    // From the stream: the account halts, then resumes while the whole engine halts.
+    f.engine.setTradingState('HALTED', { accountId: 'acct-a', reason: 'breach' });
+    await expect.poll(() => page.textContent('#risk-state')).toBe('HALTED');
+    f.engine.setTradingState('ACTIVE', { accountId: 'acct-a', reason: 'cleared' });
+    await expect.poll(() => page.textContent('#risk-state')).toBe('ACTIVE');
+    f.engine.setTradingState('HALTED', { reason: 'operator' });
+    await expect.poll(() => page.textContent('#risk-state')).toBe('HALTED');
+    expect(await page.textContent('#risk-reason')).toBe('(operator)');
+    f.engine.setTradingState('ACTIVE', { reason: 'resume' });
+    await page.close();
+  });
+
   it('on a phone-sized screen nothing is wider than the screen: tables scroll inside their cards', async () => {
     f.engine.setTradingState('ACTIVE', { reason: 'test' });
     expect((await order({ type: 'limit', price: 80, clientOrderId: `${LONG_ID}-b` })).statusCode).toBe(201);

@@ -3,7 +3,13 @@
 (() => {
   const KEY = 'rxtrade.apiKey';
   const $ = (id) => document.getElementById(id);
-  const state = { account: undefined, equity: new Map(), source: undefined, fills: new Map() };
+  const state = {
+    account: undefined,
+    equity: new Map(),
+    source: undefined,
+    fills: new Map(),
+    risk: new Map(),
+  };
   const MAX_FILLS = 50;
 
   const api = async (method, path, body) => {
@@ -110,6 +116,20 @@
     el.className = `state-${s.state}`;
     $('risk-reason').textContent = s.reason ? `(${s.reason})` : '';
   };
+  // The latest trading state of every account (key ''), and of each account on its own.
+  const SEVERITY = { ACTIVE: 0, REDUCING: 1, HALTED: 2 };
+  const keepRisk = (s) => {
+    // A page of /api/risk fetched before a stream event may land after it: the newer one stays.
+    const known = state.risk.get(s.accountId ?? '');
+    if (known === undefined || s.tsEvent >= known.tsEvent) state.risk.set(s.accountId ?? '', s);
+  };
+  /** The stricter of the global state and the selected account's own: what its orders meet. */
+  const renderAccountRisk = () => {
+    const shown = [state.risk.get(''), state.risk.get(state.account)]
+      .filter((s) => s !== undefined)
+      .sort((a, b) => (SEVERITY[b.state] ?? 0) - (SEVERITY[a.state] ?? 0))[0];
+    if (shown) renderRisk(shown);
+  };
 
   const renderChart = () => {
     const points = state.equity.get(state.account) ?? [];
@@ -177,8 +197,8 @@
     ]);
     renderPositions(positions.positions);
     renderOrders(orders.orders);
-    const global = risk.states.find((s) => s.accountId === undefined || s.accountId === null);
-    if (global) renderRisk(global);
+    for (const s of risk.states) keepRisk(s);
+    renderAccountRisk();
   };
   const scheduleRefresh = () => {
     clearTimeout(refreshTimer);
@@ -213,7 +233,8 @@
     });
     source.addEventListener('risk', (e) => {
       const { data } = JSON.parse(e.data);
-      if (data.accountId === undefined || data.accountId === null) renderRisk(data);
+      keepRisk(data);
+      renderAccountRisk();
     });
   };
 
@@ -246,6 +267,7 @@
     state.account = undefined;
     state.equity.clear();
     state.fills.clear();
+    state.risk.clear();
     $('conn').textContent = 'offline';
     $('main-view').hidden = true;
     $('logout').hidden = true;

@@ -15,6 +15,7 @@ import { BreakoutAtr } from '../examples/breakout-atr/src/strategy';
 import { SmaCrossover } from '../examples/sma-crossover/src/strategy';
 import { createRabbitMqMessageBus, type RabbitMqMessageBus } from '../packages/adapters-rabbitmq/src/index';
 import { type FleetRunResult, runFleet, strategyClass } from '../packages/fleet/src/index';
+import { rabbitUp } from './fleet/replay';
 
 type Class = new (options: StrategyOptions<Record<string, unknown>>) => BaseStrategy<object>;
 const url = process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -22,15 +23,6 @@ const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const instrument = { ...SP500_INSTRUMENT, takerFee: 0.001, makerFee: 0.001 };
 const bars = await loadSp500Bars();
 const key = (f: Fill) => `${f.tsEvent}|${f.side}|${f.lastPx}|${f.lastQty}`;
-
-async function rabbitUp(): Promise<boolean> {
-  try {
-    await (await connect(url)).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function removeTopology(buses: RabbitMqMessageBus[]): Promise<void> {
   const connection = await connect(url);
@@ -62,7 +54,7 @@ async function best<T>(run: () => Promise<T>): Promise<{ ms: number; result: T }
   return out as { ms: number; result: T };
 }
 
-const up = await rabbitUp();
+const up = await rabbitUp(url);
 console.log(`| strategy | runner | ms (best of ${RUNS}) | bars/s | bars waited | same fills |`);
 console.log('|---|---|---:|---:|---:|---|');
 for (const [name, Strategy] of [

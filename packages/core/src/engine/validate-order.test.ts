@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type OrderRequest, OrderRequestSchema } from '../model/order';
-import { plainOrderRequest, validateOrderRequest } from './validate-order';
+import { type OrderRequest, OrderRequestFieldsSchema, OrderRequestSchema } from '../model/order';
+import { plainOrderRequest, REQUEST_KEYS, validateOrderRequest } from './validate-order';
 
 // Values chosen around every boundary the two validators check, plus arbitrary junk.
 const junk = fc.oneof(
@@ -185,6 +185,12 @@ describe('plainOrderRequest', () => {
       { numRuns: 10_000 },
     );
     expect(fast).toBeGreaterThan(500);
+  });
+
+  it('takes exactly the schema’s keys but the contingent parts (a new field waits for the validator)', () => {
+    const contingent = ['takeProfit', 'stopLoss', 'oco'];
+    const schemaKeys = Object.keys(OrderRequestFieldsSchema.shape).filter((k) => !contingent.includes(k));
+    expect([...REQUEST_KEYS].sort()).toEqual(schemaKeys.sort());
   });
 
   it('refuses arrays and functions that carry a request’s keys, as the schema does', () => {

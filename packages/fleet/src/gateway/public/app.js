@@ -128,7 +128,8 @@
     const shown = [state.risk.get(''), state.risk.get(state.account)]
       .filter((s) => s !== undefined)
       .sort((a, b) => (SEVERITY[b.state] ?? 0) - (SEVERITY[a.state] ?? 0))[0];
-    if (shown) renderRisk(shown);
+    // Nothing known for this account yet: say so rather than keep another account's state.
+    renderRisk(shown ?? { state: '?' });
   };
 
   const renderChart = () => {

@@ -36,7 +36,11 @@ const benches = [
     title: '@rxtrade/fleet: order role restart with 3,000 working orders',
     conditions: true,
   },
-  { name: 'fleet-scale', title: '@rxtrade/fleet on RabbitMQ: strategy scale-out', conditions: true },
+  {
+    name: 'fleet-scale',
+    title: '@rxtrade/fleet on RabbitMQ: strategy and order scale-out',
+    conditions: true,
+  },
   {
     name: 'fleet-capacity',
     title: '@rxtrade/fleet on RabbitMQ: the capacity model checked at 1 to 16 shards',

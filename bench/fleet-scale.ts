@@ -330,7 +330,8 @@ function report(s: Scenario, one: Run, two: Run, cost: string): void {
       `| ${r.replicas} | ${r.load.toFixed(1)} | ${r.ms.toFixed(0)} | ${Math.round(rate(r))} | ${r.replicaCpuMs.map((c, i) => `${c} (${r.replicaUnits[i]})`).join(', ')} | ${r.hereCpuMs.toFixed(0)} | ${ms(r.brokerCpuMs)} | ${r.replicaCpuMs.map((c) => cores(c)).join(' + ')} / ${cores(r.hereCpuMs)} / ${cores(r.brokerCpuMs)} / ${cores(r.machineCpuMs)} |`,
     );
   }
-  const ratio = rate(two) / rate(one);
+  // Two decimals, rounded down: 1.695 is not printed as a 1.70 that misses.
+  const ratio = Math.floor((rate(two) / rate(one)) * 100) / 100;
   const units = (r: Run) => rate(r) * (r.ms / 1000);
   const per = (r: Run, cpuMs: number | undefined) =>
     cpuMs === undefined ? '?' : `${((cpuMs * 1000) / units(r)).toFixed(0)} µs`;

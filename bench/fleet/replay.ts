@@ -96,16 +96,26 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   const { instruments, accounts, symbols } = shape;
   const bars = benchBars(symbols, options.bars);
 
-  const t0 = performance.now();
-  const backtest = await runBacktest({
-    strategies: symbols.map(
-      (s) => new SmaCrossover({ id: `sma-${s}`, symbols: [s], accountId: `acct-${s}`, params }),
-    ),
-    data: bars,
-    instruments,
-    accounts,
-  });
-  const backtestMs = performance.now() - t0;
+  // The engine's time is its best of 3 runs: the first one's includes the JIT's warm-up, which would
+  // flatter the fleet in the ratio.
+  const runEngine = () =>
+    runBacktest({
+      strategies: symbols.map(
+        (s) => new SmaCrossover({ id: `sma-${s}`, symbols: [s], accountId: `acct-${s}`, params }),
+      ),
+      data: bars,
+      instruments,
+      accounts,
+    });
+  const timed = async () => {
+    const t0 = performance.now();
+    const result = await runEngine();
+    return { result, ms: performance.now() - t0 };
+  };
+  const first = await timed();
+  const backtest = first.result;
+  let backtestMs = first.ms;
+  for (let round = 1; round < 3; round++) backtestMs = Math.min(backtestMs, (await timed()).ms);
 
   const exchange = `rxt-bench-fleet-tp-${randomBytes(4).toString('hex')}`;
   const buses: RabbitMqMessageBus[] = [];

@@ -36,10 +36,9 @@ import {
   deleteTopology,
   type RabbitMqMessageBus,
 } from '../packages/adapters-rabbitmq/src/index';
-import { groupTopology, HASH_HEADER, RING_WEIGHT } from '../packages/adapters-rabbitmq/src/topology';
+import { groupTopology, HASH_HEADER } from '../packages/adapters-rabbitmq/src/topology';
 import {
   decodeFleetMessage,
-  fleetGroups,
   fleetSubscriptions,
   fleetTopics,
   OrderRole,
@@ -48,7 +47,7 @@ import {
   StrategyRole,
 } from '../packages/fleet/src/index';
 import { brokerCpuSeconds, machineBusySeconds } from './fleet/broker-cpu';
-import { benchBars, benchPlan, CostlyVenue } from './fleet/heavy-plan';
+import { benchBars, benchPlan, CostlyVenue, ROLE_GROUPS } from './fleet/heavy-plan';
 
 type Role = 'strategy' | 'order';
 
@@ -75,35 +74,29 @@ try {
   process.exit(0);
 }
 
-/** The group a role's replicas share, and how a symbol becomes the key that group is partitioned by. */
-const GROUPS: Record<Role, { group: string; pattern: string; key: (symbol: string) => string }> = {
-  strategy: { group: fleetGroups.strategy, pattern: fleetTopics.allBars, key: (symbol) => symbol },
-  order: { group: fleetGroups.order, pattern: fleetTopics.orderInbox, key: (symbol) => `acct-${symbol}` },
-};
-
 /**
  * `count` symbol names, as many on each partition of `role`'s group as the broker's hash puts there:
- * the group's hash exchange and partition queues are declared on `exchange` as the role declares them
- * (not yet bound to the bus's exchange), one probe per candidate name is routed through it, and each
- * queue is read back and emptied.
+ * the group's topology is declared on `exchange` by subscribing to it through the adapter, as the
+ * role does, and unsubscribing (its durable partition queues stay, with no consumer); one probe per
+ * candidate name is routed through the group's hash exchange, and each queue is read back and emptied.
  */
 async function balancedNames(exchange: string, role: Role, count: number): Promise<string[]> {
-  const { group, pattern, key } = GROUPS[role];
+  const { group, pattern, key } = ROLE_GROUPS[role];
+  const declaring = await createRabbitMqMessageBus({
+    url,
+    exchange,
+    queueType: 'classic',
+    partitions: PARTITIONS,
+  });
+  try {
+    await (await declaring.subscribe(pattern, async () => {}, { group })).unsubscribe();
+  } finally {
+    await declaring.close();
+  }
   const topology = groupTopology({ exchange, group, pattern, partitions: PARTITIONS });
   const connection = await connect(url);
   try {
     const channel: Channel = await connection.createConfirmChannel();
-    await channel.assertExchange(topology.hashExchange, 'x-consistent-hash', {
-      durable: true,
-      arguments: { 'hash-header': HASH_HEADER },
-    });
-    for (const queue of topology.partitions) {
-      await channel.assertQueue(queue, {
-        durable: true,
-        arguments: { 'x-queue-type': 'classic', 'x-single-active-consumer': true },
-      });
-      await channel.bindQueue(queue, topology.hashExchange, RING_WEIGHT);
-    }
     const candidates = Array.from({ length: count * 4 }, (_, i) => `SYN${i}`);
     for (const name of candidates)
       channel.publish(topology.hashExchange, '', Buffer.from(name), {
@@ -219,14 +212,15 @@ async function run(scenario: Scenario, replicas: number): Promise<Run> {
       proc.stdout?.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trim().split('\n')));
     }
     // Every replica holds its equal share of the partitions, unchanged for two rebalance intervals.
-    const shares = () =>
-      outputs.map((lines) => Number(lines.findLast((l) => l.startsWith('share '))?.split(' ')[1] ?? -1));
     let settled = '';
     let settledAt = performance.now();
     for (let waited = 0; ; waited += 100) {
-      const now = shares().join(',');
+      const shares = outputs.map((lines) =>
+        Number(lines.findLast((l) => l.startsWith('share '))?.split(' ')[1] ?? -1),
+      );
+      const now = shares.join(',');
       if (now !== settled) [settled, settledAt] = [now, performance.now()];
-      if (shares().every((n) => n === PARTITIONS / replicas) && performance.now() - settledAt > 2_500) break;
+      if (shares.every((n) => n === PARTITIONS / replicas) && performance.now() - settledAt > 2_500) break;
       if (waited > 60_000)
         throw new Error(
           `the ${role} replicas did not settle on equal shares: ${settled} (${outputs.map((l) => l.join(' | ')).join('; ')})`,
@@ -312,8 +306,10 @@ async function scenario(role: Role, count: number, barsEach: number): Promise<Sc
 
 function report(s: Scenario, one: Run, two: Run, cost: string): void {
   const unit = s.role === 'strategy' ? 'bars' : 'orders';
-  const rate = (r: Run) =>
-    (s.role === 'strategy' ? s.bars.length : r.replicaUnits.reduce((a, b) => a + b, 0)) / (r.ms / 1000);
+  // Units of work: bars run (strategy), or orders the venues were sent (order).
+  const units = (r: Run) =>
+    s.role === 'strategy' ? s.bars.length : r.replicaUnits.reduce((a, b) => a + b, 0);
+  const rate = (r: Run) => units(r) / (r.ms / 1000);
   console.log('');
   console.log(
     `${s.role} replicas: ${s.symbols.length} symbols (one account each) × ${s.bars.length / s.symbols.length} bars = ${s.bars.length} bars; ${cost}; symbols ${BALANCE ? `named ${s.symbols.length / PARTITIONS} to each of the ${PARTITIONS} partitions` : 'as the hash puts them'}; machine: ${machineCores} cores`,
@@ -332,7 +328,6 @@ function report(s: Scenario, one: Run, two: Run, cost: string): void {
   }
   // Two decimals, rounded down: 1.695 is not printed as a 1.70 that misses.
   const ratio = Math.floor((rate(two) / rate(one)) * 100) / 100;
-  const units = (r: Run) => rate(r) * (r.ms / 1000);
   const per = (r: Run, cpuMs: number | undefined) =>
     cpuMs === undefined ? '?' : `${((cpuMs * 1000) / units(r)).toFixed(0)} µs`;
   console.log('');

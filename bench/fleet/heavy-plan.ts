@@ -18,7 +18,7 @@ import {
   type StrategyOptions,
 } from '@rxtrade/core';
 import { z } from 'zod';
-import { strategyClass } from '../../packages/fleet/src/index';
+import { fleetGroups, fleetTopics, strategyClass } from '../../packages/fleet/src/index';
 import { syntheticBars } from '../synthetic';
 
 const heavyParams = z.object({
@@ -214,3 +214,13 @@ export function benchPlan(options: BenchPlanOptions) {
     })),
   };
 }
+
+/** The consumer group a role's replicas share, and how a symbol becomes the key it partitions by. */
+export const ROLE_GROUPS = {
+  strategy: { group: fleetGroups.strategy, pattern: fleetTopics.allBars, key: (symbol: string) => symbol },
+  order: {
+    group: fleetGroups.order,
+    pattern: fleetTopics.orderInbox,
+    key: (symbol: string) => `acct-${symbol}`,
+  },
+} as const;

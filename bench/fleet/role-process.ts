@@ -8,8 +8,8 @@
  */
 import { defineInstrument } from '@rxtrade/core';
 import { createRabbitMqMessageBus } from '../../packages/adapters-rabbitmq/src/index';
-import { fleetGroups, fleetTopics, OrderRole, StrategyRole } from '../../packages/fleet/src/index';
-import { benchPlan, CostlyVenue } from './heavy-plan';
+import { OrderRole, StrategyRole } from '../../packages/fleet/src/index';
+import { benchPlan, CostlyVenue, ROLE_GROUPS } from './heavy-plan';
 
 const role = process.env['FLEET_ROLE'] === 'order' ? 'order' : 'strategy';
 const exchange = process.env['FLEET_EXCHANGE'] as string;
@@ -45,10 +45,7 @@ const running =
     : new StrategyRole({ bus, plan });
 await running.start();
 // The bus's stats name a group subscription `<group> <pattern>`.
-const group =
-  role === 'order'
-    ? `${fleetGroups.order} ${fleetTopics.orderInbox}`
-    : `${fleetGroups.strategy} ${fleetTopics.allBars}`;
+const group = `${ROLE_GROUPS[role].group} ${ROLE_GROUPS[role].pattern}`;
 // The share of the group's partitions, printed each time it changes; the CPU is counted from the last change.
 let cpu0 = process.cpuUsage();
 let last = -1;

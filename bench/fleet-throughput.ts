@@ -6,7 +6,7 @@
  * finished; queue depths are sampled during the run (the largest backlog) and printed at the end.
  * Fills are checked equal to the backtest's. Two target lines, the issue's two forms of one target:
  * ≥ 20,000 bars/s, and within ~200× of the in-process engine on the same strategies and bars in the
- * same run (the engine's best of 3 runs: the first includes the JIT's warm-up).
+ * same run (the engine's best of 3 runs after one to warm up).
  *
  * Run: npx tsx --conditions=rxtrade-source bench/fleet-throughput.ts
  *   (RABBITMQ_URL; FLEET_SYMBOLS default 8, FLEET_BARS per symbol default 10,000, FLEET_FRAME default 500,

@@ -22,6 +22,7 @@ import {
   runFleet,
   strategyClass,
 } from '../../packages/fleet/src/index';
+import { bestAsync } from '../synthetic';
 import { brokerCpuSeconds, machineBusySeconds } from './broker-cpu';
 import { benchBars, benchShape } from './heavy-plan';
 
@@ -96,9 +97,9 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   const { instruments, accounts, symbols } = shape;
   const bars = benchBars(symbols, options.bars);
 
-  // The engine's time is its best of 3 runs: the first one's includes the JIT's warm-up, which would
-  // flatter the fleet in the ratio.
-  const runEngine = () =>
+  // The engine's time is its best of 3 runs after one to warm up: a first run's includes the JIT's
+  // warm-up, which would flatter the fleet in the ratio.
+  const { ms: backtestMs, result: backtest } = await bestAsync(3, () =>
     runBacktest({
       strategies: symbols.map(
         (s) => new SmaCrossover({ id: `sma-${s}`, symbols: [s], accountId: `acct-${s}`, params }),
@@ -106,16 +107,8 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
       data: bars,
       instruments,
       accounts,
-    });
-  const timed = async () => {
-    const t0 = performance.now();
-    const result = await runEngine();
-    return { result, ms: performance.now() - t0 };
-  };
-  const first = await timed();
-  const backtest = first.result;
-  let backtestMs = first.ms;
-  for (let round = 1; round < 3; round++) backtestMs = Math.min(backtestMs, (await timed()).ms);
+    }),
+  );
 
   const exchange = `rxt-bench-fleet-tp-${randomBytes(4).toString('hex')}`;
   const buses: RabbitMqMessageBus[] = [];

@@ -12,10 +12,17 @@
  * Run: npx tsx --conditions=rxtrade-source bench/gateway-api.ts
  *   (RABBITMQ_URL, REDIS_URL; API_SECONDS per measure, default 5; API_CONNECTIONS default 10;
  *   API_ROUNDS, default 3: bare Fastify and the gateway alone alternate, the share is the median of
- *   the rounds' ratios). CPU per request is printed beside the rates: on a shared machine it moves
- *   less with the load than req/s does.
+ *   the rounds' ratios; API_CLIENT=same runs the load generator on the server's own event loop, as
+ *   this bench did before, for an A/B). CPU per request is printed beside the rates: on a shared
+ *   machine it moves less with the load than req/s does.
+ *
+ * The load generator (autocannon) runs on a worker thread of its own, as a load generator runs in
+ * its own process: on the server's event loop its cost per request would be added to every measure
+ * alike and pull the ratios towards 1. "Server CPU" is the main thread's (the HTTP server and, for
+ * the fleet, the risk and order roles beside it), read from /proc where there is one.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { BaseStrategy, createEngine, noopLogger } from '@rxtrade/core';
 import {
@@ -55,6 +62,8 @@ const ROUNDS = Math.max(1, Number(process.env['API_ROUNDS'] ?? 3));
 const TARGET_RPS = 3_000;
 const TARGET_P99_MS = 25;
 const TARGET_SHARE = 0.5;
+/** The load generator on a worker thread (the default), or on the server's event loop. */
+const CLIENT_THREAD = process.env['API_CLIENT'] !== 'same';
 
 const run = randomUUID().slice(0, 8);
 const instrument = { id: 'BTCUSD', pricePrecision: 2, quantityPrecision: 3, tickSize: 0.01 };
@@ -72,10 +81,25 @@ interface Measured {
   readonly p99: number;
   readonly non2xx: number;
   readonly errors: number;
-  /** CPU of this process (autocannon, the server and, for the fleet, risk and order) per request. */
+  /** CPU of the server's thread (the HTTP server and, for the fleet, risk and order) per request. */
   readonly cpuUs: number;
   /** CPU of the local RabbitMQ per request (undefined where /proc cannot tell). */
   readonly brokerUs: number | undefined;
+}
+
+/**
+ * CPU seconds of this process's main thread so far (/proc/self/task/<pid>/stat), so a load generator
+ * on a worker thread is not counted; the whole process's where /proc cannot tell.
+ */
+function serverCpuSeconds(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100 on Linux)
+  } catch {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1e6;
+  }
 }
 
 async function load(
@@ -91,12 +115,13 @@ async function load(
     connections: CONNECTIONS,
     headers: { 'content-type': 'application/json', ...headers },
     body,
+    ...(CLIENT_THREAD ? { workers: 1 } : {}),
   };
   await autocannon({ ...options, duration: 1 }); // warm-up, not counted
-  const cpu0 = process.cpuUsage();
+  const cpu0 = serverCpuSeconds();
   const broker0 = brokerCpuSeconds();
   const result = await autocannon({ ...options, duration: seconds });
-  const cpu = process.cpuUsage(cpu0);
+  const cpu = serverCpuSeconds() - cpu0;
   const broker1 = brokerCpuSeconds();
   await app.close();
   const requests = Math.max(1, result.requests.total);
@@ -106,7 +131,7 @@ async function load(
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
-    cpuUs: (cpu.user + cpu.system) / requests,
+    cpuUs: (cpu * 1e6) / requests,
     brokerUs:
       broker0 === undefined || broker1 === undefined ? undefined : ((broker1 - broker0) * 1e6) / requests,
   };
@@ -300,11 +325,11 @@ try {
 }
 
 console.log(
-  `POST /api/orders, ${CONNECTIONS} connections, ${SECONDS} s each after 1 s of warm-up (bare and gateway alone: ${ROUNDS} alternating rounds, mean req/s, median p50/p99); load average ${load0.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)}`,
+  `POST /api/orders, ${CONNECTIONS} connections, ${SECONDS} s each after 1 s of warm-up (bare and gateway alone: ${ROUNDS} alternating rounds, mean req/s, median p50/p99); load generator ${CLIENT_THREAD ? 'on a worker thread of its own' : "on the server's event loop (API_CLIENT=same)"}; load average ${load0.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)}`,
 );
 console.log('');
 console.log(
-  '| measure | req/s | p50 ms | p99 ms | non-2xx | errors | CPU µs/req (this process) | RabbitMQ CPU µs/req |',
+  `| measure | req/s | p50 ms | p99 ms | non-2xx | errors | CPU µs/req (${CLIENT_THREAD ? "server's thread" : 'server and load generator'}) | RabbitMQ CPU µs/req |`,
 );
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const [name, m] of rows)

@@ -22,7 +22,6 @@
  * the fleet, the risk and order roles beside it), read from /proc where there is one.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { BaseStrategy, createEngine, noopLogger } from '@rxtrade/core';
 import {
@@ -47,7 +46,7 @@ import {
   RiskRole,
   strategyClass,
 } from '../packages/fleet/src/index';
-import { brokerCpuSeconds } from './fleet/broker-cpu';
+import { brokerCpuSeconds, mainThreadCpuSeconds } from './fleet/broker-cpu';
 
 /** The account's strategy in the plan; the orders measured are the gateway's own. */
 class Idle extends BaseStrategy<object> {
@@ -87,21 +86,6 @@ interface Measured {
   readonly brokerUs: number | undefined;
 }
 
-/**
- * CPU seconds of this process's main thread so far (/proc/self/task/<pid>/stat), so a load generator
- * on a worker thread is not counted; the whole process's where /proc cannot tell.
- */
-function serverCpuSeconds(): number {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100 on Linux)
-  } catch {
-    const { user, system } = process.cpuUsage();
-    return (user + system) / 1e6;
-  }
-}
-
 async function load(
   app: FastifyInstance,
   path: string,
@@ -118,10 +102,10 @@ async function load(
     ...(CLIENT_THREAD ? { workers: 1 } : {}),
   };
   await autocannon({ ...options, duration: 1 }); // warm-up, not counted
-  const cpu0 = serverCpuSeconds();
+  const cpu0 = mainThreadCpuSeconds();
   const broker0 = brokerCpuSeconds();
   const result = await autocannon({ ...options, duration: seconds });
-  const cpu = serverCpuSeconds() - cpu0;
+  const cpu = mainThreadCpuSeconds() - cpu0;
   const broker1 = brokerCpuSeconds();
   await app.close();
   const requests = Math.max(1, result.requests.total);

@@ -17,10 +17,8 @@ export function brokerCpuSeconds(): number | undefined {
   for (const pid of dirs) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('beam')) continue;
-      const fields = stat.slice(close + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+      if (!stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith('beam')) continue;
+      ticks += statTicks(stat);
       found = true;
     } catch {
       // the process ended while we looked
@@ -42,5 +40,24 @@ export function machineBusySeconds(): number | undefined {
     return Number.isFinite(ticks) ? ticks / 100 : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** utime + stime of a `/proc/…/stat` line, in clock ticks (fields 14 and 15, after the command). */
+function statTicks(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/**
+ * CPU seconds this process's main thread has used so far (`/proc/self/task/<pid>/stat`), so work on
+ * worker threads (a load generator) is not counted; the whole process's where /proc cannot tell.
+ */
+export function mainThreadCpuSeconds(): number {
+  try {
+    return statTicks(readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8')) / 100;
+  } catch {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1e6;
   }
 }

@@ -77,7 +77,7 @@ const met = rate >= TARGET && r.sameFills && r.backlogAtEnd === 0;
 const slower = engineRate / rate;
 const metRatio = slower <= RATIO_TARGET && r.sameFills && r.backlogAtEnd === 0;
 console.log(
-  `target: fleet replay on RabbitMQ (2 strategy replicas) ≥ ${TARGET} bars/s, same fills, no backlog → ${met ? 'MET' : `MISSED (${Math.round(rate)} bars/s${r.sameFills ? '' : ', fills differ'}${r.backlogAtEnd ? `, ${r.backlogAtEnd} left in queues` : ''})`}`,
+  `target: fleet replay on RabbitMQ (2 strategy replicas) ≥ ${TARGET} bars/s, same fills, no backlog → ${met ? `MET (${Math.round(rate)} bars/s)` : `MISSED (${Math.round(rate)} bars/s${r.sameFills ? '' : ', fills differ'}${r.backlogAtEnd ? `, ${r.backlogAtEnd} left in queues` : ''})`}`,
 );
 console.log(
   `target: fleet replay within ${RATIO_TARGET}× of runBacktest (same strategies and bars, its best of 3 runs, same run), same fills, no backlog → ${metRatio ? `MET (${slower.toFixed(0)}×)` : `MISSED (${slower.toFixed(0)}×${r.sameFills ? '' : ', fills differ'}${r.backlogAtEnd ? `, ${r.backlogAtEnd} left in queues` : ''})`}`,
